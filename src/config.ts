@@ -1,0 +1,104 @@
+// The one place that reads the environment. Every entry point calls loadConfig() at start; a bad value
+// fails fast with an error naming the variable and what is wrong with it.
+import os from 'node:os';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** Bot token; undefined until a real deployment or the demo provides one. Never log it. */
+  discordToken: string | undefined;
+  /** REST base, e.g. http://127.0.0.1:PORT/api for the simulator. discord.js appends /v10. */
+  discordApiUrl: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key this deployment owns (tests isolate themselves with it). */
+  redisKeyPrefix: string;
+  /** Number of live-hash partitions; fixed for the life of a deployment's data. */
+  redisPartitions: number;
+  /** Replicas an ingest rotation waits for (Redis WAIT) before loading; 0 without replicas. */
+  redisWaitReplicas: number;
+  totalShards: number;
+  shardsPerCluster: number;
+  logLevel: LogLevel;
+  /** Port of /metrics and /healthz; 0 picks a free port. */
+  metricsPort: number;
+  ingestIntervalMs: number;
+  renderThreads: number;
+  /** Bound of the shard's retry buffer for failed Redis increments (distinct fields). */
+  retryBufferMax: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^-?\d+$/.test(raw.trim())) {
+    problems.push(`${name} must be a whole number, got "${raw}"`);
+    return def;
+  }
+  const n = Number(raw);
+  if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function url(env: Env, name: string, protocols: string[], problems: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const u = new URL(raw);
+    if (!protocols.includes(u.protocol)) {
+      problems.push(`${name} must use ${protocols.join(' or ')}, got "${u.protocol}"`);
+    }
+  } catch {
+    // Do not echo the value: URLs carry passwords.
+    problems.push(`${name} is not a valid URL`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const token = env.DISCORD_TOKEN === '' ? undefined : env.DISCORD_TOKEN;
+  if (token !== undefined && /\s/.test(token)) problems.push('DISCORD_TOKEN must not contain whitespace');
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+  const prefix = env.REDIS_KEY_PREFIX ?? 'stats';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    problems.push('REDIS_KEY_PREFIX must be 1-64 characters of letters, digits, "_", "." or "-"');
+  }
+  const cfg: Config = {
+    discordToken: token,
+    discordApiUrl: url(env, 'DISCORD_API_URL', ['http:', 'https:'], problems) ?? 'https://discord.com/api',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], problems),
+    redisKeyPrefix: prefix,
+    redisPartitions: int(env, 'REDIS_PARTITIONS', 16, 1, 4096, problems),
+    redisWaitReplicas: int(env, 'REDIS_WAIT_REPLICAS', 0, 0, 16, problems),
+    totalShards: int(env, 'TOTAL_SHARDS', 1, 1, 100_000, problems),
+    shardsPerCluster: int(env, 'SHARDS_PER_CLUSTER', 2, 1, 64, problems),
+    logLevel,
+    metricsPort: int(env, 'METRICS_PORT', 9100, 0, 65535, problems),
+    ingestIntervalMs: int(env, 'INGEST_INTERVAL_MS', 5000, 50, 3_600_000, problems),
+    renderThreads: int(env, 'RENDER_THREADS', Math.max(1, os.availableParallelism() - 1), 1, 64, problems),
+    retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** For entry points that cannot run without a value (production services without embedded defaults). */
+export function required<T>(value: T | undefined, name: string, why: string): T {
+  if (value === undefined) throw new ConfigError([`${name} is required ${why}`]);
+  return value;
+}

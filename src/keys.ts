@@ -1,0 +1,53 @@
+// Every Redis key name is built here. Keys of one partition share a hash tag `{p<N>}` so that RENAME of a
+// live hash to its batch key stays within one slot on a Redis Cluster, and partitions can be spread over
+// several ingest workers.
+import { randomUUID } from 'node:crypto';
+
+/** Partition of a guild: FNV-1a of its id, so guilds spread evenly whatever their snowflake bits. */
+export function partitionOf(guildId: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < guildId.length; i++) {
+    h ^= guildId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  private tag(partition: number): string {
+    return `${this.prefix}:{p${partition}}`;
+  }
+
+  /** The hash shards increment into. */
+  live(family: string, partition: number): string {
+    return `${this.tag(partition)}:${family}:live`;
+  }
+
+  /** A rotated, immutable hash awaiting load. The id is unique per rotation: names are never reused. */
+  batch(family: string, partition: number, batchId: string): string {
+    return `${this.tag(partition)}:${family}:batch:${batchId}`;
+  }
+
+  /** SCAN pattern for leftover batch keys of one family and partition. */
+  batchPattern(family: string, partition: number): string {
+    // `{` and `}` are not glob metacharacters, `[`/`]` would be: the tag uses braces only.
+    return `${this.tag(partition)}:${family}:batch:*`;
+  }
+
+  /** Lease that makes one ingest worker the owner of a partition at a time. */
+  lease(partition: number): string {
+    return `${this.tag(partition)}:lease`;
+  }
+
+  static newBatchId(): string {
+    return `${Date.now().toString(36)}-${randomUUID()}`;
+  }
+
+  static batchIdOf(batchKey: string): string {
+    const i = batchKey.lastIndexOf(':batch:');
+    if (i < 0) throw new Error(`not a batch key: ${batchKey}`);
+    return batchKey.slice(i + ':batch:'.length);
+  }
+}

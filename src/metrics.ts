@@ -1,0 +1,78 @@
+// Every Prometheus metric is defined here, on one registry per process. Names follow the Prometheus
+// naming guide; labels never carry guild or user ids (those live in the database).
+import client from 'prom-client';
+
+export const registry = new client.Registry();
+
+export function collectProcessMetrics(prefix = ''): void {
+  client.collectDefaultMetrics({ register: registry, prefix });
+}
+
+export const gatewayEvents = new client.Counter({
+  name: 'stats_gateway_events_total',
+  help: 'Gateway dispatches handled by the collectors, by type.',
+  labelNames: ['type'] as const,
+  registers: [registry],
+});
+
+export const redisWriteErrors = new client.Counter({
+  name: 'stats_redis_write_errors_total',
+  help: 'Redis increments that failed and went to the retry buffer.',
+  registers: [registry],
+});
+
+export const incrementsShed = new client.Counter({
+  name: 'stats_increments_shed_total',
+  help: 'Increments dropped because the retry buffer was full.',
+  registers: [registry],
+});
+
+export const retryBufferSize = new client.Gauge({
+  name: 'stats_retry_buffer_fields',
+  help: 'Distinct counter fields waiting in the retry buffer.',
+  registers: [registry],
+});
+
+export const ingestBatches = new client.Counter({
+  name: 'stats_ingest_batches_total',
+  help: 'Batches finished by the ingest worker, by family and outcome (loaded, duplicate, empty).',
+  labelNames: ['family', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const ingestRows = new client.Counter({
+  name: 'stats_ingest_rows_total',
+  help: 'Rows loaded into raw tables by COPY.',
+  labelNames: ['family'] as const,
+  registers: [registry],
+});
+
+export const ingestErrors = new client.Counter({
+  name: 'stats_ingest_errors_total',
+  help: 'Ingest cycles that failed and will be retried.',
+  registers: [registry],
+});
+
+export const ingestDuration = new client.Histogram({
+  name: 'stats_ingest_batch_duration_seconds',
+  help: 'Time to load one batch (read, COPY, commit, unlink).',
+  labelNames: ['family'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const renderDuration = new client.Histogram({
+  name: 'stats_render_duration_seconds',
+  help: 'Chart render time, drawing and PNG encoding, by chart kind.',
+  labelNames: ['kind'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+export const commandLatency = new client.Histogram({
+  name: 'stats_command_duration_seconds',
+  help: 'Slash command time from interaction to final reply, by command and outcome.',
+  labelNames: ['command', 'outcome'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+  registers: [registry],
+});
