@@ -10,8 +10,22 @@ export function collectProcessMetrics(prefix = ''): void {
 
 export const gatewayEvents = new client.Counter({
   name: 'stats_gateway_events_total',
-  help: 'Gateway dispatches handled by the collectors, by type.',
-  labelNames: ['type'] as const,
+  help: 'Gateway dispatches handled by the collectors, by type and shard.',
+  labelNames: ['type', 'shard'] as const,
+  registers: [registry],
+});
+
+export const shardStatus = new client.Gauge({
+  name: 'stats_shard_ready',
+  help: '1 while a shard has a ready gateway session, 0 otherwise.',
+  labelNames: ['shard'] as const,
+  registers: [registry],
+});
+
+export const shardPing = new client.Gauge({
+  name: 'stats_shard_heartbeat_latency_seconds',
+  help: 'Last heartbeat round trip of a shard.',
+  labelNames: ['shard'] as const,
   registers: [registry],
 });
 

@@ -1,0 +1,16 @@
+// Messages between the cluster manager and its cluster processes over the sharding IPC.
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
+export const METRICS_REQUEST = 'stats:metrics';
+
+export interface MetricsRequest {
+  kind: typeof METRICS_REQUEST;
+}
+
+export interface MetricsReply {
+  metrics: MetricObjectWithValues<MetricValue<string>>[];
+}
+
+export function isMetricsRequest(msg: unknown): msg is MetricsRequest {
+  return typeof msg === 'object' && msg !== null && (msg as { kind?: unknown }).kind === METRICS_REQUEST;
+}

@@ -1,0 +1,110 @@
+// One discord.js client with the collectors and commands attached. Used by the cluster process
+// (src/shard/main.ts) and, in-process, by tests and benchmarks.
+import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import { shardPing, shardStatus } from '../metrics.js';
+import type { RenderPool } from '../render/pool.js';
+import { collectMessages } from './collectors/messages.js';
+import { COMMANDS } from './commands/definitions.js';
+import { routeCommands } from './commands/router.js';
+import { CounterWriter } from './counters.js';
+
+export interface BotOptions {
+  config: Config;
+  redis: Redis;
+  pool: Pool;
+  render: RenderPool;
+  logger: Logger;
+  shards: number[];
+  shardCount: number;
+  /** Register the slash commands on ready (one process per deployment does it). */
+  registerCommands: boolean;
+}
+
+export interface Bot {
+  client: Client;
+  counters: CounterWriter;
+  start(): Promise<void>;
+  /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
+  stop(): Promise<boolean>;
+}
+
+/**
+ * A stats bot needs no message, presence or member cache: collectors read what the dispatch carries.
+ * The partials let reaction, member-remove and invite events through for uncached objects.
+ */
+export function createClient(config: Config, shards: number[], shardCount: number): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      PresenceManager: 0,
+      ReactionManager: 0,
+      ReactionUserManager: 0,
+      GuildMessageManager: 0,
+      ThreadMemberManager: 0,
+      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
+      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
+    }),
+    sweepers: Options.DefaultSweeperSettings,
+    rest: { api: config.discordApiUrl },
+    shards,
+    shardCount,
+  });
+}
+
+export function createBot(opts: BotOptions): Bot {
+  const { config, logger } = opts;
+  const client = createClient(config, opts.shards, opts.shardCount);
+  const counters = new CounterWriter({
+    redis: opts.redis,
+    keys: new Keys(config.redisKeyPrefix),
+    partitions: config.redisPartitions,
+    logger,
+    maxBuffered: config.retryBufferMax,
+  });
+  collectMessages(client, counters);
+  routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
+
+  client.on(Events.ShardReady, (id) => {
+    shardStatus.set({ shard: id }, 1);
+    logger.info({ shard: id }, 'shard ready');
+  });
+  client.on(Events.ShardResume, (id) => shardStatus.set({ shard: id }, 1));
+  client.on(Events.ShardDisconnect, (_e, id) => shardStatus.set({ shard: id }, 0));
+  client.on(Events.ShardReconnecting, (id) => shardStatus.set({ shard: id }, 0));
+  client.on(Events.ShardError, (err, id) => logger.warn({ err, shard: id }, 'shard error'));
+  client.on(Events.Error, (err) => logger.error({ err }, 'client error'));
+  const pingTimer = setInterval(() => {
+    for (const [id, shard] of client.ws.shards) if (shard.ping >= 0) shardPing.set({ shard: id }, shard.ping / 1000);
+  }, 15_000);
+  pingTimer.unref();
+
+  return {
+    client,
+    counters,
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      await client.login(config.discordToken);
+      await ready;
+      if (opts.registerCommands) {
+        await client.application!.commands.set(COMMANDS);
+        logger.info({ commands: COMMANDS.map((c) => c.name) }, 'slash commands registered');
+      }
+    },
+    async stop() {
+      clearInterval(pingTimer);
+      await client.destroy();
+      const clean = await counters.drain();
+      counters.close();
+      if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
+      return clean;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The only module that reads the statistics tables. Every query is parameterised; snowflakes travel as
+// strings and are cast to bigint in SQL. Minute series read the raw table; coarser ones read the rollup
+// of the same name on TimescaleDB (continuous aggregate) and plain PostgreSQL (view).
+import type { Pool } from '../db/pool.js';
+import type { Bucket } from './period.js';
+
+export interface Range {
+  guildId: string;
+  from: Date;
+  to: Date;
+  /** IANA zone that day buckets start in. */
+  timeZone?: string;
+}
+
+export interface MessageTotals {
+  messages: number;
+  words: number;
+  attachments: number;
+  members: number;
+  channels: number;
+}
+
+export async function messageTotals(pool: Pool, r: Range): Promise<MessageTotals> {
+  const { rows } = await pool.query<{ messages: string; words: string; attachments: string; members: string; channels: string }>(
+    `SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(words), 0) AS words,
+            coalesce(sum(attachments), 0) AS attachments,
+            count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
+       FROM messages_raw
+      WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3`,
+    [r.guildId, r.from, r.to],
+  );
+  const row = rows[0]!;
+  return {
+    messages: Number(row.messages),
+    words: Number(row.words),
+    attachments: Number(row.attachments),
+    members: Number(row.members),
+    channels: Number(row.channels),
+  };
+}
+
+export interface SeriesPoint {
+  t: number;
+  v: number;
+}
+
+const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_daily' };
+
+/** Messages per bucket over the range, every bucket present (zero where nothing was sent). */
+export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
+  // Buckets are generated as local timestamps in the guild's zone and converted back, so a day starts at
+  // local midnight and DST days have 23 or 25 hours.
+  const { rows } = await pool.query<{ t: Date; v: string }>(
+    `WITH slots AS (
+       SELECT g AT TIME ZONE $5 AS t
+         FROM generate_series(date_trunc($4, $2::timestamptz AT TIME ZONE $5),
+                              $3::timestamptz AT TIME ZONE $5, ('1 ' || $4)::interval) AS g
+     ), data AS (
+       SELECT date_trunc($4, bucket, $5) AS t, sum(messages) AS v
+         FROM ${SOURCE[bucket]}
+        WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3
+        GROUP BY 1
+     )
+     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (t)
+      WHERE slots.t < $3 ORDER BY 1`,
+    [r.guildId, r.from, r.to, bucket, r.timeZone ?? 'UTC'],
+  );
+  return rows.map((row) => ({ t: row.t.getTime(), v: Number(row.v) }));
+}
