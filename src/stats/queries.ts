@@ -67,3 +67,20 @@ export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promi
   );
   return rows.map((row) => ({ t: row.t.getTime(), v: Number(row.v) }));
 }
+
+/** Whole-history totals keyed `guild|channel|user`, for reconciling against a known source of truth. */
+export async function messageTotalsByChannelMember(pool: Pool, guildIds?: string[]): Promise<Map<string, Omit<MessageTotals, 'members' | 'channels'>>> {
+  const { rows } = await pool.query<{ guild_id: string; channel_id: string; user_id: string; messages: string; words: string; attachments: string }>(
+    `SELECT guild_id, channel_id, user_id, sum(messages) AS messages, sum(words) AS words, sum(attachments) AS attachments
+       FROM messages_raw
+      WHERE $1::bigint[] IS NULL OR guild_id = ANY ($1::bigint[])
+      GROUP BY 1, 2, 3`,
+    [guildIds ?? null],
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.guild_id}|${r.channel_id}|${r.user_id}`,
+      { messages: Number(r.messages), words: Number(r.words), attachments: Number(r.attachments) },
+    ]),
+  );
+}

@@ -1,0 +1,140 @@
+// The whole system wired against the local Discord simulator: simulator, cluster manager with its
+// cluster processes, and an ingest worker. The demo, the end-to-end tests and the benchmarks share it.
+import type { ClusterManager } from 'discord-hybrid-sharding';
+import { createManager } from './cluster/manager.js';
+import { loadConfig, type Config } from './config.js';
+import { createPool, type Pool } from './db/pool.js';
+import { Ingestor } from './ingest/ingest.js';
+import { Keys } from './keys.js';
+import type { Logger } from './logger.js';
+import { createRedis, type Redis } from './redis.js';
+import { startSimulator, type Simulator } from './sim/index.js';
+import { messageTotalsByChannelMember } from './stats/queries.js';
+
+export interface StackOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  logger: Logger;
+  guilds?: number;
+  totalShards?: number;
+  shardsPerCluster?: number;
+  keyPrefix?: string;
+  /** Log level of the cluster processes. */
+  clusterLogLevel?: string;
+  seed?: number;
+}
+
+export interface Stack {
+  sim: Simulator;
+  manager: ClusterManager;
+  config: Config;
+  redis: Redis;
+  pool: Pool;
+  ingestor: Ingestor;
+  /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
+  ingestUntilMatch(timeoutMs?: number): Promise<{ rounds: number; rows: number }>;
+  /** Differences between Postgres and the ground truth, keyed `guild|channel|user` (empty when equal). */
+  diff(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const totalShards = o.totalShards ?? 4;
+  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1 });
+  // Cluster processes read their configuration from the environment they inherit.
+  Object.assign(process.env, {
+    DISCORD_TOKEN: sim.token,
+    DISCORD_API_URL: sim.apiUrl,
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    REDIS_KEY_PREFIX: o.keyPrefix ?? 'stats',
+    TOTAL_SHARDS: String(totalShards),
+    SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
+    LOG_LEVEL: o.clusterLogLevel ?? 'warn',
+    RENDER_THREADS: '1',
+  });
+  const config = loadConfig();
+  const manager = createManager({ config, logger: o.logger, spawnDelayMs: 200 });
+  const redis = createRedis(o.redisUrl);
+  const pool = createPool(o.databaseUrl);
+  const ingestor = new Ingestor({
+    redis,
+    pool,
+    keys: new Keys(config.redisKeyPrefix),
+    partitions: config.redisPartitions,
+    logger: o.logger.child({ role: 'ingest' }),
+  });
+
+  const stopClusters = async () => {
+    manager.respawn = false;
+    const exits = [...manager.clusters.values()].map((c) => {
+      const child = c.thread?.process as import('node:child_process').ChildProcess | undefined;
+      if (!child || child.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      });
+    });
+    await Promise.all(exits);
+  };
+
+  try {
+    await manager.spawn();
+    await sim.waitForShards(totalShards, 90_000);
+    // Cluster 0 registers the commands once its shards are ready.
+    const deadline = Date.now() + 30_000;
+    while (sim.registeredCommands.global.length === 0 && Date.now() < deadline) await sleep(50);
+  } catch (err) {
+    await stopClusters();
+    await sim.close();
+    throw err;
+  }
+
+  const diff = async (): Promise<string[]> => {
+    const truth = sim.truth.messageTotals();
+    const db = await messageTotalsByChannelMember(pool, [...sim.world.guilds.keys()]);
+    const out: string[] = [];
+    for (const [k, t] of truth) {
+      const d = db.get(k);
+      if (!d || d.messages !== t.messages || d.words !== t.words || d.attachments !== t.attachments) {
+        out.push(`${k}: truth ${JSON.stringify(t)} db ${JSON.stringify(d ?? null)}`);
+      }
+    }
+    for (const [k, d] of db) if (!truth.has(k)) out.push(`${k}: not in truth, db ${JSON.stringify(d)}`);
+    return out;
+  };
+
+  return {
+    sim,
+    manager,
+    config,
+    redis,
+    pool,
+    ingestor,
+    diff,
+    async ingestUntilMatch(timeoutMs = 60_000) {
+      const end = Date.now() + timeoutMs;
+      let rounds = 0;
+      let rows = 0;
+      for (;;) {
+        rows += (await ingestor.runOnce()).rows;
+        rounds++;
+        const d = await diff();
+        if (d.length === 0) return { rounds, rows };
+        if (Date.now() > end) throw new Error(`database differs from ground truth in ${d.length} keys:\n${d.slice(0, 10).join('\n')}`);
+        await sleep(250);
+      }
+    },
+    async stop() {
+      await stopClusters();
+      await ingestor.stop();
+      await sim.close();
+      await Promise.allSettled([redis.quit(), pool.end()]);
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

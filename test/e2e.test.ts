@@ -1,0 +1,114 @@
+// End to end through every real part: the simulator's gateway and REST, unmodified discord.js in two
+// cluster processes spawned by discord-hybrid-sharding (4 shards), Redis, the ingest worker's COPY into
+// PostgreSQL, the render pool. The database must equal the simulator's ground truth exactly.
+import { loadImage } from '@napi-rs/canvas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.js';
+import { startStack, type Stack } from '../src/stack.js';
+import { testDatabase, testRedis } from './helpers/services.js';
+
+let stack: Stack;
+let dropDb: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await testDatabase();
+  dropDb = db.drop;
+  const redis = testRedis();
+  stack = await startStack({
+    databaseUrl: db.url,
+    redisUrl: redis.url,
+    keyPrefix: redis.prefix,
+    logger: createLogger('warn', { test: 'e2e' }),
+    guilds: 20,
+    totalShards: 4,
+    shardsPerCluster: 2,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await dropDb?.();
+}, 60_000);
+
+describe('end to end', () => {
+  it('runs 2 cluster processes with 4 shards against the simulator', () => {
+    expect(stack.manager.clusters.size).toBe(2);
+    expect(stack.sim.readyShards().sort()).toEqual([0, 1, 2, 3]);
+    const guildShards = new Set([...stack.sim.world.guilds.keys()].map((id) => stack.sim.shardOf(id)));
+    expect(guildShards.size).toBeGreaterThanOrEqual(2);
+    expect(stack.sim.registeredCommands.global.map((c) => (c as { name: string }).name)).toContain('stats');
+  });
+
+  it('counts thousands of messages exactly: per user and channel, Postgres equals ground truth', async () => {
+    await stack.sim.sendTraffic({ messages: 5_000, ratePerSec: 5_000, seed: 7 });
+    const sent = stack.sim.truth.sentCount;
+    expect(sent).toBe(5_000);
+    const { rows } = await stack.ingestUntilMatch(90_000);
+    expect(rows).toBeGreaterThan(0);
+    // Exact equality, by user and channel.
+    expect(await stack.diff()).toEqual([]);
+    // A second pass finds nothing new and changes nothing: no double counting.
+    await new Promise((r) => setTimeout(r, 500));
+    await stack.ingestor.runOnce();
+    expect(await stack.diff()).toEqual([]);
+    // Bots and webhooks were sent but are not counted.
+    const counted = [...stack.sim.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);
+    expect(counted).toBeLessThan(sent);
+    expect(counted).toBeGreaterThan(sent * 0.8);
+  }, 120_000);
+
+  it('/stats server answers with a PNG chart and totals that match the ground truth', async () => {
+    const { sim } = stack;
+    const guildId = [...sim.truth.totalsBy('guild').entries()].sort((a, b) => b[1].messages - a[1].messages)[0]![0];
+    const reply = await sim.invokeCommand({
+      guildId,
+      channelId: sim.world.textChannels(guildId)[0]!.id,
+      userId: sim.world.humanMembers(guildId)[0]!.user.id,
+      name: 'stats',
+      subcommand: 'server',
+      options: [{ name: 'period', type: 3, value: '1h' }],
+      timeoutMs: 30_000,
+    });
+    const truth = sim.truth.totalsBy('guild').get(guildId)!;
+    const fields = Object.fromEntries(
+      ((reply.embeds[0] as { fields: { name: string; value: string }[] }).fields ?? []).map((f) => [f.name, f.value]),
+    );
+    expect(fields.Messages).toBe(String(truth.messages));
+    expect(fields.Words).toBe(String(truth.words));
+    expect(fields.Attachments).toBe(String(truth.attachments));
+
+    expect(reply.files).toHaveLength(1);
+    const png = reply.files[0]!.data;
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    const image = await loadImage(png);
+    expect(image.width).toBe(1200);
+    expect(image.height).toBe(600);
+    // Text was drawn: the title area holds pixels that differ from the background.
+    const { createCanvas } = await import('@napi-rs/canvas');
+    const canvas = createCanvas(image.width, image.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(image, 0, 0);
+    const data = ctx.getImageData(0, 0, 600, 50).data;
+    const bg = [data[0], data[1], data[2]];
+    let drawn = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i]! - bg[0]!) + Math.abs(data[i + 1]! - bg[1]!) + Math.abs(data[i + 2]! - bg[2]!) > 60) drawn++;
+    }
+    expect(drawn).toBeGreaterThan(300);
+  }, 60_000);
+
+  it('answers a bad option with a clear message and no chart', async () => {
+    const { sim } = stack;
+    const guildId = [...sim.world.guilds.keys()][0]!;
+    const reply = await sim.invokeCommand({
+      guildId,
+      channelId: sim.world.textChannels(guildId)[0]!.id,
+      userId: sim.world.humanMembers(guildId)[0]!.user.id,
+      name: 'stats',
+      subcommand: 'server',
+      options: [{ name: 'period', type: 3, value: 'forever' }],
+    });
+    expect(reply.files).toHaveLength(0);
+    expect(reply.content).toMatch(/Unknown period "forever"\. Choose one of: 1h, 24h, 7d, 30d/);
+  }, 60_000);
+});
