@@ -1,0 +1,107 @@
+// Drawing helpers shared by every chart kind: text fitting, header (title, subtitle, legend).
+import type { SKRSContext2D } from '@napi-rs/canvas';
+import { font } from './fonts.js';
+import type { Theme } from './theme.js';
+
+export type Ctx = SKRSContext2D;
+
+/** `text` cut with an ellipsis to fit `maxWidth` with the current font (binary search on length). */
+export function fitText(ctx: Ctx, text: string, maxWidth: number): string {
+  if (maxWidth <= 0) return '';
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  const chars = Array.from(text); // code points, so a surrogate pair is never split
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(chars.slice(0, mid).join('') + '…').width <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo === 0 ? '' : chars.slice(0, lo).join('').trimEnd() + '…';
+}
+
+export interface LegendItem {
+  name: string;
+  color: string;
+}
+
+export interface HeaderLayout {
+  /** y where the content below the header may start. */
+  bottom: number;
+}
+
+/**
+ * Title and subtitle at the top left, legend at the top right, wrapping into rows if it is wide. The
+ * title block keeps its height when the title is empty, so charts of one kind always line up.
+ */
+export function drawHeader(
+  ctx: Ctx,
+  theme: Theme,
+  s: number,
+  width: number,
+  pad: number,
+  title: string,
+  subtitle: string | undefined,
+  legend: LegendItem[],
+): HeaderLayout {
+  const titleSize = Math.round(26 * s);
+  const subSize = Math.round(15 * s);
+  const legendSize = Math.round(14 * s);
+  const swatch = Math.round(12 * s);
+  const itemGap = Math.round(20 * s);
+  const rowH = Math.round(22 * s);
+
+  // Legend first: it is fixed-size content, the title gets what is left.
+  ctx.font = font(legendSize);
+  const maxLegendW = Math.max((width - 2 * pad) * 0.5, 160 * s);
+  const items = legend.map((it) => {
+    const name = fitText(ctx, it.name, 220 * s);
+    return { ...it, name, w: swatch + 8 * s + ctx.measureText(name).width };
+  });
+  const rows: (typeof items)[] = [];
+  let row: typeof items = [];
+  let rowW = 0;
+  for (const it of items) {
+    const add = (row.length ? itemGap : 0) + it.w;
+    if (row.length && rowW + add > maxLegendW) {
+      rows.push(row);
+      row = [];
+      rowW = 0;
+    }
+    rowW += row.length ? itemGap + it.w : it.w;
+    row.push(it);
+  }
+  if (row.length) rows.push(row);
+  let legendW = 0;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  rows.forEach((r, i) => {
+    const w = r.reduce((acc, it, j) => acc + it.w + (j ? itemGap : 0), 0);
+    legendW = Math.max(legendW, w);
+    let x = width - pad - w;
+    const cy = pad + rowH / 2 + i * rowH;
+    for (const it of r) {
+      ctx.fillStyle = it.color;
+      ctx.beginPath();
+      ctx.roundRect(x, cy - swatch / 2, swatch, swatch, 3 * s);
+      ctx.fill();
+      ctx.fillStyle = theme.mutedText;
+      ctx.fillText(it.name, x + swatch + 8 * s, cy);
+      x += it.w + itemGap;
+    }
+  });
+
+  const textMaxW = width - 2 * pad - (legendW ? legendW + 32 * s : 0);
+  ctx.textBaseline = 'top';
+  ctx.fillStyle = theme.text;
+  ctx.font = font(titleSize, 'bold');
+  if (title) ctx.fillText(fitText(ctx, title, textMaxW), pad, pad);
+  let bottom = pad + titleSize * 1.25;
+  if (subtitle) {
+    ctx.font = font(subSize);
+    ctx.fillStyle = theme.mutedText;
+    ctx.fillText(fitText(ctx, subtitle, textMaxW), pad, bottom + 4 * s);
+    bottom += 4 * s + subSize * 1.3;
+  }
+  return { bottom: Math.max(bottom, pad + rows.length * rowH) + 18 * s };
+}
