@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js';
+import { Keys, partitionOf } from '../src/keys.js';
+import { countWords } from '../src/text.js';
+
+describe('families', () => {
+  const spec = FAMILIES.messages;
+  it('round-trips fields and keeps snowflakes as exact strings', () => {
+    const dims = ['1234567890123456789', '987654321098765432', '18446744073709551615'];
+    const f = encodeField(spec, 29_000_000, dims, 2);
+    expect(decodeField(spec, f)).toEqual({ minute: 29_000_000, dims, metric: 2 });
+  });
+  it('rejects malformed fields', () => {
+    expect(decodeField(spec, 'garbage')).toBeUndefined();
+    expect(decodeField(spec, '1|2|3|4|9')).toBeUndefined(); // metric out of range
+    expect(decodeField(spec, '1|a|3|4|0')).toBeUndefined(); // not a snowflake
+    expect(decodeField(spec, 'x|2|3|4|0')).toBeUndefined();
+    expect(() => encodeField(spec, 1, ['1'], 0)).toThrow('expected 3 dimensions');
+  });
+  it('buckets by whole minutes', () => {
+    expect(minuteOf(59_999)).toBe(0);
+    expect(minuteOf(60_000)).toBe(1);
+  });
+});
+
+describe('keys', () => {
+  it('keeps one hash tag per partition so RENAME stays in one cluster slot', () => {
+    const k = new Keys('stats');
+    const live = k.live('messages', 3);
+    const batch = k.batch('messages', 3, 'abc');
+    const tag = (s: string) => s.slice(s.indexOf('{'), s.indexOf('}') + 1);
+    expect(tag(live)).toBe('{p3}');
+    expect(tag(batch)).toBe('{p3}');
+    expect(Keys.batchIdOf(batch)).toBe('abc');
+    expect(k.batchPattern('messages', 3)).toBe('stats:{p3}:messages:batch:*');
+  });
+  it('never reuses a batch id', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => Keys.newBatchId()));
+    expect(ids.size).toBe(1000);
+  });
+  it('spreads guilds over partitions', () => {
+    const counts = new Array(16).fill(0);
+    let id = 1_100_000_000_000_000_000n;
+    for (let i = 0; i < 16_000; i++) counts[partitionOf((id += 4_194_304n * 997n).toString(), 16)]++;
+    expect(Math.min(...counts)).toBeGreaterThan(700);
+    expect(Math.max(...counts)).toBeLessThan(1300);
+  });
+});
+
+describe('countWords', () => {
+  it('counts runs of non-whitespace, any script', () => {
+    expect(countWords('')).toBe(0);
+    expect(countWords('   ')).toBe(0);
+    expect(countWords('hello world')).toBe(2);
+    expect(countWords('  tabs\tand\nnew lines  ')).toBe(4);
+    expect(countWords('Привет мир 😀')).toBe(3);
+  });
+});
