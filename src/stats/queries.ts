@@ -1,6 +1,6 @@
 // The only module that reads the statistics tables. Every query is parameterised; snowflakes travel as
-// strings and are cast to bigint in SQL. Minute series read the raw table; coarser ones read the rollup
-// of the same name on TimescaleDB (continuous aggregate) and plain PostgreSQL (view).
+// strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the hourly
+// rollup (a continuous aggregate on TimescaleDB, a view on plain PostgreSQL: same name, same queries).
 import type { Pool } from '../db/pool.js';
 import type { Bucket } from './period.js';
 
@@ -44,7 +44,9 @@ export interface SeriesPoint {
   v: number;
 }
 
-const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_daily' };
+// Day series read the hourly rollup, not the daily one: a daily rollup is cut at UTC midnight and cannot
+// be re-cut at a guild's local midnight, hourly buckets can (exactly for whole-hour offsets).
+const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_hourly' };
 
 /** Messages per bucket over the range, every bucket present (zero where nothing was sent). */
 export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {

@@ -1,0 +1,18 @@
+// `npm run bench [-- suite...]`: every figure is printed beside a baseline measured in the same run, as a
+// ratio; nothing here is asserted and nothing here runs under `npm test`.
+const SUITES: Record<string, () => Promise<void>> = {
+  ingest: async () => (await import('./ingest.js')).benchIngest(),
+  render: async () => (await import('./render.js')).benchRender(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in SUITES));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
+  console.log(`\n== ${name} ==`);
+  await SUITES[name]!();
+}
+process.exit(0);
