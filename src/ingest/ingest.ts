@@ -1,0 +1,414 @@
+// The ingest worker: moves counter deltas from Redis live hashes into the raw Postgres tables, each
+// increment exactly once (DESIGN.md, invariant 1).
+//
+// Per (family, partition) it owns through a lease, one cycle:
+//   (a) finish leftover batch keys (a crashed worker's, or our own failed ones);
+//   (b) rotate: RENAME live -> batch:<fresh id>. Shards' HINCRBYs recreate the live key at once, so
+//       every increment is either in the renamed batch or in the next live hash;
+//   (c) with replicas, WAIT for them to acknowledge before loading (a failover to a replica that never
+//       saw the RENAME would otherwise resurrect the live hash after we loaded it);
+//   (d) read the batch, sum fields into one row per (minute, dims);
+//   (e) one transaction: ledger row (ON CONFLICT DO NOTHING) + COPY. A conflicting ledger row means the
+//       batch was committed before (crash between commit and unlink): nothing is loaded again;
+//   (f) only after commit, UNLINK the batch key.
+// Any failure leaves the batch key in place; the next cycle starts again at (a). Leases only avoid
+// wasted work: two workers racing on the same batch still load it once, thanks to the ledger.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Pool } from '../db/pool.js';
+import { FAMILIES, FAMILY_NAMES, decodeField, minuteOf, type FamilyName, type FamilySpec } from '../families.js';
+import { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
+import type { Redis } from '../redis.js';
+
+export interface IngestorOptions {
+  redis: Redis;
+  pool: Pool;
+  keys: Keys;
+  partitions: number;
+  families?: FamilyName[];
+  /** Replicas that must acknowledge a rotation (Redis WAIT) before its batch is loaded; 0 = none. */
+  waitReplicas?: number;
+  /** How long WAIT may take before the cycle fails (and is retried). */
+  waitTimeoutMs?: number;
+  workerId?: string;
+  logger?: Logger;
+  /** Lease time-to-live; renewed every cycle and every leaseMs/3 while started. */
+  leaseMs?: number;
+  /** Cap of the exponential backoff after failed cycles in start(). */
+  maxBackoffMs?: number;
+}
+
+export interface IngestResult {
+  /** Batches finished: loaded, found already loaded (duplicate) or empty. */
+  batches: number;
+  /** Rows COPYed into raw tables. */
+  rows: number;
+  /** Batches whose ledger row already existed: unlinked, not loaded. */
+  duplicates: number;
+  /** Fields skipped because they could not be decoded or their value is not a valid integer. */
+  malformed: number;
+  /** (family, partition) pairs skipped because another worker holds the lease. */
+  skipped: number;
+}
+
+interface Row {
+  minute: number;
+  dims: string[];
+  values: number[];
+}
+
+const INT4_MIN = -2_147_483_648;
+const INT4_MAX = 2_147_483_647;
+const INT8_MAX = '9223372036854775807';
+// Beyond year 9999 toISOString() changes format; a minute that large is a corrupt field anyway.
+const MAX_MINUTE = minuteOf(Date.UTC(9999, 11, 31, 23, 59));
+const HSCAN_COUNT = 5_000;
+const COPY_CHUNK_ROWS = 512;
+
+// Lease scripts: take or renew only if free or already ours; release only if ours.
+const ACQUIRE_LUA = `
+local v = redis.call('GET', KEYS[1])
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0`;
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+function fitsInt8(s: string): boolean {
+  return s.length < 19 || (s.length === 19 && s <= INT8_MAX);
+}
+
+/** Thrown when the cycle should not go on to other partitions (a dead connection, not a bad batch). */
+function isBatchSpecific(err: unknown): boolean {
+  return err instanceof pg.DatabaseError;
+}
+
+export class Ingestor {
+  readonly workerId: string;
+  private readonly redis: Redis;
+  private readonly pool: Pool;
+  private readonly keys: Keys;
+  private readonly partitions: number;
+  private readonly families: FamilyName[];
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
+  private readonly leaseMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly log: Logger | undefined;
+  private readonly held = new Set<string>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  /** Set while stop() waits: the cycle in progress ends after its current batch. */
+  private halting = false;
+  private consecutiveFailures = 0;
+  private lastSuccess: number | undefined;
+
+  constructor(opts: IngestorOptions) {
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
+    this.redis = opts.redis;
+    this.pool = opts.pool;
+    this.keys = opts.keys;
+    this.partitions = opts.partitions;
+    this.families = opts.families ?? FAMILY_NAMES;
+    this.waitReplicas = opts.waitReplicas ?? 0;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 1_000;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
+    this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.log = opts.logger?.child({ component: 'ingest', workerId: this.workerId });
+  }
+
+  /** For /healthz: when the last cycle succeeded and how many failed in a row since. */
+  status(): { lastSuccessAt: number | undefined; consecutiveFailures: number; leases: number } {
+    return { lastSuccessAt: this.lastSuccess, consecutiveFailures: this.consecutiveFailures, leases: this.held.size };
+  }
+
+  /** One cycle over every owned (family, partition). Cycles of one Ingestor never overlap. */
+  runOnce(): Promise<IngestResult> {
+    const next = this.chain.then(
+      () => this.cycle(),
+      () => this.cycle(),
+    );
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  start(intervalMs: number): void {
+    if (this.started) throw new Error('Ingestor already started');
+    this.started = true;
+    this.stopping = undefined;
+    const tick = async (): Promise<void> => {
+      let delay = intervalMs;
+      try {
+        await this.runOnce();
+      } catch {
+        // runOnce logged and counted it; back off so a dead database is not hammered.
+        delay = Math.min(intervalMs * 2 ** this.consecutiveFailures, Math.max(intervalMs, this.maxBackoffMs));
+        this.log?.warn({ retryInMs: delay, failures: this.consecutiveFailures }, 'ingest cycle failed; backing off');
+      }
+      if (this.started) this.timer = setTimeout(() => void tick(), delay);
+    };
+    this.timer = setTimeout(() => void tick(), 0);
+    // Keep our partitions between cycles and during long loads.
+    this.renewTimer = setInterval(() => void this.renewAll(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
+  }
+
+  /** Stops the loop after the batch in progress, then releases the leases. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.started = false;
+      this.halting = true;
+      clearTimeout(this.timer);
+      clearInterval(this.renewTimer);
+      await this.chain;
+      // The loop may have scheduled one more tick while we awaited.
+      clearTimeout(this.timer);
+      await Promise.allSettled([...this.held].map((k) => this.redis.eval(RELEASE_LUA, 1, k, this.workerId)));
+      this.held.clear();
+      this.halting = false;
+    })();
+    return this.stopping;
+  }
+
+  private async cycle(): Promise<IngestResult> {
+    const total: IngestResult = { batches: 0, rows: 0, duplicates: 0, malformed: 0, skipped: 0 };
+    const errors: unknown[] = [];
+    outer: for (const family of this.families) {
+      for (let p = 0; p < this.partitions; p++) {
+        if (this.halting) break outer;
+        try {
+          await this.partition(family, p, total);
+        } catch (err) {
+          errors.push(err);
+          ingestErrors.inc();
+          this.log?.error({ err, family, partition: p }, 'ingest failed; batch kept for the next cycle');
+          // A broken connection fails every partition the same way: stop here and let backoff work.
+          if (!isBatchSpecific(err)) break outer;
+        }
+      }
+    }
+    if (errors.length > 0) {
+      this.consecutiveFailures++;
+      throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ingest failures`);
+    }
+    this.consecutiveFailures = 0;
+    this.lastSuccess = Date.now();
+    return total;
+  }
+
+  private leaseKey(family: FamilyName, partition: number): string {
+    // Keys.lease is per partition; a worker may serve only some families, so the lease is per family too.
+    return `${this.keys.lease(partition)}:${family}`;
+  }
+
+  private async acquire(key: string): Promise<boolean> {
+    const ok = (await this.redis.eval(ACQUIRE_LUA, 1, key, this.workerId, String(this.leaseMs))) === 1;
+    if (ok) this.held.add(key);
+    else if (this.held.delete(key)) this.log?.warn({ lease: key }, 'lease lost to another worker');
+    return ok;
+  }
+
+  private async renewAll(): Promise<void> {
+    for (const key of [...this.held]) {
+      try {
+        await this.acquire(key);
+      } catch {
+        // Redis down: the next cycle reports it.
+      }
+    }
+  }
+
+  private async partition(family: FamilyName, p: number, total: IngestResult): Promise<void> {
+    const lease = this.leaseKey(family, p);
+    if (!(await this.acquire(lease))) {
+      total.skipped++;
+      return;
+    }
+    const spec = FAMILIES[family];
+    // (a) leftovers first: they are older than anything in the live hash.
+    const pending = await this.scanBatches(family, p);
+    // (b) rotate under a name never used before.
+    const batchKey = this.keys.batch(family, p, Keys.newBatchId());
+    try {
+      await this.redis.rename(this.keys.live(family, p), batchKey);
+      pending.push(batchKey);
+    } catch (err) {
+      if (!/no such key/i.test((err as Error).message)) throw err;
+    }
+    if (pending.length === 0) return;
+    // (c) replicas must hold the rotation (and any earlier unlink) before we load.
+    if (this.waitReplicas > 0) {
+      const acked = await this.redis.wait(this.waitReplicas, this.waitTimeoutMs);
+      if (acked < this.waitReplicas) {
+        throw new Error(`only ${acked} of ${this.waitReplicas} replicas acknowledged within ${this.waitTimeoutMs} ms`);
+      }
+    }
+    for (const key of pending) {
+      if (this.halting) return;
+      // Renew per batch so a long backlog does not outlive the lease; a lost lease ends our turn.
+      if (!(await this.acquire(lease))) return;
+      await this.loadBatch(spec, family, p, key, total);
+    }
+  }
+
+  private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.batchPattern(family, p), 'COUNT', 1000);
+      cursor = next;
+      for (const k of keys) found.add(k);
+    } while (cursor !== '0');
+    // Batch ids start with a base-36 timestamp: oldest first.
+    return [...found].sort();
+  }
+
+  private async loadBatch(spec: FamilySpec, family: FamilyName, p: number, key: string, total: IngestResult): Promise<void> {
+    const endTimer = ingestDuration.startTimer({ family });
+    const batchId = Keys.batchIdOf(key);
+    const { rows, malformed } = await this.readBatch(spec, key);
+    total.malformed += malformed;
+
+    if (rows.length === 0) {
+      await this.redis.unlink(key);
+      ingestBatches.inc({ family, outcome: 'empty' });
+      total.batches++;
+      endTimer();
+      return;
+    }
+
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    let duplicate = false;
+    try {
+      await client.query('BEGIN');
+      const ledger = await client.query(
+        'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
+        [batchId, family, p, rows.length],
+      );
+      if (ledger.rowCount === 0) {
+        duplicate = true;
+        await client.query('ROLLBACK');
+      } else {
+        const columns = ['bucket', ...spec.dims, ...spec.metrics].join(', ');
+        const copy = client.query(copyFrom(`COPY ${spec.table} (${columns}) FROM STDIN`));
+        await pipeline(Readable.from(copyChunks(rows)), copy);
+        await client.query('COMMIT');
+      }
+    } catch (err) {
+      failed = err as Error;
+      throw err;
+    } finally {
+      // A client that failed mid-transaction is discarded rather than returned in an unknown state.
+      client.release(failed);
+    }
+
+    // (f) Committed (or committed before): the batch key may go. If UNLINK fails, the next cycle finds
+    // the ledger row and unlinks then.
+    await this.redis.unlink(key);
+    total.batches++;
+    if (duplicate) {
+      total.duplicates++;
+      ingestBatches.inc({ family, outcome: 'duplicate' });
+      this.log?.warn({ batchId, family, partition: p }, 'batch was already loaded; unlinked without loading again');
+    } else {
+      total.rows += rows.length;
+      ingestBatches.inc({ family, outcome: 'loaded' });
+      ingestRows.inc({ family }, rows.length);
+      this.log?.debug({ batchId, family, partition: p, rows: rows.length }, 'batch loaded');
+    }
+    endTimer();
+  }
+
+  /** HSCAN (never one HGETALL: it would block Redis for a large hash) and sum into rows. */
+  private async readBatch(spec: FamilySpec, key: string): Promise<{ rows: Row[]; malformed: number }> {
+    const rows = new Map<string, Row>();
+    // HSCAN may return a field twice when it runs over more than one call; one call (a small hash)
+    // cannot, so the dedupe set is only built for large hashes.
+    let seen: Set<string> | undefined;
+    let malformed = 0;
+    const samples: string[] = [];
+    let cursor = '0';
+    let calls = 0;
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', HSCAN_COUNT);
+      cursor = next;
+      calls++;
+      if (calls === 1 && cursor !== '0') seen = new Set();
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const field = flat[i]!;
+        if (seen) {
+          if (seen.has(field)) continue;
+          seen.add(field);
+        }
+        const raw = flat[i + 1]!;
+        const d = decodeField(spec, field);
+        const value = Number(raw);
+        if (
+          d === undefined ||
+          d.minute < 0 ||
+          d.minute > MAX_MINUTE ||
+          !d.dims.every(fitsInt8) ||
+          !/^-?\d+$/.test(raw) ||
+          value < INT4_MIN ||
+          value > INT4_MAX
+        ) {
+          malformed++;
+          if (samples.length < 5) samples.push(`${field.slice(0, 120)}=${raw.slice(0, 40)}`);
+          continue;
+        }
+        // Row identity is the field without its metric index; each metric of a row is a distinct field.
+        const rowKey = field.slice(0, field.lastIndexOf('|'));
+        let row = rows.get(rowKey);
+        if (row === undefined) {
+          row = { minute: d.minute, dims: d.dims, values: new Array<number>(spec.metrics.length).fill(0) };
+          rows.set(rowKey, row);
+        }
+        const sum = row.values[d.metric]! + value;
+        // Only non-canonical spellings of one field ("01" vs "1") can add up; never COPY out of range.
+        if (sum < INT4_MIN || sum > INT4_MAX) {
+          malformed++;
+          continue;
+        }
+        row.values[d.metric] = sum;
+      }
+    } while (cursor !== '0');
+    if (malformed > 0) {
+      this.log?.warn({ batch: key, malformed, samples }, 'skipped malformed counter fields');
+    }
+    // An all-zero row adds nothing to any sum.
+    return { rows: [...rows.values()].filter((r) => r.values.some((v) => v !== 0)), malformed };
+  }
+}
+
+/** COPY text format: tab-separated, newline-terminated; no value here can need escaping. */
+function* copyChunks(rows: Row[]): Generator<string> {
+  const iso = new Map<number, string>();
+  let chunk = '';
+  let n = 0;
+  for (const r of rows) {
+    let bucket = iso.get(r.minute);
+    if (bucket === undefined) {
+      bucket = new Date(r.minute * 60_000).toISOString();
+      iso.set(r.minute, bucket);
+    }
+    chunk += `${bucket}\t${r.dims.join('\t')}\t${r.values.join('\t')}\n`;
+    if (++n === COPY_CHUNK_ROWS) {
+      yield chunk;
+      chunk = '';
+      n = 0;
+    }
+  }
+  if (chunk !== '') yield chunk;
+}

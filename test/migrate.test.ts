@@ -1,0 +1,96 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { listMigrations, migrate } from '../src/db/migrate.js';
+import { testDatabase } from './helpers/services.js';
+
+const drops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(drops.map((d) => d()));
+});
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('migrate', () => {
+  it('applies every migration in order on a fresh database, then nothing on a re-run', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const all = (await listMigrations()).map((m) => m.version);
+    expect(all.slice(0, 3)).toEqual(['001_messages', '002_ingest_ledger', '003_messages_rollups']);
+
+    expect(await migrate(db.url)).toEqual(all);
+    expect(await migrate(db.url)).toEqual([]);
+    const versions = await withClient(db.url, async (c) => (await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version));
+    expect(versions).toEqual(all);
+  });
+
+  it('concurrent runners neither fail nor apply anything twice', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const results = await Promise.all(Array.from({ length: 4 }, () => migrate(db.url)));
+    const applied = results.flat();
+    const all = (await listMigrations()).map((m) => m.version);
+    expect(applied.sort()).toEqual([...all].sort());
+    expect(results.filter((r) => r.length > 0)).toHaveLength(1);
+  });
+
+  it('rolls back a failing migration and records nothing for it', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const { mkdtemp, writeFile, copyFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    for (const m of await listMigrations()) await copyFile(m.file, path.join(dir, path.basename(m.file)));
+    await writeFile(path.join(dir, '900_broken.sql'), 'CREATE TABLE half_done (x int); SELECT * FROM no_such_table;');
+    await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/900_broken/);
+    await withClient(db.url, async (c) => {
+      expect((await c.query("SELECT to_regclass('half_done') AS t")).rows[0].t).toBeNull();
+      expect((await c.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version = '900_broken'")).rows[0].n).toBe(0);
+    });
+  });
+
+  it('hourly and daily views sum the raw minute deltas (UTC buckets)', async () => {
+    const db = await testDatabase();
+    drops.push(db.drop);
+    await withClient(db.url, async (c) => {
+      // A session time zone far from UTC must not move the day boundaries.
+      await c.query("SET TIME ZONE 'Pacific/Kiritimati'");
+      await c.query(`INSERT INTO messages_raw VALUES
+        ('2024-03-01T10:01:00Z', 1, 10, 100, 1, 5, 0),
+        ('2024-03-01T10:01:00Z', 1, 10, 100, 2, 3, 1),  -- same minute and dims again: summed
+        ('2024-03-01T10:59:00Z', 1, 10, 100, 4, 4, 0),
+        ('2024-03-01T11:00:00Z', 1, 10, 100, 8, 1, 0),
+        ('2024-03-01T23:59:00Z', 1, 10, 101, 16, 2, 2),
+        ('2024-03-02T00:00:00Z', 1, 10, 100, 32, 0, 0),
+        ('2024-03-01T10:30:00Z', 9223372036854775807, 11, 100, 64, 0, 0)`);
+      const hourly = (
+        await c.query(`SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS h, guild_id, user_id, messages, words, attachments
+                       FROM messages_hourly ORDER BY guild_id, h, user_id`)
+      ).rows;
+      expect(hourly).toEqual([
+        { h: '2024-03-01 10', guild_id: '1', user_id: '100', messages: '7', words: '12', attachments: '1' },
+        { h: '2024-03-01 11', guild_id: '1', user_id: '100', messages: '8', words: '1', attachments: '0' },
+        { h: '2024-03-01 23', guild_id: '1', user_id: '101', messages: '16', words: '2', attachments: '2' },
+        { h: '2024-03-02 00', guild_id: '1', user_id: '100', messages: '32', words: '0', attachments: '0' },
+        { h: '2024-03-01 10', guild_id: '9223372036854775807', user_id: '100', messages: '64', words: '0', attachments: '0' },
+      ]);
+      const daily = (
+        await c.query(`SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS d, guild_id, sum(messages)::int AS m
+                       FROM messages_daily GROUP BY 1, 2 ORDER BY 2, 1`)
+      ).rows;
+      expect(daily).toEqual([
+        { d: '2024-03-01 00:00', guild_id: '1', m: 31 },
+        { d: '2024-03-02 00:00', guild_id: '1', m: 32 },
+        { d: '2024-03-01 00:00', guild_id: '9223372036854775807', m: 64 },
+      ]);
+    });
+  });
+});
