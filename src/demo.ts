@@ -11,6 +11,7 @@ import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { resolveServices } from './services/embedded.js';
 import { sleep, startStack } from './stack.js';
+import { rawMessageSummary } from './stats/queries.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -116,11 +117,11 @@ try {
 
 async function summary(): Promise<void> {
   const truth = [...sim.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);
-  const { rows } = await stack.pool.query<{ n: string; messages: string }>('SELECT count(*) AS n, coalesce(sum(messages), 0) AS messages FROM messages_raw');
+  const raw = await rawMessageSummary(stack.pool);
   const diff = await stack.diff();
   say(
-    `summary: events sent ${sim.truth.sentCount} (counted, humans only: ${truth}); rows in messages_raw ${rows[0]!.n}; ` +
-      `messages in database ${rows[0]!.messages}; replies ${sim.replies.length}; ` +
+    `summary: events sent ${sim.truth.sentCount} (counted, humans only: ${truth}); rows in messages_raw ${raw.rows}; ` +
+      `messages in database ${raw.messages}; replies ${sim.replies.length}; ` +
       (diff.length === 0 ? 'database == ground truth ✓' : `database differs in ${diff.length} keys (ingest catching up)`),
   );
 }

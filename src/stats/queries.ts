@@ -86,3 +86,11 @@ export async function messageTotalsByChannelMember(pool: Pool, guildIds?: string
     ]),
   );
 }
+
+/** Size of the raw message table: rows (deltas) and the messages they add up to. */
+export async function rawMessageSummary(pool: Pool): Promise<{ rows: number; messages: number }> {
+  const { rows } = await pool.query<{ n: string; messages: string }>(
+    'SELECT count(*) AS n, coalesce(sum(messages), 0) AS messages FROM messages_raw',
+  );
+  return { rows: Number(rows[0]!.n), messages: Number(rows[0]!.messages) };
+}
