@@ -49,7 +49,6 @@ export class RenderPool {
   private readonly log: Logger;
   private readonly timeoutMs: number;
   private readonly workerUrl: URL;
-  private readonly execArgv: string[];
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -62,11 +61,10 @@ export class RenderPool {
     this.threads = Math.max(1, Math.floor(opts.threads ?? os.availableParallelism()));
     this.log = (opts.logger ?? createLogger()).child({ component: 'render-pool' });
     this.timeoutMs = opts.taskTimeoutMs ?? 30_000;
-    // From source (vitest, tsx) this file is pool.ts and the worker must be loaded through tsx; from
-    // the build both are plain JS next to each other.
+    // From source (vitest, tsx) this file is pool.ts and the worker is TypeScript; from the build both
+    // are plain JS side by side.
     const fromSource = import.meta.url.endsWith('.ts');
     this.workerUrl = opts.workerUrl ?? new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-    this.execArgv = this.workerUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
     for (let n = 0; n < this.threads; n++) this.slots.push(this.spawn(n));
   }
 
@@ -104,7 +102,7 @@ export class RenderPool {
   }
 
   private spawn(n: number): Slot {
-    const worker = new Worker(this.workerUrl, { execArgv: this.execArgv });
+    const worker = this.startWorker();
     const slot: Slot = { n, worker, state: 'starting', task: null, timer: null, lastError: null };
     worker.on('message', (msg: WorkerMessage) => this.onMessage(slot, msg));
     worker.on('error', (err) => {
@@ -117,6 +115,16 @@ export class RenderPool {
     });
     worker.on('exit', (code) => this.onExit(slot, code));
     return slot;
+  }
+
+  private startWorker(): Worker {
+    if (!this.workerUrl.pathname.endsWith('.ts')) return new Worker(this.workerUrl);
+    // `new Worker(url, { execArgv: ['--import', 'tsx'] })` fails on Node 20 with "Unknown file extension
+    // .ts": the entry module is loaded before the worker's loader hooks are active (privatenumber/tsx#354).
+    // So the worker starts as a one-line script that registers tsx's ESM hooks, then imports the entry.
+    const tsxApi = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.workerUrl.href)}); });`;
+    return new Worker(boot, { eval: true });
   }
 
   private onMessage(slot: Slot, msg: WorkerMessage): void {
