@@ -1,0 +1,317 @@
+// Slash-command interactions: builds INTERACTION_CREATE payloads, serves the callback / webhook routes the
+// bot answers through, enforces Discord's 3 s acknowledgement window and records every reply with its files.
+import { randomBytes } from 'node:crypto';
+import type { UploadedFile } from './multipart.js';
+import { channelJson, memberJson, userJson, type Json } from './payloads.js';
+import type { SnowflakeGenerator } from './snowflake.js';
+import type { SimGuild, SimMember, World } from './world.js';
+
+export interface RecordedReply {
+  interactionId: string;
+  commandName: string;
+  guildId: string;
+  channelId: string;
+  userId: string;
+  content: string;
+  embeds: unknown[];
+  flags: number;
+  files: UploadedFile[];
+  receivedAt: number;
+  /** Which call produced it: callback type 4 / modal, PATCH of @original, or follow-up. */
+  kind: 'reply' | 'edit' | 'followup' | 'modal';
+}
+
+export interface CommandOption {
+  name: string;
+  type: number;
+  value: string | number | boolean;
+}
+
+export interface InvokeCommand {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  name: string;
+  subcommand?: string;
+  options?: CommandOption[];
+  timeoutMs?: number;
+}
+
+export interface ApiError {
+  status: number;
+  body: Json;
+}
+
+interface MessageState {
+  id: string;
+  content: string;
+  embeds: unknown[];
+  flags: number;
+  files: UploadedFile[];
+  createdAt: number;
+  editedAt: number | null;
+}
+
+interface Pending {
+  id: string;
+  token: string;
+  commandName: string;
+  guildId: string;
+  channelId: string;
+  userId: string;
+  createdAt: number;
+  acked: boolean;
+  original: MessageState | null;
+  followups: Map<string, MessageState>;
+  settle: ((r: RecordedReply) => void) | null;
+}
+
+const EPHEMERAL = 1 << 6;
+const WEBHOOK_TOKEN_TTL_MS = 15 * 60 * 1000;
+
+/** Attachment ids derive from their message id so edits can refer back to them. */
+const attachmentId = (m: { id: string }, i: number) => (BigInt(m.id) + BigInt(i) + 1n).toString();
+
+const err = (status: number, code: number, message: string): ApiError => ({ status, body: { message, code } });
+
+/** Bitwise OR of the member's role permissions, ADMINISTRATOR meaning all. */
+function permissionsOf(g: SimGuild, m: SimMember): string {
+  let bits = 0n;
+  for (const r of g.roles) if (r.id === g.id || m.roles.includes(r.id)) bits |= BigInt(r.permissions);
+  if (bits & 8n || g.ownerId === m.user.id) return ((1n << 53n) - 1n).toString();
+  return bits.toString();
+}
+
+export class Interactions {
+  readonly replies: RecordedReply[] = [];
+  private readonly byId = new Map<string, Pending>();
+  private readonly byToken = new Map<string, Pending>();
+
+  constructor(
+    private readonly world: World,
+    private readonly ids: SnowflakeGenerator,
+    private readonly ackTimeoutMs: number,
+    private readonly attachmentBase: () => string,
+    private readonly commandIdFor: (guildId: string, name: string) => string | undefined,
+  ) {}
+
+  /** Builds the INTERACTION_CREATE payload and a promise for the bot's final reply. */
+  create(c: InvokeCommand): { payload: Json; reply: Promise<RecordedReply> } {
+    const guild = this.world.guild(c.guildId);
+    if (!guild) throw new Error(`unknown guild ${c.guildId}`);
+    const channel = this.world.channel(c.channelId);
+    if (!channel || channel.guildId !== c.guildId) throw new Error(`channel ${c.channelId} is not in guild ${c.guildId}`);
+    const member = guild.members.get(c.userId);
+    if (!member) throw new Error(`user ${c.userId} is not a member of guild ${c.guildId}`);
+    const botMember = guild.members.get(this.world.botUser.id)!;
+
+    const id = this.ids.next();
+    const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(48).toString('base64url')}`;
+    const pending: Pending = {
+      id, token, commandName: c.name, guildId: c.guildId, channelId: c.channelId, userId: c.userId,
+      createdAt: Date.now(), acked: false, original: null, followups: new Map(), settle: null,
+    };
+    const timeoutMs = c.timeoutMs ?? 15_000;
+    const reply = new Promise<RecordedReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.settle = null;
+        reject(new Error(`no reply to /${c.name} (interaction ${id}) within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.settle = (r) => {
+        clearTimeout(timer);
+        pending.settle = null;
+        resolve(r);
+      };
+    });
+    this.byId.set(id, pending);
+    this.byToken.set(token, pending);
+    // Bound memory for long runs: forget interactions whose webhook token has expired.
+    setTimeout(() => {
+      this.byId.delete(id);
+      this.byToken.delete(token);
+    }, WEBHOOK_TOKEN_TTL_MS).unref();
+
+    const options = c.subcommand ? [{ name: c.subcommand, type: 1, options: c.options ?? [] }] : (c.options ?? []);
+    const payload: Json = {
+      id,
+      application_id: this.world.application.id,
+      type: 2,
+      token,
+      version: 1,
+      data: { id: this.commandIdFor(c.guildId, c.name) ?? this.ids.next(), name: c.name, type: 1, options },
+      guild_id: c.guildId,
+      guild: { id: c.guildId, locale: 'en-US', features: [] },
+      guild_locale: 'en-US',
+      channel_id: c.channelId,
+      channel: channelJson(channel),
+      member: { ...memberJson(member), permissions: permissionsOf(guild, member) },
+      app_permissions: permissionsOf(guild, botMember),
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': c.guildId },
+      context: 0,
+      attachment_size_limit: 10 * 1024 * 1024,
+    };
+    return { payload, reply };
+  }
+
+  private record(p: Pending, m: MessageState, kind: RecordedReply['kind']): RecordedReply {
+    const r: RecordedReply = {
+      interactionId: p.id, commandName: p.commandName, guildId: p.guildId, channelId: p.channelId, userId: p.userId,
+      content: m.content, embeds: m.embeds, flags: m.flags, files: m.files, receivedAt: Date.now(), kind,
+    };
+    this.replies.push(r);
+    p.settle?.(r);
+    return r;
+  }
+
+  private messageJson(p: Pending, m: MessageState): Json {
+    const user = this.world.guild(p.guildId)?.members.get(p.userId)?.user;
+    return {
+      id: m.id,
+      type: 20,
+      channel_id: p.channelId,
+      guild_id: p.guildId,
+      author: userJson(this.world.botUser),
+      content: m.content,
+      embeds: m.embeds,
+      attachments: m.files.map((f, i) => ({
+        id: attachmentId(m, i),
+        filename: f.name,
+        size: f.data.length,
+        content_type: f.contentType,
+        url: `${this.attachmentBase()}/${m.id}/${i}/${encodeURIComponent(f.name)}`,
+        proxy_url: `${this.attachmentBase()}/${m.id}/${i}/${encodeURIComponent(f.name)}`,
+      })),
+      mentions: [],
+      mention_roles: [],
+      mention_everyone: false,
+      pinned: false,
+      tts: false,
+      timestamp: new Date(m.createdAt).toISOString(),
+      edited_timestamp: m.editedAt ? new Date(m.editedAt).toISOString() : null,
+      flags: m.flags,
+      components: [],
+      webhook_id: this.world.application.id,
+      application_id: this.world.application.id,
+      interaction_metadata: { id: p.id, type: 2, name: p.commandName, command_type: 1, user: user ? userJson(user) : null, authorizing_integration_owners: { '0': p.guildId } },
+      interaction: { id: p.id, type: 2, name: p.commandName, user: user ? userJson(user) : null },
+    };
+  }
+
+  /** Applies the fields a create/edit body carries; omitted fields keep their previous value. */
+  private apply(m: MessageState, body: Record<string, unknown>, files: UploadedFile[]): void {
+    if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
+    if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? body.embeds : [];
+    if (typeof body.flags === 'number') m.flags = body.flags;
+    if (files.length) m.files = files;
+    else if (Array.isArray(body.attachments)) {
+      // Kept attachments are referenced by their existing ids; anything not listed is removed.
+      const keep = new Set((body.attachments as { id?: unknown }[]).map((a) => String(a.id)));
+      m.files = m.files.filter((_, i) => keep.has(attachmentId(m, i)));
+    }
+  }
+
+  private newMessage(): MessageState {
+    return { id: this.ids.next(), content: '', embeds: [], flags: 0, files: [], createdAt: Date.now(), editedAt: null };
+  }
+
+  attachment(messageId: string, index: number): UploadedFile | undefined {
+    for (const p of this.byId.values()) {
+      for (const m of [p.original, ...p.followups.values()]) if (m?.id === messageId) return m.files[index];
+    }
+    return undefined;
+  }
+
+  /** POST /interactions/{id}/{token}/callback */
+  callback(id: string, token: string, body: Record<string, unknown>, files: UploadedFile[], withResponse: boolean): { status: number; body: Json | null } | ApiError {
+    const p = this.byId.get(id);
+    if (!p || p.token !== token || Date.now() - p.createdAt > this.ackTimeoutMs) return err(404, 10062, 'Unknown interaction');
+    if (p.acked) return err(400, 40060, 'Interaction has already been acknowledged.');
+    const type = body.type;
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    const m = this.newMessage();
+    switch (type) {
+      case 4:
+        this.apply(m, data, files);
+        p.original = m;
+        p.acked = true;
+        this.record(p, { ...m }, 'reply');
+        break;
+      case 5:
+        m.flags = typeof data.flags === 'number' ? data.flags & EPHEMERAL : 0;
+        p.original = m; // the "thinking..." placeholder that @original edits fill in
+        p.acked = true;
+        break;
+      case 9:
+        p.acked = true;
+        this.apply(m, { content: String(data.title ?? ''), embeds: [] }, []);
+        this.record(p, m, 'modal');
+        break;
+      default:
+        return err(400, 50035, `Invalid Form Body: interaction response type ${String(type)} is not valid for an application command`);
+    }
+    if (!withResponse) return { status: 204, body: null };
+    return {
+      status: 200,
+      body: {
+        interaction: { id: p.id, type: 2, activity_instance_id: null, response_message_id: m.id, response_message_loading: type === 5, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
+        resource: type === 9 ? { type } : { type, message: this.messageJson(p, m) },
+      },
+    };
+  }
+
+  private byWebhook(appId: string, token: string): Pending | ApiError {
+    const p = this.byToken.get(token);
+    if (appId !== this.world.application.id || !p) return err(404, 10015, 'Unknown Webhook');
+    if (Date.now() - p.createdAt > WEBHOOK_TOKEN_TTL_MS) return err(401, 50027, 'Invalid Webhook Token');
+    return p;
+  }
+
+  private target(p: Pending, messageId: string): MessageState | undefined {
+    return messageId === '@original' ? (p.original ?? undefined) : p.followups.get(messageId) ?? (p.original?.id === messageId ? p.original : undefined);
+  }
+
+  /** PATCH /webhooks/{app}/{token}/messages/{@original|id} */
+  edit(appId: string, token: string, messageId: string, body: Record<string, unknown>, files: UploadedFile[]): { status: number; body: Json } | ApiError {
+    const p = this.byWebhook(appId, token);
+    if ('status' in p) return p;
+    const m = this.target(p, messageId);
+    if (!m) return err(404, 10008, 'Unknown Message');
+    this.apply(m, body, files);
+    m.editedAt = Date.now();
+    this.record(p, { ...m }, 'edit');
+    return { status: 200, body: this.messageJson(p, m) };
+  }
+
+  /** GET /webhooks/{app}/{token}/messages/{id} */
+  get(appId: string, token: string, messageId: string): { status: number; body: Json } | ApiError {
+    const p = this.byWebhook(appId, token);
+    if ('status' in p) return p;
+    const m = this.target(p, messageId);
+    return m ? { status: 200, body: this.messageJson(p, m) } : err(404, 10008, 'Unknown Message');
+  }
+
+  /** DELETE /webhooks/{app}/{token}/messages/{id} */
+  delete(appId: string, token: string, messageId: string): { status: number; body: null } | ApiError {
+    const p = this.byWebhook(appId, token);
+    if ('status' in p) return p;
+    const m = this.target(p, messageId);
+    if (!m) return err(404, 10008, 'Unknown Message');
+    if (m === p.original) p.original = null;
+    else p.followups.delete(m.id);
+    return { status: 204, body: null };
+  }
+
+  /** POST /webhooks/{app}/{token} (follow-up message) */
+  followup(appId: string, token: string, body: Record<string, unknown>, files: UploadedFile[], wait: boolean): { status: number; body: Json | null } | ApiError {
+    const p = this.byWebhook(appId, token);
+    if ('status' in p) return p;
+    if (!p.acked) return err(404, 10015, 'Unknown Webhook');
+    const m = this.newMessage();
+    this.apply(m, body, files);
+    p.followups.set(m.id, m);
+    this.record(p, m, 'followup');
+    return wait ? { status: 200, body: this.messageJson(p, m) } : { status: 204, body: null };
+  }
+}

@@ -1,0 +1,88 @@
+// MESSAGE_CREATE payloads for simulated chat, with Discord's MESSAGE_CONTENT gating applied per session.
+import { Intent } from './intents.js';
+import { memberJson, userJson, type Json } from './payloads.js';
+import type { SimChannel, SimGuild } from './world.js';
+
+const ATTACHMENT_KINDS = [
+  { ext: 'png', type: 'image/png', image: true },
+  { ext: 'jpg', type: 'image/jpeg', image: true },
+  { ext: 'gif', type: 'image/gif', image: true },
+  { ext: 'mp4', type: 'video/mp4', image: false },
+  { ext: 'txt', type: 'text/plain; charset=utf-8', image: false },
+];
+
+export interface MessageInput {
+  id: string;
+  guild: SimGuild;
+  channel: SimChannel;
+  authorId: string;
+  content: string;
+  attachments: number;
+  webhook: boolean;
+  timestamp: number;
+}
+
+export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
+  const { guild, channel } = m;
+  const member = guild.members.get(m.authorId);
+  const author = m.webhook
+    ? { id: m.authorId, username: guild.webhook.name, avatar: null, discriminator: '0000', bot: true, global_name: null, public_flags: 0, flags: 0 }
+    : userJson(member!.user);
+  const mentionIds = [...new Set([...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!))];
+  const mentions = mentionIds.flatMap((id) => {
+    const mm = guild.members.get(id);
+    return mm ? [{ ...userJson(mm.user), member: memberJson(mm, false) }] : [];
+  });
+  const attachments = Array.from({ length: m.attachments }, (_, i) => {
+    const kind = ATTACHMENT_KINDS[(Number(BigInt(m.id) % 5n) + i) % ATTACHMENT_KINDS.length]!;
+    const id = (BigInt(m.id) + BigInt(i) + 1n).toString();
+    const filename = `file${i}.${kind.ext}`;
+    return {
+      id,
+      filename,
+      size: 1024 * (i + 3),
+      url: `${baseUrl}/${m.channel.id}/${id}/${filename}`,
+      proxy_url: `${baseUrl}/${m.channel.id}/${id}/${filename}`,
+      content_type: kind.type,
+      ...(kind.image ? { width: 640, height: 480 } : {}),
+    };
+  });
+  const j: Json = {
+    id: m.id,
+    type: 0,
+    channel_id: channel.id,
+    channel_type: channel.type,
+    guild_id: guild.id,
+    author,
+    content: m.content,
+    timestamp: new Date(m.timestamp).toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions,
+    mention_roles: [],
+    mention_channels: [],
+    attachments,
+    embeds: [],
+    components: [],
+    pinned: false,
+    flags: 0,
+    nonce: m.webhook ? undefined : m.id,
+  };
+  if (m.webhook) j.webhook_id = m.authorId;
+  else j.member = memberJson(member!, false);
+  return j;
+}
+
+/**
+ * Without the MESSAGE_CONTENT intent Discord blanks content, embeds, attachments and components, except
+ * for messages the bot wrote or that mention it.
+ */
+export function gateMessageContent(botUserId: string) {
+  return (d: unknown, intents: number): unknown => {
+    if (intents & Intent.MessageContent) return d;
+    const msg = d as Json & { author: { id: string }; mentions: { id: string }[] };
+    if (msg.author.id === botUserId || msg.mentions.some((u) => u.id === botUserId)) return d;
+    return { ...msg, content: '', embeds: [], attachments: [], components: [] };
+  };
+}

@@ -1,0 +1,128 @@
+// Realistic chat traffic: who talks where and what they say. Busy guilds and channels get most of the
+// messages (skewed weights), a few messages come from bots and webhooks, some carry attachments or emojis.
+import { Rng } from './rng.js';
+import { ChannelKind, type SimChannel, type SimGuild, type SimMember, type World } from './world.js';
+
+const WORDS = (
+  'the a to and of is it you that in i for this on with be are was have just not so but what like lol do ' +
+  'can we my your all if about get one they yeah no yes ok anyone know think good new game time play today ' +
+  'server bot update release build bug fix tonight stream music song vibes meme link check out thanks thx ' +
+  'gg wp nice cool awesome wow omg honestly maybe probably tomorrow weekend raid match patch map team queue'
+).split(' ');
+const URLS = ['https://example.com/cat.gif', 'https://youtu.be/dQw4w9WgXcQ', 'https://github.com/discordjs/discord.js'];
+
+export interface TrafficOptions {
+  messages: number;
+  /** Messages per second; unset = as fast as the sockets drain. */
+  ratePerSec?: number;
+  guildIds?: string[];
+  seed?: number;
+  onProgress?: (sent: number) => void;
+}
+
+export interface TrafficSummary {
+  sent: number;
+  humans: number;
+  bots: number;
+  webhooks: number;
+  withAttachments: number;
+  durationMs: number;
+}
+
+export interface PlannedMessage {
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  content: string;
+  attachments: number;
+  webhook: boolean;
+  kind: 'human' | 'bot' | 'webhook';
+}
+
+interface GuildPlan {
+  guild: SimGuild;
+  channels: SimChannel[];
+  channelWeights: number[];
+  humans: SimMember[];
+  humanWeights: number[];
+  bots: SimMember[];
+}
+
+/** Cumulative Zipf-like weights: rank r gets 1/(r+1)^s. */
+function zipf(n: number, s: number): number[] {
+  const out: number[] = [];
+  let acc = 0;
+  for (let i = 0; i < n; i++) out.push((acc += 1 / Math.pow(i + 1, s)));
+  return out;
+}
+
+function weighted<T>(rng: Rng, items: T[], cumulative: number[]): T {
+  const x = rng.next() * cumulative[cumulative.length - 1]!;
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return items[lo]!;
+}
+
+export class TrafficPlanner {
+  private readonly rng: Rng;
+  private readonly plans: GuildPlan[];
+  private readonly guildWeights: number[];
+
+  constructor(world: World, seed: number, guildIds?: string[]) {
+    this.rng = new Rng(seed);
+    const ids = guildIds ?? [...world.guilds.keys()];
+    this.plans = ids.map((id) => {
+      const guild = world.guild(id);
+      if (!guild) throw new Error(`unknown guild ${id}`);
+      const channels = [...world.textChannels(id), ...world.threads(id)];
+      const humans = world.humanMembers(id);
+      return { guild, channels, channelWeights: zipf(channels.length, 1), humans, humanWeights: zipf(humans.length, 1.1), bots: world.botMembers(id) };
+    });
+    this.guildWeights = zipf(this.plans.length, 0.8);
+  }
+
+  next(): PlannedMessage {
+    const rng = this.rng;
+    const plan = weighted(rng, this.plans, this.guildWeights);
+    const guildId = plan.guild.id;
+    const roll = rng.next();
+    if (roll < 0.02) {
+      const wh = plan.guild.webhook;
+      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook' };
+    }
+    const channel = weighted(rng, plan.channels, plan.channelWeights);
+    if (roll < 0.07 && plan.bots.length) {
+      const bot = rng.pick(plan.bots);
+      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12), attachments: 0, webhook: false, kind: 'bot' };
+    }
+    const author = weighted(rng, plan.humans, plan.humanWeights);
+    const attachments = rng.chance(0.08) ? rng.int(1, 3) : 0;
+    const content = attachments && rng.chance(0.4) ? '' : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25);
+    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human' };
+  }
+
+  private sentence(plan: GuildPlan, min: number, max: number): string {
+    const rng = this.rng;
+    const n = rng.int(min, max);
+    const words: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = rng.next();
+      if (r < 0.03 && plan.guild.emojis.length) {
+        const e = rng.pick(plan.guild.emojis);
+        words.push(`<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`);
+      } else if (r < 0.05) words.push(rng.pick(['😂', '👍', '🔥', '❤️', '🎉']));
+      else if (r < 0.06) words.push(rng.pick(URLS));
+      else if (r < 0.07) words.push(`<@${rng.pick(plan.humans).user.id}>`);
+      else words.push(rng.pick(WORDS));
+    }
+    let s = words.join(' ');
+    if (rng.chance(0.05)) s = s.replace(' ', '\n');
+    if (rng.chance(0.1)) s = `  ${s}\t`;
+    return s;
+  }
+}

@@ -1,0 +1,76 @@
+// Ground truth: exactly what the simulator sent, so tests can compare the bot's stats against it.
+// Word counts use the same countWords as the bot's collector, so "words" means the same thing on both sides.
+import { countWords } from '../text.js';
+
+export interface TruthMessage {
+  id: string;
+  guildId: string;
+  channelId: string;
+  /** Parent channel when channelId is a thread, else null. */
+  parentChannelId: string | null;
+  authorId: string;
+  bot: boolean;
+  webhook: boolean;
+  words: number;
+  attachments: number;
+  timestamp: number;
+}
+
+export interface Totals {
+  messages: number;
+  words: number;
+  attachments: number;
+}
+
+export interface TotalsOptions {
+  /** Count messages by bot users too (webhook messages are never counted). Default false. */
+  includeBots?: boolean;
+}
+
+export class GroundTruth {
+  readonly messages: TruthMessage[] = [];
+
+  get sentCount(): number {
+    return this.messages.length;
+  }
+
+  record(m: Omit<TruthMessage, 'words'> & { content: string }): TruthMessage {
+    const { content, ...rest } = m;
+    const rec: TruthMessage = { ...rest, words: countWords(content) };
+    this.messages.push(rec);
+    return rec;
+  }
+
+  private counted(opts: TotalsOptions): TruthMessage[] {
+    return this.messages.filter((m) => !m.webhook && (opts.includeBots || !m.bot));
+  }
+
+  private sum(key: (m: TruthMessage) => string, opts: TotalsOptions): Map<string, Totals> {
+    const out = new Map<string, Totals>();
+    for (const m of this.counted(opts)) {
+      const k = key(m);
+      let t = out.get(k);
+      if (!t) out.set(k, (t = { messages: 0, words: 0, attachments: 0 }));
+      t.messages++;
+      t.words += m.words;
+      t.attachments += m.attachments;
+    }
+    return out;
+  }
+
+  /** Totals keyed by `${guildId}|${channelId}|${userId}` (threads keep their own channel id). */
+  messageTotals(opts: TotalsOptions = {}): Map<string, Totals> {
+    return this.sum((m) => `${m.guildId}|${m.channelId}|${m.authorId}`, opts);
+  }
+
+  /** Totals keyed by guild id, channel id or user id. A user's totals span all guilds. */
+  totalsBy(dim: 'guild' | 'channel' | 'user', opts: TotalsOptions = {}): Map<string, Totals> {
+    const key = dim === 'guild' ? (m: TruthMessage) => m.guildId : dim === 'channel' ? (m: TruthMessage) => m.channelId : (m: TruthMessage) => m.authorId;
+    return this.sum(key, opts);
+  }
+
+  /** Messages in one guild (all authors, webhooks included), for scenario assertions. */
+  messagesIn(guildId: string): TruthMessage[] {
+    return this.messages.filter((m) => m.guildId === guildId);
+  }
+}
