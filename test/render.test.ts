@@ -3,11 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { createCanvas, GlobalFonts, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
+import { renderDuration } from '../src/metrics.js';
 import { formatTick, niceScale } from '../src/render/charts/scale.js';
 import { timeTicks } from '../src/render/charts/time.js';
+import { FONT_FAMILY, FONT_STACK, registerFonts } from '../src/render/fonts.js';
 import { RenderError, RenderPool } from '../src/render/pool.js';
 import { ChartSpecError, type ChartSpec, type LineChartSpec } from '../src/render/spec.js';
 
@@ -78,6 +80,9 @@ describe('render pool', () => {
     expect([img.width, img.height]).toEqual([1200, 600]);
     const small = await pixels(await pool.render(lineSpec({ width: 640, height: 360 })));
     expect([small.width, small.height]).toEqual([640, 360]);
+    // Each render is timed on the main thread, labelled by kind.
+    const counts = (await renderDuration.get()).values.filter((v) => v.metricName === 'stats_render_duration_seconds_count');
+    expect(counts.find((v) => v.labels.kind === 'line')?.value).toBeGreaterThanOrEqual(2);
   });
 
   it('draws the title, and nothing there when the title is empty', async () => {
@@ -210,6 +215,17 @@ parentPort.postMessage({ ready: true });
     await pool.close();
     await pending;
     await expect(pool.render(lineSpec())).rejects.toThrow(/closed/);
+  });
+});
+
+describe('fonts', () => {
+  it('registers DejaVu from the npm package under our own family, regular and bold', () => {
+    registerFonts();
+    registerFonts(); // idempotent
+    const fam = GlobalFonts.families.filter((f) => f.family === FONT_FAMILY);
+    expect(fam).toHaveLength(1);
+    expect(fam[0]?.styles.map((s) => s.weight).sort()).toEqual([400, 700]);
+    expect(FONT_STACK.startsWith(`"${FONT_FAMILY}"`)).toBe(true);
   });
 });
 

@@ -21,7 +21,11 @@ const FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'] as const;
 
 let registered = false;
 
-/** Registers the chart fonts once per thread (GlobalFonts is per isolate). Throws if a file is missing. */
+/**
+ * Registers the chart fonts; throws if a file is missing. The native registry is process-wide, but each
+ * worker calls this on start so no thread depends on another having done it first (registering the
+ * same files again does not add faces).
+ */
 export function registerFonts(): void {
   if (registered) return;
   const require = createRequire(import.meta.url);
