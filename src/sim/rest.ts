@@ -61,11 +61,11 @@ export class RestApi {
       this.o.logger.warn({ err, method, path: url.pathname }, 'bad request');
       reply = { status: 400, body: { message: '400: Bad Request', code: 50109 } };
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...reply.headers };
     if (reply.status === 204 || reply.body === null) {
-      res.writeHead(reply.status === 200 ? 204 : reply.status, headers).end();
+      // No content type on 204: discord.js would try to parse an empty body as JSON and throw.
+      res.writeHead(204, { ...reply.headers }).end();
     } else {
-      res.writeHead(reply.status, headers).end(JSON.stringify(reply.body));
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
     }
   }
 

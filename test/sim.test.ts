@@ -1,0 +1,340 @@
+// The local Discord simulator against the real, unmodified discord.js client (and a raw WebSocket where the
+// client hides the protocol): readiness, message delivery, interactions with PNG replies, resume without
+// loss, bad tokens, REST 429/5xx faults, malformed dispatches, intents and heartbeats.
+import { once } from 'node:events';
+import { deflateSync } from 'node:zlib';
+import { AttachmentBuilder, Client, Events, GatewayIntentBits, Routes, Status, type Message } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { countWords } from '../src/text.js';
+import { startSimulator, type Simulator, type SimGuild } from '../src/sim/index.js';
+
+interface Seen {
+  id: string;
+  guildId: string | null;
+  channelId: string;
+  authorId: string;
+  content: string;
+  attachments: number;
+  bot: boolean;
+  webhook: boolean;
+  isThread: boolean;
+  parentId: string | null;
+}
+
+/** A tiny valid 1x1 PNG, built by hand so the test does not depend on the renderer. */
+function tinyPng(): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  const idat = deflateSync(Buffer.from([0, 0x58, 0x65, 0xf2, 0xff]));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Minimal raw gateway client for protocol details discord.js does not expose. */
+class RawGateway {
+  readonly frames: { op: number; t?: string | null; s?: number | null; d: unknown }[] = [];
+  closeCode: number | null = null;
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as RawGateway['frames'][number]));
+    ws.on('close', (code) => (this.closeCode = code));
+  }
+  static async open(url: string): Promise<RawGateway> {
+    const ws = new WebSocket(`${url}?v=10&encoding=json`);
+    const raw = new RawGateway(ws);
+    await once(ws, 'open');
+    await until(() => raw.frames.some((f) => f.op === 10), 5000, 'HELLO');
+    return raw;
+  }
+  send(op: number, d: unknown): void {
+    this.ws.send(JSON.stringify({ op, d }));
+  }
+  dispatches(t: string) {
+    return this.frames.filter((f) => f.op === 0 && f.t === t);
+  }
+  close(): void {
+    this.ws.close(1000);
+  }
+}
+
+describe('local Discord simulator with discord.js', () => {
+  let sim: Simulator;
+  let client: Client;
+  const seen: Seen[] = [];
+  const png = tinyPng();
+  const clientErrors: unknown[] = [];
+
+  beforeAll(async () => {
+    sim = await startSimulator({ guilds: 12, shards: 2, seed: 7, heartbeatIntervalMs: 1500 });
+    client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      rest: { api: sim.apiUrl },
+      shards: [0, 1],
+      shardCount: 2,
+    });
+    client.on(Events.Error, (e) => clientErrors.push(e));
+    client.on(Events.MessageCreate, (m: Message) => {
+      seen.push({
+        id: m.id,
+        guildId: m.guildId,
+        channelId: m.channelId,
+        authorId: m.author.id,
+        content: m.content,
+        attachments: m.attachments.size,
+        bot: m.author.bot,
+        webhook: m.webhookId !== null,
+        isThread: m.channel.isThread(),
+        parentId: m.channel.isThread() ? m.channel.parentId : null,
+      });
+    });
+    client.on(Events.InteractionCreate, async (i) => {
+      if (!i.isChatInputCommand()) return;
+      if (i.commandName === 'chart') {
+        await i.deferReply();
+        await new Promise((r) => setTimeout(r, 50)); // "rendering"
+        await i.editReply({ content: `chart for ${i.options.getSubcommand()} ${i.options.getString('period') ?? ''}`, files: [new AttachmentBuilder(png, { name: 'chart.png' })] });
+      } else if (i.commandName === 'ping') {
+        await i.reply({ content: 'pong', embeds: [{ title: 'latency' }] });
+      }
+    });
+    const ready = once(client, Events.ClientReady);
+    await client.login(sim.token);
+    await ready;
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await sim?.close();
+  });
+
+  const guildOnShard = (shard: number): SimGuild => {
+    const g = [...sim.world.guilds.values()].find((x) => sim.shardOf(x.id) === shard);
+    if (!g) throw new Error(`no guild on shard ${shard}`);
+    return g;
+  };
+  const human = (g: SimGuild) => sim.world.humanMembers(g.id)[0]!.user.id;
+
+  it('generates a realistic deterministic world', async () => {
+    const again = await startSimulator({ guilds: 12, seed: 7 });
+    try {
+      expect([...again.world.guilds.keys()]).toEqual([...sim.world.guilds.keys()]);
+    } finally {
+      await again.close();
+    }
+    for (const g of sim.world.guilds.values()) {
+      expect(g.id).toMatch(/^\d{17,19}$/);
+      expect(g.roles.find((r) => r.id === g.id)?.name).toBe('@everyone');
+      expect(g.members.has(sim.world.botUser.id)).toBe(true);
+      expect(g.members.size).toBeGreaterThanOrEqual(10);
+      expect(g.members.size).toBeLessThanOrEqual(60);
+      expect(g.members.has(g.ownerId)).toBe(true);
+      const types = new Set(g.channels.map((c) => c.type));
+      for (const t of [0, 2, 4, 5, 11, 15]) expect(types.has(t as never)).toBe(true);
+      for (const t of sim.world.threads(g.id)) expect(g.channels.find((c) => c.id === t.parentId)).toBeDefined();
+    }
+  });
+
+  it('brings both shards up and caches every guild, channel and thread', () => {
+    expect(sim.readyShards()).toEqual([0, 1]);
+    expect(client.ws.shards.size).toBe(2);
+    expect(client.guilds.cache.size).toBe(sim.world.guilds.size);
+    for (const g of sim.world.guilds.values()) {
+      const cached = client.guilds.cache.get(g.id)!;
+      expect(cached.shardId).toBe(sim.shardOf(g.id));
+      expect(cached.name).toBe(g.name);
+      expect(cached.memberCount).toBe(g.members.size);
+      for (const c of g.channels) expect(client.channels.cache.has(c.id)).toBe(true);
+    }
+    expect(new Set(sim.identifyLog.map((x) => x.shard))).toEqual(new Set([0, 1]));
+  });
+
+  it('delivers messages to the right shard with content, author and channel, threads included', async () => {
+    const sent: string[] = [];
+    for (const shard of [0, 1]) {
+      const g = guildOnShard(shard);
+      const text = sim.world.textChannels(g.id)[0]!;
+      const thread = sim.world.threads(g.id)[0]!;
+      sent.push(sim.sendMessage({ guildId: g.id, channelId: text.id, authorId: human(g), content: `hello shard ${shard}` }).id);
+      sent.push(sim.sendMessage({ guildId: g.id, channelId: thread.id, authorId: human(g), content: 'in a thread  here', attachments: 2 }).id);
+    }
+    await until(() => sent.every((id) => seen.some((s) => s.id === id)), 5000, 'messages');
+    for (const id of sent) {
+      const truth = sim.truth.messages.find((m) => m.id === id)!;
+      const got = seen.find((s) => s.id === id)!;
+      expect(got.guildId).toBe(truth.guildId);
+      expect(got.channelId).toBe(truth.channelId);
+      expect(got.authorId).toBe(truth.authorId);
+      expect(countWords(got.content)).toBe(truth.words);
+      expect(got.attachments).toBe(truth.attachments);
+      expect(got.isThread).toBe(truth.parentChannelId !== null);
+      if (got.isThread) expect(got.parentId).toBe(truth.parentChannelId);
+    }
+  });
+
+  it('registers commands and records a deferred reply with the exact PNG bytes', async () => {
+    await client.application!.commands.set([
+      { name: 'chart', description: 'A chart', options: [{ type: 1, name: 'messages', description: 'Messages', options: [{ type: 3, name: 'period', description: 'Period' }] }] },
+      { name: 'ping', description: 'Ping' },
+    ]);
+    expect(sim.registeredCommands.global).toHaveLength(2);
+    const g = guildOnShard(1);
+    const channelId = sim.world.textChannels(g.id)[0]!.id;
+    const reply = await sim.invokeCommand({ guildId: g.id, channelId, userId: human(g), name: 'chart', subcommand: 'messages', options: [{ name: 'period', type: 3, value: '7d' }] });
+    expect(reply.commandName).toBe('chart');
+    expect(reply.kind).toBe('edit');
+    expect(reply.content).toBe('chart for messages 7d');
+    expect(reply.files).toHaveLength(1);
+    expect(reply.files[0]!.name).toBe('chart.png');
+    expect(reply.files[0]!.contentType).toBe('image/png');
+    expect(Buffer.compare(reply.files[0]!.data, png)).toBe(0);
+    expect(sim.replies).toContain(reply);
+
+    const pong = await sim.invokeCommand({ guildId: g.id, channelId, userId: human(g), name: 'ping' });
+    expect(pong.kind).toBe('reply');
+    expect(pong.content).toBe('pong');
+    expect(pong.embeds).toEqual([expect.objectContaining({ title: 'latency' })]);
+  });
+
+  it('resumes a dropped connection and replays the missed messages exactly once', async () => {
+    const g = guildOnShard(0);
+    const channelId = sim.world.textChannels(g.id)[0]!.id;
+    const identifies = sim.identifyLog.length;
+    const resumed = once(client, Events.ShardResume);
+    sim.faults.dropConnection(0);
+    const ids = Array.from({ length: 5 }, (_, i) => sim.sendMessage({ guildId: g.id, channelId, authorId: human(g), content: `while down ${i}` }).id);
+    await resumed;
+    await until(() => ids.every((id) => seen.some((s) => s.id === id)), 5000, 'replayed messages');
+    const after = sim.sendMessage({ guildId: g.id, channelId, authorId: human(g), content: 'after resume' }).id;
+    await until(() => seen.some((s) => s.id === after), 5000, 'post-resume message');
+    for (const id of [...ids, after]) expect(seen.filter((s) => s.id === id)).toHaveLength(1);
+    expect(sim.identifyLog.length).toBe(identifies); // resumed, not re-identified
+  });
+
+  it('survives RECONNECT and a non-resumable INVALID_SESSION', async () => {
+    const resumed = once(client, Events.ShardResume);
+    sim.faults.reconnect(1);
+    await resumed;
+    const identifies = sim.identifyLog.length;
+    sim.faults.invalidSession(1, false);
+    await until(() => sim.identifyLog.length > identifies && sim.readyShards().includes(1), 15_000, 're-identify');
+    await until(() => client.ws.shards.get(1)?.status === Status.Ready, 5000, 'shard 1 ready');
+    const g = guildOnShard(1);
+    const id = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: human(g), content: 'after re-identify' }).id;
+    await until(() => seen.some((s) => s.id === id), 5000, 'message after re-identify');
+  });
+
+  it('rejects a wrong token on REST and on the gateway', async () => {
+    const bad = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: sim.apiUrl } });
+    await expect(bad.login('MTIz.bad.token')).rejects.toThrow();
+    await bad.destroy();
+
+    const raw = await RawGateway.open(sim.gatewayUrl);
+    raw.send(2, { token: 'nope', intents: 1, properties: {} });
+    await until(() => raw.closeCode !== null, 5000, 'close');
+    expect(raw.closeCode).toBe(4004);
+  });
+
+  it('honours an injected 429 (waits Retry-After, then succeeds) and retries a 5xx', async () => {
+    const g = guildOnShard(0);
+    sim.faults.failRest({ status: 429, count: 1, retryAfterSec: 1, routeIncludes: `/guilds/${g.id}/invites` });
+    const t0 = Date.now();
+    const invites = await client.rest.get(Routes.guildInvites(g.id));
+    expect(invites).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+
+    sim.faults.failRest({ status: 502, count: 2, routeIncludes: '/users/@me' });
+    const me = (await client.rest.get(Routes.user())) as { id: string };
+    expect(me.id).toBe(sim.world.botUser.id);
+  });
+
+  it('keeps the client alive through malformed dispatches', async () => {
+    for (let i = 0; i < 5; i++) {
+      sim.faults.sendMalformed(0);
+      sim.faults.sendMalformed(1);
+    }
+    const g = guildOnShard(0);
+    const id = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: human(g), content: 'still alive' }).id;
+    await until(() => seen.some((s) => s.id === id), 5000, 'message after malformed dispatches');
+    expect(client.ws.shards.get(0)?.status).toBe(Status.Ready);
+  });
+
+  it('matches ground truth for random traffic across guilds, channels and threads', async () => {
+    const before = new Set(seen.map((s) => s.id));
+    const firstTruth = sim.truth.sentCount;
+    const summary = await sim.sendTraffic({ messages: 400, seed: 3 });
+    expect(summary.sent).toBe(400);
+    expect(sim.truth.sentCount).toBe(firstTruth + 400);
+    await until(() => seen.length - before.size >= 400, 10_000, 'traffic');
+    // Client-side tallies, counted the way the bot would: humans only, no webhooks.
+    const tally = new Map<string, { messages: number; words: number; attachments: number }>();
+    for (const s of seen) {
+      if (s.bot || s.webhook || !s.guildId) continue;
+      const k = `${s.guildId}|${s.channelId}|${s.authorId}`;
+      const t = tally.get(k) ?? { messages: 0, words: 0, attachments: 0 };
+      t.messages++;
+      t.words += countWords(s.content);
+      t.attachments += s.attachments;
+      tally.set(k, t);
+    }
+    expect(tally).toEqual(sim.truth.messageTotals());
+    const byGuild = sim.truth.totalsBy('guild', { includeBots: true });
+    expect([...byGuild.values()].reduce((n, t) => n + t.messages, 0)).toBe(sim.truth.messages.filter((m) => !m.webhook).length);
+    expect(sim.truth.messages.some((m) => m.parentChannelId !== null)).toBe(true);
+    expect(summary.bots + summary.webhooks).toBeGreaterThan(0);
+    expect(clientErrors).toEqual([]);
+  });
+
+  it('honours intents: no MESSAGE_CONTENT means blank content; op 8 returns member chunks', async () => {
+    const g = guildOnShard(0);
+    const raw = await RawGateway.open(sim.gatewayUrl);
+    raw.send(2, { token: sim.token, intents: (1 << 0) | (1 << 9), shard: [0, 2], properties: {} });
+    await until(() => raw.dispatches('GUILD_CREATE').length > 0, 5000, 'GUILD_CREATE');
+    const gc = raw.dispatches('GUILD_CREATE').find((f) => (f.d as { id: string }).id === g.id)!.d as { members: { user: { id: string } }[] };
+    expect(gc.members.map((m) => m.user.id)).toEqual([sim.world.botUser.id]); // no GUILD_PRESENCES: only self
+    sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: human(g), content: 'secret words', attachments: 1 });
+    await until(() => raw.dispatches('MESSAGE_CREATE').length > 0, 5000, 'MESSAGE_CREATE');
+    const msg = raw.dispatches('MESSAGE_CREATE')[0]!.d as { content: string; attachments: unknown[] };
+    expect(msg.content).toBe('');
+    expect(msg.attachments).toEqual([]);
+    raw.send(8, { guild_id: g.id, query: '', limit: 0, nonce: 'n1' });
+    await until(() => raw.dispatches('GUILD_MEMBERS_CHUNK').length > 0, 5000, 'chunk');
+    const chunk = raw.dispatches('GUILD_MEMBERS_CHUNK')[0]!.d as { members: unknown[]; nonce: string };
+    expect(chunk.members).toHaveLength(g.members.size);
+    expect(chunk.nonce).toBe('n1');
+    const seqs = raw.frames.filter((f) => f.op === 0).map((f) => f.s!);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    raw.close();
+  });
+
+  it('closes a client that stops heartbeating', async () => {
+    const raw = await RawGateway.open(sim.gatewayUrl);
+    raw.send(2, { token: sim.token, intents: 1, shard: [1, 2], properties: {} });
+    await until(() => raw.dispatches('READY').length > 0, 5000, 'READY');
+    await until(() => raw.closeCode !== null, 4000, 'heartbeat timeout close');
+    expect(raw.closeCode).toBe(4009);
+  });
+});
