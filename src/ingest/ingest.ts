@@ -61,6 +61,8 @@ interface Row {
   minute: number;
   dims: string[];
   values: number[];
+  /** Bit per metric index already read (HSCAN may repeat a field). */
+  seen: number;
 }
 
 const INT4_MIN = -2_147_483_648;
@@ -68,7 +70,10 @@ const INT4_MAX = 2_147_483_647;
 const INT8_MAX = '9223372036854775807';
 // Beyond year 9999 toISOString() changes format; a minute that large is a corrupt field anyway.
 const MAX_MINUTE = minuteOf(Date.UTC(9999, 11, 31, 23, 59));
-const HSCAN_COUNT = 5_000;
+// Per HSCAN page; a page of this size costs Redis a few milliseconds.
+const HSCAN_COUNT = 10_000;
+const METRIC_RE = /^(0|[1-9]\d?)$/;
+const INT_RE = /^-?\d{1,10}$/;
 const COPY_CHUNK_ROWS = 512;
 
 // Lease scripts: take or renew only if free or already ours; release only if ours.
@@ -277,7 +282,9 @@ export class Ingestor {
   private async loadBatch(spec: FamilySpec, family: FamilyName, p: number, key: string, total: IngestResult): Promise<void> {
     const endTimer = ingestDuration.startTimer({ family });
     const batchId = Keys.batchIdOf(key);
+    const t0 = performance.now();
     const { rows, malformed } = await this.readBatch(spec, key);
+    const readMs = performance.now() - t0;
     total.malformed += malformed;
 
     if (rows.length === 0) {
@@ -326,64 +333,75 @@ export class Ingestor {
       total.rows += rows.length;
       ingestBatches.inc({ family, outcome: 'loaded' });
       ingestRows.inc({ family }, rows.length);
-      this.log?.debug({ batchId, family, partition: p, rows: rows.length }, 'batch loaded');
+      const loadMs = Math.round(performance.now() - t0 - readMs);
+      this.log?.debug({ batchId, family, partition: p, rows: rows.length, readMs: Math.round(readMs), loadMs }, 'batch loaded');
     }
     endTimer();
   }
 
-  /** HSCAN (never one HGETALL: it would block Redis for a large hash) and sum into rows. */
+  /**
+   * HSCAN (never one HGETALL: it would block Redis for a large hash) and sum into one row per
+   * (minute, dims). The next HSCAN page is requested before the current one is decoded, so Redis and
+   * the network work while we parse.
+   */
   private async readBatch(spec: FamilySpec, key: string): Promise<{ rows: Row[]; malformed: number }> {
     const rows = new Map<string, Row>();
-    // HSCAN may return a field twice when it runs over more than one call; one call (a small hash)
-    // cannot, so the dedupe set is only built for large hashes.
-    let seen: Set<string> | undefined;
+    const metricCount = spec.metrics.length;
+    if (metricCount > 30) throw new Error(`${spec.name}: more than 30 metrics do not fit the seen-bitmask`);
     let malformed = 0;
     const samples: string[] = [];
-    let cursor = '0';
-    let calls = 0;
-    do {
-      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', HSCAN_COUNT);
-      cursor = next;
-      calls++;
-      if (calls === 1 && cursor !== '0') seen = new Set();
+    const bad = (field: string, raw: string): void => {
+      malformed++;
+      if (samples.length < 5) samples.push(`${field.slice(0, 120)}=${raw.slice(0, 40)}`);
+    };
+    let page = this.redis.hscan(key, '0', 'COUNT', HSCAN_COUNT);
+    for (;;) {
+      const [cursor, flat] = await page;
+      if (cursor !== '0') page = this.redis.hscan(key, cursor, 'COUNT', HSCAN_COUNT);
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const field = flat[i]!;
-        if (seen) {
-          if (seen.has(field)) continue;
-          seen.add(field);
-        }
         const raw = flat[i + 1]!;
-        const d = decodeField(spec, field);
-        const value = Number(raw);
-        if (
-          d === undefined ||
-          d.minute < 0 ||
-          d.minute > MAX_MINUTE ||
-          !d.dims.every(fitsInt8) ||
-          !/^-?\d+$/.test(raw) ||
-          value < INT4_MIN ||
-          value > INT4_MAX
-        ) {
-          malformed++;
-          if (samples.length < 5) samples.push(`${field.slice(0, 120)}=${raw.slice(0, 40)}`);
+        // A row's fields differ only in the trailing metric index: decode the (minute, dims) part once
+        // per row with the shared decoder, and only the index for the row's other fields.
+        const bar = field.lastIndexOf('|');
+        if (bar <= 0) {
+          bad(field, raw);
           continue;
         }
-        // Row identity is the field without its metric index; each metric of a row is a distinct field.
-        const rowKey = field.slice(0, field.lastIndexOf('|'));
+        const rowKey = field.slice(0, bar);
+        const metricPart = field.slice(bar + 1);
         let row = rows.get(rowKey);
+        let metric: number;
         if (row === undefined) {
-          row = { minute: d.minute, dims: d.dims, values: new Array<number>(spec.metrics.length).fill(0) };
+          const d = decodeField(spec, field);
+          if (d === undefined || d.minute < 0 || d.minute > MAX_MINUTE || !d.dims.every(fitsInt8) || String(d.metric) !== metricPart) {
+            bad(field, raw);
+            continue;
+          }
+          row = { minute: d.minute, dims: d.dims, values: new Array<number>(metricCount).fill(0), seen: 0 };
           rows.set(rowKey, row);
+          metric = d.metric;
+        } else {
+          metric = METRIC_RE.test(metricPart) ? Number(metricPart) : -1;
+          if (metric < 0 || metric >= metricCount) {
+            bad(field, raw);
+            continue;
+          }
         }
-        const sum = row.values[d.metric]! + value;
-        // Only non-canonical spellings of one field ("01" vs "1") can add up; never COPY out of range.
-        if (sum < INT4_MIN || sum > INT4_MAX) {
-          malformed++;
+        const value = Number(raw);
+        if (!INT_RE.test(raw) || value < INT4_MIN || value > INT4_MAX) {
+          bad(field, raw);
           continue;
         }
-        row.values[d.metric] = sum;
+        // Canonical spelling is enforced above, so (row, metric) is exactly one hash field: seeing it
+        // again can only be HSCAN returning it twice (allowed while a hash is resized).
+        const bit = 1 << metric;
+        if ((row.seen & bit) !== 0) continue;
+        row.seen |= bit;
+        row.values[metric] = value;
       }
-    } while (cursor !== '0');
+      if (cursor === '0') break;
+    }
     if (malformed > 0) {
       this.log?.warn({ batch: key, malformed, samples }, 'skipped malformed counter fields');
     }
