@@ -47,8 +47,12 @@ export const Close = {
 const RESUMABLE_CLOSES = new Set<number>([Close.UnknownError, Close.UnknownOpcode, Close.DecodeError, Close.SessionTimedOut]);
 const MAX_GUILDS_PER_SHARD = 2500;
 const MEMBER_CHUNK = 1000;
-/** Safety cap on frames kept for replay; heartbeats normally trim history far below this. */
-const HISTORY_CAP = 500_000;
+/**
+ * Frames kept per session for replay. Heartbeats trim what the client confirmed, but at 10k msg/s a
+ * 41 s heartbeat interval would otherwise pile up ~400 MB; past the cap a RESUME gets INVALID_SESSION.
+ */
+const HISTORY_CAP = 100_000;
+const IDENTIFY_WINDOW_MS = 5000;
 
 export interface GatewayOptions {
   world: World;
@@ -59,6 +63,8 @@ export interface GatewayOptions {
   gatewayUrl: () => string;
   /** Called for every IDENTIFY with a valid token (session_start_limit bookkeeping). */
   onIdentify: (shardId: number) => void;
+  /** session_start_limit.max_concurrency: identifies allowed per 5 s per rate-limit key (shard % it). */
+  maxConcurrency: number;
 }
 
 interface Frame {
@@ -121,6 +127,8 @@ class Connection {
 export class Gateway {
   readonly sessions = new Map<string, Session>();
   readonly identifyLog: { shard: number; at: number }[] = [];
+  /** IDENTIFYs that came within 5 s of another in the same max_concurrency bucket. */
+  identifyViolations = 0;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 * 1024 });
   private readonly conns = new Set<Connection>();
   private malformedCounter = 0;
@@ -235,7 +243,15 @@ export class Gateway {
     if (guilds.length > MAX_GUILDS_PER_SHARD) return this.closeConn(conn, Close.ShardingRequired, 'Sharding is required.');
 
     this.o.onIdentify(sid);
-    this.identifyLog.push({ shard: sid, at: Date.now() });
+    const now = Date.now();
+    const key = sid % this.o.maxConcurrency;
+    const clash = this.identifyLog.findLast((x) => x.shard % this.o.maxConcurrency === key);
+    if (clash && now - clash.at < IDENTIFY_WINDOW_MS) {
+      // Discord would start punishing this; recorded so tests can assert the bot's identify throttling.
+      this.identifyViolations++;
+      this.o.logger.warn({ shard: sid, previous: clash.shard, gapMs: now - clash.at }, 'identify within 5 s of another in the same max_concurrency bucket');
+    }
+    this.identifyLog.push({ shard: sid, at: now });
     // A fresh IDENTIFY for a shard abandons any disconnected session of it; drop those so they stop buffering.
     for (const s of this.sessions.values()) if (s.shardId === sid && s.shardCount === n && !s.conn) this.sessions.delete(s.id);
 

@@ -106,6 +106,7 @@ export class Simulator {
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 41_250,
       logger: this.logger,
       gatewayUrl,
+      maxConcurrency: sessionStart.maxConcurrency,
       onIdentify: () => {
         sessionStart.remaining = Math.max(0, sessionStart.remaining - 1);
       },
@@ -170,6 +171,11 @@ export class Simulator {
 
   get identifyLog(): { shard: number; at: number }[] {
     return this.gateway.identifyLog;
+  }
+
+  /** IDENTIFYs that arrived within 5 s of another in the same max_concurrency bucket (accepted, but logged). */
+  get identifyViolations(): number {
+    return this.gateway.identifyViolations;
   }
 
   /** Shard that holds the guild, by the shard count connected clients identified with (else the recommended one). */
