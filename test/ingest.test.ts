@@ -218,6 +218,18 @@ describe('Ingestor', () => {
     expect(await loaded()).toEqual(expected);
   });
 
+  it('refuses to load a rotation that replicas have not acknowledged (WAIT)', async () => {
+    await write(300);
+    // The test Redis has no replica: WAIT 1 can only time out.
+    const waiting = ingestor({ waitReplicas: 1, waitTimeoutMs: 50 });
+    await expect(waiting.runOnce()).rejects.toThrow(/replicas acknowledged/);
+    expect(await loaded()).toEqual(new Map());
+    expect((await batchKeys()).length).toBeGreaterThan(0);
+    await waiting.stop();
+    await ingestor().runOnce();
+    expect(await loaded()).toEqual(expected);
+  });
+
   it('two ingestors on the same partitions never double count', async () => {
     const a = ingestor({ workerId: 'a' });
     const b = ingestor({ workerId: 'b' });
