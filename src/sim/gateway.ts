@@ -53,6 +53,8 @@ const MEMBER_CHUNK = 1000;
  */
 const HISTORY_CAP = 100_000;
 const IDENTIFY_WINDOW_MS = 5000;
+/** How long a disconnected session stays resumable before it is discarded (Discord: a few minutes). */
+const RESUME_WINDOW_MS = 3 * 60 * 1000;
 
 export interface GatewayOptions {
   world: World;
@@ -87,6 +89,17 @@ export class Session {
     readonly intents: number,
     readonly largeThreshold: number,
   ) {}
+
+  /** Drops the socket; the session keeps buffering until resumed, or is forgotten after the resume window. */
+  detach(onExpire: () => void): void {
+    this.conn = null;
+    const detachedAt = (this.detachedAt = Date.now());
+    setTimeout(() => {
+      if (this.conn === null && this.detachedAt === detachedAt) onExpire();
+    }, RESUME_WINDOW_MS).unref();
+  }
+
+  detachedAt = 0;
 
   get open(): boolean {
     return this.conn !== null && this.conn.ws.readyState === WebSocket.OPEN;
@@ -169,7 +182,7 @@ export class Gateway {
     if (conn.heartbeatDeadline) clearTimeout(conn.heartbeatDeadline);
     const session = conn.session;
     if (!session || session.conn !== conn) return;
-    session.conn = null;
+    session.detach(() => this.sessions.delete(session.id));
     // A client closing with 1000/1001 ends its session on Discord; its own 4200 ("resuming") keeps it.
     if (!conn.serverClosing && (code === 1000 || code === 1001)) {
       this.sessions.delete(session.id);
@@ -185,7 +198,8 @@ export class Gateway {
     if (conn.heartbeatDeadline) clearTimeout(conn.heartbeatDeadline);
     const session = conn.session;
     if (session && session.conn === conn) {
-      session.conn = null; // detach now so dispatches from this moment on are buffered, not written to a dying socket
+      // Detach now so dispatches from this moment on are buffered, not written to a dying socket.
+      session.detach(() => this.sessions.delete(session.id));
       if (!RESUMABLE_CLOSES.has(code)) this.sessions.delete(session.id);
     }
     if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.close(code, reason);
@@ -305,7 +319,7 @@ export class Gateway {
     if (conn.session && conn.session !== session) return this.closeConn(conn, Close.AlreadyAuthenticated, 'Already authenticated.');
     const previous = session.conn;
     if (previous && previous !== conn) {
-      session.conn = null;
+      previous.session = null;
       this.closeConn(previous, Close.UnknownError, 'Session resumed elsewhere.');
     }
     session.conn = conn;
@@ -403,8 +417,10 @@ export class Gateway {
       const conn = s.conn;
       if (!conn) continue;
       if (!resumable) {
+        // The socket stays open and may IDENTIFY afresh on it.
         this.sessions.delete(s.id);
         s.conn = null;
+        conn.session = null;
       }
       conn.send(Op.InvalidSession, resumable);
     }
