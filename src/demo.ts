@@ -2,7 +2,9 @@
 // (unless DATABASE_URL / REDIS_URL are set), the local Discord simulator, 2 cluster processes × 2 shards,
 // an ingest worker; sends traffic, asks /stats server in a few guilds, writes the PNG replies to
 // demo-output/ and shows that the database equals the simulator's ground truth.
-//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND]
+//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H]
+// The first --messages are backdated over the last --history-hours (default 24) so the charts have a
+// day of history; traffic after that is live.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
     guilds: { type: 'string', default: '24' },
     messages: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '2000' },
+    'history-hours': { type: 'string', default: '24' },
     out: { type: 'string', default: 'demo-output' },
   },
 });
@@ -33,6 +36,7 @@ const positive = (name: string, v: string | undefined): number => {
 const guilds = positive('guilds', args.guilds);
 const messages = positive('messages', args.messages);
 const rate = positive('rate', args.rate);
+const historyHours = positive('history-hours', args['history-hours']);
 const durationMs = args.duration === undefined ? undefined : positive('duration', args.duration) * 1000;
 const started = Date.now();
 
@@ -60,15 +64,24 @@ async function finish(code: number): Promise<never> {
 process.on('SIGINT', () => void finish(0));
 process.on('SIGTERM', () => void finish(0));
 
+// One line redrawn in place on a terminal; a line per 10% when piped to a file or CI log.
+let lastProgress = 0;
 function progress(sent: number, total: number): void {
   const pct = Math.floor((100 * sent) / total);
-  process.stdout.write(`\r  sending messages: ${sent}/${total} (${pct}%)   `);
+  if (process.stdout.isTTY) {
+    if (Date.now() - lastProgress < 200 && sent < total) return;
+    process.stdout.write(`\r  sending messages: ${sent}/${total} (${pct}%)   `);
+  } else {
+    if (Math.floor(pct / 10) === Math.floor(lastProgress / 10) && sent < total) return;
+    say(`  sending messages: ${sent}/${total} (${pct}%)`);
+  }
+  lastProgress = process.stdout.isTTY ? Date.now() : pct;
 }
 
 try {
-  say(`sending ${messages} messages at ~${rate}/s…`);
-  await sim.sendTraffic({ messages, ratePerSec: rate, onProgress: (n) => progress(n, messages) });
-  process.stdout.write('\n');
+  say(`sending ${messages} messages at ~${rate}/s, dated over the last ${historyHours} h…`);
+  await sim.sendTraffic({ messages, ratePerSec: rate, historyMs: historyHours * 3_600_000 - 600_000, onProgress: (n) => progress(n, messages) });
+  if (process.stdout.isTTY) process.stdout.write('\n');
   const ingest = await stack.ingestUntilMatch(120_000);
   say(`  ingested ${ingest.rows} rows in ${ingest.rounds} rounds`);
 
@@ -84,7 +97,7 @@ try {
       userId: member.user.id,
       name: 'stats',
       subcommand: 'server',
-      options: [{ name: 'period', type: 3, value: '1h' }],
+      options: [{ name: 'period', type: 3, value: historyHours <= 24 ? '24h' : historyHours <= 168 ? '7d' : '30d' }],
     });
     const png = reply.files.find((f) => f.contentType === 'image/png' || f.name.endsWith('.png'));
     const file = path.join(args.out!, `stats-server-${guildId}.png`);
@@ -99,9 +112,13 @@ try {
   if (durationMs === undefined) say('running steady traffic until Ctrl-C (or pass --duration SECONDS)…');
   // Steady traffic and continuous ingest until Ctrl-C or the duration ends.
   stack.ingestor.start(1_000);
+  let lastSummary = Date.now();
   while (!stopping && (durationMs === undefined || Date.now() - started < durationMs)) {
     await sim.sendTraffic({ messages: Math.max(1, Math.floor(rate / 10)), ratePerSec: rate });
-    if (Math.floor((Date.now() - started) / 1000) % 15 === 0) await summary();
+    if (Date.now() - lastSummary >= 15_000) {
+      lastSummary = Date.now();
+      await summary();
+    }
     await sleep(1_000);
   }
   if (!stopping) {

@@ -42,6 +42,16 @@ describe('stats queries', () => {
     expect(narrow.messages).toBe(5); // `to` is exclusive
   });
 
+  it('aligned to a bucket, totals start where the chart starts and equal its sum', async () => {
+    const r = { guildId: G, from: new Date('2026-03-07T23:45:00Z'), to: new Date('2026-03-08T13:00:00Z') };
+    expect((await messageTotals(pool, r)).messages).toBe(8); // minute-aligned: the 23:30 row is outside
+    const hourly = await messageTotals(pool, r, 'hour');
+    expect(hourly.messages).toBe(11); // hour-aligned: the range starts at 23:00
+    const series = await messageSeries(pool, r, 'hour');
+    expect(series[0]!.t).toBe(Date.parse('2026-03-07T23:00:00Z'));
+    expect(series.reduce((a, p) => a + p.v, 0)).toBe(hourly.messages);
+  });
+
   it('minute and hour series fill every bucket, zeros included', async () => {
     const from = new Date('2026-03-07T23:28:00Z');
     const to = new Date('2026-03-07T23:33:00Z');

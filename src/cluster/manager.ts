@@ -34,7 +34,7 @@ export function createManager(opts: ManagerOptions): ClusterManager {
   manager.on('clusterCreate', (cluster) => {
     const log = logger.child({ cluster: cluster.id });
     log.info({ shards: cluster.shardList }, 'cluster spawned');
-    cluster.on('death', () => log.warn('cluster process exited; respawning'));
+    cluster.on('death', () => log.warn(manager.respawn ? 'cluster process exited; respawning' : 'cluster process exited'));
     cluster.on('error', (err) => log.error({ err }, 'cluster error'));
   });
   manager.on('clusterReady', (cluster) => logger.info({ cluster: cluster.id }, 'cluster ready'));

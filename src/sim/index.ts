@@ -11,7 +11,7 @@ import { Interactions, type InvokeCommand, type RecordedReply } from './interact
 import { gateMessageContent, messageCreateJson } from './messages.js';
 import { RestApi, type RestFault, type SessionStartLimit } from './rest.js';
 import { shardForGuild, SnowflakeGenerator } from './snowflake.js';
-import { TrafficPlanner, type TrafficOptions, type TrafficSummary } from './traffic.js';
+import { HistoryClock, TrafficPlanner, type TrafficOptions, type TrafficSummary } from './traffic.js';
 import { GroundTruth } from './truth.js';
 import { ChannelKind, World } from './world.js';
 
@@ -45,6 +45,9 @@ export interface SendMessage {
   content?: string;
   attachments?: number;
   webhook?: boolean;
+  /** Creation time encoded in the id (default now). Discord only sends live messages; a past time lets
+   *  demos and tests lay down history that lands in past minute buckets. */
+  timestamp?: number;
 }
 
 export interface SentMessage {
@@ -213,7 +216,7 @@ export class Simulator {
     const webhook = m.webhook ?? false;
     const member = guild.members.get(m.authorId);
     if (!webhook && !member) throw new Error(`user ${m.authorId} is not a member of guild ${m.guildId}`);
-    const now = Date.now();
+    const now = m.timestamp ?? Date.now();
     const id = this.ids.next(now);
     const content = m.content ?? '';
     const attachments = m.attachments ?? 0;
@@ -239,9 +242,10 @@ export class Simulator {
     const planner = new TrafficPlanner(this.world, opts.seed ?? 0x5eed, opts.guildIds);
     const summary: TrafficSummary = { sent: 0, humans: 0, bots: 0, webhooks: 0, withAttachments: 0, durationMs: 0 };
     const started = Date.now();
+    const history = opts.historyMs ? new HistoryClock(opts.historyMs, started, opts.seed ?? 0x5eed) : undefined;
     const sendOne = () => {
       const p = planner.next();
-      this.sendMessage(p);
+      this.sendMessage(history ? { ...p, timestamp: history.next() } : p);
       summary.sent++;
       if (p.kind === 'human') summary.humans++;
       else if (p.kind === 'bot') summary.bots++;

@@ -18,6 +18,34 @@ export interface TrafficOptions {
   guildIds?: string[];
   seed?: number;
   onProgress?: (sent: number) => void;
+  /** Spread the messages' creation times over the last historyMs instead of now (see HistoryClock). */
+  historyMs?: number;
+}
+
+/**
+ * Creation times for backdated traffic: spread over [start - historyMs, start) with a daily rhythm
+ * (busy evenings, quiet nights in UTC) so that charts of a demo's history look like a real server's.
+ */
+export class HistoryClock {
+  private readonly rng: Rng;
+
+  constructor(
+    private readonly historyMs: number,
+    private readonly start: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed ^ 0x7157);
+  }
+
+  next(): number {
+    for (;;) {
+      const t = this.start - this.historyMs * this.rng.next();
+      const hour = (t / 3_600_000) % 24;
+      // Activity peaks around 20:00 and bottoms out around 08:00.
+      const weight = 0.55 + 0.45 * Math.cos(((hour - 20) / 24) * 2 * Math.PI);
+      if (this.rng.next() < weight) return Math.floor(t);
+    }
+  }
 }
 
 export interface TrafficSummary {

@@ -20,14 +20,18 @@ export interface MessageTotals {
   channels: number;
 }
 
-export async function messageTotals(pool: Pool, r: Range): Promise<MessageTotals> {
+/**
+ * Totals over the range. With `alignTo`, the range starts at the start of the bucket holding `from`
+ * (in the guild's zone), so the totals equal the sum of the chart drawn with that bucket.
+ */
+export async function messageTotals(pool: Pool, r: Range, alignTo: Bucket = 'minute'): Promise<MessageTotals> {
   const { rows } = await pool.query<{ messages: string; words: string; attachments: string; members: string; channels: string }>(
     `SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(words), 0) AS words,
             coalesce(sum(attachments), 0) AS attachments,
             count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
        FROM messages_raw
-      WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3`,
-    [r.guildId, r.from, r.to],
+      WHERE guild_id = $1::bigint AND bucket >= date_trunc($4, $2::timestamptz, $5) AND bucket < $3`,
+    [r.guildId, r.from, r.to, alignTo, r.timeZone ?? 'UTC'],
   );
   const row = rows[0]!;
   return {
@@ -48,7 +52,7 @@ export interface SeriesPoint {
 // be re-cut at a guild's local midnight, hourly buckets can (exactly for whole-hour offsets).
 const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_hourly' };
 
-/** Messages per bucket over the range, every bucket present (zero where nothing was sent). */
+/** Messages per bucket from the bucket holding `from` up to `to`, every bucket present (zero where none). */
 export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   // Buckets are generated as local timestamps in the guild's zone and converted back, so a day starts at
   // local midnight and DST days have 23 or 25 hours.
@@ -60,7 +64,7 @@ export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promi
      ), data AS (
        SELECT date_trunc($4, bucket, $5) AS t, sum(messages) AS v
          FROM ${SOURCE[bucket]}
-        WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3
+        WHERE guild_id = $1::bigint AND bucket >= date_trunc($4, $2::timestamptz, $5) AND bucket < $3
         GROUP BY 1
      )
      SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (t)
