@@ -8,6 +8,8 @@ export interface OpsServerOptions {
   port: number;
   metrics: () => Promise<{ contentType: string; body: string }>;
   ready?: () => boolean;
+  /** Extra fields for the /healthz JSON body (e.g. the ingest loop's last cycle). */
+  status?: () => Record<string, unknown>;
   logger: Logger;
 }
 
@@ -26,7 +28,8 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<{ port: nu
         },
       );
     } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      // Alive means the process serves; outages of its dependencies are reported here, not restarted.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...opts.status?.() }) + '\n');
     } else if (path === '/readyz') {
       const ok = opts.ready?.() ?? true;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');

@@ -45,6 +45,7 @@ describe('CounterWriter', () => {
     let server = await startEmbeddedRedis({ port });
     cleanups.push(() => server.stop());
     const redis = createRedis(server.url, { retryStrategy: () => 50 });
+    redis.on('error', () => {}); // the outage is on purpose
     cleanups.push(async () => redis.disconnect());
     const keys = new Keys('t');
     const w = writer(redis, keys, 10_000);
@@ -75,6 +76,7 @@ describe('CounterWriter', () => {
     let server = await startEmbeddedRedis({ port });
     cleanups.push(() => server.stop());
     const redis = createRedis(server.url, { retryStrategy: () => 50 });
+    redis.on('error', () => {}); // the outage is on purpose
     cleanups.push(async () => redis.disconnect());
     const keys = new Keys('s');
     const w = writer(redis, keys, 50);

@@ -57,6 +57,27 @@ describe('end to end', () => {
     expect(counted).toBeGreaterThan(sent * 0.8);
   }, 120_000);
 
+  it('respawns a killed cluster process, which re-identifies its shards and keeps counting exactly', async () => {
+    const { sim, manager } = stack;
+    const cluster = manager.clusters.get(1)!;
+    const child = cluster.thread!.process as import('node:child_process').ChildProcess;
+    const oldPid = child.pid;
+    const killedAt = Date.now();
+    child.kill('SIGKILL');
+    // The manager respawns it; the new process identifies its shards afresh (no resume across processes).
+    const deadline = Date.now() + 60_000;
+    const reidentified = () => cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
+    while (!reidentified() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(reidentified()).toBe(true);
+    await sim.waitForShards(4, 60_000);
+    const newChild = cluster.thread!.process as import('node:child_process').ChildProcess;
+    expect(newChild.pid).not.toBe(oldPid);
+
+    await sim.sendTraffic({ messages: 1_000, ratePerSec: 5_000, seed: 8 });
+    await stack.ingestUntilMatch(90_000);
+    expect(await stack.diff()).toEqual([]);
+  }, 150_000);
+
   it('/stats server answers with a PNG chart and totals that match the ground truth', async () => {
     const { sim } = stack;
     const guildId = [...sim.truth.totalsBy('guild').entries()].sort((a, b) => b[1].messages - a[1].messages)[0]![0];

@@ -1,10 +1,9 @@
 // `npm run start:ingest`: the ingest worker process. Production config only: DATABASE_URL and REDIS_URL
 // are required (no embedded fallbacks here: a worker silently loading into a throwaway database would
-// lose data). Runs migrations, then the ingest loop; serves /metrics and /healthz.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// lose data). Runs migrations, then the ingest loop; serves /metrics, /healthz and /readyz.
 import { ConfigError, loadConfig, required, type Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
+import { startOpsServer } from '../http.js';
 import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
@@ -45,29 +44,14 @@ const ingestor = new Ingestor({
 });
 
 let stopping = false;
-const server = http.createServer((req, res) => {
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === '/metrics') {
-    registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      (err: Error) => {
-        logger.error({ err }, 'metrics collection failed');
-        res.writeHead(500).end('metrics unavailable\n');
-      },
-    );
-  } else if (path === '/healthz') {
-    // Alive while the loop runs; a database outage is reported (and retried), not a reason to restart.
-    const status = { ...ingestor.status(), stopping };
-    res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(status) + '\n');
-  } else {
-    res.writeHead(404).end();
-  }
+const ops = await startOpsServer({
+  port: cfg.metricsPort,
+  logger,
+  metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+  ready: () => !stopping,
+  status: () => ({ ...ingestor.status(), stopping }),
 });
-await new Promise<void>((resolve, reject) => {
-  server.once('error', reject);
-  server.listen(cfg.metricsPort, '0.0.0.0', resolve);
-});
-logger.info({ port: (server.address() as AddressInfo).port, partitions: cfg.redisPartitions, intervalMs: cfg.ingestIntervalMs }, 'ingest worker started');
+logger.info({ partitions: cfg.redisPartitions, intervalMs: cfg.ingestIntervalMs }, 'ingest worker started');
 
 ingestor.start(cfg.ingestIntervalMs);
 
@@ -80,7 +64,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'stopping after the current batch');
   try {
     await ingestor.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await ops.close();
     await Promise.allSettled([redis.quit(), pool.end()]);
     logger.info('ingest worker stopped');
     process.exit(0);
