@@ -24,7 +24,7 @@ const spec = FAMILIES.messages;
 
 interface BenchRow {
   minute: number;
-  dims: [string, string, string];
+  dims: [string, string, string, string];
   values: [number, number, number];
 }
 
@@ -35,7 +35,7 @@ function makeRows(n: number): BenchRow[] {
     rows.push({
       minute: minute0 + (i % 60),
       // User ids are distinct per row, so every row is its own (minute, dims).
-      dims: [String(800_000_000_000_000_000n + BigInt(i % 1_000)), String(810_000_000_000_000_000n + BigInt(i % 50)), String(820_000_000_000_000_000n + BigInt(i))],
+      dims: [String(800_000_000_000_000_000n + BigInt(i % 1_000)), String(810_000_000_000_000_000n + BigInt(i % 50)), '0', String(820_000_000_000_000_000n + BigInt(i))],
       values: [1 + (i % 5), 3 + (i % 17), i % 3],
     });
   }

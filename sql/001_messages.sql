@@ -5,6 +5,8 @@ CREATE TABLE messages_raw (
   bucket      timestamptz NOT NULL,
   guild_id    bigint      NOT NULL,
   channel_id  bigint      NOT NULL,
+  -- A thread's parent channel (0 outside threads): threads count for themselves and for their parent.
+  parent_id   bigint      NOT NULL DEFAULT 0,
   user_id     bigint      NOT NULL,
   messages    integer     NOT NULL,
   words       integer     NOT NULL,

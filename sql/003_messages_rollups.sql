@@ -5,18 +5,18 @@
 -- clients. Per-guild time zones are applied by queries on the hourly rollup.
 CREATE VIEW messages_hourly AS
 SELECT date_trunc('hour', bucket, 'UTC') AS bucket,
-       guild_id, channel_id, user_id,
+       guild_id, channel_id, parent_id, user_id,
        sum(messages)::bigint    AS messages,
        sum(words)::bigint       AS words,
        sum(attachments)::bigint AS attachments
 FROM messages_raw
-GROUP BY 1, guild_id, channel_id, user_id;
+GROUP BY 1, guild_id, channel_id, parent_id, user_id;
 
 CREATE VIEW messages_daily AS
 SELECT date_trunc('day', bucket, 'UTC') AS bucket,
-       guild_id, channel_id, user_id,
+       guild_id, channel_id, parent_id, user_id,
        sum(messages)::bigint    AS messages,
        sum(words)::bigint       AS words,
        sum(attachments)::bigint AS attachments
 FROM messages_raw
-GROUP BY 1, guild_id, channel_id, user_id;
+GROUP BY 1, guild_id, channel_id, parent_id, user_id;

@@ -6,18 +6,52 @@ export interface FamilySpec {
   readonly name: string;
   /** Raw append-only minute table, loaded by COPY. */
   readonly table: string;
-  /** Snowflake (bigint) dimension columns, in field order. */
+  /** Dimension columns, in field order: snowflakes (bigint) unless listed in `text`. */
   readonly dims: readonly string[];
+  /** Dimensions stored as text (emoji sequences, command names, activity names). */
+  readonly text?: readonly string[];
   /** Counter columns; a field carries the metric's index, not its name, to keep Redis small. */
   readonly metrics: readonly string[];
 }
 
 export const FAMILIES = {
+  /** parent_id is the thread's parent channel, '0' outside threads: a thread counts for itself and its parent. */
   messages: {
     name: 'messages',
     table: 'messages_raw',
-    dims: ['guild_id', 'channel_id', 'user_id'],
+    dims: ['guild_id', 'channel_id', 'parent_id', 'user_id'],
     metrics: ['messages', 'words', 'attachments'],
+  },
+  /** Seconds in a voice channel; the state metrics overlap `seconds` (a muted streamer counts in all three). */
+  voice: {
+    name: 'voice',
+    table: 'voice_raw',
+    dims: ['guild_id', 'channel_id', 'user_id'],
+    metrics: ['seconds', 'muted_seconds', 'deafened_seconds', 'streaming_seconds', 'video_seconds'],
+  },
+  /** emoji: a custom emoji's id, or the unicode sequence itself; source: 'message' or 'reaction'. */
+  emojis: {
+    name: 'emojis',
+    table: 'emojis_raw',
+    dims: ['guild_id', 'user_id', 'emoji', 'source'],
+    text: ['emoji', 'source'],
+    metrics: ['uses'],
+  },
+  /** Application command uses: ours from INTERACTION_CREATE, other apps' from messages' interaction metadata. */
+  apps: {
+    name: 'apps',
+    table: 'app_commands_raw',
+    dims: ['guild_id', 'channel_id', 'user_id', 'application_id', 'command'],
+    text: ['command'],
+    metrics: ['uses'],
+  },
+  /** Presence activities (games, apps): activity is the application id when Discord gives one, else its name. */
+  activities: {
+    name: 'activities',
+    table: 'activities_raw',
+    dims: ['guild_id', 'user_id', 'activity'],
+    text: ['activity'],
+    metrics: ['seconds'],
   },
 } as const satisfies Record<string, FamilySpec>;
 
@@ -43,7 +77,27 @@ export interface DecodedField {
   metric: number;
 }
 
-const SNOWFLAKE = /^\d{1,20}$/;
+const SNOWFLAKE = /^\d{1,19}$/;
+const INT8_MAX = '9223372036854775807';
+/** Text dimensions travel inside '|'-separated fields and COPY text rows: no separators, no escapes. */
+const TEXT_DIM = /^[^|\t\n\r\\]{1,100}$/u;
+
+/** A snowflake that fits PostgreSQL bigint (0 allowed: "none", e.g. no parent channel). */
+export function isSnowflake(s: string): boolean {
+  return SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);
+}
+
+/** Makes free text (an activity or command name) safe as a text dimension; undefined if nothing is left. */
+export function textDim(raw: string): string | undefined {
+  const clean = raw.replace(/[|\t\n\r\\]/g, ' ').trim();
+  if (clean === '') return undefined;
+  return [...clean].slice(0, 100).join('');
+}
+
+function dimValid(spec: FamilySpec, index: number, value: string): boolean {
+  const text = (spec.text as readonly string[] | undefined)?.includes(spec.dims[index]!) ?? false;
+  return text ? TEXT_DIM.test(value) : isSnowflake(value);
+}
 
 /** Inverse of encodeField; returns undefined for a field that is not this family's (logged by the caller). */
 export function decodeField(spec: FamilySpec, field: string): DecodedField | undefined {
@@ -55,6 +109,6 @@ export function decodeField(spec: FamilySpec, field: string): DecodedField | und
   if (!Number.isSafeInteger(minute) || !Number.isInteger(metric) || metric < 0 || metric >= spec.metrics.length) {
     return undefined;
   }
-  if (!dims.every((d) => SNOWFLAKE.test(d))) return undefined;
+  if (!dims.every((d, i) => dimValid(spec, i, d))) return undefined;
   return { minute, dims, metric };
 }

@@ -59,7 +59,7 @@ async function write(n: number, seed = 0): Promise<void> {
   for (let i = 0; i < n; i++) {
     const k = seed + i;
     const guild = String(900_000_000_000_000_000n + BigInt(k % 13));
-    const dims = [guild, String(1_000 + (k % 5)), String(2_000 + (k % 7))];
+    const dims = [guild, String(1_000 + (k % 5)), '0', String(2_000 + (k % 7))];
     const minute = 28_000_000 + (k % 3);
     const metric = k % 3;
     const by = 1 + (k % 4);
@@ -74,7 +74,7 @@ async function write(n: number, seed = 0): Promise<void> {
 
 async function loaded(): Promise<Map<string, number[]>> {
   const { rows } = await pool.query<{ k: string; m: number; w: number; a: number }>(`
-    SELECT (extract(epoch FROM bucket) / 60)::bigint || '|' || guild_id || '|' || channel_id || '|' || user_id AS k,
+    SELECT (extract(epoch FROM bucket) / 60)::bigint || '|' || guild_id || '|' || channel_id || '|' || parent_id || '|' || user_id AS k,
            sum(messages)::int AS m, sum(words)::int AS w, sum(attachments)::int AS a
     FROM messages_raw GROUP BY 1`);
   return new Map(rows.map((r) => [r.k, [r.m, r.w, r.a]]));
@@ -112,7 +112,7 @@ describe('Ingestor', () => {
     expect(res.rows).toBe(expected.size);
     expect(res.batches).toBe(partitionsUsed.size);
     expect(await loaded()).toEqual(expected);
-    const { rows } = await pool.query('SELECT count(*)::int AS n, count(DISTINCT (bucket, guild_id, channel_id, user_id))::int AS d FROM messages_raw');
+    const { rows } = await pool.query('SELECT count(*)::int AS n, count(DISTINCT (bucket, guild_id, channel_id, parent_id, user_id))::int AS d FROM messages_raw');
     expect(rows[0].n).toBe(rows[0].d);
     expect(await batchKeys()).toEqual([]);
     const ledger = await pool.query('SELECT family, sum(rows)::int AS rows FROM ingest_ledger GROUP BY family');
@@ -162,7 +162,7 @@ describe('Ingestor', () => {
     const { rows: ledger } = await pool.query<{ batch_id: string; partition: number }>('SELECT batch_id, partition FROM ingest_ledger LIMIT 1');
     const { batch_id: batchId, partition } = ledger[0]!;
     const key = keys.batch('messages', partition, batchId);
-    await redis.hset(key, encodeField(spec, 28_000_000, ['900000000000000000', '1000', '2000'], 0), '5');
+    await redis.hset(key, encodeField(spec, 28_000_000, ['900000000000000000', '1000', '0', '2000'], 0), '5');
 
     const dupBefore = await counter(ingestBatches, { outcome: 'duplicate' });
     const res = await ing.runOnce();
@@ -176,13 +176,13 @@ describe('Ingestor', () => {
     await write(200);
     const p = 0;
     const live = keys.live('messages', p);
-    const good = ['900000000000000099', '1', '2'];
+    const good = ['900000000000000099', '1', '0', '2'];
     await redis.hset(live, {
       garbage: '1',
       [`28000000|${good.join('|')}|9`]: '1', // metric index out of range
-      [`28000000|1|2|3|4|0`]: '1', // wrong number of dims
+      [`28000000|1|2|3|0`]: '1', // wrong number of dims
       [encodeField(spec, 28_000_000, good, 0)]: 'not-a-number',
-      [encodeField(spec, 28_000_000, ['99999999999999999999', '1', '2'], 0)]: '1', // beyond bigint
+      [encodeField(spec, 28_000_000, ['99999999999999999999', '1', '0', '2'], 0)]: '1', // beyond bigint
       [encodeField(spec, 28_000_000, good, 1)]: '7',
     });
     const res = await ingestor().runOnce();

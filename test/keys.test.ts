@@ -1,21 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js';
+import { FAMILIES, decodeField, encodeField, minuteOf, textDim } from '../src/families.js';
 import { Keys, partitionOf } from '../src/keys.js';
 import { countWords } from '../src/text.js';
 
 describe('families', () => {
   const spec = FAMILIES.messages;
   it('round-trips fields and keeps snowflakes as exact strings', () => {
-    const dims = ['1234567890123456789', '987654321098765432', '18446744073709551615'];
+    const dims = ['1234567890123456789', '987654321098765432', '0', '9223372036854775807'];
     const f = encodeField(spec, 29_000_000, dims, 2);
     expect(decodeField(spec, f)).toEqual({ minute: 29_000_000, dims, metric: 2 });
   });
   it('rejects malformed fields', () => {
     expect(decodeField(spec, 'garbage')).toBeUndefined();
-    expect(decodeField(spec, '1|2|3|4|9')).toBeUndefined(); // metric out of range
-    expect(decodeField(spec, '1|a|3|4|0')).toBeUndefined(); // not a snowflake
-    expect(decodeField(spec, 'x|2|3|4|0')).toBeUndefined();
-    expect(() => encodeField(spec, 1, ['1'], 0)).toThrow('expected 3 dimensions');
+    expect(decodeField(spec, '1|2|3|0|4|9')).toBeUndefined(); // metric out of range
+    expect(decodeField(spec, '1|a|3|0|4|0')).toBeUndefined(); // not a snowflake
+    expect(decodeField(spec, '1|2|3|0|9223372036854775808|0')).toBeUndefined(); // beyond bigint
+    expect(decodeField(spec, 'x|2|3|0|4|0')).toBeUndefined();
+    expect(() => encodeField(spec, 1, ['1'], 0)).toThrow('expected 4 dimensions');
+  });
+  it('validates text dimensions and sanitises free text', () => {
+    const emojis = FAMILIES.emojis;
+    const zwj = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    const f = encodeField(emojis, 5, ['1', '2', zwj, 'message'], 0);
+    expect(decodeField(emojis, f)).toEqual({ minute: 5, dims: ['1', '2', zwj, 'message'], metric: 0 });
+    expect(decodeField(emojis, '5|1|2|a\\b|message|0')).toBeUndefined();
+    expect(decodeField(emojis, '5|1|2||message|0')).toBeUndefined();
+    expect(textDim('  Rocket | League\t ')).toBe('Rocket   League');
+    expect(textDim(' \t ')).toBeUndefined();
+    expect([...textDim('x'.repeat(300))!]).toHaveLength(100);
   });
   it('buckets by whole minutes', () => {
     expect(minuteOf(59_999)).toBe(0);

@@ -63,7 +63,7 @@ describe('migrate', () => {
     await withClient(db.url, async (c) => {
       // A session time zone far from UTC must not move the day boundaries.
       await c.query("SET TIME ZONE 'Pacific/Kiritimati'");
-      await c.query(`INSERT INTO messages_raw VALUES
+      await c.query(`INSERT INTO messages_raw (bucket, guild_id, channel_id, user_id, messages, words, attachments) VALUES
         ('2024-03-01T10:01:00Z', 1, 10, 100, 1, 5, 0),
         ('2024-03-01T10:01:00Z', 1, 10, 100, 2, 3, 1),  -- same minute and dims again: summed
         ('2024-03-01T10:59:00Z', 1, 10, 100, 4, 4, 0),
