@@ -11,3 +11,11 @@ export function createPool(connectionString: string, max = 5): pg.Pool {
   pool.on('error', () => {});
   return pool;
 }
+
+/**
+ * What the stats queries need from a connection: a pg Pool, a pg client, or PGlite (which runs the real
+ * TimescaleDB extension in-process in tests). Rows come back as the driver types them.
+ */
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}

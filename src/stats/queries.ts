@@ -1,7 +1,7 @@
 // The only module that reads the statistics tables. Every query is parameterised; snowflakes travel as
 // strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the hourly
 // rollup (a continuous aggregate on TimescaleDB, a view on plain PostgreSQL: same name, same queries).
-import type { Pool } from '../db/pool.js';
+import type { Queryable } from '../db/pool.js';
 import type { Bucket } from './period.js';
 
 export interface Range {
@@ -24,8 +24,8 @@ export interface MessageTotals {
  * Totals over the range. With `alignTo`, the range starts at the start of the bucket holding `from`
  * (in the guild's zone), so the totals equal the sum of the chart drawn with that bucket.
  */
-export async function messageTotals(pool: Pool, r: Range, alignTo: Bucket = 'minute'): Promise<MessageTotals> {
-  const { rows } = await pool.query<{ messages: string; words: string; attachments: string; members: string; channels: string }>(
+export async function messageTotals(db: Queryable, r: Range, alignTo: Bucket = 'minute'): Promise<MessageTotals> {
+  const { rows } = await db.query<{ messages: string; words: string; attachments: string; members: string; channels: string }>(
     `SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(words), 0) AS words,
             coalesce(sum(attachments), 0) AS attachments,
             count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
@@ -53,10 +53,10 @@ export interface SeriesPoint {
 const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_hourly' };
 
 /** Messages per bucket from the bucket holding `from` up to `to`, every bucket present (zero where none). */
-export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
+export async function messageSeries(db: Queryable, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   // Buckets are generated as local timestamps in the guild's zone and converted back, so a day starts at
   // local midnight and DST days have 23 or 25 hours.
-  const { rows } = await pool.query<{ t: Date; v: string }>(
+  const { rows } = await db.query<{ t: Date; v: string }>(
     `WITH slots AS (
        SELECT g AT TIME ZONE $5 AS t
          FROM generate_series(date_trunc($4, $2::timestamptz AT TIME ZONE $5),
@@ -75,8 +75,8 @@ export async function messageSeries(pool: Pool, r: Range, bucket: Bucket): Promi
 }
 
 /** Whole-history totals keyed `guild|channel|user`, for reconciling against a known source of truth. */
-export async function messageTotalsByChannelMember(pool: Pool, guildIds?: string[]): Promise<Map<string, Omit<MessageTotals, 'members' | 'channels'>>> {
-  const { rows } = await pool.query<{ guild_id: string; channel_id: string; user_id: string; messages: string; words: string; attachments: string }>(
+export async function messageTotalsByChannelMember(db: Queryable, guildIds?: string[]): Promise<Map<string, Omit<MessageTotals, 'members' | 'channels'>>> {
+  const { rows } = await db.query<{ guild_id: string; channel_id: string; user_id: string; messages: string; words: string; attachments: string }>(
     `SELECT guild_id, channel_id, user_id, sum(messages) AS messages, sum(words) AS words, sum(attachments) AS attachments
        FROM messages_raw
       WHERE $1::bigint[] IS NULL OR guild_id = ANY ($1::bigint[])
@@ -92,8 +92,8 @@ export async function messageTotalsByChannelMember(pool: Pool, guildIds?: string
 }
 
 /** Size of the raw message table: rows (deltas) and the messages they add up to. */
-export async function rawMessageSummary(pool: Pool): Promise<{ rows: number; messages: number }> {
-  const { rows } = await pool.query<{ n: string; messages: string }>(
+export async function rawMessageSummary(db: Queryable): Promise<{ rows: number; messages: number }> {
+  const { rows } = await db.query<{ n: string; messages: string }>(
     'SELECT count(*) AS n, coalesce(sum(messages), 0) AS messages FROM messages_raw',
   );
   return { rows: Number(rows[0]!.n), messages: Number(rows[0]!.messages) };
