@@ -34,6 +34,10 @@ export interface Config {
   renderThreads: number;
   /** Bound of the shard's retry buffer for failed Redis increments (distinct fields). */
   retryBufferMax: number;
+  /** Open voice and activity sessions are credited to their minute buckets at least this often. */
+  voiceCreditIntervalMs: number;
+  /** Ask for the privileged GUILD_PRESENCES intent and count presence activity time. */
+  presenceIntent: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +52,15 @@ function int(env: Env, name: string, def: number, min: number, max: number, prob
   const n = Number(raw);
   if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function bool(env: Env, name: string, def: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false, got "${env[name]}"`);
+  return def;
 }
 
 function url(env: Env, name: string, protocols: string[], problems: string[]): string | undefined {
@@ -92,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     ingestIntervalMs: int(env, 'INGEST_INTERVAL_MS', 5000, 50, 3_600_000, problems),
     renderThreads: int(env, 'RENDER_THREADS', Math.max(1, os.availableParallelism() - 1), 1, 64, problems),
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
+    voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),
+    presenceIntent: bool(env, 'PRESENCE_INTENT', false, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;

@@ -36,6 +36,21 @@ export class Keys {
     return `${this.tag(partition)}:${family}:batch:*`;
   }
 
+  /** Open timed sessions (voice, activities) of a partition's guilds; same tag as `live`, so one script updates both. */
+  sessions(family: string, partition: number): string {
+    return `${this.tag(partition)}:${family}:sessions`;
+  }
+
+  /** Invite snapshot of one guild: hash code -> `uses|max_uses|inviter|expires_ms` (see src/shard/invites). */
+  inviteSnapshot(guildId: string, partition: number): string {
+    return `${this.tag(partition)}:invites:${guildId}`;
+  }
+
+  /** Stream of member join/leave events of one partition; rotated like a live hash (batch('member_events', ...)). */
+  memberEvents(partition: number): string {
+    return this.live('member_events', partition);
+  }
+
   /** Lease that makes one ingest worker the owner of a partition at a time. */
   lease(partition: number): string {
     return `${this.tag(partition)}:lease`;
