@@ -1,8 +1,9 @@
 -- Hour and day rollups of messages_raw. On plain PostgreSQL they are ordinary views, so commands and
--- dashboards read the same names on both engines; the TimescaleDB variant (continuous aggregates)
--- replaces them in a later migration. Buckets are truncated in UTC explicitly: date_trunc on a
--- timestamptz would otherwise follow the session's TimeZone and give different days to different
--- clients. Per-guild time zones are applied by queries on the hourly rollup.
+-- dashboards read the same names on both engines; 003_messages_rollups.timescale.sql makes them
+-- continuous aggregates with the same columns and types. Buckets are truncated in UTC explicitly:
+-- date_trunc on a timestamptz would otherwise follow the session's TimeZone and give different days to
+-- different clients (time_bucket on TimescaleDB cuts at UTC too). Per-guild time zones are applied by
+-- queries on the hourly rollup.
 CREATE VIEW messages_hourly AS
 SELECT date_trunc('hour', bucket, 'UTC') AS bucket,
        guild_id, channel_id, parent_id, user_id,

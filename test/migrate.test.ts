@@ -1,4 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { listMigrations, migrate } from '../src/db/migrate.js';
 import { testDatabase } from './helpers/services.js';
@@ -27,8 +31,46 @@ describe('migrate', () => {
 
     expect(await migrate(db.url)).toEqual(all);
     expect(await migrate(db.url)).toEqual([]);
-    const versions = await withClient(db.url, async (c) => (await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version));
-    expect(versions).toEqual(all);
+    const recorded = await withClient(db.url, async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows);
+    expect(recorded).toEqual(all.map((version) => ({ version, engine: 'postgres' })));
+  });
+
+  it('groups each version into a common file and engine variants', async () => {
+    const ms = await listMigrations();
+    const base = (files: string[]): string[] => files.map((f) => path.basename(f));
+    const messages = ms.find((m) => m.version === '001_messages')!;
+    expect(base(messages.files.postgres)).toEqual(['001_messages.sql']);
+    expect(base(messages.files.timescale)).toEqual(['001_messages.sql', '001_messages.timescale.sql']);
+    const rollups = ms.find((m) => m.version === '003_messages_rollups')!;
+    expect(base(rollups.files.postgres)).toEqual(['003_messages_rollups.postgres.sql']);
+    expect(base(rollups.files.timescale)).toEqual(['003_messages_rollups.timescale.sql']);
+    // Every family's rollups exist on both engines: a view file and a continuous-aggregate file.
+    for (const m of ms) {
+      const hasRollups = (files: string[]) => files.some((f) => /_hourly\b/.test(readFileSync(f, 'utf8')));
+      expect(hasRollups(m.files.postgres), m.version).toBe(hasRollups(m.files.timescale));
+    }
+  });
+
+  it('refuses unrecognised migration file names', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    await writeFile(path.join(dir, '001_a.sql'), 'SELECT 1');
+    await writeFile(path.join(dir, '001_a.timescaledb.sql'), 'SELECT 1');
+    await expect(listMigrations(dir)).rejects.toThrow(/unrecognised migration file 001_a\.timescaledb\.sql/);
+  });
+
+  it('keeps the engine a database was first migrated for; old ledgers count as postgres', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    await writeFile(path.join(dir, '001_t.sql'), 'CREATE TABLE t (x int);');
+    await writeFile(path.join(dir, '001_t.timescale.sql'), 'SELECT no_such_function();');
+    await writeFile(path.join(dir, '002_v.postgres.sql'), 'CREATE VIEW v AS SELECT x FROM t;');
+    // A ledger written before engines were recorded: no engine column.
+    await withClient(db.url, (c) => c.query("CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO schema_migrations (version) VALUES ('001_t'); CREATE TABLE t (x int)"));
+    await expect(migrate(db.url, undefined, { dir, engine: 'timescale' })).rejects.toThrow(/migrated for postgres, not timescale/);
+    expect(await migrate(db.url, undefined, { dir })).toEqual(['002_v']);
+    const rows = await withClient(db.url, async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows);
+    expect(rows).toEqual([{ version: '001_t', engine: 'postgres' }, { version: '002_v', engine: 'postgres' }]);
   });
 
   it('concurrent runners neither fail nor apply anything twice', async () => {
@@ -44,11 +86,10 @@ describe('migrate', () => {
   it('rolls back a failing migration and records nothing for it', async () => {
     const db = await testDatabase({ migrate: false });
     drops.push(db.drop);
-    const { mkdtemp, writeFile, copyFile } = await import('node:fs/promises');
-    const os = await import('node:os');
-    const path = await import('node:path');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
-    for (const m of await listMigrations()) await copyFile(m.file, path.join(dir, path.basename(m.file)));
+    for (const f of new Set((await listMigrations()).flatMap((m) => [...m.files.postgres, ...m.files.timescale]))) {
+      await copyFile(f, path.join(dir, path.basename(f)));
+    }
     await writeFile(path.join(dir, '900_broken.sql'), 'CREATE TABLE half_done (x int); SELECT * FROM no_such_table;');
     await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/900_broken/);
     await withClient(db.url, async (c) => {

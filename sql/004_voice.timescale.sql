@@ -1,0 +1,44 @@
+-- TimescaleDB storage for voice: the same hypertable, compression, retention and rollup settings as
+-- messages (reasons in 001_messages.timescale.sql and 003_messages_rollups.timescale.sql); rollups keep
+-- the names, columns and types of the views in 004_voice.postgres.sql.
+SELECT create_hypertable('voice_raw', 'bucket', chunk_time_interval => INTERVAL '1 day', create_default_indexes => false);
+
+ALTER TABLE voice_raw SET (
+  timescaledb.compress,
+  timescaledb.compress_segmentby = 'guild_id',
+  timescaledb.compress_orderby = 'bucket DESC'
+);
+SELECT add_compression_policy('voice_raw', compress_after => INTERVAL '2 days');
+SELECT add_retention_policy('voice_raw', drop_after => INTERVAL '90 days');
+
+CREATE MATERIALIZED VIEW voice_hourly
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket,
+       guild_id, channel_id, user_id,
+       sum(seconds)::bigint AS seconds,
+       sum(muted_seconds)::bigint AS muted_seconds,
+       sum(deafened_seconds)::bigint AS deafened_seconds,
+       sum(streaming_seconds)::bigint AS streaming_seconds,
+       sum(video_seconds)::bigint AS video_seconds
+FROM voice_raw
+GROUP BY 1, guild_id, channel_id, user_id
+WITH NO DATA;
+
+SELECT add_continuous_aggregate_policy('voice_hourly',
+  start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes');
+
+CREATE MATERIALIZED VIEW voice_daily
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 day', bucket) AS bucket,
+       guild_id, channel_id, user_id,
+       sum(seconds)::bigint AS seconds,
+       sum(muted_seconds)::bigint AS muted_seconds,
+       sum(deafened_seconds)::bigint AS deafened_seconds,
+       sum(streaming_seconds)::bigint AS streaming_seconds,
+       sum(video_seconds)::bigint AS video_seconds
+FROM voice_hourly
+GROUP BY 1, guild_id, channel_id, user_id
+WITH NO DATA;
+
+SELECT add_continuous_aggregate_policy('voice_daily',
+  start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');
