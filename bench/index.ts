@@ -3,6 +3,7 @@
 const SUITES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   render: async () => (await import('./render.js')).benchRender(),
+  collectors: async () => (await import('./collectors.js')).benchCollectors(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

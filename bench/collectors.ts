@@ -1,0 +1,93 @@
+// Collector overhead: gateway events per second that one discord.js client process sustains with every
+// collector attached, against the same client with an empty handler, in the same run; plus Redis
+// commands per event. The simulator runs in a child process so it does not share the client's thread.
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { Events, type Client } from 'discord.js';
+import { loadConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
+import { entryPoint } from '../src/entry.js';
+import { createLogger } from '../src/logger.js';
+import { createRedis } from '../src/redis.js';
+import { RenderPool } from '../src/render/pool.js';
+import { startEmbeddedRedis } from '../src/services/embedded.js';
+import { createBot, createClient } from '../src/shard/bot.js';
+
+const SHARDS = 2;
+
+async function commandsProcessed(redis: ReturnType<typeof createRedis>): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)![1]);
+}
+
+export async function benchCollectors(opts: { messages?: number; rounds?: number } = {}): Promise<void> {
+  const n = opts.messages ?? 40_000;
+  const rounds = opts.rounds ?? 3;
+  const child = entryPoint('./sim-child.ts', import.meta.url);
+  const sim = spawn(process.execPath, [...child.execArgv, child.file, '50', String(SHARDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: sim.stdout! })[Symbol.asyncIterator]();
+  const next = async () => String((await lines.next()).value);
+  const { apiUrl, token } = JSON.parse(await next()) as { apiUrl: string; token: string };
+  const send = async (count: number) => {
+    sim.stdin!.write(`send ${count}\n`);
+    await next();
+  };
+
+  const redisServer = await startEmbeddedRedis();
+  const config = loadConfig({ ...process.env, DISCORD_TOKEN: token, DISCORD_API_URL: apiUrl, REDIS_URL: redisServer.url, LOG_LEVEL: 'error' });
+  const logger = createLogger('error');
+  const redis = createRedis(redisServer.url);
+  const pool = createPool('postgres://bench@127.0.0.1:1/none'); // never queried: no commands run here
+  const render = new RenderPool({ threads: 1, logger });
+
+  const results: Record<string, { rate: number[]; commandsPerEvent: number[] }> = {};
+  async function measure(name: string, client: Client, start: () => Promise<void>, settle: () => Promise<void>) {
+    let seen = 0;
+    client.on(Events.MessageCreate, () => seen++);
+    await start();
+    const waitSeen = async (target: number) => {
+      while (seen < target) await new Promise((r) => setTimeout(r, 2));
+    };
+    await send(2_000); // warm-up: JIT, caches, connections
+    await waitSeen(2_000);
+    await settle();
+    const r = (results[name] = { rate: [] as number[], commandsPerEvent: [] as number[] });
+    for (let i = 0; i < rounds; i++) {
+      const before = seen;
+      const cmd0 = await commandsProcessed(redis);
+      const t0 = performance.now();
+      const sent = send(n);
+      await waitSeen(before + n);
+      const ms = performance.now() - t0;
+      await sent;
+      await settle();
+      r.rate.push((n / ms) * 1000);
+      r.commandsPerEvent.push(((await commandsProcessed(redis)) - cmd0 - 1) / n);
+    }
+    await client.destroy();
+  }
+
+  const baseline = createClient(config, [0, 1], SHARDS);
+  await measure('empty handler', baseline, async () => {
+    const ready = new Promise((r) => baseline.once(Events.ClientReady, r));
+    await baseline.login(token);
+    await ready;
+  }, async () => {});
+
+  const bot = createBot({ config, redis, pool, render, logger, shards: [0, 1], shardCount: SHARDS, registerCommands: false });
+  await measure('all collectors', bot.client, () => bot.start(), () => bot.counters.settled());
+  await bot.stop();
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const base = median(results['empty handler']!.rate);
+  const full = median(results['all collectors']!.rate);
+  console.log(`collectors: ${n} MESSAGE_CREATE events × ${rounds} rounds, ${SHARDS} shards, one client process (median)`);
+  console.log(`  empty handler   ${Math.round(base).toLocaleString('en-US')} events/s`);
+  console.log(`  all collectors  ${Math.round(full).toLocaleString('en-US')} events/s`);
+  console.log(`  ratio collectors / empty: ${(full / base).toFixed(2)}`);
+  console.log(`  Redis commands per event (all collectors): ${median(results['all collectors']!.commandsPerEvent).toFixed(2)}`);
+
+  sim.stdin!.write('quit\n');
+  await Promise.allSettled([render.close(), pool.end(), redis.quit()]);
+  await redisServer.stop();
+}
