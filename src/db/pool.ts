@@ -7,8 +7,10 @@ export type PoolClient = pg.PoolClient;
 
 export function createPool(connectionString: string, max = 5): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart, network cut) must not crash the process: idle
+  // clients report on the pool, checked-out ones on themselves; the query in flight, if any, rejects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -40,7 +40,7 @@ const ingestor = new Ingestor({
   waitReplicas: cfg.redisWaitReplicas,
   logger,
   // Leases must comfortably outlive the gap between cycles (they are also renewed in between).
-  leaseMs: Math.max(30_000, cfg.ingestIntervalMs * 3),
+  leaseMs: Math.max(cfg.ingestLeaseMs, cfg.ingestIntervalMs * 3),
 });
 
 let stopping = false;
