@@ -3,7 +3,7 @@
 import type { ClusterManager } from 'discord-hybrid-sharding';
 import { createManager } from './cluster/manager.js';
 import { loadConfig, type Config } from './config.js';
-import { createPool, type Pool } from './db/pool.js';
+import { createPool, type Pool, type Queryable } from './db/pool.js';
 import { Ingestor } from './ingest/ingest.js';
 import { Keys } from './keys.js';
 import type { Logger } from './logger.js';
@@ -22,6 +22,8 @@ export interface StackOptions {
   /** Log level of the cluster processes. */
   clusterLogLevel?: string;
   seed?: number;
+  /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
+  env?: Record<string, string>;
 }
 
 export interface Stack {
@@ -35,6 +37,10 @@ export interface Stack {
   ingestUntilMatch(timeoutMs?: number): Promise<{ rounds: number; rows: number }>;
   /** Differences between Postgres and the ground truth, keyed `guild|channel|user` (empty when equal). */
   diff(): Promise<string[]>;
+  /** Emoji uses: Postgres vs ground truth, keyed `guild|user|emoji|source` (see diffEmojis). */
+  diffEmojis(): Promise<string[]>;
+  /** Command uses: Postgres vs ground truth, keyed `guild|channel|user|application|command` (see diffApps). */
+  diffApps(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +58,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
     LOG_LEVEL: o.clusterLogLevel ?? 'warn',
     RENDER_THREADS: '1',
+    ...o.env,
   });
   const config = loadConfig();
   const manager = createManager({ config, logger: o.logger, spawnDelayMs: 200 });
@@ -113,6 +120,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     pool,
     ingestor,
     diff,
+    diffEmojis: () => diffEmojis(pool, sim),
+    diffApps: () => diffApps(pool, sim),
     async ingestUntilMatch(timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       let rounds = 0;
@@ -133,6 +142,41 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await Promise.allSettled([redis.quit(), pool.end()]);
     },
   };
+}
+
+/** Keys whose counts differ between `truth` and `db`, each with both values (empty when equal). */
+function diffCounts(truth: Map<string, number>, db: Map<string, number>): string[] {
+  const out: string[] = [];
+  for (const [k, t] of truth) if (db.get(k) !== t) out.push(`${k}: truth ${t} db ${db.get(k) ?? null}`);
+  for (const [k, d] of db) if (!truth.has(k)) out.push(`${k}: not in truth, db ${d}`);
+  return out;
+}
+
+async function sumUses(pool: Queryable, sql: string, guildIds: string[]): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ k: string; uses: string }>(sql, [guildIds]);
+  return new Map(rows.map((r) => [r.k, Number(r.uses)]));
+}
+
+/** Emoji uses summed over all minutes, Postgres vs the simulator's truth, keyed `guild|user|emoji|source`. */
+export async function diffEmojis(pool: Queryable, sim: Simulator): Promise<string[]> {
+  const db = await sumUses(
+    pool,
+    `SELECT concat_ws('|', guild_id, user_id, emoji, source) AS k, sum(uses)::bigint AS uses
+       FROM emojis_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, user_id, emoji, source`,
+    [...sim.world.guilds.keys()],
+  );
+  return diffCounts(sim.truth.emojiUses, db);
+}
+
+/** Command uses summed over all minutes, Postgres vs the truth, keyed `guild|channel|user|application|command`. */
+export async function diffApps(pool: Queryable, sim: Simulator): Promise<string[]> {
+  const db = await sumUses(
+    pool,
+    `SELECT concat_ws('|', guild_id, channel_id, user_id, application_id, command) AS k, sum(uses)::bigint AS uses
+       FROM app_commands_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, channel_id, user_id, application_id, command`,
+    [...sim.world.guilds.keys()],
+  );
+  return diffCounts(sim.truth.appUses, db);
 }
 
 export function sleep(ms: number): Promise<void> {

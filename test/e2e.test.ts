@@ -4,6 +4,8 @@
 import { loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
+import { aggregateMetrics } from '../src/cluster/manager.js';
+import { collectProcessMetrics } from '../src/metrics.js';
 import { startStack, type Stack } from '../src/stack.js';
 import { testDatabase, testRedis } from './helpers/services.js';
 
@@ -14,6 +16,7 @@ beforeAll(async () => {
   const db = await testDatabase();
   dropDb = db.drop;
   const redis = testRedis();
+  collectProcessMetrics();
   stack = await startStack({
     databaseUrl: db.url,
     redisUrl: redis.url,
@@ -56,6 +59,18 @@ describe('end to end', () => {
     expect(counted).toBeLessThan(sent);
     expect(counted).toBeGreaterThan(sent * 0.8);
   }, 120_000);
+
+  it("aggregates every cluster process's metrics over IPC, labelled by cluster and shard", async () => {
+    const { body } = await aggregateMetrics(stack.manager);
+    for (const [cluster, shards] of [['0', ['0', '1']], ['1', ['2', '3']]] as const) {
+      for (const shard of shards) {
+        expect(body).toContain(`stats_shard_ready{shard="${shard}",cluster="${cluster}"} 1`);
+        expect(body).toMatch(new RegExp(`stats_gateway_events_total\\{type="MESSAGE_CREATE",shard="${shard}",cluster="${cluster}"\\} [1-9]`));
+      }
+    }
+    expect(body).toContain('process_resident_memory_bytes'); // the manager's own process metrics
+    expect(body).not.toMatch(/guild|user_id/); // no ids in labels
+  });
 
   it('respawns a killed cluster process, which re-identifies its shards and keeps counting exactly', async () => {
     const { sim, manager } = stack;

@@ -8,6 +8,8 @@ import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { shardPing, shardStatus } from '../metrics.js';
 import type { RenderPool } from '../render/pool.js';
+import { collectApps } from './collectors/apps.js';
+import { collectEmojis } from './collectors/emojis.js';
 import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/definitions.js';
 import { routeCommands } from './commands/router.js';
@@ -39,7 +41,7 @@ export interface Bot {
  */
 export function createClient(config: Config, shards: number[], shardCount: number): Client {
   return new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent],
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
@@ -70,6 +72,8 @@ export function createBot(opts: BotOptions): Bot {
     maxBuffered: config.retryBufferMax,
   });
   collectMessages(client, counters);
+  collectEmojis(client, counters);
+  collectApps(client, counters);
   routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
 
   client.on(Events.ShardReady, (id) => {

@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../logger.js';
 import { CommandRegistry } from './commands.js';
 import { Gateway } from './gateway.js';
-import { Interactions, type InvokeCommand, type RecordedReply } from './interactions.js';
-import { gateMessageContent, messageCreateJson } from './messages.js';
+import { Interactions, type RecordedReply } from './interactions.js';
+import { gateMessageContent, messageCreateJson, type MessageInteractionInput } from './messages.js';
+import { invokedCommandName, shapeCommandPayload, UNKNOWN_COMMAND, type InvokeAppCommand } from './app-traffic.js';
+import { reactionJson, reactionTruthKey, type SendReaction } from './emoji-traffic.js';
 import { RestApi, type RestFault, type SessionStartLimit } from './rest.js';
 import { shardForGuild, SnowflakeGenerator } from './snowflake.js';
 import { HistoryClock, TrafficPlanner, type TrafficOptions, type TrafficSummary } from './traffic.js';
@@ -21,6 +23,9 @@ export type { RecordedReply, InvokeCommand, CommandOption } from './interactions
 export type { UploadedFile } from './multipart.js';
 export type { TrafficOptions, TrafficSummary } from './traffic.js';
 export type { RestFault } from './rest.js';
+export type { MessageInteractionInput } from './messages.js';
+export { sendEmojiTraffic, TRICKY_UNICODE, COMMON_UNICODE, type SendReaction, type UnicodeEmoji, type ReactionEmoji, type EmojiTrafficOptions, type EmojiTrafficSummary } from './emoji-traffic.js';
+export { sendAppTraffic, applicationIdOf, UNKNOWN_COMMAND, type InvokeAppCommand, type AppTrafficOptions, type AppTrafficSummary } from './app-traffic.js';
 export { Intent } from './intents.js';
 export { shardForGuild, snowflakeTimestamp, SnowflakeGenerator, DISCORD_EPOCH } from './snowflake.js';
 
@@ -48,6 +53,11 @@ export interface SendMessage {
   /** Creation time encoded in the id (default now). Discord only sends live messages; a past time lets
    *  demos and tests lay down history that lands in past minute buckets. */
   timestamp?: number;
+  /** Emoji keys the sender put into `content` (see sim/emoji-traffic.ts), recorded as ground truth for
+   *  members' messages. Omitted: the message's emojis are not in the truth. */
+  emojis?: readonly string[];
+  /** Makes it an app's response to an interaction; an original command response is a use in the truth. */
+  interaction?: MessageInteractionInput;
 }
 
 export interface SentMessage {
@@ -232,7 +242,12 @@ export class Simulator {
       attachments,
       timestamp: now,
     });
-    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now }, `http://127.0.0.1:${this.port}/attachments`);
+    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message');
+    const x = m.interaction;
+    if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
+      this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
+    }
+    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction }, `http://127.0.0.1:${this.port}/attachments`);
     this.gateway.dispatchToGuild(guild.id, 'MESSAGE_CREATE', payload, this.gateContent);
     return { id, timestamp: now };
   }
@@ -266,9 +281,27 @@ export class Simulator {
     return summary;
   }
 
-  /** Sends INTERACTION_CREATE and resolves with the bot's final reply (see RecordedReply.kind). */
-  invokeCommand(c: InvokeCommand): Promise<RecordedReply> {
+  /** Dispatches MESSAGE_REACTION_ADD (or _REMOVE) and records an add by a member in the ground truth. */
+  react(r: SendReaction): void {
+    const member = this.world.guild(r.guildId)?.members.get(r.userId);
+    if (!member) throw new Error(`user ${r.userId} is not a member of guild ${r.guildId}`);
+    if (!r.remove && !member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction');
+    this.gateway.dispatchToGuild(r.guildId, r.remove ? 'MESSAGE_REACTION_REMOVE' : 'MESSAGE_REACTION_ADD', reactionJson(r, member));
+  }
+
+  /** A fresh snowflake from the simulator's generator (message, interaction ids), for `atMs` (default now). */
+  newSnowflake(atMs?: number): string {
+    return this.ids.next(atMs);
+  }
+
+  /**
+   * Sends INTERACTION_CREATE and resolves with the bot's final reply (see RecordedReply.kind). Every
+   * invocation is a command use in the ground truth (application, command, user, channel).
+   */
+  invokeCommand(c: InvokeAppCommand): Promise<RecordedReply> {
     const { payload, reply } = this.interactions.create(c);
+    shapeCommandPayload(payload, c, this.world, () => this.ids.next(), `http://127.0.0.1:${this.port}/attachments`);
+    this.truth.recordAppUse(c.guildId, c.channelId, c.userId, this.world.application.id, invokedCommandName(c));
     const delivered = this.gateway.dispatchToGuild(c.guildId, 'INTERACTION_CREATE', payload);
     if (delivered === 0) this.logger.warn({ guild: c.guildId, command: c.name }, 'interaction sent while no session holds the guild');
     return reply;

@@ -11,6 +11,26 @@ const ATTACHMENT_KINDS = [
   { ext: 'txt', type: 'text/plain; charset=utf-8', image: false },
 ];
 
+/** A bot's response to an interaction, as other bots see it (`interaction_metadata`, legacy `interaction`). */
+export interface MessageInteractionInput {
+  /** The interaction's id. */
+  id: string;
+  /** 2 application command, 3 message component. */
+  type: 2 | 3;
+  /** Who invoked it. */
+  userId: string;
+  /** Command name with subcommands; when set, the deprecated `interaction` object is sent too. */
+  name?: string;
+  /** 1 chat input, 2 user, 3 message context menu (application commands only). */
+  commandType?: 1 | 2 | 3;
+  /** Sent as the message's application_id (omitted: older payloads carry only the author). */
+  applicationId?: string;
+  /** Makes the message a follow-up of that original response. */
+  originalResponseMessageId?: string;
+  /** Component interactions: the message holding the component. */
+  interactedMessageId?: string;
+}
+
 export interface MessageInput {
   id: string;
   guild: SimGuild;
@@ -20,6 +40,7 @@ export interface MessageInput {
   attachments: number;
   webhook: boolean;
   timestamp: number;
+  interaction?: MessageInteractionInput;
 }
 
 export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
@@ -71,7 +92,28 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
   };
   if (m.webhook) j.webhook_id = m.authorId;
   else j.member = memberJson(member!, false);
+  if (m.interaction) addInteraction(j, m.interaction, guild);
   return j;
+}
+
+function addInteraction(j: Json, x: MessageInteractionInput, guild: SimGuild): void {
+  const invoker = guild.members.get(x.userId);
+  if (!invoker) throw new Error(`interaction user ${x.userId} is not a member of guild ${guild.id}`);
+  const user = userJson(invoker.user);
+  const original = x.type === 2 && !x.originalResponseMessageId;
+  // Original command responses are CHAT_INPUT_COMMAND (20) or CONTEXT_MENU_COMMAND (23); follow-ups and
+  // component responses are ordinary messages.
+  j.type = original ? ((x.commandType ?? 1) === 1 ? 20 : 23) : 0;
+  if (x.applicationId) j.application_id = x.applicationId;
+  j.interaction_metadata = {
+    id: x.id,
+    type: x.type,
+    user,
+    authorizing_integration_owners: { '0': guild.id },
+    ...(x.originalResponseMessageId ? { original_response_message_id: x.originalResponseMessageId } : {}),
+    ...(x.interactedMessageId ? { interacted_message_id: x.interactedMessageId } : {}),
+  };
+  if (x.name !== undefined) j.interaction = { id: x.id, type: x.type, name: x.name, user };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Realistic chat traffic: who talks where and what they say. Busy guilds and channels get most of the
 // messages (skewed weights), a few messages come from bots and webhooks, some carry attachments or emojis.
+import { COMMON_UNICODE } from './emoji-traffic.js';
 import { Rng } from './rng.js';
 import { ChannelKind, type SimChannel, type SimGuild, type SimMember, type World } from './world.js';
 
@@ -65,6 +66,8 @@ export interface PlannedMessage {
   attachments: number;
   webhook: boolean;
   kind: 'human' | 'bot' | 'webhook';
+  /** Keys of the emojis put into a member's content (ground truth for the emoji counts). */
+  emojis: string[];
 }
 
 interface GuildPlan {
@@ -121,20 +124,22 @@ export class TrafficPlanner {
     const roll = rng.next();
     if (roll < 0.02) {
       const wh = plan.guild.webhook;
-      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook' };
+      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook', emojis: [] };
     }
     const channel = weighted(rng, plan.channels, plan.channelWeights);
     if (roll < 0.07 && plan.bots.length) {
       const bot = rng.pick(plan.bots);
-      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12), attachments: 0, webhook: false, kind: 'bot' };
+      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12, []), attachments: 0, webhook: false, kind: 'bot', emojis: [] };
     }
     const author = weighted(rng, plan.humans, plan.humanWeights);
     const attachments = rng.chance(0.08) ? rng.int(1, 3) : 0;
-    const content = attachments && rng.chance(0.4) ? '' : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25);
-    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human' };
+    const emojis: string[] = [];
+    const content = attachments && rng.chance(0.4) ? '' : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25, emojis);
+    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human', emojis };
   }
 
-  private sentence(plan: GuildPlan, min: number, max: number): string {
+  /** Random chat; the keys of the emojis it contains are pushed to `emojis`. */
+  private sentence(plan: GuildPlan, min: number, max: number, emojis: string[]): string {
     const rng = this.rng;
     const n = rng.int(min, max);
     const words: string[] = [];
@@ -143,8 +148,12 @@ export class TrafficPlanner {
       if (r < 0.03 && plan.guild.emojis.length) {
         const e = rng.pick(plan.guild.emojis);
         words.push(`<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`);
-      } else if (r < 0.05) words.push(rng.pick(['😂', '👍', '🔥', '❤️', '🎉']));
-      else if (r < 0.06) words.push(rng.pick(URLS));
+        emojis.push(e.id);
+      } else if (r < 0.05) {
+        const e = rng.pick(COMMON_UNICODE);
+        words.push(e.text);
+        emojis.push(e.key);
+      } else if (r < 0.06) words.push(rng.pick(URLS));
       else if (r < 0.07) words.push(`<@${rng.pick(plan.humans).user.id}>`);
       else words.push(rng.pick(WORDS));
     }

@@ -73,4 +73,23 @@ export class GroundTruth {
   messagesIn(guildId: string): TruthMessage[] {
     return this.messages.filter((m) => m.guildId === guildId);
   }
+
+  /**
+   * Emoji uses as the bot counts them (members only, never bots or webhooks), keyed
+   * `${guildId}|${userId}|${emoji}|${source}`. Recorded from what the simulator chose to put in a message or
+   * react with, never by parsing content (see sim/emoji-traffic.ts).
+   */
+  readonly emojiUses = new Map<string, number>();
+  /** Application command uses keyed `${guildId}|${channelId}|${userId}|${applicationId}|${command}`. */
+  readonly appUses = new Map<string, number>();
+
+  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1): void {
+    const k = `${guildId}|${userId}|${emoji}|${source}`;
+    this.emojiUses.set(k, (this.emojiUses.get(k) ?? 0) + uses);
+  }
+
+  recordAppUse(guildId: string, channelId: string, userId: string, applicationId: string, command: string): void {
+    const k = `${guildId}|${channelId}|${userId}|${applicationId}|${command}`;
+    this.appUses.set(k, (this.appUses.get(k) ?? 0) + 1);
+  }
 }

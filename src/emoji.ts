@@ -1,0 +1,38 @@
+// Emoji keys, shared by the emoji collector (message content and reactions). Unicode emojis are found with
+// the maintained `emoji-regex` (RGI sequences: ZWJ families, skin tones, flags, keycaps, VS16 variants);
+// a hand-written range would miss new Unicode versions.
+//
+// Key normalisation: every U+FE0F (VARIATION SELECTOR-16) is removed, so "❤️" and "❤" — the same emoji
+// typed with and without the emoji-presentation selector — count as one key. Keys therefore look like
+// "❤", "1⃣" (1 + U+20E3), "🏳‍🌈"; renderers may add U+FE0F back for display. Custom emojis use their id.
+import emojiRegex from 'emoji-regex';
+
+/** `<:name:id>` and animated `<a:name:id>`; Discord names are 2-32 word characters. */
+const CUSTOM = /<a?:\w{1,32}:(\d{17,20})>/g;
+const VS16 = /\uFE0F/g;
+const UNICODE = emojiRegex();
+
+/** Key of a unicode emoji sequence (a reaction's name or a matched sequence): VS16 removed. */
+export function unicodeEmojiKey(sequence: string): string {
+  return sequence.replace(VS16, '');
+}
+
+/** Every emoji occurrence in message content, as keys, in no particular order (repeats kept). */
+export function extractEmojis(content: string): string[] {
+  const out: string[] = [];
+  if (content === '') return out;
+  // Custom tokens are cut out first so their names and ids are never scanned as text.
+  const rest = content.includes('<') ? content.replace(CUSTOM, (_token, id: string) => (out.push(id), ' ')) : content;
+  for (const m of rest.matchAll(UNICODE)) {
+    const key = unicodeEmojiKey(m[0]);
+    if (key !== '') out.push(key);
+  }
+  return out;
+}
+
+/** Uses per key in message content. */
+export function countEmojis(content: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const key of extractEmojis(content)) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,58 @@
+// Application command uses per minute × guild × channel × user × application × command.
+// Ours: INTERACTION_CREATE of application commands (chat input, user and message context menus); the
+// command is its name with subcommand group and subcommand joined by spaces ("stats server").
+// Other apps': their original response messages carry interaction metadata. Those come from bots, so the
+// messages family drops them, but here they count, for the invoking user (not the bot). Follow-ups
+// (original_response_message_id set) and component/modal responses are not new command uses, and our
+// own responses are already counted from INTERACTION_CREATE. Ephemeral responses are never dispatched to
+// other bots, so those uses stay invisible.
+import { Events, InteractionType, type Client, type CommandInteraction, type Message } from 'discord.js';
+import { minuteOf, textDim } from '../../families.js';
+import { gatewayEvents } from '../../metrics.js';
+import type { CounterWriter } from '../counters.js';
+
+export const UNKNOWN_COMMAND = '(unknown)';
+
+/** "name", "name sub" or "name group sub" for chat input; the name for context menus. */
+export function commandKey(interaction: CommandInteraction): string {
+  const parts = [interaction.commandName];
+  if (interaction.isChatInputCommand()) {
+    const group = interaction.options.getSubcommandGroup(false);
+    const sub = interaction.options.getSubcommand(false);
+    if (group) parts.push(group);
+    if (sub) parts.push(sub);
+  }
+  return textDim(parts.join(' ')) ?? UNKNOWN_COMMAND;
+}
+
+/** What another app's message says about the command use it answers, or undefined when it is none. */
+export function appCommandUse(message: Message<true>, ownApplicationId: string | undefined): { applicationId: string; userId: string; command: string } | undefined {
+  const meta = message.interactionMetadata;
+  const legacy = message.interaction;
+  if (!meta && !legacy) return undefined;
+  if ((meta ?? legacy)!.type !== InteractionType.ApplicationCommand) return undefined;
+  if (meta?.originalResponseMessageId) return undefined;
+  const applicationId = message.applicationId ?? message.author.id;
+  if (applicationId === ownApplicationId) return undefined;
+  const userId = meta?.user.id ?? legacy?.user.id;
+  if (!userId) return undefined;
+  const command = (legacy?.commandName && textDim(legacy.commandName)) || UNKNOWN_COMMAND;
+  return { applicationId, userId, command };
+}
+
+export function collectApps(client: Client, counters: CounterWriter): void {
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isCommand() || !interaction.inGuild()) return;
+    gatewayEvents.inc({ type: 'INTERACTION_CREATE', shard: interaction.guild?.shardId ?? -1 });
+    const { guildId, channelId, applicationId } = interaction;
+    if (!channelId) return;
+    counters.add('apps', guildId, minuteOf(interaction.createdTimestamp), [guildId, channelId, interaction.user.id, applicationId, commandKey(interaction)], [1]);
+  });
+
+  client.on(Events.MessageCreate, (message) => {
+    if (!message.inGuild()) return;
+    const use = appCommandUse(message, client.application?.id);
+    if (!use) return;
+    counters.add('apps', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, use.userId, use.applicationId, use.command], [1]);
+  });
+}

@@ -1,0 +1,42 @@
+// Emoji uses per minute × guild × user × emoji × source. 'message': every emoji occurrence in a member's
+// message content (the same emoji three times = 3 uses; bots and webhooks excluded, as for messages).
+// 'reaction': MESSAGE_REACTION_ADD per emoji and reacting member (bots skipped). Removing a reaction does
+// not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
+// (Partials.Message + Partials.Reaction + Partials.User in createClient).
+import { Events, type Client, type MessageReaction, type PartialMessageReaction } from 'discord.js';
+import { countEmojis, unicodeEmojiKey } from '../../emoji.js';
+import { minuteOf } from '../../families.js';
+import { gatewayEvents } from '../../metrics.js';
+import type { CounterWriter } from '../counters.js';
+
+/** Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. */
+export function reactionKey(reaction: MessageReaction | PartialMessageReaction): string | undefined {
+  const { id, name } = reaction.emoji;
+  if (id) return id;
+  const key = name ? unicodeEmojiKey(name) : '';
+  return key === '' ? undefined : key;
+}
+
+export function collectEmojis(client: Client, counters: CounterWriter): void {
+  client.on(Events.MessageCreate, (message) => {
+    if (!message.inGuild() || message.author.bot || message.webhookId || message.content === '') return;
+    const counts = countEmojis(message.content);
+    if (counts.size === 0) return;
+    const minute = minuteOf(message.createdTimestamp);
+    for (const [emoji, uses] of counts) {
+      counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
+    }
+  });
+
+  client.on(Events.MessageReactionAdd, (reaction, user) => {
+    const message = reaction.message;
+    const guildId = message.guildId;
+    if (!guildId) return;
+    gatewayEvents.inc({ type: 'MESSAGE_REACTION_ADD', shard: message.guild?.shardId ?? -1 });
+    if (user.bot) return;
+    const key = reactionKey(reaction);
+    if (!key) return;
+    // A reaction carries no timestamp of its own: it counts in the minute it arrives.
+    counters.add('emojis', guildId, minuteOf(Date.now()), [guildId, user.id, key, 'reaction'], [1]);
+  });
+}

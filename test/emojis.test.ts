@@ -1,0 +1,124 @@
+// Emoji uses counted exactly: the extractor on tricky unicode sequences, then real traffic through the
+// simulator's gateway into an in-process discord.js bot, Redis and the ingest worker's COPY into Postgres,
+// compared with the simulator's ground truth (recorded from what it chose to send, never parsed).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+import { countEmojis, extractEmojis, unicodeEmojiKey } from '../src/emoji.js';
+import { Ingestor } from '../src/ingest/ingest.js';
+import { Keys } from '../src/keys.js';
+import { createLogger } from '../src/logger.js';
+import { createRedis, type Redis } from '../src/redis.js';
+import { RenderPool } from '../src/render/pool.js';
+import { createBot, type Bot } from '../src/shard/bot.js';
+import { sendEmojiTraffic, startSimulator, TRICKY_UNICODE, type Simulator } from '../src/sim/index.js';
+import { diffEmojis, sleep } from '../src/stack.js';
+import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+
+describe('emoji extractor', () => {
+  it('finds each tricky sequence whole, under its VS16-free key', () => {
+    for (const e of TRICKY_UNICODE) expect(extractEmojis(`a ${e.text} b`), e.label).toEqual([e.key]);
+  });
+
+  it('keeps ZWJ families, skin tones, flags and keycaps as one emoji each, even glued together', () => {
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    const thumb = '\u{1F44D}\u{1F3FD}';
+    const fr = '\u{1F1EB}\u{1F1F7}';
+    const keycap = '1\uFE0F\u20E3';
+    expect(extractEmojis(`${family}${thumb}${fr}${keycap}${fr}`)).toEqual([family, thumb, fr, '1\u20E3', fr]);
+    // A skin-toned thumb is not a plain thumb plus a modifier.
+    expect(countEmojis(`${thumb}\u{1F44D}`)).toEqual(new Map([[thumb, 1], ['\u{1F44D}', 1]]));
+  });
+
+  it('counts every occurrence, and ❤️ and ❤ as one key', () => {
+    expect(countEmojis('\u2764\uFE0F \u2764 \u2764\uFE0F\u2764')).toEqual(new Map([['\u2764', 4]]));
+    expect(countEmojis('gg \u{1F525}\u{1F525}\u{1F525}')).toEqual(new Map([['\u{1F525}', 3]]));
+    expect(unicodeEmojiKey('\u{1F3F3}\uFE0F\u200D\u{1F308}')).toBe('\u{1F3F3}\u200D\u{1F308}');
+  });
+
+  it('keys custom and animated emojis by id, and never reads their names or ids as text', () => {
+    const content = '<:pog:123456789012345678> <a:catjam:223456789012345678><:pog:123456789012345678> <:x_1:323456789012345678>';
+    expect(countEmojis(content)).toEqual(new Map([['123456789012345678', 2], ['223456789012345678', 1], ['323456789012345678', 1]]));
+  });
+
+  it('ignores text that only looks like emoji: digits, #, *, mentions, shortcodes, short ids', () => {
+    expect(extractEmojis('1 # * 123 <@123456789012345678> <#123456789012345678> :thumbsup: <3 :-) <:fake:12>')).toEqual([]);
+    expect(extractEmojis('')).toEqual([]);
+  });
+});
+
+describe('emoji uses end to end', () => {
+  let sim: Simulator;
+  let bot: Bot;
+  let redis: Redis;
+  let pool: Pool;
+  let render: RenderPool;
+  let ingestor: Ingestor;
+  let prefix: string;
+  let dropDb: () => Promise<void>;
+
+  beforeAll(async () => {
+    const db = await testDatabase();
+    dropDb = db.drop;
+    const r = testRedis();
+    prefix = r.prefix;
+    sim = await startSimulator({ guilds: 6, shards: 1, seed: 3 });
+    const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    const logger = createLogger('warn', { test: 'emojis' });
+    redis = createRedis(r.url);
+    pool = createPool(db.url);
+    render = new RenderPool({ threads: 1, logger });
+    bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
+    await bot.start();
+    ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: config.redisPartitions, logger, families: ['emojis'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await bot?.stop();
+    await ingestor?.stop();
+    await render?.close();
+    await sim?.close();
+    if (redis) await cleanupPrefix(redis, prefix);
+    await Promise.allSettled([redis?.quit(), pool?.end()]);
+    await dropDb?.();
+  }, 60_000);
+
+  /** Ingests until Postgres equals the truth (the bot handles dispatches asynchronously). */
+  async function ingestUntilEqual(timeoutMs = 20_000): Promise<string[]> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      await ingestor.runOnce();
+      const d = await diffEmojis(pool, sim);
+      if (d.length === 0 || Date.now() > end) return d;
+      await sleep(200);
+    }
+  }
+
+  it('counts message and reaction emojis per guild, user, emoji and source exactly', async () => {
+    const summary = await sendEmojiTraffic(sim, { messages: 1_500, reactions: 1_500, seed: 11 });
+    // Ordinary chat carries emojis too; its truth comes from the traffic planner's choices.
+    await sim.sendTraffic({ messages: 1_000, seed: 12 });
+    expect(summary.messageEmojis).toBeGreaterThan(1_000);
+    expect(summary.removals).toBeGreaterThan(0);
+    expect(summary.botReactions).toBeGreaterThan(0);
+
+    expect(await ingestUntilEqual()).toEqual([]);
+    // Nothing is counted twice: another pass changes nothing.
+    await sleep(300);
+    await ingestor.runOnce();
+    expect(await diffEmojis(pool, sim)).toEqual([]);
+
+    // The exact equality covers what matters: every tricky key, both sources, custom ids, no bot uses.
+    const keys = [...sim.truth.emojiUses.keys()].map((k) => k.split('|'));
+    for (const e of TRICKY_UNICODE) expect(keys.some(([, , emoji]) => emoji === e.key), e.label).toBe(true);
+    expect(new Set(keys.map(([, , , source]) => source))).toEqual(new Set(['message', 'reaction']));
+    const customIds = new Set([...sim.world.guilds.values()].flatMap((g) => g.emojis.map((e) => e.id)));
+    expect(keys.some(([, , emoji]) => customIds.has(emoji!))).toBe(true);
+    const botIds = new Set([...sim.world.guilds.keys()].flatMap((g) => sim.world.botMembers(g).map((m) => m.user.id)));
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM emojis_raw WHERE user_id = ANY($1::bigint[])', [[...botIds]]);
+    expect(Number(rows[0]!.n)).toBe(0);
+    const total = await pool.query<{ source: string; uses: string }>('SELECT source, sum(uses) AS uses FROM emojis_raw GROUP BY source');
+    const bySource = Object.fromEntries(total.rows.map((r) => [r.source, Number(r.uses)]));
+    expect(bySource.reaction).toBe(summary.reactions - summary.botReactions);
+  }, 60_000);
+});
