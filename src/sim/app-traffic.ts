@@ -56,9 +56,12 @@ export function shapeCommandPayload(payload: Json, c: InvokeAppCommand, world: W
 const CHAT_COMMANDS = ['play', 'queue', 'skip', 'rank', 'leaderboard', 'poll create', 'ticket open', 'mod warn', 'config logging set'];
 const CONTEXT_COMMANDS = ['Report Message', 'User Info', 'Translate'];
 
-/** Some apps' application id differs from their bot user's id (old apps): flip a process-id bit. */
+/** Old apps whose application id differs from their bot user's id (newer apps share one id). */
+const OLD_APPS = new Set(['Modbot', 'Pollster', 'Welcomer']);
+
+/** The app's id: its bot user's id, or for old apps that id with a process-id bit flipped (unique). */
 export function applicationIdOf(bot: SimUser): string {
-  return BigInt(bot.id) % 3n === 0n ? (BigInt(bot.id) ^ (1n << 16n)).toString() : bot.id;
+  return OLD_APPS.has(bot.username) ? (BigInt(bot.id) ^ (1n << 16n)).toString() : bot.id;
 }
 
 export interface AppTrafficOptions {
@@ -101,7 +104,7 @@ export async function sendAppTraffic(sim: Simulator, opts: AppTrafficOptions): P
       // A button press on an earlier response (message component interaction).
       sim.sendMessage({
         guildId: prior.guild.id, channelId: prior.channelId, authorId: prior.botId, content: 'page 2',
-        interaction: { id: sim.newSnowflake(), type: 3, userId: user.id, applicationId: prior.applicationId, interactedMessageId: prior.messageId },
+        interaction: { id: sim.newSnowflake(), type: 3, userId: rng.pick(sim.world.humanMembers(prior.guild.id)).user.id, applicationId: prior.applicationId, interactedMessageId: prior.messageId },
       });
       summary.components++;
     } else {

@@ -1,0 +1,114 @@
+// Application command uses counted exactly: our own commands from INTERACTION_CREATE (chat input with
+// subcommands and groups, user and message context menus) and other apps' uses seen as their response
+// messages, through the simulator, an in-process discord.js bot, Redis and the ingest worker's COPY into
+// Postgres, compared with the simulator's ground truth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+import { Ingestor } from '../src/ingest/ingest.js';
+import { Keys } from '../src/keys.js';
+import { createLogger } from '../src/logger.js';
+import { createRedis, type Redis } from '../src/redis.js';
+import { RenderPool } from '../src/render/pool.js';
+import { createBot, type Bot } from '../src/shard/bot.js';
+import { applicationIdOf, sendAppTraffic, startSimulator, UNKNOWN_COMMAND, type InvokeAppCommand, type Simulator } from '../src/sim/index.js';
+import { diffApps, sleep } from '../src/stack.js';
+import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+
+let sim: Simulator;
+let bot: Bot;
+let redis: Redis;
+let pool: Pool;
+let render: RenderPool;
+let ingestor: Ingestor;
+let prefix: string;
+let dropDb: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await testDatabase();
+  dropDb = db.drop;
+  const r = testRedis();
+  prefix = r.prefix;
+  sim = await startSimulator({ guilds: 6, shards: 1, seed: 5 });
+  const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' });
+  const logger = createLogger('warn', { test: 'apps' });
+  redis = createRedis(r.url);
+  pool = createPool(db.url);
+  render = new RenderPool({ threads: 1, logger });
+  bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
+  await bot.start();
+  ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: config.redisPartitions, logger, families: ['apps', 'messages'] });
+}, 60_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await ingestor?.stop();
+  await render?.close();
+  await sim?.close();
+  if (redis) await cleanupPrefix(redis, prefix);
+  await Promise.allSettled([redis?.quit(), pool?.end()]);
+  await dropDb?.();
+}, 60_000);
+
+async function ingestUntilEqual(timeoutMs = 20_000): Promise<string[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await ingestor.runOnce();
+    const d = await diffApps(pool, sim);
+    if (d.length === 0 || Date.now() > end) return d;
+    await sleep(200);
+  }
+}
+
+describe('application command uses', () => {
+  it('counts our commands and other apps\' per application, command, user and channel exactly', async () => {
+    const summary = await sendAppTraffic(sim, { messages: 800, seed: 21 });
+    expect(summary.followups).toBeGreaterThan(0);
+    expect(summary.components).toBeGreaterThan(0);
+
+    // Our own commands, in text channels and threads: chat input, subcommand group, both context menus.
+    const guildIds = [...sim.world.guilds.keys()];
+    const invocations: InvokeAppCommand[] = [];
+    for (const [i, guildId] of guildIds.entries()) {
+      const channels = [...sim.world.textChannels(guildId), ...sim.world.threads(guildId)];
+      const humans = sim.world.humanMembers(guildId);
+      const at = (n: number) => ({ guildId, channelId: channels[n % channels.length]!.id, userId: humans[n % humans.length]!.user.id });
+      invocations.push(
+        { ...at(i), name: 'stats', subcommand: 'server', options: [{ name: 'period', type: 3, value: 'forever' }] },
+        { ...at(i + 1), name: 'stats', subcommand: 'server', options: [{ name: 'period', type: 3, value: 'forever' }] },
+        { ...at(i + 2), name: 'stats', subcommandGroup: 'admin', subcommand: 'reset' },
+        { ...at(i + 3), name: 'Member stats', commandType: 2, targetId: humans[0]!.user.id },
+        { ...at(i + 4), name: 'Message stats', commandType: 3 },
+      );
+    }
+    // Chat-input commands get an answer; nothing answers context menus here, so those replies time out.
+    await Promise.all(invocations.map((c) => sim.invokeCommand({ ...c, timeoutMs: c.commandType ? 300 : 15_000 }).catch(() => undefined)));
+
+    expect(await ingestUntilEqual()).toEqual([]);
+    await sleep(300);
+    await ingestor.runOnce();
+    expect(await diffApps(pool, sim)).toEqual([]);
+
+    // What the exact equality covered.
+    const uses = [...sim.truth.appUses].map(([k, n]) => ({ k: k.split('|'), n }));
+    const ours = sim.world.application.id;
+    const ourCommands = new Set(uses.filter((u) => u.k[3] === ours).map((u) => u.k[4]));
+    expect(ourCommands).toEqual(new Set(['stats server', 'stats admin reset', 'Member stats', 'Message stats']));
+    expect(uses.filter((u) => u.k[3] === ours).reduce((a, u) => a + u.n, 0)).toBe(invocations.length);
+    const theirs = uses.filter((u) => u.k[3] !== ours);
+    // Follow-ups and component responses are not new uses.
+    expect(theirs.reduce((a, u) => a + u.n, 0)).toBe(summary.counted);
+    expect(theirs.some((u) => u.k[4] === UNKNOWN_COMMAND)).toBe(true);
+    expect(theirs.some((u) => u.k[4] === 'config logging set')).toBe(true);
+    // Apps whose application id differs from their bot user's id are keyed by the application.
+    const bots = guildIds.flatMap((g) => sim.world.botMembers(g).map((m) => m.user));
+    expect(bots.some((b) => applicationIdOf(b) !== b.id && theirs.some((u) => u.k[3] === applicationIdOf(b)))).toBe(true);
+    // The invoking user is counted, never the app's bot.
+    const botIds = new Set(bots.map((b) => b.id));
+    expect(theirs.every((u) => !botIds.has(u.k[2]!))).toBe(true);
+
+    // Those responses come from bots: the messages family does not count them.
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM messages_raw WHERE user_id = ANY($1::bigint[])', [[...botIds]]);
+    expect(Number(rows[0]!.n)).toBe(0);
+  }, 60_000);
+});
