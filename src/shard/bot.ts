@@ -14,6 +14,7 @@ import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/definitions.js';
 import { routeCommands } from './commands/router.js';
 import { CounterWriter } from './counters.js';
+import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 
 export interface BotOptions {
   config: Config;
@@ -30,6 +31,8 @@ export interface BotOptions {
 export interface Bot {
   client: Client;
   counters: CounterWriter;
+  /** Open voice (and presence activity) sessions. */
+  sessions: TimedSessions;
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -41,7 +44,14 @@ export interface Bot {
  */
 export function createClient(config: Config, shards: number[], shardCount: number): Client {
   return new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.GuildVoiceStates,
+      ...(config.presenceIntent ? [GatewayIntentBits.GuildPresences] : []),
+    ],
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
@@ -74,6 +84,7 @@ export function createBot(opts: BotOptions): Bot {
   collectMessages(client, counters);
   collectEmojis(client, counters);
   collectApps(client, counters);
+  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger });
   routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
 
   client.on(Events.ShardReady, (id) => {
@@ -93,6 +104,7 @@ export function createBot(opts: BotOptions): Bot {
   return {
     client,
     counters,
+    sessions,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
@@ -105,10 +117,13 @@ export function createBot(opts: BotOptions): Bot {
     async stop() {
       clearInterval(pingTimer);
       await client.destroy();
+      // Open sessions are credited up to now and stay open in Redis: the next process reconciles them.
+      const sessionsClean = await sessions.stop();
       const clean = await counters.drain();
       counters.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
-      return clean;
+      if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
+      return clean && sessionsClean;
     },
   };
 }

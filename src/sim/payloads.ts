@@ -1,6 +1,6 @@
 // World objects rendered as Discord API v10 JSON. Field sets follow what discord.js reads: anything it
 // dereferences unconditionally must be present (see notes/discord-protocol.md, "Payload details that bite").
-import { ChannelKind, type SimChannel, type SimEmoji, type SimGuild, type SimMember, type SimRole, type SimUser } from './world.js';
+import { ChannelKind, type SimChannel, type SimEmoji, type SimGuild, type SimMember, type SimPresence, type SimRole, type SimUser, type SimVoiceState } from './world.js';
 import { snowflakeTimestamp } from './snowflake.js';
 
 export type Json = Record<string, unknown>;
@@ -117,7 +117,7 @@ export function guildJson(g: SimGuild): Json {
     description: null,
     owner_id: g.ownerId,
     application_id: null,
-    afk_channel_id: null,
+    afk_channel_id: g.afkChannelId,
     afk_timeout: 300,
     widget_enabled: false,
     widget_channel_id: null,
@@ -159,8 +159,8 @@ export function guildCreateJson(g: SimGuild, o: GuildCreateOptions): Json {
     channels: g.channels.filter((c) => c.type !== ChannelKind.PublicThread).map(channelJson),
     threads: g.channels.filter((c) => c.type === ChannelKind.PublicThread).map(channelJson),
     members: o.members.map((m) => memberJson(m)),
-    voice_states: [],
-    presences: [],
+    voice_states: [...g.voiceStates].map(([userId, vs]) => voiceStateJson(userId, vs)),
+    presences: [...g.presences].map(([userId, p]) => presenceJson(userId, p)),
     stage_instances: [],
     guild_scheduled_events: [],
     soundboard_sounds: [],
@@ -169,4 +169,45 @@ export function guildCreateJson(g: SimGuild, o: GuildCreateOptions): Json {
     application_command_counts: {},
     version: 0,
   };
+}
+
+/**
+ * A voice state; `channelId` null for a leave. VOICE_STATE_UPDATE carries guild_id and the member (with its
+ * user, which discord.js needs); GUILD_CREATE's voice_states carry neither, as on Discord.
+ */
+export function voiceStateJson(userId: string, vs: Omit<SimVoiceState, 'channelId'> & { channelId: string | null }, guildId?: string, member?: SimMember): Json {
+  const j: Json = {
+    channel_id: vs.channelId,
+    user_id: userId,
+    session_id: vs.sessionId,
+    deaf: vs.deaf,
+    mute: vs.mute,
+    self_deaf: vs.selfDeaf,
+    self_mute: vs.selfMute,
+    self_stream: vs.selfStream,
+    self_video: vs.selfVideo,
+    suppress: false,
+    request_to_speak_timestamp: null,
+  };
+  if (guildId) j.guild_id = guildId;
+  if (member) j.member = memberJson(member);
+  return j;
+}
+
+/** A presence as in GUILD_CREATE (user id only) or PRESENCE_UPDATE (full user, guild_id). */
+export function presenceJson(userId: string, p: SimPresence, guildId?: string, user?: SimUser): Json {
+  const j: Json = {
+    user: user ? userJson(user) : { id: userId },
+    status: p.status,
+    activities: p.activities.map((a) => ({
+      name: a.name,
+      type: a.type,
+      created_at: a.createdAt,
+      ...(a.applicationId ? { application_id: a.applicationId } : {}),
+      ...(a.type === 4 ? { state: a.name, emoji: null } : {}),
+    })),
+    client_status: p.status === 'offline' ? {} : { desktop: p.status },
+  };
+  if (guildId) j.guild_id = guildId;
+  return j;
 }

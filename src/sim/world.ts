@@ -74,6 +74,37 @@ export interface SimGuild {
   emojis: SimEmoji[];
   /** A channel webhook that posts now and then (webhook messages never count as user activity). */
   webhook: { id: string; name: string; channelId: string };
+  /** The AFK channel, null for none (time parked there is not voice activity). */
+  afkChannelId: string | null;
+  /** Who is in voice now, by user id (src/sim/voice.ts changes it); GUILD_CREATE carries it. */
+  voiceStates: Map<string, SimVoiceState>;
+  /** Members' presences now, by user id (src/sim/presence.ts changes it); GUILD_CREATE carries it. */
+  presences: Map<string, SimPresence>;
+}
+
+export interface SimVoiceState {
+  channelId: string;
+  sessionId: string;
+  selfMute: boolean;
+  selfDeaf: boolean;
+  /** Server mute / deafen. */
+  mute: boolean;
+  deaf: boolean;
+  selfStream: boolean;
+  selfVideo: boolean;
+}
+
+export interface SimActivity {
+  name: string;
+  /** 0 playing, 1 streaming, 2 listening, 3 watching, 4 custom status, 5 competing. */
+  type: number;
+  applicationId?: string;
+  createdAt: number;
+}
+
+export interface SimPresence {
+  status: 'online' | 'idle' | 'dnd' | 'offline';
+  activities: SimActivity[];
 }
 
 export interface SimApplication {
@@ -232,7 +263,7 @@ export class World {
     const firstText = channels.find((c) => c.type === ChannelKind.Text)!;
     const webhook = { id: ids.next(later()), name: 'GitHub', channelId: firstText.id };
     const name = `${rng.pick(ADJ)} ${rng.pick(NOUN)}`.replace(/^./, (c) => c.toUpperCase());
-    return { id, name, ownerId, createdAt, roles, channels, members, emojis, webhook };
+    return { id, name, ownerId, createdAt, roles, channels, members, emojis, webhook, afkChannelId: null, voiceStates: new Map(), presences: new Map() };
   }
 
   guild(guildId: string): SimGuild | undefined {

@@ -1,0 +1,63 @@
+// Timed sessions wired into a client: voice always, presence activities when the intent is configured.
+// One SessionWriter (the atomic Redis write path) serves both trackers.
+import type { Client } from 'discord.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import { Keys } from '../../keys.js';
+import type { Logger } from '../../logger.js';
+import { activityDims, collectActivities } from '../collectors/activities.js';
+import { collectVoice, voiceDims } from '../collectors/voice.js';
+import { SessionTracker } from './tracker.js';
+import { SessionWriter } from './writer.js';
+
+export { SessionTracker, type Presence } from './tracker.js';
+export { SessionWriter } from './writer.js';
+export * from './segment.js';
+
+export interface TimedSessions {
+  voice: SessionTracker;
+  activities: SessionTracker | undefined;
+  writer: SessionWriter;
+  /** Credits every open session up to now and waits for the writes; true when all were written. */
+  stop(timeoutMs?: number): Promise<boolean>;
+}
+
+export interface TimedSessionOptions {
+  config: Config;
+  redis: Redis;
+  logger: Logger;
+  now?: () => number;
+}
+
+export function collectTimedSessions(client: Client, o: TimedSessionOptions): TimedSessions {
+  const writer = new SessionWriter({ redis: o.redis, logger: o.logger, maxBuffered: o.config.retryBufferMax });
+  const common = {
+    redis: o.redis,
+    writer,
+    keys: new Keys(o.config.redisKeyPrefix),
+    partitions: o.config.redisPartitions,
+    intervalMs: o.config.voiceCreditIntervalMs,
+    now: o.now,
+  };
+  const voice = new SessionTracker({ ...common, family: 'voice', dims: voiceDims, logger: o.logger.child({ sessions: 'voice' }) });
+  collectVoice(client, voice);
+  voice.start();
+  let activities: SessionTracker | undefined;
+  if (o.config.presenceIntent) {
+    activities = new SessionTracker({ ...common, family: 'activities', dims: (field) => activityDims(field), logger: o.logger.child({ sessions: 'activities' }) });
+    collectActivities(client, activities);
+    activities.start();
+  }
+  return {
+    voice,
+    activities,
+    writer,
+    async stop(timeoutMs = 10_000) {
+      voice.stop();
+      activities?.stop();
+      const clean = await writer.settled(timeoutMs);
+      writer.close();
+      return clean;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Presence scenarios: members start and stop activities (games, apps) and go offline. Each change updates
+// the world's presences (so a later GUILD_CREATE carries them), dispatches PRESENCE_UPDATE with the full
+// user (discord.js drops presences of users it cannot build), and keeps ground truth: exact milliseconds
+// per guild|user|activity from the simulator's send times. The activity key is the application id when
+// there is one, else the sanitised name; custom statuses (type 4) are not activities.
+import { textDim } from '../families.js';
+import type { Simulator } from './index.js';
+import { presenceJson } from './payloads.js';
+import type { SimActivity, SimGuild, SimPresence } from './world.js';
+
+export interface ActivityInput {
+  name: string;
+  type?: number;
+  applicationId?: string;
+}
+
+export interface ActivityTotals {
+  seconds: number;
+  segments: number;
+}
+
+interface Segment {
+  key: string;
+  from: number;
+  to: number | undefined;
+}
+
+export function activityTruthKey(a: ActivityInput): string | undefined {
+  if (a.type === 4) return undefined;
+  return a.applicationId ?? textDim(a.name);
+}
+
+export class PresenceDriver {
+  private readonly segments: Segment[] = [];
+  /** Open segment per guild|user|activity. */
+  private readonly open = new Map<string, Segment>();
+
+  constructor(private readonly sim: Simulator) {}
+
+  /** The member's presence in `guildId` becomes `activities` with `status`; returns the send time. */
+  set(guildId: string, userId: string, activities: ActivityInput[], status: SimPresence['status'] = 'online'): number {
+    const g: SimGuild | undefined = this.sim.world.guild(guildId);
+    if (!g) throw new Error(`unknown guild ${guildId}`);
+    const member = g.members.get(userId);
+    if (!member) throw new Error(`user ${userId} is not a member of guild ${guildId}`);
+    const now = Date.now();
+    const before = g.presences.get(userId)?.activities ?? [];
+    const list: SimActivity[] = activities.map((a) => {
+      const same = before.find((b) => b.name === a.name && b.type === (a.type ?? 0) && b.applicationId === a.applicationId);
+      return { name: a.name, type: a.type ?? 0, ...(a.applicationId ? { applicationId: a.applicationId } : {}), createdAt: same?.createdAt ?? now };
+    });
+    const presence: SimPresence = { status, activities: status === 'offline' ? [] : list };
+    g.presences.set(userId, presence);
+
+    const keys = new Set<string>();
+    if (status !== 'offline') for (const a of activities) {
+      const k = activityTruthKey(a);
+      if (k) keys.add(`${guildId}|${userId}|${k}`);
+    }
+    const prefix = `${guildId}|${userId}|`;
+    for (const [k, seg] of this.open) {
+      if (k.startsWith(prefix) && !keys.has(k)) {
+        seg.to = now;
+        this.open.delete(k);
+      }
+    }
+    for (const k of keys) {
+      if (this.open.has(k)) continue;
+      const seg: Segment = { key: k, from: now, to: undefined };
+      this.segments.push(seg);
+      this.open.set(k, seg);
+    }
+    this.sim.dispatchGuildEvent(guildId, 'PRESENCE_UPDATE', presenceJson(userId, presence, guildId, member.user));
+    return now;
+  }
+
+  offline(guildId: string, userId: string): number {
+    return this.set(guildId, userId, [], 'offline');
+  }
+
+  /** Exact seconds per `guild|user|activity` up to `at` (default now). */
+  truth(at = Date.now()): Map<string, ActivityTotals> {
+    const out = new Map<string, ActivityTotals>();
+    for (const s of this.segments) {
+      const to = Math.min(s.to ?? at, at);
+      if (to <= s.from) continue;
+      let t = out.get(s.key);
+      if (!t) out.set(s.key, (t = { seconds: 0, segments: 0 }));
+      t.seconds += (to - s.from) / 1000;
+      t.segments++;
+    }
+    return out;
+  }
+}
