@@ -1,18 +1,21 @@
-// MESSAGE_CREATE → messages, words, attachments per minute × guild × channel × author. Bots and webhooks
-// are excluded (their traffic would drown human activity); the minute is the message's own snowflake time,
-// so a late or replayed dispatch still lands in the minute it was sent. A thread's messages carry its parent
-// channel too, so they count for the thread and roll up to the channel it lives in.
+// MESSAGE_CREATE → messages, words, attachments per minute × guild × channel × author. Webhooks and bots
+// (unless the guild's settings include them) are excluded: their traffic would drown human activity.
+// The minute is the message's own snowflake time, so a late or replayed dispatch still lands in the
+// minute it was sent. A thread's messages carry its parent channel too, so they count for the thread
+// and roll up to the channel it lives in. Edits and deletes are not listened to: they never recount.
 import { Events, type Client } from 'discord.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import { countWords } from '../../text.js';
+import type { GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
 
-export function collectMessages(client: Client, counters: CounterWriter): void {
+export function collectMessages(client: Client, counters: CounterWriter, settings?: GuildSettingsStore): void {
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;
     gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: message.guild.shardId });
-    if (message.author.bot || message.webhookId) return;
+    // Webhooks never count; bots only where the guild asked for them.
+    if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
     const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
     counters.add('messages', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, parent, message.author.id], [
       1,
