@@ -10,7 +10,10 @@ import emojiRegex from 'emoji-regex';
 /** `<:name:id>` and animated `<a:name:id>`; Discord names are 2-32 word characters. */
 const CUSTOM = /<a?:\w{1,32}:(\d{17,20})>/g;
 const VS16 = /\uFE0F/g;
+/** One shared instance, used with exec(): matchAll() would clone (recompile) this very large regex per call. */
 const UNICODE = emojiRegex();
+/** Every unicode emoji has a non-ASCII code point (keycaps need U+20E3), so ASCII-only text has none. */
+const NON_ASCII = /[\u0080-\u{10FFFF}]/u;
 
 /** Key of a unicode emoji sequence (a reaction's name or a matched sequence): VS16 removed. */
 export function unicodeEmojiKey(sequence: string): string {
@@ -23,7 +26,10 @@ export function extractEmojis(content: string): string[] {
   if (content === '') return out;
   // Custom tokens are cut out first so their names and ids are never scanned as text.
   const rest = content.includes('<') ? content.replace(CUSTOM, (_token, id: string) => (out.push(id), ' ')) : content;
-  for (const m of rest.matchAll(UNICODE)) {
+  const first = rest.search(NON_ASCII);
+  if (first < 0) return out;
+  UNICODE.lastIndex = Math.max(0, first - 1); // a keycap's base (1, #, *) is the ASCII character before it
+  for (let m = UNICODE.exec(rest); m !== null; m = UNICODE.exec(rest)) {
     const key = unicodeEmojiKey(m[0]);
     if (key !== '') out.push(key);
   }

@@ -30,6 +30,11 @@ describe('emoji extractor', () => {
     expect(countEmojis(`${thumb}\u{1F44D}`)).toEqual(new Map([[thumb, 1], ['\u{1F44D}', 1]]));
   });
 
+  it('finds keycaps whose ASCII base follows plain text', () => {
+    expect(extractEmojis('room #\uFE0F\u20E3 then *\u20E3 and 9\uFE0F\u20E3')).toEqual(['#\u20E3', '*\u20E3', '9\u20E3']);
+    expect(extractEmojis('#\uFE0F\u20E3')).toEqual(['#\u20E3']);
+  });
+
   it('counts every occurrence, and ❤️ and ❤ as one key', () => {
     expect(countEmojis('\u2764\uFE0F \u2764 \u2764\uFE0F\u2764')).toEqual(new Map([['\u2764', 4]]));
     expect(countEmojis('gg \u{1F525}\u{1F525}\u{1F525}')).toEqual(new Map([['\u{1F525}', 3]]));

@@ -33,7 +33,7 @@ export function appCommandUse(message: Message<true>, ownApplicationId: string |
   if ((meta ?? legacy)!.type !== InteractionType.ApplicationCommand) return undefined;
   if (meta?.originalResponseMessageId) return undefined;
   const applicationId = message.applicationId ?? message.author.id;
-  if (applicationId === ownApplicationId) return undefined;
+  if (applicationId === ownApplicationId || message.author.id === message.client.user.id) return undefined;
   const userId = meta?.user.id ?? legacy?.user.id;
   if (!userId) return undefined;
   const command = (legacy?.commandName && textDim(legacy.commandName)) || UNKNOWN_COMMAND;
