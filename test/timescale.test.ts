@@ -183,11 +183,10 @@ function exportedFunctions(mod: Record<string, unknown>): string[] {
 async function expectSameAnswers(): Promise<number> {
   let n = 0;
   for (const [name, calls] of Object.entries(CASES)) {
-    for (const [i, call] of calls.entries()) {
-      const [onLite, onPg] = await Promise.all([call(lite), call(pool)]);
-      expect(onLite, `${name} case ${i}`).toEqual(onPg);
-      n++;
-    }
+    // PGlite runs one query at a time and the pool five: issuing a function's cases together keeps both busy.
+    const [onLite, onPg] = await Promise.all([Promise.all(calls.map((c) => c(lite))), Promise.all(calls.map((c) => c(pool)))]);
+    for (let i = 0; i < calls.length; i++) expect(onLite[i], `${name} case ${i}`).toEqual(onPg[i]);
+    n += calls.length;
   }
   return n;
 }
