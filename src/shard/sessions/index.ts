@@ -1,6 +1,6 @@
 // Timed sessions wired into a client: voice always, presence activities when the intent is configured.
 // One SessionWriter (the atomic Redis write path) serves both trackers.
-import type { Client } from 'discord.js';
+import { Status, type Client } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { Keys } from '../../keys.js';
@@ -18,7 +18,8 @@ export interface TimedSessions {
   voice: SessionTracker;
   activities: SessionTracker | undefined;
   writer: SessionWriter;
-  /** Credits every open session up to now and waits for the writes; true when all were written. */
+  /** Credits every open session up to now and waits for the writes; true when all were written. Call after
+   *  the client is destroyed (no more events): the final credit then ignores shard status. */
   stop(timeoutMs?: number): Promise<boolean>;
 }
 
@@ -38,6 +39,10 @@ export function collectTimedSessions(client: Client, o: TimedSessionOptions): Ti
     partitions: o.config.redisPartitions,
     intervalMs: o.config.voiceCreditIntervalMs,
     now: o.now,
+    isLive: (guildId: string) => {
+      const guild = client.guilds.cache.get(guildId);
+      return !guild || client.ws.shards.get(guild.shardId)?.status === Status.Ready;
+    },
   };
   const voice = new SessionTracker({ ...common, family: 'voice', dims: voiceDims, logger: o.logger.child({ sessions: 'voice' }) });
   collectVoice(client, voice);

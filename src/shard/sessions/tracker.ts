@@ -35,6 +35,8 @@ export interface SessionTrackerOptions {
   intervalMs: number;
   /** Clock (tests use a fake one). */
   now?: () => number;
+  /** False while the guild's shard is not connected: crediting waits (the reconnect decides what is known). */
+  isLive?: (guildId: string) => boolean;
 }
 
 interface Reconcile {
@@ -107,9 +109,10 @@ export class SessionTracker {
     for (const [field, s] of sessions) this.write(guildId, field, encodeState(s), undefined, s.attrs, [flushRemainders(s)]);
   }
 
-  /** Credits every open session (of guilds not being reconciled) up to `now`. */
-  creditAll(now: number): void {
+  /** Credits every open session (of guilds not being reconciled, on connected shards unless `all`) up to `now`. */
+  creditAll(now: number, all = false): void {
     for (const [guildId, sessions] of this.open) {
+      if (!all && this.o.isLive && !this.o.isLive(guildId)) continue;
       for (const [field, s] of sessions) {
         if (now <= s.last) continue;
         const { credits, next } = accrue(s, now);
@@ -132,7 +135,7 @@ export class SessionTracker {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.creditAll(this.now());
+    this.creditAll(this.now(), true);
   }
 
   private change(guildId: string, field: string, p: Presence | undefined, at: number): void {
