@@ -25,6 +25,7 @@ import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
+import { MEMBER_EVENTS, MemberEventLoader } from './events.js';
 
 export interface IngestorOptions {
   redis: Redis;
@@ -42,6 +43,8 @@ export interface IngestorOptions {
   leaseMs?: number;
   /** Cap of the exponential backoff after failed cycles in start(). */
   maxBackoffMs?: number;
+  /** Also load the member join/leave streams of each partition (src/ingest/events.ts). Default true. */
+  memberEvents?: boolean;
 }
 
 export interface IngestResult {
@@ -112,6 +115,7 @@ export class Ingestor {
   private halting = false;
   private consecutiveFailures = 0;
   private lastSuccess: number | undefined;
+  private readonly memberEvents: MemberEventLoader | undefined;
 
   constructor(opts: IngestorOptions) {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
@@ -126,6 +130,9 @@ export class Ingestor {
     this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
     this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = opts.logger?.child({ component: 'ingest', workerId: this.workerId });
+    if (opts.memberEvents ?? true) {
+      this.memberEvents = new MemberEventLoader({ redis: this.redis, pool: this.pool, keys: this.keys, waitReplicas: this.waitReplicas, waitTimeoutMs: this.waitTimeoutMs, logger: this.log });
+    }
   }
 
   /** For /healthz: when the last cycle succeeded and how many failed in a row since. */
@@ -198,6 +205,18 @@ export class Ingestor {
         }
       }
     }
+    // Member join/leave streams: same rotation, ledger and lease discipline, loaded by their own module.
+    const broken = errors.some((e) => !isBatchSpecific(e));
+    for (let p = 0; this.memberEvents && !broken && p < this.partitions && !this.halting; p++) {
+      try {
+        await this.memberEventPartition(p, total);
+      } catch (err) {
+        errors.push(err);
+        ingestErrors.inc();
+        this.log?.error({ err, family: MEMBER_EVENTS, partition: p }, 'ingest failed; batch kept for the next cycle');
+        if (!isBatchSpecific(err)) break;
+      }
+    }
     if (errors.length > 0) {
       this.consecutiveFailures++;
       throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ingest failures`);
@@ -260,6 +279,15 @@ export class Ingestor {
       if (!(await this.acquire(lease))) return;
       await this.loadBatch(spec, family, p, key, total);
     }
+  }
+
+  private async memberEventPartition(p: number, total: IngestResult): Promise<void> {
+    const lease = `${this.keys.lease(p)}:${MEMBER_EVENTS}`;
+    if (!(await this.acquire(lease))) {
+      total.skipped++;
+      return;
+    }
+    await this.memberEvents!.runPartition(p, total, async () => !this.halting && (await this.acquire(lease)));
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {

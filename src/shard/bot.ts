@@ -10,10 +10,14 @@ import { shardPing, shardStatus } from '../metrics.js';
 import type { RenderPool } from '../render/pool.js';
 import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
+import { collectMembers } from './collectors/members.js';
 import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/definitions.js';
 import { routeCommands } from './commands/router.js';
 import { CounterWriter } from './counters.js';
+import { MemberEventWriter } from './invites/event-writer.js';
+import { InviteSnapshotStore } from './invites/snapshot.js';
+import { InviteTracker } from './invites/tracker.js';
 import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 
 export interface BotOptions {
@@ -33,6 +37,8 @@ export interface Bot {
   counters: CounterWriter;
   /** Open voice (and presence activity) sessions. */
   sessions: TimedSessions;
+  /** Member join/leave events (XADD to the partition streams) and the invite tracker attributing joins. */
+  members: { events: MemberEventWriter; invites: InviteTracker };
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -50,6 +56,8 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
       GatewayIntentBits.GuildMessageReactions,
       GatewayIntentBits.MessageContent,
       GatewayIntentBits.GuildVoiceStates,
+      GatewayIntentBits.GuildMembers,
+      GatewayIntentBits.GuildInvites,
       ...(config.presenceIntent ? [GatewayIntentBits.GuildPresences] : []),
     ],
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
@@ -61,6 +69,7 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
       ReactionUserManager: 0,
       GuildMessageManager: 0,
       ThreadMemberManager: 0,
+      GuildInviteManager: 0,
       GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
       UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
     }),
@@ -85,6 +94,12 @@ export function createBot(opts: BotOptions): Bot {
   collectEmojis(client, counters);
   collectApps(client, counters);
   const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger });
+  const keys = new Keys(config.redisKeyPrefix);
+  const members = {
+    events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
+    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
+  };
+  collectMembers(client, members.invites, members.events);
   routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
 
   client.on(Events.ShardReady, (id) => {
@@ -105,6 +120,7 @@ export function createBot(opts: BotOptions): Bot {
     client,
     counters,
     sessions,
+    members,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
@@ -119,11 +135,15 @@ export function createBot(opts: BotOptions): Bot {
       await client.destroy();
       // Open sessions are credited up to now and stay open in Redis: the next process reconciles them.
       const sessionsClean = await sessions.stop();
+      await members.invites.idle();
+      const eventsClean = await members.events.drain();
+      members.events.close();
+      if (!eventsClean) logger.error(members.events.pending, 'stopping with member events not yet written to Redis');
       const clean = await counters.drain();
       counters.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
       if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
-      return clean && sessionsClean;
+      return clean && sessionsClean && eventsClean;
     },
   };
 }

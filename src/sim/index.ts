@@ -14,6 +14,7 @@ import { reactionJson, reactionTruthKey, type SendReaction } from './emoji-traff
 import { RestApi, type RestFault, type SessionStartLimit } from './rest.js';
 import { shardForGuild, SnowflakeGenerator } from './snowflake.js';
 import { HistoryClock, TrafficPlanner, type TrafficOptions, type TrafficSummary } from './traffic.js';
+import { MemberTraffic } from './invites.js';
 import { GroundTruth } from './truth.js';
 import { ChannelKind, World } from './world.js';
 
@@ -27,6 +28,8 @@ export type { MessageInteractionInput } from './messages.js';
 export { sendEmojiTraffic, TRICKY_UNICODE, COMMON_UNICODE, type SendReaction, type UnicodeEmoji, type ReactionEmoji, type EmojiTrafficOptions, type EmojiTrafficSummary } from './emoji-traffic.js';
 export { sendAppTraffic, applicationIdOf, UNKNOWN_COMMAND, type InvokeAppCommand, type AppTrafficOptions, type AppTrafficSummary } from './app-traffic.js';
 export { Intent } from './intents.js';
+export { MemberTraffic, listInvites, canManageGuild, runInviteScenario, type InviteScenarioOptions, type InviteScenarioCast, type JoinTruth, type LeaveTruth, type JoinVia, type SimAttribution, type Breakdown, type ExpectedInviteStats } from './invites.js';
+export type { SimInvite } from './world.js';
 export { shardForGuild, snowflakeTimestamp, SnowflakeGenerator, DISCORD_EPOCH } from './snowflake.js';
 
 export interface SimulatorOptions {
@@ -85,6 +88,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Simulator {
   readonly world: World;
   readonly truth = new GroundTruth();
+  /** Invites, joins and leaves, with the ground truth of each join's attribution. */
+  readonly members: MemberTraffic = new MemberTraffic(this);
   readonly token: string;
   readonly faults: Faults;
   readonly logger: Logger;

@@ -1,6 +1,6 @@
 // World objects rendered as Discord API v10 JSON. Field sets follow what discord.js reads: anything it
 // dereferences unconditionally must be present (see notes/discord-protocol.md, "Payload details that bite").
-import { ChannelKind, type SimChannel, type SimEmoji, type SimGuild, type SimMember, type SimPresence, type SimRole, type SimUser, type SimVoiceState } from './world.js';
+import { ChannelKind, type SimChannel, type SimEmoji, type SimGuild, type SimInvite, type SimMember, type SimPresence, type SimRole, type SimUser, type SimVoiceState } from './world.js';
 import { snowflakeTimestamp } from './snowflake.js';
 
 export type Json = Record<string, unknown>;
@@ -134,9 +134,9 @@ export function guildJson(g: SimGuild): Json {
     rules_channel_id: null,
     public_updates_channel_id: null,
     safety_alerts_channel_id: null,
-    vanity_url_code: null,
+    vanity_url_code: g.vanity?.code ?? null,
     preferred_locale: 'en-US',
-    features: [],
+    features: g.vanity ? ['VANITY_URL'] : [],
     max_members: 500000,
     max_presences: null,
     max_video_channel_users: 25,
@@ -210,4 +210,62 @@ export function presenceJson(userId: string, p: SimPresence, guildId?: string, u
   };
   if (guildId) j.guild_id = guildId;
   return j;
+}
+
+/** When an invite stops working (max_age after creation), or null. */
+export function inviteExpiresAt(inv: SimInvite): number | null {
+  return inv.maxAge > 0 ? inv.createdAt + inv.maxAge * 1000 : null;
+}
+
+/** GET /guilds/{id}/invites: an invite with metadata (uses, limits, inviter, creation). */
+export function inviteJson(inv: SimInvite, g: SimGuild, channel: SimChannel): Json {
+  const inviter = inv.inviterId ? g.members.get(inv.inviterId)?.user : undefined;
+  const expires = inviteExpiresAt(inv);
+  return {
+    type: 0,
+    code: inv.code,
+    guild: { id: g.id, name: g.name, icon: null, splash: null, banner: null, description: null, features: g.vanity ? ['VANITY_URL'] : [], verification_level: 1, vanity_url_code: g.vanity?.code ?? null, nsfw_level: 0, premium_subscription_count: 0 },
+    channel: { id: channel.id, name: channel.name, type: channel.type },
+    ...(inv.inviterId ? { inviter: inviter ? userJson(inviter) : { id: inv.inviterId, username: 'departed', global_name: null, discriminator: '0', avatar: null } } : {}),
+    uses: inv.uses,
+    max_uses: inv.maxUses,
+    max_age: inv.maxAge,
+    temporary: false,
+    created_at: new Date(inv.createdAt).toISOString(),
+    expires_at: expires === null ? null : new Date(expires).toISOString(),
+  };
+}
+
+/** INVITE_CREATE dispatch. */
+export function inviteCreateJson(inv: SimInvite, g: SimGuild): Json {
+  const inviter = inv.inviterId ? g.members.get(inv.inviterId)?.user : undefined;
+  const expires = inviteExpiresAt(inv);
+  return {
+    type: 0,
+    channel_id: inv.channelId,
+    guild_id: g.id,
+    code: inv.code,
+    created_at: new Date(inv.createdAt).toISOString(),
+    expires_at: expires === null ? null : new Date(expires).toISOString(),
+    ...(inviter ? { inviter: userJson(inviter) } : {}),
+    max_age: inv.maxAge,
+    max_uses: inv.maxUses,
+    temporary: false,
+    uses: 0,
+  };
+}
+
+/** INVITE_DELETE dispatch (deleted, expired or used up). */
+export function inviteDeleteJson(inv: SimInvite): Json {
+  return { channel_id: inv.channelId, guild_id: inv.guildId, code: inv.code };
+}
+
+/** GUILD_MEMBER_ADD dispatch: the member with its user, and the guild. */
+export function memberAddJson(m: SimMember, guildId: string): Json {
+  return { ...memberJson(m), guild_id: guildId };
+}
+
+/** GUILD_MEMBER_REMOVE dispatch. */
+export function memberRemoveJson(u: SimUser, guildId: string): Json {
+  return { guild_id: guildId, user: userJson(u) };
 }

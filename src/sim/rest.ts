@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 import type { CommandRegistry } from './commands.js';
 import type { Interactions } from './interactions.js';
 import { parseBody, type ParsedBody } from './multipart.js';
-import { channelJson, guildJson, memberJson, roleJson, userJson, type Json } from './payloads.js';
+import { canManageGuild, listInvites } from './invites.js';
+import { channelJson, guildJson, inviteJson, memberJson, roleJson, userJson, type Json } from './payloads.js';
 import type { World } from './world.js';
 
 export interface RestFault {
@@ -195,7 +196,12 @@ export class RestApi {
       const g = world.guild(b);
       if (!g) return notFound(10004, 'Unknown Guild');
       if (method === 'GET' && parts.length === 2) return ok({ ...guildJson(g), approximate_member_count: g.members.size });
-      if (method === 'GET' && c === 'invites' && parts.length === 3) return ok([]);
+      if (method === 'GET' && (c === 'invites' || c === 'vanity-url') && parts.length === 3) {
+        // Both need Manage Server, as on Discord.
+        if (!canManageGuild(g, world.botUser.id)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+        if (c === 'vanity-url') return ok(g.vanity ? { code: g.vanity.code, uses: g.vanity.uses } : { code: null, uses: 0 });
+        return ok(listInvites(g).map((inv) => inviteJson(inv, g, world.channel(inv.channelId)!)));
+      }
       if (method === 'GET' && c === 'channels' && parts.length === 3) return ok(g.channels.filter((x) => x.type !== 11).map(channelJson));
       if (method === 'GET' && c === 'roles' && parts.length === 3) return ok(g.roles.map(roleJson));
       if (method === 'GET' && c === 'threads' && d === 'active' && parts.length === 4) {

@@ -62,6 +62,21 @@ export interface SimEmoji {
   animated: boolean;
 }
 
+/** A guild invite (src/sim/invites.ts drives them). Codes are [A-Za-z0-9]; a vanity URL is not one of these. */
+export interface SimInvite {
+  code: string;
+  guildId: string;
+  channelId: string;
+  /** Null for invites without a creator (e.g. the widget's). */
+  inviterId: string | null;
+  uses: number;
+  /** 0 = unlimited; Discord deletes the invite when uses reach it. */
+  maxUses: number;
+  /** Seconds, 0 = never expires. */
+  maxAge: number;
+  createdAt: number;
+}
+
 export interface SimGuild {
   id: string;
   name: string;
@@ -80,6 +95,10 @@ export interface SimGuild {
   voiceStates: Map<string, SimVoiceState>;
   /** Members' presences now, by user id (src/sim/presence.ts changes it); GUILD_CREATE carries it. */
   presences: Map<string, SimPresence>;
+  /** Live invites by code (expired ones are dropped when listed). */
+  invites: Map<string, SimInvite>;
+  /** Vanity URL (guild feature VANITY_URL), or null. */
+  vanity: { code: string; uses: number } | null;
 }
 
 export interface SimVoiceState {
@@ -154,6 +173,8 @@ export class World {
   readonly botUser: SimUser;
   readonly guilds = new Map<string, SimGuild>();
   private readonly channelIndex = new Map<string, SimChannel>();
+  // Users minted after generation (joins): their own worker id, so ids never collide with the world's.
+  private readonly userIds = new SnowflakeGenerator(3n, 0n);
 
   constructor(opts: WorldOptions) {
     const rng = new Rng(opts.seed);
@@ -186,6 +207,8 @@ export class World {
       this.guilds.set(guild.id, guild);
       for (const c of guild.channels) this.channelIndex.set(c.id, c);
     }
+    // Invites come from their own seeded stream so the rest of the world stays as it was before them.
+    this.seedInvites(new Rng((opts.seed ^ 0x1a2b3c4d) >>> 0));
   }
 
   private makeGuild(rng: Rng, ids: SnowflakeGenerator, createdAt: number, humans: SimUser[], otherBots: SimUser[]): SimGuild {
@@ -263,11 +286,32 @@ export class World {
     const firstText = channels.find((c) => c.type === ChannelKind.Text)!;
     const webhook = { id: ids.next(later()), name: 'GitHub', channelId: firstText.id };
     const name = `${rng.pick(ADJ)} ${rng.pick(NOUN)}`.replace(/^./, (c) => c.toUpperCase());
-    return { id, name, ownerId, createdAt, roles, channels, members, emojis, webhook, afkChannelId: null, voiceStates: new Map(), presences: new Map() };
+    return { id, name, ownerId, createdAt, roles, channels, members, emojis, webhook, afkChannelId: null, voiceStates: new Map(), presences: new Map(), invites: new Map(), vanity: null };
   }
 
   guild(guildId: string): SimGuild | undefined {
     return this.guilds.get(guildId);
+  }
+
+  /** A few member-created invites per guild with some uses already, and a vanity URL on every third guild. */
+  private seedInvites(rng: Rng): void {
+    let n = 0;
+    for (const g of this.guilds.values()) {
+      const humans = [...g.members.values()].filter((m) => !m.user.bot);
+      const texts = g.channels.filter((c) => c.type === ChannelKind.Text);
+      const count = rng.int(1, 3);
+      for (let i = 0; i < count; i++) {
+        const code = inviteCode(rng);
+        g.invites.set(code, { code, guildId: g.id, channelId: rng.pick(texts).id, inviterId: rng.pick(humans).user.id, uses: rng.int(0, 40), maxUses: 0, maxAge: 0, createdAt: g.createdAt + rng.int(1, 30) * 86_400_000 });
+      }
+      if (n++ % 3 === 0) g.vanity = { code: `${g.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}${n}`, uses: rng.int(0, 500) };
+    }
+  }
+
+  /** A new user whose account was created at `createdAt` (its id's snowflake time), not yet in any guild. */
+  newUser(createdAt: number, name?: string): SimUser {
+    const id = this.userIds.next(createdAt);
+    return { id, username: name ?? `newcomer${id.slice(-6)}`, globalName: null, avatar: null, bot: false };
   }
 
   channel(channelId: string): SimChannel | undefined {
@@ -295,4 +339,13 @@ export class World {
   voiceChannels(guildId: string): SimChannel[] {
     return (this.guilds.get(guildId)?.channels ?? []).filter((c) => c.type === ChannelKind.Voice);
   }
+}
+
+const CODE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** An 8-character invite code like Discord's. */
+export function inviteCode(rng: Rng): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += CODE_CHARS[rng.int(0, CODE_CHARS.length - 1)];
+  return s;
 }

@@ -1,0 +1,248 @@
+// Member join/leave events: their Redis stream format and their loader. Events are rows, not counters,
+// but they travel the same way (DESIGN.md, invariant 1): per partition, the stream is rotated by RENAME
+// to a batch key never used before, read with XRANGE, COPYed into member_events in the same transaction
+// as its ingest_ledger row (family 'member_events'), and UNLINKed only after commit. Leftover batches are
+// finished first; a batch whose ledger row exists is unlinked, never loaded twice.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Pool } from '../db/pool.js';
+import { isSnowflake } from '../families.js';
+import { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import { ingestBatches, ingestDuration, ingestRows } from '../metrics.js';
+import type { Redis } from '../redis.js';
+
+export const MEMBER_EVENTS = 'member_events';
+
+export type Attribution = 'invite' | 'vanity' | 'unknown';
+
+export interface MemberEvent {
+  /** Milliseconds since the epoch: the join time Discord reports, or when the leave arrived. */
+  at: number;
+  guildId: string;
+  userId: string;
+  kind: 'join' | 'leave';
+  /** Joins only. */
+  attribution: Attribution | null;
+  inviterId: string | null;
+  inviteCode: string | null;
+  accountCreatedAt: number;
+  bot: boolean;
+}
+
+// Invite codes (and vanity codes) are [A-Za-z0-9-]: safe in COPY text rows without escaping.
+const CODE_RE = /^[A-Za-z0-9-]{1,64}$/;
+const MAX_MS = Date.UTC(9999, 11, 31);
+const ATTRIBUTIONS = new Set(['invite', 'vanity', 'unknown']);
+
+/** XADD field/value pairs of one event. */
+export function encodeMemberEvent(e: MemberEvent): string[] {
+  return [
+    'at', String(e.at),
+    'g', e.guildId,
+    'u', e.userId,
+    'k', e.kind,
+    'a', e.attribution ?? '',
+    'i', e.inviterId ?? '',
+    'c', e.inviteCode ?? '',
+    'ac', String(e.accountCreatedAt),
+    'b', e.bot ? '1' : '0',
+  ];
+}
+
+function ms(raw: string | undefined): number | undefined {
+  if (raw === undefined || !/^\d{1,15}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n <= MAX_MS ? n : undefined;
+}
+
+/** Inverse of encodeMemberEvent; undefined for an entry that could not be loaded (it would fail the COPY). */
+export function decodeMemberEvent(fields: readonly string[]): MemberEvent | undefined {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+  const at = ms(f.get('at'));
+  const accountCreatedAt = ms(f.get('ac'));
+  const guildId = f.get('g') ?? '';
+  const userId = f.get('u') ?? '';
+  const kind = f.get('k');
+  const attribution = f.get('a') ?? '';
+  const inviterId = f.get('i') ?? '';
+  const inviteCode = f.get('c') ?? '';
+  if (at === undefined || accountCreatedAt === undefined || !isSnowflake(guildId) || !isSnowflake(userId)) return undefined;
+  if (kind !== 'join' && kind !== 'leave') return undefined;
+  if (kind === 'join' ? !ATTRIBUTIONS.has(attribution) : attribution !== '') return undefined;
+  if (inviterId !== '' && !isSnowflake(inviterId)) return undefined;
+  if (inviteCode !== '' && !CODE_RE.test(inviteCode)) return undefined;
+  return {
+    at,
+    guildId,
+    userId,
+    kind,
+    attribution: attribution === '' ? null : (attribution as Attribution),
+    inviterId: inviterId === '' ? null : inviterId,
+    inviteCode: inviteCode === '' ? null : inviteCode,
+    accountCreatedAt,
+    bot: f.get('b') === '1',
+  };
+}
+
+export interface EventLoadResult {
+  batches: number;
+  rows: number;
+  duplicates: number;
+  malformed: number;
+}
+
+export interface MemberEventLoaderOptions {
+  redis: Redis;
+  pool: Pool;
+  keys: Keys;
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
+  logger?: Logger;
+}
+
+const XRANGE_COUNT = 10_000;
+const COPY_CHUNK_ROWS = 512;
+const COLUMNS = 'at, guild_id, user_id, kind, attribution, inviter_id, invite_code, account_created_at, bot';
+
+export class MemberEventLoader {
+  constructor(private readonly o: MemberEventLoaderOptions) {}
+
+  /**
+   * One partition: leftover batches first (oldest first), then the rotated stream. `proceed` is asked
+   * before each batch (the caller renews its lease and checks for shutdown there); false ends the turn.
+   */
+  async runPartition(p: number, total: EventLoadResult, proceed: () => Promise<boolean> = async () => true): Promise<void> {
+    const { redis, keys } = this.o;
+    const pending = await this.scanBatches(p);
+    const batchKey = keys.batch(MEMBER_EVENTS, p, Keys.newBatchId());
+    try {
+      await redis.rename(keys.memberEvents(p), batchKey);
+      pending.push(batchKey);
+    } catch (err) {
+      if (!/no such key/i.test((err as Error).message)) throw err;
+    }
+    if (pending.length === 0) return;
+    const replicas = this.o.waitReplicas ?? 0;
+    if (replicas > 0) {
+      const timeout = this.o.waitTimeoutMs ?? 1_000;
+      const acked = await redis.wait(replicas, timeout);
+      if (acked < replicas) throw new Error(`only ${acked} of ${replicas} replicas acknowledged within ${timeout} ms`);
+    }
+    for (const key of pending) {
+      if (!(await proceed())) return;
+      await this.loadBatch(p, key, total);
+    }
+  }
+
+  private async scanBatches(p: number): Promise<string[]> {
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.o.redis.scan(cursor, 'MATCH', this.o.keys.batchPattern(MEMBER_EVENTS, p), 'COUNT', 1000);
+      cursor = next;
+      for (const k of batch) found.add(k);
+    } while (cursor !== '0');
+    // Batch ids start with a base-36 timestamp: oldest first.
+    return [...found].sort();
+  }
+
+  /** XRANGE in pages: a batch key is immutable, so paging by exclusive start id sees every entry once. */
+  private async readBatch(key: string): Promise<{ events: MemberEvent[]; malformed: number }> {
+    const events: MemberEvent[] = [];
+    let malformed = 0;
+    const samples: string[] = [];
+    let start = '-';
+    for (;;) {
+      const page = await this.o.redis.xrange(key, start, '+', 'COUNT', XRANGE_COUNT);
+      for (const [id, fields] of page) {
+        const e = decodeMemberEvent(fields);
+        if (e) events.push(e);
+        else {
+          malformed++;
+          if (samples.length < 5) samples.push(`${id} ${fields.join(' ').slice(0, 160)}`);
+        }
+      }
+      if (page.length < XRANGE_COUNT) break;
+      start = `(${page[page.length - 1]![0]}`;
+    }
+    if (malformed > 0) this.o.logger?.warn({ batch: key, malformed, samples }, 'skipped malformed member events');
+    return { events, malformed };
+  }
+
+  private async loadBatch(p: number, key: string, total: EventLoadResult): Promise<void> {
+    const endTimer = ingestDuration.startTimer({ family: MEMBER_EVENTS });
+    const batchId = Keys.batchIdOf(key);
+    const { events, malformed } = await this.readBatch(key);
+    total.malformed += malformed;
+    if (events.length === 0) {
+      await this.o.redis.unlink(key);
+      ingestBatches.inc({ family: MEMBER_EVENTS, outcome: 'empty' });
+      total.batches++;
+      endTimer();
+      return;
+    }
+    const client = await this.o.pool.connect();
+    let failed: Error | undefined;
+    let duplicate = false;
+    try {
+      await client.query('BEGIN');
+      const ledger = await client.query(
+        'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
+        [batchId, MEMBER_EVENTS, p, events.length],
+      );
+      if (ledger.rowCount === 0) {
+        duplicate = true;
+        await client.query('ROLLBACK');
+      } else {
+        await pipeline(Readable.from(copyChunks(events)), client.query(copyFrom(`COPY member_events (${COLUMNS}) FROM STDIN`)));
+        await client.query('COMMIT');
+      }
+    } catch (err) {
+      failed = err as Error;
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+    // Committed (now or before): the batch key may go. A failed UNLINK is retried as a duplicate next cycle.
+    await this.o.redis.unlink(key);
+    total.batches++;
+    if (duplicate) {
+      total.duplicates++;
+      ingestBatches.inc({ family: MEMBER_EVENTS, outcome: 'duplicate' });
+      this.o.logger?.warn({ batchId, family: MEMBER_EVENTS, partition: p }, 'batch was already loaded; unlinked without loading again');
+    } else {
+      total.rows += events.length;
+      ingestBatches.inc({ family: MEMBER_EVENTS, outcome: 'loaded' });
+      ingestRows.inc({ family: MEMBER_EVENTS }, events.length);
+    }
+    endTimer();
+  }
+}
+
+/** COPY text rows; decodeMemberEvent guarantees nothing needs escaping. */
+function* copyChunks(events: MemberEvent[]): Generator<string> {
+  let chunk = '';
+  let n = 0;
+  for (const e of events) {
+    chunk += [
+      new Date(e.at).toISOString(),
+      e.guildId,
+      e.userId,
+      e.kind,
+      e.attribution ?? '\\N',
+      e.inviterId ?? '\\N',
+      e.inviteCode ?? '\\N',
+      new Date(e.accountCreatedAt).toISOString(),
+      e.bot ? 't' : 'f',
+    ].join('\t') + '\n';
+    if (++n === COPY_CHUNK_ROWS) {
+      yield chunk;
+      chunk = '';
+      n = 0;
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
