@@ -126,4 +126,22 @@ describe('emoji uses end to end', () => {
     const bySource = Object.fromEntries(total.rows.map((r) => [r.source, Number(r.uses)]));
     expect(bySource.reaction).toBe(summary.reactions - summary.botReactions);
   }, 60_000);
+
+  it('counts a message\'s emojis in the minute the message was created', async () => {
+    const guild = [...sim.world.guilds.values()].find((g) => g.emojis.length > 0)!;
+    const author = sim.world.humanMembers(guild.id)[1]!.user.id;
+    const custom = guild.emojis[0]!;
+    const at = Date.now() - 3 * 3_600_000;
+    const sent = sim.sendMessage({
+      guildId: guild.id, channelId: sim.world.textChannels(guild.id)[0]!.id, authorId: author, timestamp: at,
+      content: `late <${custom.animated ? 'a' : ''}:${custom.name}:${custom.id}> \u{1F44D}\u{1F3FD}\u{1F44D}\u{1F3FD}`,
+      emojis: [custom.id, '\u{1F44D}\u{1F3FD}', '\u{1F44D}\u{1F3FD}'],
+    });
+    expect(await ingestUntilEqual()).toEqual([]);
+    const { rows } = await pool.query<{ emoji: string; uses: string }>(
+      `SELECT emoji, sum(uses) AS uses FROM emojis_raw WHERE guild_id = $1 AND user_id = $2 AND source = 'message' AND bucket = to_timestamp($3::bigint * 60) GROUP BY emoji ORDER BY emoji`,
+      [guild.id, author, Math.floor(sent.timestamp / 60_000)],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.emoji, Number(r.uses)]))).toEqual({ [custom.id]: 1, '\u{1F44D}\u{1F3FD}': 2 });
+  }, 30_000);
 });
