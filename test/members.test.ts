@@ -85,7 +85,7 @@ describe('members and invites end to end', () => {
     dropDb = db.drop;
     const r = testRedis();
     prefix = r.prefix;
-    sim = await startSimulator({ guilds: 6, shards: 1, seed: 21 });
+    sim = await startSimulator({ guilds: 6, shards: 1, seed: 21, invites: true });
     const guilds = [...sim.world.guilds.values()];
     guildId = guilds.find((g) => g.vanity && sim.world.humanMembers(g.id).length >= 8)!.id;
     forbiddenGuildId = guilds.find((g) => g.id !== guildId)!.id;

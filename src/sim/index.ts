@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   logLevel?: string;
   /** Discord's window for the first interaction callback; later callbacks get 404 Unknown interaction. */
   interactionAckTimeoutMs?: number;
+  /** Seed guilds with invites that already have uses, and vanity URLs on every third guild (src/sim/invites.ts). */
+  invites?: boolean;
 }
 
 export interface SendMessage {
@@ -106,7 +108,7 @@ export class Simulator {
   /** Use startSimulator(). */
   constructor(opts: SimulatorOptions = {}) {
     this.logger = createLogger(opts.logLevel ?? 'warn', { component: 'sim' });
-    this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1 });
+    this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false });
     this.token = opts.token ?? realisticToken(this.world.botUser.id);
     this.recommendedShards = opts.shards ?? 1;
     this.commands = new CommandRegistry(this.world.application.id, this.ids);

@@ -166,6 +166,8 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 export interface WorldOptions {
   guilds: number;
   seed: number;
+  /** Pre-existing invites (with uses) and vanity URLs on some guilds; off by default. */
+  invites?: boolean;
 }
 
 export class World {
@@ -208,7 +210,7 @@ export class World {
       for (const c of guild.channels) this.channelIndex.set(c.id, c);
     }
     // Invites come from their own seeded stream so the rest of the world stays as it was before them.
-    this.seedInvites(new Rng((opts.seed ^ 0x1a2b3c4d) >>> 0));
+    if (opts.invites) this.seedInvites(new Rng((opts.seed ^ 0x1a2b3c4d) >>> 0));
   }
 
   private makeGuild(rng: Rng, ids: SnowflakeGenerator, createdAt: number, humans: SimUser[], otherBots: SimUser[]): SimGuild {
