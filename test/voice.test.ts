@@ -1,7 +1,7 @@
 // Voice time: the minute split and exactly-once crediting of the session store (fake clock, real Redis),
 // then scripted voice scenarios through the simulator into discord.js, Redis, the ingest worker's COPY and
 // Postgres, compared with the simulator's ground truth — in process, and across a SIGKILLed cluster process.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js';
@@ -19,6 +19,7 @@ import { startSimulator, type Simulator } from '../src/sim/index.js';
 import { VoiceDriver, type VoiceTotals } from '../src/sim/voice.js';
 import { sleep, startStack, type Stack } from '../src/stack.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 const logger = createLogger('warn', { test: 'voice' });
 const METRICS = FAMILIES.voice.metrics;
@@ -129,8 +130,67 @@ describe('session crediting (fake clock, real Redis)', () => {
     const stale = 'x|1|0|0|0,0,0,0,0';
     expect(await apply.call(redis, keys.sessions('voice', p), keys.live('voice', p), field, stale, stale.replace('x', 'y'), minute2, 30)).toBe(0);
     expect(Number(await redis.hget(keys.live('voice', p), minute2))).toBe(36);
+    // A change that applied but whose reply was lost is resent as it was: the resend is a no-op.
+    const cur = (await redis.hget(keys.sessions('voice', p), field))!;
+    const next = cur.replace(`|${now}|`, `|${now + 5000}|`);
+    const args = [keys.sessions('voice', p), keys.live('voice', p), field, cur, next, minute2, 5] as const;
+    expect(await apply.call(redis, ...args)).toBe(1);
+    expect(await apply.call(redis, ...args)).toBe(2);
+    expect(Number(await redis.hget(keys.live('voice', p), minute2))).toBe(41);
     writer.close();
   });
+
+  it('keeps changes in order through a Redis outage and lands each second exactly once after it', async () => {
+    const keys = new Keys(prefix);
+    const target = new URL(inject('redisUrl'));
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const viaProxy = createRedis(`redis://127.0.0.1:${proxy.port}`);
+    viaProxy.on('error', () => {});
+    const writer = new SessionWriter({ redis: viaProxy, logger, maxBuffered: 1000, retryIntervalMs: 200 });
+    let now = Date.UTC(2026, 0, 1, 12, 0, 10);
+    const tracker = new SessionTracker({ family: 'voice', dims: voiceDims, redis: viaProxy, writer, keys, partitions, logger, intervalMs: 60_000, now: () => now });
+    const guild = '444444444444444444';
+    const channel = '555555555555555555';
+    const user = '666666666666666666';
+    const field = `${guild}|${user}`;
+    const p = partitionOf(guild, partitions);
+    try {
+      tracker.reconcile(guild, new Map(), now);
+      while (tracker.reconcilingGuilds > 0) await sleep(5);
+      tracker.set(guild, field, { attrs: channel, flags: 1 }, now);
+      expect(await writer.settled()).toBe(true);
+
+      proxy.cut();
+      now += 20_000;
+      tracker.creditAll(now);
+      now += 20_000;
+      tracker.set(guild, field, { attrs: channel, flags: 1 | 2 }, now); // mutes at 12:00:50
+      now += 30_000;
+      tracker.creditAll(now);
+      now += 10_000;
+      tracker.set(guild, field, undefined, now); // leaves at 12:01:30
+      await sleep(1_500);
+      expect(writer.pending).toBe(1); // one session's merged changes wait for Redis
+      expect(await redis.hget(keys.sessions('voice', p), field)).not.toBeNull();
+      proxy.restore();
+      expect(await writer.settled(20_000)).toBe(true);
+
+      const m0 = minuteOf(Date.UTC(2026, 0, 1, 12, 0));
+      const live = await redis.hgetall(keys.live('voice', p));
+      const got = Object.fromEntries(
+        Object.entries(live)
+          .map(([f, v]) => [decodeField(FAMILIES.voice, f)!, Number(v)] as const)
+          .filter(([d]) => d.dims[0] === guild)
+          .map(([d, v]) => [`${d.minute - m0}:${METRICS[d.metric]}`, v]),
+      );
+      expect(got).toEqual({ '0:seconds': 50, '0:muted_seconds': 10, '1:seconds': 30, '1:muted_seconds': 30 });
+      expect(await redis.hget(keys.sessions('voice', p), field)).toBeNull();
+    } finally {
+      writer.close();
+      viaProxy.disconnect();
+      await proxy.close();
+    }
+  }, 40_000);
 });
 
 describe('voice time in process: scripted scenario across 2 guilds', () => {

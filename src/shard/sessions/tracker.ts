@@ -46,6 +46,7 @@ interface Reconcile {
 }
 
 const RELOAD_DELAY_MS = 1_000;
+const IDLE_WAIT_MS = 5_000;
 
 export class SessionTracker {
   private readonly open = new Map<string, Map<string, SessionState>>();
@@ -205,6 +206,10 @@ export class SessionTracker {
     await Promise.all(
       [...byPartition].map(async ([partition, set]) => {
         try {
+          // Changes this process made before the guild's (re)connect must land first: the read is the truth.
+          const key = this.o.keys.sessions(this.o.family, partition);
+          const until = Date.now() + IDLE_WAIT_MS;
+          while ([...set].some((g) => this.o.writer.busy(key, `${g}|`)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
           const stored = await this.scan(partition, set);
           for (const g of set) this.finishReconcile(g, stored.get(g) ?? new Map());
         } catch (err) {

@@ -6,9 +6,10 @@
 //
 // Callers never wait: apply() sends at once (auto-pipelined) and returns. Changes of one session are kept
 // in order by allowing one in flight per session; later ones merge into a pending change (first expected
-// value, last new value, increments summed). A failed change merges into that pending one and is retried;
-// past `maxBuffered` sessions waiting for retry, increments are shed (metric, log) and the session value
-// is written unconditionally, so the session stays consistent while time is lost instead of Redis memory.
+// value, last new value, increments summed). A failed change is resent as it was (it may have applied
+// before the connection broke: then the resend finds its new value and does nothing), then the pending one.
+// Past `maxBuffered` sessions waiting for retry, increments are shed (metric, log) and the session value is
+// written unconditionally, so the session stays consistent while time is lost instead of memory.
 import client from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
@@ -59,7 +60,9 @@ interface Chain {
   liveKey: string;
   field: string;
   sending: boolean;
-  failed: boolean;
+  /** A change whose outcome is unknown (error): resent unchanged, so if it did apply the resend is a no-op. */
+  failed?: Change;
+  /** Changes not sent yet, merged. */
   pending?: Change;
 }
 
@@ -98,27 +101,28 @@ export class SessionWriter {
   apply(sessionKey: string, liveKey: string, field: string, expected: string, next: string, incs: Map<string, number>): void {
     const id = `${sessionKey}\u0000${field}`;
     let chain = this.chains.get(id);
-    if (!chain) this.chains.set(id, (chain = { sessionKey, liveKey, field, sending: false, failed: false }));
+    if (!chain) this.chains.set(id, (chain = { sessionKey, liveKey, field, sending: false }));
     const change: Change = { expected, next, incs };
     chain.pending = chain.pending ? merge(chain.pending, change) : change;
     if (!chain.sending && !chain.failed) this.send(id, chain);
   }
 
   private send(id: string, chain: Chain): void {
-    const change = chain.pending;
+    const retrying = chain.failed !== undefined;
+    const change = chain.failed ?? chain.pending;
     if (!change) {
       this.chains.delete(id);
       return;
     }
-    chain.pending = undefined;
+    if (!retrying) chain.pending = undefined;
     chain.sending = true;
     const args: (string | number)[] = [chain.field, change.expected, change.next];
     for (const [f, by] of change.incs) if (by !== 0) args.push(f, by);
     this.command(chain.sessionKey, chain.liveKey, ...args).then(
       (result) => {
         chain.sending = false;
-        if (chain.failed) {
-          chain.failed = false;
+        if (retrying) {
+          chain.failed = undefined;
           this.failedCount--;
         }
         if (result === 0) {
@@ -130,18 +134,16 @@ export class SessionWriter {
       (err: Error) => {
         chain.sending = false;
         redisWriteErrors.inc();
-        const again = chain.pending ? merge(change, chain.pending) : change;
-        if (!chain.failed && this.failedCount >= this.opts.maxBuffered) {
-          this.shed(again, err);
-          chain.pending = { expected: ANY, next: again.next, incs: new Map() };
+        if (retrying) return; // stays failed; the timer resends it
+        if (this.failedCount >= this.opts.maxBuffered) {
+          // Shed the time, keep the session: later changes will be computed from this value.
+          this.shed(change, err);
+          chain.failed = { expected: ANY, next: change.next, incs: new Map() };
         } else {
-          chain.pending = again;
+          chain.failed = change;
         }
-        if (!chain.failed) {
-          chain.failed = true;
-          this.failedCount++;
-          if (this.failedCount === 1) this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
-        }
+        this.failedCount++;
+        if (this.failedCount === 1) this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
       },
     );
   }
@@ -158,7 +160,7 @@ export class SessionWriter {
   }
 
   private retry(): void {
-    for (const [id, chain] of this.chains) if (chain.failed && !chain.sending) this.send(id, chain);
+    for (const [id, chain] of this.chains) if (chain.failed !== undefined && !chain.sending) this.send(id, chain);
   }
 
   /** Resolves once nothing is in flight or pending (or after timeoutMs); true when everything was written. */
@@ -169,6 +171,13 @@ export class SessionWriter {
       await new Promise((r) => setTimeout(r, 10));
     }
     return this.chains.size === 0;
+  }
+
+  /** True while a change of a field starting with `fieldPrefix` in `sessionKey` is in flight or waiting. */
+  busy(sessionKey: string, fieldPrefix: string): boolean {
+    const id = `${sessionKey}\u0000${fieldPrefix}`;
+    for (const key of this.chains.keys()) if (key.startsWith(id)) return true;
+    return false;
   }
 
   get pending(): number {
