@@ -343,7 +343,7 @@ describe('voice time across a SIGKILLed cluster process', () => {
     const co = w.voiceChannels(go.id)[0]!.id;
 
     voice.join(gk.id, k1, ck); // stays throughout
-    voice.join(gk.id, k2, ck, { selfMute: true }); // leaves while the process is dead
+    const k2Joined = voice.join(gk.id, k2, ck, { selfMute: true }); // leaves while the process is dead
     voice.join(gk.id, k4, ck); // leaves before the kill
     voice.join(go.id, o1, co, { selfStream: true }); // on the surviving cluster
     await sleep(2_500);
@@ -379,6 +379,7 @@ describe('voice time across a SIGKILLed cluster process', () => {
       const got = db.get(key)?.seconds ?? 0;
       const lost = t.seconds - got;
       report.push(`${key.split('|')[2]}: truth ${t.seconds.toFixed(2)} db ${got} lost ${lost.toFixed(2)}`);
+      // Sessions that spanned the kill lose the downtime (unknowable by design) plus at most one interval.
       // Never more than the truth: no interval credited twice.
       expect(got, key).toBeLessThanOrEqual(t.seconds + 0.5 * t.segments + 0.1);
       const onKilledCluster = key.startsWith(`${gk.id}|`);
@@ -388,12 +389,12 @@ describe('voice time across a SIGKILLed cluster process', () => {
       expect(lost, key).toBeLessThanOrEqual(allowed);
     }
     console.log(`voice across SIGKILL: downtime ${downtime.toFixed(2)} s, interval ${INTERVAL / 1000} s; ${report.join('; ')}`);
-    // k2 left during the downtime: closed at its last credit, so it lost at most one interval before the kill.
+    // k2 left during the downtime: closed at its last credit before the kill, never credited past it.
     const k2Key = `${gk.id}|${ck}|${k2}`;
-    const k2Lost = truth.get(k2Key)!.seconds - (db.get(k2Key)?.seconds ?? 0);
-    expect(k2Lost).toBeLessThanOrEqual((Date.now() - killedAt) / 1000);
-    expect(k2Lost).toBeGreaterThan(0.3); // it was in voice 0.3 s after the kill: that time is unknown to the bot
-    expect(db.get(k2Key)!.muted_seconds).toBeGreaterThanOrEqual(2);
+    const k2Watched = (killedAt - k2Joined) / 1000;
+    expect(db.get(k2Key)!.seconds).toBeLessThanOrEqual(k2Watched + 0.55);
+    expect(db.get(k2Key)!.seconds).toBeGreaterThanOrEqual(k2Watched - INTERVAL / 1000 - 1);
+    expect(db.get(k2Key)!.muted_seconds).toBe(db.get(k2Key)!.seconds);
     // Nothing is left open after everyone left.
     const sessionsKey = new Keys(prefix).sessions('voice', partitionOf(gk.id, 16));
     expect(Object.keys(await stack.redis.hgetall(sessionsKey)).filter((f) => f.startsWith(`${gk.id}|`))).toEqual([]);
