@@ -8,6 +8,7 @@ import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
+import { registry } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
 import { RenderPool } from '../src/render/pool.js';
 import { createBot, type Bot } from '../src/shard/bot.js';
@@ -260,6 +261,7 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const mine = Object.entries(stored).filter(([f]) => f.startsWith(`${a.id}|`));
     expect(mine.map(([f]) => f).sort()).toEqual([`${a.id}|${shared}`, `${a.id}|${u2}`].sort()); // u3 is in AFK
     for (const [, raw] of mine) expect(Date.now() - decodeState(raw, METRICS.length)!.last).toBeLessThan(INTERVAL * 2 + 500);
+    expect(await registry.getSingleMetricAsString('stats_open_sessions')).toContain('stats_open_sessions{family="voice"} 3');
     voice.leave(b.id, shared);
     voice.join(b.id, u4, b1, { selfStream: true });
     await sleep(1500);

@@ -11,9 +11,11 @@
 //     continued from now (the gap is dropped); new → opened now. Events for the guild that arrive while its
 //     sessions are being read are queued and applied afterwards, in order, with their own receipt times.
 import type { Redis } from 'ioredis';
+import client from 'prom-client';
 import { FAMILIES, encodeField, type FamilyName } from '../../families.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
+import { registry } from '../../metrics.js';
 import { accrue, decodeState, encodeState, flushRemainders, openState, type MinuteCredit, type SessionState } from './segment.js';
 import { ANY, type SessionWriter } from './writer.js';
 
@@ -45,6 +47,19 @@ interface Reconcile {
   queued: (() => void)[];
 }
 
+const trackers = new Set<SessionTracker>();
+
+new client.Gauge({
+  name: 'stats_open_sessions',
+  help: 'Open timed sessions (voice, activities) held by this process',
+  labelNames: ['family'],
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const t of trackers) this.inc({ family: t.family }, t.openCount);
+  },
+});
+
 const RELOAD_DELAY_MS = 1_000;
 const IDLE_WAIT_MS = 5_000;
 
@@ -62,8 +77,19 @@ export class SessionTracker {
     this.now = o.now ?? Date.now;
   }
 
+  get family(): string {
+    return this.o.family;
+  }
+
+  get openCount(): number {
+    let n = 0;
+    for (const s of this.open.values()) n += s.size;
+    return n;
+  }
+
   /** Starts the crediting timer. */
   start(): void {
+    trackers.add(this);
     this.timer ??= setInterval(() => this.creditAll(this.now()), this.o.intervalMs);
     this.timer.unref();
   }
@@ -136,6 +162,7 @@ export class SessionTracker {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    trackers.delete(this);
     this.creditAll(this.now(), true);
   }
 
