@@ -265,4 +265,43 @@ describe('members and invites end to end', () => {
     expect(entries.map(([, f]) => decodeMemberEvent(f)!.at)).toEqual([e.at, e.at + 1, e.at + 2]);
     expect(writer.written).toBe(3);
   }, 15_000);
+
+  it('a burst of joins in one guild never credits an invite with more uses than it had', async () => {
+    const g = [...sim.world.guilds.values()].find((x) => x.id !== guildId && x.id !== forbiddenGuildId)!;
+    const t = sim.members;
+    const inviters = sim.world.humanMembers(g.id).slice(0, 3).map((m) => m.user.id);
+    const codes = inviters.map((id) => t.createInvite(g.id, { inviterId: id }).code);
+    const before = t.joins.length;
+    // Three rounds: one join alone (the bot finishes it), then nine 1 ms apart that overlap the bot's
+    // fetches: Discord's use counts run ahead of every diff, which must then say 'unknown', never guess.
+    for (let i = 0; i < 30; i++) {
+      const alone = i % 10 === 0;
+      if (alone) await written();
+      t.join(g.id, t.newUser(), { code: codes[i % 3]! });
+      await (alone ? written() : sleep(1));
+    }
+    await written();
+    await ingestAll();
+    const burst = t.joins.slice(before);
+    const { rows } = await pool.query<{ user_id: string; attribution: string; invite_code: string | null; inviter_id: string | null }>(
+      "SELECT user_id::text, attribution, invite_code, inviter_id::text FROM member_events WHERE guild_id = $1 AND kind = 'join' AND user_id = ANY($2::bigint[])",
+      [g.id, burst.map((j) => j.userId)],
+    );
+    expect(rows).toHaveLength(30);
+    const truth = new Map(burst.map((j) => [j.userId, j]));
+    const perCode = new Map<string, number>();
+    for (const r of rows) {
+      expect(['invite', 'unknown']).toContain(r.attribution);
+      if (r.attribution !== 'invite') continue;
+      // Whatever was attributed is right: the invite and inviter this member really used.
+      const used = truth.get(r.user_id)!.used as { code: string; inviterId: string };
+      expect([r.invite_code, r.inviter_id]).toEqual([used.code, used.inviterId]);
+      perCode.set(used.code, (perCode.get(used.code) ?? 0) + 1);
+    }
+    // The world's use counts bound what the bot could credit per invite.
+    for (const [code, n] of perCode) expect(n).toBeLessThanOrEqual(g.invites.get(code)!.uses);
+    // The join of each round that came alone is attributed.
+    expect([...perCode.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3);
+    console.log(`burst: ${[...perCode.values()].reduce((a, b) => a + b, 0)} of 30 joins attributed, the rest unknown`);
+  }, 30_000);
 });

@@ -29,6 +29,8 @@ export interface InviteTrackerOptions {
 
 export class InviteTracker {
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per guild: joins waiting for a diff that has not started yet. */
+  private readonly pendingJoins = new Map<string, ((a: JoinAttribution) => void)[]>();
   /** Guilds whose missing permission was logged; cleared when a fetch succeeds again. */
   private readonly forbiddenLogged = new Set<string>();
   private refreshing = 0;
@@ -92,24 +94,40 @@ export class InviteTracker {
     void this.serial(guildId, () => this.o.store.drop(guildId)).catch(() => {});
   }
 
-  /** GUILD_MEMBER_ADD: fetch, diff against the snapshot, store the fetched list as the new snapshot. */
+  /**
+   * GUILD_MEMBER_ADD: fetch, diff against the snapshot, store the fetched list as the new snapshot. Joins
+   * that arrive while a guild's diff is still queued share it (one fetch for all of them, so a raid costs
+   * one request per round trip, not one per join); a shared diff cannot tell them apart: all 'unknown'.
+   */
   attribute(guild: Guild): Promise<JoinAttribution> {
-    return this.serial(guild.id, async () => {
-      let result = UNKNOWN;
-      try {
-        const after = await this.fetch(guild);
-        if (after) {
-          // Redis unavailable: attribution is lost ('unknown'), the join itself is not.
-          const before = await this.o.store.load(guild.id).catch(() => undefined);
-          result = attributeJoin(before, after);
-          await this.o.store.save(guild.id, after).catch((err: unknown) => this.log.warn({ err, guild: guild.id }, 'could not store invite snapshot'));
-        }
-      } catch (err) {
-        this.log.warn({ err, guild: guild.id }, 'invite fetch failed; join attributed unknown');
-      }
-      inviteAttributions.inc({ attribution: result.attribution });
-      return result;
+    return new Promise((resolve) => {
+      const queued = this.pendingJoins.get(guild.id);
+      if (queued) return void queued.push(resolve);
+      const waiting = [resolve];
+      this.pendingJoins.set(guild.id, waiting);
+      void this.serial(guild.id, async () => {
+        // Joins arriving from now on wait for the next diff: this fetch may or may not include them.
+        this.pendingJoins.delete(guild.id);
+        const diffed = await this.diff(guild);
+        const result = waiting.length === 1 ? diffed : UNKNOWN;
+        inviteAttributions.inc({ attribution: result.attribution }, waiting.length);
+        for (const w of waiting) w(result);
+      });
     });
+  }
+
+  private async diff(guild: Guild): Promise<JoinAttribution> {
+    try {
+      const after = await this.fetch(guild);
+      if (!after) return UNKNOWN;
+      // Redis unavailable: attribution is lost ('unknown'), the join itself is not.
+      const before = await this.o.store.load(guild.id).catch(() => undefined);
+      await this.o.store.save(guild.id, after).catch((err: unknown) => this.log.warn({ err, guild: guild.id }, 'could not store invite snapshot'));
+      return attributeJoin(before, after);
+    } catch (err) {
+      this.log.warn({ err, guild: guild.id }, 'invite fetch failed; join attributed unknown');
+      return UNKNOWN;
+    }
   }
 
   /** The guild's invites and vanity use count now; undefined when the bot may not read them. */
