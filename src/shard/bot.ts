@@ -14,6 +14,7 @@ import { collectMembers } from './collectors/members.js';
 import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/definitions.js';
 import { routeCommands } from './commands/router.js';
+import { GuildSettingsStore } from '../settings.js';
 import { CounterWriter } from './counters.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
@@ -39,6 +40,8 @@ export interface Bot {
   sessions: TimedSessions;
   /** Member join/leave events (XADD to the partition streams) and the invite tracker attributing joins. */
   members: { events: MemberEventWriter; invites: InviteTracker };
+  /** Guild settings (include bots, time zone), cached and kept current over pub/sub. */
+  settings: GuildSettingsStore;
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -90,7 +93,8 @@ export function createBot(opts: BotOptions): Bot {
     logger,
     maxBuffered: config.retryBufferMax,
   });
-  collectMessages(client, counters);
+  const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
+  collectMessages(client, counters, settings);
   collectEmojis(client, counters);
   collectApps(client, counters);
   const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger });
@@ -102,6 +106,13 @@ export function createBot(opts: BotOptions): Bot {
   collectMembers(client, members.invites, members.events);
   routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
 
+  // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
+  const loadSettings = (ids: string[]) =>
+    settings.load(ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not load guild settings; defaults apply'));
+  client.once(Events.ClientReady, () => void loadSettings([...client.guilds.cache.keys()]));
+  client.on(Events.GuildCreate, (guild) => {
+    if (client.isReady()) void loadSettings([guild.id]);
+  });
   client.on(Events.ShardReady, (id) => {
     shardStatus.set({ shard: id }, 1);
     logger.info({ shard: id }, 'shard ready');
@@ -119,10 +130,15 @@ export function createBot(opts: BotOptions): Bot {
   return {
     client,
     counters,
+    settings,
     sessions,
     members,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      // Not awaited into failure: a Redis outage at start must not keep the shard off the gateway.
+      await settings.subscribe((guildId) => client.guilds.cache.has(guildId)).catch((err: unknown) =>
+        logger.error({ err }, 'could not subscribe to guild settings changes; restart to pick up changes'),
+      );
       await client.login(config.discordToken);
       await ready;
       if (opts.registerCommands) {
@@ -133,6 +149,7 @@ export function createBot(opts: BotOptions): Bot {
     async stop() {
       clearInterval(pingTimer);
       await client.destroy();
+      settings.close();
       // Open sessions are credited up to now and stay open in Redis: the next process reconciles them.
       const sessionsClean = await sessions.stop();
       await members.invites.idle();
