@@ -150,6 +150,15 @@ describe('members and invites end to end', () => {
     const together = sim.members.joins.filter((j) => j.guildId === guildId && j.expected.attribution === 'unknown');
     expect(together.map((j) => j.used.kind)).toEqual(['invite', 'invite', 'invite']);
     expect(joins.find((r) => r.guild_id === forbiddenGuildId)!.attribution).toBe('unknown');
+    // Snapshots: the guild's holds the current uses; every snapshot key expires (a forbidden guild's too).
+    const snapKey = (id: string) => keys.inviteSnapshot(id, partitionOf(id, config.redisPartitions));
+    const g = sim.world.guild(guildId)!;
+    const snapshot = await redis.hgetall(snapKey(guildId));
+    for (const inv of g.invites.values()) expect(snapshot[inv.code]?.split('|')[0]).toBe(String(inv.uses));
+    expect(snapshot['~vanity']).toBe(`${g.vanity!.code}|${g.vanity!.uses}`);
+    expect(await redis.ttl(snapKey(guildId))).toBeGreaterThan(0);
+    expect(await redis.hexists(snapKey(forbiddenGuildId), '~at')).toBe(0);
+    expect(await redis.ttl(snapKey(forbiddenGuildId))).toBeGreaterThan(0);
     // Each member event is in exactly one ledger batch.
     const { rows: ledger } = await pool.query<{ n: string }>('SELECT coalesce(sum(rows), 0) AS n FROM ingest_ledger WHERE family = $1', [MEMBER_EVENTS]);
     expect(Number(ledger[0]!.n)).toBe(rows.length);

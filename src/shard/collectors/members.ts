@@ -15,9 +15,8 @@ export function collectMembers(client: Client, tracker: InviteTracker, events: M
   // and GuildCreate for guilds joined later: the snapshot is in place before the next join is diffed.
   client.on(Events.GuildAvailable, (guild) => void tracker.refresh(guild));
   client.on(Events.GuildCreate, (guild) => void tracker.refresh(guild));
-  client.on(Events.GuildDelete, (guild) => {
-    if (guild.available) tracker.guildRemoved(guild.id);
-  });
+  // Only a real removal (kicked, guild deleted): an outage is GuildUnavailable.
+  client.on(Events.GuildDelete, (guild) => tracker.guildRemoved(guild.id));
   client.on(Events.InviteCreate, (invite) => tracker.inviteCreated(invite));
   client.on(Events.InviteDelete, (invite) => tracker.inviteDeleted(invite));
 

@@ -79,7 +79,9 @@ export class InviteSnapshotStore {
 
   /** INVITE_CREATE: a new invite starts at its reported uses (0). */
   async put(guildId: string, code: string, s: InviteState): Promise<void> {
-    await this.redis.hset(this.key(guildId), code, encodeInvite(s));
+    const key = this.key(guildId);
+    // NX: a guild that never had a full snapshot (no Manage Server) still gets a TTL, never a keyless leak.
+    await this.redis.multi().hset(key, code, encodeInvite(s)).expire(key, TTL_SECONDS, 'NX').exec().then(throwOnError);
   }
 
   /** INVITE_DELETE (deleted, or used up). */
