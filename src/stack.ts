@@ -8,7 +8,7 @@ import { Ingestor } from './ingest/ingest.js';
 import { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
-import { startSimulator, type Simulator } from './sim/index.js';
+import { startSimulator, type Simulator, type VoiceDriver } from './sim/index.js';
 import { messageTotalsByChannelMember } from './stats/queries.js';
 
 export interface StackOptions {
@@ -41,6 +41,12 @@ export interface Stack {
   diffEmojis(): Promise<string[]>;
   /** Command uses: Postgres vs ground truth, keyed `guild|channel|user|application|command` (see diffApps). */
   diffApps(): Promise<string[]>;
+  /** Member joins/leaves: Postgres vs what the bot should have recorded (see diffMembers). */
+  diffMembers(): Promise<string[]>;
+  /** Voice seconds per guild|channel|user beyond `toleranceSec` from the voice driver's truth (see diffVoice). */
+  diffVoice(voice: VoiceDriver, toleranceSec: number): Promise<string[]>;
+  /** Resolves once the bot has written an event for every member join and leave the simulator sent. */
+  memberEventsSettled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +128,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     diff,
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
+    diffMembers: () => diffMembers(pool, sim),
+    async memberEventsSettled(timeoutMs = 10_000) {
+      // Streams are only rotated by ingest, so between ingests their lengths count what the bot wrote.
+      const keys = new Keys(config.redisKeyPrefix);
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const lengths = await Promise.all(Array.from({ length: config.redisPartitions }, (_, p) => redis.xlen(keys.memberEvents(p))));
+        if (lengths.reduce((a, b) => a + b, 0) >= sim.members.joins.length + sim.members.leaves.length) return;
+        if (Date.now() > end) throw new Error('the bot did not record every member join and leave in time');
+        await sleep(20);
+      }
+    },
+    diffVoice: (voice, toleranceSec) => diffVoice(pool, voice, [...sim.world.guilds.keys()], toleranceSec),
     async ingestUntilMatch(timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       let rounds = 0;
@@ -177,6 +196,42 @@ export async function diffApps(pool: Queryable, sim: Simulator): Promise<string[
     [...sim.world.guilds.keys()],
   );
   return diffCounts(sim.truth.appUses, db);
+}
+
+/** Member events, Postgres vs the simulator's expectation, keyed `guild|user|kind|attribution|inviter` (counts). */
+export async function diffMembers(pool: Queryable, sim: Simulator): Promise<string[]> {
+  const db = await sumUses(
+    pool,
+    `SELECT concat_ws('|', guild_id, user_id, kind, coalesce(attribution, '-'), coalesce(inviter_id::text, '-')) AS k, count(*) AS uses
+       FROM member_events WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, user_id, kind, attribution, inviter_id`,
+    [...sim.world.guilds.keys()],
+  );
+  const truth = new Map<string, number>();
+  const add = (k: string) => truth.set(k, (truth.get(k) ?? 0) + 1);
+  for (const j of sim.members.joins) add(`${j.guildId}|${j.userId}|join|${j.expected.attribution}|${j.expected.inviterId ?? '-'}`);
+  for (const l of sim.members.leaves) add(`${l.guildId}|${l.userId}|leave|-|-`);
+  return diffCounts(truth, db);
+}
+
+/**
+ * Voice seconds, Postgres vs the voice driver's truth, per guild|channel|user: a key is reported when they
+ * differ by more than `toleranceSec` (event latency between the simulator and the bot) or is missing.
+ */
+export async function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+  const truth = voice.truth();
+  const db = await sumUses(
+    pool,
+    `SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::bigint AS uses
+       FROM voice_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, channel_id, user_id`,
+    guildIds,
+  );
+  const out: string[] = [];
+  for (const [k, t] of truth) {
+    const d = db.get(k) ?? 0;
+    if (Math.abs(d - t.seconds) > toleranceSec) out.push(`${k}: truth ${t.seconds.toFixed(2)} s, db ${d} s`);
+  }
+  for (const [k, d] of db) if (!truth.has(k)) out.push(`${k}: not in truth, db ${d} s`);
+  return out;
 }
 
 export function sleep(ms: number): Promise<void> {

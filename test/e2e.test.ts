@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { aggregateMetrics } from '../src/cluster/manager.js';
 import { collectProcessMetrics } from '../src/metrics.js';
-import { startStack, type Stack } from '../src/stack.js';
+import { sendMixedTraffic } from '../src/sim/scenario.js';
+import { sleep, startStack, type Stack } from '../src/stack.js';
 import { testDatabase, testRedis } from './helpers/services.js';
 
 let stack: Stack;
@@ -25,6 +26,7 @@ beforeAll(async () => {
     guilds: 20,
     totalShards: 4,
     shardsPerCluster: 2,
+    env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
   });
 }, 180_000);
 
@@ -59,6 +61,40 @@ describe('end to end', () => {
     expect(counted).toBeLessThan(sent);
     expect(counted).toBeGreaterThan(sent * 0.8);
   }, 120_000);
+
+  it('counts every family through the cluster processes: emojis, apps, members exactly, voice within latency', async () => {
+    const traffic = await sendMixedTraffic(stack.sim, {
+      messages: 500,
+      emojiMessages: 400,
+      reactions: 300,
+      appMessages: 200,
+      joins: 10,
+      voiceMembers: 8,
+      seed: 11,
+      betweenJoins: () => stack.memberEventsSettled(),
+    });
+    await sleep(1_500);
+    traffic.shuffleVoice();
+    await sleep(1_500);
+    traffic.endVoice();
+    await stack.memberEventsSettled();
+    await stack.ingestUntilMatch(90_000);
+    let diffs: string[] = [];
+    for (const end = Date.now() + 30_000; Date.now() < end; await sleep(250)) {
+      await stack.ingestor.runOnce();
+      diffs = [
+        ...(await stack.diffEmojis()),
+        ...(await stack.diffApps()),
+        ...(await stack.diffMembers()),
+        ...(await stack.diffVoice(traffic.voice, 1)),
+      ];
+      if (diffs.length === 0) break;
+    }
+    expect(diffs).toEqual([]);
+    expect(stack.sim.truth.emojiUses.size).toBeGreaterThan(100);
+    expect(stack.sim.members.joins.filter((j) => j.expected.attribution === 'invite').length).toBe(10);
+    expect([...traffic.voice.truth().values()].reduce((a, t) => a + t.seconds, 0)).toBeGreaterThan(8 * 2);
+  }, 150_000);
 
   it("aggregates every cluster process's metrics over IPC, labelled by cluster and shard", async () => {
     const { body } = await aggregateMetrics(stack.manager);

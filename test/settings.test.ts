@@ -58,8 +58,13 @@ describe('guild settings', () => {
         sim.sendMessage({ guildId: g, channelId: sim.world.textChannels(g)[0]!.id, authorId: botMember.user.id, content: `beep boop ${phase}` });
       }
     };
+    let received = 0;
+    bot.client.on('messageCreate', () => received++);
     await send(1);
     const split = sim.truth.messages.length;
+    // The setting applies from the moment the shard hears it: let it finish the first phase first.
+    for (const end = Date.now() + 20_000; received < split && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toBe(split);
 
     // Another process (an admin's /settings) changes guild A; the running shard hears it over pub/sub.
     const admin = new GuildSettingsStore(pool, redis, prefix, logger);
