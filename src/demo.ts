@@ -1,7 +1,8 @@
 // `npm run demo`: the whole system on one machine without a Discord token. Embedded PostgreSQL and Redis
 // (unless DATABASE_URL / REDIS_URL are set), the local Discord simulator, 2 cluster processes × 2 shards,
-// an ingest worker; sends traffic, asks /stats server in a few guilds, writes the PNG replies to
-// demo-output/ and shows that the database equals the simulator's ground truth.
+// an ingest worker; sends traffic of every family (messages, emojis, reactions, other apps' commands,
+// member joins through invites, voice), asks /stats server in a few guilds, writes the PNG replies to
+// demo-output/ and shows that the database equals the simulator's ground truth, family by family.
 //   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H]
 // The first --messages are backdated over the last --history-hours (default 24) so the charts have a
 // day of history; traffic after that is live.
@@ -12,6 +13,8 @@ import { loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { resolveServices } from './services/embedded.js';
+import type { VoiceDriver } from './sim/index.js';
+import { sendMixedTraffic } from './sim/scenario.js';
 import { sleep, startStack } from './stack.js';
 import { rawMessageSummary } from './stats/queries.js';
 
@@ -50,7 +53,15 @@ say(`  PostgreSQL: ${services.embedded.postgres ? 'embedded' : 'DATABASE_URL'}  
 await migrate(services.databaseUrl, logger);
 
 say(`starting the simulator (${guilds} guilds) and 2 cluster processes × 2 shards…`);
-const stack = await startStack({ databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, logger, guilds, totalShards: 4, shardsPerCluster: 2 });
+const stack = await startStack({
+  databaseUrl: services.databaseUrl,
+  redisUrl: services.redisUrl,
+  logger,
+  guilds,
+  totalShards: 4,
+  shardsPerCluster: 2,
+  env: { VOICE_CREDIT_INTERVAL_MS: '5000' },
+});
 const { sim } = stack;
 say(`  simulator at ${sim.apiUrl}; shards ready: ${sim.readyShards().join(', ')}`);
 
@@ -79,11 +90,33 @@ function progress(sent: number, total: number): void {
 }
 
 try {
-  say(`sending ${messages} messages at ~${rate}/s, dated over the last ${historyHours} h…`);
-  await sim.sendTraffic({ messages, ratePerSec: rate, historyMs: historyHours * 3_600_000 - 600_000, onProgress: (n) => progress(n, messages) });
+  say(`sending ${messages} messages at ~${rate}/s dated over the last ${historyHours} h, then emojis, reactions, other apps' commands, member joins and voice…`);
+  const traffic = await sendMixedTraffic(sim, {
+    messages,
+    ratePerSec: rate,
+    historyMs: historyHours * 3_600_000 - 600_000,
+    onProgress: (n) => progress(n, messages),
+    emojiMessages: Math.ceil(messages / 10),
+    reactions: Math.ceil(messages / 10),
+    appMessages: Math.ceil(messages / 40),
+    joins: 20,
+    voiceMembers: 24,
+    betweenJoins: () => stack.memberEventsSettled(),
+  });
   if (process.stdout.isTTY) process.stdout.write('\n');
+  say('  24 members in voice for ~12 s (muting, streaming, moving)…');
+  await sleep(6_000);
+  traffic.shuffleVoice();
+  await sleep(6_000);
+  traffic.endVoice();
+  await stack.memberEventsSettled();
   const ingest = await stack.ingestUntilMatch(120_000);
-  say(`  ingested ${ingest.rows} rows in ${ingest.rounds} rounds`);
+  say(`  ingested ${ingest.rows} rows (all families) in ${ingest.rounds} rounds`);
+  const families = await familiesAgree(traffic.voice);
+  say(`  emojis: ${sim.truth.emojiUses.size} (guild, member, emoji, source) keys, database == ground truth ${families.emojis ? '✓' : '✗'}`);
+  say(`  app commands: ${sim.truth.appUses.size} keys, database == ground truth ${families.apps ? '✓' : '✗'}`);
+  say(`  members: ${sim.members.joins.length} joins, ${sim.members.leaves.length} leaves, attributions == expected ${families.members ? '✓' : '✗'}`);
+  say(`  voice: ${traffic.voice.truth().size} (guild, channel, member) keys, every one within 1 s of ground truth ${families.voice ? '✓' : '✗'}`);
 
   await mkdir(args.out!, { recursive: true });
   const guildIds = [...sim.world.guilds.keys()].slice(0, 3);
@@ -132,12 +165,28 @@ try {
   await finish(1);
 }
 
+/** Ingests until emojis, apps, members and voice agree with the ground truth (or 30 s pass). */
+async function familiesAgree(voice: VoiceDriver): Promise<Record<'emojis' | 'apps' | 'members' | 'voice', boolean>> {
+  let r = { emojis: false, apps: false, members: false, voice: false };
+  for (const end = Date.now() + 30_000; Date.now() < end; await sleep(500)) {
+    await stack.ingestor.runOnce();
+    r = {
+      emojis: (await stack.diffEmojis()).length === 0,
+      apps: (await stack.diffApps()).length === 0,
+      members: (await stack.diffMembers()).length === 0,
+      voice: (await stack.diffVoice(voice, 1)).length === 0,
+    };
+    if (Object.values(r).every(Boolean)) break;
+  }
+  return r;
+}
+
 async function summary(): Promise<void> {
   const truth = [...sim.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);
   const raw = await rawMessageSummary(stack.pool);
   const diff = await stack.diff();
   say(
-    `summary: events sent ${sim.truth.sentCount} (counted, humans only: ${truth}); rows in messages_raw ${raw.rows}; ` +
+    `summary: messages sent ${sim.truth.sentCount} (counted, humans only: ${truth}); rows in messages_raw ${raw.rows}; ` +
       `messages in database ${raw.messages}; replies ${sim.replies.length}; ` +
       (diff.length === 0 ? 'database == ground truth ✓' : `database differs in ${diff.length} keys (ingest catching up)`),
   );
