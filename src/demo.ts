@@ -13,8 +13,7 @@ import { loadConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { resolveServices } from './services/embedded.js';
-import type { VoiceDriver } from './sim/index.js';
-import { sendMixedTraffic } from './sim/scenario.js';
+import { sendMixedTraffic, type MixedTraffic } from './sim/scenario.js';
 import { sleep, startStack } from './stack.js';
 import { rawMessageSummary } from './stats/queries.js';
 
@@ -60,7 +59,7 @@ const stack = await startStack({
   guilds,
   totalShards: 4,
   shardsPerCluster: 2,
-  env: { VOICE_CREDIT_INTERVAL_MS: '5000' },
+  env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true' },
 });
 const { sim } = stack;
 say(`  simulator at ${sim.apiUrl}; shards ready: ${sim.readyShards().join(', ')}`);
@@ -101,10 +100,11 @@ try {
     appMessages: Math.ceil(messages / 40),
     joins: 20,
     voiceMembers: 24,
+    activityMembers: 24,
     betweenJoins: () => stack.memberEventsSettled(),
   });
   if (process.stdout.isTTY) process.stdout.write('\n');
-  say('  24 members in voice for ~12 s (muting, streaming, moving)…');
+  say('  24 members in voice and 24 playing for ~12 s (muting, streaming, moving)…');
   await sleep(6_000);
   traffic.shuffleVoice();
   await sleep(6_000);
@@ -112,11 +112,12 @@ try {
   await stack.memberEventsSettled();
   const ingest = await stack.ingestUntilMatch(120_000);
   say(`  ingested ${ingest.rows} rows (all families) in ${ingest.rounds} rounds`);
-  const families = await familiesAgree(traffic.voice);
+  const families = await familiesAgree(traffic);
   say(`  emojis: ${sim.truth.emojiUses.size} (guild, member, emoji, source) keys, database == ground truth ${families.emojis ? '✓' : '✗'}`);
   say(`  app commands: ${sim.truth.appUses.size} keys, database == ground truth ${families.apps ? '✓' : '✗'}`);
   say(`  members: ${sim.members.joins.length} joins, ${sim.members.leaves.length} leaves, attributions == expected ${families.members ? '✓' : '✗'}`);
   say(`  voice: ${traffic.voice.truth().size} (guild, channel, member) keys, every one within 1 s of ground truth ${families.voice ? '✓' : '✗'}`);
+  say(`  activities: ${traffic.presence.truth().size} (guild, member, game) keys, every one within 1 s of ground truth ${families.activities ? '✓' : '✗'}`);
 
   await mkdir(args.out!, { recursive: true });
   const guildIds = [...sim.world.guilds.keys()].slice(0, 3);
@@ -166,15 +167,16 @@ try {
 }
 
 /** Ingests until emojis, apps, members and voice agree with the ground truth (or 30 s pass). */
-async function familiesAgree(voice: VoiceDriver): Promise<Record<'emojis' | 'apps' | 'members' | 'voice', boolean>> {
-  let r = { emojis: false, apps: false, members: false, voice: false };
+async function familiesAgree(t: MixedTraffic): Promise<Record<'emojis' | 'apps' | 'members' | 'voice' | 'activities', boolean>> {
+  let r = { emojis: false, apps: false, members: false, voice: false, activities: false };
   for (const end = Date.now() + 30_000; Date.now() < end; await sleep(500)) {
     await stack.ingestor.runOnce();
     r = {
       emojis: (await stack.diffEmojis()).length === 0,
       apps: (await stack.diffApps()).length === 0,
       members: (await stack.diffMembers()).length === 0,
-      voice: (await stack.diffVoice(voice, 1)).length === 0,
+      voice: (await stack.diffVoice(t.voice, 1)).length === 0,
+      activities: (await stack.diffActivities(t.presence, 1)).length === 0,
     };
     if (Object.values(r).every(Boolean)) break;
   }

@@ -9,6 +9,7 @@ import { Keys } from './keys.js';
 import type { Logger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
 import { startSimulator, type Simulator, type VoiceDriver } from './sim/index.js';
+import type { PresenceDriver } from './sim/presence.js';
 import { messageTotalsByChannelMember } from './stats/queries.js';
 
 export interface StackOptions {
@@ -45,6 +46,8 @@ export interface Stack {
   diffMembers(): Promise<string[]>;
   /** Voice seconds per guild|channel|user beyond `toleranceSec` from the voice driver's truth (see diffVoice). */
   diffVoice(voice: VoiceDriver, toleranceSec: number): Promise<string[]>;
+  /** Activity seconds per guild|user|activity beyond `toleranceSec` from the presence driver's truth. */
+  diffActivities(presence: PresenceDriver, toleranceSec: number): Promise<string[]>;
   /** Resolves once the bot has written an event for every member join and leave the simulator sent. */
   memberEventsSettled(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -129,6 +132,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
     diffMembers: () => diffMembers(pool, sim),
+    diffActivities: (presence, toleranceSec) => diffActivities(pool, presence, [...sim.world.guilds.keys()], toleranceSec),
     async memberEventsSettled(timeoutMs = 10_000) {
       // Streams are only rotated by ingest, so between ingests their lengths count what the bot wrote.
       const keys = new Keys(config.redisKeyPrefix);
@@ -223,6 +227,24 @@ export async function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: s
     pool,
     `SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::bigint AS uses
        FROM voice_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, channel_id, user_id`,
+    guildIds,
+  );
+  const out: string[] = [];
+  for (const [k, t] of truth) {
+    const d = db.get(k) ?? 0;
+    if (Math.abs(d - t.seconds) > toleranceSec) out.push(`${k}: truth ${t.seconds.toFixed(2)} s, db ${d} s`);
+  }
+  for (const [k, d] of db) if (!truth.has(k)) out.push(`${k}: not in truth, db ${d} s`);
+  return out;
+}
+
+/** Presence activity seconds, Postgres vs the presence driver's truth, per guild|user|activity. */
+export async function diffActivities(pool: Queryable, presence: PresenceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+  const truth = presence.truth();
+  const db = await sumUses(
+    pool,
+    `SELECT concat_ws('|', guild_id, user_id, activity) AS k, sum(seconds)::bigint AS uses
+       FROM activities_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, user_id, activity`,
     guildIds,
   );
   const out: string[] = [];

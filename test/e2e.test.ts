@@ -26,7 +26,7 @@ beforeAll(async () => {
     guilds: 20,
     totalShards: 4,
     shardsPerCluster: 2,
-    env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
+    env: { VOICE_CREDIT_INTERVAL_MS: '1000', PRESENCE_INTENT: 'true' },
   });
 }, 180_000);
 
@@ -62,7 +62,7 @@ describe('end to end', () => {
     expect(counted).toBeGreaterThan(sent * 0.8);
   }, 120_000);
 
-  it('counts every family through the cluster processes: emojis, apps, members exactly, voice within latency', async () => {
+  it('counts every family through the cluster processes: emojis, apps, members exactly; voice and activities within latency', async () => {
     const traffic = await sendMixedTraffic(stack.sim, {
       messages: 500,
       emojiMessages: 400,
@@ -70,6 +70,7 @@ describe('end to end', () => {
       appMessages: 200,
       joins: 10,
       voiceMembers: 8,
+      activityMembers: 8,
       seed: 11,
       betweenJoins: () => stack.memberEventsSettled(),
     });
@@ -87,6 +88,7 @@ describe('end to end', () => {
         ...(await stack.diffApps()),
         ...(await stack.diffMembers()),
         ...(await stack.diffVoice(traffic.voice, 1)),
+        ...(await stack.diffActivities(traffic.presence, 1)),
       ];
       if (diffs.length === 0) break;
     }
@@ -94,6 +96,7 @@ describe('end to end', () => {
     expect(stack.sim.truth.emojiUses.size).toBeGreaterThan(100);
     expect(stack.sim.members.joins.filter((j) => j.expected.attribution === 'invite').length).toBe(10);
     expect([...traffic.voice.truth().values()].reduce((a, t) => a + t.seconds, 0)).toBeGreaterThan(8 * 2);
+    expect(traffic.presence.truth().size).toBeGreaterThan(3);
   }, 150_000);
 
   it("aggregates every cluster process's metrics over IPC, labelled by cluster and shard", async () => {

@@ -1,10 +1,11 @@
 // Traffic for every family at once, with ground truth: chat (optionally dated over past hours), emojis in
 // messages and reactions, other apps' command responses, members joining through invites and leaving,
-// and voice sessions with mutes, streams, video and moves. The demo and the end-to-end tests use it.
+// voice sessions with mutes, streams, video and moves, and presence activities (games, apps). The demo and the end-to-end tests use it.
 import { sendAppTraffic } from './app-traffic.js';
 import { sendEmojiTraffic } from './emoji-traffic.js';
 import type { Simulator } from './index.js';
 import { Rng } from './rng.js';
+import { PresenceDriver } from './presence.js';
 import { VoiceDriver } from './voice.js';
 
 export interface MixedTrafficOptions {
@@ -16,6 +17,8 @@ export interface MixedTrafficOptions {
   joins: number;
   /** Members who join voice; they stay until endVoice(). */
   voiceMembers: number;
+  /** Members who start playing a game or using an app (presence activities); they stop at endVoice(). */
+  activityMembers?: number;
   historyMs?: number;
   ratePerSec?: number;
   seed?: number;
@@ -26,9 +29,10 @@ export interface MixedTrafficOptions {
 
 export interface MixedTraffic {
   voice: VoiceDriver;
+  presence: PresenceDriver;
   /** Moves some voice members and changes others' mute/stream/video state. */
   shuffleVoice(): void;
-  /** Everyone the scenario put in voice leaves. */
+  /** Everyone the scenario put in voice leaves, and every activity it started stops. */
   endVoice(): void;
 }
 
@@ -67,8 +71,20 @@ export async function sendMixedTraffic(sim: Simulator, o: MixedTrafficOptions): 
     voice.join(guildId, userId, channel.id, { selfMute: rng.chance(0.3), selfStream: rng.chance(0.15), selfVideo: rng.chance(0.1) });
     inVoice.push({ guildId, userId });
   }
+  // Games and apps: by application id where Discord gives one, by name otherwise.
+  const GAMES = [{ name: 'Rocket League', applicationId: '356877880938070016' }, { name: 'Minecraft' }, { name: 'Spotify', type: 2 }, { name: 'Visual Studio Code' }];
+  const presence = new PresenceDriver(sim);
+  const playing: { guildId: string; userId: string }[] = [];
+  for (let i = 0; i < (o.activityMembers ?? 0); i++) {
+    const guildId = rng.pick(guilds);
+    const userId = rng.pick(sim.world.humanMembers(guildId)).user.id;
+    if (playing.some((p) => p.guildId === guildId && p.userId === userId)) continue;
+    presence.set(guildId, userId, [rng.pick(GAMES)]);
+    playing.push({ guildId, userId });
+  }
   return {
     voice,
+    presence,
     shuffleVoice() {
       for (const v of inVoice) {
         const channels = sim.world.voiceChannels(v.guildId).filter((c) => c.id !== sim.world.guild(v.guildId)!.afkChannelId);
@@ -78,6 +94,7 @@ export async function sendMixedTraffic(sim: Simulator, o: MixedTrafficOptions): 
     },
     endVoice() {
       for (const v of inVoice.splice(0)) voice.leave(v.guildId, v.userId);
+      for (const p of playing.splice(0)) presence.set(p.guildId, p.userId, []);
     },
   };
 }
