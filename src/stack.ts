@@ -217,18 +217,9 @@ export async function diffMembers(pool: Queryable, sim: Simulator): Promise<stri
   return diffCounts(truth, db);
 }
 
-/**
- * Voice seconds, Postgres vs the voice driver's truth, per guild|channel|user: a key is reported when they
- * differ by more than `toleranceSec` (event latency between the simulator and the bot) or is missing.
- */
-export async function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
-  const truth = voice.truth();
-  const db = await sumUses(
-    pool,
-    `SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::bigint AS uses
-       FROM voice_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, channel_id, user_id`,
-    guildIds,
-  );
+/** Seconds per key, Postgres vs a driver's truth: keys off by more than `toleranceSec`, or missing on a side. */
+async function diffSeconds(pool: Queryable, truth: Map<string, { seconds: number }>, sql: string, guildIds: string[], toleranceSec: number): Promise<string[]> {
+  const db = await sumUses(pool, sql, guildIds);
   const out: string[] = [];
   for (const [k, t] of truth) {
     const d = db.get(k) ?? 0;
@@ -238,22 +229,28 @@ export async function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: s
   return out;
 }
 
-/** Presence activity seconds, Postgres vs the presence driver's truth, per guild|user|activity. */
-export async function diffActivities(pool: Queryable, presence: PresenceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
-  const truth = presence.truth();
-  const db = await sumUses(
+/** Voice seconds per guild|channel|user vs the voice driver's truth (tolerance: event latency to the bot). */
+export function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+  return diffSeconds(
     pool,
+    voice.truth(),
+    `SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::bigint AS uses
+       FROM voice_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, channel_id, user_id`,
+    guildIds,
+    toleranceSec,
+  );
+}
+
+/** Presence activity seconds per guild|user|activity vs the presence driver's truth. */
+export function diffActivities(pool: Queryable, presence: PresenceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+  return diffSeconds(
+    pool,
+    presence.truth(),
     `SELECT concat_ws('|', guild_id, user_id, activity) AS k, sum(seconds)::bigint AS uses
        FROM activities_raw WHERE guild_id = ANY($1::bigint[]) GROUP BY guild_id, user_id, activity`,
     guildIds,
+    toleranceSec,
   );
-  const out: string[] = [];
-  for (const [k, t] of truth) {
-    const d = db.get(k) ?? 0;
-    if (Math.abs(d - t.seconds) > toleranceSec) out.push(`${k}: truth ${t.seconds.toFixed(2)} s, db ${d} s`);
-  }
-  for (const [k, d] of db) if (!truth.has(k)) out.push(`${k}: not in truth, db ${d} s`);
-  return out;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -2,18 +2,12 @@
 // simulator's gateway into an in-process discord.js bot, Redis and the ingest worker's COPY into Postgres,
 // compared with the simulator's ground truth (recorded from what it chose to send, never parsed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/pool.js';
+import type { Pool } from '../src/db/pool.js';
 import { countEmojis, extractEmojis, unicodeEmojiKey } from '../src/emoji.js';
-import { Ingestor } from '../src/ingest/ingest.js';
-import { Keys } from '../src/keys.js';
-import { createLogger } from '../src/logger.js';
-import { createRedis, type Redis } from '../src/redis.js';
-import { RenderPool } from '../src/render/pool.js';
-import { createBot, type Bot } from '../src/shard/bot.js';
-import { sendEmojiTraffic, startSimulator, TRICKY_UNICODE, type Simulator } from '../src/sim/index.js';
+import type { Ingestor } from '../src/ingest/ingest.js';
+import { sendEmojiTraffic, TRICKY_UNICODE, type Simulator } from '../src/sim/index.js';
 import { diffEmojis, sleep } from '../src/stack.js';
-import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
 
 describe('emoji extractor', () => {
   it('finds each tricky sequence whole, under its VS16-free key', () => {
@@ -53,40 +47,17 @@ describe('emoji extractor', () => {
 });
 
 describe('emoji uses end to end', () => {
+  let t: TestBot;
   let sim: Simulator;
-  let bot: Bot;
-  let redis: Redis;
   let pool: Pool;
-  let render: RenderPool;
   let ingestor: Ingestor;
-  let prefix: string;
-  let dropDb: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await testDatabase();
-    dropDb = db.drop;
-    const r = testRedis();
-    prefix = r.prefix;
-    sim = await startSimulator({ guilds: 6, shards: 1, seed: 3 });
-    const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' });
-    const logger = createLogger('warn', { test: 'emojis' });
-    redis = createRedis(r.url);
-    pool = createPool(db.url);
-    render = new RenderPool({ threads: 1, logger });
-    bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
-    await bot.start();
-    ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: config.redisPartitions, logger, families: ['emojis'] });
+    t = await startTestBot({ name: 'emojis', sim: { seed: 3 }, families: ['emojis'] });
+    ({ sim, pool, ingestor } = t);
   }, 60_000);
 
-  afterAll(async () => {
-    await bot?.stop();
-    await ingestor?.stop();
-    await render?.close();
-    await sim?.close();
-    if (redis) await cleanupPrefix(redis, prefix);
-    await Promise.allSettled([redis?.quit(), pool?.end()]);
-    await dropDb?.();
-  }, 60_000);
+  afterAll(() => t?.stop(), 60_000);
 
   /** Ingests until Postgres equals the truth (the bot handles dispatches asynchronously). */
   async function ingestUntilEqual(timeoutMs = 20_000): Promise<string[]> {

@@ -1,51 +1,31 @@
 // Guild settings reach a running shard over pub/sub: a guild that turns "include bots" on has its bots'
 // messages counted from then on, other guilds do not; webhooks never count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/pool.js';
-import { Ingestor } from '../src/ingest/ingest.js';
-import { Keys } from '../src/keys.js';
-import { createLogger } from '../src/logger.js';
-import { createRedis, type Redis } from '../src/redis.js';
-import { RenderPool } from '../src/render/pool.js';
+import type { Pool } from '../src/db/pool.js';
+import type { Ingestor } from '../src/ingest/ingest.js';
+import type { Logger } from '../src/logger.js';
+import type { Redis } from '../src/redis.js';
 import { GuildSettingsStore } from '../src/settings.js';
-import { createBot, type Bot } from '../src/shard/bot.js';
-import { startSimulator, type Simulator } from '../src/sim/index.js';
+import type { Bot } from '../src/shard/bot.js';
+import type { Simulator } from '../src/sim/index.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
-import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
 
-const logger = createLogger('silent');
+let t: TestBot;
 let sim: Simulator;
 let bot: Bot;
 let redis: Redis;
 let pool: Pool;
-let render: RenderPool;
+let ingestor: Ingestor;
 let prefix: string;
-let dropDb: () => Promise<void>;
+let logger: Logger;
 
 beforeAll(async () => {
-  const db = await testDatabase();
-  dropDb = db.drop;
-  const r = testRedis();
-  prefix = r.prefix;
-  sim = await startSimulator({ guilds: 4, shards: 1 });
-  const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, DATABASE_URL: db.url, REDIS_URL: r.url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
-  redis = createRedis(r.url);
-  pool = createPool(db.url);
-  render = new RenderPool({ threads: 1, logger });
-  bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
-  await bot.start();
+  t = await startTestBot({ name: 'settings', sim: { guilds: 4 }, families: ['messages'] });
+  ({ sim, bot, redis, pool, ingestor, prefix, logger } = t);
 });
 
-afterAll(async () => {
-  await bot?.stop();
-  await sim?.close();
-  await render?.close();
-  await cleanupPrefix(redis, prefix);
-  redis?.disconnect();
-  await pool?.end();
-  await dropDb?.();
-});
+afterAll(() => t?.stop());
 
 describe('guild settings', () => {
   it('counts bots only in guilds that include them, from the moment the setting changes', async () => {
@@ -82,7 +62,6 @@ describe('guild settings', () => {
       const k = `${m.guildId}|${m.channelId}|${m.authorId}`;
       expected.set(k, (expected.get(k) ?? 0) + 1);
     });
-    const ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: 16, families: ['messages'], logger });
     const same = (x: Map<string, number>) => JSON.stringify([...x].sort()) === JSON.stringify([...expected].sort());
     let got = new Map<string, number>();
     for (const end = Date.now() + 30_000; !same(got) && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
@@ -90,7 +69,6 @@ describe('guild settings', () => {
       await ingestor.runOnce();
       got = new Map([...(await messageTotalsByChannelMember(pool, [a, b]))].map(([k, t]) => [k, t.messages]));
     }
-    await ingestor.stop();
     expect(got).toEqual(expected);
     const botMessagesCounted = sim.truth.messages.filter((m, i) => i >= split && m.guildId === a && m.bot && !m.webhook).length;
     expect(botMessagesCounted).toBeGreaterThan(0);

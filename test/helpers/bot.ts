@@ -1,0 +1,68 @@
+// One discord.js bot in the test process (createBot, as a cluster process runs it) against a fresh
+// simulator, a fresh migrated database and a unique Redis key prefix; stop() tears all of it down.
+// Faster than cluster processes (startStack) for tests that are about one family's counting.
+import { loadConfig, type Config } from '../../src/config.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
+import type { FamilyName } from '../../src/families.js';
+import { Ingestor } from '../../src/ingest/ingest.js';
+import { Keys } from '../../src/keys.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createRedis, type Redis } from '../../src/redis.js';
+import { RenderPool } from '../../src/render/pool.js';
+import { createBot, type Bot } from '../../src/shard/bot.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
+import { cleanupPrefix, testDatabase, testRedis } from './services.js';
+
+export interface TestBot {
+  sim: Simulator;
+  bot: Bot;
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  pool: Pool;
+  render: RenderPool;
+  ingestor: Ingestor;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestBot(o: {
+  name: string;
+  sim?: SimulatorOptions;
+  /** Extra configuration, as environment variables (e.g. VOICE_CREDIT_INTERVAL_MS). */
+  env?: Record<string, string>;
+  /** Families the ingestor loads (default all). */
+  families?: FamilyName[];
+}): Promise<TestBot> {
+  const db = await testDatabase();
+  const r = testRedis();
+  const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim });
+  const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: r.prefix, LOG_LEVEL: 'warn', ...o.env });
+  const logger = createLogger('warn', { test: o.name });
+  const redis = createRedis(r.url);
+  const pool = createPool(db.url);
+  const render = new RenderPool({ threads: 1, logger });
+  const bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
+  await bot.start();
+  const ingestor = new Ingestor({ redis, pool, keys: new Keys(r.prefix), partitions: config.redisPartitions, logger, families: o.families });
+  return {
+    sim,
+    bot,
+    config,
+    logger,
+    redis,
+    pool,
+    render,
+    ingestor,
+    prefix: r.prefix,
+    async stop() {
+      await bot.stop();
+      await ingestor.stop();
+      await render.close();
+      await sim.close();
+      await cleanupPrefix(redis, r.prefix);
+      await Promise.allSettled([redis.quit(), pool.end()]);
+      await db.drop();
+    },
+  };
+}
