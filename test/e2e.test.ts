@@ -178,12 +178,24 @@ describe('end to end', () => {
     const reply = await sim.invokeCommand({
       guildId,
       channelId: sim.world.textChannels(guildId)[0]!.id,
-      userId: sim.world.humanMembers(guildId)[0]!.user.id,
+      userId: sim.world.humanMembers(guildId)[1]!.user.id,
       name: 'stats',
       subcommand: 'server',
       options: [{ name: 'period', type: 3, value: 'forever' }],
     });
     expect(reply.files).toHaveLength(0);
+    expect(reply.flags & 64).toBe(64); // ephemeral: only the member who asked sees the error
     expect(reply.content).toMatch(/Unknown period "forever"\. Choose one of: 1h, 24h, 7d, 30d/);
+
+    // The same member again at once: the cooldown answers, ephemerally, and says when to retry.
+    const again = await sim.invokeCommand({
+      guildId,
+      channelId: sim.world.textChannels(guildId)[0]!.id,
+      userId: sim.world.humanMembers(guildId)[1]!.user.id,
+      name: 'stats',
+      subcommand: 'server',
+    });
+    expect(again.content).toMatch(/^Slow down: you can use \/stats again in \d+ s\.$/);
+    expect(again.flags & 64).toBe(64);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
 import { collectMembers } from './collectors/members.js';
 import { collectMessages } from './collectors/messages.js';
-import { COMMANDS } from './commands/definitions.js';
+import { COMMANDS } from './commands/registry.js';
 import { routeCommands } from './commands/router.js';
 import { GuildSettingsStore } from '../settings.js';
 import { CounterWriter } from './counters.js';
@@ -104,7 +104,7 @@ export function createBot(opts: BotOptions): Bot {
     invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
   };
   collectMembers(client, members.invites, members.events);
-  routeCommands(client, { pool: opts.pool, render: opts.render, logger, timeZone: 'UTC' });
+  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings });
 
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>

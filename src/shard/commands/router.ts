@@ -1,15 +1,10 @@
-// Routes chat-input interactions to handlers. Every command defers at once (Discord allows 3 s for the
-// first answer), and every failure becomes a clear reply: never silence, never a stack trace.
+// Routes interactions to the command modules in registry.ts. Every command defers at once (Discord allows
+// 3 s for the first answer), has a per-member cooldown, and every failure becomes a clear ephemeral
+// reply: never silence, never a stack trace.
 import { Events, type Client, type ChatInputCommandInteraction } from 'discord.js';
 import { commandLatency } from '../../metrics.js';
 import { CommandError, type CommandContext } from './context.js';
-import { statsServer } from './stats-server.js';
-
-type Handler = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext) => Promise<void>;
-
-const HANDLERS: Record<string, Handler> = {
-  'stats server': statsServer,
-};
+import { BY_NAME } from './registry.js';
 
 /** Postgres is unreachable or overloaded (connection errors, or SQLSTATE class 08 / 53 / 57). */
 function isDatabaseOutage(err: unknown): boolean {
@@ -26,35 +21,88 @@ export function userMessageFor(err: unknown): string {
   return 'Something went wrong while answering this command. It has been logged.';
 }
 
+const DEFAULT_COOLDOWN_MS = 5_000;
+
 export function routeCommands(client: Client, ctx: CommandContext): void {
+  // Last use per member and command, for cooldowns; old entries are swept so the map stays small.
+  const lastUse = new Map<string, number>();
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - 10 * 60_000;
+    for (const [k, t] of lastUse) if (t < cutoff) lastUse.delete(k);
+  }, 60_000);
+  sweep.unref();
+
   client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.isAutocomplete()) {
+      if (!interaction.inCachedGuild()) return;
+      const command = BY_NAME.get(interaction.commandName);
+      void command?.autocomplete?.(interaction, ctx).catch((err: unknown) => ctx.logger.warn({ err, command: interaction.commandName }, 'autocomplete failed'));
+      return;
+    }
+    if (interaction.isButton()) {
+      if (!interaction.inCachedGuild()) return;
+      const command = BY_NAME.get(interaction.customId.split(':')[0] ?? '');
+      if (!command?.button) return;
+      void command.button(interaction, ctx).catch(async (err: unknown) => {
+        if (!(err instanceof CommandError)) ctx.logger.error({ err, button: interaction.customId }, 'button failed');
+        const content = userMessageFor(err);
+        await (interaction.deferred || interaction.replied ? interaction.followUp({ content, ephemeral: true }) : interaction.reply({ content, ephemeral: true })).catch(() => {});
+      });
+      return;
+    }
     if (!interaction.isChatInputCommand()) return;
     if (!interaction.inCachedGuild()) {
       void interaction.reply({ content: 'This command works in servers only.', ephemeral: true }).catch(() => {});
       return;
     }
+    const command = BY_NAME.get(interaction.commandName);
+    const group = interaction.options.getSubcommandGroup(false);
     const sub = interaction.options.getSubcommand(false);
-    const key = sub ? `${interaction.commandName} ${sub}` : interaction.commandName;
-    const handler = HANDLERS[key];
+    const subKey = [group, sub].filter(Boolean).join(' ');
+    const key = [interaction.commandName, subKey].filter(Boolean).join(' ');
+    const handler = command?.handlers[subKey];
     const started = process.hrtime.bigint();
     const log = ctx.logger.child({ command: key, interaction: interaction.id, guild: interaction.guildId });
+
+    const cooldownKey = `${interaction.user.id}:${interaction.commandName}`;
+    const wait = (lastUse.get(cooldownKey) ?? 0) + (command?.cooldownMs ?? DEFAULT_COOLDOWN_MS) - Date.now();
+    if (wait > 0) {
+      commandLatency.observe({ command: key, outcome: 'cooldown' }, Number(process.hrtime.bigint() - started) / 1e9);
+      void interaction
+        .reply({ content: `Slow down: you can use /${interaction.commandName} again in ${Math.ceil(wait / 1000)} s.`, ephemeral: true })
+        .catch(() => {});
+      return;
+    }
+    lastUse.set(cooldownKey, Date.now());
+
     void (async () => {
       let outcome = 'ok';
       try {
-        await interaction.deferReply();
+        await interaction.deferReply({ ephemeral: command?.ephemeral ?? false });
         if (!handler) throw new CommandError(`Unknown command "/${key}".`);
         await handler(interaction, ctx);
       } catch (err) {
         outcome = err instanceof CommandError ? 'user_error' : 'error';
         if (outcome === 'error') log.error({ err }, 'command failed');
-        const content = userMessageFor(err);
-        await (interaction.deferred || interaction.replied
-          ? interaction.editReply({ content, embeds: [], files: [] })
-          : interaction.reply({ content, ephemeral: true })
-        ).catch((e: unknown) => log.warn({ err: e }, 'could not send the error reply'));
+        await replyWithError(interaction, userMessageFor(err)).catch((e: unknown) => log.warn({ err: e }, 'could not send the error reply'));
       } finally {
         commandLatency.observe({ command: key, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       }
     })();
   });
+}
+
+/**
+ * Errors are for the invoking member only. A public deferred reply cannot turn ephemeral, so it is
+ * deleted and the message follows up ephemerally.
+ */
+async function replyWithError(interaction: ChatInputCommandInteraction<'cached'>, content: string): Promise<void> {
+  if (!interaction.deferred && !interaction.replied) {
+    await interaction.reply({ content, ephemeral: true });
+  } else if (interaction.ephemeral) {
+    await interaction.editReply({ content, embeds: [], files: [], components: [] });
+  } else {
+    await interaction.deleteReply().catch(() => {});
+    await interaction.followUp({ content, ephemeral: true });
+  }
 }

@@ -13,7 +13,8 @@ export async function statsServer(interaction: ChatInputCommandInteraction<'cach
   }
   const { ms, bucket } = PERIODS[period];
   const to = new Date(Date.now() + 60_000); // include the current, still open minute
-  const range = { guildId: interaction.guildId, from: new Date(to.getTime() - ms), to, timeZone: ctx.timeZone };
+  const timeZone = ctx.settings.get(interaction.guildId).timeZone;
+  const range = { guildId: interaction.guildId, from: new Date(to.getTime() - ms), to, timeZone };
   const [totals, series] = await Promise.all([messageTotals(ctx.pool, range, bucket), messageSeries(ctx.pool, range, bucket)]);
   if (totals.messages === 0) {
     throw new CommandError(`Nothing recorded in this server in the last ${period} yet.`);
@@ -23,7 +24,7 @@ export async function statsServer(interaction: ChatInputCommandInteraction<'cach
     kind: 'line',
     title: `${name}: messages`,
     subtitle: `last ${period}, per ${bucket}`,
-    timeZone: ctx.timeZone,
+    timeZone,
     bucketMs: BUCKET_MS[bucket],
     series: [{ name: 'Messages', points: series }],
   });

@@ -1,0 +1,9 @@
+// Every slash command the bot has: one line per command module.
+import type { Command } from './command.js';
+import { stats } from './stats.js';
+
+export const COMMAND_LIST: Command[] = [stats];
+
+export const COMMANDS = COMMAND_LIST.map((c) => c.data);
+
+export const BY_NAME = new Map(COMMAND_LIST.map((c) => [c.data.name, c]));
