@@ -1,6 +1,7 @@
 // The one place that reads the environment. Every entry point calls loadConfig() at start; a bad value
 // fails fast with an error naming the variable and what is wrong with it.
 import os from 'node:os';
+import { layoutProblems } from './cluster/shard-range.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -40,6 +41,17 @@ export interface Config {
   voiceCreditIntervalMs: number;
   /** Ask for the privileged GUILD_PRESENCES intent and count presence activity time. */
   presenceIntent: boolean;
+  /** Delay between cluster spawns of one manager (`start:cluster`). */
+  clusterSpawnDelayMs: number;
+  /**
+   * This pod's ordinal in the cluster StatefulSet (label apps.kubernetes.io/pod-index); undefined outside
+   * Kubernetes: the manager then runs every shard. With it, the pod runs podShards(..) of src/cluster/shard-range.ts.
+   */
+  podIndex: number | undefined;
+  /** Replicas of the cluster StatefulSet (1 outside Kubernetes). */
+  pods: number;
+  /** Clusters per pod; undefined spreads the clusters evenly over the pods. */
+  clustersPerPod: number | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +66,12 @@ function int(env: Env, name: string, def: number, min: number, max: number, prob
   const n = Number(raw);
   if (n < min || n > max) problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function optionalInt(env: Env, name: string, min: number, max: number, problems: string[]): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  return int(env, name, min, min, max, problems);
 }
 
 function bool(env: Env, name: string, def: boolean, problems: string[]): boolean {
@@ -110,7 +128,18 @@ export function loadConfig(env: Env = process.env): Config {
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
     voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),
     presenceIntent: bool(env, 'PRESENCE_INTENT', false, problems),
+    clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 7_000, 0, 600_000, problems),
+    podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
+    pods: int(env, 'PODS', 1, 1, 10_000, problems),
+    clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),
   };
+  if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
+    problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
+  }
+  if (problems.length === 0) {
+    // A layout that loses shards or idles a pod is a configuration error, found before any pod connects.
+    for (const p of layoutProblems(cfg)) problems.push(`TOTAL_SHARDS / SHARDS_PER_CLUSTER / PODS / CLUSTERS_PER_POD: ${p}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
 }

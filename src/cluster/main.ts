@@ -4,6 +4,7 @@ import { startOpsServer } from '../http.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics } from '../metrics.js';
 import { aggregateMetrics, createManager } from './manager.js';
+import { podShards } from './shard-range.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { role: 'cluster-manager' });
@@ -12,12 +13,24 @@ required(config.redisUrl, 'REDIS_URL', 'for the cluster processes');
 required(config.databaseUrl, 'DATABASE_URL', 'for the cluster processes');
 collectProcessMetrics();
 
-const manager = createManager({ config, logger, spawnDelayMs: Number(process.env.CLUSTER_SPAWN_DELAY_MS ?? 7_000) });
+const manager = createManager({ config, logger, spawnDelayMs: config.clusterSpawnDelayMs });
+if (config.podIndex !== undefined) {
+  // One pod of the StatefulSet: only its contiguous range of shards, under their deployment-wide cluster ids.
+  const own = podShards(config, config.podIndex);
+  manager.shardList = own.shards;
+  manager.clusterList = own.clusterIds;
+  logger.info({ pod: config.podIndex, pods: config.pods, clusters: own.clusterIds, shards: own.shards }, 'shard range of this pod');
+}
 const ops = await startOpsServer({
   port: config.metricsPort,
   logger,
   metrics: () => aggregateMetrics(manager),
-  ready: () => manager.clusters.size > 0 && [...manager.clusters.values()].every((c) => c.ready),
+  // Ready only once every cluster of this pod is (totalClusters is set when spawn() starts): the StatefulSet
+  // starts the next pod after this, so pods never identify at the same time.
+  ready: () =>
+    manager.clusters.size > 0 &&
+    manager.clusters.size >= manager.totalClusters &&
+    [...manager.clusters.values()].every((c) => c.ready),
 });
 
 async function shutdown(signal: string): Promise<void> {
