@@ -1,5 +1,8 @@
 // Spec in, PNG out. Runs inside the render workers (and on the main thread in the benchmark baseline).
 import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import { drawBarChart } from './charts/bar.js';
+import { drawDonut } from './charts/donut.js';
+import { drawHeatmap } from './charts/heatmap.js';
 import { drawLineChart } from './charts/line.js';
 import { registerFonts } from './fonts.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, validateSpec, type ChartSpec } from './spec.js';
@@ -14,10 +17,19 @@ export function drawChart(spec: ChartSpec): Canvas {
     case 'line':
       drawLineChart(ctx, spec);
       break;
+    case 'bar':
+      drawBarChart(ctx, spec);
+      break;
+    case 'heatmap':
+      drawHeatmap(ctx, spec);
+      break;
+    case 'donut':
+      drawDonut(ctx, spec);
+      break;
     default: {
       // validateSpec already rejects unknown kinds; this keeps the switch exhaustive as the union grows.
-      const never: never = spec.kind;
-      throw new Error(`no renderer for chart kind ${String(never)}`);
+      const never: never = spec;
+      throw new Error(`no renderer for chart kind ${String((never as { kind: unknown }).kind)}`);
     }
   }
   return canvas;

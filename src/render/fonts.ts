@@ -1,23 +1,37 @@
-// Fonts come from the dejavu-fonts-ttf npm package, never from the host: a container may have no fonts at
-// all (text then silently draws nothing), and host fonts differ between machines, which would break
-// byte-identical output. The files are registered under our own family name so that a system font of
-// the same name can never be picked instead.
+// Fonts come from npm packages, never from the host: a container may have no fonts at all (text then
+// silently draws nothing), and host fonts differ between machines, which would break byte-identical
+// output. Each file is registered under our own family name so that a system font of the same name can
+// never be picked instead.
+//
+// Skia (under @napi-rs/canvas) falls back glyph by glyph through the families of the CSS font list, so
+// "Stats Sans", "Stats CJK", "Stats Emoji" draws Latin/Cyrillic/Greek from DejaVu, kana/kanji/hangul-free
+// CJK from Noto Sans JP and emoji (including ZWJ sequences such as 👨‍👩‍👧 and skin tones) from Noto
+// Color Emoji, whose CBDT bitmaps Skia draws in colour.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { GlobalFonts } from '@napi-rs/canvas';
 
 /** The family our DejaVu Sans files are registered under. */
 export const FONT_FAMILY = 'Stats Sans';
+/** Noto Sans JP: kanji, kana and the CJK punctuation DejaVu lacks. */
+export const CJK_FAMILY = 'Stats CJK';
+/** Noto Color Emoji. */
+export const EMOJI_FAMILY = 'Stats Emoji';
 
 /**
- * The stack every chart uses. DejaVu covers Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic
- * and many symbols; anything it lacks (emoji, CJK) falls through to whatever the host offers for
- * `sans-serif` rather than to a blank box. Ship a font package for those scripts and register it here
- * (between the two) to make them deterministic too.
+ * The stack every chart uses: DejaVu first (Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic,
+ * many symbols), then CJK, then emoji. Only our own families are listed: a glyph none of them has
+ * draws as DejaVu's missing-glyph box on every machine alike, instead of whatever the host happens to have.
  */
-export const FONT_STACK = `"${FONT_FAMILY}", sans-serif`;
+export const FONT_STACK = `"${FONT_FAMILY}", "${CJK_FAMILY}", "${EMOJI_FAMILY}"`;
 
-const FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'] as const;
+const FILES: readonly { pkg: string; file: string; family: string }[] = [
+  { pkg: 'dejavu-fonts-ttf', file: 'ttf/DejaVuSans.ttf', family: FONT_FAMILY },
+  { pkg: 'dejavu-fonts-ttf', file: 'ttf/DejaVuSans-Bold.ttf', family: FONT_FAMILY },
+  { pkg: '@expo-google-fonts/noto-sans-jp', file: '400Regular/NotoSansJP_400Regular.ttf', family: CJK_FAMILY },
+  { pkg: '@expo-google-fonts/noto-sans-jp', file: '700Bold/NotoSansJP_700Bold.ttf', family: CJK_FAMILY },
+  { pkg: '@expo-google-fonts/noto-color-emoji', file: '400Regular/NotoColorEmoji_400Regular.ttf', family: EMOJI_FAMILY },
+];
 
 let registered = false;
 
@@ -29,12 +43,10 @@ let registered = false;
 export function registerFonts(): void {
   if (registered) return;
   const require = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-  for (const file of FILES) {
+  for (const { pkg, file, family } of FILES) {
+    const full = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
     // registerFromPath returns null when the file cannot be read or parsed.
-    if (!GlobalFonts.registerFromPath(path.join(dir, file), FONT_FAMILY)) {
-      throw new Error(`could not register font ${file} from ${dir}`);
-    }
+    if (!GlobalFonts.registerFromPath(full, family)) throw new Error(`could not register font ${full}`);
   }
   registered = true;
 }

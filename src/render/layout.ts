@@ -1,9 +1,36 @@
 // Drawing helpers shared by every chart kind: text fitting, header (title, subtitle, legend).
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { font } from './fonts.js';
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './spec.js';
 import type { Theme } from './theme.js';
 
 export type Ctx = SKRSContext2D;
+
+/** Layout scale: sizes are designed for 1200x600 and grow or shrink with the canvas (within limits). */
+export function layoutScale(width: number, height: number): number {
+  return Math.min(2, Math.max(0.7, Math.min(width / DEFAULT_WIDTH, height / DEFAULT_HEIGHT)));
+}
+
+/** Crisp 1 px lines: canvas pixels are centred on .5. */
+export const snap = (v: number): number => Math.round(v) + 0.5;
+
+/** Fills the whole canvas with the theme background; returns the canvas size. */
+export function clear(ctx: Ctx, theme: Theme, spec: { width?: number; height?: number }): { width: number; height: number } {
+  const width = spec.width ?? DEFAULT_WIDTH;
+  const height = spec.height ?? DEFAULT_HEIGHT;
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, width, height);
+  return { width, height };
+}
+
+/** A centred muted message (e.g. "No data for this period") in the given box. */
+export function drawEmpty(ctx: Ctx, theme: Theme, s: number, x: number, y: number, w: number, h: number, text = 'No data for this period'): void {
+  ctx.font = font(Math.round(18 * s));
+  ctx.fillStyle = theme.mutedText;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(fitText(ctx, text, w), x + w / 2, y + h / 2);
+}
 
 /** `text` cut with an ellipsis to fit `maxWidth` with the current font (binary search on length). */
 export function fitText(ctx: Ctx, text: string, maxWidth: number): string {

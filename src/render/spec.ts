@@ -31,11 +31,53 @@ export interface LineChartSpec {
   bucketMs: number;
   /** Drawn in order; the first one gets the area fill. */
   series: LineSeries[];
+  /** How values are written on the axis; default 'number'. */
+  valueFormat?: ValueFormat;
+  /** Monotone cubic curve through the points instead of straight segments (never overshoots). */
+  smooth?: boolean;
 }
 
-export type ChartSpec = LineChartSpec; // grows: bar, heatmap, donut
+/** 'duration': values are seconds, drawn as "3h 12m". */
+export type ValueFormat = 'number' | 'duration';
 
-export const CHART_KINDS = ['line'] as const satisfies readonly ChartSpec['kind'][];
+/** Horizontal leaderboard: rank, name, value, bar. */
+export interface BarChartSpec {
+  kind: 'bar';
+  title: string;
+  subtitle?: string;
+  width?: number;
+  height?: number;
+  /** Drawn in the given order, ranked 1..n. */
+  rows: { label: string; value: number; detail?: string }[];
+  valueFormat?: ValueFormat;
+}
+
+/** Hour-of-day × weekday. */
+export interface HeatmapSpec {
+  kind: 'heatmap';
+  title: string;
+  subtitle?: string;
+  width?: number;
+  height?: number;
+  /** [weekday 0 = Monday .. 6][hour 0..23], already in the guild's time zone. */
+  cells: number[][];
+  valueFormat?: ValueFormat;
+}
+
+/** Share of a whole. */
+export interface DonutSpec {
+  kind: 'donut';
+  title: string;
+  subtitle?: string;
+  width?: number;
+  height?: number;
+  slices: { label: string; value: number }[];
+  valueFormat?: ValueFormat;
+}
+
+export type ChartSpec = LineChartSpec | BarChartSpec | HeatmapSpec | DonutSpec;
+
+export const CHART_KINDS = ['line', 'bar', 'heatmap', 'donut'] as const satisfies readonly ChartSpec['kind'][];
 export type ChartKind = (typeof CHART_KINDS)[number];
 
 export const DEFAULT_WIDTH = 1200;
@@ -79,6 +121,26 @@ export function validateSpec(spec: unknown): asserts spec is ChartSpec {
   if (s.subtitle !== undefined && typeof s.subtitle !== 'string') fail('subtitle must be a string');
   checkDimension('width', s.width);
   checkDimension('height', s.height);
+  if (s.valueFormat !== undefined && s.valueFormat !== 'number' && s.valueFormat !== 'duration') {
+    fail(`valueFormat must be 'number' or 'duration', got ${JSON.stringify(s.valueFormat)}`);
+  }
+  switch (s.kind as ChartKind) {
+    case 'line':
+      return validateLine(s);
+    case 'bar':
+      return validateBar(s);
+    case 'heatmap':
+      return validateHeatmap(s);
+    case 'donut':
+      return validateDonut(s);
+  }
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const MAX_ROWS = 1000;
+
+function validateLine(s: Record<string, unknown>): void {
+  if (s.smooth !== undefined && typeof s.smooth !== 'boolean') fail('smooth must be a boolean');
   if (s.timeZone !== undefined) {
     if (typeof s.timeZone !== 'string') fail('timeZone must be a string');
     try {
@@ -118,5 +180,43 @@ export function validateSpec(spec: unknown): asserts spec is ChartSpec {
         fail(`series[${i}].points[${j}].v must be a finite number or null`);
       }
     });
+  });
+}
+
+function validateBar(s: Record<string, unknown>): void {
+  if (!Array.isArray(s.rows)) fail('rows must be an array');
+  if (s.rows.length > MAX_ROWS) fail(`too many rows (more than ${MAX_ROWS})`);
+  s.rows.forEach((row: unknown, i: number) => {
+    const r = row as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null) fail(`rows[${i}] must be an object`);
+    if (typeof r.label !== 'string') fail(`rows[${i}].label must be a string`);
+    if (!isFiniteNumber(r.value) || r.value < 0) fail(`rows[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
+    if (r.detail !== undefined && typeof r.detail !== 'string') fail(`rows[${i}].detail must be a string`);
+  });
+}
+
+function validateHeatmap(s: Record<string, unknown>): void {
+  const cells = s.cells;
+  if (!Array.isArray(cells) || cells.length !== 7) {
+    fail(`cells must be 7 weekday rows (Monday first) of 24 hours, got ${Array.isArray(cells) ? `${cells.length} rows` : typeof cells}`);
+  }
+  cells.forEach((row: unknown, d: number) => {
+    if (!Array.isArray(row) || row.length !== 24) {
+      fail(`cells[${d}] must have 24 hours, got ${Array.isArray(row) ? row.length : typeof row}`);
+    }
+    row.forEach((v: unknown, h: number) => {
+      if (!isFiniteNumber(v) || v < 0) fail(`cells[${d}][${h}] must be a finite number >= 0, got ${String(v)}`);
+    });
+  });
+}
+
+function validateDonut(s: Record<string, unknown>): void {
+  if (!Array.isArray(s.slices)) fail('slices must be an array');
+  if (s.slices.length > MAX_ROWS) fail(`too many slices (more than ${MAX_ROWS})`);
+  s.slices.forEach((slice: unknown, i: number) => {
+    const r = slice as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null) fail(`slices[${i}] must be an object`);
+    if (typeof r.label !== 'string') fail(`slices[${i}].label must be a string`);
+    if (!isFiniteNumber(r.value) || r.value < 0) fail(`slices[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
   });
 }

@@ -1,19 +1,13 @@
 // Line/area time-series chart, drawn straight onto a 2D context. Pure: everything it draws comes from
 // the spec and the theme, so the same spec always produces the same pixels.
-import { drawHeader, fitText, type Ctx } from '../layout.js';
+import { drawHeader, fitText, layoutScale, snap, type Ctx } from '../layout.js';
 import { font } from '../fonts.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, type LineChartSpec, type TimePoint } from '../spec.js';
 import { darkTheme, seriesColor, withAlpha, type Theme } from '../theme.js';
-import { formatTick, niceScale } from './scale.js';
+import { tracePath } from './curve.js';
+import { formatAxis, valueScale } from './format.js';
 import { timeTicks } from './time.js';
 
-/** Layout scale: sizes are designed for 1200x600 and grow or shrink with the canvas (within limits). */
-function layoutScale(width: number, height: number): number {
-  return Math.min(2, Math.max(0.7, Math.min(width / DEFAULT_WIDTH, height / DEFAULT_HEIGHT)));
-}
-
-/** Crisp 1 px lines: canvas pixels are centred on .5. */
-const snap = (v: number): number => Math.round(v) + 0.5;
 
 function sortedPoints(points: TimePoint[]): TimePoint[] {
   for (let i = 1; i < points.length; i++) {
@@ -89,8 +83,9 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
   const plotTop = Math.round(header.bottom);
   const plotBottom = Math.round(height - pad - 2 * lineH - 6 * s);
   const plotH = Math.max(1, plotBottom - plotTop);
-  const y = niceScale(vMin, vMax, Math.max(2, Math.min(7, Math.floor(plotH / (45 * s)) + 1)), integers);
-  const yLabels = y.ticks.map((v) => formatTick(v, y.step));
+  const fmt = spec.valueFormat ?? 'number';
+  const y = valueScale(vMin, vMax, Math.max(2, Math.min(7, Math.floor(plotH / (45 * s)) + 1)), integers, fmt);
+  const yLabels = y.ticks.map((v) => formatAxis(v, y.step, fmt));
   ctx.font = font(labelSize);
   const yLabelW = Math.max(...yLabels.map((l) => ctx.measureText(l).width));
   const plotLeft = Math.round(pad + yLabelW + 12 * s);
@@ -151,6 +146,7 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
   ctx.clip();
 
   // Area under the first series, down to zero (or the nearest edge of the axis).
+  const smooth = spec.smooth === true;
   const first = series[0];
   if (first) {
     const base = yOf(Math.min(Math.max(0, y.min), y.max));
@@ -162,7 +158,7 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
       if (run.length < 2) continue;
       ctx.beginPath();
       ctx.moveTo(xOf((run[0] as { t: number }).t), base);
-      for (const p of run) ctx.lineTo(xOf(p.t), yOf(p.v));
+      tracePath(ctx, run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })), smooth, false);
       ctx.lineTo(xOf((run[run.length - 1] as { t: number }).t), base);
       ctx.closePath();
       ctx.fill();
@@ -187,7 +183,7 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
         continue;
       }
       ctx.beginPath();
-      run.forEach((p, j) => (j ? ctx.lineTo(xOf(p.t), yOf(p.v)) : ctx.moveTo(xOf(p.t), yOf(p.v))));
+      tracePath(ctx, run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })), smooth, true);
       ctx.stroke();
     }
   }
