@@ -41,6 +41,12 @@ export interface Config {
   voiceCreditIntervalMs: number;
   /** Ask for the privileged GUILD_PRESENCES intent and count presence activity time. */
   presenceIntent: boolean;
+  /** Gap between identifies of one max_concurrency bucket, across every process (Discord: 5 s). */
+  identifyIntervalMs: number;
+  /** A stopping process force-exits after this long (SIGTERM to exit). */
+  shutdownGraceMs: number;
+  /** Human-readable logs through pino-pretty (development only). */
+  logPretty: boolean;
   /** Delay between cluster spawns of one manager (`start:cluster`). */
   clusterSpawnDelayMs: number;
   /**
@@ -128,6 +134,9 @@ export function loadConfig(env: Env = process.env): Config {
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
     voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),
     presenceIntent: bool(env, 'PRESENCE_INTENT', false, problems),
+    identifyIntervalMs: int(env, 'IDENTIFY_INTERVAL_MS', 5_000, 100, 60_000, problems),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 500, 600_000, problems),
+    logPretty: bool(env, 'LOG_PRETTY', false, problems),
     clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 7_000, 0, 600_000, problems),
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),

@@ -24,5 +24,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', bi
     base: { pid: process.pid, ...bindings },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Development only: pino-pretty is a dev dependency, loaded (in pino's transport worker) only when asked.
+    ...(/^(1|true)$/i.test(process.env.LOG_PRETTY ?? '') ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   });
 }

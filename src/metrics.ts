@@ -90,3 +90,36 @@ export const commandLatency = new client.Histogram({
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
   registers: [registry],
 });
+
+export const gatewayDispatches = new client.Counter({
+  name: 'stats_gateway_dispatches_total',
+  help: 'Every gateway dispatch received (op 0), by event type and shard, whether or not a collector uses it.',
+  labelNames: ['type', 'shard'] as const,
+  registers: [registry],
+});
+
+export const gatewaySessions = new client.Counter({
+  name: 'stats_gateway_sessions_total',
+  help: 'Gateway sessions started (kind="identify") or resumed (kind="resume"), by shard.',
+  labelNames: ['shard', 'kind'] as const,
+  registers: [registry],
+});
+
+export const identifyWait = new client.Histogram({
+  name: 'stats_identify_wait_seconds',
+  help: 'Time a shard waited for the cross-process identify lock (max_concurrency bucket) and session budget.',
+  buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+
+export const sessionStartRemaining = new client.Gauge({
+  name: 'stats_session_start_remaining',
+  help: 'session_start_limit.remaining from GET /gateway/bot, as last seen before an identify.',
+  registers: [registry],
+});
+
+export const ingestLag = new client.Gauge({
+  name: 'stats_ingest_lag_seconds',
+  help: 'Seconds since the ingest worker last finished a successful cycle: Redis data older than this (plus one cycle) is loaded.',
+  registers: [registry],
+});

@@ -1,12 +1,12 @@
 // One discord.js client with the collectors and commands attached. Used by the cluster process
 // (src/shard/main.ts) and, in-process, by tests and benchmarks.
-import { Client, Events, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, Events, type ClientOptions, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
-import { shardPing, shardStatus } from '../metrics.js';
+import { gatewayDispatches, gatewaySessions, shardPing, shardStatus } from '../metrics.js';
 import type { RenderPool } from '../render/pool.js';
 import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
@@ -15,11 +15,13 @@ import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/registry.js';
 import { routeCommands } from './commands/router.js';
 import { GuildSettingsStore } from '../settings.js';
+import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from './counters.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
 import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
+import { redisIdentifyThrottler } from './identify-throttler.js';
 
 export interface BotOptions {
   config: Config;
@@ -42,6 +44,8 @@ export interface Bot {
   members: { events: MemberEventWriter; invites: InviteTracker };
   /** Guild settings (include bots, time zone), cached and kept current over pub/sub. */
   settings: GuildSettingsStore;
+  /** Members who opted out of tracking (src/privacy.ts), a Set mirrored from Redis and kept current over pub/sub. */
+  privacy: OptOutStore;
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -51,7 +55,7 @@ export interface Bot {
  * A stats bot needs no message, presence or member cache: collectors read what the dispatch carries.
  * The partials let reaction, member-remove and invite events through for uncached objects.
  */
-export function createClient(config: Config, shards: number[], shardCount: number): Client {
+export function createClient(config: Config, shards: number[], shardCount: number, ws?: ClientOptions['ws']): Client {
   return new Client({
     intents: [
       GatewayIntentBits.Guilds,
@@ -80,12 +84,16 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
     rest: { api: config.discordApiUrl },
     shards,
     shardCount,
+    ...(ws ? { ws } : {}),
   });
 }
 
 export function createBot(opts: BotOptions): Bot {
   const { config, logger } = opts;
-  const client = createClient(config, opts.shards, opts.shardCount);
+  // Identifies are throttled per max_concurrency bucket across every process, through Redis.
+  const client = createClient(config, opts.shards, opts.shardCount, {
+    buildIdentifyThrottler: redisIdentifyThrottler({ redis: opts.redis, prefix: config.redisKeyPrefix, intervalMs: config.identifyIntervalMs, logger }),
+  });
   const counters = new CounterWriter({
     redis: opts.redis,
     keys: new Keys(config.redisKeyPrefix),
@@ -94,17 +102,18 @@ export function createBot(opts: BotOptions): Bot {
     maxBuffered: config.retryBufferMax,
   });
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
-  collectMessages(client, counters, settings);
-  collectEmojis(client, counters);
-  collectApps(client, counters);
-  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger });
+  const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
+  collectMessages(client, counters, settings, privacy);
+  collectEmojis(client, counters, settings, privacy);
+  collectApps(client, counters, settings, privacy);
+  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger, settings, privacy });
   const keys = new Keys(config.redisKeyPrefix);
   const members = {
     events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
     invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
   };
-  collectMembers(client, members.invites, members.events);
-  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings });
+  collectMembers(client, members.invites, members.events, privacy);
+  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings, privacy });
 
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
@@ -115,9 +124,16 @@ export function createBot(opts: BotOptions): Bot {
   });
   client.on(Events.ShardReady, (id) => {
     shardStatus.set({ shard: id }, 1);
+    gatewaySessions.inc({ shard: id, kind: 'identify' });
     logger.info({ shard: id }, 'shard ready');
   });
-  client.on(Events.ShardResume, (id) => shardStatus.set({ shard: id }, 1));
+  client.on(Events.ShardResume, (id) => {
+    shardStatus.set({ shard: id }, 1);
+    gatewaySessions.inc({ shard: id, kind: 'resume' });
+  });
+  client.on(Events.Raw, (packet: { t?: string | null }, shard: number) => {
+    if (packet.t) gatewayDispatches.inc({ type: packet.t, shard });
+  });
   client.on(Events.ShardDisconnect, (_e, id) => shardStatus.set({ shard: id }, 0));
   client.on(Events.ShardReconnecting, (id) => shardStatus.set({ shard: id }, 0));
   client.on(Events.ShardError, (err, id) => logger.warn({ err, shard: id }, 'shard error'));
@@ -131,6 +147,7 @@ export function createBot(opts: BotOptions): Bot {
     client,
     counters,
     settings,
+    privacy,
     sessions,
     members,
     async start() {
@@ -139,6 +156,9 @@ export function createBot(opts: BotOptions): Bot {
       await settings.subscribe((guildId) => client.guilds.cache.has(guildId)).catch((err: unknown) =>
         logger.error({ err }, 'could not subscribe to guild settings changes; restart to pick up changes'),
       );
+      // Opt-outs before the first event: a Redis outage leaves them empty (logged), Postgres is not needed.
+      await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
+      await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
       await client.login(config.discordToken);
       await ready;
       if (opts.registerCommands) {
@@ -150,6 +170,7 @@ export function createBot(opts: BotOptions): Bot {
       clearInterval(pingTimer);
       await client.destroy();
       settings.close();
+      privacy.close();
       // Open sessions are credited up to now and stay open in Redis: the next process reconciles them.
       const sessionsClean = await sessions.stop();
       await members.invites.idle();
