@@ -200,7 +200,8 @@ describe('dashboards', () => {
     const known = new Set<string>();
     for (const m of await registry.getMetricsAsJSON()) {
       known.add(m.name);
-      if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) known.add(m.name + s);
+      // prom-client types say MetricType (a numeric enum); the JSON carries the string, e.g. 'histogram'.
+      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) known.add(m.name + s);
     }
     const exprs = [...dashboards.values()].flatMap((d) => allTargets(d).flatMap(({ target }) => (target.expr ? [target.expr] : [])));
     expect(exprs.length).toBeGreaterThan(15);
