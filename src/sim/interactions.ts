@@ -35,6 +35,8 @@ export interface InvokeCommand {
   subcommand?: string;
   options?: CommandOption[];
   timeoutMs?: number;
+  /** The invoking member's permission bitfield (decimal string) instead of the one their roles give. */
+  permissions?: string;
 }
 
 export interface ApiError {
@@ -144,7 +146,7 @@ export class Interactions {
       guild_locale: 'en-US',
       channel_id: c.channelId,
       channel: channelJson(channel),
-      member: { ...memberJson(member), permissions: permissionsOf(guild, member) },
+      member: { ...memberJson(member), permissions: c.permissions ?? permissionsOf(guild, member) },
       app_permissions: permissionsOf(guild, botMember),
       locale: 'en-US',
       entitlements: [],

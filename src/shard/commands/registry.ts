@@ -1,8 +1,9 @@
 // Every slash command the bot has: one line per command module.
 import type { Command } from './command.js';
 import { stats } from './stats.js';
+import { me } from './me.js';
 
-export const COMMAND_LIST: Command[] = [stats];
+export const COMMAND_LIST: Command[] = [stats, me];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

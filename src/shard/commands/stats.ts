@@ -1,10 +1,10 @@
-// /stats: server (and, later, member and channel) statistics.
+// /stats server | member | channel: totals and a chart over a period or a date range.
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import { PERIODS } from '../../stats/period.js';
 import type { Command } from './command.js';
+import { STATS_CHANNEL_TYPES, addIncludeBotsOption, addWindowAndMetricOptions } from './options.js';
+import { statsChannel } from './stats-channel.js';
+import { statsMember } from './stats-member.js';
 import { statsServer } from './stats-server.js';
-
-const periodChoices = Object.keys(PERIODS).map((p) => ({ name: p, value: p }));
 
 export const stats: Command = {
   data: new SlashCommandBuilder()
@@ -12,11 +12,30 @@ export const stats: Command = {
     .setDescription('Server statistics')
     .setContexts(InteractionContextType.Guild)
     .addSubcommand((sub) =>
-      sub
-        .setName('server')
-        .setDescription('Messages in this server over time')
-        .addStringOption((o) => o.setName('period').setDescription('How far back to look (default 24h)').addChoices(...periodChoices)),
+      addIncludeBotsOption(
+        addWindowAndMetricOptions(sub.setName('server').setDescription('This server over time')).addChannelOption((o) =>
+          o.setName('channel').setDescription('Only this channel (its threads included)').addChannelTypes(...STATS_CHANNEL_TYPES),
+        ),
+      ),
+    )
+    .addSubcommand((sub) =>
+      addWindowAndMetricOptions(
+        sub
+          .setName('member')
+          .setDescription("A member's activity (others' need Manage Server or View Server Insights)")
+          .addUserOption((o) => o.setName('member').setDescription('Default: you')),
+      ),
+    )
+    .addSubcommand((sub) =>
+      addIncludeBotsOption(
+        addWindowAndMetricOptions(
+          sub
+            .setName('channel')
+            .setDescription('A channel over time (its threads included)')
+            .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').addChannelTypes(...STATS_CHANNEL_TYPES)),
+        ),
+      ),
     )
     .toJSON(),
-  handlers: { server: statsServer },
+  handlers: { server: statsServer, member: statsMember, channel: statsChannel },
 };

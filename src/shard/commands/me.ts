@@ -1,0 +1,10 @@
+// /me: your own statistics (= /stats member for yourself; always allowed).
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import type { Command } from './command.js';
+import { addWindowAndMetricOptions } from './options.js';
+import { statsMember } from './stats-member.js';
+
+export const me: Command = {
+  data: addWindowAndMetricOptions(new SlashCommandBuilder().setName('me').setDescription('Your activity in this server').setContexts(InteractionContextType.Guild)).toJSON(),
+  handlers: { '': (i, ctx) => statsMember(i, ctx) },
+};

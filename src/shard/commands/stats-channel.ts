@@ -1,0 +1,20 @@
+// /stats channel [channel]: one channel (default: where the command is used); a text channel's or a
+// forum's threads count towards it. Voice channels chart voice time unless another metric is asked for.
+import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
+import type { CommandContext } from './context.js';
+import { channelName } from './names.js';
+import { snowflakeOption } from './options.js';
+import { answerStats } from './stats-report.js';
+
+export async function statsChannel(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+  const channelId = snowflakeOption(interaction, 'channel') ?? interaction.channelId;
+  const channel = interaction.guild.channels.cache.get(channelId);
+  const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;
+  await answerStats(interaction, ctx, {
+    kind: 'channel',
+    title: channelName(interaction.guild, channelId),
+    filter: { channelId },
+    defaultMetric: voice ? 'voice' : 'messages',
+    bots: true,
+  });
+}

@@ -1,0 +1,15 @@
+// /stats member [member]: one member's activity over time. Discord's policy decides who may see whose
+// (permissions.ts); the check comes before any query, and a refusal is ephemeral (CommandError).
+import type { ChatInputCommandInteraction } from 'discord.js';
+import type { CommandContext } from './context.js';
+import { memberName } from './names.js';
+import { snowflakeOption } from './options.js';
+import { assertMayViewMember } from './permissions.js';
+import { answerStats } from './stats-report.js';
+
+export async function statsMember(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+  const userId = snowflakeOption(interaction, 'member') ?? interaction.user.id;
+  assertMayViewMember(interaction, userId);
+  const title = userId === interaction.user.id ? interaction.member.displayName : await memberName(interaction.guild, userId);
+  await answerStats(interaction, ctx, { kind: 'member', title, filter: { userId } });
+}

@@ -1,0 +1,198 @@
+// /stats server | member | channel and /me end to end: the simulator invokes them as members, the
+// in-process bot answers from what the ingest worker loaded, and the embed's numbers must equal the
+// simulator's ground truth; Discord's privacy policy, bad options and the guild's time zone included.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GuildSettingsStore } from '../src/settings.js';
+import { sendMixedTraffic } from '../src/sim/scenario.js';
+import type { CommandOption, RecordedReply } from '../src/sim/index.js';
+import { diffApps, diffEmojis, diffVoice, sleep } from '../src/stack.js';
+import { messageTotalsByChannelMember } from '../src/stats/queries.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
+
+let t: TestBot;
+let guildId: string;
+let voiceTruth: Map<string, { seconds: number }>;
+const EPHEMERAL = 64;
+const VIEW_GUILD_INSIGHTS = String(1n << 19n);
+
+async function messagesDiff(): Promise<string[]> {
+  const db = await messageTotalsByChannelMember(t.pool, [...t.sim.world.guilds.keys()]);
+  const out: string[] = [];
+  for (const [k, v] of t.sim.truth.messageTotals()) {
+    const d = db.get(k);
+    if (d?.messages !== v.messages || d.words !== v.words) out.push(k);
+  }
+  return out;
+}
+
+async function ingestUntil(check: () => Promise<string[]>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let diff: string[] = [];
+  while (Date.now() < end) {
+    await t.ingestor.runOnce();
+    diff = await check();
+    if (diff.length === 0) return;
+    await sleep(200);
+  }
+  throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
+}
+
+function fields(r: RecordedReply): Record<string, string> {
+  const embed = r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined;
+  return Object.fromEntries((embed?.fields ?? []).map((f) => [f.name, f.value]));
+}
+
+function seconds(duration: string): number {
+  let s = 0;
+  for (const [, n, unit] of duration.matchAll(/(\d+)([dhms])/g)) s += Number(n) * { d: 86_400, h: 3600, m: 60, s: 1 }[unit as 'd' | 'h' | 'm' | 's'];
+  return s;
+}
+
+function expectChart(r: RecordedReply): void {
+  expect(r.flags & EPHEMERAL).toBe(0);
+  expect(r.files).toHaveLength(1);
+  expect(r.files[0]!.data.subarray(1, 4).toString('latin1')).toBe('PNG');
+}
+
+const humans = () => t.sim.world.humanMembers(guildId);
+// /stats has a per-member cooldown: every invocation that is not about a particular member gets a fresh one.
+let nextFresh = 0;
+const fresh = () => humans()[nextFresh++]!.user.id;
+const textChannel = () => t.sim.world.textChannels(guildId)[0]!.id;
+
+function invoke(userId: string, name: string, subcommand: string | undefined, options: CommandOption[] = [], permissions?: string): Promise<RecordedReply> {
+  return t.sim.invokeCommand({ guildId, channelId: textChannel(), userId, name, subcommand, options, permissions, timeoutMs: 30_000 });
+}
+
+beforeAll(async () => {
+  t = await startTestBot({ name: 'commands-stats', sim: { guilds: 2, seed: 13 }, env: { VOICE_CREDIT_INTERVAL_MS: '1000' } });
+  const traffic = await sendMixedTraffic(t.sim, { messages: 600, emojiMessages: 60, reactions: 30, appMessages: 40, joins: 0, voiceMembers: 4, seed: 13 });
+  await sleep(2_500);
+  traffic.endVoice();
+  const guilds = [...t.sim.world.guilds.keys()];
+  await ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim)), ...(await diffApps(t.pool, t.sim)), ...(await diffVoice(t.pool, traffic.voice, guilds, 1))]);
+  voiceTruth = traffic.voice.truth();
+  guildId = [...t.sim.truth.totalsBy('guild').entries()].sort((a, b) => b[1].messages - a[1].messages)[0]![0];
+}, 120_000);
+
+afterAll(() => t?.stop(), 60_000);
+
+describe('/stats server', () => {
+  it('answers with a chart and totals equal to the ground truth', async () => {
+    const truth = t.sim.truth.totalsBy('guild').get(guildId)!;
+    const emojis = [...t.sim.truth.emojiUses].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, n]) => a + n, 0);
+    const commands = [...t.sim.truth.appUses].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, n]) => a + n, 0);
+    const voice = [...voiceTruth].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, v]) => a + v.seconds, 0);
+    const reply = await invoke(fresh(), 'stats', 'server', [{ name: 'period', type: 3, value: '24h' }]);
+    expectChart(reply);
+    const f = fields(reply);
+    expect(f.Messages).toBe(String(truth.messages));
+    expect(f.Words).toBe(String(truth.words));
+    expect(f.Attachments).toBe(String(truth.attachments));
+    expect(f.Emojis).toBe(String(emojis));
+    expect(f.Commands).toBe(String(commands));
+    expect(Math.abs(seconds(f['Voice time']!) - voice)).toBeLessThanOrEqual(4);
+    const authors = new Set(t.sim.truth.messages.filter((m) => m.guildId === guildId && !m.bot && !m.webhook).map((m) => m.authorId));
+    expect(f['Active members']).toBe(String(authors.size));
+  }, 60_000);
+
+  it('charts voice time for the whole history, and filters by channel', async () => {
+    const voice = [...voiceTruth].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, v]) => a + v.seconds, 0);
+    if (voice > 0) {
+      const reply = await invoke(fresh(), 'stats', 'server', [{ name: 'period', type: 3, value: 'all' }, { name: 'metric', type: 3, value: 'voice' }]);
+      expectChart(reply);
+      expect(Math.abs(seconds(fields(reply)['Voice time']!) - voice)).toBeLessThanOrEqual(4);
+    }
+    const channelId = textChannel();
+    const inChannel = t.sim.truth.messages.filter((m) => !m.bot && !m.webhook && (m.channelId === channelId || m.parentChannelId === channelId));
+    const byChannel = await invoke(fresh(), 'stats', 'server', [{ name: 'channel', type: 7, value: channelId }]);
+    expectChart(byChannel);
+    expect(fields(byChannel).Messages).toBe(String(inChannel.length));
+    expect(fields(byChannel).Emojis).toBeUndefined(); // not counted per channel
+  }, 60_000);
+
+  it('says so when bots are asked for but not stored here', async () => {
+    const reply = await invoke(fresh(), 'stats', 'server', [{ name: 'include_bots', type: 5, value: true }]);
+    expectChart(reply);
+    expect((reply.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/not recorded in this server/);
+    expect(fields(reply).Messages).toBe(String(t.sim.truth.totalsBy('guild').get(guildId)!.messages));
+  }, 60_000);
+});
+
+describe('/stats channel', () => {
+  it("counts a text channel's threads towards it", async () => {
+    const withThreads = t.sim.world
+      .textChannels(guildId)
+      .map((c) => ({ id: c.id, msgs: t.sim.truth.messages.filter((m) => !m.bot && !m.webhook && (m.channelId === c.id || m.parentChannelId === c.id)) }))
+      .sort((a, b) => b.msgs.filter((m) => m.parentChannelId).length - a.msgs.filter((m) => m.parentChannelId).length)[0]!;
+    expect(withThreads.msgs.some((m) => m.parentChannelId === withThreads.id)).toBe(true);
+    const reply = await invoke(fresh(), 'stats', 'channel', [{ name: 'channel', type: 7, value: withThreads.id }, { name: 'period', type: 3, value: '7d' }]);
+    expectChart(reply);
+    expect(fields(reply).Messages).toBe(String(withThreads.msgs.length));
+    expect(fields(reply).Words).toBe(String(withThreads.msgs.reduce((a, m) => a + m.words, 0)));
+  }, 60_000);
+});
+
+describe('/stats member and /me', () => {
+  const memberTotals = (userId: string) => {
+    const mine = t.sim.truth.messages.filter((m) => m.guildId === guildId && m.authorId === userId && !m.bot && !m.webhook);
+    return { messages: mine.length, words: mine.reduce((a, m) => a + m.words, 0) };
+  };
+  const active = () => humans().filter((m) => memberTotals(m.user.id).messages > 0);
+
+  it("refuses another member's stats without the permissions, ephemerally, before any chart", async () => {
+    const [asker, other] = active().slice(-2);
+    const reply = await invoke(asker!.user.id, 'stats', 'member', [{ name: 'member', type: 6, value: other!.user.id }], '0');
+    expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(reply.files).toHaveLength(0);
+    expect(reply.content).toMatch(/Administrator, Manage Server or View Server Insights/);
+    // The same member may see their own.
+    const own = await invoke(asker!.user.id, 'me', undefined, [], '0');
+    expectChart(own);
+    expect(fields(own).Messages).toBe(String(memberTotals(asker!.user.id).messages));
+    expect(fields(own).Words).toBe(String(memberTotals(asker!.user.id).words));
+  }, 60_000);
+
+  it('shows any member to someone with View Server Insights', async () => {
+    const [viewer, other] = active().slice(-4, -2);
+    const reply = await invoke(viewer!.user.id, 'stats', 'member', [{ name: 'member', type: 6, value: other!.user.id }, { name: 'period', type: 3, value: '30d' }], VIEW_GUILD_INSIGHTS);
+    expectChart(reply);
+    expect(fields(reply).Messages).toBe(String(memberTotals(other!.user.id).messages));
+    expect(fields(reply).Words).toBe(String(memberTotals(other!.user.id).words));
+    expect((reply.embeds[0] as { title: string }).title).toContain(other!.nick ?? other!.user.globalName ?? other!.user.username);
+  }, 60_000);
+});
+
+describe('options', () => {
+  it('rejects a bad date range with a clear ephemeral error', async () => {
+        const backwards = await invoke(fresh(), 'stats', 'server', [{ name: 'from', type: 3, value: '2026-03-10' }, { name: 'to', type: 3, value: '2026-03-01' }]);
+    expect(backwards.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(backwards.files).toHaveLength(0);
+    expect(backwards.content).toBe('`from` (2026-03-10) is after `to` (2026-03-01): the range must run forwards.');
+    const malformed = await invoke(fresh(), 'stats', 'channel', [{ name: 'from', type: 3, value: '2026-02-30' }]);
+    expect(malformed.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(malformed.content).toMatch(/`from` must be a date like .*YYYY-MM-DD.*"2026-02-30"/);
+  }, 60_000);
+
+  it("draws days in the guild's time zone", async () => {
+    const member = humans()[nextFresh++]!;
+    const channelId = t.sim.world.textChannels(guildId)[1]!.id;
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    // Three messages late in the UTC day, two early: in UTC+14 the late ones belong to the next day.
+    for (const [h, n] of [[20, 3], [5, 2]] as const) {
+      for (let k = 0; k < n; k++) t.sim.sendMessage({ guildId, channelId, authorId: member.user.id, content: 'dated', timestamp: Date.parse(`${day}T${String(h).padStart(2, '0')}:0${k}:00Z`) });
+    }
+    await ingestUntil(messagesDiff);
+    const opts = [{ name: 'from', type: 3, value: day }, { name: 'to', type: 3, value: day }];
+    const utc = await invoke(member.user.id, 'me', undefined, opts);
+    expectChart(utc);
+    expect(fields(utc).Messages).toBe('5');
+
+    await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { timeZone: 'Pacific/Kiritimati' });
+    for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'Pacific/Kiritimati' && Date.now() < end; ) await sleep(50);
+    const kiritimati = await invoke(member.user.id, 'stats', 'member', opts);
+    expectChart(kiritimati);
+    expect(fields(kiritimati).Messages).toBe('2');
+    expect((kiritimati.embeds[0] as { footer: { text: string } }).footer.text).toContain('Pacific/Kiritimati');
+  }, 60_000);
+});
