@@ -2,8 +2,15 @@
 import type { Command } from './command.js';
 import { stats } from './stats.js';
 import { me } from './me.js';
+import { topCommand } from './top.js';
+import { emojisCommand } from './emojis.js';
+import { voiceCommand } from './voice.js';
+import { activityCommand } from './activity.js';
+import { growthCommand } from './growth.js';
+import { invitesCommand } from './invites.js';
+import { appsCommand } from './apps.js';
 
-export const COMMAND_LIST: Command[] = [stats, me];
+export const COMMAND_LIST: Command[] = [stats, me, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

@@ -1,0 +1,142 @@
+// What the per-family commands (/top, /emojis, /voice, /activity, /growth, /invites, /apps) share: the
+// period option and the range it means in the guild's zone, member display names fetched by id (the bot
+// keeps no member cache), emoji labels, durations, ranked embed lines and the chart reply.
+import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type Guild, type SlashCommandStringOption } from 'discord.js';
+import type { ChartSpec } from '../../render/spec.js';
+import type { Bucket } from '../../stats/period.js';
+import type { Range } from '../../stats/queries.js';
+import { CommandError, type CommandContext } from './context.js';
+import { memberInfo } from './names.js';
+
+export const EMBED_COLOR = 0x5865f2;
+
+/** Lookbacks offered by these commands and the bucket a time chart over each one is drawn with. */
+export const REPORT_PERIODS = {
+  '24h': { ms: 86_400_000, bucket: 'hour', label: 'last 24 hours' },
+  '7d': { ms: 7 * 86_400_000, bucket: 'hour', label: 'last 7 days' },
+  '30d': { ms: 30 * 86_400_000, bucket: 'day', label: 'last 30 days' },
+  '90d': { ms: 90 * 86_400_000, bucket: 'day', label: 'last 90 days' },
+  '1y': { ms: 365 * 86_400_000, bucket: 'day', label: 'last 12 months' },
+  all: { ms: Number.POSITIVE_INFINITY, bucket: 'day', label: 'all time' },
+} as const satisfies Record<string, { ms: number; bucket: Bucket; label: string }>;
+
+export type ReportPeriod = keyof typeof REPORT_PERIODS;
+
+/** Nothing the bot counts predates Discord's epoch; 'all' starts there (or where the bot joined the guild). */
+const DISCORD_EPOCH_MS = 1_420_070_400_000;
+
+/** The `period` option with the standard choices: `.addStringOption(periodOption('7d'))`. */
+export function periodOption(defaultPeriod: ReportPeriod): (o: SlashCommandStringOption) => SlashCommandStringOption {
+  return (o) =>
+    o
+      .setName('period')
+      .setDescription(`How far back to look (default ${defaultPeriod})`)
+      .addChoices(...Object.entries(REPORT_PERIODS).map(([value, p]) => ({ name: p.label, value })));
+}
+
+export interface ResolvedPeriod {
+  name: ReportPeriod;
+  label: string;
+  bucket: Bucket;
+  range: Range;
+}
+
+/** The `period` option as a range ending now (the open minute included), in the guild's time zone. */
+export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, defaultPeriod: ReportPeriod): ResolvedPeriod {
+  const name = i.options.getString('period') ?? defaultPeriod;
+  if (!Object.hasOwn(REPORT_PERIODS, name)) {
+    throw new CommandError(`Unknown period "${name}". Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
+  }
+  const p = REPORT_PERIODS[name as ReportPeriod];
+  const to = new Date(Date.now() + 60_000);
+  // 'all' with a time chart would otherwise draw years of empty days before the bot came.
+  const from = Number.isFinite(p.ms) ? new Date(to.getTime() - p.ms) : new Date(Math.max(DISCORD_EPOCH_MS, Math.min(i.guild.joinedTimestamp ?? 0, to.getTime() - 86_400_000)));
+  const timeZone = ctx.settings.get(i.guildId).timeZone;
+  return { name: name as ReportPeriod, label: p.label, bucket: p.bucket, range: { guildId: i.guildId, from, to, timeZone } };
+}
+
+/**
+ * Display names of present members by id (names.ts fetches them over the gateway and caches briefly).
+ * Former members are missing from the map; see memberLabel.
+ */
+export async function memberNames(guild: Guild, ids: readonly string[], ctx: CommandContext): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  try {
+    for (const [id, info] of await memberInfo(guild, ids)) if (info.present) out.set(id, info.name);
+  } catch (err) {
+    // A slow or failed member request must not cost the answer: the ids are shown instead.
+    ctx.logger.warn({ err, guild: guild.id }, 'could not fetch member names');
+  }
+  return out;
+}
+
+export function memberLabel(names: Map<string, string>, id: string): string {
+  return names.get(id) ?? `Unknown member (${id})`;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+/** How an emoji key (custom emoji id or unicode sequence) is written: chart text and embed markdown. */
+export function emojiLabel(guild: Guild, key: string): { chart: string; embed: string } {
+  if (!SNOWFLAKE.test(key)) return { chart: key, embed: key };
+  const e = guild.emojis.cache.get(key);
+  if (!e?.name) return { chart: `:unknown: (${key})`, embed: `Deleted emoji (${key})` };
+  return { chart: `:${e.name}:`, embed: `<${e.animated ? 'a' : ''}:${e.name}:${key}>` };
+}
+
+/** Seconds as "3h 12m" (minutes and seconds below an hour, days above a day). */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.round(totalSeconds);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3_600);
+  const m = Math.floor((s % 3_600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${sec}s`;
+  return `${sec}s`;
+}
+
+export function formatNumber(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Embed lines "`1.` label — value", cut to Discord's 1024-character field limit. */
+export function rankLines(rows: { label: string; value: string }[], empty = 'Nothing yet'): string {
+  const lines: string[] = [];
+  let length = 0;
+  for (const [i, r] of rows.entries()) {
+    const line = `\`${i + 1}.\` ${r.label} — ${r.value}`;
+    if (length + line.length + 1 > 1000) break;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  return lines.length > 0 ? lines.join('\n') : empty;
+}
+
+/** Items joined by spaces up to the field limit, with "and N more" for the rest. */
+export function listField(items: string[], empty: string): string {
+  if (items.length === 0) return empty;
+  const out: string[] = [];
+  let length = 0;
+  for (const [i, it] of items.entries()) {
+    const rest = items.length - i;
+    if (length + it.length + 1 > 980) return `${out.join(' ')} … and ${rest} more`;
+    out.push(it);
+    length += it.length + 1;
+  }
+  return out.join(' ');
+}
+
+export function reportEmbed(title: string, subtitle: string): EmbedBuilder {
+  return new EmbedBuilder().setColor(EMBED_COLOR).setTitle(title).setDescription(subtitle);
+}
+
+/** Renders the chart and answers with the embed and the PNG it shows. */
+export async function replyWithChart(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, spec: ChartSpec, embed: EmbedBuilder, fileName: string): Promise<void> {
+  const png = await ctx.render.render(spec);
+  const file = new AttachmentBuilder(png, { name: `${fileName}.png` });
+  embed.setImage(`attachment://${fileName}.png`);
+  await i.editReply({ embeds: [embed], files: [file] });
+}

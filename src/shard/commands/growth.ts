@@ -1,0 +1,44 @@
+// /growth: members joining and leaving over time (bots excluded: they are not community growth).
+import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { BUCKET_MS } from '../../stats/period.js';
+import { memberGrowth, memberGrowthTotals } from '../../stats/members.js';
+import type { Command } from './command.js';
+import { CommandError, type CommandContext } from './context.js';
+import { periodOption, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+
+const signed = (n: number) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));
+
+async function growth(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+  const p = resolvePeriod(i, ctx, '30d');
+  const [points, totals] = await Promise.all([memberGrowth(ctx.pool, p.range, p.bucket), memberGrowthTotals(ctx.pool, p.range)]);
+  if (totals.joins === 0 && totals.leaves === 0) throw new CommandError(`No member joined or left in the ${p.label} (since the bot is here).`);
+  const embed = reportEmbed(`${i.guild.name}: member growth`, `${p.label}, per ${p.bucket}`).addFields(
+    { name: 'Joins', value: formatNumber(totals.joins), inline: true },
+    { name: 'Leaves', value: formatNumber(totals.leaves), inline: true },
+    { name: 'Net', value: signed(totals.net), inline: true },
+  );
+  await replyWithChart(
+    i,
+    ctx,
+    {
+      kind: 'line',
+      title: `${i.guild.name}: member growth`,
+      subtitle: `${p.label}, per ${p.bucket}`,
+      timeZone: p.range.timeZone,
+      bucketMs: BUCKET_MS[p.bucket],
+      series: [
+        { name: 'Joins', points: points.map((g) => ({ t: g.t, v: g.joins })), color: '#57f287' },
+        { name: 'Leaves', points: points.map((g) => ({ t: g.t, v: g.leaves })), color: '#ed4245' },
+        { name: 'Net', points: points.map((g) => ({ t: g.t, v: g.net })), color: '#5865f2' },
+      ],
+    },
+    embed,
+    'growth',
+  );
+}
+
+export const growthCommand: Command = {
+  data: new SlashCommandBuilder().setName('growth').setDescription('Members joining and leaving over time').setContexts(InteractionContextType.Guild)
+    .addStringOption(periodOption('30d')).toJSON(),
+  handlers: { '': growth },
+};

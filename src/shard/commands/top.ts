@@ -1,0 +1,119 @@
+// /top messages|voice|emojis|invites|apps: leaderboards over a period, as a ranked bar chart and the same
+// ranking in the embed (members as mentions, so the embed names them without pinging anyone).
+import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { topBy } from '../../stats/families.js';
+import { inviteStats } from '../../stats/members.js';
+import type { Command } from './command.js';
+import { CommandError, type CommandContext } from './context.js';
+import {
+  periodOption,
+  emojiLabel,
+  formatDuration,
+  formatNumber,
+  memberLabel,
+  memberNames,
+  rankLines,
+  replyWithChart,
+  reportEmbed,
+  resolvePeriod,
+  type ResolvedPeriod,
+} from './family-report.js';
+
+const LIMIT = 10;
+
+interface Board {
+  title: string;
+  unit: string;
+  rows: { chart: string; embed: string; value: number; detail?: string }[];
+  duration?: boolean;
+}
+
+type Builder = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, p: ResolvedPeriod) => Promise<Board>;
+
+async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, ranked: { key: string; value: number }[]) {
+  const names = await memberNames(i.guild, ranked.map((r) => r.key), ctx);
+  return ranked.map((r) => ({ chart: memberLabel(names, r.key), embed: `<@${r.key}>`, value: r.value }));
+}
+
+const BOARDS: Record<string, Builder> = {
+  async messages(i, ctx, p) {
+    const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT });
+    return { title: 'Top members by messages', unit: 'messages', rows: await memberBoard(i, ctx, ranked) };
+  },
+  async voice(i, ctx, p) {
+    const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT });
+    return { title: 'Top members by voice time', unit: '', duration: true, rows: await memberBoard(i, ctx, ranked) };
+  },
+  async emojis(i, ctx, p) {
+    const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT });
+    return {
+      title: 'Top emojis',
+      unit: 'uses',
+      rows: ranked.map((r) => {
+        const l = emojiLabel(i.guild, r.key);
+        return { chart: l.chart, embed: l.embed, value: r.value };
+      }),
+    };
+  },
+  async invites(i, ctx, p) {
+    const stats = await inviteStats(ctx.pool, p.range);
+    const ranked = stats.inviters.filter((s) => s.inviterId !== null && s.regular > 0).slice(0, LIMIT);
+    const names = await memberNames(i.guild, ranked.map((s) => s.inviterId!), ctx);
+    return {
+      title: 'Top inviters (regular joins)',
+      unit: 'joins',
+      rows: ranked.map((s) => ({
+        chart: memberLabel(names, s.inviterId!),
+        embed: `<@${s.inviterId}>`,
+        value: s.regular,
+        detail: `${s.left} left · ${s.fake} fake`,
+      })),
+    };
+  },
+  async apps(i, ctx, p) {
+    const ranked = await topBy(ctx.pool, 'apps', 'uses', 'command', p.range, { limit: LIMIT });
+    return { title: 'Top commands', unit: 'uses', rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })) };
+  },
+};
+
+async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+  const p = resolvePeriod(i, ctx, '7d');
+  const board = await BOARDS[kind]!(i, ctx, p);
+  if (board.rows.length === 0) throw new CommandError(`Nothing recorded for /top ${kind} in the ${p.label} yet.`);
+  const fmt = (v: number) => (board.duration ? formatDuration(v) : `${formatNumber(v)} ${board.unit}`);
+  const embed = reportEmbed(`${i.guild.name}: ${board.title.toLowerCase()}`, p.label).addFields({
+    name: board.title,
+    value: rankLines(board.rows.map((r) => ({ label: r.embed, value: r.detail ? `${fmt(r.value)} (${r.detail})` : fmt(r.value) }))),
+  });
+  await replyWithChart(
+    i,
+    ctx,
+    {
+      kind: 'bar',
+      title: `${i.guild.name}: ${board.title.toLowerCase()}`,
+      subtitle: p.label,
+      rows: board.rows.map((r) => ({ label: r.chart, value: r.value, detail: r.detail })),
+      valueFormat: board.duration ? 'duration' : 'number',
+    },
+    embed,
+    `top-${kind}`,
+  );
+}
+
+const DESCRIPTIONS: Record<keyof typeof BOARDS, string> = {
+  messages: 'Members who sent the most messages',
+  voice: 'Members who spent the most time in voice',
+  emojis: 'Most used emojis (messages and reactions)',
+  invites: 'Members whose invites brought the most members who stayed',
+  apps: 'Most used application commands',
+};
+
+const builder = new SlashCommandBuilder().setName('top').setDescription('Leaderboards').setContexts(InteractionContextType.Guild);
+for (const [name, description] of Object.entries(DESCRIPTIONS)) {
+  builder.addSubcommand((sub) => sub.setName(name).setDescription(description).addStringOption(periodOption('7d')));
+}
+
+export const topCommand: Command = {
+  data: builder.toJSON(),
+  handlers: Object.fromEntries(Object.keys(BOARDS).map((k) => [k, (i, ctx) => topHandler(k, i, ctx)])),
+};
