@@ -4,9 +4,10 @@
 // never be picked instead.
 //
 // Skia (under @napi-rs/canvas) falls back glyph by glyph through the families of the CSS font list, so
-// "Stats Sans", "Stats CJK", "Stats Emoji" draws Latin/Cyrillic/Greek from DejaVu, kana/kanji/hangul-free
-// CJK from Noto Sans JP and emoji (including ZWJ sequences such as 👨‍👩‍👧 and skin tones) from Noto
-// Color Emoji, whose CBDT bitmaps Skia draws in colour.
+// "Stats Sans", "Stats CJK", "Stats Emoji" draws Latin/Cyrillic/Greek from DejaVu, kana/kanji from Noto
+// Sans JP and emoji (including ZWJ sequences such as 👨‍👩‍👧 and skin tones) from Noto Color Emoji, whose
+// CBDT bitmaps Skia draws in colour. DejaVu has monochrome glyphs for some emoji, so emoji clusters are
+// drawn with the emoji family first (text.ts).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { GlobalFonts } from '@napi-rs/canvas';
@@ -24,6 +25,9 @@ export const EMOJI_FAMILY = 'Stats Emoji';
  * draws as DejaVu's missing-glyph box on every machine alike, instead of whatever the host happens to have.
  */
 export const FONT_STACK = `"${FONT_FAMILY}", "${CJK_FAMILY}", "${EMOJI_FAMILY}"`;
+
+/** The stack for emoji clusters (see text.ts): the colour font first, the others for anything it lacks. */
+export const EMOJI_STACK = `"${EMOJI_FAMILY}", "${FONT_FAMILY}", "${CJK_FAMILY}"`;
 
 const FILES: readonly { pkg: string; file: string; family: string }[] = [
   { pkg: 'dejavu-fonts-ttf', file: 'ttf/DejaVuSans.ttf', family: FONT_FAMILY },

@@ -2,7 +2,10 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { font } from './fonts.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './spec.js';
+import { drawText, fitText, textWidth } from './text.js';
 import type { Theme } from './theme.js';
+
+export { fitText };
 
 export type Ctx = SKRSContext2D;
 
@@ -30,21 +33,6 @@ export function drawEmpty(ctx: Ctx, theme: Theme, s: number, x: number, y: numbe
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillText(fitText(ctx, text, w), x + w / 2, y + h / 2);
-}
-
-/** `text` cut with an ellipsis to fit `maxWidth` with the current font (binary search on length). */
-export function fitText(ctx: Ctx, text: string, maxWidth: number): string {
-  if (maxWidth <= 0) return '';
-  if (ctx.measureText(text).width <= maxWidth) return text;
-  const chars = Array.from(text); // code points, so a surrogate pair is never split
-  let lo = 0;
-  let hi = chars.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ctx.measureText(chars.slice(0, mid).join('') + '…').width <= maxWidth) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo === 0 ? '' : chars.slice(0, lo).join('').trimEnd() + '…';
 }
 
 export interface LegendItem {
@@ -83,7 +71,7 @@ export function drawHeader(
   const maxLegendW = Math.max((width - 2 * pad) * 0.5, 160 * s);
   const items = legend.map((it) => {
     const name = fitText(ctx, it.name, 220 * s);
-    return { ...it, name, w: swatch + 8 * s + ctx.measureText(name).width };
+    return { ...it, name, w: swatch + 8 * s + textWidth(ctx, name) };
   });
   const rows: (typeof items)[] = [];
   let row: typeof items = [];
@@ -113,7 +101,7 @@ export function drawHeader(
       ctx.roundRect(x, cy - swatch / 2, swatch, swatch, 3 * s);
       ctx.fill();
       ctx.fillStyle = theme.mutedText;
-      ctx.fillText(it.name, x + swatch + 8 * s, cy);
+      drawText(ctx, it.name, x + swatch + 8 * s, cy);
       x += it.w + itemGap;
     }
   });
@@ -122,12 +110,12 @@ export function drawHeader(
   ctx.textBaseline = 'top';
   ctx.fillStyle = theme.text;
   ctx.font = font(titleSize, 'bold');
-  if (title) ctx.fillText(fitText(ctx, title, textMaxW), pad, pad);
+  if (title) drawText(ctx, fitText(ctx, title, textMaxW), pad, pad);
   let bottom = pad + titleSize * 1.25;
   if (subtitle) {
     ctx.font = font(subSize);
     ctx.fillStyle = theme.mutedText;
-    ctx.fillText(fitText(ctx, subtitle, textMaxW), pad, bottom + 4 * s);
+    drawText(ctx, fitText(ctx, subtitle, textMaxW), pad, bottom + 4 * s);
     bottom += 4 * s + subSize * 1.3;
   }
   return { bottom: Math.max(bottom, pad + rows.length * rowH) + 18 * s };

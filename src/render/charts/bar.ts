@@ -3,6 +3,7 @@
 // legible size, the list is cut and the last line says how many were left out.
 import { font } from '../fonts.js';
 import { clear, drawEmpty, drawHeader, fitText, layoutScale, type Ctx } from '../layout.js';
+import { drawText, textWidth } from '../text.js';
 import type { BarChartSpec } from '../spec.js';
 import { darkTheme, withAlpha, type Theme } from '../theme.js';
 import { formatValue } from './format.js';
@@ -43,13 +44,13 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
     let w = ctx.measureText(values[i] as string).width;
     if (details[i]) {
       ctx.font = font(detailSize);
-      w += 8 * s + ctx.measureText(details[i] as string).width;
+      w += 8 * s + textWidth(ctx, details[i] as string);
     }
     return w;
   };
   const valueColW = Math.min(width * 0.3, Math.max(...rows.map((_, i) => valueW(i))));
   ctx.font = font(textSize);
-  const nameMaxW = Math.max(...rows.map((r) => ctx.measureText(r.label).width));
+  const nameMaxW = Math.max(...rows.map((r) => textWidth(ctx, r.label)));
   const nameLeft = pad + rankW + 14 * s;
   const nameColW = Math.min(nameMaxW, width * 0.32);
   const barLeft = Math.round(nameLeft + nameColW + 16 * s);
@@ -75,7 +76,7 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
     ctx.font = font(textSize);
     ctx.textAlign = 'left';
     ctx.fillStyle = theme.text;
-    ctx.fillText(fitText(ctx, row.label, nameColW), nameLeft, cy);
+    drawText(ctx, fitText(ctx, row.label, nameColW), nameLeft, cy);
 
     // Track, then the bar; a non-zero value always shows at least a sliver.
     ctx.fillStyle = withAlpha(theme.grid, 0.8);
@@ -103,7 +104,7 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
     if (details[i]) {
       ctx.font = font(detailSize);
       ctx.fillStyle = theme.mutedText;
-      ctx.fillText(fitText(ctx, details[i] as string, width - pad - x), x, cy);
+      drawText(ctx, fitText(ctx, details[i] as string, width - pad - x), x, cy);
     }
   });
 

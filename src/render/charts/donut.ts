@@ -3,6 +3,7 @@
 // are merged into one "Other" slice so no wedge is too thin to see or name.
 import { font } from '../fonts.js';
 import { clear, drawEmpty, drawHeader, fitText, layoutScale, type Ctx } from '../layout.js';
+import { drawText } from '../text.js';
 import type { DonutSpec } from '../spec.js';
 import { darkTheme, seriesColor, type Theme } from '../theme.js';
 import { formatValue } from './format.js';
@@ -115,7 +116,7 @@ export function drawDonut(ctx: Ctx, spec: DonutSpec, theme: Theme = darkTheme): 
     ctx.textAlign = 'left';
     ctx.font = font(size);
     ctx.fillStyle = sl.other ? theme.mutedText : theme.text;
-    ctx.fillText(fitText(ctx, sl.label, labelW), legLeft + 26 * s, y);
+    drawText(ctx, fitText(ctx, sl.label, labelW), legLeft + 26 * s, y);
     ctx.textAlign = 'right';
     ctx.fillStyle = theme.mutedText;
     ctx.fillText(formatValue(sl.value, fmt), legRight - pctW - 24 * s, y);
