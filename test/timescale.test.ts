@@ -11,6 +11,7 @@ import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
 import { FAMILIES, FAMILY_NAMES, type FamilyName } from '../src/families.js';
 import * as queries from '../src/stats/queries.js';
 import * as familyQueries from '../src/stats/families.js';
+import * as activityQueries from '../src/stats/activity.js';
 import { testDatabase } from './helpers/services.js';
 
 const FROM = Date.parse('2026-03-06T00:00:00Z');
@@ -171,6 +172,18 @@ const CASES: Record<string, Call[]> = {
     (db: Queryable) => familyQueries.heatmap(db, family, first(family), RANGES[0]!, filtersOf(family)[1]),
   ]),
   unusedEmojis: RANGES.map((r): Call => (db) => familyQueries.unusedEmojis(db, r, [...CUSTOM_EMOJIS, '4100000000000000009'])),
+  messageActivity: [
+    ...[...RANGES, ...SHORT].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageActivity(db, r, b))),
+    ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageActivity(db, RANGES[1]!, 'hour', f)),
+  ],
+  messageAuthors: [
+    ...[RANGES[1]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageAuthors(db, r, b))),
+    ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageAuthors(db, RANGES[0]!, 'day', f, 3)),
+  ],
+  firstActivity: FAMILY_NAMES.flatMap((family) => [
+    ...filtersOf(family).map((f): Call => (db) => activityQueries.firstActivity(db, family, G1, f)),
+    (db: Queryable) => activityQueries.firstActivity(db, family, '1'), // nothing recorded: null
+  ]),
 };
 
 function exportedFunctions(mod: Record<string, unknown>): string[] {
@@ -297,7 +310,7 @@ describe('TimescaleDB migrations (PGlite)', () => {
 
 describe('the same answers on TimescaleDB and PostgreSQL', () => {
   it('covers every exported stats query function', () => {
-    expect(Object.keys(CASES).sort()).toEqual([...exportedFunctions(queries), ...exportedFunctions(familyQueries)].sort());
+    expect(Object.keys(CASES).sort()).toEqual([...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries)].sort());
   });
 
   it('loaded identical rows', async () => {
