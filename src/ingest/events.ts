@@ -12,6 +12,7 @@ import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
+import { memberKey, optedOutIn } from '../privacy.js';
 
 export const MEMBER_EVENTS = 'member_events';
 
@@ -175,7 +176,13 @@ export class MemberEventLoader {
   private async loadBatch(p: number, key: string, total: EventLoadResult): Promise<void> {
     const endTimer = ingestDuration.startTimer({ family: MEMBER_EVENTS });
     const batchId = Keys.batchIdOf(key);
-    const { events, malformed } = await this.readBatch(key);
+    const read = await this.readBatch(key);
+    const { malformed } = read;
+    // Opted-out members' joins and leaves never land, nor do they appear as anyone's inviter (src/privacy.ts).
+    const optedOut = await optedOutIn(this.o.pool, [...new Set(read.events.map((e) => e.guildId))]);
+    const events = optedOut.size === 0 ? read.events : read.events
+      .filter((e) => !optedOut.has(memberKey(e.guildId, e.userId)))
+      .map((e) => (e.inviterId && optedOut.has(memberKey(e.guildId, e.inviterId)) ? { ...e, inviterId: null } : e));
     total.malformed += malformed;
     if (events.length === 0) {
       await this.o.redis.unlink(key);

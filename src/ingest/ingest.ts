@@ -26,6 +26,7 @@ import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
 import { MEMBER_EVENTS, MemberEventLoader } from './events.js';
+import { dropOptedOut } from '../privacy.js';
 
 export interface IngestorOptions {
   redis: Redis;
@@ -306,7 +307,11 @@ export class Ingestor {
     const endTimer = ingestDuration.startTimer({ family });
     const batchId = Keys.batchIdOf(key);
     const t0 = performance.now();
-    const { rows, malformed } = await this.readBatch(spec, key);
+    const read = await this.readBatch(spec, key);
+    const { malformed } = read;
+    // Opted-out members (src/privacy.ts): increments still in Redis when they opted out never land.
+    const userDim = spec.dims.indexOf('user_id');
+    const rows = await dropOptedOut(this.pool, read.rows, (r) => r.dims[0]!, (r) => r.dims[userDim]!);
     const readMs = performance.now() - t0;
     total.malformed += malformed;
 

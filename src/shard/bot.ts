@@ -15,6 +15,7 @@ import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from './commands/registry.js';
 import { routeCommands } from './commands/router.js';
 import { GuildSettingsStore } from '../settings.js';
+import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from './counters.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
@@ -43,6 +44,8 @@ export interface Bot {
   members: { events: MemberEventWriter; invites: InviteTracker };
   /** Guild settings (include bots, time zone), cached and kept current over pub/sub. */
   settings: GuildSettingsStore;
+  /** Members who opted out of tracking (src/privacy.ts), a Set mirrored from Redis and kept current over pub/sub. */
+  privacy: OptOutStore;
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -99,17 +102,18 @@ export function createBot(opts: BotOptions): Bot {
     maxBuffered: config.retryBufferMax,
   });
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
-  collectMessages(client, counters, settings);
-  collectEmojis(client, counters);
-  collectApps(client, counters);
-  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger });
+  const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
+  collectMessages(client, counters, settings, privacy);
+  collectEmojis(client, counters, settings, privacy);
+  collectApps(client, counters, settings, privacy);
+  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger, settings, privacy });
   const keys = new Keys(config.redisKeyPrefix);
   const members = {
     events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
     invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
   };
-  collectMembers(client, members.invites, members.events);
-  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings });
+  collectMembers(client, members.invites, members.events, privacy);
+  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings, privacy });
 
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
@@ -143,6 +147,7 @@ export function createBot(opts: BotOptions): Bot {
     client,
     counters,
     settings,
+    privacy,
     sessions,
     members,
     async start() {
@@ -151,6 +156,9 @@ export function createBot(opts: BotOptions): Bot {
       await settings.subscribe((guildId) => client.guilds.cache.has(guildId)).catch((err: unknown) =>
         logger.error({ err }, 'could not subscribe to guild settings changes; restart to pick up changes'),
       );
+      // Opt-outs before the first event: a Redis outage leaves them empty (logged), Postgres is not needed.
+      await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
+      await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
       await client.login(config.discordToken);
       await ready;
       if (opts.registerCommands) {
@@ -162,6 +170,7 @@ export function createBot(opts: BotOptions): Bot {
       clearInterval(pingTimer);
       await client.destroy();
       settings.close();
+      privacy.close();
       // Open sessions are credited up to now and stay open in Redis: the next process reconciles them.
       const sessionsClean = await sessions.stop();
       await members.invites.idle();

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../logger.js';
 import { CommandRegistry } from './commands.js';
 import { Gateway } from './gateway.js';
-import { Interactions, type RecordedReply } from './interactions.js';
+import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { gateMessageContent, messageCreateJson, type MessageInteractionInput } from './messages.js';
 import { invokedCommandName, shapeCommandPayload, UNKNOWN_COMMAND, type InvokeAppCommand } from './app-traffic.js';
 import { reactionJson, reactionTruthKey, type SendReaction } from './emoji-traffic.js';
@@ -20,7 +20,7 @@ import { ChannelKind, World } from './world.js';
 
 export { GroundTruth, type TruthMessage, type Totals, type TotalsOptions } from './truth.js';
 export { World, ChannelKind, type SimGuild, type SimChannel, type SimMember, type SimUser, type SimRole, type SimEmoji, type SimApplication } from './world.js';
-export type { RecordedReply, InvokeCommand, CommandOption } from './interactions.js';
+export type { RecordedReply, InvokeCommand, CommandOption, ClickButton } from './interactions.js';
 export type { UploadedFile } from './multipart.js';
 export type { TrafficOptions, TrafficSummary } from './traffic.js';
 export type { RestFault } from './rest.js';
@@ -314,6 +314,18 @@ export class Simulator {
     this.truth.recordAppUse(c.guildId, c.channelId, c.userId, this.world.application.id, invokedCommandName(c));
     const delivered = this.gateway.dispatchToGuild(c.guildId, 'INTERACTION_CREATE', payload);
     if (delivered === 0) this.logger.warn({ guild: c.guildId, command: c.name }, 'interaction sent while no session holds the guild');
+    return reply;
+  }
+
+  /**
+   * Clicks a button on a message the bot sent (MESSAGE_COMPONENT interaction) and resolves with the bot's
+   * response: the clicked message updated (callback 7, or 6 then an edit of @original), a reply or a
+   * follow-up. Not a command use in the ground truth.
+   */
+  clickButton(c: ClickButton): Promise<RecordedReply> {
+    const { payload, reply } = this.interactions.createClick(c);
+    const delivered = this.gateway.dispatchToGuild(c.guildId, 'INTERACTION_CREATE', payload);
+    if (delivered === 0) this.logger.warn({ guild: c.guildId, button: c.customId }, 'button click sent while no session holds the guild');
     return reply;
   }
 

@@ -16,6 +16,10 @@ export interface RecordedReply {
   embeds: unknown[];
   flags: number;
   files: UploadedFile[];
+  /** Message components (action rows with buttons) the reply carries. */
+  components: unknown[];
+  /** The message's id, for clickButton. */
+  messageId: string;
   receivedAt: number;
   /** Which call produced it: callback type 4 / modal, PATCH of @original, or follow-up. */
   kind: 'reply' | 'edit' | 'followup' | 'modal';
@@ -39,6 +43,16 @@ export interface InvokeCommand {
   permissions?: string;
 }
 
+/** A click on a button of a message the bot sent (MESSAGE_COMPONENT interaction). */
+export interface ClickButton {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  messageId: string;
+  customId: string;
+  timeoutMs?: number;
+}
+
 export interface ApiError {
   status: number;
   body: Json;
@@ -50,6 +64,7 @@ interface MessageState {
   embeds: unknown[];
   flags: number;
   files: UploadedFile[];
+  components: unknown[];
   createdAt: number;
   editedAt: number | null;
 }
@@ -66,6 +81,8 @@ interface Pending {
   original: MessageState | null;
   followups: Map<string, MessageState>;
   settle: ((r: RecordedReply) => void) | null;
+  /** A button click: callbacks 6/7 and @original edit the clicked message, which `owner` sent. */
+  owner?: Pending;
 }
 
 const EPHEMERAL = 1 << 6;
@@ -96,6 +113,29 @@ export class Interactions {
     private readonly attachmentBase: () => string,
     private readonly commandIdFor: (guildId: string, name: string) => string | undefined,
   ) {}
+
+  /** The interaction whose reply or follow-up is message `messageId`, and the message. */
+  private findMessage(messageId: string): { p: Pending; m: MessageState } | undefined {
+    for (const p of this.byId.values()) {
+      for (const m of [p.original, ...p.followups.values()]) if (m?.id === messageId) return { p, m };
+    }
+    return undefined;
+  }
+
+  /** Builds the MESSAGE_COMPONENT payload of a button click and a promise for the bot's response. */
+  createClick(c: ClickButton): { payload: Json; reply: Promise<RecordedReply> } {
+    const found = this.findMessage(c.messageId);
+    if (!found) throw new Error(`unknown message ${c.messageId}`);
+    if (found.p.guildId !== c.guildId) throw new Error(`message ${c.messageId} is not in guild ${c.guildId}`);
+    const { payload, reply } = this.create({ guildId: c.guildId, channelId: c.channelId, userId: c.userId, name: found.p.commandName, timeoutMs: c.timeoutMs });
+    const p = this.byId.get(payload.id as string)!;
+    p.owner = found.p;
+    p.original = found.m;
+    payload.type = 3;
+    payload.data = { custom_id: c.customId, component_type: 2 };
+    payload.message = this.messageJson(found.p, found.m);
+    return { payload, reply };
+  }
 
   /** Builds the INTERACTION_CREATE payload and a promise for the bot's final reply. */
   create(c: InvokeCommand): { payload: Json; reply: Promise<RecordedReply> } {
@@ -160,7 +200,7 @@ export class Interactions {
   private record(p: Pending, m: MessageState, kind: RecordedReply['kind']): RecordedReply {
     const r: RecordedReply = {
       interactionId: p.id, commandName: p.commandName, guildId: p.guildId, channelId: p.channelId, userId: p.userId,
-      content: m.content, embeds: m.embeds, flags: m.flags, files: m.files, receivedAt: Date.now(), kind,
+      content: m.content, embeds: m.embeds, flags: m.flags, files: m.files, components: m.components, messageId: m.id, receivedAt: Date.now(), kind,
     };
     this.replies.push(r);
     p.settle?.(r);
@@ -193,7 +233,7 @@ export class Interactions {
       timestamp: new Date(m.createdAt).toISOString(),
       edited_timestamp: m.editedAt ? new Date(m.editedAt).toISOString() : null,
       flags: m.flags,
-      components: [],
+      components: m.components,
       webhook_id: this.world.application.id,
       application_id: this.world.application.id,
       interaction_metadata: { id: p.id, type: 2, name: p.commandName, command_type: 1, user: user ? userJson(user) : null, authorizing_integration_owners: { '0': p.guildId } },
@@ -206,6 +246,7 @@ export class Interactions {
     if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
     if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? body.embeds : [];
     if (typeof body.flags === 'number') m.flags = body.flags;
+    if ('components' in body) m.components = Array.isArray(body.components) ? body.components : [];
     if (files.length) m.files = files;
     else if (Array.isArray(body.attachments)) {
       // Kept attachments are referenced by their existing ids; anything not listed is removed.
@@ -215,7 +256,7 @@ export class Interactions {
   }
 
   private newMessage(): MessageState {
-    return { id: this.ids.next(), content: '', embeds: [], flags: 0, files: [], createdAt: Date.now(), editedAt: null };
+    return { id: this.ids.next(), content: '', embeds: [], flags: 0, files: [], components: [], createdAt: Date.now(), editedAt: null };
   }
 
   attachment(messageId: string, index: number): UploadedFile | undefined {
@@ -233,7 +274,22 @@ export class Interactions {
     const type = body.type;
     const data = (body.data ?? {}) as Record<string, unknown>;
     const m = this.newMessage();
+    if ((type === 6 || type === 7) && !p.owner) {
+      return err(400, 50035, `Invalid Form Body: interaction response type ${String(type)} is not valid for this interaction`);
+    }
     switch (type) {
+      case 6:
+        // Deferred update: the clicked message is edited later through @original.
+        p.acked = true;
+        break;
+      case 7: {
+        const target = p.original!;
+        this.apply(target, data, files);
+        target.editedAt = Date.now();
+        p.acked = true;
+        this.record(p, { ...target }, 'edit');
+        break;
+      }
       case 4:
         this.apply(m, data, files);
         p.original = m;
@@ -258,7 +314,7 @@ export class Interactions {
       status: 200,
       body: {
         interaction: { id: p.id, type: 2, activity_instance_id: null, response_message_id: m.id, response_message_loading: type === 5, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
-        resource: type === 9 ? { type } : { type, message: this.messageJson(p, m) },
+        resource: type === 9 || type === 6 ? { type } : { type, message: this.messageJson(p, type === 7 ? p.original! : m) },
       },
     };
   }

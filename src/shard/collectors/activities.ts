@@ -5,6 +5,7 @@
 import { Events, type Client } from 'discord.js';
 import { isSnowflake, textDim } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
+import type { Tracking } from '../../privacy.js';
 import type { Presence, SessionTracker } from '../sessions/tracker.js';
 
 const CUSTOM_STATUS = 4;
@@ -46,14 +47,17 @@ export function activityDims(field: string): string[] {
   return [field.slice(0, i), field.slice(i + 1, j), field.slice(j + 1)];
 }
 
-export function collectActivities(client: Client, tracker: SessionTracker): void {
+export function collectActivities(client: Client, tracker: SessionTracker, privacy?: Tracking): void {
+  // Opted-out members have no sessions (an update from one closes theirs).
+  const presences = (guildId: string, p: RawPresence) =>
+    privacy && !privacy.tracked(guildId, p.user.id) ? new Map<string, Presence>() : activityPresences(guildId, p);
   client.on(Events.Raw, (packet: { t?: string; d?: unknown }, shardId: number) => {
     switch (packet.t) {
       case 'GUILD_CREATE': {
         const g = packet.d as { id: string; unavailable?: boolean; presences?: RawPresence[] };
         if (g.unavailable) return tracker.forget(g.id);
         const present = new Map<string, Presence>();
-        for (const p of g.presences ?? []) for (const [field, s] of activityPresences(g.id, p)) present.set(field, s);
+        for (const p of g.presences ?? []) for (const [field, s] of presences(g.id, p)) present.set(field, s);
         return tracker.reconcile(g.id, present, tracker.now());
       }
       case 'GUILD_DELETE':
@@ -62,7 +66,7 @@ export function collectActivities(client: Client, tracker: SessionTracker): void
         const p = packet.d as RawPresence;
         if (!p.guild_id || !p.user?.id) return;
         gatewayEvents.inc({ type: 'PRESENCE_UPDATE', shard: shardId });
-        tracker.setGroup(p.guild_id, `${p.guild_id}|${p.user.id}|`, activityPresences(p.guild_id, p), tracker.now());
+        tracker.setGroup(p.guild_id, `${p.guild_id}|${p.user.id}|`, presences(p.guild_id, p), tracker.now());
         return;
       }
     }

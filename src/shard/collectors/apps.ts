@@ -9,6 +9,8 @@
 import { Events, InteractionType, type Client, type CommandInteraction, type Message } from 'discord.js';
 import { minuteOf, textDim } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
+import type { Tracking } from '../../privacy.js';
+import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
 
 export const UNKNOWN_COMMAND = '(unknown)';
@@ -40,19 +42,23 @@ export function appCommandUse(message: Message<true>, ownApplicationId: string |
   return { applicationId, userId, command };
 }
 
-export function collectApps(client: Client, counters: CounterWriter): void {
+export function collectApps(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+  // Excluded channels and opted-out members are not counted.
+  const skipped = (guildId: string, channelId: string, userId: string) =>
+    (settings !== undefined && isExcluded(settings.get(guildId), channelId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isCommand() || !interaction.inGuild()) return;
     gatewayEvents.inc({ type: 'INTERACTION_CREATE', shard: interaction.guild?.shardId ?? -1 });
     const { guildId, channelId, applicationId } = interaction;
-    if (!channelId) return;
+    if (!channelId || skipped(guildId, channelId, interaction.user.id)) return;
     counters.add('apps', guildId, minuteOf(interaction.createdTimestamp), [guildId, channelId, interaction.user.id, applicationId, commandKey(interaction)], [1]);
   });
 
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;
     const use = appCommandUse(message, client.application?.id);
-    if (!use) return;
+    if (!use || skipped(message.guildId, message.channelId, use.userId)) return;
     counters.add('apps', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, use.userId, use.applicationId, use.command], [1]);
   });
 }

@@ -7,6 +7,8 @@ import { Events, type Client, type MessageReaction, type PartialMessageReaction 
 import { countEmojis, unicodeEmojiKey } from '../../emoji.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
+import type { Tracking } from '../../privacy.js';
+import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
 
 /** Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. */
@@ -17,9 +19,14 @@ export function reactionKey(reaction: MessageReaction | PartialMessageReaction):
   return key === '' ? undefined : key;
 }
 
-export function collectEmojis(client: Client, counters: CounterWriter): void {
+export function collectEmojis(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+  // Excluded channels (a thread by its parent too) and opted-out members are not counted.
+  const skipped = (guildId: string, channelId: string, parentId: string | null | undefined, userId: string) =>
+    (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild() || message.author.bot || message.webhookId || message.content === '') return;
+    if (skipped(message.guildId, message.channelId, message.channel.isThread() ? message.channel.parentId : null, message.author.id)) return;
     const counts = countEmojis(message.content);
     if (counts.size === 0) return;
     const minute = minuteOf(message.createdTimestamp);
@@ -34,6 +41,8 @@ export function collectEmojis(client: Client, counters: CounterWriter): void {
     if (!guildId) return;
     gatewayEvents.inc({ type: 'MESSAGE_REACTION_ADD', shard: message.guild?.shardId ?? -1 });
     if (user.bot) return;
+    const channel = message.channel as { isThread?: () => boolean; parentId?: string | null } | null;
+    if (skipped(guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)) return;
     const key = reactionKey(reaction);
     if (!key) return;
     // A reaction carries no timestamp of its own: it counts in the minute it arrives.

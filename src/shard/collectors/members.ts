@@ -9,8 +9,9 @@ import { gatewayEvents } from '../../metrics.js';
 import { UNKNOWN } from '../invites/attribution.js';
 import type { MemberEventWriter } from '../invites/event-writer.js';
 import type { InviteTracker } from '../invites/tracker.js';
+import type { Tracking } from '../../privacy.js';
 
-export function collectMembers(client: Client, tracker: InviteTracker, events: MemberEventWriter): void {
+export function collectMembers(client: Client, tracker: InviteTracker, events: MemberEventWriter, privacy?: Tracking): void {
   // Fires for every guild of a (re)identified shard, before the shard's queued dispatches are emitted,
   // and GuildCreate for guilds joined later: the snapshot is in place before the next join is diffed.
   client.on(Events.GuildAvailable, (guild) => void tracker.refresh(guild));
@@ -22,6 +23,8 @@ export function collectMembers(client: Client, tracker: InviteTracker, events: M
 
   client.on(Events.GuildMemberAdd, (member) => {
     gatewayEvents.inc({ type: 'GUILD_MEMBER_ADD', shard: member.guild.shardId });
+    // An opted-out member's join is not recorded (the invite snapshot still moves on at the next diff).
+    if (privacy && !privacy.tracked(member.guild.id, member.id)) return;
     const base = eventOf(member, 'join', member.joinedTimestamp ?? Date.now());
     // Bots arrive through an OAuth2 grant, never an invite: nothing to diff.
     if (member.user.bot) return events.add({ ...base, ...UNKNOWN });
@@ -33,6 +36,7 @@ export function collectMembers(client: Client, tracker: InviteTracker, events: M
 
   client.on(Events.GuildMemberRemove, (member) => {
     gatewayEvents.inc({ type: 'GUILD_MEMBER_REMOVE', shard: member.guild.shardId });
+    if (privacy && !privacy.tracked(member.guild.id, member.id)) return;
     events.add({ ...eventOf(member, 'leave', Date.now()), attribution: null, inviterId: null, inviteCode: null });
   });
 }

@@ -7,16 +7,20 @@ import { Events, type Client } from 'discord.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import { countWords } from '../../text.js';
-import type { GuildSettingsStore } from '../../settings.js';
+import type { Tracking } from '../../privacy.js';
+import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
 
-export function collectMessages(client: Client, counters: CounterWriter, settings?: GuildSettingsStore): void {
+export function collectMessages(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;
     gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: message.guild.shardId });
     // Webhooks never count; bots only where the guild asked for them.
     if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
     const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
+    // Excluded channels (and their threads) and opted-out members are not counted.
+    if (settings && isExcluded(settings.get(message.guildId), message.channelId, parent)) return;
+    if (privacy && !privacy.tracked(message.guildId, message.author.id)) return;
     counters.add('messages', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, parent, message.author.id], [
       1,
       countWords(message.content),

@@ -5,6 +5,8 @@
 // counted (being parked there is not being in voice), nor are bots when the payload says so.
 import { Events, type Client } from 'discord.js';
 import { gatewayEvents } from '../../metrics.js';
+import type { Tracking } from '../../privacy.js';
+import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { Presence, SessionTracker } from '../sessions/tracker.js';
 
 export interface RawVoiceState {
@@ -46,9 +48,12 @@ export function voiceDims(field: string, channelId: string): string[] {
   return [guildId, channelId, userId];
 }
 
-export function collectVoice(client: Client, tracker: SessionTracker): void {
+export function collectVoice(client: Client, tracker: SessionTracker, settings?: GuildSettingsStore, privacy?: Tracking): void {
   const afk = new Map<string, string | null>();
   const isSelf = (userId: string) => userId === client.user?.id;
+  // Excluded channels and opted-out members: no session (a member moving into one closes theirs).
+  const counted = (guildId: string, vs: RawVoiceState) =>
+    !(settings && isExcluded(settings.get(guildId), vs.channel_id)) && !(privacy && !privacy.tracked(guildId, vs.user_id));
 
   client.on(Events.Raw, (packet: { t?: string; d?: unknown }, shardId: number) => {
     switch (packet.t) {
@@ -59,7 +64,7 @@ export function collectVoice(client: Client, tracker: SessionTracker): void {
         const bots = new Set((g.members ?? []).filter((m) => m.user?.bot).map((m) => m.user!.id));
         const present = new Map<string, Presence>();
         for (const vs of g.voice_states ?? []) {
-          if (bots.has(vs.user_id) || isSelf(vs.user_id)) continue;
+          if (bots.has(vs.user_id) || isSelf(vs.user_id) || !counted(g.id, vs)) continue;
           const p = voicePresence(vs, g.afk_channel_id);
           if (p) present.set(`${g.id}|${vs.user_id}`, p);
         }
@@ -80,7 +85,7 @@ export function collectVoice(client: Client, tracker: SessionTracker): void {
         const vs = packet.d as RawVoiceState;
         if (!vs.guild_id || isSelf(vs.user_id)) return;
         gatewayEvents.inc({ type: 'VOICE_STATE_UPDATE', shard: shardId });
-        tracker.set(vs.guild_id, `${vs.guild_id}|${vs.user_id}`, voicePresence(vs, afk.get(vs.guild_id)), tracker.now());
+        tracker.set(vs.guild_id, `${vs.guild_id}|${vs.user_id}`, counted(vs.guild_id, vs) ? voicePresence(vs, afk.get(vs.guild_id)) : undefined, tracker.now());
         return;
       }
     }

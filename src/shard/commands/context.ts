@@ -1,6 +1,7 @@
 import type { Pool } from '../../db/pool.js';
 import type { Logger } from '../../logger.js';
 import type { RenderPool } from '../../render/pool.js';
+import type { OptOutStore } from '../../privacy.js';
 import type { GuildSettingsStore } from '../../settings.js';
 
 /** What a command handler may use. */
@@ -10,6 +11,8 @@ export interface CommandContext {
   logger: Logger;
   /** Per-guild settings (time zone, include bots): read `settings.get(guildId)`. */
   settings: GuildSettingsStore;
+  /** Members' opt-outs (/privacy); collectors skip opted-out members. */
+  privacy: OptOutStore;
 }
 
 /** An error whose message is meant for the user (bad option, nothing recorded yet). */

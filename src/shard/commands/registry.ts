@@ -1,6 +1,9 @@
 // Every slash command the bot has: one line per command module.
 import type { Command } from './command.js';
 import { stats } from './stats.js';
+import { settings } from './settings.js';
+import { exportCommand } from './export.js';
+import { privacy } from './privacy.js';
 import { me } from './me.js';
 import { topCommand } from './top.js';
 import { emojisCommand } from './emojis.js';
@@ -10,7 +13,7 @@ import { growthCommand } from './growth.js';
 import { invitesCommand } from './invites.js';
 import { appsCommand } from './apps.js';
 
-export const COMMAND_LIST: Command[] = [stats, me, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand];
+export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { Keys } from '../../keys.js';
 import type { Logger } from '../../logger.js';
+import type { OptOutStore } from '../../privacy.js';
+import type { GuildSettingsStore } from '../../settings.js';
 import { activityDims, collectActivities } from '../collectors/activities.js';
 import { collectVoice, voiceDims } from '../collectors/voice.js';
 import { SessionTracker } from './tracker.js';
@@ -28,6 +30,10 @@ export interface TimedSessionOptions {
   redis: Redis;
   logger: Logger;
   now?: () => number;
+  /** Excluded channels are not counted. */
+  settings?: GuildSettingsStore;
+  /** Opted-out members are not counted; an opt-out closes their open sessions at once. */
+  privacy?: OptOutStore;
 }
 
 export function collectTimedSessions(client: Client, o: TimedSessionOptions): TimedSessions {
@@ -45,14 +51,19 @@ export function collectTimedSessions(client: Client, o: TimedSessionOptions): Ti
     },
   };
   const voice = new SessionTracker({ ...common, family: 'voice', dims: voiceDims, logger: o.logger.child({ sessions: 'voice' }) });
-  collectVoice(client, voice);
+  collectVoice(client, voice, o.settings, o.privacy);
   voice.start();
   let activities: SessionTracker | undefined;
   if (o.config.presenceIntent) {
     activities = new SessionTracker({ ...common, family: 'activities', dims: (field) => activityDims(field), logger: o.logger.child({ sessions: 'activities' }) });
-    collectActivities(client, activities);
+    collectActivities(client, activities, o.privacy);
     activities.start();
   }
+  o.privacy?.onOptOut((guildId, userId) => {
+    const now = voice.now();
+    voice.set(guildId, `${guildId}|${userId}`, undefined, now);
+    activities?.setGroup(guildId, `${guildId}|${userId}|`, new Map(), now);
+  });
   return {
     voice,
     activities,

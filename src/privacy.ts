@@ -1,0 +1,232 @@
+// Privacy (DESIGN.md invariant 5): members who opted out of tracking, and deletion of a member's data.
+//
+// Opt-outs are per guild and member. PostgreSQL (privacy_opt_outs) is the record; a Redis set mirrors it
+// so a shard process starts without Postgres (invariant 4), and a pub/sub message tells every process at
+// once. Collectors ask `tracked(guild, user)`: a synchronous Set lookup on the event path. The ingest
+// worker reads the table inside each load transaction (optedOutIn), so increments that were already in
+// Redis when the member opted out are dropped rather than loaded.
+import type { Redis } from 'ioredis';
+import type { Pool, Queryable } from './db/pool.js';
+import type { Logger } from './logger.js';
+
+const key = (guildId: string, userId: string) => `${guildId}|${userId}`;
+
+export function optOutSetKey(prefix: string): string {
+  return `${prefix}:privacy:opt-outs`;
+}
+
+export function optOutChannel(prefix: string): string {
+  return `${prefix}:privacy`;
+}
+
+/** What collectors need: is this member counted? */
+export interface Tracking {
+  tracked(guildId: string, userId: string): boolean;
+}
+
+export class OptOutStore implements Tracking {
+  private readonly set = new Set<string>();
+  private subscriber: Redis | undefined;
+  private readonly listeners: ((guildId: string, userId: string) => void)[] = [];
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  tracked(guildId: string, userId: string): boolean {
+    return this.set.size === 0 || !this.set.has(key(guildId, userId));
+  }
+
+  get size(): number {
+    return this.set.size;
+  }
+
+  /** Called in this process whenever a member opts out (e.g. to close their open voice session). */
+  onOptOut(listener: (guildId: string, userId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Fills the cache from the Redis set; when the set is missing (Redis was emptied) it is rebuilt from
+   * Postgres, the record. Opt-outs are few: one SMEMBERS per process start.
+   */
+  async load(): Promise<void> {
+    const setKey = optOutSetKey(this.prefix);
+    let members = await this.redis.smembers(setKey);
+    if (members.length === 0) {
+      const { rows } = await this.db.query<{ k: string }>(`SELECT guild_id::text || '|' || user_id::text AS k FROM privacy_opt_outs`);
+      members = rows.map((r) => r.k);
+      if (members.length > 0) await this.redis.sadd(setKey, ...members);
+    }
+    for (const m of members) this.set.add(m);
+  }
+
+  /** Listens for opt-outs and opt-ins made by any process; a dedicated connection, as pub/sub requires. */
+  async subscribe(): Promise<void> {
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'privacy subscriber connection error'));
+    this.subscriber.on('message', (_channel, message: string) => {
+      const [op, guildId, userId] = message.split('|');
+      if (!guildId || !userId) return;
+      if (op === 'out') this.applyOut(guildId, userId);
+      else if (op === 'in') this.set.delete(key(guildId, userId));
+    });
+    await this.subscriber.subscribe(optOutChannel(this.prefix));
+  }
+
+  private applyOut(guildId: string, userId: string): void {
+    const k = key(guildId, userId);
+    if (this.set.has(k)) return;
+    this.set.add(k);
+    for (const l of this.listeners) {
+      try {
+        l(guildId, userId);
+      } catch (err) {
+        this.logger.warn({ err }, 'opt-out listener failed');
+      }
+    }
+  }
+
+  /** Stops tracking the member everywhere: this process at once, the others on the pub/sub message. */
+  async optOut(guildId: string, userId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'INSERT INTO privacy_opt_outs (guild_id, user_id) VALUES ($1::bigint, $2::bigint) ON CONFLICT DO NOTHING',
+      [guildId, userId],
+    ) as { rowCount?: number | null };
+    this.applyOut(guildId, userId);
+    await this.redis.sadd(optOutSetKey(this.prefix), key(guildId, userId));
+    await this.redis.publish(optOutChannel(this.prefix), `out|${guildId}|${userId}`);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Resumes tracking from now on. */
+  async optIn(guildId: string, userId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]) as {
+      rowCount?: number | null;
+    };
+    this.set.delete(key(guildId, userId));
+    await this.redis.srem(optOutSetKey(this.prefix), key(guildId, userId));
+    await this.redis.publish(optOutChannel(this.prefix), `in|${guildId}|${userId}`);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** Postgres's answer, for a member asking about their own state. */
+  async isOptedOut(guildId: string, userId: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
+    return rows.length > 0;
+  }
+
+  close(): void {
+    this.subscriber?.disconnect();
+  }
+}
+
+/**
+ * The opted-out members among these guilds, as `guild|user`, read by the ingest worker in its load
+ * transaction. Empty (one indexed lookup) in the common case.
+ */
+export async function optedOutIn(db: Queryable, guildIds: string[]): Promise<Set<string>> {
+  if (guildIds.length === 0) return new Set();
+  const { rows } = await db.query<{ k: string }>(
+    `SELECT guild_id::text || '|' || user_id::text AS k FROM privacy_opt_outs WHERE guild_id = ANY ($1::bigint[])`,
+    [guildIds],
+  );
+  return new Set(rows.map((r) => r.k));
+}
+
+export { key as memberKey };
+
+/** Raw tables holding per-member rows (user_id), and their rollups (hourly, then daily on hourly). */
+export const MEMBER_TABLES = [
+  { table: 'messages_raw', rollups: ['messages_hourly', 'messages_daily'] },
+  { table: 'voice_raw', rollups: ['voice_hourly', 'voice_daily'] },
+  { table: 'emojis_raw', rollups: ['emojis_hourly', 'emojis_daily'] },
+  { table: 'app_commands_raw', rollups: ['app_commands_hourly', 'app_commands_daily'] },
+  { table: 'activities_raw', rollups: ['activities_hourly', 'activities_daily'] },
+] as const;
+
+export interface DeletionReport {
+  /** Rows deleted per table (raw tables and member_events). */
+  deleted: Record<string, number>;
+  /** member_events rows where the member was the inviter, inviter now null. */
+  inviterCleared: number;
+  /** Continuous aggregates refreshed (TimescaleDB only). */
+  refreshed: string[];
+}
+
+/**
+ * Deletes a member's rows from every raw table and member_events in one transaction, and clears them as
+ * inviter. Plain PostgreSQL's rollups are views and follow at once; on TimescaleDB the continuous
+ * aggregates over the affected ranges are refreshed afterwards (refresh_continuous_aggregate cannot run
+ * inside a transaction), hourly before daily (daily aggregates the hourly one).
+ */
+export async function deleteMemberData(pool: Pool, guildId: string, userId: string): Promise<DeletionReport> {
+  const deleted: Record<string, number> = {};
+  const ranges: { rollups: readonly string[]; from: string; to: string }[] = [];
+  let inviterCleared = 0;
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    for (const t of MEMBER_TABLES) {
+      // Table names come from the constant list above, never from input.
+      const { rows } = await client.query<{ n: string; lo: Date | null; hi: Date | null }>(
+        `WITH d AS (DELETE FROM ${t.table} WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING bucket)
+         SELECT count(*)::text AS n, min(bucket) AS lo, max(bucket) AS hi FROM d`,
+        [guildId, userId],
+      );
+      const r = rows[0]!;
+      deleted[t.table] = Number(r.n);
+      if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo.toISOString(), to: r.hi.toISOString() });
+    }
+    const ev = await client.query('DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
+    deleted.member_events = ev.rowCount ?? 0;
+    const inv = await client.query('UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint', [guildId, userId]);
+    inviterCleared = inv.rowCount ?? 0;
+    await client.query('COMMIT');
+  } catch (err) {
+    failed = err as Error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release(failed);
+  }
+
+  const refreshed: string[] = [];
+  const caggs = await continuousAggregates(pool);
+  for (const r of ranges) {
+    for (const view of r.rollups) {
+      if (!caggs.has(view)) continue;
+      // Whole buckets around the deleted range: a refresh only recomputes buckets inside its window.
+      const width = view.endsWith('_daily') ? '1 day' : '1 hour';
+      await pool.query(
+        `CALL refresh_continuous_aggregate($1::regclass, date_trunc($2, $3::timestamptz, 'UTC'), date_trunc($2, $4::timestamptz, 'UTC') + $5::interval)`,
+        [view, width === '1 day' ? 'day' : 'hour', r.from, r.to, width],
+      );
+      refreshed.push(view);
+    }
+  }
+  return { deleted, inviterCleared, refreshed };
+}
+
+/** Names of the continuous aggregates in this database (none on plain PostgreSQL). */
+async function continuousAggregates(db: Queryable): Promise<Set<string>> {
+  const { rows: ext } = await db.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
+  if (ext.length === 0) return new Set();
+  const { rows } = await db.query<{ view_name: string }>('SELECT view_name::text AS view_name FROM timescaledb_information.continuous_aggregates');
+  return new Set(rows.map((r) => r.view_name));
+}
+
+/**
+ * Drops the items of opted-out members (ingest, at load time). One query per batch; nothing is copied
+ * when nobody in the batch's guilds opted out.
+ */
+export async function dropOptedOut<T>(db: Queryable, items: T[], guildOf: (t: T) => string, userOf: (t: T) => string): Promise<T[]> {
+  if (items.length === 0) return items;
+  const out = await optedOutIn(db, [...new Set(items.map(guildOf))]);
+  if (out.size === 0) return items;
+  return items.filter((t) => !out.has(key(guildOf(t), userOf(t))));
+}

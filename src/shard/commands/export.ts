@@ -1,0 +1,125 @@
+// /export: a guild's rows as CSV, for admins (Manage Server). Counter families come from their hourly
+// rollups, member joins/leaves from member_events. Rows are streamed from Postgres through a cursor
+// (FETCH pages, never the whole result in memory) and the file stops below Discord's 8 MiB attachment
+// limit, saying where it was truncated. Snowflakes are exported as text, never as numbers.
+import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import type { Pool } from '../../db/pool.js';
+import { PERIODS, isPeriod } from '../../stats/period.js';
+import type { Command } from './command.js';
+import { CommandError } from './context.js';
+import { requireManageGuild } from './settings.js';
+
+/** What can be exported: relation and columns are constants, never built from input. */
+export const EXPORTS = {
+  messages: { from: 'messages_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'messages', 'words', 'attachments'] },
+  voice: { from: 'voice_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'seconds', 'muted_seconds', 'deafened_seconds', 'streaming_seconds', 'video_seconds'] },
+  emojis: { from: 'emojis_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'emoji', 'source', 'uses'] },
+  apps: { from: 'app_commands_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'application_id', 'command', 'uses'] },
+  activities: { from: 'activities_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'activity', 'seconds'] },
+  members: { from: 'member_events', time: 'at', columns: ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'] },
+} as const;
+
+export type ExportTable = keyof typeof EXPORTS;
+
+export function isExportTable(s: string): s is ExportTable {
+  return Object.hasOwn(EXPORTS, s);
+}
+
+/** Discord's attachment limit is 8 MiB for every server; stay clear of it (multipart overhead). */
+export const EXPORT_LIMIT_BYTES = 8 * 1024 * 1024 - 64 * 1024;
+const FETCH_ROWS = 2_000;
+const TIMESTAMP_COLUMNS = new Set(['bucket', 'at', 'account_created_at']);
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export interface CsvExport {
+  csv: Buffer;
+  rows: number;
+  truncated: boolean;
+}
+
+/**
+ * The guild's rows of `table` since `since`, oldest first, as CSV with a header. Every column is selected
+ * as text (snowflakes stay exact; timestamps are UTC ISO 8601). Stops before `limitBytes`.
+ */
+export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportTable; since: Date; limitBytes?: number }): Promise<CsvExport> {
+  const spec = EXPORTS[o.table];
+  const limit = o.limitBytes ?? EXPORT_LIMIT_BYTES;
+  const select = spec.columns
+    .map((c) => (TIMESTAMP_COLUMNS.has(c) ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${c}` : `${c}::text AS ${c}`))
+    .join(', ');
+  const order = [spec.time, ...spec.columns.filter((c) => c !== spec.time && c !== 'guild_id')].slice(0, 4).join(', ');
+  const header = spec.columns.join(',') + '\n';
+  const chunks: Buffer[] = [Buffer.from(header)];
+  let size = chunks[0]!.length;
+  let rows = 0;
+  let truncated = false;
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    // A cursor lives in a transaction; READ ONLY so the export can never write.
+    await client.query('BEGIN READ ONLY');
+    await client.query(
+      `DECLARE export_cursor NO SCROLL CURSOR FOR SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2 ORDER BY ${order}`,
+      [o.guildId, o.since],
+    );
+    outer: for (;;) {
+      const page = await client.query<Record<string, string | null>>({ text: `FETCH ${FETCH_ROWS} FROM export_cursor`, rowMode: 'array' } as never);
+      for (const r of page.rows as unknown as (string | null)[][]) {
+        const line = Buffer.from(r.map((v) => (v === null ? '' : csvField(v))).join(',') + '\n');
+        if (size + line.length > limit) {
+          truncated = true;
+          break outer;
+        }
+        chunks.push(line);
+        size += line.length;
+        rows++;
+      }
+      if (page.rows.length < FETCH_ROWS) break;
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    failed = err as Error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release(failed);
+  }
+  return { csv: Buffer.concat(chunks, size), rows, truncated };
+}
+
+export function exportNote(table: ExportTable, period: string, e: CsvExport): string {
+  const base = `${table}, last ${period}: ${e.rows} row${e.rows === 1 ? '' : 's'}.`;
+  return e.truncated ? `${base} The file reached Discord's 8 MiB limit: truncated at ${e.rows} rows; export a shorter period for the rest.` : base;
+}
+
+const tableChoices = Object.keys(EXPORTS).map((t) => ({ name: t, value: t }));
+const periodChoices = Object.keys(PERIODS).map((p) => ({ name: p, value: p }));
+
+export const exportCommand: Command = {
+  data: new SlashCommandBuilder()
+    .setName('export')
+    .setDescription("Download this server's statistics as CSV (Manage Server)")
+    .setContexts(InteractionContextType.Guild)
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addStringOption((o) => o.setName('table').setDescription('What to export').setRequired(true).addChoices(...tableChoices))
+    .addStringOption((o) => o.setName('period').setDescription('How far back (default 7d)').addChoices(...periodChoices))
+    .toJSON(),
+  ephemeral: true,
+  cooldownMs: 30_000,
+  handlers: {
+    async ''(i, ctx) {
+      requireManageGuild(i, 'export statistics');
+      const table = i.options.getString('table', true);
+      const period = i.options.getString('period') ?? '7d';
+      if (!isExportTable(table)) throw new CommandError(`Unknown table "${table}".`);
+      if (!isPeriod(period)) throw new CommandError(`Unknown period "${period}".`);
+      const since = new Date(Date.now() - PERIODS[period].ms);
+      const e = await exportCsv(ctx.pool, { guildId: i.guildId, table, since });
+      const file = new AttachmentBuilder(e.csv, { name: `${table}-${period}-${i.guildId}.csv` });
+      await i.editReply({ content: exportNote(table, period, e), files: [file] });
+    },
+  },
+};
