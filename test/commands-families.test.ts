@@ -246,6 +246,10 @@ describe('/growth', () => {
     expect(num(f.Joins!)).toBe(joins);
     expect(num(f.Leaves!)).toBe(leaves);
     expect(num(f.Net!)).toBe(joins - leaves);
+    // All time: charted from where the bot joined the server, same totals.
+    const all = await invoke(joinGuildId, 'growth', undefined, [period('all')]);
+    expectChart(all);
+    expect([num(fields(all).Joins!), num(fields(all).Leaves!)]).toEqual([joins, leaves]);
   }, 60_000);
 });
 

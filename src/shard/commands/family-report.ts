@@ -22,7 +22,7 @@ export const REPORT_PERIODS = {
 
 export type ReportPeriod = keyof typeof REPORT_PERIODS;
 
-/** Nothing the bot counts predates Discord's epoch; 'all' starts there (or where the bot joined the guild). */
+/** Nothing the bot counts predates Discord's epoch: 'all' starts there. */
 const DISCORD_EPOCH_MS = 1_420_070_400_000;
 
 /** The `period` option with the standard choices: `.addStringOption(periodOption('7d'))`. */
@@ -49,10 +49,19 @@ export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: Com
   }
   const p = REPORT_PERIODS[name as ReportPeriod];
   const to = new Date(Date.now() + 60_000);
-  // 'all' with a time chart would otherwise draw years of empty days before the bot came.
-  const from = Number.isFinite(p.ms) ? new Date(to.getTime() - p.ms) : new Date(Math.max(DISCORD_EPOCH_MS, Math.min(i.guild.joinedTimestamp ?? 0, to.getTime() - 86_400_000)));
+  const from = new Date(Number.isFinite(p.ms) ? to.getTime() - p.ms : DISCORD_EPOCH_MS);
   const timeZone = ctx.settings.get(i.guildId).timeZone;
   return { name: name as ReportPeriod, label: p.label, bucket: p.bucket, range: { guildId: i.guildId, from, to, timeZone } };
+}
+
+/**
+ * For a time chart: 'all' starts where the bot joined the guild (at most a day ago), not at Discord's
+ * epoch, so the chart is not years of empty days. Only for data the bot records live (member events).
+ */
+export function chartRange(i: ChatInputCommandInteraction<'cached'>, p: ResolvedPeriod): Range {
+  if (p.name !== 'all') return p.range;
+  const joined = i.guild.joinedTimestamp ?? DISCORD_EPOCH_MS;
+  return { ...p.range, from: new Date(Math.max(DISCORD_EPOCH_MS, Math.min(joined, p.range.to.getTime() - 86_400_000))) };
 }
 
 /**

@@ -4,14 +4,19 @@ import { BUCKET_MS } from '../../stats/period.js';
 import { memberGrowth, memberGrowthTotals } from '../../stats/members.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
-import { periodOption, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { chartRange, periodOption, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const signed = (n: number) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));
 
 async function growth(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
-  const [points, totals] = await Promise.all([memberGrowth(ctx.pool, p.range, p.bucket), memberGrowthTotals(ctx.pool, p.range)]);
+  const range = chartRange(i, p);
+  const [points, totals] = await Promise.all([memberGrowth(ctx.pool, range, p.bucket), memberGrowthTotals(ctx.pool, range)]);
   if (totals.joins === 0 && totals.leaves === 0) throw new CommandError(`No member joined or left in the ${p.label} (since the bot is here).`);
+  // All time starts where the bot joined, which may be long before anything it recorded: start the chart at
+  // the first day with a join or leave (keeping a week, so a new server still gets a line, not a dot).
+  const first = points.findIndex((g) => g.joins > 0 || g.leaves > 0);
+  const shown = p.name === 'all' ? points.slice(Math.max(0, Math.min(first, points.length - 7))) : points;
   const embed = reportEmbed(`${i.guild.name}: member growth`, `${p.label}, per ${p.bucket}`).addFields(
     { name: 'Joins', value: formatNumber(totals.joins), inline: true },
     { name: 'Leaves', value: formatNumber(totals.leaves), inline: true },
@@ -27,9 +32,9 @@ async function growth(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
       timeZone: p.range.timeZone,
       bucketMs: BUCKET_MS[p.bucket],
       series: [
-        { name: 'Joins', points: points.map((g) => ({ t: g.t, v: g.joins })), color: '#57f287' },
-        { name: 'Leaves', points: points.map((g) => ({ t: g.t, v: g.leaves })), color: '#ed4245' },
-        { name: 'Net', points: points.map((g) => ({ t: g.t, v: g.net })), color: '#5865f2' },
+        { name: 'Joins', points: shown.map((g) => ({ t: g.t, v: g.joins })), color: '#57f287' },
+        { name: 'Leaves', points: shown.map((g) => ({ t: g.t, v: g.leaves })), color: '#ed4245' },
+        { name: 'Net', points: shown.map((g) => ({ t: g.t, v: g.net })), color: '#5865f2' },
       ],
     },
     embed,
