@@ -47,7 +47,7 @@ export interface Config {
   shutdownGraceMs: number;
   /** Human-readable logs through pino-pretty (development only). */
   logPretty: boolean;
-  /** Delay between cluster spawns of one manager (`start:cluster`). */
+  /** Delay between cluster spawns of one manager (`start:cluster`); identifies are spaced by the Redis throttler, not by this. */
   clusterSpawnDelayMs: number;
   /**
    * This pod's ordinal in the cluster StatefulSet (label apps.kubernetes.io/pod-index); undefined outside
@@ -137,7 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     identifyIntervalMs: int(env, 'IDENTIFY_INTERVAL_MS', 5_000, 100, 60_000, problems),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 500, 600_000, problems),
     logPretty: bool(env, 'LOG_PRETTY', false, problems),
-    clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 7_000, 0, 600_000, problems),
+    clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 1_000, 0, 600_000, problems),
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),
     clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),

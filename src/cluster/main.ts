@@ -1,6 +1,7 @@
 // `npm run start:cluster`: the cluster manager process of a deployment.
 import { loadConfig, required } from '../config.js';
 import { startOpsServer } from '../http.js';
+import { handleShutdownSignals, stopClusterProcesses } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics } from '../metrics.js';
 import { aggregateMetrics, createManager } from './manager.js';
@@ -33,15 +34,16 @@ const ops = await startOpsServer({
     [...manager.clusters.values()].every((c) => c.ready),
 });
 
-async function shutdown(signal: string): Promise<void> {
-  logger.info({ signal }, 'stopping clusters');
-  manager.respawn = false;
-  // Cluster processes stop gracefully on SIGTERM (close gateway, flush increments).
-  for (const cluster of manager.clusters.values()) cluster.kill({ force: false, reason: signal });
-  await ops.close();
-  setTimeout(() => process.exit(0), 10_000).unref();
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+// SIGTERM: no respawns, SIGTERM to every cluster process, wait for each to stop gracefully (they have
+// their own SHUTDOWN_GRACE_MS; stragglers are killed a little after it), then exit.
+handleShutdownSignals({
+  logger,
+  graceMs: config.shutdownGraceMs + 5_000,
+  async stop() {
+    const clean = await stopClusterProcesses(manager, config.shutdownGraceMs + 2_000, logger);
+    await ops.close();
+    return clean;
+  },
+});
 
 await manager.spawn();

@@ -12,7 +12,10 @@ import { METRICS_REQUEST, type MetricsReply } from './ipc.js';
 export interface ManagerOptions {
   config: Config;
   logger: Logger;
-  /** Delay between cluster spawns; Discord wants >= 5 s per identify bucket, the simulator needs none. */
+  /**
+   * Delay between cluster spawns. Identifies are spaced by the Redis identify throttler across every
+   * process (src/shard/identify-throttler.ts), so this only staggers process start-up (CPU, memory).
+   */
   spawnDelayMs?: number;
 }
 
@@ -29,7 +32,7 @@ export function createManager(opts: ManagerOptions): ClusterManager {
     restarts: { max: 10, interval: 60 * 60_000 },
     execArgv: shard.execArgv,
     token: config.discordToken,
-    spawnOptions: { delay: opts.spawnDelayMs ?? 7_000, timeout: -1 },
+    spawnOptions: { delay: opts.spawnDelayMs ?? 1_000, timeout: -1 },
   });
   manager.on('clusterCreate', (cluster) => {
     const log = logger.child({ cluster: cluster.id });

@@ -7,7 +7,8 @@ import { startOpsServer } from '../http.js';
 import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
-import { collectProcessMetrics, registry } from '../metrics.js';
+import { handleShutdownSignals } from '../lifecycle.js';
+import { collectProcessMetrics, ingestLag, registry } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { Ingestor } from './ingest.js';
 
@@ -43,35 +44,32 @@ const ingestor = new Ingestor({
   leaseMs: Math.max(cfg.ingestLeaseMs, cfg.ingestIntervalMs * 3),
 });
 
-let stopping = false;
+const startedAt = Date.now();
 const ops = await startOpsServer({
   port: cfg.metricsPort,
   logger,
-  metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-  ready: () => !stopping,
-  status: () => ({ ...ingestor.status(), stopping }),
+  metrics: async () => {
+    // Lag: nothing older than the last successful cycle (plus that cycle's length) is waiting in Redis.
+    ingestLag.set((Date.now() - (ingestor.status().lastSuccessAt ?? startedAt)) / 1000);
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  },
+  ready: () => !lifecycle.stopping(),
+  status: () => ({ ...ingestor.status(), stopping: lifecycle.stopping() }),
 });
 logger.info({ partitions: cfg.redisPartitions, intervalMs: cfg.ingestIntervalMs }, 'ingest worker started');
 
 ingestor.start(cfg.ingestIntervalMs);
 
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) {
-    logger.warn({ signal }, 'second signal: exiting now (batches in flight stay in Redis and are retried)');
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info({ signal }, 'stopping after the current batch');
-  try {
+// SIGTERM: finish the current batch (its COPY commits with its ledger row, then the batch key is
+// unlinked), then exit 0. Past SHUTDOWN_GRACE_MS, or on a second signal, exit 1 at once: a batch in
+// flight stays in Redis and the ledger makes the next worker's retry load it exactly once.
+const lifecycle = handleShutdownSignals({
+  logger,
+  graceMs: cfg.shutdownGraceMs,
+  async stop() {
     await ingestor.stop();
     await ops.close();
     await Promise.allSettled([redis.quit(), pool.end()]);
-    logger.info('ingest worker stopped');
-    process.exit(0);
-  } catch (err) {
-    logger.error({ err }, 'unclean shutdown');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+    return true;
+  },
+});

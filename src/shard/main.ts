@@ -5,6 +5,7 @@ import { Events } from 'discord.js';
 import { isMetricsRequest } from '../cluster/ipc.js';
 import { loadConfig, required } from '../config.js';
 import { createPool } from '../db/pool.js';
+import { handleShutdownSignals, trackCommands } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { registry } from '../metrics.js';
 import { createRedis } from '../redis.js';
@@ -39,17 +40,22 @@ cluster.on('message', (msg) => {
 // discord-hybrid-sharding v3 only starts its heartbeat and spawn queue once the cluster says it is ready.
 bot.client.once(Events.ClientReady, () => cluster.triggerReady());
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping cluster process');
-  const clean = await bot.stop();
-  await Promise.allSettled([render.close(), pool.end(), redis.quit()]);
-  process.exit(clean ? 0 : 1);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+// SIGTERM: bot.stop() closes the gateway first, so no new event or interaction reaches this process
+// (Discord delivers the shards' events to the process that identifies next; an interaction sent in that
+// gap is not answered). Commands already running finish, increments and sessions are written, then exit
+// 0 — or exit 1 when SHUTDOWN_GRACE_MS runs out first.
+const commands = trackCommands(bot.client);
+handleShutdownSignals({
+  logger,
+  graceMs: config.shutdownGraceMs,
+  async stop() {
+    const clean = await bot.stop();
+    const answered = await commands.idle(config.shutdownGraceMs);
+    if (!answered) logger.warn({ inFlight: await commands.inFlight() }, 'stopping with slash commands unanswered');
+    await Promise.allSettled([render.close(), pool.end(), redis.quit()]);
+    return clean;
+  },
+});
 
 bot.start().catch((err: unknown) => {
   logger.fatal({ err }, 'cluster process failed to start');

@@ -1,0 +1,125 @@
+// Graceful shutdown of the real processes: a cluster process SIGTERMed right after traffic writes every
+// event it received before exiting 0 (and is not respawned once the manager stops respawning); an ingest
+// worker process SIGTERMed mid-load exits 0 and the database ends exact after the next ingest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateMetrics } from '../src/cluster/manager.js';
+import { entryPoint } from '../src/entry.js';
+import { createLogger } from '../src/logger.js';
+import { shardForGuild } from '../src/sim/index.js';
+import { sleep, startStack, type Stack } from '../src/stack.js';
+import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+
+let stack: Stack;
+let dbUrl: string;
+let dropDb: () => Promise<void>;
+const r = testRedis();
+const GRACE_MS = 10_000;
+
+beforeAll(async () => {
+  const db = await testDatabase();
+  dbUrl = db.url;
+  dropDb = db.drop;
+  stack = await startStack({
+    databaseUrl: db.url,
+    redisUrl: r.url,
+    keyPrefix: r.prefix,
+    logger: createLogger('warn', { test: 'lifecycle' }),
+    guilds: 12,
+    totalShards: 2,
+    shardsPerCluster: 1,
+    env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  if (stack) await cleanupPrefix(stack.redis, r.prefix).catch(() => {});
+  await dropDb?.();
+}, 60_000);
+
+/** MESSAGE_CREATE dispatches the cluster processes have received, from their metrics over IPC. */
+async function messagesReceived(): Promise<number> {
+  const { body } = await aggregateMetrics(stack.manager);
+  let n = 0;
+  for (const m of body.matchAll(/^stats_gateway_dispatches_total\{[^}]*type="MESSAGE_CREATE"[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
+function childOf(clusterId: number): ChildProcess {
+  const child = stack.manager.clusters.get(clusterId)?.thread?.process as ChildProcess | undefined;
+  if (!child) throw new Error(`cluster ${clusterId} has no process`);
+  return child;
+}
+
+describe('graceful shutdown', () => {
+  it('a cluster process SIGTERMed right after traffic writes everything it received, exits 0 in the grace period, and is not respawned', async () => {
+    await stack.sim.sendTraffic({ messages: 4_000, seed: 3 });
+    // SIGTERM as soon as the cluster processes have received every message: their increments may still
+    // be in flight, which is what the shutdown must wait for.
+    for (const end = Date.now() + 60_000; (await messagesReceived()) < 4_000; await sleep(20)) {
+      if (Date.now() > end) throw new Error(`only ${await messagesReceived()} of 4000 messages received`);
+    }
+    const child = childOf(0);
+    const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
+      const t0 = Date.now();
+      child.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
+    });
+    stack.manager.respawn = false;
+    child.kill('SIGTERM');
+    const { code, ms } = await exited;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(GRACE_MS);
+    // Everything it received is in Redis, and through ingest, exactly in Postgres.
+    await stack.ingestUntilMatch(60_000);
+    expect(await stack.diff()).toEqual([]);
+    // Not respawned: the cluster has no process, and no new identify for its shard reached the simulator.
+    await sleep(1_500);
+    expect(stack.manager.clusters.get(0)?.thread ?? null).toBeNull();
+    expect(stack.sim.identifyLog.filter((x) => x.shard === 0)).toHaveLength(1);
+    expect(stack.sim.readyShards()).not.toContain(0);
+  }, 150_000);
+
+  it('an ingest worker process SIGTERMed mid-load exits 0; a restarted worker leaves the database exact', async () => {
+    // Only guilds of shard 1: cluster 0 is gone. Spread over 30 days, so batches hold many rows.
+    const guildIds = [...stack.sim.world.guilds.keys()].filter((g) => shardForGuild(g, 2) === 1);
+    const before = await messagesReceived();
+    const { sent } = await stack.sim.sendTraffic({ messages: 20_000, seed: 5, guildIds, historyMs: 30 * 86_400_000 });
+    for (const end = Date.now() + 60_000; (await messagesReceived()) < before + sent; await sleep(50)) {
+      if (Date.now() > end) throw new Error('cluster 1 did not receive the traffic');
+    }
+    await sleep(500); // the increments reach Redis
+
+    const worker = (logLevel: string) => {
+      const entry = entryPoint('../src/ingest/main.ts', import.meta.url);
+      return spawn(process.execPath, [...entry.execArgv, entry.file], {
+        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: r.url, REDIS_KEY_PREFIX: r.prefix, METRICS_PORT: '0', INGEST_INTERVAL_MS: '100', LOG_LEVEL: logLevel, SHUTDOWN_GRACE_MS: String(GRACE_MS) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+    };
+    const first = worker('debug');
+    const exited = new Promise<number | null>((resolve) => first.once('exit', resolve));
+    // SIGTERM on the first loaded batch: more are pending, the worker is mid-load.
+    let batches = 0;
+    for await (const line of readline.createInterface({ input: first.stdout! })) {
+      if (line.includes('"batch loaded"') && ++batches === 1) first.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(await stack.diff()).not.toEqual([]); // it stopped before loading everything
+
+    const second = worker('warn');
+    try {
+      for (const end = Date.now() + 60_000; (await stack.diff()).length > 0; await sleep(250)) {
+        if (Date.now() > end) throw new Error(`database differs after the restarted worker:\n${(await stack.diff()).slice(0, 5).join('\n')}`);
+      }
+    } finally {
+      const done = new Promise((resolve) => second.once('exit', resolve));
+      second.kill('SIGTERM');
+      await done;
+    }
+    expect(second.exitCode).toBe(0);
+    expect(await stack.diff()).toEqual([]);
+  }, 150_000);
+});
