@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# One image for both roles; the argument picks the entry point:
+#   docker run IMAGE                          → cluster manager (dist/src/cluster/main.js, the default)
+#   docker run IMAGE dist/src/ingest/main.js  → ingest worker
+# Configuration is environment only (README "Configuration"); nothing secret is baked in.
+
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+COPY vitest.config.ts ./
+RUN npm run build
+
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# A fixed numeric uid, so Kubernetes' runAsNonRoot can verify it (k8s/ runs as 10001 too).
+RUN groupadd --system --gid 10001 stats && useradd --system --uid 10001 --gid stats --no-create-home --shell /usr/sbin/nologin stats
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+# Migrations are read at run time from /app/sql (dist/src/db/../../../sql).
+COPY sql ./sql
+USER 10001:10001
+EXPOSE 9100
+ENTRYPOINT ["node", "--enable-source-maps"]
+CMD ["dist/src/cluster/main.js"]
