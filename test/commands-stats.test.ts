@@ -196,3 +196,29 @@ describe('options', () => {
     expect((kiritimati.embeds[0] as { footer: { text: string } }).footer.text).toContain('Pacific/Kiritimati');
   }, 60_000);
 });
+
+describe('include_bots', () => {
+  it("leaves bots out on request where the server's settings record them", async () => {
+    const bot = t.sim.world.botMembers(guildId)[0]!;
+    expect(bot).toBeDefined();
+    await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { includeBots: true, timeZone: 'UTC' });
+    for (const end = Date.now() + 5_000; !t.bot.settings.get(guildId).includeBots && Date.now() < end; ) await sleep(50);
+    const channelId = t.sim.world.textChannels(guildId)[2]!.id;
+    const human = humans()[nextFresh]!.user.id;
+    for (let k = 0; k < 3; k++) t.sim.sendMessage({ guildId, channelId, authorId: bot.user.id, content: 'beep boop' });
+    t.sim.sendMessage({ guildId, channelId, authorId: human, content: 'hello there' });
+    await ingestUntil(async () => {
+      const db = await messageTotalsByChannelMember(t.pool, [guildId]);
+      return db.get(`${guildId}|${channelId}|${bot.user.id}`)?.messages === 3 ? [] : ['bot messages not loaded yet'];
+    });
+    // Earlier bot traffic was not stored (bots were left out then): only the 3 sent since count as bots'.
+    const members = t.sim.truth.messages.filter((m) => !m.webhook && !m.bot && (m.channelId === channelId || m.parentChannelId === channelId)).length;
+    const opts = [{ name: 'channel', type: 7, value: channelId }];
+    const stored = await invoke(fresh(), 'stats', 'channel', opts);
+    expect(fields(stored).Messages).toBe(String(members + 3));
+    const humansOnly = await invoke(fresh(), 'stats', 'channel', [...opts, { name: 'include_bots', type: 5, value: false }]);
+    expectChart(humansOnly);
+    expect(fields(humansOnly).Messages).toBe(String(members));
+    expect((humansOnly.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/Bots left out \(1 with messages here\)/);
+  }, 60_000);
+});
