@@ -3,7 +3,7 @@
 // follow-ups and component responses do not. Our own commands arrive as INTERACTION_CREATE; this module
 // also shapes those payloads for subcommand groups and user / message context menus.
 import { messageCreateJson } from './messages.js';
-import { memberJson, userJson, type Json } from './payloads.js';
+import { channelJson, memberJson, userJson, type Json } from './payloads.js';
 import { Rng } from './rng.js';
 import type { InvokeCommand } from './interactions.js';
 import type { Simulator } from './index.js';
@@ -32,6 +32,17 @@ export function shapeCommandPayload(payload: Json, c: InvokeAppCommand, world: W
   const data = payload.data as Json;
   const type = c.commandType ?? 1;
   if (type === 1) {
+    // Channel options (type 7) arrive with the channel in data.resolved, as Discord sends them.
+    const channels: Json = {};
+    const walk = (opts: { type: number; value?: unknown; options?: unknown[] }[] = []): void => {
+      for (const o of opts) {
+        const ch = o.type === 7 ? world.channel(String(o.value)) : undefined;
+        if (ch) channels[ch.id] = channelJson(ch);
+        walk(o.options as typeof opts);
+      }
+    };
+    walk(data.options as never);
+    if (Object.keys(channels).length > 0) data.resolved = { channels };
     if (c.subcommandGroup) data.options = [{ name: c.subcommandGroup, type: 2, options: data.options }];
     return;
   }
