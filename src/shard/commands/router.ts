@@ -1,7 +1,7 @@
 // Routes interactions to the command modules in registry.ts. Every command defers at once (Discord allows
 // 3 s for the first answer), has a per-member cooldown, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
-import { Events, type Client, type ChatInputCommandInteraction } from 'discord.js';
+import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
 import { commandLatency } from '../../metrics.js';
 import { CommandError, type CommandContext } from './context.js';
 import { BY_NAME } from './registry.js';
@@ -46,13 +46,13 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
       void command.button(interaction, ctx).catch(async (err: unknown) => {
         if (!(err instanceof CommandError)) ctx.logger.error({ err, button: interaction.customId }, 'button failed');
         const content = userMessageFor(err);
-        await (interaction.deferred || interaction.replied ? interaction.followUp({ content, ephemeral: true }) : interaction.reply({ content, ephemeral: true })).catch(() => {});
+        await (interaction.deferred || interaction.replied ? interaction.followUp({ content, flags: MessageFlags.Ephemeral }) : interaction.reply({ content, flags: MessageFlags.Ephemeral })).catch(() => {});
       });
       return;
     }
     if (!interaction.isChatInputCommand()) return;
     if (!interaction.inCachedGuild()) {
-      void interaction.reply({ content: 'This command works in servers only.', ephemeral: true }).catch(() => {});
+      void interaction.reply({ content: 'This command works in servers only.', flags: MessageFlags.Ephemeral }).catch(() => {});
       return;
     }
     const command = BY_NAME.get(interaction.commandName);
@@ -69,7 +69,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     if (wait > 0) {
       commandLatency.observe({ command: key, outcome: 'cooldown' }, Number(process.hrtime.bigint() - started) / 1e9);
       void interaction
-        .reply({ content: `Slow down: you can use /${interaction.commandName} again in ${Math.ceil(wait / 1000)} s.`, ephemeral: true })
+        .reply({ content: `Slow down: you can use /${interaction.commandName} again in ${Math.ceil(wait / 1000)} s.`, flags: MessageFlags.Ephemeral })
         .catch(() => {});
       return;
     }
@@ -78,7 +78,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     void (async () => {
       let outcome = 'ok';
       try {
-        await interaction.deferReply({ ephemeral: command?.ephemeral ?? false });
+        await interaction.deferReply(command?.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
         if (!handler) throw new CommandError(`Unknown command "/${key}".`);
         await handler(interaction, ctx);
       } catch (err) {
@@ -98,11 +98,11 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
  */
 async function replyWithError(interaction: ChatInputCommandInteraction<'cached'>, content: string): Promise<void> {
   if (!interaction.deferred && !interaction.replied) {
-    await interaction.reply({ content, ephemeral: true });
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   } else if (interaction.ephemeral) {
     await interaction.editReply({ content, embeds: [], files: [], components: [] });
   } else {
     await interaction.deleteReply().catch(() => {});
-    await interaction.followUp({ content, ephemeral: true });
+    await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   }
 }
