@@ -3,6 +3,7 @@
 // command is invoked as a member and must answer with a PNG chart and embed numbers equal to the truth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../src/keys.js';
+import { GuildSettingsStore } from '../src/settings.js';
 import type { CommandOption, RecordedReply } from '../src/sim/index.js';
 import { sendMixedTraffic } from '../src/sim/scenario.js';
 import { diffApps, diffEmojis, diffMembers, diffVoice, sleep } from '../src/stack.js';
@@ -84,6 +85,16 @@ function tops(counts: Map<string, number>, g: string, key: (parts: string[]) => 
   }
   const max = Math.max(...sums.values());
   return { max, keys: [...sums].filter(([, n]) => n === max).map(([k]) => k), sums };
+}
+
+/** Wall-clock instant (as UTC fields, shifted by `offsetMs`) of the hour holding the most timestamps. */
+function busiestInstant(timestamps: number[], offsetMs: number): number {
+  const per = new Map<number, number>();
+  for (const ts of timestamps) {
+    const h = Math.floor((ts + offsetMs) / 3_600_000);
+    per.set(h, (per.get(h) ?? 0) + 1);
+  }
+  return [...per].sort((a, b) => b[1] - a[1])[0]![0] * 3_600_000;
 }
 
 // Every invocation by a different member: the per-member cooldown never answers instead.
@@ -222,16 +233,33 @@ describe('/activity', () => {
     expectChart(reply);
     const f = fields(reply);
     expect(num(f.Messages!)).toBe(messages.length);
-    // All traffic is from the last few seconds: today's weekday and this hour (UTC, the default zone).
-    const now = new Date();
+    // The busiest slot of the truth, in UTC (the default zone).
+    const now = new Date(busiestInstant(messages.map((m) => m.timestamp), 0));
     const weekday = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][now.getUTCDay()]!;
     expect(f['Busiest day']).toContain(weekday);
-    expect(f['Busiest slot']).toContain(`${String(now.getUTCHours()).padStart(2, '0')}:00`);
+    expect(f['Busiest slot']).toContain(`${weekday} ${String(now.getUTCHours()).padStart(2, '0')}:00`);
 
     const emojis = [...t.sim.truth.emojiUses].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, n]) => a + n, 0);
     const byEmoji = await invoke(guildId, 'activity', undefined, [{ name: 'metric', type: 3, value: 'emojis' }]);
     expectChart(byEmoji);
     expect(num(fields(byEmoji)['Emoji uses']!)).toBe(emojis);
+  }, 60_000);
+
+  it("places hours and weekdays in the server's time zone", async () => {
+    const settings = new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger);
+    await settings.update(guildId, { timeZone: 'Asia/Tokyo' }); // UTC+9, no DST
+    try {
+      for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'Asia/Tokyo' && Date.now() < end; ) await sleep(50);
+      const reply = await invoke(guildId, 'activity', undefined, [period('7d')]);
+      expectChart(reply);
+      const messages = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
+      const tokyo = new Date(busiestInstant(messages.map((m) => m.timestamp), 9 * 3_600_000));
+      expect(fields(reply)['Busiest slot']).toContain(`${String(tokyo.getUTCHours()).padStart(2, '0')}:00`);
+      expect((reply.embeds[0] as { description: string }).description).toContain('Asia/Tokyo');
+    } finally {
+      await settings.update(guildId, { timeZone: 'UTC' });
+      for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'UTC' && Date.now() < end; ) await sleep(50);
+    }
   }, 60_000);
 });
 
