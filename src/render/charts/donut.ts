@@ -48,7 +48,10 @@ export function drawDonut(ctx: Ctx, spec: DonutSpec, theme: Theme = darkTheme): 
   const total = slices.reduce((a, b) => a + b.value, 0);
 
   const r = Math.max(4, Math.min(availH / 2, (width - 2 * pad) * 0.22));
-  const cx = pad + r + 8 * s;
+  // Ring and legend are centred together, so a wide canvas does not leave an empty right half.
+  const gapW = 40 * s;
+  const legendW = Math.min(width - 2 * pad - 2 * r - gapW, 560 * s);
+  const cx = Math.max(pad, (width - (2 * r + gapW + legendW)) / 2) + r;
   const cy = top + availH / 2;
   const thickness = r * 0.38;
 
@@ -97,8 +100,8 @@ export function drawDonut(ctx: Ctx, spec: DonutSpec, theme: Theme = darkTheme): 
   ctx.fillText('total', cx, cy + 16 * s);
 
   // Legend: swatch, label (ellipsised), value and percentage right-aligned in two columns.
-  const legLeft = cx + r + 40 * s;
-  const legRight = width - pad;
+  const legLeft = cx + r + gapW;
+  const legRight = legLeft + legendW;
   const rowH = Math.min(40 * s, availH / slices.length);
   const size = Math.round(Math.min(17 * s, Math.max(11, rowH * 0.5)));
   ctx.font = font(size, 'bold');

@@ -97,7 +97,7 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
   ctx.fillStyle = theme.mutedText;
   ctx.textBaseline = 'top';
   ctx.textAlign = 'left';
-  ctx.fillText(formatValue(0, fmt), barX, barY + barH + 5 * s);
+  ctx.fillText('0', barX, barY + barH + 5 * s);
   ctx.textAlign = 'center';
   ctx.fillText(formatValue(max / 2, fmt), barX + barW / 2, barY + barH + 5 * s);
   ctx.textAlign = 'right';
