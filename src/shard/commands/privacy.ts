@@ -8,7 +8,7 @@ import {
   SlashCommandBuilder,
   type ButtonInteraction,
 } from 'discord.js';
-import { deleteMemberData, type DeletionReport } from '../../privacy.js';
+import { deleteMemberData, pgTransaction, type DeletionReport } from '../../privacy.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 
@@ -36,7 +36,7 @@ async function confirmDelete(i: ButtonInteraction<'cached'>, ctx: CommandContext
   // Opt out first: increments still in Redis are then dropped at ingest, and nothing new arrives
   // behind the deletion.
   await ctx.privacy.optOut(i.guildId, i.user.id);
-  const report = await deleteMemberData(ctx.pool, i.guildId, i.user.id);
+  const report = await deleteMemberData(ctx.pool, pgTransaction(ctx.pool), i.guildId, i.user.id);
   ctx.logger.info({ guild: i.guildId, deleted: report.deleted, refreshed: report.refreshed }, 'member data deleted on request');
   await i.editReply({ content: describeDeletion(report), components: [] });
 }
