@@ -21,13 +21,15 @@ export const EMOJI_FAMILY = 'Stats Emoji';
 
 /**
  * The stack every chart uses: DejaVu first (Latin, Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic,
- * many symbols), then CJK, then emoji. Only our own families are listed: a glyph none of them has
- * draws as DejaVu's missing-glyph box on every machine alike, instead of whatever the host happens to have.
+ * many symbols), then Japanese (kana, kanji; most but not all simplified Chinese hanzi), then emoji.
+ * Scripts none of them covers (Hangul, Thai, Devanagari...) fall through to the host's `sans-serif`,
+ * and draw as a missing-glyph box on a host without such a font. Shipping Noto Sans KR/SC/Thai/
+ * Devanagari and registering them here would make those deterministic too.
  */
-export const FONT_STACK = `"${FONT_FAMILY}", "${CJK_FAMILY}", "${EMOJI_FAMILY}"`;
+export const FONT_STACK = `"${FONT_FAMILY}", "${CJK_FAMILY}", "${EMOJI_FAMILY}", sans-serif`;
 
 /** The stack for emoji clusters (see text.ts): the colour font first, the others for anything it lacks. */
-export const EMOJI_STACK = `"${EMOJI_FAMILY}", "${FONT_FAMILY}", "${CJK_FAMILY}"`;
+export const EMOJI_STACK = `"${EMOJI_FAMILY}", "${FONT_FAMILY}", "${CJK_FAMILY}", sans-serif`;
 
 const FILES: readonly { pkg: string; file: string; family: string }[] = [
   { pkg: 'dejavu-fonts-ttf', file: 'ttf/DejaVuSans.ttf', family: FONT_FAMILY },
