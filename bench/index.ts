@@ -4,6 +4,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   render: async () => (await import('./render.js')).benchRender(),
   collectors: async () => (await import('./collectors.js')).benchCollectors(),
+  scale: async () => (await import('./scale.js')).benchScale(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -12,7 +13,8 @@ if (unknown.length > 0) {
   console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}`);
   process.exit(2);
 }
-for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES)) {
+// `scale` runs for minutes with a dozen processes: only when named.
+for (const name of wanted.length > 0 ? wanted : Object.keys(SUITES).filter((n) => n !== 'scale')) {
   console.log(`\n== ${name} ==`);
   await SUITES[name]!();
 }
