@@ -1,5 +1,12 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../src/sim/index.js';
+import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 import { layoutProblems, podShards, ShardLayoutError, totalClusters, type ShardLayout } from '../src/cluster/shard-range.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 const LAYOUTS: ShardLayout[] = [
   { totalShards: 1, shardsPerCluster: 2, pods: 1 },
@@ -62,4 +69,59 @@ describe('podShards', () => {
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, -1)).toThrow(/pod index/);
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, 1.5)).toThrow(/pod index/);
   });
+});
+
+describe('a StatefulSet pod (src/cluster/main.ts with POD_INDEX)', () => {
+  it('pod 1 of 2 runs exactly shards 2 and 3, as global clusters 2 and 3, and is ready once both are', async () => {
+    const sim = await startSimulator({ guilds: 8, shards: 4, logLevel: 'silent' });
+    const db = await testDatabase();
+    const { url: redisUrl, prefix } = testRedis();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cluster/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DISCORD_TOKEN: sim.token,
+        DISCORD_API_URL: sim.apiUrl,
+        DATABASE_URL: db.url,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        TOTAL_SHARDS: '4',
+        SHARDS_PER_CLUSTER: '1',
+        PODS: '2',
+        POD_INDEX: '1',
+        CLUSTER_SPAWN_DELAY_MS: '0',
+        METRICS_PORT: '0',
+        RENDER_THREADS: '1',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (b: Buffer) => (log += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (log += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => /"port":(\d+)/.exec(log)?.[1], { timeout: 30_000, interval: 200 }).toBeDefined();
+      const port = /"port":(\d+)/.exec(log)![1];
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 60_000, interval: 250 })
+        .toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const ready = [...metrics.matchAll(/^stats_shard_ready\{([^}]*)\} (\d+)$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
+      expect(ready).toEqual(['shard="2",cluster="2"=1', 'shard="3",cluster="3"=1']);
+      const range = log.split('\n').find((l) => l.includes('shard range of this pod'))!;
+      expect(JSON.parse(range)).toMatchObject({ pod: 1, pods: 2, clusters: [2, 3], shards: [2, 3] });
+      // Only this pod's shards identified with the gateway.
+      expect([...new Set(sim.identifyLog.map((x) => x.shard))].sort()).toEqual([2, 3]);
+    } finally {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      const redis = new Redis(redisUrl);
+      await cleanupPrefix(redis, prefix);
+      redis.disconnect();
+      await sim.close();
+      await db.drop();
+    }
+  }, 120_000);
 });
