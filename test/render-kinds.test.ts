@@ -152,6 +152,11 @@ describe('chart kinds', () => {
       if (share > GOLDEN_MAX_SHARE) writeFileSync(path.join(GOLDEN_DIR, `${kind}.actual.png`), png);
       expect(share, `${kind}: ${(share * 100).toFixed(2)} % of pixels differ (see ${kind}.actual.png)`).toBeLessThanOrEqual(GOLDEN_MAX_SHARE);
     }
+    // The tolerance is not so loose that a real change passes: two swapped rows fail the comparison.
+    const swapped = barSpec();
+    swapped.rows = [swapped.rows[1], swapped.rows[0], ...swapped.rows.slice(2)] as BarChartSpec['rows'];
+    const [got, want] = await Promise.all([pool.render(swapped).then(pixels), pixels(readFileSync(path.join(GOLDEN_DIR, 'bar.png')))]);
+    expect(diff(got, want, GOLDEN_LEVELS) / (got.width * got.height)).toBeGreaterThan(GOLDEN_MAX_SHARE);
   });
 
   it('draws CJK and emoji labels as real glyphs, not blank and not tofu', async () => {
