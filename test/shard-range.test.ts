@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { startSimulator } from '../src/sim/index.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 import { layoutProblems, podShards, ShardLayoutError, totalClusters, type ShardLayout } from '../src/cluster/shard-range.js';
@@ -68,6 +69,17 @@ describe('podShards', () => {
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, 2)).toThrow(ShardLayoutError);
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, -1)).toThrow(/pod index/);
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, 1.5)).toThrow(/pod index/);
+  });
+});
+
+describe('loadConfig and the pod layout', () => {
+  it('reads POD_INDEX, PODS and CLUSTERS_PER_POD and refuses layouts that lose shards or idle a pod', () => {
+    expect(loadConfig({ TOTAL_SHARDS: '12', SHARDS_PER_CLUSTER: '2', PODS: '3', POD_INDEX: '2' })).toMatchObject({ podIndex: 2, pods: 3, clustersPerPod: undefined });
+    expect(loadConfig({}).podIndex).toBeUndefined();
+    expect(() => loadConfig({ PODS: '2', POD_INDEX: '2', TOTAL_SHARDS: '4' })).toThrow(/POD_INDEX must be below PODS/);
+    expect(() => loadConfig({ TOTAL_SHARDS: '8', SHARDS_PER_CLUSTER: '4', PODS: '3' })).toThrow(/last pod without shards/);
+    expect(() => loadConfig({ TOTAL_SHARDS: '64', SHARDS_PER_CLUSTER: '4', PODS: '2', CLUSTERS_PER_POD: '4' })).toThrow(ConfigError);
+    expect(() => loadConfig({ POD_INDEX: '-1' })).toThrow(/POD_INDEX/);
   });
 });
 
