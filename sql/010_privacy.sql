@@ -8,11 +8,12 @@ CREATE TABLE privacy_opt_outs (
   PRIMARY KEY (guild_id, user_id)
 );
 
--- /settings: channels not counted from the moment they are excluded, and who may see per-member stats
--- (false: Administrator / Manage Server / View Server Insights only, and a member's own).
+-- /settings: channels not counted from the moment they are excluded, and who may see other members' stats.
+-- Discord's policy allows Administrator / Manage Server / View Server Insights (and a member's own); a
+-- guild may narrow that to Administrator / Manage Server, never widen it.
 ALTER TABLE guild_settings
   ADD COLUMN excluded_channels bigint[] NOT NULL DEFAULT '{}',
-  ADD COLUMN member_stats_public boolean NOT NULL DEFAULT false;
+  ADD COLUMN member_stats_managers_only boolean NOT NULL DEFAULT false;
 
 -- No (guild, user) indexes on the raw tables: deletions are rare and served by the (guild_id, bucket)
 -- indexes, while an extra index would slow every COPY on the hot path.

@@ -11,10 +11,10 @@ export interface GuildSettings {
   /** Channels not counted (messages, emojis, apps, voice) from the moment they are excluded. */
   excludedChannels: readonly string[];
   /** Per-member stats visible to everyone (true) or only to Administrator / Manage Server / View Server Insights. */
-  memberStatsPublic: boolean;
+  memberStatsManagersOnly: boolean;
 }
 
-export const DEFAULT_SETTINGS: Readonly<GuildSettings> = Object.freeze({ includeBots: false, timeZone: 'UTC', excludedChannels: Object.freeze([]), memberStatsPublic: false });
+export const DEFAULT_SETTINGS: Readonly<GuildSettings> = Object.freeze({ includeBots: false, timeZone: 'UTC', excludedChannels: Object.freeze([]), memberStatsManagersOnly: false });
 
 /** Whether a channel (or the thread's parent channel) is excluded from counting: a synchronous lookup. */
 export function isExcluded(s: Readonly<GuildSettings>, channelId: string | null | undefined, parentId?: string | null): boolean {
@@ -27,7 +27,7 @@ interface Row {
   include_bots: boolean;
   time_zone: string;
   excluded_channels: string[];
-  member_stats_public: boolean;
+  member_stats_managers_only: boolean;
 }
 
 export function settingsChannel(prefix: string): string {
@@ -53,13 +53,13 @@ export class GuildSettingsStore {
   async load(guildIds: string[]): Promise<void> {
     if (guildIds.length === 0) return;
     const { rows } = await this.db.query<Row>(
-      `SELECT guild_id::text AS guild_id, include_bots, time_zone, excluded_channels::text[] AS excluded_channels, member_stats_public
+      `SELECT guild_id::text AS guild_id, include_bots, time_zone, excluded_channels::text[] AS excluded_channels, member_stats_managers_only
        FROM guild_settings WHERE guild_id = ANY ($1::bigint[])`,
       [guildIds],
     );
     for (const id of guildIds) this.cache.delete(id);
     for (const r of rows) {
-      this.cache.set(r.guild_id, { includeBots: r.include_bots, timeZone: r.time_zone, excludedChannels: r.excluded_channels, memberStatsPublic: r.member_stats_public });
+      this.cache.set(r.guild_id, { includeBots: r.include_bots, timeZone: r.time_zone, excludedChannels: r.excluded_channels, memberStatsManagersOnly: r.member_stats_managers_only });
     }
   }
 
@@ -78,9 +78,9 @@ export class GuildSettingsStore {
   async update(guildId: string, patch: Partial<GuildSettings>): Promise<GuildSettings> {
     const next = { ...this.get(guildId), ...patch };
     await this.db.query(
-      `INSERT INTO guild_settings (guild_id, include_bots, time_zone, excluded_channels, member_stats_public) VALUES ($1::bigint, $2, $3, $4::bigint[], $5)
-       ON CONFLICT (guild_id) DO UPDATE SET include_bots = $2, time_zone = $3, excluded_channels = $4::bigint[], member_stats_public = $5, updated_at = now()`,
-      [guildId, next.includeBots, next.timeZone, [...next.excludedChannels], next.memberStatsPublic],
+      `INSERT INTO guild_settings (guild_id, include_bots, time_zone, excluded_channels, member_stats_managers_only) VALUES ($1::bigint, $2, $3, $4::bigint[], $5)
+       ON CONFLICT (guild_id) DO UPDATE SET include_bots = $2, time_zone = $3, excluded_channels = $4::bigint[], member_stats_managers_only = $5, updated_at = now()`,
+      [guildId, next.includeBots, next.timeZone, [...next.excludedChannels], next.memberStatsManagersOnly],
     );
     this.cache.set(guildId, next);
     await this.redis.publish(settingsChannel(this.prefix), guildId);

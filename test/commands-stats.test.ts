@@ -161,6 +161,24 @@ describe('/stats member and /me', () => {
     expect(fields(reply).Words).toBe(String(memberTotals(other!.user.id).words));
     expect((reply.embeds[0] as { title: string }).title).toContain(other!.nick ?? other!.user.globalName ?? other!.user.username);
   }, 60_000);
+
+  it('lets a server narrow, never widen, who sees other members: managers only', async () => {
+    const [viewer, manager, other] = active().slice(-7, -4);
+    const store = new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger);
+    await store.update(guildId, { memberStatsManagersOnly: true });
+    try {
+      for (const end = Date.now() + 5_000; !t.bot.settings.get(guildId).memberStatsManagersOnly && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      const refused = await invoke(viewer!.user.id, 'stats', 'member', [{ name: 'member', type: 6, value: other!.user.id }], VIEW_GUILD_INSIGHTS);
+      expect(refused.flags & EPHEMERAL).toBe(EPHEMERAL);
+      expect(refused.content).toMatch(/only to Administrator and Manage Server/);
+      const MANAGE_GUILD = String(1n << 5n);
+      const allowed = await invoke(manager!.user.id, 'stats', 'member', [{ name: 'member', type: 6, value: other!.user.id }, { name: 'period', type: 3, value: '30d' }], MANAGE_GUILD);
+      expectChart(allowed);
+      expect(fields(allowed).Messages).toBe(String(memberTotals(other!.user.id).messages));
+    } finally {
+      await store.update(guildId, { memberStatsManagersOnly: false });
+    }
+  }, 60_000);
 });
 
 describe('options', () => {

@@ -48,7 +48,7 @@ export function describeSettings(s: Readonly<GuildSettings>): string {
     `**Time zone:** ${s.timeZone}`,
     `**Count bots' messages:** ${s.includeBots ? 'on' : 'off'}`,
     `**Excluded channels:** ${channels}`,
-    `**Per-member stats visible to:** ${s.memberStatsPublic ? 'everyone' : 'admins only (Administrator, Manage Server, View Server Insights); members always see their own'}`,
+    `**Other members' stats visible to:** ${s.memberStatsManagersOnly ? 'Administrator and Manage Server' : 'Administrator, Manage Server and View Server Insights'}; every member always sees their own`,
   ].join('\n');
 }
 
@@ -94,9 +94,13 @@ export const settings: Command = {
     .addSubcommand((s) =>
       s
         .setName('member-stats')
-        .setDescription('Who may see per-member statistics')
+        .setDescription("Who may see other members' statistics (within Discord's policy)")
         .addStringOption((o) =>
-          o.setName('visible-to').setDescription('Admins only, or everyone').setRequired(true).addChoices({ name: 'admins only', value: 'admins' }, { name: 'everyone', value: 'everyone' }),
+          o
+            .setName('visible-to')
+            .setDescription('Discord allows at most Administrator, Manage Server and View Server Insights')
+            .setRequired(true)
+            .addChoices({ name: 'insights: Administrator, Manage Server, View Server Insights', value: 'insights' }, { name: 'managers: Administrator, Manage Server', value: 'managers' }),
         ),
     )
     .toJSON(),
@@ -139,8 +143,13 @@ export const settings: Command = {
       await change(i, ctx, { excludedChannels: current.filter((c) => c !== channel.id) }, `<#${channel.id}> is counted again from now on.`);
     },
     async 'member-stats'(i, ctx) {
-      const everyone = i.options.getString('visible-to', true) === 'everyone';
-      await change(i, ctx, { memberStatsPublic: everyone }, everyone ? 'Everyone may now see per-member statistics.' : 'Per-member statistics are now visible to admins only (and each member their own).');
+      const managersOnly = i.options.getString('visible-to', true) === 'managers';
+      await change(
+        i,
+        ctx,
+        { memberStatsManagersOnly: managersOnly },
+        `Other members' statistics are now visible to ${managersOnly ? 'Administrator and Manage Server' : 'Administrator, Manage Server and View Server Insights'} (each member always sees their own).`,
+      );
     },
   },
   async autocomplete(i: AutocompleteInteraction<'cached'>) {
