@@ -39,13 +39,14 @@ afterAll(async () => {
   await dropDb?.();
 }, 60_000);
 
-/** MESSAGE_CREATE dispatches the cluster processes have received, from their metrics over IPC. */
-async function messagesReceived(): Promise<number> {
+/** Dispatches of a type the cluster processes have received, from their metrics over IPC. */
+async function received(type: string): Promise<number> {
   const { body } = await aggregateMetrics(stack.manager);
   let n = 0;
-  for (const m of body.matchAll(/^stats_gateway_dispatches_total\{[^}]*type="MESSAGE_CREATE"[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  for (const m of body.matchAll(new RegExp(`^stats_gateway_dispatches_total\\{[^}]*type="${type}"[^}]*\\} (\\d+)`, 'gm'))) n += Number(m[1]);
   return n;
 }
+const messagesReceived = () => received('MESSAGE_CREATE');
 
 function childOf(clusterId: number): ChildProcess {
   const child = stack.manager.clusters.get(clusterId)?.thread?.process as ChildProcess | undefined;
@@ -61,6 +62,21 @@ describe('graceful shutdown', () => {
     for (const end = Date.now() + 60_000; (await messagesReceived()) < 4_000; await sleep(20)) {
       if (Date.now() > end) throw new Error(`only ${await messagesReceived()} of 4000 messages received`);
     }
+    // A /stats command running on cluster 0 when SIGTERM arrives still gets its answer.
+    const shard0Guild = [...stack.sim.world.guilds.keys()].find((g) => shardForGuild(g, 2) === 0)!;
+    const interactionsBefore = await received('INTERACTION_CREATE');
+    const reply = stack.sim.invokeCommand({
+      guildId: shard0Guild,
+      channelId: stack.sim.world.textChannels(shard0Guild)[0]!.id,
+      userId: stack.sim.world.humanMembers(shard0Guild)[0]!.user.id,
+      name: 'stats',
+      subcommand: 'server',
+      options: [{ name: 'period', type: 3, value: '1h' }],
+      timeoutMs: 20_000,
+    });
+    for (const end = Date.now() + 20_000; (await received('INTERACTION_CREATE')) <= interactionsBefore; await sleep(5)) {
+      if (Date.now() > end) throw new Error('the interaction did not reach the cluster process');
+    }
     const child = childOf(0);
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const t0 = Date.now();
@@ -71,6 +87,11 @@ describe('graceful shutdown', () => {
     const { code, ms } = await exited;
     expect(code).toBe(0);
     expect(ms).toBeLessThan(GRACE_MS);
+    // Its own answer (nothing is ingested yet), not an error from a half-closed process.
+    // (Measured: the reply reaches the simulator ~40 ms after the SIGTERM; without waiting for running
+    // commands the process would exit first and the reply would never come.)
+    const answer = await reply;
+    expect(answer.content).toMatch(/^Nothing recorded yet/);
     // Everything it received is in Redis, and through ingest, exactly in Postgres.
     await stack.ingestUntilMatch(60_000);
     expect(await stack.diff()).toEqual([]);
