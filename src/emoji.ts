@@ -20,6 +20,27 @@ export function unicodeEmojiKey(sequence: string): string {
   return sequence.replace(VS16, '');
 }
 
+/**
+ * A key written for display: U+FE0F goes back after every code point whose default presentation is text
+ * (❤ → ❤️, 🏳‍🌈 → 🏳️‍🌈, 1⃣ → 1️⃣), so renderers draw the emoji glyph and keep ZWJ sequences whole.
+ */
+export function displayEmoji(key: string): string {
+  const cps = [...key];
+  let out = '';
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i]!;
+    const next = cps[i + 1];
+    out += c;
+    if (next === '\uFE0F' || c === '\u200D' || c === '\u20E3') continue;
+    if (!TEXT_DEFAULT.test(c)) continue;
+    // Digits, # and * are emoji only as keycap bases.
+    if (/^[0-9#*]$/.test(c) && next !== '\u20E3') continue;
+    out += '\uFE0F';
+  }
+  return out;
+}
+const TEXT_DEFAULT = /^(?![\p{Emoji_Presentation}\p{Emoji_Modifier}\p{Regional_Indicator}])\p{Emoji}$/u;
+
 /** Every emoji occurrence in message content, as keys, in no particular order (repeats kept). */
 export function extractEmojis(content: string): string[] {
   const out: string[] = [];

@@ -3,7 +3,7 @@
 // compared with the simulator's ground truth (recorded from what it chose to send, never parsed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/db/pool.js';
-import { countEmojis, extractEmojis, unicodeEmojiKey } from '../src/emoji.js';
+import { countEmojis, displayEmoji, extractEmojis, unicodeEmojiKey } from '../src/emoji.js';
 import type { Ingestor } from '../src/ingest/ingest.js';
 import { sendEmojiTraffic, TRICKY_UNICODE, type Simulator } from '../src/sim/index.js';
 import { diffEmojis, sleep } from '../src/stack.js';
@@ -38,6 +38,12 @@ describe('emoji extractor', () => {
   it('keys custom and animated emojis by id, and never reads their names or ids as text', () => {
     const content = '<:pog:123456789012345678> <a:catjam:223456789012345678><:pog:123456789012345678> <:x_1:323456789012345678>';
     expect(countEmojis(content)).toEqual(new Map([['123456789012345678', 2], ['223456789012345678', 1], ['323456789012345678', 1]]));
+  });
+
+  it('writes a key back as the fully-qualified emoji for display (U+FE0F where the default is text)', () => {
+    const qualified = ['\u2764\uFE0F', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '1\uFE0F\u20E3', '#\uFE0F\u20E3', '\u263A\uFE0F', '\u{1F44D}\u{1F3FD}', '\u{1F1EB}\u{1F1F7}', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', '\u{1F602}'];
+    for (const e of qualified) expect(displayEmoji(unicodeEmojiKey(e))).toBe(e);
+    expect(displayEmoji('abc 123')).toBe('abc 123'); // digits are emoji only as keycap bases
   });
 
   it('ignores text that only looks like emoji: digits, #, *, mentions, shortcodes, short ids', () => {

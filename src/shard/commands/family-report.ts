@@ -7,6 +7,7 @@ import type { Bucket } from '../../stats/period.js';
 import type { Range } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
 import { memberInfo } from './names.js';
+import { displayEmoji } from '../../emoji.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
@@ -88,7 +89,10 @@ const SNOWFLAKE = /^\d{17,20}$/;
 
 /** How an emoji key (custom emoji id or unicode sequence) is written: chart text and embed markdown. */
 export function emojiLabel(guild: Guild, key: string): { chart: string; embed: string } {
-  if (!SNOWFLAKE.test(key)) return { chart: key, embed: key };
+  if (!SNOWFLAKE.test(key)) {
+    const shown = displayEmoji(key);
+    return { chart: shown, embed: shown };
+  }
   const e = guild.emojis.cache.get(key);
   if (!e?.name) return { chart: `:unknown: (${key})`, embed: `Deleted emoji (${key})` };
   return { chart: `:${e.name}:`, embed: `<${e.animated ? 'a' : ''}:${e.name}:${key}>` };
