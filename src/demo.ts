@@ -141,6 +141,10 @@ try {
     const truth = sim.truth.totalsBy('guild').get(guildId)?.messages ?? 0;
     say(`  /stats server in ${guild.name}: embed says ${shown} messages, ground truth ${truth}${png ? `, chart ${file}` : `, no chart: ${reply.content}`}`);
   }
+  // The server where most happened in voice and membership shows every command kind with data.
+  const score = (g: string) =>
+    [...traffic.voice.truth().keys()].filter((k) => k.startsWith(`${g}|`)).length + sim.members.joins.filter((j) => j.guildId === g).length;
+  await everyCommand([...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!);
 
   await summary();
   if (durationMs === undefined) say('running steady traffic until Ctrl-C (or pass --duration SECONDS)…');
@@ -164,6 +168,57 @@ try {
 } catch (err) {
   console.error('\ndemo failed:', err instanceof Error ? err.message : err);
   await finish(1);
+}
+
+/**
+ * One reply of every command kind in one guild, as an administrator, each PNG (or CSV) written to the
+ * output folder. Each invocation comes from a different member: commands have per-member cooldowns.
+ */
+async function everyCommand(guildId: string): Promise<void> {
+  const ADMINISTRATOR = String(1n << 3n);
+  const members = sim.world.humanMembers(guildId);
+  const channelId = sim.world.textChannels(guildId)[0]!.id;
+  const someone = members[1]!.user.id;
+  const week = { name: 'period', type: 3, value: '7d' } as const;
+  const asks: { file: string; name: string; subcommand?: string; options?: { name: string; type: number; value: string | number | boolean }[] }[] = [
+    { file: 'stats-channel', name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: channelId }] },
+    { file: 'stats-member', name: 'stats', subcommand: 'member', options: [{ name: 'member', type: 6, value: someone }, week] },
+    { file: 'me', name: 'me', options: [week] },
+    { file: 'top-messages', name: 'top', subcommand: 'messages', options: [week] },
+    { file: 'top-voice', name: 'top', subcommand: 'voice', options: [week] },
+    { file: 'top-emojis', name: 'top', subcommand: 'emojis', options: [week] },
+    { file: 'top-apps', name: 'top', subcommand: 'apps', options: [week] },
+    { file: 'emojis', name: 'emojis', options: [week] },
+    { file: 'voice', name: 'voice', options: [week] },
+    { file: 'activity', name: 'activity', options: [week] },
+    { file: 'growth', name: 'growth', options: [week] },
+    { file: 'invites', name: 'invites', options: [week] },
+    { file: 'apps', name: 'apps', options: [week] },
+    { file: 'export-messages', name: 'export', options: [{ name: 'table', type: 3, value: 'messages' }] },
+  ];
+  let written = 0;
+  for (const [i, ask] of asks.entries()) {
+    const reply = await sim.invokeCommand({
+      guildId,
+      channelId,
+      userId: members[(i + 2) % members.length]!.user.id,
+      name: ask.name,
+      subcommand: ask.subcommand,
+      options: ask.options ?? [],
+      permissions: ADMINISTRATOR,
+      timeoutMs: 30_000,
+    });
+    const attachment = reply.files[0];
+    const label = `/${[ask.name, ask.subcommand].filter(Boolean).join(' ')}`;
+    if (!attachment) {
+      say(`  ${label}: ${reply.content}`);
+      continue;
+    }
+    const file = path.join(args.out!, `${ask.file}${path.extname(attachment.name) || '.png'}`);
+    await writeFile(file, attachment.data);
+    written++;
+  }
+  say(`  every command kind asked in one server: ${written} of ${asks.length} answers written to ${args.out}/`);
 }
 
 /** Ingests until emojis, apps, members and voice agree with the ground truth (or 30 s pass). */
