@@ -4,6 +4,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   render: async () => (await import('./render.js')).benchRender(),
   collectors: async () => (await import('./collectors.js')).benchCollectors(),
+  commands: async () => (await import('./commands.js')).benchCommands(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };
 

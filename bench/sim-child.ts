@@ -1,6 +1,10 @@
 // A simulator in its own process, so a benchmark's client does not share a thread with the traffic
-// generator. Prints one JSON line {apiUrl, token} when ready; then each stdin line `send N` sends N
-// messages as fast as the sockets drain and answers `sent N`.
+// generator. Prints one JSON line {apiUrl, token} when ready; then answers stdin lines:
+//   send N          sends N messages as fast as the sockets drain, answers `sent N`
+//   flood N         starts sending N messages in the background, answers `flooding` at once and
+//                   `flooded N MS` when done
+//   invoke USER_INDEX   /stats server as the USER_INDEX-th human member (cycling over every guild),
+//                   answers `invoked MS OK` (interaction sent → final reply received)
 import readline from 'node:readline';
 import { startSimulator } from '../src/sim/index.js';
 
@@ -9,14 +13,27 @@ const shards = Number(process.argv[3] ?? 2);
 const sim = await startSimulator({ guilds, shards, logLevel: 'error' });
 process.stdout.write(JSON.stringify({ apiUrl: sim.apiUrl, token: sim.token }) + '\n');
 
+const invokers = [...sim.world.guilds.keys()].flatMap((guildId) =>
+  sim.world.humanMembers(guildId).map((m) => ({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId: m.user.id })),
+);
 let seed = 1;
 for await (const line of readline.createInterface({ input: process.stdin })) {
-  const m = /^send (\d+)$/.exec(line.trim());
-  if (m) {
+  const [verb, arg] = line.trim().split(/\s+/);
+  if (verb === 'send') {
     await sim.waitForShards(shards, 60_000);
-    const s = await sim.sendTraffic({ messages: Number(m[1]), seed: seed++ });
+    const s = await sim.sendTraffic({ messages: Number(arg), seed: seed++ });
     process.stdout.write(`sent ${s.sent}\n`);
-  } else if (line.trim() === 'quit') break;
+  } else if (verb === 'flood') {
+    process.stdout.write('flooding\n');
+    void sim.sendTraffic({ messages: Number(arg), seed: seed++ }).then((s) => process.stdout.write(`flooded ${s.sent} ${s.durationMs}\n`));
+  } else if (verb === 'invoke') {
+    const who = invokers[Number(arg) % invokers.length]!;
+    const t0 = performance.now();
+    void sim
+      .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 60_000 })
+      .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : 'NOFILE'}\n`))
+      .catch(() => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL\n`));
+  } else if (verb === 'quit') break;
 }
 await sim.close();
 process.exit(0);
