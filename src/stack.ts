@@ -2,6 +2,7 @@
 // cluster processes, and an ingest worker. The demo, the end-to-end tests and the benchmarks share it.
 import type { ClusterManager } from 'discord-hybrid-sharding';
 import { createManager } from './cluster/manager.js';
+import { stopClusterProcesses } from './lifecycle.js';
 import { loadConfig, type Config } from './config.js';
 import { createPool, type Pool, type Queryable } from './db/pool.js';
 import { Ingestor } from './ingest/ingest.js';
@@ -81,19 +82,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     logger: o.logger.child({ role: 'ingest' }),
   });
 
-  const stopClusters = async () => {
-    manager.respawn = false;
-    const exits = [...manager.clusters.values()].map((c) => {
-      const child = c.thread?.process as import('node:child_process').ChildProcess | undefined;
-      if (!child || child.exitCode !== null) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      });
-    });
-    await Promise.all(exits);
-  };
+  // Cluster processes outlive the manager in process mode: stop them (gracefully, then by force).
+  const stopClusters = () => stopClusterProcesses(manager, 10_000, o.logger);
 
   try {
     await manager.spawn();

@@ -3,21 +3,17 @@
 // guild|user|activity; then a fresh identify whose GUILD_CREATE presences are reconciled with the stored
 // sessions (continued, closed, opened) without crediting the unknown gap.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/pool.js';
-import { Ingestor } from '../src/ingest/ingest.js';
+import type { Pool } from '../src/db/pool.js';
+import type { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
-import { createLogger } from '../src/logger.js';
-import { createRedis, type Redis } from '../src/redis.js';
-import { RenderPool } from '../src/render/pool.js';
-import { createBot, type Bot } from '../src/shard/bot.js';
+import type { Redis } from '../src/redis.js';
+import type { Bot } from '../src/shard/bot.js';
 import { activityKey, activityPresences } from '../src/shard/collectors/activities.js';
-import { startSimulator, type Simulator } from '../src/sim/index.js';
+import type { Simulator } from '../src/sim/index.js';
 import { PresenceDriver, type ActivityTotals } from '../src/sim/presence.js';
 import { sleep } from '../src/stack.js';
-import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
 
-const logger = createLogger('warn', { test: 'activities' });
 const APP_ID = '356875570916753438';
 
 async function activityTotals(pool: Pool): Promise<Map<string, number>> {
@@ -39,47 +35,21 @@ describe('activity keys', () => {
 });
 
 describe('presence activity time in process', () => {
+  let t: TestBot;
   let sim: Simulator;
   let bot: Bot;
   let redis: Redis;
   let pool: Pool;
-  let render: RenderPool;
   let ingestor: Ingestor;
   let prefix: string;
-  let dropDb: () => Promise<void>;
   const INTERVAL = 1000;
 
   beforeAll(async () => {
-    const db = await testDatabase();
-    dropDb = db.drop;
-    const r = testRedis();
-    prefix = r.prefix;
-    sim = await startSimulator({ guilds: 6, shards: 1, seed: 1 });
-    const config = loadConfig({
-      DISCORD_TOKEN: sim.token,
-      DISCORD_API_URL: sim.apiUrl,
-      REDIS_KEY_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      VOICE_CREDIT_INTERVAL_MS: String(INTERVAL),
-      PRESENCE_INTENT: 'true',
-    });
-    redis = createRedis(r.url);
-    pool = createPool(db.url);
-    render = new RenderPool({ threads: 1, logger });
-    bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
-    await bot.start();
-    ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: config.redisPartitions, logger });
+    t = await startTestBot({ name: 'activities', sim: { seed: 1 }, env: { VOICE_CREDIT_INTERVAL_MS: String(INTERVAL), PRESENCE_INTENT: 'true' } });
+    ({ sim, bot, redis, pool, ingestor, prefix } = t);
   }, 60_000);
 
-  afterAll(async () => {
-    await bot?.stop();
-    await ingestor?.stop();
-    await render?.close();
-    await sim?.close();
-    if (redis) await cleanupPrefix(redis, prefix);
-    await Promise.allSettled([redis?.quit(), pool?.end()]);
-    await dropDb?.();
-  }, 60_000);
+  afterAll(() => t?.stop(), 60_000);
 
   it('counts seconds per guild|user|activity as the truth, and reconciles after a fresh identify', async () => {
     expect(bot.sessions.activities).toBeDefined();

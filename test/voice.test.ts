@@ -2,23 +2,22 @@
 // then scripted voice scenarios through the simulator into discord.js, Redis, the ingest worker's COPY and
 // Postgres, compared with the simulator's ground truth — in process, and across a SIGKILLed cluster process.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createPool, type Pool } from '../src/db/pool.js';
+import type { Pool } from '../src/db/pool.js';
 import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { registry } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
-import { RenderPool } from '../src/render/pool.js';
-import { createBot, type Bot } from '../src/shard/bot.js';
+import type { Bot } from '../src/shard/bot.js';
 import { voiceDims } from '../src/shard/collectors/voice.js';
 import { accrue, decodeState, openState } from '../src/shard/sessions/segment.js';
 import { SessionTracker } from '../src/shard/sessions/tracker.js';
 import { SessionWriter } from '../src/shard/sessions/writer.js';
-import { startSimulator, type Simulator } from '../src/sim/index.js';
+import type { Simulator } from '../src/sim/index.js';
 import { VoiceDriver, type VoiceTotals } from '../src/sim/voice.js';
 import { sleep, startStack, type Stack } from '../src/stack.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
@@ -195,40 +194,21 @@ describe('session crediting (fake clock, real Redis)', () => {
 });
 
 describe('voice time in process: scripted scenario across 2 guilds', () => {
+  let t: TestBot;
   let sim: Simulator;
   let bot: Bot;
   let redis: Redis;
   let pool: Pool;
-  let render: RenderPool;
   let ingestor: Ingestor;
   let prefix: string;
-  let dropDb: () => Promise<void>;
   const INTERVAL = 1000;
 
   beforeAll(async () => {
-    const db = await testDatabase();
-    dropDb = db.drop;
-    const r = testRedis();
-    prefix = r.prefix;
-    sim = await startSimulator({ guilds: 6, shards: 1, seed: 1 });
-    const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn', VOICE_CREDIT_INTERVAL_MS: String(INTERVAL) });
-    redis = createRedis(r.url);
-    pool = createPool(db.url);
-    render = new RenderPool({ threads: 1, logger });
-    bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
-    await bot.start();
-    ingestor = new Ingestor({ redis, pool, keys: new Keys(prefix), partitions: config.redisPartitions, logger });
+    t = await startTestBot({ name: 'voice', sim: { seed: 1 }, env: { VOICE_CREDIT_INTERVAL_MS: String(INTERVAL) } });
+    ({ sim, bot, redis, pool, ingestor, prefix } = t);
   }, 60_000);
 
-  afterAll(async () => {
-    await bot?.stop();
-    await ingestor?.stop();
-    await render?.close();
-    await sim?.close();
-    if (redis) await cleanupPrefix(redis, prefix);
-    await Promise.allSettled([redis?.quit(), pool?.end()]);
-    await dropDb?.();
-  }, 60_000);
+  afterAll(() => t?.stop(), 60_000);
 
   it('joins, moves, mutes, deafens, streams, video and AFK land in Postgres as the truth per guild|channel|user', async () => {
     const w = sim.world;
