@@ -35,6 +35,13 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
     else lines.push(line);
   });
   const next = (): Promise<string> => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((r) => waiting.push(r)));
+  // The flood's completion line can arrive between invocations: skip anything that is not the answer.
+  const answer = async (verb: string): Promise<string> => {
+    for (;;) {
+      const line = await next();
+      if (line.startsWith(`${verb} `)) return line;
+    }
+  };
   const ask = (line: string) => sim.stdin!.write(`${line}\n`);
   const { apiUrl, token } = JSON.parse(await next()) as { apiUrl: string; token: string };
 
@@ -61,16 +68,19 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
     let failed = 0;
     for (let i = 0; i < invocations; i++) {
       ask(`invoke ${user++}`);
-      const [, t, ok] = (await next()).split(' ');
+      const [, t, ok, ...why] = (await answer('invoked')).split(' ');
       if (ok === 'OK') ms.push(Number(t));
-      else failed++;
+      else {
+        failed++;
+        console.log(`  (no chart after ${t} ms: ${ok} ${why.join(' ')})`);
+      }
     }
     return { ms, failed };
   }
 
   const idle = await measure();
   ask(`flood ${flood}`);
-  await next(); // flooding
+  await answer('flooding');
   const before = received;
   const t0 = performance.now();
   const loaded = await measure();

@@ -24,15 +24,15 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
     const s = await sim.sendTraffic({ messages: Number(arg), seed: seed++ });
     process.stdout.write(`sent ${s.sent}\n`);
   } else if (verb === 'flood') {
-    process.stdout.write('flooding\n');
+    process.stdout.write('flooding now\n');
     void sim.sendTraffic({ messages: Number(arg), seed: seed++ }).then((s) => process.stdout.write(`flooded ${s.sent} ${s.durationMs}\n`));
   } else if (verb === 'invoke') {
     const who = invokers[Number(arg) % invokers.length]!;
     const t0 = performance.now();
     void sim
       .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 60_000 })
-      .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : 'NOFILE'}\n`))
-      .catch(() => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL\n`));
+      .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : `NOFILE ${JSON.stringify(r.content)}`}\n`))
+      .catch((err: Error) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL ${JSON.stringify(err.message)}\n`));
   } else if (verb === 'quit') break;
 }
 await sim.close();
