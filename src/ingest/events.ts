@@ -3,15 +3,13 @@
 // to a batch key never used before, read with XRANGE, COPYed into member_events in the same transaction
 // as its ingest_ledger row (family 'member_events'), and UNLINKed only after commit. Leftover batches are
 // finished first; a batch whose ledger row exists is unlinked, never loaded twice.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool } from '../db/pool.js';
 import { isSnowflake } from '../families.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
+import { loadWithLedger } from './ledger.js';
 import { memberKey, optedOutIn } from '../privacy.js';
 
 export const MEMBER_EVENTS = 'member_events';
@@ -191,28 +189,15 @@ export class MemberEventLoader {
       endTimer();
       return;
     }
-    const client = await this.o.pool.connect();
-    let failed: Error | undefined;
-    let duplicate = false;
-    try {
-      await client.query('BEGIN');
-      const ledger = await client.query(
-        'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
-        [batchId, MEMBER_EVENTS, p, events.length],
-      );
-      if (ledger.rowCount === 0) {
-        duplicate = true;
-        await client.query('ROLLBACK');
-      } else {
-        await pipeline(Readable.from(copyChunks(events)), client.query(copyFrom(`COPY member_events (${COLUMNS}) FROM STDIN`)));
-        await client.query('COMMIT');
-      }
-    } catch (err) {
-      failed = err as Error;
-      throw err;
-    } finally {
-      client.release(failed);
-    }
+    const duplicate =
+      (await loadWithLedger(this.o.pool, {
+        batchId,
+        family: MEMBER_EVENTS,
+        partition: p,
+        rows: events.length,
+        copySql: `COPY member_events (${COLUMNS}) FROM STDIN`,
+        chunks: copyChunks(events),
+      })) === 'duplicate';
     // Committed (now or before): the batch key may go. A failed UNLINK is retried as a duplicate next cycle.
     await this.o.redis.unlink(key);
     total.batches++;

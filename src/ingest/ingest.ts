@@ -15,16 +15,14 @@
 // wasted work: two workers racing on the same batch still load it once, thanks to the ledger.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool } from '../db/pool.js';
 import { FAMILIES, FAMILY_NAMES, decodeField, minuteOf, type FamilyName, type FamilySpec } from '../families.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
+import { loadWithLedger } from './ledger.js';
 import { MEMBER_EVENTS, MemberEventLoader } from './events.js';
 import { dropOptedOut } from '../privacy.js';
 
@@ -323,31 +321,16 @@ export class Ingestor {
       return;
     }
 
-    const client = await this.pool.connect();
-    let failed: Error | undefined;
-    let duplicate = false;
-    try {
-      await client.query('BEGIN');
-      const ledger = await client.query(
-        'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
-        [batchId, family, p, rows.length],
-      );
-      if (ledger.rowCount === 0) {
-        duplicate = true;
-        await client.query('ROLLBACK');
-      } else {
-        const columns = ['bucket', ...spec.dims, ...spec.metrics].join(', ');
-        const copy = client.query(copyFrom(`COPY ${spec.table} (${columns}) FROM STDIN`));
-        await pipeline(Readable.from(copyChunks(rows)), copy);
-        await client.query('COMMIT');
-      }
-    } catch (err) {
-      failed = err as Error;
-      throw err;
-    } finally {
-      // A client that failed mid-transaction is discarded rather than returned in an unknown state.
-      client.release(failed);
-    }
+    const columns = ['bucket', ...spec.dims, ...spec.metrics].join(', ');
+    const duplicate =
+      (await loadWithLedger(this.pool, {
+        batchId,
+        family,
+        partition: p,
+        rows: rows.length,
+        copySql: `COPY ${spec.table} (${columns}) FROM STDIN`,
+        chunks: copyChunks(rows),
+      })) === 'duplicate';
 
     // (f) Committed (or committed before): the batch key may go. If UNLINK fails, the next cycle finds
     // the ledger row and unlinks then.

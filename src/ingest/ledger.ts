@@ -1,0 +1,43 @@
+// The one place a batch becomes rows: ledger row and COPY in one transaction (invariant 1). A batch whose
+// ledger row already exists was committed before (its UNLINK never happened): nothing is loaded again.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Pool } from '../db/pool.js';
+
+export interface LedgerBatch {
+  batchId: string;
+  family: string;
+  partition: number;
+  rows: number;
+  /** `COPY table (columns) FROM STDIN` */
+  copySql: string;
+  /** COPY text-format chunks of the batch's rows. */
+  chunks: Iterable<string>;
+}
+
+/** 'loaded' when this call committed the batch, 'duplicate' when an earlier one had. */
+export async function loadWithLedger(pool: Pool, b: LedgerBatch): Promise<'loaded' | 'duplicate'> {
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const ledger = await client.query(
+      'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
+      [b.batchId, b.family, b.partition, b.rows],
+    );
+    if (ledger.rowCount === 0) {
+      await client.query('ROLLBACK');
+      return 'duplicate';
+    }
+    await pipeline(Readable.from(b.chunks), client.query(copyFrom(b.copySql)));
+    await client.query('COMMIT');
+    return 'loaded';
+  } catch (err) {
+    failed = err as Error;
+    throw err;
+  } finally {
+    // A client that failed mid-transaction is discarded rather than returned in an unknown state.
+    client.release(failed);
+  }
+}
