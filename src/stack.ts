@@ -123,17 +123,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     diffApps: () => diffApps(pool, sim),
     diffMembers: () => diffMembers(pool, sim),
     diffActivities: (presence, toleranceSec) => diffActivities(pool, presence, [...sim.world.guilds.keys()], toleranceSec),
-    async memberEventsSettled(timeoutMs = 10_000) {
-      // Streams are only rotated by ingest, so between ingests their lengths count what the bot wrote.
-      const keys = new Keys(config.redisKeyPrefix);
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const lengths = await Promise.all(Array.from({ length: config.redisPartitions }, (_, p) => redis.xlen(keys.memberEvents(p))));
-        if (lengths.reduce((a, b) => a + b, 0) >= sim.members.joins.length + sim.members.leaves.length) return;
-        if (Date.now() > end) throw new Error('the bot did not record every member join and leave in time');
-        await sleep(20);
-      }
-    },
+    memberEventsSettled: (timeoutMs) => memberEventsSettled({ redis, pool, keys: new Keys(config.redisKeyPrefix), partitions: config.redisPartitions, sim }, timeoutMs),
     diffVoice: (voice, toleranceSec) => diffVoice(pool, voice, [...sim.world.guilds.keys()], toleranceSec),
     async ingestUntilMatch(timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
@@ -241,6 +231,24 @@ export function diffActivities(pool: Queryable, presence: PresenceDriver, guildI
     guildIds,
     toleranceSec,
   );
+}
+
+/**
+ * Resolves once the bot has written an event for every member join and leave the simulator sent: those
+ * still in the partition streams plus those an ingest already loaded.
+ */
+export async function memberEventsSettled(
+  o: { redis: Redis; pool: Queryable; keys: Keys; partitions: number; sim: Simulator },
+  timeoutMs = 10_000,
+): Promise<void> {
+  const expected = o.sim.members.joins.length + o.sim.members.leaves.length;
+  const guilds = [...o.sim.world.guilds.keys()];
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(20)) {
+    const lengths = await Promise.all(Array.from({ length: o.partitions }, (_, p) => o.redis.xlen(o.keys.memberEvents(p))));
+    const { rows } = await o.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_events WHERE guild_id = ANY($1::bigint[])', [guilds]);
+    if (lengths.reduce((a, b) => a + b, 0) + Number(rows[0]!.n) >= expected) return;
+  }
+  throw new Error('the bot did not record every member join and leave in time');
 }
 
 export function sleep(ms: number): Promise<void> {

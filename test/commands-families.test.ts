@@ -6,7 +6,7 @@ import { Keys } from '../src/keys.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import type { CommandOption, RecordedReply } from '../src/sim/index.js';
 import { sendMixedTraffic } from '../src/sim/scenario.js';
-import { diffApps, diffEmojis, diffMembers, diffVoice, sleep } from '../src/stack.js';
+import { diffApps, diffEmojis, diffMembers, diffVoice, memberEventsSettled as settled, sleep } from '../src/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -23,29 +23,7 @@ async function messagesDiff(): Promise<string[]> {
   return [...t.sim.truth.messageTotals()].filter(([k, v]) => db.get(k)?.messages !== v.messages).map(([k]) => k);
 }
 
-async function ingestUntil(check: () => Promise<string[]>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let diff: string[] = [];
-  while (Date.now() < end) {
-    await t.ingestor.runOnce();
-    diff = await check();
-    if (diff.length === 0) return;
-    await sleep(200);
-  }
-  throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
-}
-
-/** Resolves once the bot has written every join and leave sent so far to its member-event streams. */
-async function memberEventsSettled(): Promise<void> {
-  const keys = new Keys(t.prefix);
-  const expected = t.sim.members.joins.length + t.sim.members.leaves.length;
-  const loaded = async () => Number((await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_events')).rows[0]!.n);
-  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(20)) {
-    const lengths = await Promise.all(Array.from({ length: t.config.redisPartitions }, (_, p) => t.redis.xlen(keys.memberEvents(p))));
-    if (lengths.reduce((a, b) => a + b, 0) + (await loaded()) >= expected) return;
-  }
-  throw new Error('the bot did not record every join and leave in time');
-}
+const memberEventsSettled = () => settled({ redis: t.redis, pool: t.pool, keys: new Keys(t.prefix), partitions: t.config.redisPartitions, sim: t.sim });
 
 function fields(r: RecordedReply): Record<string, string> {
   const embed = r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined;
@@ -124,7 +102,7 @@ beforeAll(async () => {
   traffic.endVoice();
   await memberEventsSettled();
   const guilds = [...t.sim.world.guilds.keys()];
-  await ingestUntil(async () => [
+  await t.ingestUntil(async () => [
     ...(await messagesDiff()),
     ...(await diffEmojis(t.pool, t.sim)),
     ...(await diffApps(t.pool, t.sim)),
@@ -325,7 +303,7 @@ describe('/invites', () => {
 describe('/apps and /top apps', () => {
   it('rank commands by uses exactly as the truth', async () => {
     // The commands this test file invoked are uses too: load them all before taking the truth.
-    await ingestUntil(() => diffApps(t.pool, t.sim));
+    await t.ingestUntil(() => diffApps(t.pool, t.sim));
     const truth = tops(t.sim.truth.appUses, guildId, (p) => p[4]!);
     const total = [...truth.sums.values()].reduce((a, b) => a + b, 0);
     const reply = await invoke(guildId, 'apps', undefined, [period('24h')]);

@@ -25,18 +25,6 @@ async function messagesDiff(): Promise<string[]> {
   return out;
 }
 
-async function ingestUntil(check: () => Promise<string[]>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let diff: string[] = [];
-  while (Date.now() < end) {
-    await t.ingestor.runOnce();
-    diff = await check();
-    if (diff.length === 0) return;
-    await sleep(200);
-  }
-  throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
-}
-
 function fields(r: RecordedReply): Record<string, string> {
   const embed = r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined;
   return Object.fromEntries((embed?.fields ?? []).map((f) => [f.name, f.value]));
@@ -70,7 +58,7 @@ beforeAll(async () => {
   await sleep(2_500);
   traffic.endVoice();
   const guilds = [...t.sim.world.guilds.keys()];
-  await ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim)), ...(await diffApps(t.pool, t.sim)), ...(await diffVoice(t.pool, traffic.voice, guilds, 1))]);
+  await t.ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim)), ...(await diffApps(t.pool, t.sim)), ...(await diffVoice(t.pool, traffic.voice, guilds, 1))]);
   voiceTruth = traffic.voice.truth();
   guildId = [...t.sim.truth.totalsBy('guild').entries()].sort((a, b) => b[1].messages - a[1].messages)[0]![0];
 }, 120_000);
@@ -200,7 +188,7 @@ describe('options', () => {
     for (const [h, n] of [[20, 3], [5, 2]] as const) {
       for (let k = 0; k < n; k++) t.sim.sendMessage({ guildId, channelId, authorId: member.user.id, content: 'dated', timestamp: Date.parse(`${day}T${String(h).padStart(2, '0')}:0${k}:00Z`) });
     }
-    await ingestUntil(messagesDiff);
+    await t.ingestUntil(messagesDiff);
     const opts = [{ name: 'from', type: 3, value: day }, { name: 'to', type: 3, value: day }];
     const utc = await invoke(member.user.id, 'me', undefined, opts);
     expectChart(utc);
@@ -225,7 +213,7 @@ describe('include_bots', () => {
     const human = humans()[nextFresh]!.user.id;
     for (let k = 0; k < 3; k++) t.sim.sendMessage({ guildId, channelId, authorId: bot.user.id, content: 'beep boop' });
     t.sim.sendMessage({ guildId, channelId, authorId: human, content: 'hello there' });
-    await ingestUntil(async () => {
+    await t.ingestUntil(async () => {
       const db = await messageTotalsByChannelMember(t.pool, [guildId]);
       return db.get(`${guildId}|${channelId}|${bot.user.id}`)?.messages === 3 ? [] : ['bot messages not loaded yet'];
     });

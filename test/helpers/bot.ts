@@ -23,6 +23,8 @@ export interface TestBot {
   render: RenderPool;
   ingestor: Ingestor;
   prefix: string;
+  /** Runs ingest until `check` reports no difference from the truth; throws with the first ones on timeout. */
+  ingestUntil(check: () => Promise<string[]>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,17 @@ export async function startTestBot(o: {
     render,
     ingestor,
     prefix: r.prefix,
+    async ingestUntil(check, timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs;
+      let diff: string[] = [];
+      while (Date.now() < end) {
+        await ingestor.runOnce();
+        diff = await check();
+        if (diff.length === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
+    },
     async stop() {
       await bot.stop();
       await ingestor.stop();
