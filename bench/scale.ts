@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import readline from 'node:readline';
-import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { Client, Events } from 'discord.js';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
@@ -17,7 +17,7 @@ import { createPool } from '../src/db/pool.js';
 import { entryPoint } from '../src/entry.js';
 import { createRedis } from '../src/redis.js';
 import { freePort, startEmbeddedRedis } from '../src/services/embedded.js';
-import { createClient } from '../src/shard/bot.js';
+import { botIntents, createClient } from '../src/shard/bot.js';
 import { startSimulator, type Simulator } from '../src/sim/index.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 
@@ -273,15 +273,8 @@ async function baselineChild(cache: string): Promise<void> {
     cache === 'ours'
       ? createClient(config, shards, SHARDS)
       : new Client({
-          intents: [
-            GatewayIntentBits.Guilds,
-            GatewayIntentBits.GuildMessages,
-            GatewayIntentBits.GuildMessageReactions,
-            GatewayIntentBits.MessageContent,
-            GatewayIntentBits.GuildVoiceStates,
-            GatewayIntentBits.GuildMembers,
-            GatewayIntentBits.GuildInvites,
-          ],
+          // The same intents as ours, discord.js's default caches: only the caches differ.
+          intents: botIntents(config),
           rest: { api: config.discordApiUrl },
           shards,
           shardCount: SHARDS,

@@ -51,22 +51,27 @@ export interface Bot {
   stop(): Promise<boolean>;
 }
 
+/** The gateway intents the collectors need (presences only where the privileged intent is granted). */
+export function botIntents(config: Config): GatewayIntentBits[] {
+  return [
+    GatewayIntentBits.Guilds,
+    GatewayIntentBits.GuildMessages,
+    GatewayIntentBits.GuildMessageReactions,
+    GatewayIntentBits.MessageContent,
+    GatewayIntentBits.GuildVoiceStates,
+    GatewayIntentBits.GuildMembers,
+    GatewayIntentBits.GuildInvites,
+    ...(config.presenceIntent ? [GatewayIntentBits.GuildPresences] : []),
+  ];
+}
+
 /**
  * A stats bot needs no message, presence or member cache: collectors read what the dispatch carries.
  * The partials let reaction, member-remove and invite events through for uncached objects.
  */
 export function createClient(config: Config, shards: number[], shardCount: number, ws?: ClientOptions['ws']): Client {
   return new Client({
-    intents: [
-      GatewayIntentBits.Guilds,
-      GatewayIntentBits.GuildMessages,
-      GatewayIntentBits.GuildMessageReactions,
-      GatewayIntentBits.MessageContent,
-      GatewayIntentBits.GuildVoiceStates,
-      GatewayIntentBits.GuildMembers,
-      GatewayIntentBits.GuildInvites,
-      ...(config.presenceIntent ? [GatewayIntentBits.GuildPresences] : []),
-    ],
+    intents: botIntents(config),
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,

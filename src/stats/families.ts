@@ -67,6 +67,8 @@ function where(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): { s
 export async function familySeries(db: Queryable, family: FamilyName, metric: string, r: Range, bucket: Bucket, f?: Filter): Promise<SeriesPoint[]> {
   const col = metricColumn(family, metric);
   const w = where(family, r, bucket, f);
+  // Slots are generated as local timestamps in the guild's zone and converted back, so a day starts at
+  // local midnight and DST days have 23 or 25 hours.
   const { rows } = await db.query<{ t: Date; v: string }>(
     `WITH slots AS (
        SELECT g AT TIME ZONE $5 AS t

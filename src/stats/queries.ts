@@ -2,6 +2,7 @@
 // strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the hourly
 // rollup (a continuous aggregate on TimescaleDB, a view on plain PostgreSQL: same name, same queries).
 import type { Queryable } from '../db/pool.js';
+import { familySeries } from './families.js';
 import type { Bucket } from './period.js';
 
 export interface Range {
@@ -48,30 +49,12 @@ export interface SeriesPoint {
   v: number;
 }
 
-// Day series read the hourly rollup, not the daily one: a daily rollup is cut at UTC midnight and cannot
-// be re-cut at a guild's local midnight, hourly buckets can (exactly for whole-hour offsets).
-const SOURCE: Record<Bucket, string> = { minute: 'messages_raw', hour: 'messages_hourly', day: 'messages_hourly' };
-
-/** Messages per bucket from the bucket holding `from` up to `to`, every bucket present (zero where none). */
-export async function messageSeries(db: Queryable, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
-  // Buckets are generated as local timestamps in the guild's zone and converted back, so a day starts at
-  // local midnight and DST days have 23 or 25 hours.
-  const { rows } = await db.query<{ t: Date; v: string }>(
-    `WITH slots AS (
-       SELECT g AT TIME ZONE $5 AS t
-         FROM generate_series(date_trunc($4, $2::timestamptz AT TIME ZONE $5),
-                              $3::timestamptz AT TIME ZONE $5, ('1 ' || $4)::interval) AS g
-     ), data AS (
-       SELECT date_trunc($4, bucket, $5) AS t, sum(messages) AS v
-         FROM ${SOURCE[bucket]}
-        WHERE guild_id = $1::bigint AND bucket >= date_trunc($4, $2::timestamptz, $5) AND bucket < $3
-        GROUP BY 1
-     )
-     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (t)
-      WHERE slots.t < $3 ORDER BY 1`,
-    [r.guildId, r.from, r.to, bucket, r.timeZone ?? 'UTC'],
-  );
-  return rows.map((row) => ({ t: row.t.getTime(), v: Number(row.v) }));
+/**
+ * Messages per bucket from the bucket holding `from` up to `to`, every bucket present (zero where none);
+ * the messages case of familySeries (which reads hourly rollups for day buckets, cut at local midnight).
+ */
+export function messageSeries(db: Queryable, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
+  return familySeries(db, 'messages', 'messages', r, bucket);
 }
 
 /** Whole-history totals keyed `guild|channel|user`, for reconciling against a known source of truth. */
