@@ -8,11 +8,10 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json ./
+# The production build compiles src/ only (tsconfig.build.json): no tests, benchmarks, dev/ harness or the
+# simulator package (packages/ is not copied, so npm does not link the workspace either).
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY test ./test
-COPY bench ./bench
-COPY vitest.config.ts ./
 RUN npm run build
 
 FROM node:20-slim AS runtime

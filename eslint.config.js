@@ -1,6 +1,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Dependency boundaries (docs/architecture.md, "Layout"): each entry forbids imports that would point the
+// wrong way. ESLint's own no-restricted-imports, matched against the import specifier as written.
+const boundary = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+const production = [
+  { group: ['discord-sim', 'discord-sim/*'], message: 'Production code must not depend on the simulator.' },
+  { group: ['**/dev/*', '**/test/*', '**/bench/*'], message: 'Production code must not import development code.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'demo-output/**', 'coverage/**'] },
   js.configs.recommended,
@@ -11,4 +19,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The simulator is a product of its own: it imports nothing outside its package.
+  boundary(['packages/discord-sim/**/*.ts'], [
+    { group: ['../../*', '../../../*'], message: 'The simulator package imports nothing of the bot (or of other folders).' },
+  ]),
+  // Production code never imports development code (harness, demo, embedded services, simulator, tests).
+  boundary(['src/**/*.ts'], production),
+  // Later entries replace earlier ones for their files, so each repeats `production`.
+  // Shard processes record; they share formats with the ingest worker through src/*.ts, not its code.
+  boundary(['src/shard/**/*.ts'], [
+    { group: ['**/ingest/*', '**/cluster/*'], message: 'Shard code must not import ingest or cluster-manager code; share formats through src/.' },
+    ...production,
+  ]),
+  // The ingest worker needs neither discord.js nor shard code.
+  boundary(['src/ingest/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'], message: 'The ingest worker must not load shard, cluster or discord.js code.' },
+    ...production,
+  ]),
 );

@@ -10,7 +10,7 @@ import { entryPoint } from '../src/entry.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/redis.js';
 import { RenderPool } from '../src/render/pool.js';
-import { startEmbeddedRedis } from '../src/services/embedded.js';
+import { startEmbeddedRedis } from '../dev/embedded.js';
 import { createBot, createClient } from '../src/shard/bot.js';
 
 const SHARDS = 2;

@@ -13,7 +13,7 @@ import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/redis.js';
 import { RenderPool } from '../src/render/pool.js';
-import { resolveServices } from '../src/services/embedded.js';
+import { resolveServices } from '../dev/embedded.js';
 import { createBot } from '../src/shard/bot.js';
 
 // Two shards: one gateway socket cannot carry the flood this bench wants.

@@ -17,7 +17,7 @@ import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/redis.js';
-import { startEmbeddedRedis } from '../src/services/embedded.js';
+import { startEmbeddedRedis } from '../dev/embedded.js';
 
 const run = promisify(execFile);
 const spec = FAMILIES.messages;

@@ -16,9 +16,9 @@ import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { entryPoint } from '../src/entry.js';
 import { createRedis } from '../src/redis.js';
-import { freePort, startEmbeddedRedis } from '../src/services/embedded.js';
+import { freePort, startEmbeddedRedis } from '../dev/embedded.js';
 import { botIntents, createClient } from '../src/shard/bot.js';
-import { startSimulator, type Simulator } from '../src/sim/index.js';
+import { startSimulator, type Simulator } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 
 const GUILDS = 5_000;

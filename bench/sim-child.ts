@@ -6,7 +6,7 @@
 //   invoke USER_INDEX   /stats server as the USER_INDEX-th human member (cycling over every guild),
 //                   answers `invoked MS OK` (interaction sent → final reply received)
 import readline from 'node:readline';
-import { startSimulator } from '../src/sim/index.js';
+import { startSimulator } from 'discord-sim';
 
 const guilds = Number(process.argv[2] ?? 50);
 const shards = Number(process.argv[3] ?? 2);

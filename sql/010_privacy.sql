@@ -1,4 +1,4 @@
--- Privacy (DESIGN.md invariant 5). Members who opted out of tracking, per guild: shards hold them in a
+-- Privacy (docs/architecture.md, invariant 5). Members who opted out of tracking, per guild: shards hold them in a
 -- Redis set mirrored from here (pub/sub for changes), the ingest worker reads this table in each load
 -- transaction so increments already in Redis at the opt-out never land. A plain table on both engines.
 CREATE TABLE privacy_opt_outs (

@@ -1,4 +1,4 @@
-// Privacy (DESIGN.md invariant 5): members who opted out of tracking, and deletion of a member's data.
+// Privacy (docs/architecture.md, invariant 5): members who opted out of tracking, and deletion of a member's data.
 //
 // Opt-outs are per guild and member. PostgreSQL (privacy_opt_outs) is the record; a Redis set mirrors it
 // so a shard process starts without Postgres (invariant 4), and a pub/sub message tells every process at

@@ -9,9 +9,9 @@ import { Keys, partitionOf } from '../src/keys.js';
 import type { Redis } from '../src/redis.js';
 import type { Bot } from '../src/shard/bot.js';
 import { activityKey, activityPresences } from '../src/shard/collectors/activities.js';
-import type { Simulator } from '../src/sim/index.js';
-import { PresenceDriver, type ActivityTotals } from '../src/sim/presence.js';
-import { sleep } from '../src/stack.js';
+import type { Simulator } from 'discord-sim';
+import { PresenceDriver, type ActivityTotals } from 'discord-sim';
+import { sleep } from '../dev/stack.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 const APP_ID = '356875570916753438';

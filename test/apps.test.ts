@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/db/pool.js';
 import type { Ingestor } from '../src/ingest/ingest.js';
-import { applicationIdOf, sendAppTraffic, UNKNOWN_COMMAND, type InvokeAppCommand, type Simulator } from '../src/sim/index.js';
-import { diffApps, sleep } from '../src/stack.js';
+import { applicationIdOf, sendAppTraffic, UNKNOWN_COMMAND, type InvokeAppCommand, type Simulator } from 'discord-sim';
+import { diffApps, sleep } from '../dev/stack.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 let t: TestBot;

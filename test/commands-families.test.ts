@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '../src/keys.js';
 import { GuildSettingsStore } from '../src/settings.js';
-import type { CommandOption, RecordedReply } from '../src/sim/index.js';
-import { sendMixedTraffic } from '../src/sim/scenario.js';
-import { diffApps, diffEmojis, diffMembers, diffVoice, memberEventsSettled as settled, sleep } from '../src/stack.js';
+import type { CommandOption, RecordedReply } from 'discord-sim';
+import { sendMixedTraffic } from 'discord-sim';
+import { diffApps, diffEmojis, diffMembers, diffVoice, memberEventsSettled as settled, sleep } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 

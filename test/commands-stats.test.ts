@@ -3,9 +3,9 @@
 // simulator's ground truth; Discord's privacy policy, bad options and the guild's time zone included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuildSettingsStore } from '../src/settings.js';
-import { sendMixedTraffic } from '../src/sim/scenario.js';
-import type { CommandOption, RecordedReply } from '../src/sim/index.js';
-import { diffApps, diffEmojis, diffVoice, sleep } from '../src/stack.js';
+import { sendMixedTraffic } from 'discord-sim';
+import type { CommandOption, RecordedReply } from 'discord-sim';
+import { diffApps, diffEmojis, diffVoice, sleep } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 

@@ -5,7 +5,7 @@ import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { incrementsShed, redisWriteErrors } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
-import { freePort, startEmbeddedRedis } from '../src/services/embedded.js';
+import { freePort, startEmbeddedRedis } from '../dev/embedded.js';
 import { FAMILIES, decodeField } from '../src/families.js';
 
 const logger = createLogger('silent');

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { aggregateMetrics } from '../src/cluster/manager.js';
 import { collectProcessMetrics } from '../src/metrics.js';
-import { sendMixedTraffic } from '../src/sim/scenario.js';
-import { sleep, startStack, type Stack } from '../src/stack.js';
+import { sendMixedTraffic } from 'discord-sim';
+import { sleep, startStack, type Stack } from '../dev/stack.js';
 import { testDatabase, testRedis } from './helpers/services.js';
 
 let stack: Stack;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/db/pool.js';
 import { countEmojis, displayEmoji, extractEmojis, unicodeEmojiKey } from '../src/emoji.js';
 import type { Ingestor } from '../src/ingest/ingest.js';
-import { sendEmojiTraffic, TRICKY_UNICODE, type Simulator } from '../src/sim/index.js';
-import { diffEmojis, sleep } from '../src/stack.js';
+import { sendEmojiTraffic, TRICKY_UNICODE, type Simulator } from 'discord-sim';
+import { diffEmojis, sleep } from '../dev/stack.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 describe('emoji extractor', () => {

@@ -2,7 +2,7 @@
 // admins get it, and the size limit truncates with a note.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportCsv, exportNote } from '../src/shard/commands/export.js';
-import type { Simulator } from '../src/sim/index.js';
+import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 let t: TestBot;

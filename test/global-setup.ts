@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../src/logger.js';
-import { resolveServices } from '../src/services/embedded.js';
+import { resolveServices } from '../dev/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -12,7 +12,7 @@ import { registry } from '../src/metrics.js';
 import { createRedis } from '../src/redis.js';
 import { createClient } from '../src/shard/bot.js';
 import { lockHoldMs, redisIdentifyThrottler } from '../src/shard/identify-throttler.js';
-import { startSimulator, type Simulator } from '../src/sim/index.js';
+import { startSimulator, type Simulator } from 'discord-sim';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 
 const r = testRedis();

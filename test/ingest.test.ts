@@ -6,7 +6,7 @@ import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
 import { ingestBatches, ingestErrors } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
-import { freePort } from '../src/services/embedded.js';
+import { freePort } from '../dev/embedded.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 
 const spec = FAMILIES.messages;

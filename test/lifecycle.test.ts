@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateMetrics } from '../src/cluster/manager.js';
 import { entryPoint } from '../src/entry.js';
 import { createLogger } from '../src/logger.js';
-import { shardForGuild } from '../src/sim/index.js';
-import { sleep, startStack, type Stack } from '../src/stack.js';
+import { shardForGuild } from 'discord-sim';
+import { sleep, startStack, type Stack } from '../dev/stack.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 
 let stack: Stack;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../src/db/migrate.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createPool, type Pool } from '../src/db/pool.js';
-import { MEMBER_EVENTS, decodeMemberEvent, encodeMemberEvent, type MemberEvent } from '../src/ingest/events.js';
+import { MEMBER_EVENTS, decodeMemberEvent, encodeMemberEvent, type MemberEvent } from '../src/member-events.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
@@ -19,7 +19,7 @@ import { createBot, type Bot } from '../src/shard/bot.js';
 import { attributeJoin } from '../src/shard/invites/attribution.js';
 import { MemberEventWriter } from '../src/shard/invites/event-writer.js';
 import type { InviteSnapshot } from '../src/shard/invites/snapshot.js';
-import { runInviteScenario, startSimulator, type InviteScenarioCast, type JoinTruth, type Simulator } from '../src/sim/index.js';
+import { runInviteScenario, startSimulator, type InviteScenarioCast, type JoinTruth, type Simulator } from 'discord-sim';
 import { inviteStats, memberGrowth, memberGrowthTotals } from '../src/stats/members.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { resolveServices, startEmbeddedPostgres, startEmbeddedRedis } from '../src/services/embedded.js';
+import { resolveServices, startEmbeddedPostgres, startEmbeddedRedis } from '../dev/embedded.js';
 
 function portOf(url: string): number {
   return Number(new URL(url).port);

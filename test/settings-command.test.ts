@@ -2,7 +2,7 @@
 // channels, and the running shard applies them; everyone else is refused ephemerally, nothing changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suggestTimeZones } from '../src/shard/commands/settings.js';
-import type { Simulator } from '../src/sim/index.js';
+import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 let t: TestBot;

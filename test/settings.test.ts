@@ -7,7 +7,7 @@ import type { Logger } from '../src/logger.js';
 import type { Redis } from '../src/redis.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import type { Bot } from '../src/shard/bot.js';
-import type { Simulator } from '../src/sim/index.js';
+import type { Simulator } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { startSimulator } from '../src/sim/index.js';
+import { startSimulator } from 'discord-sim';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 import { layoutProblems, podShards, ShardLayoutError, totalClusters, type ShardLayout } from '../src/cluster/shard-range.js';
 

@@ -7,7 +7,7 @@ import { AttachmentBuilder, Client, Events, GatewayIntentBits, Routes, Status, t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { countWords } from '../src/text.js';
-import { startSimulator, type Simulator, type SimGuild } from '../src/sim/index.js';
+import { startSimulator, type Simulator, type SimGuild } from 'discord-sim';
 
 interface Seen {
   id: string;

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { entryPoint } from '../entry.js';
 import type { Logger } from '../logger.js';
 import { registry } from '../metrics.js';
-import { METRICS_REQUEST, type MetricsReply } from './ipc.js';
+import { METRICS_REQUEST, type MetricsReply } from '../cluster-ipc.js';
 
 export interface ManagerOptions {
   config: Config;

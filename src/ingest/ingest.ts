@@ -1,5 +1,5 @@
 // The ingest worker: moves counter deltas from Redis live hashes into the raw Postgres tables, each
-// increment exactly once (DESIGN.md, invariant 1).
+// increment exactly once (docs/architecture.md, invariant 1).
 //
 // Per (family, partition) it owns through a lease, one cycle:
 //   (a) finish leftover batch keys (a crashed worker's, or our own failed ones);
@@ -23,7 +23,8 @@ import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
 import type { Redis } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
-import { MEMBER_EVENTS, MemberEventLoader } from './events.js';
+import { MemberEventLoader } from './events.js';
+import { MEMBER_EVENTS } from '../member-events.js';
 import { dropOptedOut } from '../privacy.js';
 
 export interface IngestorOptions {

@@ -2,7 +2,7 @@
 // client for the shards the manager assigned, and answers the manager's metrics requests over IPC.
 import { ClusterClient, getInfo, type IPCMessage } from 'discord-hybrid-sharding';
 import { Events } from 'discord.js';
-import { isMetricsRequest } from '../cluster/ipc.js';
+import { isMetricsRequest } from '../cluster-ipc.js';
 import { loadConfig, required } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { handleShutdownSignals, trackCommands } from '../lifecycle.js';

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createRedis, type Redis } from '../../src/redis.js';
 import { RenderPool } from '../../src/render/pool.js';
 import { createBot, type Bot } from '../../src/shard/bot.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from 'discord-sim';
 import { cleanupPrefix, testDatabase, testRedis } from './services.js';
 
 export interface TestBot {

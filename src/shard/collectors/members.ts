@@ -4,7 +4,7 @@
 // Leaves carry no timestamp from Discord: they are stamped on arrival. The member may be uncached
 // (Partials.GuildMember), which is fine: only the user id and its creation time are read.
 import { Events, type Client, type GuildMember, type PartialGuildMember } from 'discord.js';
-import type { MemberEvent } from '../../ingest/events.js';
+import type { MemberEvent } from '../../member-events.js';
 import { gatewayEvents } from '../../metrics.js';
 import { UNKNOWN } from '../invites/attribution.js';
 import type { MemberEventWriter } from '../invites/event-writer.js';

@@ -6,7 +6,7 @@
 //   - anything else -> 'unknown': several uses at once (simultaneous joins), none at all (a single-use
 //     invite that was used up and vanished, an expired invite, a join through Discovery or a bot's
 //     OAuth2 grant), or no earlier snapshot to compare with.
-import type { Attribution } from '../../ingest/events.js';
+import type { Attribution } from '../../member-events.js';
 import type { InviteSnapshot } from './snapshot.js';
 
 export interface JoinAttribution {

@@ -3,7 +3,7 @@
 // event itself in a bounded FIFO buffer that a timer retries; past the bound, events are shed with a metric
 // and a (rate-limited) log line.
 import type { Redis } from 'ioredis';
-import { encodeMemberEvent, type MemberEvent } from '../../ingest/events.js';
+import { encodeMemberEvent, type MemberEvent } from '../../member-events.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
 import { memberEventBufferSize, memberEventsShed, memberEventWriteErrors } from './metrics.js';

@@ -3,7 +3,6 @@
 // user (discord.js drops presences of users it cannot build), and keeps ground truth: exact milliseconds
 // per guild|user|activity from the simulator's send times. The activity key is the application id when
 // there is one, else the sanitised name; custom statuses (type 4) are not activities.
-import { textDim } from '../families.js';
 import type { Simulator } from './index.js';
 import { presenceJson } from './payloads.js';
 import type { SimActivity, SimGuild, SimPresence } from './world.js';
@@ -25,9 +24,19 @@ interface Segment {
   to: number | undefined;
 }
 
+/**
+ * What a stats bot should record as the activity: the application id, else the name as free text that can
+ * be stored — the characters a text column or a '|'-separated key cannot hold (`|`, tab, CR, LF,
+ * backslash) become spaces, surrounding space is trimmed, at most 100 code points are kept; a name with
+ * nothing left is not an activity.
+ */
 export function activityTruthKey(a: ActivityInput): string | undefined {
   if (a.type === 4) return undefined;
-  return a.applicationId ?? textDim(a.name);
+  if (a.applicationId) return a.applicationId;
+  let clean = '';
+  for (const ch of a.name) clean += '|\t\r\n\\'.includes(ch) ? ' ' : ch;
+  clean = clean.trim();
+  return clean === '' ? undefined : Array.from(clean).slice(0, 100).join('');
 }
 
 export class PresenceDriver {

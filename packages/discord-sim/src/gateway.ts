@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 import { Intent, intentFor } from './intents.js';
 import { guildCreateJson, memberJson, userJson, type Json } from './payloads.js';
 import { shardForGuild } from './snowflake.js';

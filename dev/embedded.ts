@@ -10,8 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
 
 export interface RunningService {
   url: string;

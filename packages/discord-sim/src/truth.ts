@@ -1,6 +1,11 @@
 // Ground truth: exactly what the simulator sent, so tests can compare the bot's stats against it.
-// Word counts use the same countWords as the bot's collector, so "words" means the same thing on both sides.
-import { countWords } from '../text.js';
+// The simulator's own counting rules, written independently of the bot's: where the two disagree, a test
+// fails and one of them is wrong.
+
+/** Words of a message: maximal runs of non-whitespace (Unicode white space separates). */
+export function truthWords(content: string): number {
+  return content.split(/\s+/u).filter((w) => w !== '').length;
+}
 
 export interface TruthMessage {
   id: string;
@@ -36,7 +41,7 @@ export class GroundTruth {
 
   record(m: Omit<TruthMessage, 'words'> & { content: string }): TruthMessage {
     const { content, ...rest } = m;
-    const rec: TruthMessage = { ...rest, words: countWords(content) };
+    const rec: TruthMessage = { ...rest, words: truthWords(content) };
     this.messages.push(rec);
     return rec;
   }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../logger.js';
+import { pino, type Logger } from 'pino';
 import { CommandRegistry } from './commands.js';
 import { Gateway } from './gateway.js';
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
@@ -34,6 +34,8 @@ export type { SimVoiceState, SimPresence, SimActivity } from './world.js';
 export { MemberTraffic, listInvites, canManageGuild, runInviteScenario, type InviteScenarioOptions, type InviteScenarioCast, type JoinTruth, type LeaveTruth, type JoinVia, type SimAttribution, type Breakdown, type ExpectedInviteStats } from './invites.js';
 export type { SimInvite } from './world.js';
 export { shardForGuild, snowflakeTimestamp, SnowflakeGenerator, DISCORD_EPOCH } from './snowflake.js';
+export { sendMixedTraffic, type MixedTraffic, type MixedTrafficOptions } from './scenario.js';
+export { truthWords } from './truth.js';
 
 export interface SimulatorOptions {
   guilds?: number;
@@ -47,7 +49,7 @@ export interface SimulatorOptions {
   logLevel?: string;
   /** Discord's window for the first interaction callback; later callbacks get 404 Unknown interaction. */
   interactionAckTimeoutMs?: number;
-  /** Seed guilds with invites that already have uses, and vanity URLs on every third guild (src/sim/invites.ts). */
+  /** Seed guilds with invites that already have uses, and vanity URLs on every third guild (invites.ts). */
   invites?: boolean;
 }
 
@@ -110,7 +112,7 @@ export class Simulator {
 
   /** Use startSimulator(). */
   constructor(opts: SimulatorOptions = {}) {
-    this.logger = createLogger(opts.logLevel ?? 'warn', { component: 'sim' });
+    this.logger = pino({ level: opts.logLevel ?? 'warn', base: { pid: process.pid, component: 'sim' }, timestamp: pino.stdTimeFunctions.isoTime });
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false });
     this.token = opts.token ?? realisticToken(this.world.botUser.id);
     this.recommendedShards = opts.shards ?? 1;

@@ -62,7 +62,7 @@ export interface SimEmoji {
   animated: boolean;
 }
 
-/** A guild invite (src/sim/invites.ts drives them). Codes are [A-Za-z0-9]; a vanity URL is not one of these. */
+/** A guild invite (invites.ts drives them). Codes are [A-Za-z0-9]; a vanity URL is not one of these. */
 export interface SimInvite {
   code: string;
   guildId: string;
@@ -91,9 +91,9 @@ export interface SimGuild {
   webhook: { id: string; name: string; channelId: string };
   /** The AFK channel, null for none (time parked there is not voice activity). */
   afkChannelId: string | null;
-  /** Who is in voice now, by user id (src/sim/voice.ts changes it); GUILD_CREATE carries it. */
+  /** Who is in voice now, by user id (voice.ts changes it); GUILD_CREATE carries it. */
   voiceStates: Map<string, SimVoiceState>;
-  /** Members' presences now, by user id (src/sim/presence.ts changes it); GUILD_CREATE carries it. */
+  /** Members' presences now, by user id (presence.ts changes it); GUILD_CREATE carries it. */
   presences: Map<string, SimPresence>;
   /** Live invites by code (expired ones are dropped when listed). */
   invites: Map<string, SimInvite>;

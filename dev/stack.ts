@@ -1,17 +1,17 @@
 // The whole system wired against the local Discord simulator: simulator, cluster manager with its
 // cluster processes, and an ingest worker. The demo, the end-to-end tests and the benchmarks share it.
 import type { ClusterManager } from 'discord-hybrid-sharding';
-import { createManager } from './cluster/manager.js';
-import { stopClusterProcesses } from './lifecycle.js';
-import { loadConfig, type Config } from './config.js';
-import { createPool, type Pool, type Queryable } from './db/pool.js';
-import { Ingestor } from './ingest/ingest.js';
-import { Keys } from './keys.js';
-import type { Logger } from './logger.js';
-import { createRedis, type Redis } from './redis.js';
-import { startSimulator, type Simulator, type VoiceDriver } from './sim/index.js';
-import type { PresenceDriver } from './sim/presence.js';
-import { messageTotalsByChannelMember } from './stats/queries.js';
+import { createManager } from '../src/cluster/manager.js';
+import { stopClusterProcesses } from '../src/lifecycle.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
+import { Ingestor } from '../src/ingest/ingest.js';
+import { Keys } from '../src/keys.js';
+import type { Logger } from '../src/logger.js';
+import { createRedis, type Redis } from '../src/redis.js';
+import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
+import type { PresenceDriver } from 'discord-sim';
+import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 
 export interface StackOptions {
   databaseUrl: string;

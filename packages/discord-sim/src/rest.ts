@@ -1,7 +1,7 @@
 // REST API v10 on /api: the routes discord.js and the bot use. Replies are JSON with the error shapes and
 // codes Discord uses; injected faults (429 with rate-limit headers, 5xx) are served before routing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 import type { CommandRegistry } from './commands.js';
 import type { Interactions } from './interactions.js';
 import { parseBody, type ParsedBody } from './multipart.js';

@@ -1,4 +1,5 @@
-// Messages between the cluster manager and its cluster processes over the sharding IPC.
+// Messages between the cluster manager (src/cluster) and its cluster processes (src/shard/main.ts) over the
+// sharding IPC: a module of its own because both sides use it.
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
 export const METRICS_REQUEST = 'stats:metrics';

@@ -9,13 +9,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.js';
-import { migrate } from './db/migrate.js';
-import { createLogger } from './logger.js';
-import { resolveServices } from './services/embedded.js';
-import { sendMixedTraffic, type MixedTraffic } from './sim/scenario.js';
+import { loadConfig } from '../src/config.js';
+import { migrate } from '../src/db/migrate.js';
+import { createLogger } from '../src/logger.js';
+import { resolveServices } from './embedded.js';
+import { sendMixedTraffic, type MixedTraffic } from 'discord-sim';
 import { sleep, startStack } from './stack.js';
-import { rawMessageSummary } from './stats/queries.js';
+import { rawMessageSummary } from '../src/stats/queries.js';
 
 const { values: args } = parseArgs({
   options: {
