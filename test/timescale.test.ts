@@ -98,6 +98,7 @@ beforeAll(async () => {
   drop = db.drop;
   pool = createPool(db.url);
   migratedOnLite = await runMigrations(lite);
+  for (const db of [lite, pool] as Queryable[]) await db.query('INSERT INTO bot_authors (guild_id, user_id) SELECT $1::bigint, unnest($2::bigint[])', [G1, BOTS]);
   for (const [i, family] of FAMILY_NAMES.entries()) {
     const rows = familyRows(family, 600, 1000 + i);
     await insertRows(lite, FAMILIES[family].table, rows);
@@ -128,8 +129,11 @@ const filtersOf = (family: FamilyName) => {
     undefined,
     ...(dims.includes('channel_id') ? [{ channelId: CHANNELS[0] }, { channelId: CHANNELS[2] }] : []),
     { userId: USERS[1] },
+    { withoutBots: true },
   ];
 };
+// Two of the users are known bots in G1 (bot_authors), for the withoutBots filter.
+const BOTS = [USERS[3]!, USERS[4]!];
 
 type Call = (db: Queryable) => Promise<unknown>;
 const first = (family: FamilyName): string => FAMILIES[family].metrics[0];
@@ -176,9 +180,9 @@ const CASES: Record<string, Call[]> = {
     ...[...RANGES, ...SHORT].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageActivity(db, r, b))),
     ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageActivity(db, RANGES[1]!, 'hour', f)),
   ],
-  messageAuthors: [
-    ...[RANGES[1]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageAuthors(db, r, b))),
-    ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageAuthors(db, RANGES[0]!, 'day', f, 3)),
+  botAuthorCount: [
+    ...[RANGES[1]!, RANGES[2]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.botAuthorCount(db, r, b))),
+    ...filtersOf('messages').map((f): Call => (db) => activityQueries.botAuthorCount(db, RANGES[0]!, 'day', f)),
   ],
   firstActivity: FAMILY_NAMES.flatMap((family) => [
     ...filtersOf(family).map((f): Call => (db) => activityQueries.firstActivity(db, family, G1, f)),
@@ -206,7 +210,7 @@ async function expectSameAnswers(): Promise<number> {
 
 const ROLLUPS = FAMILY_NAMES.flatMap((f) => {
   const base = FAMILIES[f].table.replace(/_raw$/, '');
-  return [`${base}_hourly`, `${base}_daily`];
+  return [`${base}_15m`, `${base}_hourly`, `${base}_daily`];
 });
 
 /** Whole rollup contents, as sorted JSON lines: a rollup is a set of rows, order is representation. */
@@ -223,7 +227,7 @@ async function expectSameRollups(): Promise<void> {
   }
 }
 
-async function refresh(from: string, to: string, level: 'hourly' | 'daily'): Promise<void> {
+async function refresh(from: string, to: string, level: '15m' | 'hourly' | 'daily'): Promise<void> {
   // CALL refresh_continuous_aggregate refuses to run inside a transaction block: one call per statement.
   for (const rel of ROLLUPS.filter((r) => r.endsWith(`_${level}`))) {
     await lite.query(`CALL refresh_continuous_aggregate('${rel}', $1::timestamptz, $2::timestamptz)`, [from, to]);
@@ -268,32 +272,41 @@ describe('TimescaleDB migrations (PGlite)', () => {
     );
   });
 
-  it('rollups are real-time continuous aggregates, the daily built on the hourly, with refresh policies', async () => {
-    const caggs = await lite.query<{ view_name: string; hypertable_name: string; materialized_only: boolean; materialization_hypertable_name: string }>(
-      'SELECT view_name, hypertable_name, materialized_only, materialization_hypertable_name FROM timescaledb_information.continuous_aggregates',
+  it('rollups are real-time continuous aggregates (quarter-hour and hourly on raw, daily on hourly) with refresh policies', async () => {
+    const caggs = await lite.query<{ view_name: string; hypertable_name: string; materialized_only: boolean; materialization_hypertable_name: string; compression_enabled: boolean }>(
+      'SELECT view_name, hypertable_name, materialized_only, materialization_hypertable_name, compression_enabled FROM timescaledb_information.continuous_aggregates',
     );
     const byName = new Map(caggs.rows.map((c) => [c.view_name, c]));
     expect([...byName.keys()].sort()).toEqual([...ROLLUPS].sort());
     for (const f of FAMILY_NAMES) {
       const base = FAMILIES[f].table.replace(/_raw$/, '');
+      const quarter = byName.get(`${base}_15m`)!;
       const hourly = byName.get(`${base}_hourly`)!;
       const daily = byName.get(`${base}_daily`)!;
+      expect(quarter.hypertable_name).toBe(FAMILIES[f].table);
       expect(hourly.hypertable_name).toBe(FAMILIES[f].table);
       expect(daily.hypertable_name).toBe(hourly.materialization_hypertable_name);
-      expect([hourly.materialized_only, daily.materialized_only]).toEqual([false, false]);
+      expect([quarter.materialized_only, hourly.materialized_only, daily.materialized_only]).toEqual([false, false, false]);
+      // Only the quarter-hour rollups are compressed (the largest, see 012_rollups_15m_backfill.timescale.sql).
+      expect([quarter.compression_enabled, hourly.compression_enabled, daily.compression_enabled]).toEqual([true, false, false]);
     }
     const policies = await lite.query<{ hypertable_name: string; schedule_interval: string; start_offset: string; end_offset: string }>(
       `SELECT hypertable_name, schedule_interval::text, config->>'start_offset' AS start_offset, config->>'end_offset' AS end_offset
          FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`,
     );
     expect(policies.rows.map((p) => p.hypertable_name).sort()).toEqual([...ROLLUPS].sort());
-    for (const p of policies.rows) {
-      expect(p, p.hypertable_name).toEqual(
-        p.hypertable_name.endsWith('_hourly')
-          ? { hypertable_name: p.hypertable_name, schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '01:00:00' }
-          : { hypertable_name: p.hypertable_name, schedule_interval: '01:00:00', start_offset: '3 days', end_offset: '1 day' },
-      );
-    }
+    const expected = (name: string) =>
+      name.endsWith('_15m')
+        ? { schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '00:15:00' }
+        : name.endsWith('_hourly')
+          ? { schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '01:00:00' }
+          : { schedule_interval: '01:00:00', start_offset: '3 days', end_offset: '1 day' };
+    for (const p of policies.rows) expect(p, p.hypertable_name).toEqual({ hypertable_name: p.hypertable_name, ...expected(p.hypertable_name) });
+    const compression = await lite.query<{ hypertable_name: string; compress_after: string }>(
+      `SELECT hypertable_name, config->>'compress_after' AS compress_after FROM timescaledb_information.jobs
+        WHERE proc_name = 'policy_compression' AND hypertable_name LIKE '%\\_15m' ORDER BY 1`,
+    );
+    expect(compression.rows).toEqual(ROLLUPS.filter((r) => r.endsWith('_15m')).sort().map((r) => ({ hypertable_name: r, compress_after: '2 days' })));
   });
 
   it('raw tables and rollups have the same columns and types on both engines', async () => {
@@ -330,10 +343,13 @@ describe('the same answers on TimescaleDB and PostgreSQL', () => {
   });
 
   it('with part of every rollup materialized and the old chunks compressed', async () => {
+    await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', '15m');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', 'hourly');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T00:00:00Z', 'daily');
     for (const f of FAMILY_NAMES) {
       await lite.query(`SELECT compress_chunk(c) FROM show_chunks('${FAMILIES[f].table}', older_than => '2026-03-08T00:00:00Z'::timestamptz) c`);
+      // The quarter-hour aggregates are compressed too (whole chunks: theirs span 10 days).
+      await lite.query(`SELECT compress_chunk(c) FROM show_chunks('${FAMILIES[f].table.replace(/_raw$/, '_15m')}', older_than => '2026-04-01T00:00:00Z'::timestamptz) c`);
     }
     const compressed = await lite.query<{ n: string }>("SELECT count(*) AS n FROM timescaledb_information.chunks WHERE is_compressed AND hypertable_name LIKE '%\\_raw'");
     expect(Number(compressed.rows[0]!.n)).toBe(2 * FAMILY_NAMES.length); // Mar 6 and Mar 7, every family
@@ -355,6 +371,7 @@ describe('the same answers on TimescaleDB and PostgreSQL', () => {
     // refresh policies start further back than the maximum lateness.
     expect(await queries.rawMessageSummary(lite)).toEqual(await queries.rawMessageSummary(pool));
     expect(await rollupRows(lite, 'messages_hourly')).not.toEqual(await rollupRows(pool, 'messages_hourly'));
+    await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', '15m');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', 'hourly');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T00:00:00Z', 'daily');
     await expectSameAnswers();
