@@ -8,7 +8,7 @@ import { FAMILIES, type FamilyName, type FamilySpec } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range, SeriesPoint } from './queries.js';
 import { dimColumn, scope, type Filter } from './scope.js';
-import { SLOTS } from './zoned.js';
+import { bucketKey, slots } from './zoned.js';
 
 export type { Filter } from './scope.js';
 
@@ -33,9 +33,9 @@ export async function familySeries(db: Queryable, family: FamilyName, metric: st
   const col = metricColumn(family, metric);
   const w = scope(family, r, bucket, f);
   const { rows } = await db.query<{ t: Date; v: string }>(
-    `WITH slots AS (${SLOTS}),
-     data AS (SELECT date_trunc($4, bucket, $5) AS k, sum(${col}) AS v FROM ${w.source} WHERE ${w.sql} GROUP BY 1)
-     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (k)
+    `WITH slots AS (${slots(w.grain)}),
+     data AS (SELECT ${bucketKey('bucket')}, sum(${col}) AS v FROM ${w.source} WHERE ${w.sql} GROUP BY k, o)
+     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (k, o)
       WHERE slots.t < $3 ORDER BY 1`,
     w.params,
   );

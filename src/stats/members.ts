@@ -13,7 +13,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { RANGE_START, SLOTS } from './zoned.js';
+import { bucketKey, grainFor, rangeStart, slots } from './zoned.js';
 
 export interface GrowthPoint {
   t: number;
@@ -27,18 +27,20 @@ export interface GrowthPoint {
  * included; slots as instants (zoned.ts), so a DST day has 23 or 25 hours.
  */
 export async function memberGrowth(db: Queryable, r: Range, bucket: Bucket): Promise<GrowthPoint[]> {
+  // Events are single instants: the grain only sets the grid the slots are generated on.
+  const grain = grainFor(bucket, r);
   const { rows } = await db.query<{ t: Date; joins: string; leaves: string }>(
-    `WITH slots AS (${SLOTS}),
+    `WITH slots AS (${slots(grain)}),
      data AS (
-       SELECT date_trunc($4, at, $5) AS k,
+       SELECT ${bucketKey('at')},
               count(*) FILTER (WHERE kind = 'join') AS joins,
               count(*) FILTER (WHERE kind = 'leave') AS leaves
          FROM member_events
-        WHERE guild_id = $1::bigint AND NOT bot AND at >= ${RANGE_START} AND at < $3
-        GROUP BY 1
+        WHERE guild_id = $1::bigint AND NOT bot AND at >= ${rangeStart(grain)} AND at < $3
+        GROUP BY k, o
      )
      SELECT slots.t, coalesce(data.joins, 0) AS joins, coalesce(data.leaves, 0) AS leaves
-       FROM slots LEFT JOIN data USING (k)
+       FROM slots LEFT JOIN data USING (k, o)
       WHERE slots.t < $3 ORDER BY 1`,
     [r.guildId, r.from, r.to, bucket, r.timeZone ?? 'UTC'],
   );

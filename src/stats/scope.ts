@@ -4,7 +4,7 @@
 import { FAMILIES, type FamilyName } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { RANGE_START, grainFor, relation } from './zoned.js';
+import { grainFor, rangeStart, relation, type Grain } from './zoned.js';
 
 export interface Filter {
   /** A channel; for messages, threads whose parent it is count too. */
@@ -22,7 +22,9 @@ export function dimColumn(family: FamilyName, dim: string): string {
 }
 
 export interface Scope {
-  /** The relation to read: the coarsest exact one for the zone over the range (zoned.ts). */
+  /** The grid every bucket boundary of the zone lies on over the range (zoned.ts). */
+  grain: Grain;
+  /** The relation to read: the rollup of that grain. */
   source: string;
   sql: string;
   params: unknown[];
@@ -53,7 +55,8 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
  */
 export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): Scope {
   const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
-  const sql = `guild_id = $1::bigint AND bucket >= ${RANGE_START} AND bucket < $3${filterSql(family, f, params)}`;
-  return { source: relation(family, grainFor(align, r)), sql, params };
+  const grain = grainFor(align, r);
+  const sql = `guild_id = $1::bigint AND bucket >= ${rangeStart(grain)} AND bucket < $3${filterSql(family, f, params)}`;
+  return { grain, source: relation(family, grain), sql, params };
 }
 
