@@ -103,6 +103,28 @@ END $$;`,
     await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/no-transaction version must be a single file/);
   });
 
+  it('upgrades a PostgreSQL database of the previous release: quarter-hour views over its rows, bots known from their joins', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const old = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    for (const m of (await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) <= 10)) {
+      for (const f of m.files.postgres) await copyFile(f, path.join(old, path.basename(f)));
+    }
+    await migrate(db.url, undefined, { dir: old });
+    await withClient(db.url, (c) =>
+      c.query(`INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES
+                 ('2026-03-29 00:59Z', 1, 2, 0, 3, 1, 1, 0), ('2026-03-29 01:07Z', 1, 2, 0, 3, 2, 1, 0), ('2026-03-29 01:14Z', 1, 2, 0, 3, 4, 1, 0);
+               INSERT INTO member_events (at, guild_id, user_id, kind, attribution, account_created_at, bot) VALUES
+                 ('2026-03-01Z', 1, 40, 'join', 'unknown', '2020-01-01Z', true), ('2026-03-01Z', 1, 41, 'join', 'unknown', '2020-01-01Z', false)`),
+    );
+    expect(await migrate(db.url)).toEqual((await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version));
+    await withClient(db.url, async (c) => {
+      const q = await c.query("SELECT to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') AS b, messages::int AS m FROM messages_15m ORDER BY 1");
+      expect(q.rows).toEqual([{ b: '00:45', m: 1 }, { b: '01:00', m: 6 }]);
+      expect((await c.query('SELECT guild_id::int AS g, user_id::int AS u FROM bot_authors')).rows).toEqual([{ g: 1, u: 40 }]);
+    });
+  });
+
   it('concurrent runners neither fail nor apply anything twice', async () => {
     const db = await testDatabase({ migrate: false });
     drops.push(db.drop);

