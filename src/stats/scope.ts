@@ -4,7 +4,7 @@
 import { FAMILIES, type FamilyName } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { grainFor, rangeStart, relation, type Grain } from './zoned.js';
+import { grainFor, relation, sinceRangeStart, type Grain } from './zoned.js';
 
 export interface Filter {
   /** A channel; for messages, threads whose parent it is count too. */
@@ -56,7 +56,7 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
 export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): Scope {
   const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
   const grain = grainFor(align, r);
-  const sql = `guild_id = $1::bigint AND bucket >= ${rangeStart(grain)} AND bucket < $3${filterSql(family, f, params)}`;
+  const sql = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3${filterSql(family, f, params)}`;
   return { grain, source: relation(family, grain), sql, params };
 }
 

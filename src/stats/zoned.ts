@@ -129,6 +129,15 @@ export function rangeStart(grain: Grain): string {
 }
 
 /**
+ * SQL condition: `col` (an instant) is at or after the start of the range. The plain lower bound (no
+ * bucket starts more than 30 hours before the instant it holds) lets TimescaleDB exclude chunks when it
+ * plans; the exact start is a subquery it cannot see through.
+ */
+export function sinceRangeStart(col: string, grain: Grain): string {
+  return `${col} >= $2::timestamptz - INTERVAL '31 hours' AND ${col} >= ${rangeStart(grain)}`;
+}
+
+/**
  * SQL of a CTE body `(k, o, t)`: one row per zone bucket of unit $4 from the one holding $2 up to $3,
  * keyed like bucketKey keys data, starting at instant `t`, the earliest of the points generated in it.
  * Points hit every bucket and every bucket's first instant: below a day, the grain's grid (every bucket
