@@ -17,6 +17,7 @@
 --
 -- A fresh database has nothing to materialize: its aggregates are left like the hourly ones of a fresh
 -- database (real time until the first policy run), rather than moving the watermark over an empty past.
+-- A database with data records where the quarter-hours' history starts (rollup_coverage, 011).
 DO $$
 DECLARE
   rel text;
@@ -27,6 +28,10 @@ BEGIN
     raw := replace(rel, '_15m', '_raw');
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', raw) INTO has_rows;
     IF has_rows THEN
+      -- Older raw chunks were dropped by retention: the quarter-hours start with the oldest one left, the
+      -- hourly aggregate holds everything before (whole hours: retention drops whole chunks).
+      EXECUTE format('INSERT INTO rollup_coverage (rollup, since) SELECT %L, date_trunc(''hour'', min(bucket), ''UTC'') FROM %I ON CONFLICT (rollup) DO NOTHING', rel, raw);
+      COMMIT;
       CALL refresh_continuous_aggregate(rel::regclass, NULL, now() - INTERVAL '15 minutes');
       COMMIT;
     END IF;

@@ -425,6 +425,7 @@ describe('upgrading a TimescaleDB database that predates the quarter-hour rollup
            FROM generate_series($1::timestamptz, $2::timestamptz, INTERVAL '7 minutes') AS t`,
         [new Date(now - 100 * 86_400_000), new Date(now - 10 * 60_000)],
       );
+      const total = Number((await db.query<{ n: string }>('SELECT sum(messages) AS n FROM messages_raw WHERE guild_id = 1')).rows[0]!.n);
       // What the policies of the old release did: hourly and daily materialized, old chunks compressed,
       // chunks older than 90 days dropped.
       for (const v of ['messages_hourly', 'messages_daily']) await db.query(`CALL refresh_continuous_aggregate('${v}', NULL, now() - INTERVAL '1 hour')`);
@@ -452,6 +453,20 @@ describe('upgrading a TimescaleDB database that predates the quarter-hour rollup
       expect(new Date(oldest).getTime()).toBeLessThan(now - 95 * 86_400_000);
       const jobs = await db.query<{ proc_name: string }>("SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = 'messages_15m' ORDER BY 1");
       expect(jobs.rows.map((j) => j.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate']);
+      // Where the quarter-hours start is recorded; before it, answers read the hourly history, so a
+      // half-hour zone's 100 days still add up to every message (exact per local day from then on).
+      const coverage = await db.query<{ rollup: string; since: Date }>('SELECT rollup, since FROM rollup_coverage');
+      expect(coverage.rows).toEqual([{ rollup: 'messages_15m', since: new Date(Math.floor(new Date(retainedFrom).getTime() / 3_600_000) * 3_600_000) }]);
+      const kolkata = { guildId: '1', from: new Date(now - 101 * 86_400_000), to: new Date(now + 60_000), timeZone: 'Asia/Kolkata' };
+      const days = await familyQueries.familySeries(db, 'messages', 'messages', kolkata, 'day');
+      expect(days.reduce((a, p) => a + p.v, 0)).toBe(total);
+      expect(await familyQueries.familyTotal(db, 'messages', 'messages', kolkata)).toBe(total);
+      const recent = { ...kolkata, from: new Date(now - 30 * 86_400_000) };
+      const exact = await db.query<{ n: string }>(
+        `SELECT sum(messages) AS n FROM messages_raw WHERE guild_id = 1 AND bucket >= date_trunc('day', $1::timestamptz, 'Asia/Kolkata')`,
+        [recent.from],
+      );
+      expect((await familyQueries.familySeries(db, 'messages', 'messages', recent, 'day')).reduce((a, p) => a + p.v, 0)).toBe(Number(exact.rows[0]!.n));
       // Running the migrations again changes nothing.
       expect((await runMigrations(db)).applied).toEqual([]);
     } finally {

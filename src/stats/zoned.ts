@@ -22,9 +22,17 @@ const SUFFIX: Record<Grain, string> = { minute: '_raw', '15m': '_15m', hour: '_h
 const STEP: Record<Grain, string> = { minute: "INTERVAL '1 minute'", '15m': "INTERVAL '15 minutes'", hour: "INTERVAL '1 hour'", day: "INTERVAL '1 day'" };
 const GRAIN_MINUTES: Record<Exclude<Grain, 'day' | 'minute'>, number> = { '15m': 15, hour: 60 };
 
-/** The relation holding `family` at `grain` (same name on both engines). */
+/**
+ * What a query reads for `family` at `grain`: the rollup's relation (same name on both engines). The
+ * quarter-hour rollups of a TimescaleDB database upgraded with history hold only what the raw tables
+ * still had (rollup_coverage, sql/011): before that hour the hourly rollup is read, the best there is.
+ */
 export function relation(family: FamilyName, grain: Grain): string {
-  return FAMILIES[family].table.replace(/_raw$/, SUFFIX[grain]);
+  const name = FAMILIES[family].table.replace(/_raw$/, SUFFIX[grain]);
+  if (grain !== '15m') return name;
+  const hourly = FAMILIES[family].table.replace(/_raw$/, SUFFIX.hour);
+  const since = `(SELECT since FROM rollup_coverage WHERE rollup = '${name}')`;
+  return `(SELECT * FROM ${hourly} WHERE bucket < ${since} UNION ALL SELECT * FROM ${name} WHERE bucket >= coalesce(${since}, '-infinity')) AS ${name}`;
 }
 
 interface ZoneYear {
