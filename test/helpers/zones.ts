@@ -28,8 +28,20 @@ export interface Local {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
-/** Local wall clock at instant t. */
+const memo = new Map<string, Local>();
+
+/** Local wall clock at instant t (memoised: the reference asks about the same minutes many times). */
 export function local(t: number, zone: string): Local {
+  const key = `${zone}|${t}`;
+  const hit = memo.get(key);
+  if (hit) return hit;
+  if (memo.size > 500_000) memo.clear();
+  const l = computeLocal(t, zone);
+  memo.set(key, l);
+  return l;
+}
+
+function computeLocal(t: number, zone: string): Local {
   let f = partFormats.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short' });
