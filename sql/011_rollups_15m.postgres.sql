@@ -1,4 +1,4 @@
--- Quarter-hour rollups of every raw table, so that every time zone can be cut exactly (DESIGN.md invariant 7).
+-- Quarter-hour rollups of every raw table, so that every time zone can be cut exactly (docs/architecture.md, invariant 7).
 -- The hourly and daily rollups are cut at UTC hours and days: they are exact only for zones whose offset is
 -- a whole number of hours (or zero, for days). Every offset in use today (Asia/Kolkata +05:30,
 -- Asia/Kathmandu +05:45, Australia/Eucla +08:45, Pacific/Chatham +12:45/+13:45, Australia/Lord_Howe's

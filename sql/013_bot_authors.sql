@@ -1,4 +1,4 @@
--- Which authors of counted messages are bots, per guild (DESIGN.md: answers say what they include).
+-- Which authors of counted messages are bots, per guild (answers say what they include).
 -- Bots' messages are counted only while a guild's settings include bots, but they stay in the tables
 -- after the setting is switched off; `include_bots:false` must leave them out whatever the setting is now.
 -- Whether an author is a bot is a fact about the account, so one row per guild and bot is enough and

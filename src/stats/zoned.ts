@@ -1,4 +1,4 @@
-// Cutting time in a guild's zone, exactly (DESIGN.md invariant 7), in one place:
+// Cutting time in a guild's zone, exactly (docs/architecture.md, invariant 7), in one place:
 //   - the grain: the coarsest UTC grid (quarter-hours, hours, days, or raw minutes) on which every
 //     boundary of the zone's buckets lies over a range; a query reads the rollup of that grain;
 //   - bucket keys: a local bucket is its local wall-clock start plus, below a day, the UTC offset, so the
