@@ -41,6 +41,8 @@ export interface Config {
   voiceCreditIntervalMs: number;
   /** Ask for the privileged GUILD_PRESENCES intent and count presence activity time. */
   presenceIntent: boolean;
+  /** How late Discord may dispatch a join after its invite use showed in a fetch; attributions wait this long. */
+  inviteGraceMs: number;
   /** Gap between identifies of one max_concurrency bucket, across every process (Discord: 5 s). */
   identifyIntervalMs: number;
   /** A stopping process force-exits after this long (SIGTERM to exit). */
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
     voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),
     presenceIntent: bool(env, 'PRESENCE_INTENT', false, problems),
+    inviteGraceMs: int(env, 'INVITE_GRACE_MS', 1_500, 100, 60_000, problems),
     identifyIntervalMs: int(env, 'IDENTIFY_INTERVAL_MS', 5_000, 100, 60_000, problems),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 500, 600_000, problems),
     logPretty: bool(env, 'LOG_PRETTY', false, problems),

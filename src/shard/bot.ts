@@ -115,7 +115,7 @@ export function createBot(opts: BotOptions): Bot {
   const keys = new Keys(config.redisKeyPrefix);
   const members = {
     events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
-    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
+    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger, graceMs: config.inviteGraceMs }),
   };
   collectMembers(client, members.invites, members.events, privacy);
   routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings, privacy });

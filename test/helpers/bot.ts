@@ -46,6 +46,8 @@ export async function startTestBot(o: {
   const render = new RenderPool({ threads: 1, logger });
   const bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
   await bot.start();
+  // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).
+  await bot.members.invites.idle();
   const ingestor = new Ingestor({ redis, pool, keys: new Keys(r.prefix), partitions: config.redisPartitions, logger, families: o.families });
   return {
     sim,
