@@ -123,3 +123,30 @@ export const ingestLag = new client.Gauge({
   help: 'Seconds since the ingest worker last finished a successful cycle: Redis data older than this (plus one cycle) is loaded.',
   registers: [registry],
 });
+
+export const dispatchesRejected = new client.Counter({
+  name: 'stats_gateway_dispatches_rejected_total',
+  help: 'Gateway dispatches dropped before discord.js saw them because they failed validation, by event type.',
+  labelNames: ['type'] as const,
+  registers: [registry],
+});
+
+export const collectorErrors = new client.Counter({
+  name: 'stats_collector_errors_total',
+  help: 'Gateway events whose handling threw (caught; the event was skipped there), by collector (or discord.js) and event.',
+  labelNames: ['collector', 'type'] as const,
+  registers: [registry],
+});
+
+export const processErrors = new client.Counter({
+  name: 'stats_process_errors_total',
+  help: 'Errors that reached the process level, by kind (unhandled_rejection, uncaught_exception).',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const clusterRestarts = new client.Counter({
+  name: 'stats_cluster_restarts_total',
+  help: 'Cluster processes the manager restarted after they died.',
+  registers: [registry],
+});
