@@ -51,6 +51,12 @@ export interface Config {
   logPretty: boolean;
   /** Delay between cluster spawns of one manager (`start:cluster`); identifies are spaced by the Redis throttler, not by this. */
   clusterSpawnDelayMs: number;
+  /** Restarts a dying cluster process may use in a burst before the manager gives up and exits non-zero. */
+  clusterRestartBudget: number;
+  /** Time for one used restart to come back to a cluster's budget. */
+  clusterRestartRecoveryMs: number;
+  /** First delay before restarting a dead cluster process; doubles per death until it is ready again (max 60 s). */
+  clusterRestartBackoffMs: number;
   /**
    * This pod's ordinal in the cluster StatefulSet (label apps.kubernetes.io/pod-index); undefined outside
    * Kubernetes: the manager then runs every shard. With it, the pod runs podShards(..) of src/cluster/shard-range.ts.
@@ -141,6 +147,9 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 500, 600_000, problems),
     logPretty: bool(env, 'LOG_PRETTY', false, problems),
     clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 1_000, 0, 600_000, problems),
+    clusterRestartBudget: int(env, 'CLUSTER_RESTART_BUDGET', 5, 0, 1_000, problems),
+    clusterRestartRecoveryMs: int(env, 'CLUSTER_RESTART_RECOVERY_MS', 600_000, 1_000, 86_400_000, problems),
+    clusterRestartBackoffMs: int(env, 'CLUSTER_RESTART_BACKOFF_MS', 1_000, 10, 60_000, problems),
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),
     clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),

@@ -7,7 +7,7 @@ import { startOpsServer } from '../http.js';
 import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
-import { handleShutdownSignals } from '../lifecycle.js';
+import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { collectProcessMetrics, ingestLag, registry } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { Ingestor } from './ingest.js';
@@ -73,3 +73,4 @@ const lifecycle = handleShutdownSignals({
     return true;
   },
 });
+handleProcessErrors(logger, lifecycle);
