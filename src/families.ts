@@ -91,8 +91,8 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const CONTROL_OR_SEPARATOR = /[|\\\u0000-\u001f\u007f]/g;
 
 /** A snowflake that fits PostgreSQL bigint (0 allowed: "none", e.g. no parent channel). */
-export function isSnowflake(s: string): boolean {
-  return SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);
+export function isSnowflake(s: unknown): s is string {
+  return typeof s === 'string' && SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);
 }
 
 /**

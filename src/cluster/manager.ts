@@ -51,7 +51,10 @@ export function createManager(opts: ManagerOptions): ClusterManager {
     cluster.on('spawn', (thread) => log.info({ pid: (thread as ChildProcess | null | undefined)?.pid }, 'cluster process started'));
     cluster.on('death', (_c, thread) => {
       const child = thread as ChildProcess | null | undefined;
-      log.warn({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null }, 'cluster process exited');
+      const code = child?.exitCode ?? null;
+      const fields = { code, signal: child?.signalCode ?? null };
+      if (code === 0) log.info(fields, 'cluster process exited');
+      else log.warn(fields, 'cluster process exited');
     });
     cluster.on('error', (err) => log.error({ err }, 'cluster error'));
   });

@@ -81,7 +81,7 @@ const channel = obj(
     user_limit: int,
     rtc_region: strOrNull,
     available_tags: arr(anyObj),
-    thread_metadata: obj({ archived: bool, locked: bool, archive_timestamp: ts, auto_archive_duration: int, create_timestamp: tsOrNull, invitable: bool }),
+    thread_metadata: obj({ archived: bool, locked: bool, archive_timestamp: ts, auto_archive_duration: int, create_timestamp: tsOrNull, invitable: bool }, ['archived', 'auto_archive_duration', 'archive_timestamp', 'locked']),
     member: anyObj,
   },
   ['id', 'type'],
