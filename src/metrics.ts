@@ -150,3 +150,9 @@ export const clusterRestarts = new client.Counter({
   help: 'Cluster processes the manager restarted after they died.',
   registers: [registry],
 });
+
+export const logLinesScrubbed = new client.Counter({
+  name: 'stats_log_lines_scrubbed_total',
+  help: 'Log lines in which something shaped like a token or a password had to be blanked out before writing (a code path logs a secret).',
+  registers: [registry],
+});

@@ -3,7 +3,7 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import type { FamilyName } from '../../families.js';
 import { heatmap } from '../../stats/families.js';
 import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, type CommandContext, quoted } from './context.js';
 import { periodOption, formatDuration, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const METRICS = {
@@ -23,7 +23,7 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   const p = resolvePeriod(i, ctx, '30d');
   const name = (i.options.getString('metric') ?? 'messages') as MetricName;
   const m = METRICS[name];
-  if (!m) throw new CommandError(`Unknown metric "${name}". Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  if (!m) throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
   const cells = await heatmap(ctx.pool, m.family, m.metric, p.range);
   const total = cells.flat().reduce((a, b) => a + b, 0);
   if (total === 0) throw new CommandError(`Nothing recorded for ${m.label.toLowerCase()} in the ${p.label} yet.`);

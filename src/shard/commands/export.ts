@@ -6,7 +6,7 @@ import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCo
 import type { Pool } from '../../db/pool.js';
 import { PERIODS, isPeriod } from '../../stats/period.js';
 import type { Command } from './command.js';
-import { CommandError } from './context.js';
+import { CommandError, quoted } from './context.js';
 import { requireManageGuild } from './settings.js';
 
 /** What can be exported: relation and columns are constants, never built from input. */
@@ -114,8 +114,8 @@ export const exportCommand: Command = {
       requireManageGuild(i, 'export statistics');
       const table = i.options.getString('table', true);
       const period = i.options.getString('period') ?? '7d';
-      if (!isExportTable(table)) throw new CommandError(`Unknown table "${table}".`);
-      if (!isPeriod(period)) throw new CommandError(`Unknown period "${period}".`);
+      if (!isExportTable(table)) throw new CommandError(`Unknown table ${quoted(table)}.`);
+      if (!isPeriod(period)) throw new CommandError(`Unknown period ${quoted(period)}.`);
       const since = new Date(Date.now() - PERIODS[period].ms);
       const e = await exportCsv(ctx.pool, { guildId: i.guildId, table, since });
       const file = new AttachmentBuilder(e.csv, { name: `${table}-${period}-${i.guildId}.csv` });

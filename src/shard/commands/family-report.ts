@@ -5,7 +5,7 @@ import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type
 import type { ChartSpec } from '../../render/spec.js';
 import type { Bucket } from '../../stats/period.js';
 import type { Range } from '../../stats/queries.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { displayEmoji } from '../../emoji.js';
 
@@ -46,7 +46,7 @@ export interface ResolvedPeriod {
 export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, defaultPeriod: ReportPeriod): ResolvedPeriod {
   const name = i.options.getString('period') ?? defaultPeriod;
   if (!Object.hasOwn(REPORT_PERIODS, name)) {
-    throw new CommandError(`Unknown period "${name}". Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
+    throw new CommandError(`Unknown period ${quoted(name)}. Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
   }
   const p = REPORT_PERIODS[name as ReportPeriod];
   const to = new Date(Date.now() + 60_000);
