@@ -37,7 +37,6 @@ const STR_NULLABLE: Kind[] = ['number', 'bool', 'array', 'object'];
 const OBJ_REQ: Kind[] = ['delete', 'null', 'number', 'string', 'bool', 'array'];
 const OBJ_OPT: Kind[] = ['null', 'number', 'string', 'bool', 'array'];
 const ARR_OPT: Kind[] = ['null', 'number', 'string', 'bool', 'object', 'element'];
-const ARR_REQ: Kind[] = ['delete', ...ARR_OPT];
 const BOOL_OPT: Kind[] = ['null', 'number', 'string', 'array', 'object'];
 const INT_REQ: Kind[] = ['delete', 'null', 'string', 'bool', 'array', 'object', 'float'];
 const INT_OPT: Kind[] = ['null', 'string', 'bool', 'array', 'object', 'float'];
