@@ -34,6 +34,8 @@ export interface Config {
   ingestIntervalMs: number;
   /** How long an ingest worker's partition lease outlives it: a crashed worker's partitions wait this long. */
   ingestLeaseMs: number;
+  /** Failed loads of one batch (PostgreSQL refused its data) before it is quarantined. */
+  ingestMaxAttempts: number;
   renderThreads: number;
   /** Bound of the shard's retry buffer for failed Redis increments (distinct fields). */
   retryBufferMax: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: int(env, 'METRICS_PORT', 9100, 0, 65535, problems),
     ingestIntervalMs: int(env, 'INGEST_INTERVAL_MS', 5000, 10, 3_600_000, problems),
     ingestLeaseMs: int(env, 'INGEST_LEASE_MS', 30_000, 500, 3_600_000, problems),
+    ingestMaxAttempts: int(env, 'INGEST_MAX_ATTEMPTS', 3, 1, 1_000, problems),
     renderThreads: int(env, 'RENDER_THREADS', Math.max(1, os.availableParallelism() - 1), 1, 64, problems),
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
     voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),

@@ -49,7 +49,7 @@ export const retryBufferSize = new client.Gauge({
 
 export const ingestBatches = new client.Counter({
   name: 'stats_ingest_batches_total',
-  help: 'Batches finished by the ingest worker, by family and outcome (loaded, duplicate, empty).',
+  help: 'Batches handled by the ingest worker, by family and outcome (loaded, duplicate, empty; failed: a load attempt failed for a reason of the batch; quarantined).',
   labelNames: ['family', 'outcome'] as const,
   registers: [registry],
 });
@@ -154,5 +154,11 @@ export const clusterRestarts = new client.Counter({
 export const logLinesScrubbed = new client.Counter({
   name: 'stats_log_lines_scrubbed_total',
   help: 'Log lines in which something shaped like a token or a password had to be blanked out before writing (a code path logs a secret).',
+  registers: [registry],
+});
+
+export const ingestQuarantined = new client.Gauge({
+  name: 'stats_ingest_quarantined_batches',
+  help: 'Batches the ingest worker moved to quarantine after repeated load failures and nobody has replayed or dropped yet (npm run quarantine).',
   registers: [registry],
 });

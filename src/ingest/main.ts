@@ -39,6 +39,7 @@ const ingestor = new Ingestor({
   keys: new Keys(cfg.redisKeyPrefix),
   partitions: cfg.redisPartitions,
   waitReplicas: cfg.redisWaitReplicas,
+  maxAttempts: cfg.ingestMaxAttempts,
   logger,
   // Leases must comfortably outlive the gap between cycles (they are also renewed in between).
   leaseMs: Math.max(cfg.ingestLeaseMs, cfg.ingestIntervalMs * 3),
