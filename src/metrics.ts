@@ -162,3 +162,9 @@ export const ingestQuarantined = new client.Gauge({
   help: 'Batches the ingest worker moved to quarantine after repeated load failures and nobody has replayed or dropped yet (npm run quarantine).',
   registers: [registry],
 });
+
+export const redisResets = new client.Counter({
+  name: 'stats_redis_resets_total',
+  help: 'Times this process found Redis emptied (FLUSHALL, restart without persistence) and rebuilt what it keeps there.',
+  registers: [registry],
+});

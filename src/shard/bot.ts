@@ -23,6 +23,7 @@ import { InviteTracker } from './invites/tracker.js';
 import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 import { redisIdentifyThrottler } from './identify-throttler.js';
 import { createDispatchGuard } from './dispatch-guard.js';
+import { RedisResetWatcher } from '../redis-reset.js';
 
 export interface BotOptions {
   config: Config;
@@ -147,6 +148,19 @@ export function createBot(opts: BotOptions): Bot {
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
   routeCommands(guard.forCollector(client, 'commands'), { pool: opts.pool, render: opts.render, logger, settings, privacy });
 
+  // Redis emptied under us (FLUSHALL, a restart without persistence): rebuild at once what this process
+  // mirrors there, rather than at its next start or a guild's next event.
+  const resets = new RedisResetWatcher({
+    redis: opts.redis,
+    prefix: config.redisKeyPrefix,
+    logger,
+    onReset() {
+      privacy.load().catch((err: unknown) => logger.error({ err }, 'could not rebuild the opt-out set'));
+      for (const guild of client.guilds.cache.values()) void members.invites.refresh(guild);
+      sessions.resync();
+    },
+  });
+
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
     settings.load(ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not load guild settings; defaults apply'));
@@ -194,6 +208,7 @@ export function createBot(opts: BotOptions): Bot {
       // Opt-outs before the first event: a Redis outage leaves them empty (logged), Postgres is not needed.
       await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
       await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
+      await resets.start();
       await client.login(config.discordToken);
       await ready;
       if (opts.registerCommands) {
@@ -203,6 +218,7 @@ export function createBot(opts: BotOptions): Bot {
     },
     async stop() {
       clearInterval(pingTimer);
+      await resets.stop();
       await client.destroy();
       settings.close();
       privacy.close();

@@ -35,9 +35,11 @@ export async function startTestBot(o: {
   env?: Record<string, string>;
   /** Families the ingestor loads (default all). */
   families?: FamilyName[];
+  /** A Redis of the test's own (e.g. one it may flush or stop); default the run's shared one. */
+  redisUrl?: string;
 }): Promise<TestBot> {
   const db = await testDatabase();
-  const r = testRedis();
+  const r = { ...testRedis(), ...(o.redisUrl ? { url: o.redisUrl } : {}) };
   const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim });
   const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: r.prefix, LOG_LEVEL: 'warn', ...o.env });
   const logger = createLogger('warn', { test: o.name });
