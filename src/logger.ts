@@ -54,7 +54,13 @@ export function discordRoute(url: string): string {
   } catch {
     return '(unparseable url)';
   }
-  const parts = p.split('/');
+  const parts = p.split('/').map((seg) => {
+    try {
+      return decodeURIComponent(seg);
+    } catch {
+      return seg;
+    }
+  });
   for (let i = 0; i < parts.length; i++) {
     const prev = parts[i - 2];
     if ((prev === 'webhooks' || prev === 'interactions') && parts[i] !== undefined && i >= 2) parts[i] = ':token';

@@ -168,3 +168,10 @@ export const redisResets = new client.Counter({
   help: 'Times this process found Redis emptied (FLUSHALL, restart without persistence) and rebuilt what it keeps there.',
   registers: [registry],
 });
+
+export const memberNameRequests = new client.Counter({
+  name: 'stats_member_name_requests_total',
+  help: 'Gateway member requests for display names, by outcome (fetched, failed, over_budget: skipped, the answer said names were unavailable).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

@@ -48,12 +48,12 @@ export async function messageActivity(db: Queryable, r: Range, align: Bucket, f:
   return { members: Number(rows[0]!.members), channels: Number(rows[0]!.channels) };
 }
 
-/** The authors with messages in the range (ascending ids), at most `limit`. */
-export async function messageAuthors(db: Queryable, r: Range, align: Bucket, f: Filter = {}, limit = 10_000): Promise<string[]> {
+/** The `limit` authors with the most messages in the range, most first (ties by id). */
+export async function messageAuthors(db: Queryable, r: Range, align: Bucket, f: Filter = {}, limit = 100): Promise<string[]> {
   const w = messagesWhere(r, align, f);
   w.params.push(limit);
   const { rows } = await db.query<{ id: string }>(
-    `SELECT DISTINCT user_id::text AS id, user_id FROM ${w.source} WHERE ${w.sql} ORDER BY user_id LIMIT $${w.params.length}`,
+    `SELECT user_id::text AS id FROM ${w.source} WHERE ${w.sql} GROUP BY user_id ORDER BY sum(messages) DESC, user_id LIMIT $${w.params.length}`,
     w.params,
   );
   return rows.map((row) => row.id);

@@ -30,8 +30,18 @@ export const EXPORT_LIMIT_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 const FETCH_ROWS = 2_000;
 const TIMESTAMP_COLUMNS = new Set(['bucket', 'at', 'account_created_at']);
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/** A cell a spreadsheet would run as a formula (OWASP, CSV injection): = + - @ tab or carriage return first. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (an activity, command or emoji name typed by
+ * anyone) is neutralised as OWASP advises: a leading single quote, and the cell quoted. Numbers (counts,
+ * never negative; snowflakes) stay as they are.
+ */
+export function csvField(v: string): string {
+  const text = FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return /[",\r\n\t']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export interface CsvExport {

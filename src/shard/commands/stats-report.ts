@@ -8,7 +8,7 @@ import { familySeries, type Filter } from '../../stats/families.js';
 import { BUCKET_MS } from '../../stats/period.js';
 import type { Range, SeriesPoint } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
-import { memberInfo } from './names.js';
+import { MAX_IDS_PER_REQUEST, memberInfo } from './names.js';
 import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } from './options.js';
 
 const EMBED_COLOR = 0x5865f2;
@@ -73,14 +73,17 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   // Bots' messages are in the tables only where the guild's settings include them.
   const notes: string[] = [];
   let botIds: string[] = [];
+  let botCheck: { checked: number; unresolved: number } | undefined;
   const askedBots = target.bots ? i.options.getBoolean('include_bots') : null;
   if (askedBots === true && !settings.includeBots) {
     notes.push("Bots' messages are not recorded in this server (its settings leave bots out), so these are members' numbers.");
   } else if (askedBots === false && settings.includeBots) {
-    const authors = await messageAuthors(ctx.pool, range, window.bucket, f);
-    const info = await memberInfo(i.guild, authors);
+    // Telling bots apart needs their member records: only the most active authors are looked up (one
+    // gateway request at most, names.ts), and the note says how far the check went.
+    const authors = await messageAuthors(ctx.pool, range, window.bucket, f, MAX_IDS_PER_REQUEST);
+    const { info, unresolved } = await memberInfo(i.guild, authors);
     botIds = authors.filter((id) => info.get(id)?.bot);
-    notes.push(`Bots left out (${botIds.length} with messages here).`);
+    botCheck = { checked: authors.length - unresolved.length, unresolved: unresolved.length };
   } else if (settings.includeBots && target.bots) {
     notes.push("Bots' messages included (this server's settings record them).");
   }
@@ -106,6 +109,18 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const chart = series[fields.indexOf(chartField)]!;
   if (totals.get(chartField) === 0) {
     throw new CommandError(`Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`);
+  }
+
+  if (botCheck) {
+    const authors = activity?.members ?? botCheck.checked + botCheck.unresolved;
+    const complete = botCheck.unresolved === 0 && botCheck.checked >= authors;
+    notes.push(
+      complete
+        ? `Bots left out (${botIds.length} with messages here).`
+        : `Bots left out: ${botIds.length} found among the ${botCheck.checked} most active of ${authors} authors` +
+            (botCheck.unresolved > 0 ? ` (${botCheck.unresolved} could not be checked right now)` : '') +
+            '; others may still count.',
+    );
   }
 
   const zoneNote = timeZone === 'UTC' ? 'UTC' : timeZone;
