@@ -76,6 +76,9 @@ describe('router', () => {
       expect(r.flags & 64).toBe(64);
       expect(r.content).toMatch(/^Unknown command "\/stats /);
     }
+    // Option values are looked up as own keys too.
+    const a = await invoke('activity', undefined, [{ name: 'metric', type: 3, value: 'constructor' }]);
+    expect(a.content).toMatch(/^Unknown metric "constructor"\. Choose one of: messages/);
   }, 30_000);
 
   it('an option of the wrong type gets a clear message, not "something went wrong"', async () => {

@@ -21,9 +21,10 @@ const hour = (h: number) => `${String(h).padStart(2, '0')}:00`;
 
 async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
-  const name = (i.options.getString('metric') ?? 'messages') as MetricName;
-  const m = METRICS[name];
-  if (!m) throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  const name = i.options.getString('metric') ?? 'messages';
+  // Own keys only: "constructor" must not find Object.prototype's.
+  if (!Object.hasOwn(METRICS, name)) throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  const m = METRICS[name as MetricName];
   const cells = await heatmap(ctx.pool, m.family, m.metric, p.range);
   const total = cells.flat().reduce((a, b) => a + b, 0);
   if (total === 0) throw new CommandError(`Nothing recorded for ${m.label.toLowerCase()} in the ${p.label} yet.`);
