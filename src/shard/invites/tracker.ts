@@ -18,10 +18,14 @@
 // is logged once and its joins are attributed 'unknown' without calling the API: repeated 403s count
 // towards Discord's invalid-request limit.
 import { DiscordAPIError, PermissionFlagsBits, Routes, type Client, type Guild, type Invite } from 'discord.js';
+import { isSnowflake } from '../../families.js';
 import type { Logger } from '../../logger.js';
 import { attributeJoin, UNKNOWN, type JoinAttribution } from './attribution.js';
 import { inviteAttributions, inviteFetchErrors, inviteLateJoins } from './metrics.js';
 import type { InviteSnapshot, InviteSnapshotStore } from './snapshot.js';
+
+/** Invite and vanity codes: what Discord issues, and what the member-events COPY accepts unescaped. */
+const INVITE_CODE = /^[A-Za-z0-9-]{1,64}$/;
 
 interface ApiInvite {
   code: string;
@@ -258,13 +262,21 @@ export class InviteTracker {
       throw err;
     }
     this.forbiddenLogged.delete(guild.id);
-    const snap: InviteSnapshot = { invites: new Map(), vanity: vanity?.code ? { code: vanity.code, uses: vanity.uses } : null };
-    for (const inv of list) {
+    // REST answers are read as defensively as gateway dispatches: an entry that is not a well-formed invite
+    // is left out (a code that could not be stored would otherwise cost the join its event at ingest).
+    const count = (n: unknown) => (Number.isSafeInteger(n) && (n as number) >= 0 ? (n as number) : 0);
+    const snap: InviteSnapshot = {
+      invites: new Map(),
+      vanity: typeof vanity?.code === 'string' && INVITE_CODE.test(vanity.code) ? { code: vanity.code, uses: count(vanity.uses) } : null,
+    };
+    for (const inv of Array.isArray(list) ? list : []) {
+      if (typeof inv?.code !== 'string' || !INVITE_CODE.test(inv.code)) continue;
+      const expires = typeof inv.expires_at === 'string' ? Date.parse(inv.expires_at) : NaN;
       snap.invites.set(inv.code, {
-        uses: inv.uses ?? 0,
-        maxUses: inv.max_uses ?? 0,
-        inviterId: inv.inviter?.id ?? null,
-        expiresAt: inv.expires_at ? Date.parse(inv.expires_at) : null,
+        uses: count(inv.uses),
+        maxUses: count(inv.max_uses),
+        inviterId: isSnowflake(inv.inviter?.id) ? inv.inviter.id : null,
+        expiresAt: Number.isFinite(expires) ? expires : null,
       });
     }
     return snap;
