@@ -116,6 +116,9 @@ describe('malformed dispatches into a running bot', () => {
       VOICE_STATE_UPDATE: "/ must have required property 'user_id'",
     });
     for (const l of dropped) expect(String(l.sample).length).toBeLessThanOrEqual(301);
+    // Message content is never logged, only its length.
+    expect(JSON.stringify(dropped)).not.toContain('"hi"');
+    expect(dropped.find((l) => l.type === 'MESSAGE_CREATE')!.sample).toContain('"content":"[2 characters]"');
     expect(JSON.stringify(dropped)).not.toMatch(/aW50ZXJhY3Rpb246/);
     // Nothing was stored for the bad voice state or presence.
     expect(t.bot.sessions.voice.sessions(g).size).toBe(0);

@@ -34,11 +34,14 @@ export class OncePerKind {
   }
 }
 
-/** A short JSON excerpt of a payload for the log; interaction tokens are left out. */
+/**
+ * A short JSON excerpt of a payload for the log. Interaction tokens are left out, and message content is
+ * replaced by its length: content is read for counting only, never kept (DESIGN.md, invariant 5).
+ */
 export function sampleOf(d: unknown, max = 300): string {
   let json: string;
   try {
-    json = JSON.stringify(d, (k, v: unknown) => (k === 'token' ? '[redacted]' : v)) ?? String(d);
+    json = JSON.stringify(d, (k, v: unknown) => (k === 'token' ? '[redacted]' : k === 'content' && typeof v === 'string' ? `[${v.length} characters]` : v)) ?? String(d);
   } catch {
     json = String(d);
   }
