@@ -61,8 +61,8 @@ describe('Redis emptied under a running bot', () => {
     await admin.flushall();
     expect(await admin.dbsize()).toBe(0);
 
-    // Rebuilt without a restart: the sessions within a credit interval, the rest at the next sentinel check.
-    await expect.poll(() => admin.hlen(sessionsKey), { timeout: 3 * CREDIT_MS }).toBe(2);
+    // Rebuilt without a restart: the sessions at their next credit, the rest at the next sentinel check (5 s).
+    await expect.poll(() => admin.hlen(sessionsKey), { timeout: 10_000 }).toBe(2);
     await expect.poll(() => admin.sismember(optOutSetKey(t.prefix), `${g}|${optedOut}`), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => admin.hexists(snapshotKey, '~at'), { timeout: 15_000 }).toBe(1);
     expect((await redisResets.get()).values[0]!.value).toBe(resetsBefore + 1);
