@@ -21,7 +21,7 @@ export interface StackOptions {
   totalShards?: number;
   shardsPerCluster?: number;
   keyPrefix?: string;
-  /** Log level of the cluster processes. */
+  /** Log level of the cluster processes (default: this process's LOG_LEVEL, else warn). */
   clusterLogLevel?: string;
   seed?: number;
   /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
@@ -66,7 +66,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     REDIS_KEY_PREFIX: o.keyPrefix ?? 'stats',
     TOTAL_SHARDS: String(totalShards),
     SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
-    LOG_LEVEL: o.clusterLogLevel ?? 'warn',
+    LOG_LEVEL: o.clusterLogLevel ?? process.env.LOG_LEVEL ?? 'warn',
     RENDER_THREADS: '1',
     ...o.env,
   });

@@ -34,6 +34,8 @@ export interface Config {
   ingestIntervalMs: number;
   /** How long an ingest worker's partition lease outlives it: a crashed worker's partitions wait this long. */
   ingestLeaseMs: number;
+  /** Failed loads of one batch (PostgreSQL refused its data) before it is quarantined. */
+  ingestMaxAttempts: number;
   renderThreads: number;
   /** Bound of the shard's retry buffer for failed Redis increments (distinct fields). */
   retryBufferMax: number;
@@ -41,6 +43,8 @@ export interface Config {
   voiceCreditIntervalMs: number;
   /** Ask for the privileged GUILD_PRESENCES intent and count presence activity time. */
   presenceIntent: boolean;
+  /** How late Discord may dispatch a join after its invite use showed in a fetch; attributions wait this long. */
+  inviteGraceMs: number;
   /** Gap between identifies of one max_concurrency bucket, across every process (Discord: 5 s). */
   identifyIntervalMs: number;
   /** A stopping process force-exits after this long (SIGTERM to exit). */
@@ -49,6 +53,12 @@ export interface Config {
   logPretty: boolean;
   /** Delay between cluster spawns of one manager (`start:cluster`); identifies are spaced by the Redis throttler, not by this. */
   clusterSpawnDelayMs: number;
+  /** Restarts a dying cluster process may use in a burst before the manager gives up and exits non-zero. */
+  clusterRestartBudget: number;
+  /** Time for one used restart to come back to a cluster's budget. */
+  clusterRestartRecoveryMs: number;
+  /** First delay before restarting a dead cluster process; doubles per death until it is ready again (max 60 s). */
+  clusterRestartBackoffMs: number;
   /**
    * This pod's ordinal in the cluster StatefulSet (label apps.kubernetes.io/pod-index); undefined outside
    * Kubernetes: the manager then runs every shard. With it, the pod runs podShards(..) of src/cluster/shard-range.ts.
@@ -130,14 +140,19 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: int(env, 'METRICS_PORT', 9100, 0, 65535, problems),
     ingestIntervalMs: int(env, 'INGEST_INTERVAL_MS', 5000, 10, 3_600_000, problems),
     ingestLeaseMs: int(env, 'INGEST_LEASE_MS', 30_000, 500, 3_600_000, problems),
+    ingestMaxAttempts: int(env, 'INGEST_MAX_ATTEMPTS', 3, 1, 1_000, problems),
     renderThreads: int(env, 'RENDER_THREADS', Math.max(1, os.availableParallelism() - 1), 1, 64, problems),
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),
     voiceCreditIntervalMs: int(env, 'VOICE_CREDIT_INTERVAL_MS', 60_000, 100, 60_000, problems),
     presenceIntent: bool(env, 'PRESENCE_INTENT', false, problems),
+    inviteGraceMs: int(env, 'INVITE_GRACE_MS', 1_500, 100, 60_000, problems),
     identifyIntervalMs: int(env, 'IDENTIFY_INTERVAL_MS', 5_000, 100, 60_000, problems),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 500, 600_000, problems),
     logPretty: bool(env, 'LOG_PRETTY', false, problems),
     clusterSpawnDelayMs: int(env, 'CLUSTER_SPAWN_DELAY_MS', 1_000, 0, 600_000, problems),
+    clusterRestartBudget: int(env, 'CLUSTER_RESTART_BUDGET', 5, 0, 1_000, problems),
+    clusterRestartRecoveryMs: int(env, 'CLUSTER_RESTART_RECOVERY_MS', 600_000, 1_000, 86_400_000, problems),
+    clusterRestartBackoffMs: int(env, 'CLUSTER_RESTART_BACKOFF_MS', 1_000, 10, 60_000, problems),
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),
     clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),

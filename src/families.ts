@@ -95,24 +95,41 @@ export interface DecodedField {
 
 const SNOWFLAKE = /^\d{1,19}$/;
 const INT8_MAX = '9223372036854775807';
-/** Text dimensions travel inside '|'-separated fields and COPY text rows: no separators, no escapes. */
-const TEXT_DIM = /^[^|\t\n\r\\]{1,100}$/u;
+/**
+ * Text dimensions travel inside '|'-separated fields and COPY text rows: no separators, no escapes, no
+ * control characters (PostgreSQL cannot store U+0000 in text), and well-formed UTF-16.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const TEXT_DIM = /^[^|\\\u0000-\u001f\u007f]{1,100}$/u;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+const CONTROL_OR_SEPARATOR = /[|\\\u0000-\u001f\u007f]/g;
 
 /** A snowflake that fits PostgreSQL bigint (0 allowed: "none", e.g. no parent channel). */
-export function isSnowflake(s: string): boolean {
-  return SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);
+export function isSnowflake(s: unknown): s is string {
+  return typeof s === 'string' && SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);
 }
 
-/** Makes free text (an activity or command name) safe as a text dimension; undefined if nothing is left. */
+/**
+ * Makes free text (an activity or command name) safe as a text dimension, before it reaches Redis:
+ * separators and control characters (U+0000 included) become spaces, a lone surrogate becomes U+FFFD,
+ * at most 100 code points. Undefined if nothing is left.
+ */
 export function textDim(raw: string): string | undefined {
-  const clean = raw.replace(/[|\t\n\r\\]/g, ' ').trim();
+  const clean = raw.replace(LONE_SURROGATES, '\uFFFD').replace(CONTROL_OR_SEPARATOR, ' ').trim();
   if (clean === '') return undefined;
-  return [...clean].slice(0, 100).join('');
+  return [...clean].slice(0, 100).join('').trim();
+}
+
+/** A value textDim would leave unchanged (what the ingest decoder accepts for a text dimension). */
+export function isTextDim(value: string): boolean {
+  return TEXT_DIM.test(value) && !LONE_SURROGATE.test(value);
 }
 
 function dimValid(spec: FamilySpec, index: number, value: string): boolean {
   const text = (spec.text as readonly string[] | undefined)?.includes(spec.dims[index]!) ?? false;
-  return text ? TEXT_DIM.test(value) : isSnowflake(value);
+  return text ? isTextDim(value) : isSnowflake(value);
 }
 
 const MARK = /^[01]$/;

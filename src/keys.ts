@@ -51,6 +51,21 @@ export class Keys {
     return this.live('member_events', partition);
   }
 
+  /** A batch the ingest worker gave up on (src/ingest/quarantine.ts), under its batch id; same tag as the batch. */
+  quarantined(family: string, partition: number, batchId: string): string {
+    return `${this.tag(partition)}:${family}:quarantine:${batchId}`;
+  }
+
+  /** Per partition: batch id -> JSON record (family, error, attempts, time) of each quarantined batch. */
+  quarantineIndex(partition: number): string {
+    return `${this.tag(partition)}:quarantine`;
+  }
+
+  /** Per partition: batch id -> failed load attempts so far (shared by every ingest worker). */
+  ingestAttempts(partition: number): string {
+    return `${this.tag(partition)}:ingest:attempts`;
+  }
+
   /** Lease that makes one ingest worker the owner of a partition at a time. */
   lease(partition: number): string {
     return `${this.tag(partition)}:lease`;

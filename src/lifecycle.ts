@@ -4,8 +4,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { Events, type Client } from 'discord.js';
 import type { ClusterManager } from 'discord-hybrid-sharding';
+import { supervisorOf } from './cluster/supervisor.js';
 import type { Logger } from './logger.js';
-import { commandLatency } from './metrics.js';
+import { commandLatency, processErrors } from './metrics.js';
 
 export interface ShutdownOptions {
   logger: Logger;
@@ -16,39 +17,68 @@ export interface ShutdownOptions {
   exit?: (code: number) => void;
 }
 
-/** Installs the signal handlers. Returns whether a shutdown has begun (for /readyz). */
-export function handleShutdownSignals(opts: ShutdownOptions): { stopping(): boolean } {
+export interface Lifecycle {
+  /** Whether a shutdown has begun (for /readyz). */
+  stopping(): boolean;
+  /**
+   * Runs the stop sequence once (as SIGTERM does) and exits with `code`, or with 0/1 by the outcome when
+   * `code` is undefined. A second call while stopping exits at once.
+   */
+  shutdown(reason: string, code?: number): void;
+}
+
+/** Installs the signal handlers (SIGTERM, SIGINT). */
+export function handleShutdownSignals(opts: ShutdownOptions): Lifecycle {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let stopping = false;
-  const onSignal = (signal: string) => {
+  const shutdown = (reason: string, code?: number) => {
     if (stopping) {
-      opts.logger.warn({ signal }, 'second signal: exiting now');
-      exit(1);
+      opts.logger.warn({ reason }, 'second stop request: exiting now');
+      exit(code ?? 1);
       return;
     }
     stopping = true;
     const started = Date.now();
-    opts.logger.info({ signal, graceMs: opts.graceMs }, 'shutting down');
+    opts.logger.info({ reason, graceMs: opts.graceMs }, 'shutting down');
     const force = setTimeout(() => {
       opts.logger.error({ graceMs: opts.graceMs }, 'shutdown grace period over: exiting with work unfinished');
-      exit(1);
+      exit(code ?? 1);
     }, opts.graceMs);
-    opts.stop(signal).then(
+    opts.stop(reason).then(
       (clean) => {
         clearTimeout(force);
         opts.logger.info({ clean, ms: Date.now() - started }, 'stopped');
-        exit(clean ? 0 : 1);
+        exit(code ?? (clean ? 0 : 1));
       },
       (err: unknown) => {
         clearTimeout(force);
         opts.logger.error({ err }, 'unclean shutdown');
-        exit(1);
+        exit(code ?? 1);
       },
     );
   };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  return { stopping: () => stopping };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  return { stopping: () => stopping, shutdown };
+}
+
+/**
+ * Process-level error policy, the same in every process:
+ *  - an unhandled promise rejection is logged and counted, and the process goes on: a promise nobody
+ *    awaited failed, which leaves no half-done synchronous state behind (Node's default would exit);
+ *  - an uncaught exception may have left state half-updated: it is logged as fatal, then the process
+ *    stops as on SIGTERM (writing what it holds, within the grace period) and exits 1.
+ */
+export function handleProcessErrors(logger: Logger, lifecycle: Lifecycle): void {
+  process.on('unhandledRejection', (reason) => {
+    processErrors.inc({ kind: 'unhandled_rejection' });
+    logger.error({ err: reason }, 'unhandled promise rejection (logged; the process goes on)');
+  });
+  process.on('uncaughtException', (err, origin) => {
+    processErrors.inc({ kind: 'uncaught_exception' });
+    logger.fatal({ err, origin }, 'uncaught exception: state may be corrupt; flushing what this process holds, then exiting');
+    lifecycle.shutdown('uncaughtException', 1);
+  });
 }
 
 /**
@@ -81,7 +111,7 @@ export function trackCommands(client: Client): { inFlight(): Promise<number>; id
  * has its own grace period); whatever is still alive after `graceMs` is killed. True when all exited 0.
  */
 export async function stopClusterProcesses(manager: ClusterManager, graceMs: number, logger: Logger): Promise<boolean> {
-  manager.respawn = false;
+  supervisorOf(manager)?.stop();
   const children = [...manager.clusters.values()].map((c) => ({ id: c.id, child: c.thread?.process as ChildProcess | undefined }));
   const codes = await Promise.all(
     children.map(({ id, child }) => {

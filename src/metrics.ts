@@ -49,7 +49,7 @@ export const retryBufferSize = new client.Gauge({
 
 export const ingestBatches = new client.Counter({
   name: 'stats_ingest_batches_total',
-  help: 'Batches finished by the ingest worker, by family and outcome (loaded, duplicate, empty).',
+  help: 'Batches handled by the ingest worker, by family and outcome (loaded, duplicate, empty; failed: a load attempt failed for a reason of the batch; quarantined).',
   labelNames: ['family', 'outcome'] as const,
   registers: [registry],
 });
@@ -121,5 +121,57 @@ export const sessionStartRemaining = new client.Gauge({
 export const ingestLag = new client.Gauge({
   name: 'stats_ingest_lag_seconds',
   help: 'Seconds since the ingest worker last finished a successful cycle: Redis data older than this (plus one cycle) is loaded.',
+  registers: [registry],
+});
+
+export const dispatchesRejected = new client.Counter({
+  name: 'stats_gateway_dispatches_rejected_total',
+  help: 'Gateway dispatches dropped before discord.js saw them because they failed validation, by event type.',
+  labelNames: ['type'] as const,
+  registers: [registry],
+});
+
+export const collectorErrors = new client.Counter({
+  name: 'stats_collector_errors_total',
+  help: 'Gateway events whose handling threw (caught; the event was skipped there), by collector (or discord.js) and event.',
+  labelNames: ['collector', 'type'] as const,
+  registers: [registry],
+});
+
+export const processErrors = new client.Counter({
+  name: 'stats_process_errors_total',
+  help: 'Errors that reached the process level, by kind (unhandled_rejection, uncaught_exception).',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const clusterRestarts = new client.Counter({
+  name: 'stats_cluster_restarts_total',
+  help: 'Cluster processes the manager restarted after they died.',
+  registers: [registry],
+});
+
+export const logLinesScrubbed = new client.Counter({
+  name: 'stats_log_lines_scrubbed_total',
+  help: 'Log lines in which something shaped like a token or a password had to be blanked out before writing (a code path logs a secret).',
+  registers: [registry],
+});
+
+export const ingestQuarantined = new client.Gauge({
+  name: 'stats_ingest_quarantined_batches',
+  help: 'Batches the ingest worker moved to quarantine after repeated load failures and nobody has replayed or dropped yet (npm run quarantine).',
+  registers: [registry],
+});
+
+export const redisResets = new client.Counter({
+  name: 'stats_redis_resets_total',
+  help: 'Times this process found Redis emptied (FLUSHALL, restart without persistence) and rebuilt what it keeps there.',
+  registers: [registry],
+});
+
+export const memberNameRequests = new client.Counter({
+  name: 'stats_member_name_requests_total',
+  help: 'Gateway member requests for display names, by outcome (fetched, failed, over_budget: skipped, the answer said names were unavailable).',
+  labelNames: ['outcome'] as const,
   registers: [registry],
 });

@@ -155,12 +155,18 @@ describe('/top', () => {
   it('invites: the top inviter by regular joins', async () => {
     const expected = t.sim.members.expectedInviteStats(joinGuildId);
     const best = Math.max(...[...expected.inviters.values()].map((b) => b.regular));
-    const reply = await invoke(joinGuildId, 'top', 'invites', [period('30d')]);
+    // Everyone sees the ranking; the left/fake breakdown per inviter is Manage Server's, as in /invites.
+    const reply = await invoke(joinGuildId, 'top', 'invites', [period('30d')], { permissions: '0' });
     expectChart(reply);
     const first = ranked(fields(reply)['Top inviters (regular joins)'])[0]!;
     const id = /\d+/.exec(first.label)![0];
     expect(expected.inviters.get(id)!.regular).toBe(best);
     expect(num(first.value.split(' ')[0]!)).toBe(best);
+    expect(fields(reply)['Top inviters (regular joins)']).not.toMatch(/left|fake/);
+    expect((reply.embeds[0] as { footer?: { text: string } }).footer?.text).toMatch(/\/invites \(Manage Server\)/);
+    const managers = await invoke(joinGuildId, 'top', 'invites', [period('30d')], { permissions: MANAGE_GUILD });
+    const b = expected.inviters.get(id)!;
+    expect(ranked(fields(managers)['Top inviters (regular joins)'])[0]!.value).toMatch(new RegExp(`\\(${b.left} left · ${b.fake} fake\\)`));
   }, 60_000);
 });
 

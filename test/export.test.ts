@@ -1,7 +1,7 @@
 // /export: the CSV attachment holds exactly the guild's rollup rows (snowflakes exact, as text), only
 // admins get it, and the size limit truncates with a note.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportCsv, exportNote } from '../src/shard/commands/export.js';
+import { csvField, exportCsv, exportNote } from '../src/shard/commands/export.js';
 import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -67,6 +67,23 @@ describe('/export', () => {
     expect(reply.flags & 64).toBe(64);
     expect(reply.files).toHaveLength(0);
     expect(reply.content).toMatch(/Manage Server/);
+  });
+
+  it('neutralises names a spreadsheet would run as formulas (OWASP), and leaves numbers alone', async () => {
+    const hostile = ['=HYPERLINK("http://evil.example","x")', '+1+cmd|/C calc', '-2+3', '@SUM(A1:A9)', '\tTab start', '\rReturn start', 'Plain game'];
+    const at = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+    for (const [k, name] of hostile.entries()) {
+      await t.pool.query('INSERT INTO activities_raw (bucket, guild_id, user_id, activity, seconds) VALUES ($1, $2, $3, $4, $5)', [at, g, String(5000 + k), name, 60 + k]);
+    }
+    const e = await exportCsv(t.pool, { guildId: g, table: 'activities', since: new Date(at.getTime() - 60_000) });
+    const text = e.csv.toString('utf8');
+    // Every cell, parsed as a spreadsheet would (RFC 4180 quoting): none starts with a formula character.
+    const cells = [...text.matchAll(/("(?:[^"]|"")*"|[^,\n]*)(,|\n)/g)].map((m) => (m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!));
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    for (const name of hostile.slice(0, 6)) expect(cells).toContain(`'${name}`);
+    expect(cells).toContain('Plain game');
+    expect(cells).toContain('65'); // seconds, untouched
+    expect([csvField('-5'), csvField('12.5'), csvField('=1+1'), csvField('a,b')]).toEqual(['-5', '12.5', `"'=1+1"`, '"a,b"']);
   });
 
   it('stops at the size limit and says where it truncated', async () => {

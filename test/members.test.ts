@@ -100,6 +100,8 @@ describe('members and invites end to end', () => {
     render = new RenderPool({ threads: 1, logger });
     bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
     await bot.start();
+    // The invite snapshots taken at connect are in place (and their windows closed) before anyone joins.
+    await bot.members.invites.idle();
     ingestor = new Ingestor({ redis, pool, keys, partitions: config.redisPartitions, logger, families: [] });
   }, 60_000);
 

@@ -1,7 +1,7 @@
 // `npm run start:cluster`: the cluster manager process of a deployment.
 import { loadConfig, required } from '../config.js';
 import { startOpsServer } from '../http.js';
-import { handleShutdownSignals, stopClusterProcesses } from '../lifecycle.js';
+import { handleProcessErrors, handleShutdownSignals, stopClusterProcesses } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics } from '../metrics.js';
 import { aggregateMetrics, createManager } from './manager.js';
@@ -14,7 +14,19 @@ required(config.redisUrl, 'REDIS_URL', 'for the cluster processes');
 required(config.databaseUrl, 'DATABASE_URL', 'for the cluster processes');
 collectProcessMetrics();
 
-const manager = createManager({ config, logger, spawnDelayMs: config.clusterSpawnDelayMs });
+// A cluster that cannot be kept alive ends the manager: not ready at once, the other clusters stopped
+// gracefully, then a non-zero exit with the reason (src/cluster/supervisor.ts).
+let gaveUp = false;
+const manager = createManager({
+  config,
+  logger,
+  spawnDelayMs: config.clusterSpawnDelayMs,
+  onGiveUp(reason, code) {
+    gaveUp = true;
+    logger.fatal({ reason, exitCode: code }, `giving up: ${reason}`);
+    lifecycle.shutdown('a cluster could not be kept alive', code);
+  },
+});
 if (config.podIndex !== undefined) {
   // One pod of the StatefulSet: only its contiguous range of shards, under their deployment-wide cluster ids.
   const own = podShards(config, config.podIndex);
@@ -29,6 +41,8 @@ const ops = await startOpsServer({
   // Ready only once every cluster of this pod is (totalClusters is set when spawn() starts): the StatefulSet
   // starts the next pod after this, so pods never identify at the same time.
   ready: () =>
+    !gaveUp &&
+    !lifecycle.stopping() &&
     manager.clusters.size > 0 &&
     manager.clusters.size >= manager.totalClusters &&
     [...manager.clusters.values()].every((c) => c.ready),
@@ -36,7 +50,7 @@ const ops = await startOpsServer({
 
 // SIGTERM: no respawns, SIGTERM to every cluster process, wait for each to stop gracefully (they have
 // their own SHUTDOWN_GRACE_MS; stragglers are killed a little after it), then exit.
-handleShutdownSignals({
+const lifecycle = handleShutdownSignals({
   logger,
   graceMs: config.shutdownGraceMs + 5_000,
   async stop() {
@@ -45,5 +59,6 @@ handleShutdownSignals({
     return clean;
   },
 });
+handleProcessErrors(logger, lifecycle);
 
 await manager.spawn();

@@ -1,6 +1,7 @@
 // The ClusterManager: spawns cluster processes (each a discord.js client for a range of shards),
 // respawns the dead, and aggregates their Prometheus registries over the sharding IPC, because
 // prom-client's own aggregator only understands node:cluster.
+import type { ChildProcess } from 'node:child_process';
 import { ClusterManager } from 'discord-hybrid-sharding';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Config } from '../config.js';
@@ -8,6 +9,7 @@ import { entryPoint } from '../entry.js';
 import type { Logger } from '../logger.js';
 import { registry } from '../metrics.js';
 import { METRICS_REQUEST, type MetricsReply } from '../cluster-ipc.js';
+import { ClusterSupervisor } from './supervisor.js';
 
 export interface ManagerOptions {
   config: Config;
@@ -17,6 +19,8 @@ export interface ManagerOptions {
    * process (src/shard/identify-throttler.ts), so this only staggers process start-up (CPU, memory).
    */
   spawnDelayMs?: number;
+  /** A cluster could not be kept alive (src/cluster/supervisor.ts); default: log only. */
+  onGiveUp?: (reason: string, code: number) => void;
 }
 
 /** Cluster processes inherit this process's environment (hybrid sharding sets it at spawn). */
@@ -28,16 +32,30 @@ export function createManager(opts: ManagerOptions): ClusterManager {
     totalShards: config.totalShards,
     shardsPerClusters: config.shardsPerCluster,
     mode: 'process',
-    respawn: true,
-    restarts: { max: 10, interval: 60 * 60_000 },
+    // Respawns are the supervisor's (backoff, a budget that recovers, giving up loudly).
+    respawn: false,
     execArgv: shard.execArgv,
     token: config.discordToken,
     spawnOptions: { delay: opts.spawnDelayMs ?? 1_000, timeout: -1 },
   });
+  new ClusterSupervisor(manager, {
+    logger,
+    budget: config.clusterRestartBudget,
+    recoveryMs: config.clusterRestartRecoveryMs,
+    backoffMs: config.clusterRestartBackoffMs,
+    onGiveUp: opts.onGiveUp ?? ((reason) => logger.fatal({ reason }, 'giving up on a cluster')),
+  });
   manager.on('clusterCreate', (cluster) => {
     const log = logger.child({ cluster: cluster.id });
-    log.info({ shards: cluster.shardList }, 'cluster spawned');
-    cluster.on('death', () => log.warn(manager.respawn ? 'cluster process exited; respawning' : 'cluster process exited'));
+    log.info({ shards: cluster.shardList }, 'cluster created');
+    cluster.on('spawn', (thread) => log.info({ pid: (thread as ChildProcess | null | undefined)?.pid }, 'cluster process started'));
+    cluster.on('death', (_c, thread) => {
+      const child = thread as ChildProcess | null | undefined;
+      const code = child?.exitCode ?? null;
+      const fields = { code, signal: child?.signalCode ?? null };
+      if (code === 0) log.info(fields, 'cluster process exited');
+      else log.warn(fields, 'cluster process exited');
+    });
     cluster.on('error', (err) => log.error({ err }, 'cluster error'));
   });
   manager.on('clusterReady', (cluster) => logger.info({ cluster: cluster.id }, 'cluster ready'));

@@ -11,12 +11,15 @@ import type { Redis } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
 import { memberKey, optedOutIn } from '../privacy.js';
 import { MEMBER_EVENTS, decodeMemberEvent, type MemberEvent } from '../member-events.js';
+import { isBatchSpecific, type Quarantine } from './quarantine.js';
 
 export interface EventLoadResult {
   batches: number;
   rows: number;
   duplicates: number;
   malformed: number;
+  failed: number;
+  quarantined: number;
 }
 
 export interface MemberEventLoaderOptions {
@@ -26,6 +29,8 @@ export interface MemberEventLoaderOptions {
   waitReplicas?: number;
   waitTimeoutMs?: number;
   logger?: Logger;
+  /** Where batches that keep failing for a reason of their own go (src/ingest/quarantine.ts). */
+  quarantine?: Quarantine;
 }
 
 const XRANGE_COUNT = 10_000;
@@ -38,8 +43,10 @@ export class MemberEventLoader {
   /**
    * One partition: leftover batches first (oldest first), then the rotated stream. `proceed` is asked
    * before each batch (the caller renews its lease and checks for shutdown there); false ends the turn.
+   * A batch PostgreSQL refuses is counted towards quarantine and the next batch goes on; `retried` holds
+   * the keys that failed before (their attempt count is cleared once they load).
    */
-  async runPartition(p: number, total: EventLoadResult, proceed: () => Promise<boolean> = async () => true): Promise<void> {
+  async runPartition(p: number, total: EventLoadResult, proceed: () => Promise<boolean> = async () => true, retried = new Set<string>()): Promise<void> {
     const { redis, keys } = this.o;
     const pending = await this.scanBatches(p);
     const batchKey = keys.batch(MEMBER_EVENTS, p, Keys.newBatchId());
@@ -58,7 +65,18 @@ export class MemberEventLoader {
     }
     for (const key of pending) {
       if (!(await proceed())) return;
-      await this.loadBatch(p, key, total);
+      try {
+        await this.loadBatch(p, key, total);
+        if (retried.delete(key)) await this.o.quarantine?.loaded(p, key);
+      } catch (err) {
+        if (!this.o.quarantine || !isBatchSpecific(err)) throw err;
+        total.failed++;
+        const outcome = await this.o.quarantine.failed(MEMBER_EVENTS, p, key, err);
+        if (outcome === 'quarantined') {
+          total.quarantined++;
+          retried.delete(key);
+        } else retried.add(key);
+      }
     }
   }
 

@@ -11,7 +11,9 @@
 //   (e) one transaction: ledger row (ON CONFLICT DO NOTHING) + COPY. A conflicting ledger row means the
 //       batch was committed before (crash between commit and unlink): nothing is loaded again;
 //   (f) only after commit, UNLINK the batch key.
-// Any failure leaves the batch key in place; the next cycle starts again at (a). Leases only avoid
+// Any failure leaves the batch key in place; the next cycle starts again at (a). A failure of the batch's
+// own data (PostgreSQL refuses it) ends neither the partition's turn nor the cycle: the next batches load,
+// and after INGEST_MAX_ATTEMPTS the batch is quarantined (src/ingest/quarantine.ts). Leases only avoid
 // wasted work: two workers racing on the same batch still load it once, thanks to the ledger.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -26,6 +28,7 @@ import { loadWithLedger } from './ledger.js';
 import { MemberEventLoader } from './events.js';
 import { MEMBER_EVENTS } from '../member-events.js';
 import { dropOptedOut } from '../privacy.js';
+import { isBatchSpecific, Quarantine } from './quarantine.js';
 
 export interface IngestorOptions {
   redis: Redis;
@@ -45,6 +48,8 @@ export interface IngestorOptions {
   maxBackoffMs?: number;
   /** Also load the member join/leave streams of each partition (src/ingest/events.ts). Default true. */
   memberEvents?: boolean;
+  /** Failed loads of one batch (for a reason of its own) before it is quarantined. Default 3. */
+  maxAttempts?: number;
 }
 
 export interface IngestResult {
@@ -58,6 +63,10 @@ export interface IngestResult {
   malformed: number;
   /** (family, partition) pairs skipped because another worker holds the lease. */
   skipped: number;
+  /** Load attempts that failed for a reason of the batch (it stays for a retry, or was quarantined). */
+  failed: number;
+  /** Batches moved to quarantine in this cycle. */
+  quarantined: number;
 }
 
 interface Row {
@@ -90,8 +99,8 @@ const RELEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-/** Thrown when the cycle should not go on to other partitions (a dead connection, not a bad batch). */
-function isBatchSpecific(err: unknown): boolean {
+/** PostgreSQL answered (as opposed to a dead connection): other partitions may still load this cycle. */
+function databaseAnswered(err: unknown): boolean {
   return err instanceof pg.DatabaseError;
 }
 
@@ -117,7 +126,11 @@ export class Ingestor {
   private halting = false;
   private consecutiveFailures = 0;
   private lastSuccess: number | undefined;
+  private cycles = 0;
   private readonly memberEvents: MemberEventLoader | undefined;
+  readonly quarantine: Quarantine;
+  /** Batch keys this worker failed to load: their attempt count is cleared once they load. */
+  private readonly retried = new Set<string>();
 
   constructor(opts: IngestorOptions) {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
@@ -132,14 +145,23 @@ export class Ingestor {
     this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
     this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = opts.logger?.child({ component: 'ingest', workerId: this.workerId });
+    this.quarantine = new Quarantine({ redis: this.redis, keys: this.keys, partitions: this.partitions, maxAttempts: opts.maxAttempts ?? 3, logger: this.log });
     if (opts.memberEvents ?? true) {
-      this.memberEvents = new MemberEventLoader({ redis: this.redis, pool: this.pool, keys: this.keys, waitReplicas: this.waitReplicas, waitTimeoutMs: this.waitTimeoutMs, logger: this.log });
+      this.memberEvents = new MemberEventLoader({
+        redis: this.redis,
+        pool: this.pool,
+        keys: this.keys,
+        waitReplicas: this.waitReplicas,
+        waitTimeoutMs: this.waitTimeoutMs,
+        logger: this.log,
+        quarantine: this.quarantine,
+      });
     }
   }
 
-  /** For /healthz: when the last cycle succeeded and how many failed in a row since. */
-  status(): { lastSuccessAt: number | undefined; consecutiveFailures: number; leases: number } {
-    return { lastSuccessAt: this.lastSuccess, consecutiveFailures: this.consecutiveFailures, leases: this.held.size };
+  /** For /healthz: when the last cycle succeeded, how many failed in a row since, cycles finished. */
+  status(): { lastSuccessAt: number | undefined; consecutiveFailures: number; leases: number; cycles: number } {
+    return { lastSuccessAt: this.lastSuccess, consecutiveFailures: this.consecutiveFailures, leases: this.held.size, cycles: this.cycles };
   }
 
   /** One cycle over every owned (family, partition). Cycles of one Ingestor never overlap. */
@@ -191,7 +213,7 @@ export class Ingestor {
   }
 
   private async cycle(): Promise<IngestResult> {
-    const total: IngestResult = { batches: 0, rows: 0, duplicates: 0, malformed: 0, skipped: 0 };
+    const total: IngestResult = { batches: 0, rows: 0, duplicates: 0, malformed: 0, skipped: 0, failed: 0, quarantined: 0 };
     const errors: unknown[] = [];
     outer: for (const family of this.families) {
       for (let p = 0; p < this.partitions; p++) {
@@ -203,12 +225,12 @@ export class Ingestor {
           ingestErrors.inc();
           this.log?.error({ err, family, partition: p }, 'ingest failed; batch kept for the next cycle');
           // A broken connection fails every partition the same way: stop here and let backoff work.
-          if (!isBatchSpecific(err)) break outer;
+          if (!databaseAnswered(err)) break outer;
         }
       }
     }
     // Member join/leave streams: same rotation, ledger and lease discipline, loaded by their own module.
-    const broken = errors.some((e) => !isBatchSpecific(e));
+    const broken = errors.some((e) => !databaseAnswered(e));
     for (let p = 0; this.memberEvents && !broken && p < this.partitions && !this.halting; p++) {
       try {
         await this.memberEventPartition(p, total);
@@ -216,9 +238,12 @@ export class Ingestor {
         errors.push(err);
         ingestErrors.inc();
         this.log?.error({ err, family: MEMBER_EVENTS, partition: p }, 'ingest failed; batch kept for the next cycle');
-        if (!isBatchSpecific(err)) break;
+        if (!databaseAnswered(err)) break;
       }
     }
+    this.cycles++;
+    // One pipelined HLEN per partition: the gauge follows replays and drops made with the tool too.
+    if (!broken) await this.quarantine.refreshGauge().catch(() => {});
     if (errors.length > 0) {
       this.consecutiveFailures++;
       throw errors.length === 1 ? errors[0] : new AggregateError(errors, `${errors.length} ingest failures`);
@@ -279,7 +304,18 @@ export class Ingestor {
       if (this.halting) return;
       // Renew per batch so a long backlog does not outlive the lease; a lost lease ends our turn.
       if (!(await this.acquire(lease))) return;
-      await this.loadBatch(spec, family, p, key, total);
+      try {
+        await this.loadBatch(spec, family, p, key, total);
+      } catch (err) {
+        // Only a failure of this batch's own data lets the turn go on to the next batch.
+        if (!isBatchSpecific(err)) throw err;
+        total.failed++;
+        const outcome = await this.quarantine.failed(family, p, key, err);
+        if (outcome === 'quarantined') {
+          total.quarantined++;
+          this.retried.delete(key);
+        } else this.retried.add(key);
+      }
     }
   }
 
@@ -289,7 +325,7 @@ export class Ingestor {
       total.skipped++;
       return;
     }
-    await this.memberEvents!.runPartition(p, total, async () => !this.halting && (await this.acquire(lease)));
+    await this.memberEvents!.runPartition(p, total, async () => !this.halting && (await this.acquire(lease)), this.retried);
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
@@ -339,6 +375,7 @@ export class Ingestor {
     // (f) Committed (or committed before): the batch key may go. If UNLINK fails, the next cycle finds
     // the ledger row and unlinks then.
     await this.redis.unlink(key);
+    if (this.retried.delete(key)) await this.quarantine.loaded(p, key);
     total.batches++;
     if (duplicate) {
       total.duplicates++;

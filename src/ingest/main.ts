@@ -7,7 +7,7 @@ import { startOpsServer } from '../http.js';
 import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
-import { handleShutdownSignals } from '../lifecycle.js';
+import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { collectProcessMetrics, ingestLag, registry } from '../metrics.js';
 import { createRedis } from '../redis.js';
 import { Ingestor } from './ingest.js';
@@ -39,6 +39,7 @@ const ingestor = new Ingestor({
   keys: new Keys(cfg.redisKeyPrefix),
   partitions: cfg.redisPartitions,
   waitReplicas: cfg.redisWaitReplicas,
+  maxAttempts: cfg.ingestMaxAttempts,
   logger,
   // Leases must comfortably outlive the gap between cycles (they are also renewed in between).
   leaseMs: Math.max(cfg.ingestLeaseMs, cfg.ingestIntervalMs * 3),
@@ -73,3 +74,4 @@ const lifecycle = handleShutdownSignals({
     return true;
   },
 });
+handleProcessErrors(logger, lifecycle);

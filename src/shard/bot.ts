@@ -1,12 +1,12 @@
 // One discord.js client with the collectors and commands attached. Used by the cluster process
 // (src/shard/main.ts) and, in-process, by tests and benchmarks.
-import { Client, Events, type ClientOptions, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, Events, type ClientOptions, GatewayCloseCodes, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
-import { gatewayDispatches, gatewaySessions, shardPing, shardStatus } from '../metrics.js';
+import { gatewaySessions, shardPing, shardStatus } from '../metrics.js';
 import type { RenderPool } from '../render/pool.js';
 import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
@@ -23,6 +23,8 @@ import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
 import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 import { redisIdentifyThrottler } from './identify-throttler.js';
+import { createDispatchGuard } from './dispatch-guard.js';
+import { RedisResetWatcher } from '../redis-reset.js';
 
 export interface BotOptions {
   config: Config;
@@ -34,6 +36,27 @@ export interface BotOptions {
   shardCount: number;
   /** Register the slash commands on ready (one process per deployment does it). */
   registerCommands: boolean;
+  /**
+   * Discord closed a shard for good (a rejected token, disallowed intents, a bad shard layout): restarting
+   * cannot help. Default: logged as an error.
+   */
+  onUnrecoverable?: (reason: string) => void;
+}
+
+/** Close codes after which discord.js does not reconnect, and what each means for the operator. */
+const UNRECOVERABLE_CLOSES: Record<number, string> = {
+  [GatewayCloseCodes.AuthenticationFailed]: 'the bot token was rejected (check DISCORD_TOKEN)',
+  [GatewayCloseCodes.InvalidShard]: 'the shard id was refused (check TOTAL_SHARDS and the shard layout)',
+  [GatewayCloseCodes.ShardingRequired]: 'Discord requires more shards (raise TOTAL_SHARDS)',
+  [GatewayCloseCodes.InvalidAPIVersion]: 'the gateway API version was refused',
+  [GatewayCloseCodes.InvalidIntents]: 'the gateway intents were refused as invalid',
+  [GatewayCloseCodes.DisallowedIntents]: 'a privileged intent is not enabled for this application (enable it in the developer portal, or set PRESENCE_INTENT=false)',
+};
+
+/** What an unrecoverable close code means, for the logs and the manager. */
+export function unrecoverableClose(code: number, shard: number): string | undefined {
+  const why = UNRECOVERABLE_CLOSES[code];
+  return why === undefined ? undefined : `Discord closed shard ${shard} with ${code} (${GatewayCloseCodes[code] ?? 'unknown'}): ${why}`;
 }
 
 export interface Bot {
@@ -98,10 +121,15 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
 
 export function createBot(opts: BotOptions): Bot {
   const { config, logger } = opts;
-  // Identifies are throttled per max_concurrency bucket across every process, through Redis.
+  // Every dispatch is validated before discord.js handles it, and nothing a handler throws escapes
+  // (src/shard/dispatch-guard.ts); identifies are throttled per max_concurrency bucket across every
+  // process, through Redis.
+  const guard = createDispatchGuard(logger);
   const client = createClient(config, opts.shards, opts.shardCount, {
     buildIdentifyThrottler: redisIdentifyThrottler({ redis: opts.redis, prefix: config.redisKeyPrefix, intervalMs: config.identifyIntervalMs, logger }),
+    buildStrategy: (manager) => guard.buildStrategy(manager),
   });
+  guard.protect(client);
   const counters = new CounterWriter({
     redis: opts.redis,
     keys: new Keys(config.redisKeyPrefix),
@@ -111,18 +139,31 @@ export function createBot(opts: BotOptions): Bot {
   });
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
-  collectMessages(client, counters, settings, privacy);
+  collectMessages(guard.forCollector(client, 'messages'), counters, settings, privacy);
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
-  collectEmojis(client, counters, settings, privacy, emojiNames);
-  collectApps(client, counters, settings, privacy);
-  const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger, settings, privacy });
+  collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
+  collectApps(guard.forCollector(client, 'apps'), counters, settings, privacy);
+  const sessions = collectTimedSessions(guard.forCollector(client, 'sessions'), { config, redis: opts.redis, logger, settings, privacy });
   const keys = new Keys(config.redisKeyPrefix);
   const members = {
     events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
-    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger }),
+    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger, graceMs: config.inviteGraceMs }),
   };
-  collectMembers(client, members.invites, members.events, privacy);
-  routeCommands(client, { pool: opts.pool, render: opts.render, logger, settings, privacy });
+  collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
+  routeCommands(guard.forCollector(client, 'commands'), { pool: opts.pool, render: opts.render, logger, settings, privacy });
+
+  // Redis emptied under us (FLUSHALL, a restart without persistence): rebuild at once what this process
+  // mirrors there, rather than at its next start or a guild's next event.
+  const resets = new RedisResetWatcher({
+    redis: opts.redis,
+    prefix: config.redisKeyPrefix,
+    logger,
+    onReset() {
+      privacy.load().catch((err: unknown) => logger.error({ err }, 'could not rebuild the opt-out set'));
+      for (const guild of client.guilds.cache.values()) void members.invites.refresh(guild);
+      sessions.resync();
+    },
+  });
 
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
@@ -140,10 +181,13 @@ export function createBot(opts: BotOptions): Bot {
     shardStatus.set({ shard: id }, 1);
     gatewaySessions.inc({ shard: id, kind: 'resume' });
   });
-  client.on(Events.Raw, (packet: { t?: string | null }, shard: number) => {
-    if (packet.t) gatewayDispatches.inc({ type: packet.t, shard });
+  client.on(Events.ShardDisconnect, (e, id) => {
+    shardStatus.set({ shard: id }, 0);
+    const reason = unrecoverableClose(e.code, id);
+    if (reason === undefined) return;
+    if (opts.onUnrecoverable) opts.onUnrecoverable(reason);
+    else logger.error({ shard: id, code: e.code }, reason);
   });
-  client.on(Events.ShardDisconnect, (_e, id) => shardStatus.set({ shard: id }, 0));
   client.on(Events.ShardReconnecting, (id) => shardStatus.set({ shard: id }, 0));
   client.on(Events.ShardError, (err, id) => logger.warn({ err, shard: id }, 'shard error'));
   client.on(Events.Error, (err) => logger.error({ err }, 'client error'));
@@ -169,6 +213,7 @@ export function createBot(opts: BotOptions): Bot {
       // Opt-outs before the first event: a Redis outage leaves them empty (logged), Postgres is not needed.
       await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
       await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
+      await resets.start();
       await client.login(config.discordToken);
       await ready;
       if (opts.registerCommands) {
@@ -178,6 +223,7 @@ export function createBot(opts: BotOptions): Bot {
     },
     async stop() {
       clearInterval(pingTimer);
+      await resets.stop();
       await client.destroy();
       settings.close();
       privacy.close();

@@ -2,10 +2,10 @@
 // client for the shards the manager assigned, and answers the manager's metrics requests over IPC.
 import { ClusterClient, getInfo, type IPCMessage } from 'discord-hybrid-sharding';
 import { Events } from 'discord.js';
-import { isMetricsRequest } from '../cluster-ipc.js';
+import { EXIT_UNRECOVERABLE, FATAL_REPORT, isMetricsRequest, type FatalReport } from '../cluster-ipc.js';
 import { loadConfig, required } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { handleShutdownSignals, trackCommands } from '../lifecycle.js';
+import { handleProcessErrors, handleShutdownSignals, trackCommands } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { registry } from '../metrics.js';
 import { createRedis } from '../redis.js';
@@ -20,6 +20,15 @@ redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection e
 const pool = createPool(required(config.databaseUrl, 'DATABASE_URL', 'in a cluster process'));
 const render = new RenderPool({ threads: config.renderThreads, logger });
 
+// Discord refused us for good (token, intents, shard layout): say why to the manager, stop cleanly and
+// exit with EXIT_UNRECOVERABLE, which the manager does not restart but reports and exits with.
+const unrecoverable = (reason: string) => {
+  logger.fatal({ reason }, `cannot run: ${reason}`);
+  const report: FatalReport = { kind: FATAL_REPORT, reason };
+  void Promise.resolve(cluster.send(report)).catch(() => {});
+  lifecycle.shutdown('unrecoverable', EXIT_UNRECOVERABLE);
+};
+
 const bot = createBot({
   config,
   redis,
@@ -29,6 +38,7 @@ const bot = createBot({
   shards: info.SHARD_LIST,
   shardCount: info.TOTAL_SHARDS,
   registerCommands: info.CLUSTER === 0,
+  onUnrecoverable: unrecoverable,
 });
 const cluster = new ClusterClient(bot.client);
 
@@ -45,7 +55,7 @@ bot.client.once(Events.ClientReady, () => cluster.triggerReady());
 // gap is not answered). Commands already running finish, increments and sessions are written, then exit
 // 0 — or exit 1 when SHUTDOWN_GRACE_MS runs out first.
 const commands = trackCommands(bot.client);
-handleShutdownSignals({
+const lifecycle = handleShutdownSignals({
   logger,
   graceMs: config.shutdownGraceMs,
   async stop() {
@@ -56,8 +66,11 @@ handleShutdownSignals({
     return clean;
   },
 });
+// One bad event never ends the process (src/shard/dispatch-guard.ts); what still escapes is handled here.
+handleProcessErrors(logger, lifecycle);
 
 bot.start().catch((err: unknown) => {
+  if ((err as { code?: unknown }).code === 'TokenInvalid') return unrecoverable('Discord rejected the bot token (401 Unauthorized): check DISCORD_TOKEN');
   logger.fatal({ err }, 'cluster process failed to start');
-  process.exit(1);
+  lifecycle.shutdown('start failed', 1);
 });

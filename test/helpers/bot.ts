@@ -35,17 +35,23 @@ export async function startTestBot(o: {
   env?: Record<string, string>;
   /** Families the ingestor loads (default all). */
   families?: FamilyName[];
+  /** A Redis of the test's own (e.g. one it may flush or stop); default the run's shared one. */
+  redisUrl?: string;
+  /** The bot's logger (e.g. one whose lines the test reads); default warn level to stdout. */
+  logger?: Logger;
 }): Promise<TestBot> {
   const db = await testDatabase();
-  const r = testRedis();
+  const r = { ...testRedis(), ...(o.redisUrl ? { url: o.redisUrl } : {}) };
   const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim });
   const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: r.prefix, LOG_LEVEL: 'warn', ...o.env });
-  const logger = createLogger('warn', { test: o.name });
+  const logger = o.logger ?? createLogger('warn', { test: o.name });
   const redis = createRedis(r.url);
   const pool = createPool(db.url);
   const render = new RenderPool({ threads: 1, logger });
   const bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
   await bot.start();
+  // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).
+  await bot.members.invites.idle();
   const ingestor = new Ingestor({ redis, pool, keys: new Keys(r.prefix), partitions: config.redisPartitions, logger, families: o.families });
   return {
     sim,

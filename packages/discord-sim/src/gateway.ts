@@ -44,7 +44,7 @@ export const Close = {
 } as const;
 
 /** Close codes after which discord.js resumes; any other code ends the session. */
-const RESUMABLE_CLOSES = new Set<number>([Close.UnknownError, Close.UnknownOpcode, Close.DecodeError, Close.SessionTimedOut]);
+const RESUMABLE_CLOSES = new Set<number>([Close.UnknownError, Close.UnknownOpcode, Close.DecodeError, Close.RateLimited, Close.SessionTimedOut]);
 const MAX_GUILDS_PER_SHARD = 2500;
 const MEMBER_CHUNK = 1000;
 /**
@@ -55,6 +55,9 @@ const HISTORY_CAP = 100_000;
 const IDENTIFY_WINDOW_MS = 5000;
 /** How long a disconnected session stays resumable before it is discarded (Discord: a few minutes). */
 const RESUME_WINDOW_MS = 3 * 60 * 1000;
+/** Discord's gateway send limit: 120 messages per connection per 60 s, then close 4008. */
+const SEND_LIMIT = 120;
+const SEND_WINDOW_MS = 60_000;
 
 export interface GatewayOptions {
   world: World;
@@ -129,6 +132,8 @@ class Connection {
   heartbeatDeadline: NodeJS.Timeout | null = null;
   /** Set when the server closes the socket on purpose, to tell that apart from a client-initiated close. */
   serverClosing = false;
+  /** Receipt times of the client's messages in the last minute (send rate limit). */
+  readonly sends: number[] = [];
 
   constructor(readonly ws: WebSocket) {}
 
@@ -142,6 +147,8 @@ export class Gateway {
   readonly identifyLog: { shard: number; at: number }[] = [];
   /** IDENTIFYs that came within 5 s of another in the same max_concurrency bucket. */
   identifyViolations = 0;
+  /** Messages received from clients, by opcode (e.g. 8: member requests). */
+  readonly received = new Map<number, number>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 * 1024 });
   private readonly conns = new Set<Connection>();
   private malformedCounter = 0;
@@ -215,6 +222,11 @@ export class Gateway {
       return this.closeConn(conn, Close.DecodeError, 'Error while decoding payload.');
     }
     const d = (p.d ?? null) as Record<string, unknown> | number | null;
+    if (typeof p.op === 'number') this.received.set(p.op, (this.received.get(p.op) ?? 0) + 1);
+    const now = Date.now();
+    while (conn.sends.length > 0 && conn.sends[0]! <= now - SEND_WINDOW_MS) conn.sends.shift();
+    conn.sends.push(now);
+    if (conn.sends.length > SEND_LIMIT) return this.closeConn(conn, Close.RateLimited, 'You are being rate limited.');
     switch (p.op) {
       case Op.Heartbeat:
         this.armHeartbeatDeadline(conn);

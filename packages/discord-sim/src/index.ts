@@ -198,6 +198,11 @@ export class Simulator {
     return this.gateway.identifyLog;
   }
 
+  /** Gateway messages received from clients, by opcode (8: REQUEST_GUILD_MEMBERS). Past 120 a minute on one connection it closes with 4008, as Discord does. */
+  gatewayMessages(op: number): number {
+    return this.gateway.received.get(op) ?? 0;
+  }
+
   /** IDENTIFYs that arrived within 5 s of another in the same max_concurrency bucket (accepted, but logged). */
   get identifyViolations(): number {
     return this.gateway.identifyViolations;

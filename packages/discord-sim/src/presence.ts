@@ -26,17 +26,25 @@ interface Segment {
 
 /**
  * What a stats bot should record as the activity: the application id, else the name as free text that can
- * be stored — the characters a text column or a '|'-separated key cannot hold (`|`, tab, CR, LF,
- * backslash) become spaces, surrounding space is trimmed, at most 100 code points are kept; a name with
- * nothing left is not an activity.
+ * be stored — C0 control characters and DEL (U+0000 included), `|` and backslash become spaces, a lone
+ * surrogate becomes U+FFFD, surrounding space is trimmed, at most 100 code points are kept (trimmed
+ * again); a name with nothing left is not an activity.
  */
 export function activityTruthKey(a: ActivityInput): string | undefined {
   if (a.type === 4) return undefined;
   if (a.applicationId) return a.applicationId;
-  let clean = '';
-  for (const ch of a.name) clean += '|\t\r\n\\'.includes(ch) ? ' ' : ch;
-  clean = clean.trim();
-  return clean === '' ? undefined : Array.from(clean).slice(0, 100).join('');
+  const units: string[] = [];
+  for (let i = 0; i < a.name.length; i++) {
+    const c = a.name.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < a.name.length && a.name.charCodeAt(i + 1) >= 0xdc00 && a.name.charCodeAt(i + 1) <= 0xdfff) {
+      units.push(a.name.slice(i, i + 2));
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) units.push('\uFFFD');
+    else if (c < 0x20 || c === 0x7f || c === 0x7c || c === 0x5c) units.push(' ');
+    else units.push(a.name[i]!);
+  }
+  const clean = units.join('').trim();
+  return clean === '' ? undefined : Array.from(clean).slice(0, 100).join('').trim();
 }
 
 export class PresenceDriver {

@@ -38,6 +38,9 @@ export interface RestOptions {
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
+/** A request path for the simulator's logs: interaction and webhook tokens (path segments) cut out. */
+const tokenless = (p: string) => p.replace(/\/(webhooks|interactions)\/([^/]+)\/[^/?]+/, '/$1/$2/:token');
+
 const notFound = (code = 0, message = '404: Not Found'): Reply => ({ status: 404, body: { message, code } });
 const ok = (body: unknown, status = 200): Reply => ({ status, body });
 const MAX_BODY = 25 * 1024 * 1024;
@@ -59,7 +62,7 @@ export class RestApi {
       const raw = await readBody(req);
       reply = this.fault(method, url) ?? (await this.route(method, url, req, raw));
     } catch (err) {
-      this.o.logger.warn({ err, method, path: url.pathname }, 'bad request');
+      this.o.logger.warn({ err, method, route: tokenless(url.pathname) }, 'bad request');
       reply = { status: 400, body: { message: '400: Bad Request', code: 50109 } };
     }
     if (reply.status === 204 || reply.body === null) {
@@ -76,7 +79,7 @@ export class RestApi {
     if (!f) return null;
     f.left--;
     if (f.left <= 0) this.faults.splice(this.faults.indexOf(f), 1);
-    this.o.logger.info({ method, path, status: f.status }, 'injected REST fault');
+    this.o.logger.info({ method, route: tokenless(path), status: f.status }, 'injected REST fault');
     if (f.status !== 429) return { status: f.status, body: { message: `${f.status}: Simulated failure`, code: 0 } };
     const after = f.retryAfterSec ?? 1;
     const headers: Record<string, string> = {
@@ -222,7 +225,7 @@ export class RestApi {
       const ch = world.channel(b);
       return ch ? ok(channelJson(ch)) : notFound(10003, 'Unknown Channel');
     }
-    this.o.logger.warn({ method, path: url.pathname }, 'unknown REST route');
+    this.o.logger.warn({ method, route: tokenless(url.pathname) }, 'unknown REST route');
     return notFound();
   }
 }

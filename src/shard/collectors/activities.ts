@@ -11,7 +11,7 @@ import type { Presence, SessionTracker } from '../sessions/tracker.js';
 const CUSTOM_STATUS = 4;
 
 export interface RawActivity {
-  name?: string;
+  name?: unknown;
   type?: number;
   application_id?: string;
 }
@@ -24,17 +24,17 @@ export interface RawPresence {
 }
 
 /** The activity dimension, or undefined when the activity is not counted. */
-export function activityKey(a: RawActivity): string | undefined {
-  if (a.type === CUSTOM_STATUS) return undefined;
-  if (a.application_id && isSnowflake(a.application_id)) return a.application_id;
-  return a.name === undefined ? undefined : textDim(a.name);
+export function activityKey(a: RawActivity | null): string | undefined {
+  if (!a || a.type === CUSTOM_STATUS) return undefined;
+  if (isSnowflake(a.application_id)) return a.application_id;
+  return typeof a.name === 'string' ? textDim(a.name) : undefined;
 }
 
 /** Sessions a presence shows open: field `guild|user|activity`. */
 export function activityPresences(guildId: string, p: RawPresence): Map<string, Presence> {
   const out = new Map<string, Presence>();
-  if (p.status === 'offline' || p.user.bot) return out;
-  for (const a of p.activities ?? []) {
+  if (p.status === 'offline' || p.user.bot === true || !Array.isArray(p.activities)) return out;
+  for (const a of p.activities) {
     const key = activityKey(a);
     if (key) out.set(`${guildId}|${p.user.id}|${key}`, { attrs: '', flags: 1 });
   }
@@ -54,17 +54,20 @@ export function collectActivities(client: Client, tracker: SessionTracker, priva
   client.on(Events.Raw, (packet: { t?: string; d?: unknown }, shardId: number) => {
     switch (packet.t) {
       case 'GUILD_CREATE': {
-        const g = packet.d as { id: string; unavailable?: boolean; presences?: RawPresence[] };
+        const g = packet.d as { id?: unknown; unavailable?: boolean; presences?: RawPresence[] } | null;
+        if (!isSnowflake(g?.id)) return;
         if (g.unavailable) return tracker.forget(g.id);
         const present = new Map<string, Presence>();
-        for (const p of g.presences ?? []) for (const [field, s] of presences(g.id, p)) present.set(field, s);
+        for (const p of g.presences ?? []) if (isSnowflake(p?.user?.id)) for (const [field, s] of presences(g.id, p)) present.set(field, s);
         return tracker.reconcile(g.id, present, tracker.now());
       }
-      case 'GUILD_DELETE':
-        return tracker.forget((packet.d as { id: string }).id);
+      case 'GUILD_DELETE': {
+        const id = (packet.d as { id?: unknown } | null)?.id;
+        return isSnowflake(id) ? tracker.forget(id) : undefined;
+      }
       case 'PRESENCE_UPDATE': {
-        const p = packet.d as RawPresence;
-        if (!p.guild_id || !p.user?.id) return;
+        const p = packet.d as RawPresence | null;
+        if (!p || !isSnowflake(p.guild_id) || !isSnowflake(p.user?.id)) return;
         gatewayEvents.inc({ type: 'PRESENCE_UPDATE', shard: shardId });
         tracker.setGroup(p.guild_id, `${p.guild_id}|${p.user.id}|`, presences(p.guild_id, p), tracker.now());
         return;

@@ -4,20 +4,25 @@
 // not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
 // (Partials.Message + Partials.Reaction + Partials.User in createClient).
 import { Events, type Client, type MessageReaction, type PartialMessageReaction } from 'discord.js';
-import { countEmojis, customEmojis, unicodeEmojiKey } from '../../emoji.js';
-import { minuteOf } from '../../families.js';
+import { countEmojis, customEmojis, extractEmojis, unicodeEmojiKey } from '../../emoji.js';
+import { isSnowflake, minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
 import type { EmojiNameRecorder } from '../emoji-names.js';
 
-/** Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. */
+/**
+ * Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. A name
+ * that is not exactly one emoji (a malformed or hostile payload) is no emoji use.
+ */
 export function reactionKey(reaction: MessageReaction | PartialMessageReaction): string | undefined {
   const { id, name } = reaction.emoji;
-  if (id) return id;
-  const key = name ? unicodeEmojiKey(name) : '';
-  return key === '' ? undefined : key;
+  if (id) return isSnowflake(id) ? id : undefined;
+  if (!name) return undefined;
+  const key = unicodeEmojiKey(name);
+  const found = extractEmojis(name);
+  return found.length === 1 && found[0] === key ? key : undefined;
 }
 
 export function collectEmojis(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {

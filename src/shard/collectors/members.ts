@@ -23,12 +23,13 @@ export function collectMembers(client: Client, tracker: InviteTracker, events: M
 
   client.on(Events.GuildMemberAdd, (member) => {
     gatewayEvents.inc({ type: 'GUILD_MEMBER_ADD', shard: member.guild.shardId });
-    // An opted-out member's join is not recorded (the invite snapshot still moves on at the next diff).
-    if (privacy && !privacy.tracked(member.guild.id, member.id)) return;
     const base = eventOf(member, 'join', member.joinedTimestamp ?? Date.now());
     // Bots arrive through an OAuth2 grant, never an invite: nothing to diff.
     if (member.user.bot) return events.add({ ...base, ...UNKNOWN });
-    void tracker.attribute(member.guild).then(
+    const attributed = tracker.attribute(member.guild, member.joinedTimestamp);
+    // An opted-out member's join is not recorded, but it is diffed: its use must not be credited to another join.
+    if (privacy && !privacy.tracked(member.guild.id, member.id)) return;
+    void attributed.then(
       (a) => events.add({ ...base, ...a }),
       () => events.add({ ...base, ...UNKNOWN }),
     );

@@ -3,7 +3,7 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import type { FamilyName } from '../../families.js';
 import { heatmap } from '../../stats/families.js';
 import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, type CommandContext, quoted } from './context.js';
 import { botScope } from './bots.js';
 import { periodOption, formatDuration, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 import { fromDateOption, toDateOption } from './options.js';
@@ -23,9 +23,10 @@ const hour = (h: number) => `${String(h).padStart(2, '0')}:00`;
 
 async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
-  const name = (i.options.getString('metric') ?? 'messages') as MetricName;
-  const m = METRICS[name];
-  if (!m) throw new CommandError(`Unknown metric "${name}". Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  const name = i.options.getString('metric') ?? 'messages';
+  // Own keys only: "constructor" must not find Object.prototype's.
+  if (!Object.hasOwn(METRICS, name)) throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  const m = METRICS[name as MetricName];
   // Bots' messages count as the guild's settings say now (bots.ts).
   const bots = m.family === 'messages' ? await botScope(ctx.pool, p.range, 'hour', {}, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null }) : { filter: {} };
   const cells = await heatmap(ctx.pool, m.family, m.metric, p.range, bots.filter);

@@ -19,3 +19,13 @@ export interface CommandContext {
 export class CommandError extends Error {
   override name = 'CommandError';
 }
+
+/**
+ * A user-typed value echoed in a reply: quoted, control characters blanked, at most 50 characters. Error
+ * replies must stay far below Discord's 2,000-character limit, or the error itself is rejected.
+ */
+export function quoted(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is blanked
+  const text = [...String(value).replace(/[\u0000-\u001f\u007f`]/g, ' ')];
+  return `"${text.length > 50 ? `${text.slice(0, 49).join('')}…` : text.join('')}"`;
+}

@@ -3,7 +3,7 @@
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { familyTotal, topBy, unusedEmojis } from '../../stats/families.js';
 import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, type CommandContext, quoted } from './context.js';
 import { emojiLabeler, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
@@ -12,7 +12,7 @@ type Source = keyof typeof SOURCES;
 async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
   const source = (i.options.getString('source') ?? 'all') as Source;
-  if (!Object.hasOwn(SOURCES, source)) throw new CommandError(`Unknown source "${source}". Choose one of: ${Object.keys(SOURCES).join(', ')}.`);
+  if (!Object.hasOwn(SOURCES, source)) throw new CommandError(`Unknown source ${quoted(source)}. Choose one of: ${Object.keys(SOURCES).join(', ')}.`);
   const where = source === 'all' ? undefined : { dim: 'source', value: source };
   const custom = [...i.guild.emojis.cache.keys()];
   const [most, least, unused, total] = await Promise.all([

@@ -6,7 +6,7 @@ import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCo
 import type { Pool } from '../../db/pool.js';
 import { PERIODS, isPeriod } from '../../stats/period.js';
 import type { Command } from './command.js';
-import { CommandError } from './context.js';
+import { CommandError, quoted } from './context.js';
 import { countOf } from './family-report.js';
 import { requireManageGuild } from './settings.js';
 
@@ -31,8 +31,18 @@ export const EXPORT_LIMIT_BYTES = 8 * 1024 * 1024 - 64 * 1024;
 const FETCH_ROWS = 2_000;
 const TIMESTAMP_COLUMNS = new Set(['bucket', 'at', 'account_created_at']);
 
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/** A cell a spreadsheet would run as a formula (OWASP, CSV injection): = + - @ tab or carriage return first. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (an activity, command or emoji name typed by
+ * anyone) is neutralised as OWASP advises: a leading single quote, and the cell quoted. Numbers (counts,
+ * never negative; snowflakes) stay as they are.
+ */
+export function csvField(v: string): string {
+  const text = FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
+  return /[",\r\n\t']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export interface CsvExport {
@@ -115,8 +125,8 @@ export const exportCommand: Command = {
       requireManageGuild(i, 'export statistics');
       const table = i.options.getString('table', true);
       const period = i.options.getString('period') ?? '7d';
-      if (!isExportTable(table)) throw new CommandError(`Unknown table "${table}".`);
-      if (!isPeriod(period)) throw new CommandError(`Unknown period "${period}".`);
+      if (!isExportTable(table)) throw new CommandError(`Unknown table ${quoted(table)}.`);
+      if (!isPeriod(period)) throw new CommandError(`Unknown period ${quoted(period)}.`);
       const since = new Date(Date.now() - PERIODS[period].ms);
       const e = await exportCsv(ctx.pool, { guildId: i.guildId, table, since });
       const file = new AttachmentBuilder(e.csv, { name: `${table}-${period}-${i.guildId}.csv` });

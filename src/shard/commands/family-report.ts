@@ -5,7 +5,7 @@ import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type
 import type { ChartSpec } from '../../render/spec.js';
 import type { Bucket } from '../../stats/period.js';
 import type { Range } from '../../stats/queries.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { dateRangeOption } from './options.js';
 import { displayEmoji } from '../../emoji.js';
@@ -60,7 +60,7 @@ export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: Com
   }
   const name = i.options.getString('period') ?? defaultPeriod;
   if (!Object.hasOwn(REPORT_PERIODS, name)) {
-    throw new CommandError(`Unknown period "${name}". Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
+    throw new CommandError(`Unknown period ${quoted(name)}. Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
   }
   const p = REPORT_PERIODS[name as ReportPeriod];
   const to = new Date(Date.now() + 60_000);
@@ -79,24 +79,42 @@ export function chartRange(i: ChatInputCommandInteraction<'cached'>, p: Resolved
   return { ...p.range, from: new Date(Math.max(DISCORD_EPOCH_MS, Math.min(joined, p.range.to.getTime() - 86_400_000))) };
 }
 
+/** Display names by id; `unresolved` are the ids whose names could not be looked up this time. */
+export class MemberNames extends Map<string, string> {
+  readonly unresolved = new Set<string>();
+}
+
+/** Said under an answer whose member names are partly missing. */
+export const PARTIAL_NAMES_NOTE = 'Some member names could not be fetched right now (Discord limits how fast a bot may ask) and show as ids.';
+
 /**
- * Display names of present members by id (names.ts fetches them over the gateway and caches briefly).
- * Former members are missing from the map; see memberLabel.
+ * Display names of present members by id (names.ts fetches them over the gateway within Discord's limits
+ * and caches them briefly). Former members are missing from the map, ids not looked up now are in
+ * `unresolved`; see memberLabel. Pass ids most important first: only the first 100 are fetched.
  */
-export async function memberNames(guild: Guild, ids: readonly string[], ctx: CommandContext): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+export async function memberNames(guild: Guild, ids: readonly string[], ctx: CommandContext): Promise<MemberNames> {
+  const out = new MemberNames();
   if (ids.length === 0) return out;
   try {
-    for (const [id, info] of await memberInfo(guild, ids)) if (info.present) out.set(id, info.name);
+    const { info, unresolved } = await memberInfo(guild, ids);
+    for (const [id, m] of info) if (m.present) out.set(id, m.name);
+    for (const id of unresolved) out.unresolved.add(id);
   } catch (err) {
     // A slow or failed member request must not cost the answer: the ids are shown instead.
     ctx.logger.warn({ err, guild: guild.id }, 'could not fetch member names');
+    for (const id of ids) out.unresolved.add(id);
   }
   return out;
 }
 
-export function memberLabel(names: Map<string, string>, id: string): string {
-  return names.get(id) ?? `Unknown member (${id})`;
+export function memberLabel(names: MemberNames, id: string): string {
+  return names.get(id) ?? (names.unresolved.has(id) ? `Member ${id}` : `Unknown member (${id})`);
+}
+
+/** The embed says so when some names are missing (PARTIAL_NAMES_NOTE). */
+export function notePartialNames(embed: EmbedBuilder, names: MemberNames): EmbedBuilder {
+  if (names.unresolved.size === 0) return embed;
+  return embed.setFooter({ text: [embed.data.footer?.text, PARTIAL_NAMES_NOTE].filter(Boolean).join(' · ') });
 }
 
 const SNOWFLAKE = /^\d{17,20}$/;

@@ -7,7 +7,7 @@ import { inviteStats, type InviteBreakdown } from '../../stats/members.js';
 import type { Command } from './command.js';
 import { snowflakeOption } from './options.js';
 import { CommandError, type CommandContext } from './context.js';
-import { countOf, formatNumber, memberLabel, memberNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { countOf, formatNumber, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const breakdown = (b: InviteBreakdown) => `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;
 
@@ -37,6 +37,7 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
         value: [countOf(mine.fakeReasons.youngAccount, 'young account'), countOf(mine.fakeReasons.selfInvite, 'self-invite'), countOf(mine.fakeReasons.rejoin, 'rejoin')].join(' · '),
       },
     );
+    notePartialNames(embed, names);
     await replyWithChart(
       i,
       ctx,
@@ -69,6 +70,7 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
       value: rankLines(inviters.map((s) => ({ label: s.inviterId ? `<@${s.inviterId}>` : 'No inviter (widget)', value: breakdown(s) })), 'No join came through a member\'s invite.'),
     },
   );
+  notePartialNames(embed, names);
   const rows = inviters.map((s) => ({ label: s.inviterId ? memberLabel(names, s.inviterId) : 'No inviter', value: s.regular, detail: `${s.left} left · ${s.fake} fake` }));
   if (stats.vanity.joins > 0) rows.push({ label: 'Vanity URL', value: stats.vanity.regular, detail: `${stats.vanity.left} left · ${stats.vanity.fake} fake` });
   if (stats.unknown.joins > 0) rows.push({ label: 'Unknown', value: stats.unknown.regular, detail: `${stats.unknown.left} left · ${stats.unknown.fake} fake` });

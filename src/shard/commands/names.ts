@@ -1,7 +1,15 @@
 // Display names for members and channels. The bot keeps no member cache, so members are fetched by id
-// over the gateway (REQUEST_GUILD_MEMBERS, 100 ids a request) and remembered briefly here: a leaderboard
-// asked twice in a minute fetches once, and memory stays bounded.
+// over the gateway (REQUEST_GUILD_MEMBERS) and remembered briefly here: a leaderboard asked twice in a
+// minute fetches once, and memory stays bounded.
+//
+// Discord's limits decide the shape: a shard may send 120 gateway messages a minute (heartbeats and
+// presence included) and one member request names at most 100 users. So one call sends at most one
+// request (the first 100 missing ids: callers pass ids most important first), each shard has a budget of
+// requests that refills over time (shared by every command on it), and concurrent calls for the same
+// ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
+// the answer as partial rather than failing or flooding the gateway.
 import type { Guild } from 'discord.js';
+import { memberNameRequests } from '../../metrics.js';
 
 export interface MemberInfo {
   name: string;
@@ -10,10 +18,25 @@ export interface MemberInfo {
   present: boolean;
 }
 
+export interface MemberLookup {
+  info: Map<string, MemberInfo>;
+  /** Ids neither cached nor fetched this time (request limit, shard budget, a failed request). */
+  unresolved: string[];
+}
+
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 20_000;
-const FETCH_CHUNK = 100;
+/** Discord's limit of user ids in one REQUEST_GUILD_MEMBERS. */
+export const MAX_IDS_PER_REQUEST = 100;
+/** Member requests a shard may send in a burst, and how fast that budget comes back (20 a minute). */
+const BUDGET = 10;
+const REFILL_MS = 3_000;
+const FETCH_TIMEOUT_MS = 10_000;
+
 const cache = new Map<string, { info: MemberInfo; expires: number }>();
+const budgets = new Map<number, { tokens: number; at: number }>();
+/** `guild:user` → the request that will answer it. */
+const inflight = new Map<string, Promise<void>>();
 
 function remember(key: string, info: MemberInfo, now: number): void {
   if (cache.size >= MAX_ENTRIES) {
@@ -27,31 +50,79 @@ function remember(key: string, info: MemberInfo, now: number): void {
   cache.set(key, { info, expires: now + TTL_MS });
 }
 
-/** Names (and whether each is a bot) of the given users in the guild; unknown users get a placeholder. */
-export async function memberInfo(guild: Guild, ids: readonly string[]): Promise<Map<string, MemberInfo>> {
-  const now = Date.now();
-  const out = new Map<string, MemberInfo>();
-  const missing: string[] = [];
-  for (const id of new Set(ids)) {
-    const hit = cache.get(`${guild.id}:${id}`);
-    if (hit && hit.expires > now) out.set(id, hit.info);
-    else missing.push(id);
+/** Takes one request from the shard's budget; false when it is spent. */
+function takeRequest(shardId: number, now: number): boolean {
+  const b = budgets.get(shardId) ?? { tokens: BUDGET, at: now };
+  const back = Math.floor((now - b.at) / REFILL_MS);
+  if (back > 0) {
+    b.tokens = Math.min(BUDGET, b.tokens + back);
+    b.at = b.tokens === BUDGET ? now : b.at + back * REFILL_MS;
   }
-  for (let i = 0; i < missing.length; i += FETCH_CHUNK) {
-    const chunk = missing.slice(i, i + FETCH_CHUNK);
-    const fetched = await guild.members.fetch({ user: chunk, time: 10_000 });
-    for (const id of chunk) {
-      const m = fetched.get(id);
-      const info: MemberInfo = m ? { name: m.displayName, bot: m.user.bot, present: true } : { name: `former member ${id}`, bot: false, present: false };
-      remember(`${guild.id}:${id}`, info, now);
-      out.set(id, info);
-    }
-  }
-  return out;
+  budgets.set(shardId, b);
+  if (b.tokens <= 0) return false;
+  b.tokens--;
+  return true;
 }
 
+/**
+ * Names (and whether each is a bot) of the given users in the guild, from the cache and at most one
+ * gateway request; former members get a placeholder. Ids it could not look up are `unresolved`.
+ */
+export async function memberInfo(guild: Guild, ids: readonly string[]): Promise<MemberLookup> {
+  const now = Date.now();
+  const info = new Map<string, MemberInfo>();
+  const unresolved: string[] = [];
+  const missing: string[] = [];
+  const waits = new Set<Promise<void>>();
+  const key = (id: string) => `${guild.id}:${id}`;
+  for (const id of new Set(ids)) {
+    const hit = cache.get(key(id));
+    if (hit && hit.expires > now) info.set(id, hit.info);
+    else if (inflight.has(key(id))) waits.add(inflight.get(key(id))!);
+    else missing.push(id);
+  }
+  const chunk = missing.slice(0, MAX_IDS_PER_REQUEST);
+  unresolved.push(...missing.slice(MAX_IDS_PER_REQUEST));
+  if (chunk.length > 0) {
+    if (!takeRequest(guild.shardId, now)) {
+      memberNameRequests.inc({ outcome: 'over_budget' });
+      unresolved.push(...chunk);
+    } else {
+      const request = guild.members.fetch({ user: chunk, time: FETCH_TIMEOUT_MS }).then(
+        (fetched) => {
+          memberNameRequests.inc({ outcome: 'fetched' });
+          const at = Date.now();
+          for (const id of chunk) {
+            const m = fetched.get(id);
+            remember(key(id), m ? { name: m.displayName, bot: m.user.bot, present: true } : { name: `former member ${id}`, bot: false, present: false }, at);
+          }
+        },
+        () => {
+          memberNameRequests.inc({ outcome: 'failed' });
+        },
+      );
+      for (const id of chunk) inflight.set(key(id), request);
+      waits.add(request);
+      void request.finally(() => {
+        for (const id of chunk) if (inflight.get(key(id)) === request) inflight.delete(key(id));
+      });
+    }
+  }
+  await Promise.all(waits);
+  const at = Date.now();
+  for (const id of new Set(ids)) {
+    if (info.has(id) || unresolved.includes(id)) continue;
+    const hit = cache.get(key(id));
+    if (hit && hit.expires > at) info.set(id, hit.info);
+    else unresolved.push(id);
+  }
+  return { info, unresolved };
+}
+
+/** A member's display name, or a placeholder when it cannot be looked up now. */
 export async function memberName(guild: Guild, id: string): Promise<string> {
-  return (await memberInfo(guild, [id])).get(id)!.name;
+  const { info } = await memberInfo(guild, [id]).catch(() => ({ info: new Map<string, MemberInfo>() }));
+  return info.get(id)?.name ?? `Member ${id}`;
 }
 
 /** `#name` of a channel or thread the guild has (all channels are cached), else a placeholder. */
@@ -63,4 +134,5 @@ export function channelName(guild: Guild, id: string): string {
 /** Forget everything (tests). */
 export function clearNameCache(): void {
   cache.clear();
+  budgets.clear();
 }

@@ -21,7 +21,7 @@ import {
   type Bucket,
 } from '../../stats/period.js';
 import { isSnowflake } from '../../families.js';
-import { CommandError } from './context.js';
+import { CommandError, quoted } from './context.js';
 
 export interface MetricSpec {
   family: FamilyName;
@@ -88,7 +88,7 @@ export function addIncludeBotsOption<T extends OptionHost>(b: T): T {
 export function parseMetric(i: ChatInputCommandInteraction, fallback: MetricName = 'messages'): MetricName {
   const raw = i.options.getString('metric');
   if (raw === null) return fallback;
-  if (!Object.hasOwn(METRICS, raw)) throw new CommandError(`Unknown metric "${raw}". Choose one of: ${METRIC_NAMES.join(', ')}.`);
+  if (!Object.hasOwn(METRICS, raw)) throw new CommandError(`Unknown metric ${quoted(raw)}. Choose one of: ${METRIC_NAMES.join(', ')}.`);
   return raw as MetricName;
 }
 
@@ -97,7 +97,7 @@ export function snowflakeOption(i: ChatInputCommandInteraction, name: string): s
   const v = i.options.get(name)?.value;
   if (v === undefined || v === null) return undefined;
   const id = String(v);
-  if (!isSnowflake(id) || id === '0') throw new CommandError(`"${id}" is not a valid ${name}.`);
+  if (!isSnowflake(id) || id === '0') throw new CommandError(`${quoted(id)} is not a valid ${name}.`);
   return id;
 }
 
@@ -127,7 +127,7 @@ export async function parseWindow(
   const dates = dateRangeOption(i, timeZone, now);
   if (dates) return dates;
   const p = period ?? '24h';
-  if (!isPeriodChoice(p)) throw new CommandError(`Unknown period "${p}". Choose one of: ${PERIOD_CHOICES.join(', ')}.`);
+  if (!isPeriodChoice(p)) throw new CommandError(`Unknown period ${quoted(p)}. Choose one of: ${PERIOD_CHOICES.join(', ')}.`);
   if (p === 'all') {
     const first = await firstRecorded();
     if (!first) throw new CommandError('Nothing recorded here yet: statistics start when members are active after the bot joined.');
@@ -150,9 +150,9 @@ export function dateRangeOption(i: ChatInputCommandInteraction, timeZone: string
 
 function dateRange(fromRaw: string, toRaw: string | null, timeZone: string, end: number): StatsWindow {
   const from = parseCalendarDate(fromRaw);
-  if (!from) throw new CommandError(`\`from\` must be a date like 2026-03-01 (YYYY-MM-DD), got "${fromRaw}".`);
+  if (!from) throw new CommandError(`\`from\` must be a date like 2026-03-01 (YYYY-MM-DD), got ${quoted(fromRaw)}.`);
   const to = toRaw === null ? undefined : parseCalendarDate(toRaw);
-  if (toRaw !== null && !to) throw new CommandError(`\`to\` must be a date like 2026-03-31 (YYYY-MM-DD), got "${toRaw}".`);
+  if (toRaw !== null && !to) throw new CommandError(`\`to\` must be a date like 2026-03-31 (YYYY-MM-DD), got ${quoted(toRaw)}.`);
   const start = startOfZonedDay(from.year, from.month, from.day, timeZone).getTime();
   if (to && start > startOfZonedDay(to.year, to.month, to.day, timeZone).getTime()) {
     throw new CommandError(`\`from\` (${fromRaw}) is after \`to\` (${toRaw}): the range must run forwards.`);
@@ -166,4 +166,60 @@ function dateRange(fromRaw: string, toRaw: string | null, timeZone: string, end:
   // A calendar range is whole days, so it is never drawn per minute.
   const span = stop - start;
   return { from: new Date(start), to: new Date(stop), bucket: span <= PERIODS['7d'].ms ? 'hour' : 'day', label };
+}
+
+const OPTION_TYPE_NAMES: Record<number, string> = {
+  1: 'a subcommand',
+  2: 'a subcommand group',
+  3: 'text',
+  4: 'a whole number',
+  5: 'true or false',
+  6: 'a member',
+  7: 'a channel',
+  8: 'a role',
+  9: 'a member or role',
+  10: 'a number',
+  11: 'a file',
+};
+
+/** The JavaScript type an option's value has on the wire, by option type. */
+function valueFits(type: number, value: unknown): boolean {
+  if (type === 3) return typeof value === 'string';
+  if (type === 4) return Number.isSafeInteger(value);
+  if (type === 10) return typeof value === 'number' && Number.isFinite(value);
+  if (type === 5) return typeof value === 'boolean';
+  return isSnowflake(value); // users, channels, roles, mentionables, attachments: ids
+}
+
+interface OptionDefinition {
+  name: string;
+  type: number;
+  options?: readonly OptionDefinition[];
+}
+
+interface ProvidedOption {
+  name: string;
+  type: number;
+  value?: unknown;
+  options?: readonly ProvidedOption[];
+}
+
+/**
+ * What is wrong with the options an interaction carries, measured against the command's registered
+ * definition (unknown option, wrong type, a value that does not fit its type), for a clear reply instead
+ * of a failure deep in a handler. Undefined when they fit.
+ */
+export function optionProblem(definitions: readonly OptionDefinition[] | undefined, provided: readonly ProvidedOption[]): string | undefined {
+  for (const o of provided) {
+    const def = definitions?.find((d) => d.name === o.name);
+    if (!def) return `This command has no option ${quoted(o.name)}.`;
+    if (def.type !== o.type) return `The option \`${def.name}\` must be ${OPTION_TYPE_NAMES[def.type] ?? 'something else'}.`;
+    if (o.type === 1 || o.type === 2) {
+      const inner = optionProblem(def.options, o.options ?? []);
+      if (inner) return inner;
+    } else if (!valueFits(o.type, o.value)) {
+      return `The option \`${def.name}\` must be ${OPTION_TYPE_NAMES[def.type] ?? 'something else'}.`;
+    }
+  }
+  return undefined;
 }

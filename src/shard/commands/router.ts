@@ -3,7 +3,8 @@
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
 import { commandLatency } from '../../metrics.js';
-import { CommandError, type CommandContext } from './context.js';
+import { CommandError, quoted, type CommandContext } from './context.js';
+import { optionProblem } from './options.js';
 import { BY_NAME } from './registry.js';
 
 /** Postgres is unreachable or overloaded (connection errors, or SQLSTATE class 08 / 53 / 57). */
@@ -13,8 +14,14 @@ function isDatabaseOutage(err: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(e.code) || /^(08|53|57)/.test(e.code);
 }
 
+/** discord.js's errors for options that are missing or of another type than a handler asked for. */
+const OPTION_ERRORS = new Set(['CommandInteractionOptionNotFound', 'CommandInteractionOptionType', 'CommandInteractionOptionEmpty', 'CommandInteractionOptionNoSubcommand', 'CommandInteractionOptionNoSubcommandGroup', 'CommandInteractionOptionInvalidChannelType']);
+
 export function userMessageFor(err: unknown): string {
   if (err instanceof CommandError) return err.message;
+  if (OPTION_ERRORS.has((err as { code?: string } | null)?.code ?? '')) {
+    return 'An option of this command is missing or of the wrong kind. Pick the options Discord offers for it and try again.';
+  }
   if (isDatabaseOutage(err) || (err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message))) {
     return 'The statistics database is unavailable right now. Activity is still being counted; try again in a minute.';
   }
@@ -22,6 +29,8 @@ export function userMessageFor(err: unknown): string {
 }
 
 const DEFAULT_COOLDOWN_MS = 5_000;
+/** Discord refuses message content longer than this, error replies included. */
+const MAX_CONTENT = 2_000;
 
 export function routeCommands(client: Client, ctx: CommandContext): void {
   // Last use per server, member and command, for cooldowns; old entries are swept so the map stays small.
@@ -60,7 +69,8 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     const sub = interaction.options.getSubcommand(false);
     const subKey = [group, sub].filter(Boolean).join(' ');
     const key = [interaction.commandName, subKey].filter(Boolean).join(' ');
-    const handler = command?.handlers[subKey];
+    // Own properties only: "constructor" or "__proto__" must not find Object.prototype.
+    const handler = command && Object.hasOwn(command.handlers, subKey) ? command.handlers[subKey] : undefined;
     const started = process.hrtime.bigint();
     const log = ctx.logger.child({ command: key, interaction: interaction.id, guild: interaction.guildId });
 
@@ -80,7 +90,9 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
       let outcome = 'ok';
       try {
         await interaction.deferReply(command?.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
-        if (!handler) throw new CommandError(`Unknown command "/${key}".`);
+        if (!handler) throw new CommandError(`Unknown command ${quoted(`/${key}`)}.`);
+        const problem = optionProblem(command!.data.options as Parameters<typeof optionProblem>[0], interaction.options.data as Parameters<typeof optionProblem>[1]);
+        if (problem) throw new CommandError(problem);
         await handler(interaction, ctx);
       } catch (err) {
         outcome = err instanceof CommandError ? 'user_error' : 'error';
@@ -97,7 +109,8 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
  * Errors are for the invoking member only. A public deferred reply cannot turn ephemeral, so it is
  * deleted and the message follows up ephemerally.
  */
-async function replyWithError(interaction: ChatInputCommandInteraction<'cached'>, content: string): Promise<void> {
+async function replyWithError(interaction: ChatInputCommandInteraction<'cached'>, message: string): Promise<void> {
+  const content = message.length > MAX_CONTENT ? `${message.slice(0, MAX_CONTENT - 1)}…` : message;
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   } else if (interaction.ephemeral) {

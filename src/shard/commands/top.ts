@@ -1,6 +1,6 @@
 // /top messages|voice|emojis|invites|apps: leaderboards over a period, as a ranked bar chart and the same
 // ranking in the embed (members as mentions, so the embed names them without pinging anyone).
-import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { topBy } from '../../stats/families.js';
 import { inviteStats } from '../../stats/members.js';
 import type { Command } from './command.js';
@@ -13,11 +13,13 @@ import {
   formatDuration,
   memberLabel,
   memberNames,
+  notePartialNames,
   rankLines,
   replyWithChart,
   reportEmbed,
   resolvePeriod,
   type ResolvedPeriod,
+  type MemberNames,
 } from './family-report.js';
 
 const LIMIT = 10;
@@ -30,13 +32,17 @@ interface Board {
   note?: string;
   rows: { chart: string; embed: string; value: number; detail?: string }[];
   duration?: boolean;
+  /** Member names behind the rows (the answer says when some could not be fetched). */
+  names?: MemberNames;
+  /** A line under the ranking (where to find more). */
+  footnote?: string;
 }
 
 type Builder = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, p: ResolvedPeriod) => Promise<Board>;
 
-async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, ranked: { key: string; value: number }[]) {
+async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, ranked: { key: string; value: number }[]): Promise<Pick<Board, 'rows' | 'names'>> {
   const names = await memberNames(i.guild, ranked.map((r) => r.key), ctx);
-  return ranked.map((r) => ({ chart: memberLabel(names, r.key), embed: `<@${r.key}>`, value: r.value }));
+  return { names, rows: ranked.map((r) => ({ chart: memberLabel(names, r.key), embed: `<@${r.key}>`, value: r.value })) };
 }
 
 const BOARDS: Record<string, Builder> = {
@@ -44,11 +50,11 @@ const BOARDS: Record<string, Builder> = {
     // Bots' messages count as the guild's settings say now (bots.ts).
     const bots = await botScope(ctx.pool, p.range, 'hour', {}, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null });
     const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT, filter: bots.filter });
-    return { title: 'Top members by messages', unit: 'message', note: bots.note, rows: await memberBoard(i, ctx, ranked) };
+    return { title: 'Top members by messages', unit: 'message', note: bots.note, ...(await memberBoard(i, ctx, ranked)) };
   },
   async voice(i, ctx, p) {
     const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT });
-    return { title: 'Top members by voice time', unit: '', duration: true, rows: await memberBoard(i, ctx, ranked) };
+    return { title: 'Top members by voice time', unit: '', duration: true, ...(await memberBoard(i, ctx, ranked)) };
   },
   async emojis(i, ctx, p) {
     const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT });
@@ -66,14 +72,19 @@ const BOARDS: Record<string, Builder> = {
     const stats = await inviteStats(ctx.pool, p.range);
     const ranked = stats.inviters.filter((s) => s.inviterId !== null && s.regular > 0).slice(0, LIMIT);
     const names = await memberNames(i.guild, ranked.map((s) => s.inviterId!), ctx);
+    // The ranking (regular joins) is for everyone, like every leaderboard; an inviter's left and fake
+    // joins are the /invites breakdown, for Manage Server only (README: "Invites").
+    const breakdown = i.memberPermissions.has(PermissionFlagsBits.ManageGuild);
     return {
       title: 'Top inviters (regular joins)',
       unit: 'join',
+      names,
+      footnote: breakdown ? undefined : 'Left and fake joins per inviter: /invites (Manage Server); your own: /invites.',
       rows: ranked.map((s) => ({
         chart: memberLabel(names, s.inviterId!),
         embed: `<@${s.inviterId}>`,
         value: s.regular,
-        detail: `${s.left} left · ${s.fake} fake`,
+        ...(breakdown ? { detail: `${s.left} left · ${s.fake} fake` } : {}),
       })),
     };
   },
@@ -92,6 +103,8 @@ async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>
     name: board.title,
     value: rankLines(board.rows.map((r) => ({ label: r.embed, value: r.detail ? `${fmt(r.value)} (${r.detail})` : fmt(r.value) }))),
   });
+  if (board.footnote) embed.setFooter({ text: board.footnote });
+  if (board.names) notePartialNames(embed, board.names);
   await replyWithChart(
     i,
     ctx,

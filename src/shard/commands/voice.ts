@@ -5,7 +5,7 @@ import { familyTotal, topBy } from '../../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { channelName } from './names.js';
-import { formatDuration, memberLabel, memberNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { formatDuration, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],
@@ -34,6 +34,7 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
     { name: 'Channels', value: rankLines(channels.slice(0, 10).map((c) => ({ label: `<#${c.key}>`, value: formatDuration(c.value) }))) },
     { name: 'Members', value: rankLines(members.map((m) => ({ label: `<@${m.key}>`, value: formatDuration(m.value) }))) },
   );
+  notePartialNames(embed, names);
   const slices = channels.slice(0, SLICES).map((c) => ({ label: channelName(i.guild, c.key), value: c.value }));
   const rest = channels.slice(SLICES).reduce((a, c) => a + c.value, 0);
   if (rest > 0) slices.push({ label: 'Other channels', value: rest });

@@ -34,3 +34,9 @@ export const inviteFetchErrors = new client.Counter({
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+
+export const inviteLateJoins = new client.Counter({
+  name: 'stats_invite_late_joins_total',
+  help: 'Member joins dispatched after the invite grace period of a snapshot that may hold their use (an earlier attribution may be wrong).',
+  registers: [registry],
+});

@@ -77,11 +77,14 @@ export class InviteSnapshotStore {
     await this.redis.multi().del(key).hset(key, ...fields).expire(key, TTL_SECONDS).exec().then(throwOnError);
   }
 
-  /** INVITE_CREATE: a new invite starts at its reported uses (0). */
+  /**
+   * INVITE_CREATE: a new invite starts at its reported uses (0). HSETNX: a fetch that already listed the
+   * invite (its dispatch came after our fetch) holds newer uses, which a reset to 0 would credit again.
+   */
   async put(guildId: string, code: string, s: InviteState): Promise<void> {
     const key = this.key(guildId);
     // NX: a guild that never had a full snapshot (no Manage Server) still gets a TTL, never a keyless leak.
-    await this.redis.multi().hset(key, code, encodeInvite(s)).expire(key, TTL_SECONDS, 'NX').exec().then(throwOnError);
+    await this.redis.multi().hsetnx(key, code, encodeInvite(s)).expire(key, TTL_SECONDS, 'NX').exec().then(throwOnError);
   }
 
   /** INVITE_DELETE (deleted, or used up). */

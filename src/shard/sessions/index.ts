@@ -23,6 +23,8 @@ export interface TimedSessions {
   /** Credits every open session up to now and waits for the writes; true when all were written. Call after
    *  the client is destroyed (no more events): the final credit then ignores shard status. */
   stop(timeoutMs?: number): Promise<boolean>;
+  /** Redis lost its data: credit every open session now, which writes them back (SessionWriter resolves). */
+  resync(): void;
 }
 
 export interface TimedSessionOptions {
@@ -68,6 +70,11 @@ export function collectTimedSessions(client: Client, o: TimedSessionOptions): Ti
     voice,
     activities,
     writer,
+    resync() {
+      const now = voice.now();
+      voice.creditAll(now);
+      activities?.creditAll(now);
+    },
     async stop(timeoutMs = 10_000) {
       voice.stop();
       activities?.stop();

@@ -216,7 +216,31 @@ export class SessionTracker {
         incs.set(f, (incs.get(f) ?? 0) + v);
       }
     }
-    this.o.writer.apply(this.o.keys.sessions(this.o.family, partition), this.o.keys.live(this.o.family, partition), field, expected, next ? encodeState(next) : '', incs);
+    this.o.writer.apply(this.o.keys.sessions(this.o.family, partition), this.o.keys.live(this.o.family, partition), field, expected, next ? encodeState(next) : '', incs, (stored) =>
+      this.adopt(guildId, field, stored),
+    );
+  }
+
+  /**
+   * Redis refused a change because it holds `stored` for the session (another process's state, or an older
+   * one a Redis restart restored): that state is the base from now on, so later changes apply again. The
+   * same place: continue from its last credit (whatever it has not credited is credited next). Another
+   * place: it closes at its last credit and ours opens now, as a reconciliation would.
+   */
+  private adopt(guildId: string, field: string, stored: string): void {
+    if (this.reconciling.has(guildId)) return; // the reconciliation's read decides
+    const sessions = this.open.get(guildId);
+    const cur = sessions?.get(field);
+    if (!sessions || !cur) return; // we closed it: whoever holds it now owns it
+    const s = decodeState(stored, this.metrics);
+    if (s && s.attrs === cur.attrs) {
+      sessions.set(field, { ...s, flags: cur.flags });
+      return;
+    }
+    const now = this.now();
+    const next = openState(cur.attrs, cur.flags, now, this.zeros());
+    sessions.set(field, next);
+    this.write(guildId, field, s ? stored : ANY, next, s?.attrs ?? '', s ? [flushRemainders(s)] : []);
   }
 
   private async loadPending(): Promise<void> {

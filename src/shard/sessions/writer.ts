@@ -10,6 +10,12 @@
 // before the connection broke: then the resend finds its new value and does nothing), then the pending one.
 // Past `maxBuffered` sessions waiting for retry, increments are shed (metric, log) and the session value is
 // written unconditionally, so the session stays consistent while time is lost instead of memory.
+//
+// A change refused because Redis holds something else is resolved, never just dropped: when the session
+// is gone from Redis (FLUSHALL, a restart without persistence), the change is written afresh with the
+// time it credits, so open sessions keep crediting and the loss is what Redis itself lost; when Redis
+// holds another value (another process's, or an older one a restart restored), that value wins and the
+// caller's onConflict adopts it (SessionTracker), so later changes apply again.
 import client from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
@@ -42,7 +48,8 @@ export const ANY = '*';
 
 export const sessionConflicts = new client.Counter({
   name: 'stats_session_conflicts_total',
-  help: 'Session changes refused because Redis held another value than the one they were computed from',
+  help: 'Session changes refused because Redis held another value than the one they were computed from, by resolution (rewritten: the session was gone from Redis; adopted: Redis held another state)',
+  labelNames: ['resolution'] as const,
   registers: [registry],
 });
 
@@ -53,6 +60,8 @@ interface Change {
   next: string;
   /** Counter field → increment. */
   incs: Map<string, number>;
+  /** Called with what Redis holds when the change was refused because Redis held another session state. */
+  onConflict?: (stored: string) => void;
 }
 
 interface Chain {
@@ -62,6 +71,8 @@ interface Chain {
   sending: boolean;
   /** A change whose outcome is unknown (error): resent unchanged, so if it did apply the resend is a no-op. */
   failed?: Change;
+  /** A refused change to write again from scratch (its session was gone from Redis): sent before `pending`. */
+  redo?: Change;
   /** Changes not sent yet, merged. */
   pending?: Change;
 }
@@ -79,7 +90,7 @@ export interface SessionWriterOptions {
 function merge(a: Change, b: Change): Change {
   const incs = new Map(a.incs);
   for (const [f, by] of b.incs) incs.set(f, (incs.get(f) ?? 0) + by);
-  return { expected: a.expected, next: b.next, incs };
+  return { expected: a.expected, next: b.next, incs, onConflict: b.onConflict ?? a.onConflict };
 }
 
 export class SessionWriter {
@@ -88,6 +99,8 @@ export class SessionWriter {
   private readonly command: ApplyCommand;
   private readonly timer: NodeJS.Timeout;
   private lastShedLog = 0;
+  private lastConflictLog = 0;
+  private conflictsSinceLog = 0;
 
   constructor(private readonly opts: SessionWriterOptions) {
     const redis = opts.redis as Redis & { sessionApply?: ApplyCommand };
@@ -97,24 +110,29 @@ export class SessionWriter {
     this.timer.unref();
   }
 
-  /** Queues one change of `field` in `sessionKey` with its increments of `liveKey`; never waits. */
-  apply(sessionKey: string, liveKey: string, field: string, expected: string, next: string, incs: Map<string, number>): void {
+  /**
+   * Queues one change of `field` in `sessionKey` with its increments of `liveKey`; never waits. `onConflict`
+   * hears what Redis holds when that is another session state than `expected` (see the header).
+   */
+  apply(sessionKey: string, liveKey: string, field: string, expected: string, next: string, incs: Map<string, number>, onConflict?: (stored: string) => void): void {
     const id = `${sessionKey}\u0000${field}`;
     let chain = this.chains.get(id);
     if (!chain) this.chains.set(id, (chain = { sessionKey, liveKey, field, sending: false }));
-    const change: Change = { expected, next, incs };
+    const change: Change = { expected, next, incs, onConflict };
     chain.pending = chain.pending ? merge(chain.pending, change) : change;
     if (!chain.sending && !chain.failed) this.send(id, chain);
   }
 
   private send(id: string, chain: Chain): void {
     const retrying = chain.failed !== undefined;
-    const change = chain.failed ?? chain.pending;
+    const redo = !retrying && chain.redo !== undefined;
+    const change = chain.failed ?? chain.redo ?? chain.pending;
     if (!change) {
       this.chains.delete(id);
       return;
     }
-    if (!retrying) chain.pending = undefined;
+    if (redo) chain.redo = undefined;
+    else if (!retrying) chain.pending = undefined;
     chain.sending = true;
     const args: (string | number)[] = [chain.field, change.expected, change.next];
     for (const [f, by] of change.incs) if (by !== 0) args.push(f, by);
@@ -126,8 +144,9 @@ export class SessionWriter {
           this.failedCount--;
         }
         if (result === 0) {
-          sessionConflicts.inc();
-          this.opts.logger.warn({ key: chain.sessionKey, field: chain.field }, 'session changed under us; change dropped');
+          chain.sending = true;
+          void this.resolve(id, chain, change);
+          return;
         }
         this.send(id, chain);
       },
@@ -146,6 +165,45 @@ export class SessionWriter {
         if (this.failedCount === 1) this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
       },
     );
+  }
+
+  /** A refused change: write it afresh if Redis lost the session, else let the caller adopt what Redis holds. */
+  private async resolve(id: string, chain: Chain, change: Change): Promise<void> {
+    let stored: string | null;
+    try {
+      stored = await this.opts.redis.hget(chain.sessionKey, chain.field);
+    } catch (err) {
+      // Unknown again: retry the change as it was (it will be refused and resolved again).
+      chain.sending = false;
+      chain.failed = change;
+      this.failedCount++;
+      redisWriteErrors.inc();
+      if (this.failedCount === 1) this.opts.logger.warn({ err: (err as Error).message }, 'Redis session write failed; retrying');
+      return;
+    }
+    chain.sending = false;
+    if (stored === null) {
+      sessionConflicts.inc({ resolution: 'rewritten' });
+      chain.redo = { ...change, expected: '' };
+    } else {
+      sessionConflicts.inc({ resolution: 'adopted' });
+      try {
+        change.onConflict?.(stored);
+      } catch (err) {
+        this.opts.logger.warn({ err }, 'adopting a stored session failed');
+      }
+    }
+    this.conflictsSinceLog++;
+    const now = Date.now();
+    if (now - this.lastConflictLog > 10_000) {
+      this.opts.logger.warn(
+        { conflicts: this.conflictsSinceLog, example: { key: chain.sessionKey, field: chain.field, stored: stored === null ? 'absent' : 'other state' } },
+        stored === null ? 'open sessions were gone from Redis (flushed or restarted): written again with their time' : 'Redis held other session states: adopted them',
+      );
+      this.lastConflictLog = now;
+      this.conflictsSinceLog = 0;
+    }
+    this.send(id, chain);
   }
 
   private shed(change: Change, err: Error): void {
