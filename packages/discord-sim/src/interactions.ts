@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandType,
   ComponentType,
+  EmbedType,
   InteractionContextType,
   InteractionResponseType,
   InteractionType,
@@ -95,6 +96,11 @@ const WEBHOOK_TOKEN_TTL_MS = 15 * 60 * 1000;
 const attachmentId = (m: { id: string }, i: number) => (BigInt(m.id) + BigInt(i) + 1n).toString();
 
 const err = (status: number, code: number, message: string): ApiError => ({ status, body: { code, message } });
+
+/** Embeds as Discord echoes them back: type "rich" and every field's `inline` set (MessageEmbedResponse). */
+function echoEmbeds(list: APIEmbed[]): APIEmbed[] {
+  return list.map((e) => ({ ...e, type: e.type ?? EmbedType.Rich, ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, inline: f.inline ?? false })) } : {}) }));
+}
 
 export class Interactions {
   readonly replies: RecordedReply[] = [];
@@ -243,7 +249,7 @@ export class Interactions {
   private apply(m: MessageState, body: Record<string, unknown>, files: UploadedFile[]): void {
     if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
     // The bot's request body, taken as Discord would accept it.
-    if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? (body.embeds as APIEmbed[]) : [];
+    if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? echoEmbeds(body.embeds as APIEmbed[]) : [];
     if (typeof body.flags === 'number') m.flags = body.flags;
     if ('components' in body) m.components = Array.isArray(body.components) ? (body.components as APIMessageTopLevelComponent[]) : [];
     if (files.length) m.files = files;
@@ -314,7 +320,9 @@ export class Interactions {
       status: 200,
       body: {
         interaction: { id: p.id, type: p.owner ? InteractionType.MessageComponent : InteractionType.ApplicationCommand, response_message_id: m.id, response_message_loading: type === R.DeferredChannelMessageWithSource, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
-        resource: type === R.Modal || type === R.DeferredMessageUpdate ? { type } : { type, message: this.messageJson(p, type === R.UpdateMessage ? p.original! : m) },
+        // A resource only where there is one: the message of types 4 and 7 (receiving-and-responding.mdx,
+        // "Interaction Callback Resource Object"); the spec has no resource shape for the other types.
+        ...(type === R.ChannelMessageWithSource || type === R.UpdateMessage ? { resource: { type, message: this.messageJson(p, type === R.UpdateMessage ? p.original! : m) } } : {}),
       },
     };
   }

@@ -299,23 +299,26 @@ export function inviteExpiresAt(inv: SimInvite): number | null {
 export function inviteJson(inv: SimInvite, g: SimGuild, channel: SimChannel): APIExtendedInvite & { guild_id: string } {
   const inviter = inv.inviterId ? g.members.get(inv.inviterId)?.user : undefined;
   const expires = inviteExpiresAt(inv);
+  // nsfw is required by the spec (InviteGuildResponse), not known to discord-api-types.
+  const guild: NonNullable<APIExtendedInvite['guild']> & { nsfw: boolean } = {
+    id: g.id,
+    name: g.name,
+    icon: null,
+    splash: null,
+    banner: null,
+    description: null,
+    features: g.vanity ? [GuildFeature.VanityURL] : [],
+    verification_level: GuildVerificationLevel.Low,
+    vanity_url_code: g.vanity?.code ?? null,
+    nsfw: false,
+    nsfw_level: GuildNSFWLevel.Default,
+    premium_subscription_count: 0,
+  };
   return {
     type: InviteType.Guild,
     code: inv.code,
     guild_id: g.id,
-    guild: {
-      id: g.id,
-      name: g.name,
-      icon: null,
-      splash: null,
-      banner: null,
-      description: null,
-      features: g.vanity ? [GuildFeature.VanityURL] : [],
-      verification_level: GuildVerificationLevel.Low,
-      vanity_url_code: g.vanity?.code ?? null,
-      nsfw_level: GuildNSFWLevel.Default,
-      premium_subscription_count: 0,
-    },
+    guild,
     channel: { id: channel.id, name: channel.name, type: channelJson(channel).type },
     ...(inv.inviterId ? { inviter: inviter ? userJson(inviter) : departedUser(inv.inviterId) } : {}),
     uses: inv.uses,

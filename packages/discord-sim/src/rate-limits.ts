@@ -69,7 +69,7 @@ export class RestRateLimiter {
         const after = Math.max(0.001, (g.resetsAt(now) - now) / 1000);
         return {
           headers: { 'retry-after': String(Math.ceil(after)), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' },
-          refusal: { message: 'You are being rate limited.', retry_after: round(after), global: true },
+          refusal: { message: 'You are being rate limited.', retry_after: round(after), global: true, code: 0 },
         };
       }
     }
@@ -91,9 +91,11 @@ export class RestRateLimiter {
     if (allowed) return { headers };
     return {
       headers: { ...headers, 'retry-after': String(Math.ceil(after)), 'x-ratelimit-scope': 'user' },
-      refusal: { message: 'You are being rate limited.', retry_after: round(after), global: false },
+      refusal: { message: 'You are being rate limited.', retry_after: round(after), global: false, code: 0 },
     };
   }
 }
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
+// `code` is optional in the documentation ("for some limits") and required by the spec (RatelimitedResponse):
+// 0, the code Discord gives errors without a specific one.

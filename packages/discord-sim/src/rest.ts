@@ -70,13 +70,15 @@ const MAX_BODY = 25 * 1024 * 1024;
 /** What the REST API served: requests, and the organic 429s (injected faults not included) by scope. */
 export interface RestStats {
   requests: number;
+  /** Requests by route ("GET /guilds/{id}/invites"), whatever their answer. */
+  routes: Map<string, number>;
   rateLimited: { user: number; global: number };
   /** 429s by route ("GET /gateway/bot"), to tell which calls a bot makes too often. */
   limitedRoutes: Map<string, number>;
 }
 
 export class RestApi {
-  readonly stats: RestStats = { requests: 0, rateLimited: { user: 0, global: 0 }, limitedRoutes: new Map() };
+  readonly stats: RestStats = { requests: 0, routes: new Map(), rateLimited: { user: 0, global: 0 }, limitedRoutes: new Map() };
   private readonly faults: (RestFault & { left: number })[] = [];
 
   constructor(private readonly o: RestOptions) {}
@@ -91,7 +93,7 @@ export class RestApi {
     let reply: Reply;
     try {
       const raw = await readBody(req);
-      reply = this.fault(method, url) ?? (await this.limited(method, url, req, raw));
+      reply = this.fault(method, url) ?? (await this.serve(method, url, req, raw));
     } catch (err) {
       this.o.logger.warn({ err, method, path: url.pathname }, 'bad request');
       reply = error(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, '400: Bad Request');
@@ -105,12 +107,14 @@ export class RestApi {
   }
 
   /** Routes the request through the rate limiter: a refused one gets the 429, an allowed one its headers. */
-  private async limited(method: string, url: URL, req: IncomingMessage, raw: Buffer): Promise<Reply> {
+  private async serve(method: string, url: URL, req: IncomingMessage, raw: Buffer): Promise<Reply> {
     const parts = apiPath(url);
-    const limiter = this.o.rateLimiter;
     this.stats.requests++;
-    if (!parts || !limiter) return parts ? this.route(method, parts, url, req, raw) : notFound();
+    if (!parts) return notFound();
     const key = routeKey(method, parts);
+    this.stats.routes.set(key.route, (this.stats.routes.get(key.route) ?? 0) + 1);
+    const limiter = this.o.rateLimiter;
+    if (!limiter) return this.route(method, parts, url, req, raw);
     const verdict = limiter.check(req.headers.authorization ?? '', key);
     if (verdict.refusal) {
       this.stats.rateLimited[verdict.refusal.global ? 'global' : 'user']++;
@@ -141,7 +145,7 @@ export class RestApi {
       'x-ratelimit-scope': f.global ? 'global' : 'user',
     };
     if (f.global) headers['x-ratelimit-global'] = 'true';
-    const body: RESTRateLimit = { message: 'You are being rate limited.', retry_after: after, global: Boolean(f.global) };
+    const body: RESTRateLimit = { message: 'You are being rate limited.', retry_after: after, global: Boolean(f.global), code: 0 };
     return { status: 429, headers, body };
   }
 
@@ -187,8 +191,11 @@ export class RestApi {
       return notFound(RESTJSONErrorCodes.UnknownUser, 'Unknown User');
     }
     if (a === 'applications' && b === '@me' && parts.length === 2 && method === 'GET') {
-      const app: RESTGetCurrentApplicationResult = {
+      // explicit_content_filter and eligible_oauth2_scopes are required by the spec (PrivateApplicationResponse)
+      // but unknown to discord-api-types.
+      const app: RESTGetCurrentApplicationResult & { type: null; explicit_content_filter: number; eligible_oauth2_scopes: OAuth2Scopes[] } = {
         id: world.application.id,
+        type: null,
         name: world.application.name,
         icon: null,
         description: 'Server statistics',
@@ -202,6 +209,13 @@ export class RestApi {
         team: null,
         bot: userJson(world.botUser),
         approximate_guild_count: world.guilds.size,
+        approximate_user_install_count: 0,
+        approximate_user_authorization_count: 0,
+        redirect_uris: [],
+        interactions_endpoint_url: null,
+        role_connections_verification_url: null,
+        explicit_content_filter: 0,
+        eligible_oauth2_scopes: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands],
         install_params: { scopes: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands], permissions: '0' },
       };
       return ok(app);
@@ -232,7 +246,12 @@ export class RestApi {
     if (a === 'guilds' && b) {
       const g = world.guild(b);
       if (!g) return notFound(RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
-      if (method === 'GET' && parts.length === 2) return ok({ ...guildJson(g), approximate_member_count: g.members.size } satisfies RESTGetAPIGuildResult);
+      if (method === 'GET' && parts.length === 2) {
+        // home_header and nsfw are required by the spec (GuildWithCountsResponse), region too, which Discord
+        // reports as "deprecated" since voice regions moved to channels.
+        const guild: RESTGetAPIGuildResult & { home_header: null; nsfw: boolean } = { ...guildJson(g), region: 'deprecated', home_header: null, nsfw: false, approximate_member_count: g.members.size };
+        return ok(guild);
+      }
       if (method === 'GET' && (c === 'invites' || c === 'vanity-url') && parts.length === 3) {
         // Both need Manage Server, as on Discord.
         if (!canManageGuild(g, world.botUser.id)) return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
