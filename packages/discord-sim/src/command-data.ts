@@ -5,17 +5,20 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
-  type APIApplicationCommandInteractionData,
+  type APIChatInputApplicationCommandInteractionData,
+  type APIContextMenuInteractionData,
+  type APIApplicationCommandInteractionDataBasicOption,
   type APIApplicationCommandInteractionDataOption,
+  type APIApplicationCommandInteractionDataSubcommandOption,
   type APIInteractionDataResolved,
   type APIInteractionDataResolvedChannel,
   type APIInteractionDataResolvedGuildMember,
   type InteractionType,
 } from 'discord-api-types/v10';
 import { messageCreateJson } from './messages.js';
-import { channelJson, memberWithoutUserJson, roleJson, userJson } from './payloads.js';
+import { memberWithoutUserJson, roleJson, threadJson, userJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
-import type { SimChannel, SimGuild, World } from './world.js';
+import { ChannelKind, type SimChannel, type SimGuild, type World } from './world.js';
 
 export interface CommandOption {
   name: string;
@@ -62,16 +65,22 @@ export function invokerPermissions(g: SimGuild, c: Pick<InvokeCommand, 'userId' 
   return c.permissions ?? memberPermissions(g, c.userId).toString();
 }
 
-export function commandData(c: InvokeCommand, x: CommandDataContext): APIApplicationCommandInteractionData {
+/** What invokeCommand sends: chat input, user or message command data (never an entry-point command). */
+export type CommandData = APIChatInputApplicationCommandInteractionData | APIContextMenuInteractionData;
+
+export function commandData(c: InvokeCommand, x: CommandDataContext): CommandData {
   const guild = x.world.guild(c.guildId);
   if (!guild) throw new Error(`unknown guild ${c.guildId}`);
   const base = { id: x.commandId, name: c.name, guild_id: c.guildId };
   const type = c.commandType ?? 1;
   if (type === ApplicationCommandType.ChatInput) {
-    // Options are the test's: typed by their `type` field as Discord's are.
-    let options = (c.options ?? []) as APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommand>[];
-    if (c.subcommand) options = [{ name: c.subcommand, type: ApplicationCommandOptionType.Subcommand, options: options as never }];
-    if (c.subcommandGroup) options = [{ name: c.subcommandGroup, type: ApplicationCommandOptionType.SubcommandGroup, options: options as never }];
+    // Options are the caller's, typed by their `type` field as Discord's are.
+    const basic = (c.options ?? []) as APIApplicationCommandInteractionDataBasicOption<InteractionType.ApplicationCommand>[];
+    let options: APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommand>[] = basic;
+    if (c.subcommand) {
+      const sub: APIApplicationCommandInteractionDataSubcommandOption<InteractionType.ApplicationCommand> = { name: c.subcommand, type: ApplicationCommandOptionType.Subcommand, options: basic };
+      options = c.subcommandGroup ? [{ name: c.subcommandGroup, type: ApplicationCommandOptionType.SubcommandGroup, options: [sub] }] : [sub];
+    }
     const resolved = resolveOptions(c, guild, x.world);
     return { ...base, type: ApplicationCommandType.ChatInput, options, ...(resolved ? { resolved } : {}) };
   }
@@ -101,10 +110,10 @@ function resolvedMember(g: SimGuild, userId: string): APIInteractionDataResolved
 
 /** A channel named by an option, with the invoker's permissions in it (no overwrites exist in the world). */
 function resolvedChannel(ch: SimChannel, c: InvokeCommand, g: SimGuild): APIInteractionDataResolvedChannel {
-  const j = channelJson(ch);
   const permissions = invokerPermissions(g, c);
-  if ('thread_metadata' in j && j.thread_metadata) return { id: j.id, name: j.name ?? ch.name, type: ch.type as never, permissions, parent_id: ch.parentId ?? undefined, thread_metadata: j.thread_metadata };
-  return { id: j.id, name: ch.name, type: ch.type as never, permissions };
+  if (ch.type !== ChannelKind.PublicThread) return { id: ch.id, name: ch.name, type: ch.type, permissions };
+  const { thread_metadata, parent_id } = threadJson(ch);
+  return { id: ch.id, name: ch.name, type: ch.type, permissions, parent_id, ...(thread_metadata ? { thread_metadata } : {}) };
 }
 
 function resolveOptions(c: InvokeCommand, g: SimGuild, world: World): APIInteractionDataResolved | undefined {

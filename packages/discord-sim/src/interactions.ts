@@ -13,7 +13,6 @@ import {
   MessageType,
   RESTJSONErrorCodes,
   type APIApplicationCommandGuildInteraction,
-  type APIApplicationCommandInteractionData,
   type APIEmbed,
   type APIMessageTopLevelComponent,
   type APIMessage,
@@ -21,7 +20,7 @@ import {
   type RESTError,
   type RESTPostAPIInteractionCallbackWithResponseResult,
 } from 'discord-api-types/v10';
-import { invokerPermissions, type InvokeCommand } from './command-data.js';
+import { invokerPermissions, type CommandData, type InvokeCommand } from './command-data.js';
 import type { UploadedFile } from './multipart.js';
 import { channelJson, memberJson, userJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
@@ -140,9 +139,13 @@ export class Interactions {
   }
 
   /** Builds the INTERACTION_CREATE payload of a command with `data` and a promise for the bot's final reply. */
-  create(c: InvokeCommand, data: APIApplicationCommandInteractionData): { payload: APIApplicationCommandGuildInteraction; reply: Promise<RecordedReply> } {
+  create(c: InvokeCommand, data: CommandData): { payload: APIApplicationCommandGuildInteraction; reply: Promise<RecordedReply> } {
     const { base, reply } = this.open(c);
-    return { payload: { ...base, type: InteractionType.ApplicationCommand, data } as APIApplicationCommandGuildInteraction, reply };
+    const type = InteractionType.ApplicationCommand;
+    // One branch per kind of data, so each payload is the interaction type Discord defines for it.
+    if (data.type === ApplicationCommandType.ChatInput) return { payload: { ...base, type, data }, reply };
+    if (data.type === ApplicationCommandType.User) return { payload: { ...base, type, data }, reply };
+    return { payload: { ...base, type, data }, reply };
   }
 
   /** The fields every guild interaction carries, and the pending state its callbacks resolve. */
@@ -240,7 +243,7 @@ export class Interactions {
       components: m.components,
       webhook_id: this.world.application.id,
       application_id: this.world.application.id,
-      interaction_metadata: { id: p.id, type: InteractionType.ApplicationCommand, name: p.commandName, command_type: ApplicationCommandType.ChatInput, user: invoker, authorizing_integration_owners: { '0': p.guildId } } as APIMessage['interaction_metadata'],
+      interaction_metadata: { id: p.id, type: InteractionType.ApplicationCommand, user: invoker, authorizing_integration_owners: { '0': p.guildId } },
       interaction: { id: p.id, type: InteractionType.ApplicationCommand, name: p.commandName, user: invoker },
     };
   }

@@ -340,7 +340,6 @@ export function inviteCreateJson(inv: SimInvite, g: SimGuild): GatewayInviteCrea
   const inviter = inv.inviterId ? g.members.get(inv.inviterId)?.user : undefined;
   const expires = inviteExpiresAt(inv);
   return {
-    type: InviteType.Guild,
     channel_id: inv.channelId,
     guild_id: g.id,
     code: inv.code,
@@ -351,7 +350,7 @@ export function inviteCreateJson(inv: SimInvite, g: SimGuild): GatewayInviteCrea
     max_uses: inv.maxUses,
     temporary: false,
     uses: 0,
-  } as GatewayInviteCreateDispatchData;
+  };
 }
 
 /** INVITE_DELETE dispatch (deleted, expired or used up). */
