@@ -169,7 +169,7 @@ export class Gateway {
 
   constructor(private readonly o: GatewayOptions) {}
 
-  /** `path` is '/gateway' or the resume path; the query carries v, encoding and compress. */
+  /** `via`: the gateway URL or READY's resume URL; the query carries v, encoding and compress. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, via: 'gateway' | 'resume'): void {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const compress = params.get('compress');
