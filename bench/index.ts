@@ -5,6 +5,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   render: async () => (await import('./render.js')).benchRender(),
   collectors: async () => (await import('./collectors.js')).benchCollectors(),
   commands: async () => (await import('./commands.js')).benchCommands(),
+  rollups: async () => (await import('./rollups.js')).benchRollups(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };
 

@@ -57,6 +57,22 @@ export function extractEmojis(content: string): string[] {
   return out;
 }
 
+export interface CustomEmoji {
+  id: string;
+  name: string;
+  animated: boolean;
+}
+
+const CUSTOM_NAMED = /<(a?):(\w{1,32}):(\d{17,20})>/g;
+
+/** The custom emojis in message content with the names the content gives them (one entry per id). */
+export function customEmojis(content: string): CustomEmoji[] {
+  if (!content.includes('<')) return [];
+  const out = new Map<string, CustomEmoji>();
+  for (const m of content.matchAll(CUSTOM_NAMED)) out.set(m[3]!, { id: m[3]!, name: m[2]!, animated: m[1] === 'a' });
+  return [...out.values()];
+}
+
 /** Uses per key in message content. */
 export function countEmojis(content: string): Map<string, number> {
   const counts = new Map<string, number>();

@@ -12,15 +12,26 @@ export interface FamilySpec {
   readonly text?: readonly string[];
   /** Counter columns; a field carries the metric's index, not its name, to keep Redis small. */
   readonly metrics: readonly string[];
+  /**
+   * Facts about a row that travel in the field after the dimensions but are not columns of the raw table:
+   * '0' or '1' each. A field written before a mark existed decodes with '0' (rolling upgrades).
+   */
+  readonly marks?: readonly string[];
 }
 
 export const FAMILIES = {
-  /** parent_id is the thread's parent channel, '0' outside threads: a thread counts for itself and its parent. */
+  /**
+   * parent_id is the thread's parent channel, '0' outside threads: a thread counts for itself and its parent.
+   * The `bot` mark is '1' for a bot's message (counted only while the guild's settings include bots): the
+   * ingest worker records the author in bot_authors in the same transaction, so answers can leave bots out
+   * whatever the setting is now.
+   */
   messages: {
     name: 'messages',
     table: 'messages_raw',
     dims: ['guild_id', 'channel_id', 'parent_id', 'user_id'],
     metrics: ['messages', 'words', 'attachments'],
+    marks: ['bot'],
   },
   /** Seconds in a voice channel; the state metrics overlap `seconds` (a muted streamer counts in all three). */
   voice: {
@@ -63,17 +74,22 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
-/** Hash field of one counter: `minute|dim1|dim2|...|metricIndex`. Snowflakes stay strings. */
-export function encodeField(spec: FamilySpec, minute: number, dims: readonly string[], metric: number): string {
+/** Hash field of one counter: `minute|dim1|dim2|...|mark1|...|metricIndex`. Snowflakes stay strings. */
+export function encodeField(spec: FamilySpec, minute: number, dims: readonly string[], metric: number, marks: readonly string[] = []): string {
   if (dims.length !== spec.dims.length) {
     throw new Error(`${spec.name}: expected ${spec.dims.length} dimensions, got ${dims.length}`);
   }
-  return `${minute}|${dims.join('|')}|${metric}`;
+  const expected = spec.marks?.length ?? 0;
+  if (marks.length !== expected && marks.length !== 0) throw new Error(`${spec.name}: expected ${expected} marks, got ${marks.length}`);
+  const all = marks.length === expected ? [...dims, ...marks] : [...dims, ...(spec.marks ?? []).map(() => '0')];
+  return `${minute}|${all.join('|')}|${metric}`;
 }
 
 export interface DecodedField {
   minute: number;
   dims: string[];
+  /** One '0' or '1' per spec mark. */
+  marks: string[];
   metric: number;
 }
 
@@ -99,16 +115,22 @@ function dimValid(spec: FamilySpec, index: number, value: string): boolean {
   return text ? TEXT_DIM.test(value) : isSnowflake(value);
 }
 
+const MARK = /^[01]$/;
+
 /** Inverse of encodeField; returns undefined for a field that is not this family's (logged by the caller). */
 export function decodeField(spec: FamilySpec, field: string): DecodedField | undefined {
   const parts = field.split('|');
-  if (parts.length !== spec.dims.length + 2) return undefined;
+  const markCount = spec.marks?.length ?? 0;
+  // Fields written before the family had marks carry none: they decode as '0'.
+  const withMarks = parts.length === spec.dims.length + markCount + 2;
+  if (!withMarks && parts.length !== spec.dims.length + 2) return undefined;
   const minute = Number(parts[0]);
   const metric = Number(parts[parts.length - 1]);
-  const dims = parts.slice(1, -1);
+  const dims = parts.slice(1, 1 + spec.dims.length);
+  const marks = withMarks ? parts.slice(1 + spec.dims.length, -1) : new Array<string>(markCount).fill('0');
   if (!Number.isSafeInteger(minute) || !Number.isInteger(metric) || metric < 0 || metric >= spec.metrics.length) {
     return undefined;
   }
-  if (!dims.every((d, i) => dimValid(spec, i, d))) return undefined;
-  return { minute, dims, metric };
+  if (!dims.every((d, i) => dimValid(spec, i, d)) || !marks.every((m) => MARK.test(m))) return undefined;
+  return { minute, dims, marks, metric };
 }

@@ -139,13 +139,16 @@ export async function optedOutIn(db: Queryable, guildIds: string[]): Promise<Set
 
 export { key as memberKey };
 
-/** Raw tables holding per-member rows (user_id), and their rollups (hourly, then daily on hourly). */
+/**
+ * Raw tables holding per-member rows (user_id), and their rollups in refresh order: quarter-hours and
+ * hours on raw, then days on hours.
+ */
 export const MEMBER_TABLES = [
-  { table: 'messages_raw', rollups: ['messages_hourly', 'messages_daily'] },
-  { table: 'voice_raw', rollups: ['voice_hourly', 'voice_daily'] },
-  { table: 'emojis_raw', rollups: ['emojis_hourly', 'emojis_daily'] },
-  { table: 'app_commands_raw', rollups: ['app_commands_hourly', 'app_commands_daily'] },
-  { table: 'activities_raw', rollups: ['activities_hourly', 'activities_daily'] },
+  { table: 'messages_raw', rollups: ['messages_15m', 'messages_hourly', 'messages_daily'] },
+  { table: 'voice_raw', rollups: ['voice_15m', 'voice_hourly', 'voice_daily'] },
+  { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily'] },
+  { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily'] },
+  { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily'] },
 ] as const;
 
 export interface DeletionReport {
@@ -202,6 +205,8 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
       if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo, to: r.hi });
     }
     deleted.member_events = await count(tx, 'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    // A bot author's record (bot_authors) goes too; it only ever holds bots, so this is for completeness.
+    await tx.query('DELETE FROM bot_authors WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
     const inviterCleared = await count(
       tx,
       'WITH d AS (UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',
@@ -214,7 +219,8 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
   for (const r of ranges) {
     for (const view of r.rollups) {
       if (!caggs.has(view)) continue;
-      // Whole buckets around the deleted range: a refresh only recomputes buckets inside its window.
+      // Whole buckets around the deleted range: a refresh only recomputes buckets inside its window (whole
+      // hours cover quarter-hours too).
       const unit = view.endsWith('_daily') ? 'day' : 'hour';
       await db.query(
         `CALL refresh_continuous_aggregate($1::text::regclass, date_trunc($2, $3::timestamptz, 'UTC'), date_trunc($2, $4::timestamptz, 'UTC') + ('1 ' || $2)::interval)`,

@@ -321,3 +321,33 @@ describe('/apps and /top apps', () => {
     expect(num(topFirst.value)).toBe(truth.max);
   }, 60_000);
 });
+
+describe('custom emojis from another server', () => {
+  it('are named as messages showed them, or said to be not in this server, never "deleted"', async () => {
+    const g = [...t.sim.world.guilds.keys()].find((x) => x !== guildId && x !== joinGuildId)!;
+    const [blob, legacy] = ['987654321098765432', '876543210987654321'];
+    for (const id of [blob, legacy]) expect(t.sim.world.guild(g)!.emojis.some((e) => e.id === id)).toBe(false);
+    const author = t.sim.world.humanMembers(g)[3]!.user.id;
+    const channelId = t.sim.world.textChannels(g)[0]!.id;
+    // Used more than anything else in the guild, so they top the board.
+    const most = tops(t.sim.truth.emojiUses, g, (p) => p[2]!).max;
+    for (let k = 0; k <= most; k++) {
+      t.sim.sendMessage({ guildId: g, channelId, authorId: author, content: `<:partyblob:${blob}> <a:catjam:${legacy}><:partyblob:${blob}>`, emojis: [blob, legacy, blob] });
+    }
+    await t.ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim))]);
+    await t.bot.emojiNames.flush();
+    expect((await t.pool.query('SELECT emoji_id::text AS id, name, animated FROM emoji_names ORDER BY 1')).rows).toEqual(
+      expect.arrayContaining([{ id: legacy, name: 'catjam', animated: true }, { id: blob, name: 'partyblob', animated: false }]),
+    );
+    // An emoji counted before names were kept has none.
+    await t.pool.query('DELETE FROM emoji_names WHERE emoji_id = $1', [legacy]);
+    const reply = await invoke(g, 'top', 'emojis', [period('all')]);
+    expectChart(reply);
+    const rows = ranked(fields(reply)['Top emojis']);
+    expect(rows[0]).toEqual({ label: ':partyblob: (not in this server)', value: `${2 * (most + 1)} uses` });
+    expect(rows[1]).toEqual({ label: `Emoji not in this server (${legacy})`, value: `${most + 1} uses` });
+    expect(JSON.stringify(reply.embeds)).not.toMatch(/Deleted emoji/);
+    const emojis = await invoke(g, 'emojis', undefined, [period('all')]);
+    expect(fields(emojis)['Most used']).toContain(':partyblob: (not in this server)');
+  }, 60_000);
+});

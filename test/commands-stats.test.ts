@@ -102,7 +102,7 @@ describe('/stats server', () => {
   it('says so when bots are asked for but not stored here', async () => {
     const reply = await invoke(fresh(), 'stats', 'server', [{ name: 'include_bots', type: 5, value: true }]);
     expectChart(reply);
-    expect((reply.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/not recorded in this server/);
+    expect((reply.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/No bot messages here: bots' messages are recorded only while \/settings bots is on/);
     expect(fields(reply).Messages).toBe(String(t.sim.truth.totalsBy('guild').get(guildId)!.messages));
   }, 60_000);
 });
@@ -225,6 +225,43 @@ describe('include_bots', () => {
     const humansOnly = await invoke(fresh(), 'stats', 'channel', [...opts, { name: 'include_bots', type: 5, value: false }]);
     expectChart(humansOnly);
     expect(fields(humansOnly).Messages).toBe(String(members));
-    expect((humansOnly.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/Bots left out \(1 with messages here\)/);
+    expect((humansOnly.embeds[0] as { footer: { text: string } }).footer.text).toMatch(/Bots left out \(1 bot with messages here\)/);
+
+    // The setting switched off again: what bots said while it was on stays recorded, and answers leave it
+    // out by default, include it on request, and say which.
+    await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { includeBots: false });
+    for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).includeBots && Date.now() < end; ) await sleep(50);
+    const footer = (r: RecordedReply) => (r.embeds[0] as { footer: { text: string } }).footer.text;
+    const byDefault = await invoke(fresh(), 'stats', 'channel', opts);
+    expect(fields(byDefault).Messages).toBe(String(members));
+    expect(footer(byDefault)).toMatch(/Bots left out \(1 bot with messages here\)/);
+    const asked = await invoke(fresh(), 'stats', 'channel', [...opts, { name: 'include_bots', type: 5, value: true }]);
+    expect(fields(asked).Messages).toBe(String(members + 3));
+    expect(footer(asked)).toMatch(/Bots' messages included \(1 bot; recorded only while \/settings bots was on\)/);
+    const server = await invoke(fresh(), 'stats', 'server', [{ name: 'period', type: 3, value: 'all' }, { name: 'include_bots', type: 5, value: false }]);
+    expect(fields(server).Messages).toBe(String(t.sim.truth.totalsBy('guild').get(guildId)!.messages));
+    const authors = new Set(t.sim.truth.messages.filter((m) => m.guildId === guildId && !m.bot && !m.webhook).map((m) => m.authorId));
+    expect(fields(server)['Active members']).toBe(String(authors.size));
+    // /top messages follows the setting: the bot is not on the leaderboard, and the answer says why.
+    const top = await invoke(fresh(), 'top', 'messages');
+    expect(JSON.stringify(top.embeds)).not.toContain(bot.user.id);
+    expect((top.embeds[0] as { description: string }).description).toMatch(/bots left out/i);
+  }, 60_000);
+});
+
+describe('cooldown', () => {
+  it('is per server and member: the same member is not slowed down in one server by the other', async () => {
+    const [a, b] = [...t.sim.world.guilds.keys()] as [string, string];
+    const inA = new Set(t.sim.world.humanMembers(a).map((m) => m.user.id));
+    const both = t.sim.world.humanMembers(b).map((m) => m.user.id).filter((id) => inA.has(id)).slice(-1)[0]!;
+    expect(both).toBeDefined();
+    const at = (g: string) => t.sim.invokeCommand({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId: both, name: 'stats', subcommand: 'server', options: [{ name: 'period', type: 3, value: 'all' }], timeoutMs: 30_000 });
+    const first = await at(a);
+    expectChart(first);
+    const other = await at(b);
+    expectChart(other);
+    const again = await at(a);
+    expect(again.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(again.content).toMatch(/^Slow down: you can use \/stats again in \d+ s\.$/);
   }, 60_000);
 });

@@ -58,7 +58,7 @@ describe('/export', () => {
     expect([...lines].sort()).toEqual(want);
     // Snowflakes survive exactly (they exceed 2^53).
     expect(lines.every((l) => l.split(',')[1] === g)).toBe(true);
-    expect(reply.content).toBe(`messages, last 24h: ${want.length} rows.`);
+    expect(reply.content).toBe(`messages, last 24h: ${want.length.toLocaleString("en-US")} rows.`);
   }, 30_000);
 
   it('is refused to members without Manage Server', async () => {

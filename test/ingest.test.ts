@@ -192,6 +192,24 @@ describe('Ingestor', () => {
     expect(await batchKeys()).toEqual([]);
   });
 
+  it("records bot authors from the messages' bot mark in the load transaction, and loads fields written without marks", async () => {
+    await pool.query('TRUNCATE bot_authors');
+    const guild = '900000000000000077';
+    const live = keys.live('messages', partitionOf(guild, PARTITIONS));
+    await redis.hset(live, {
+      [encodeField(spec, 28_000_000, [guild, '1', '0', '501'], 0, ['1'])]: '3', // a bot's messages
+      [encodeField(spec, 28_000_000, [guild, '1', '0', '502'], 0, ['0'])]: '2', // a member's
+      [`28000001|${guild}|1|0|503|0`]: '4', // a shard of the previous release: no mark, loaded as a member's
+      [`28000000|${guild}|1|0|504|2|0`]: '1', // a mark is 0 or 1: malformed
+    });
+    const res = await ingestor().runOnce();
+    expect(res.malformed).toBe(1);
+    const { rows } = await pool.query<{ u: string; m: number }>('SELECT user_id::text AS u, sum(messages)::int AS m FROM messages_raw WHERE guild_id = $1 GROUP BY 1 ORDER BY 1', [guild]);
+    expect(rows).toEqual([{ u: '501', m: 3 }, { u: '502', m: 2 }, { u: '503', m: 4 }]);
+    const bots = await pool.query('SELECT guild_id::text AS g, user_id::text AS u FROM bot_authors');
+    expect(bots.rows).toEqual([{ g: guild, u: '501' }]);
+  });
+
   it('keeps the batch when Postgres is unreachable and loads it exactly once later', async () => {
     await write(1_000);
     const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/nowhere`);

@@ -8,7 +8,16 @@ describe('families', () => {
   it('round-trips fields and keeps snowflakes as exact strings', () => {
     const dims = ['1234567890123456789', '987654321098765432', '0', '9223372036854775807'];
     const f = encodeField(spec, 29_000_000, dims, 2);
-    expect(decodeField(spec, f)).toEqual({ minute: 29_000_000, dims, metric: 2 });
+    expect(decodeField(spec, f)).toEqual({ minute: 29_000_000, dims, marks: ['0'], metric: 2 });
+    expect(decodeField(spec, encodeField(spec, 29_000_000, dims, 1, ['1']))).toEqual({ minute: 29_000_000, dims, marks: ['1'], metric: 1 });
+  });
+  it("decodes fields written before a family's marks existed as unmarked, and refuses bad marks", () => {
+    // A shard of the previous release writes `minute|guild|channel|parent|user|metric` during a rolling upgrade.
+    expect(decodeField(spec, '29000000|1|2|0|4|1')).toEqual({ minute: 29_000_000, dims: ['1', '2', '0', '4'], marks: ['0'], metric: 1 });
+    expect(decodeField(spec, '29000000|1|2|0|4|1|1')).toEqual({ minute: 29_000_000, dims: ['1', '2', '0', '4'], marks: ['1'], metric: 1 });
+    expect(decodeField(spec, '29000000|1|2|0|4|2|1')).toBeUndefined(); // a mark is 0 or 1
+    expect(decodeField(spec, '29000000|1|2|0|4|1|1|0')).toBeUndefined();
+    expect(() => encodeField(spec, 1, ['1', '2', '0', '4'], 0, ['1', '1'])).toThrow('expected 1 marks');
   });
   it('rejects malformed fields', () => {
     expect(decodeField(spec, 'garbage')).toBeUndefined();
@@ -22,7 +31,7 @@ describe('families', () => {
     const emojis = FAMILIES.emojis;
     const zwj = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
     const f = encodeField(emojis, 5, ['1', '2', zwj, 'message'], 0);
-    expect(decodeField(emojis, f)).toEqual({ minute: 5, dims: ['1', '2', zwj, 'message'], metric: 0 });
+    expect(decodeField(emojis, f)).toEqual({ minute: 5, dims: ['1', '2', zwj, 'message'], marks: [], metric: 0 });
     expect(decodeField(emojis, '5|1|2|a\\b|message|0')).toBeUndefined();
     expect(decodeField(emojis, '5|1|2||message|0')).toBeUndefined();
     expect(textDim('  Rocket | League\t ')).toBe('Rocket   League');

@@ -46,7 +46,7 @@ describe('migrate', () => {
     expect(base(rollups.files.timescale)).toEqual(['003_messages_rollups.timescale.sql']);
     // Every family's rollups exist on both engines: a view file and a continuous-aggregate file.
     for (const m of ms) {
-      const hasRollups = (files: string[]) => files.some((f) => /_hourly\b/.test(readFileSync(f, 'utf8')));
+      const hasRollups = (files: string[]) => files.some((f) => /CREATE (MATERIALIZED )?VIEW \w+_(hourly|daily|15m)\b/.test(readFileSync(f, 'utf8')));
       expect(hasRollups(m.files.postgres), m.version).toBe(hasRollups(m.files.timescale));
     }
   });
@@ -71,6 +71,58 @@ describe('migrate', () => {
     expect(await migrate(db.url, undefined, { dir })).toEqual(['002_v']);
     const rows = await withClient(db.url, async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows);
     expect(rows).toEqual([{ version: '001_t', engine: 'postgres' }, { version: '002_v', engine: 'postgres' }]);
+  });
+
+  it('runs a no-transaction version outside a transaction, records it only once it completes, and re-runs it after a failure', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    await writeFile(path.join(dir, '001_flag.sql'), 'CREATE TABLE flag (ok boolean);');
+    // Commits its first step, then fails until the flag is set: like a refresh that dies half-way.
+    await writeFile(
+      path.join(dir, '002_steps.sql'),
+      `-- migrate: no-transaction
+DO $$ BEGIN
+  CREATE TABLE IF NOT EXISTS step1 (x int);
+  COMMIT;
+  IF NOT (SELECT coalesce(bool_or(ok), false) FROM flag) THEN RAISE EXCEPTION 'not yet'; END IF;
+  CREATE TABLE IF NOT EXISTS step2 (x int);
+END $$;`,
+    );
+    await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/002_steps \(postgres\) failed: not yet/);
+    const state = () =>
+      withClient(db.url, async (c) => (await c.query("SELECT to_regclass('step1') IS NOT NULL AS s1, to_regclass('step2') IS NOT NULL AS s2, (SELECT array_agg(version ORDER BY version) FROM schema_migrations) AS v")).rows[0]);
+    expect(await state()).toEqual({ s1: true, s2: false, v: ['001_flag'] });
+    await withClient(db.url, (c) => c.query('INSERT INTO flag VALUES (true)'));
+    expect(await migrate(db.url, undefined, { dir })).toEqual(['002_steps']);
+    expect(await state()).toEqual({ s1: true, s2: true, v: ['001_flag', '002_steps'] });
+
+    // It must be one file: a second one could only run in the same implicit transaction.
+    await writeFile(path.join(dir, '003_two.sql'), '-- migrate: no-transaction\nSELECT 1;');
+    await writeFile(path.join(dir, '003_two.postgres.sql'), 'SELECT 2;');
+    await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/no-transaction version must be a single file/);
+  });
+
+  it('upgrades a PostgreSQL database of the previous release: quarter-hour views over its rows, bots known from their joins', async () => {
+    const db = await testDatabase({ migrate: false });
+    drops.push(db.drop);
+    const old = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    for (const m of (await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) <= 10)) {
+      for (const f of m.files.postgres) await copyFile(f, path.join(old, path.basename(f)));
+    }
+    await migrate(db.url, undefined, { dir: old });
+    await withClient(db.url, (c) =>
+      c.query(`INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES
+                 ('2026-03-29 00:59Z', 1, 2, 0, 3, 1, 1, 0), ('2026-03-29 01:07Z', 1, 2, 0, 3, 2, 1, 0), ('2026-03-29 01:14Z', 1, 2, 0, 3, 4, 1, 0);
+               INSERT INTO member_events (at, guild_id, user_id, kind, attribution, account_created_at, bot) VALUES
+                 ('2026-03-01Z', 1, 40, 'join', 'unknown', '2020-01-01Z', true), ('2026-03-01Z', 1, 41, 'join', 'unknown', '2020-01-01Z', false)`),
+    );
+    expect(await migrate(db.url)).toEqual((await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version));
+    await withClient(db.url, async (c) => {
+      const q = await c.query("SELECT to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') AS b, messages::int AS m FROM messages_15m ORDER BY 1");
+      expect(q.rows).toEqual([{ b: '00:45', m: 1 }, { b: '01:00', m: 6 }]);
+      expect((await c.query('SELECT guild_id::int AS g, user_id::int AS u FROM bot_authors')).rows).toEqual([{ g: 1, u: 40 }]);
+    });
   });
 
   it('concurrent runners neither fail nor apply anything twice', async () => {

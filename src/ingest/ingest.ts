@@ -63,6 +63,8 @@ export interface IngestResult {
 interface Row {
   minute: number;
   dims: string[];
+  /** The family's row marks ('0' / '1'), not copied: see botAuthors. */
+  marks: string[];
   values: number[];
   /** Bit per metric index already read (HSCAN may repeat a field). */
   seen: number;
@@ -331,6 +333,7 @@ export class Ingestor {
         rows: rows.length,
         copySql: `COPY ${spec.table} (${columns}) FROM STDIN`,
         chunks: copyChunks(rows),
+        also: botAuthors(spec, rows),
       })) === 'duplicate';
 
     // (f) Committed (or committed before): the batch key may go. If UNLINK fails, the next cycle finds
@@ -390,7 +393,7 @@ export class Ingestor {
             bad(field, raw);
             continue;
           }
-          row = { minute: d.minute, dims: d.dims, values: new Array<number>(metricCount).fill(0), seen: 0 };
+          row = { minute: d.minute, dims: d.dims, marks: d.marks, values: new Array<number>(metricCount).fill(0), seen: 0 };
           rows.set(rowKey, row);
           metric = d.metric;
         } else {
@@ -420,6 +423,26 @@ export class Ingestor {
     // An all-zero row adds nothing to any sum.
     return { rows: [...rows.values()].filter((r) => r.values.some((v) => v !== 0)), malformed };
   }
+}
+
+/**
+ * The batch's bot authors (rows with the `bot` mark), recorded in the load transaction: whether an author
+ * is a bot is a fact about the account, so one row per guild and bot serves every rollup and period.
+ */
+function botAuthors(spec: FamilySpec, rows: Row[]): { text: string; values: unknown[] }[] {
+  const mark = spec.marks?.indexOf('bot') ?? -1;
+  if (mark < 0) return [];
+  const user = spec.dims.indexOf('user_id');
+  const pairs = new Map<string, [string, string]>();
+  for (const r of rows) if (r.marks[mark] === '1') pairs.set(`${r.dims[0]}|${r.dims[user]}`, [r.dims[0]!, r.dims[user]!]);
+  if (pairs.size === 0) return [];
+  const list = [...pairs.values()];
+  return [
+    {
+      text: `INSERT INTO bot_authors (guild_id, user_id) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+      values: [list.map((p) => p[0]), list.map((p) => p[1])],
+    },
+  ];
 }
 
 /** COPY text format: tab-separated, newline-terminated; decodeField guarantees nothing needs escaping. */

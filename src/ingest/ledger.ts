@@ -14,6 +14,8 @@ export interface LedgerBatch {
   copySql: string;
   /** COPY text-format chunks of the batch's rows. */
   chunks: Iterable<string>;
+  /** Statements that belong to the same load (e.g. bot authors), run in its transaction before the COPY. */
+  also?: { text: string; values: unknown[] }[];
 }
 
 /** 'loaded' when this call committed the batch, 'duplicate' when an earlier one had. */
@@ -30,6 +32,7 @@ export async function loadWithLedger(pool: Pool, b: LedgerBatch): Promise<'loade
       await client.query('ROLLBACK');
       return 'duplicate';
     }
+    for (const q of b.also ?? []) await client.query(q.text, q.values);
     await pipeline(Readable.from(b.chunks), client.query(copyFrom(b.copySql)));
     await client.query('COMMIT');
     return 'loaded';

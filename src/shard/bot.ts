@@ -17,6 +17,7 @@ import { routeCommands } from './commands/router.js';
 import { GuildSettingsStore } from '../settings.js';
 import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from './counters.js';
+import { EmojiNameRecorder } from './emoji-names.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
@@ -38,6 +39,8 @@ export interface BotOptions {
 export interface Bot {
   client: Client;
   counters: CounterWriter;
+  /** Custom emojis' names, written to emoji_names in batches. */
+  emojiNames: EmojiNameRecorder;
   /** Open voice (and presence activity) sessions. */
   sessions: TimedSessions;
   /** Member join/leave events (XADD to the partition streams) and the invite tracker attributing joins. */
@@ -120,7 +123,8 @@ export function createBot(opts: BotOptions): Bot {
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   collectMessages(client, counters, settings, privacy);
-  collectEmojis(client, counters, settings, privacy);
+  const emojiNames = new EmojiNameRecorder(opts.pool, logger);
+  collectEmojis(client, counters, settings, privacy, emojiNames);
   collectApps(client, counters, settings, privacy);
   const sessions = collectTimedSessions(client, { config, redis: opts.redis, logger, settings, privacy });
   const keys = new Keys(config.redisKeyPrefix);
@@ -162,6 +166,7 @@ export function createBot(opts: BotOptions): Bot {
   return {
     client,
     counters,
+    emojiNames,
     settings,
     privacy,
     sessions,
@@ -195,6 +200,7 @@ export function createBot(opts: BotOptions): Bot {
       if (!eventsClean) logger.error(members.events.pending, 'stopping with member events not yet written to Redis');
       const clean = await counters.drain();
       counters.close();
+      await emojiNames.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
       if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
       return clean && sessionsClean && eventsClean;

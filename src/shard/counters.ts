@@ -32,13 +32,16 @@ export class CounterWriter {
     this.timer.unref();
   }
 
-  /** Adds `values` (one per metric of the family, zeros skipped) to the minute bucket of `dims`. */
-  add(family: FamilyName, guildId: string, minute: number, dims: readonly string[], values: readonly number[]): void {
+  /**
+   * Adds `values` (one per metric of the family, zeros skipped) to the minute bucket of `dims`; `marks` are
+   * the family's row marks (FamilySpec.marks), '0' each when omitted.
+   */
+  add(family: FamilyName, guildId: string, minute: number, dims: readonly string[], values: readonly number[], marks?: readonly string[]): void {
     const spec = FAMILIES[family];
     const key = this.opts.keys.live(family, partitionOf(guildId, this.opts.partitions));
     for (let m = 0; m < values.length; m++) {
       const by = values[m] ?? 0;
-      if (by !== 0) this.send(key, encodeField(spec, minute, dims, m), by);
+      if (by !== 0) this.send(key, encodeField(spec, minute, dims, m, marks), by);
     }
   }
 

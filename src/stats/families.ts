@@ -1,17 +1,16 @@
 // Typed queries over any counter family (messages, voice, emojis, apps, activities): series, top-N,
 // per-member and per-channel summaries, hour-of-day × weekday heatmaps. Column and table names come only
-// from the FAMILIES spec (checked here), values only through parameters. Reads go to the hourly rollup
-// (minute series to the raw table), so the same queries serve TimescaleDB and plain PostgreSQL.
+// from the FAMILIES spec (checked here), values only through parameters. Each query reads the coarsest
+// rollup that is exact for the guild's zone over its range (zoned.ts; minute series the raw table), with
+// the same names on TimescaleDB and plain PostgreSQL.
 import type { Queryable } from '../db/pool.js';
 import { FAMILIES, type FamilyName, type FamilySpec } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range, SeriesPoint } from './queries.js';
+import { dimColumn, scope, type Filter } from './scope.js';
+import { bucketKey, slots } from './zoned.js';
 
-export interface Filter {
-  /** A channel; for messages, threads whose parent it is count too. */
-  channelId?: string;
-  userId?: string;
-}
+export type { Filter } from './scope.js';
 
 export interface Ranked {
   key: string;
@@ -29,56 +28,14 @@ function metricColumn(family: FamilyName, metric: string): string {
   return metric;
 }
 
-function dimColumn(family: FamilyName, dim: string): string {
-  if (!(spec(family).dims as readonly string[]).includes(dim)) {
-    throw new Error(`${family} has no dimension "${dim}" (has ${spec(family).dims.join(', ')})`);
-  }
-  return dim;
-}
-
-function rollup(family: FamilyName, bucket: Bucket | 'hour'): string {
-  const raw = spec(family).table;
-  return bucket === 'minute' ? raw : raw.replace(/_raw$/, '_hourly');
-}
-
-/**
- * WHERE clause and parameters shared by every query: guild, range aligned down to `align` in the guild's
- * zone (so totals equal the sum of a chart drawn with that bucket), and the optional filters.
- * Parameters: $1 guild, $2 from, $3 to, $4 align unit, $5 zone, then filters.
- */
-function where(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): { sql: string; params: unknown[] } {
-  const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
-  let sql = 'guild_id = $1::bigint AND bucket >= date_trunc($4, $2::timestamptz, $5) AND bucket < $3';
-  if (f.channelId !== undefined) {
-    params.push(f.channelId);
-    const n = params.length;
-    sql += (spec(family).dims as readonly string[]).includes('parent_id')
-      ? ` AND (channel_id = $${n}::bigint OR parent_id = $${n}::bigint)`
-      : ` AND ${dimColumn(family, 'channel_id')} = $${n}::bigint`;
-  }
-  if (f.userId !== undefined) {
-    params.push(f.userId);
-    sql += ` AND ${dimColumn(family, 'user_id')} = $${params.length}::bigint`;
-  }
-  return { sql, params };
-}
-
 /** Sum of one metric per bucket, every bucket present (zero where nothing happened). */
 export async function familySeries(db: Queryable, family: FamilyName, metric: string, r: Range, bucket: Bucket, f?: Filter): Promise<SeriesPoint[]> {
   const col = metricColumn(family, metric);
-  const w = where(family, r, bucket, f);
-  // Slots are generated as local timestamps in the guild's zone and converted back, so a day starts at
-  // local midnight and DST days have 23 or 25 hours.
+  const w = scope(family, r, bucket, f);
   const { rows } = await db.query<{ t: Date; v: string }>(
-    `WITH slots AS (
-       SELECT g AT TIME ZONE $5 AS t
-         FROM generate_series(date_trunc($4, $2::timestamptz AT TIME ZONE $5),
-                              $3::timestamptz AT TIME ZONE $5, ('1 ' || $4)::interval) AS g
-     ), data AS (
-       SELECT date_trunc($4, bucket, $5) AS t, sum(${col}) AS v
-         FROM ${rollup(family, bucket)} WHERE ${w.sql} GROUP BY 1
-     )
-     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (t)
+    `WITH slots AS (${slots(w.grain)}),
+     data AS (SELECT ${bucketKey('bucket')}, sum(${col}) AS v FROM ${w.source} WHERE ${w.sql} GROUP BY k, o)
+     SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (k, o)
       WHERE slots.t < $3 ORDER BY 1`,
     w.params,
   );
@@ -88,8 +45,8 @@ export async function familySeries(db: Queryable, family: FamilyName, metric: st
 /** Sum of one metric over the range, aligned like the hourly chart. */
 export async function familyTotal(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number> {
   const col = metricColumn(family, metric);
-  const w = where(family, r, 'hour', f);
-  const { rows } = await db.query<{ v: string }>(`SELECT coalesce(sum(${col}), 0) AS v FROM ${rollup(family, 'hour')} WHERE ${w.sql}`, w.params);
+  const w = scope(family, r, 'hour', f);
+  const { rows } = await db.query<{ v: string }>(`SELECT coalesce(sum(${col}), 0) AS v FROM ${w.source} WHERE ${w.sql}`, w.params);
   return Number(rows[0]!.v);
 }
 
@@ -107,7 +64,7 @@ export async function topBy(
 ): Promise<Ranked[]> {
   const col = metricColumn(family, metric);
   const key = dimColumn(family, dim);
-  const w = where(family, r, 'hour', opts.filter);
+  const w = scope(family, r, 'hour', opts.filter);
   if (opts.where) {
     w.params.push(opts.where.value);
     w.sql += ` AND ${dimColumn(family, opts.where.dim)}::text = $${w.params.length}`;
@@ -117,7 +74,7 @@ export async function topBy(
   w.params.push(limit);
   const { rows } = await db.query<{ key: string; value: string }>(
     `SELECT ${key}::text AS key, sum(${col}) AS value
-       FROM ${rollup(family, 'hour')} WHERE ${w.sql}
+       FROM ${w.source} WHERE ${w.sql}
       GROUP BY 1 HAVING sum(${col}) > 0
       ORDER BY 2 ${order}, 1 LIMIT $${w.params.length}`,
     w.params,
@@ -155,26 +112,26 @@ export interface ChannelSummary {
 /** One channel over the range; a text channel's threads count towards it. */
 export async function channelSummary(db: Queryable, r: Range, channelId: string): Promise<ChannelSummary> {
   const f = { channelId };
-  const w = where('messages', r, 'hour', f);
+  const w = scope('messages', r, 'hour', f);
   const [messages, voiceSeconds, members] = await Promise.all([
     familyTotal(db, 'messages', 'messages', r, f),
     familyTotal(db, 'voice', 'seconds', r, f),
-    db.query<{ n: string }>(`SELECT count(DISTINCT user_id) AS n FROM messages_hourly WHERE ${w.sql}`, w.params).then((q) => Number(q.rows[0]!.n)),
+    db.query<{ n: string }>(`SELECT count(DISTINCT user_id) AS n FROM ${w.source} WHERE ${w.sql}`, w.params).then((q) => Number(q.rows[0]!.n)),
   ]);
   return { messages, voiceSeconds, members };
 }
 
 /**
- * Hour-of-day × weekday activity in the guild's zone: `cells[weekday][hour]`, weekday 0 = Monday.
- * Built from hourly buckets, so exact for zones with whole-hour offsets.
+ * Hour-of-day × weekday activity in the guild's zone: `cells[weekday][hour]`, weekday 0 = Monday. Read
+ * from a rollup whose buckets never straddle a local hour, so every use lands in its own local hour.
  */
 export async function heatmap(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number[][]> {
   const col = metricColumn(family, metric);
-  const w = where(family, r, 'hour', f);
+  const w = scope(family, r, 'hour', f);
   const { rows } = await db.query<{ dow: number; hour: number; v: string }>(
     `SELECT (extract(isodow FROM bucket AT TIME ZONE $5) - 1)::int AS dow,
             extract(hour FROM bucket AT TIME ZONE $5)::int AS hour, sum(${col}) AS v
-       FROM ${rollup(family, 'hour')} WHERE ${w.sql} GROUP BY 1, 2`,
+       FROM ${w.source} WHERE ${w.sql} GROUP BY 1, 2`,
     w.params,
   );
   const cells = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
@@ -185,11 +142,11 @@ export async function heatmap(db: Queryable, family: FamilyName, metric: string,
 /** Custom emojis of the guild that were not used at all over the range (to free emoji slots). */
 export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[]): Promise<string[]> {
   if (customEmojiIds.length === 0) return [];
-  const w = where('emojis', r, 'hour');
+  const w = scope('emojis', r, 'hour');
   w.params.push(customEmojiIds);
   const { rows } = await db.query<{ emoji: string }>(
     `SELECT id AS emoji FROM unnest($${w.params.length}::text[]) AS id
-      WHERE NOT EXISTS (SELECT 1 FROM emojis_hourly WHERE ${w.sql} AND emoji = id)
+      WHERE NOT EXISTS (SELECT 1 FROM ${w.source} WHERE ${w.sql} AND emoji = id)
       ORDER BY 1`,
     w.params,
   );

@@ -13,6 +13,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
+import { bucketKey, grainFor, sinceRangeStart, slots } from './zoned.js';
 
 export interface GrowthPoint {
   t: number;
@@ -21,48 +22,33 @@ export interface GrowthPoint {
   net: number;
 }
 
-/** Joins, leaves and net per bucket (guild time zone), from the bucket holding `from` up to `to`, zeros included. */
+/**
+ * Joins, leaves and net per bucket in the guild's zone, from the bucket holding `from` up to `to`, zeros
+ * included; slots as instants (zoned.ts), so a DST day has 23 or 25 hours.
+ */
 export async function memberGrowth(db: Queryable, r: Range, bucket: Bucket): Promise<GrowthPoint[]> {
+  // Events are single instants: the grain only sets the grid the slots are generated on.
+  const grain = grainFor(bucket, r);
   const { rows } = await db.query<{ t: Date; joins: string; leaves: string }>(
-    `WITH slots AS (
-       SELECT g AT TIME ZONE $5 AS t
-         FROM generate_series(date_trunc($4, $2::timestamptz AT TIME ZONE $5),
-                              $3::timestamptz AT TIME ZONE $5, ('1 ' || $4)::interval) AS g
-     ), data AS (
-       SELECT date_trunc($4, at, $5) AS t,
+    `WITH slots AS (${slots(grain)}),
+     data AS (
+       SELECT ${bucketKey('at')},
               count(*) FILTER (WHERE kind = 'join') AS joins,
               count(*) FILTER (WHERE kind = 'leave') AS leaves
          FROM member_events
-        WHERE guild_id = $1::bigint AND NOT bot AND at >= date_trunc($4, $2::timestamptz, $5) AND at < $3
-        GROUP BY 1
+        WHERE guild_id = $1::bigint AND NOT bot AND ${sinceRangeStart('at', grain)} AND at < $3
+        GROUP BY k, o
      )
      SELECT slots.t, coalesce(data.joins, 0) AS joins, coalesce(data.leaves, 0) AS leaves
-       FROM slots LEFT JOIN data USING (t)
+       FROM slots LEFT JOIN data USING (k, o)
       WHERE slots.t < $3 ORDER BY 1`,
     [r.guildId, r.from, r.to, bucket, r.timeZone ?? 'UTC'],
   );
   return rows.map((row) => {
     const joins = Number(row.joins);
     const leaves = Number(row.leaves);
-    return { t: row.t.getTime(), joins, leaves, net: joins - leaves };
+    return { t: new Date(row.t).getTime(), joins, leaves, net: joins - leaves };
   });
-}
-
-export interface GrowthTotals {
-  joins: number;
-  leaves: number;
-  net: number;
-}
-
-export async function memberGrowthTotals(db: Queryable, r: Range): Promise<GrowthTotals> {
-  const { rows } = await db.query<{ joins: string; leaves: string }>(
-    `SELECT count(*) FILTER (WHERE kind = 'join') AS joins, count(*) FILTER (WHERE kind = 'leave') AS leaves
-       FROM member_events WHERE guild_id = $1::bigint AND NOT bot AND at >= $2 AND at < $3`,
-    [r.guildId, r.from, r.to],
-  );
-  const joins = Number(rows[0]!.joins);
-  const leaves = Number(rows[0]!.leaves);
-  return { joins, leaves, net: joins - leaves };
 }
 
 export interface InviteBreakdown {

@@ -1,15 +1,17 @@
 // The only module that reads the statistics tables. Every query is parameterised; snowflakes travel as
-// strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the hourly
-// rollup (a continuous aggregate on TimescaleDB, a view on plain PostgreSQL: same name, same queries).
+// strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the
+// coarsest rollup that is exact for the guild's zone (zoned.ts: continuous aggregates on TimescaleDB,
+// views on plain PostgreSQL: same names, same queries).
 import type { Queryable } from '../db/pool.js';
 import { familySeries } from './families.js';
 import type { Bucket } from './period.js';
+import { grainFor, sinceRangeStart } from './zoned.js';
 
 export interface Range {
   guildId: string;
   from: Date;
   to: Date;
-  /** IANA zone that day buckets start in. */
+  /** IANA zone the range's buckets are cut in (default UTC). */
   timeZone?: string;
 }
 
@@ -31,7 +33,7 @@ export async function messageTotals(db: Queryable, r: Range, alignTo: Bucket = '
             coalesce(sum(attachments), 0) AS attachments,
             count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
        FROM messages_raw
-      WHERE guild_id = $1::bigint AND bucket >= date_trunc($4, $2::timestamptz, $5) AND bucket < $3`,
+      WHERE guild_id = $1::bigint AND ${sinceRangeStart('bucket', grainFor(alignTo, r))} AND bucket < $3`,
     [r.guildId, r.from, r.to, alignTo, r.timeZone ?? 'UTC'],
   );
   const row = rows[0]!;
@@ -51,7 +53,7 @@ export interface SeriesPoint {
 
 /**
  * Messages per bucket from the bucket holding `from` up to `to`, every bucket present (zero where none);
- * the messages case of familySeries (which reads hourly rollups for day buckets, cut at local midnight).
+ * the messages case of familySeries.
  */
 export function messageSeries(db: Queryable, r: Range, bucket: Bucket): Promise<SeriesPoint[]> {
   return familySeries(db, 'messages', 'messages', r, bucket);

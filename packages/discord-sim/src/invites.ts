@@ -106,9 +106,12 @@ export class MemberTraffic {
     return this.sim.world.newUser(Date.now() - Math.round(ageDays * DAY_MS));
   }
 
-  /** One join, alone: the bot can attribute it (see the header for when it cannot). */
-  join(guildId: string, user: SimUser, via: JoinVia): JoinTruth {
-    return this.joinTogether([{ guildId, user, via }])[0]!;
+  /**
+   * One join, alone: the bot can attribute it (see the header for when it cannot). `at` sets the joined_at
+   * sent (default now): a past time lays down history, as a message's timestamp does.
+   */
+  join(guildId: string, user: SimUser, via: JoinVia, at?: number): JoinTruth {
+    return this.joinTogether([{ guildId, user, via }], at)[0]!;
   }
 
   /**
@@ -116,10 +119,10 @@ export class MemberTraffic {
    * sent, so the bot's fetch for the first already sees all of them. With more than one join in a guild,
    * none of them can be attributed.
    */
-  joinTogether(list: { guildId: string; user: SimUser; via: JoinVia }[]): JoinTruth[] {
+  joinTogether(list: { guildId: string; user: SimUser; via: JoinVia }[], at?: number): JoinTruth[] {
     const perGuild = new Map<string, number>();
     for (const j of list) perGuild.set(j.guildId, (perGuild.get(j.guildId) ?? 0) + 1);
-    const now = Date.now();
+    const now = at ?? Date.now();
     const out: JoinTruth[] = [];
     const usedUp: SimInvite[] = [];
     for (const { guildId, user, via } of list) {

@@ -4,12 +4,13 @@
 // not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
 // (Partials.Message + Partials.Reaction + Partials.User in createClient).
 import { Events, type Client, type MessageReaction, type PartialMessageReaction } from 'discord.js';
-import { countEmojis, unicodeEmojiKey } from '../../emoji.js';
+import { countEmojis, customEmojis, unicodeEmojiKey } from '../../emoji.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterWriter } from '../counters.js';
+import type { EmojiNameRecorder } from '../emoji-names.js';
 
 /** Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. */
 export function reactionKey(reaction: MessageReaction | PartialMessageReaction): string | undefined {
@@ -19,7 +20,7 @@ export function reactionKey(reaction: MessageReaction | PartialMessageReaction):
   return key === '' ? undefined : key;
 }
 
-export function collectEmojis(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectEmojis(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
   // Excluded channels (a thread by its parent too) and opted-out members are not counted.
   const skipped = (guildId: string, channelId: string, parentId: string | null | undefined, userId: string) =>
     (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
@@ -33,6 +34,8 @@ export function collectEmojis(client: Client, counters: CounterWriter, settings?
     for (const [emoji, uses] of counts) {
       counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
     }
+    // Custom emojis carry their names: kept so answers can name those not in the guild's list.
+    if (names) for (const e of customEmojis(message.content)) names.note(e);
   });
 
   client.on(Events.MessageReactionAdd, (reaction, user) => {
@@ -45,6 +48,8 @@ export function collectEmojis(client: Client, counters: CounterWriter, settings?
     if (skipped(guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)) return;
     const key = reactionKey(reaction);
     if (!key) return;
+    const { id, name, animated } = reaction.emoji;
+    if (names && id && name) names.note({ id, name, animated: animated ?? false });
     // A reaction carries no timestamp of its own: it counts in the minute it arrives.
     counters.add('emojis', guildId, minuteOf(Date.now()), [guildId, user.id, key, 'reaction'], [1]);
   });

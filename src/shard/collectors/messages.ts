@@ -1,5 +1,6 @@
 // MESSAGE_CREATE → messages, words, attachments per minute × guild × channel × author. Webhooks and bots
-// (unless the guild's settings include them) are excluded: their traffic would drown human activity.
+// (unless the guild's settings include them) are excluded: their traffic would drown human activity. A
+// bot's counted message carries the `bot` mark (FAMILIES.messages).
 // The minute is the message's own snowflake time, so a late or replayed dispatch still lands in the
 // minute it was sent. A thread's messages carry its parent channel too, so they count for the thread
 // and roll up to the channel it lives in. Edits and deletes are not listened to: they never recount.
@@ -21,10 +22,14 @@ export function collectMessages(client: Client, counters: CounterWriter, setting
     // Excluded channels (and their threads) and opted-out members are not counted.
     if (settings && isExcluded(settings.get(message.guildId), message.channelId, parent)) return;
     if (privacy && !privacy.tracked(message.guildId, message.author.id)) return;
-    counters.add('messages', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, parent, message.author.id], [
-      1,
-      countWords(message.content),
-      message.attachments.size,
-    ]);
+    counters.add(
+      'messages',
+      message.guildId,
+      minuteOf(message.createdTimestamp),
+      [message.guildId, message.channelId, parent, message.author.id],
+      [1, countWords(message.content), message.attachments.size],
+      // Marked at ingest time, so an answer can leave bots out whatever the guild's setting is later.
+      [message.author.bot ? '1' : '0'],
+    );
   });
 }

@@ -4,7 +4,9 @@ import type { FamilyName } from '../../families.js';
 import { heatmap } from '../../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
+import { botScope } from './bots.js';
 import { periodOption, formatDuration, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { fromDateOption, toDateOption } from './options.js';
 
 const METRICS = {
   messages: { family: 'messages', metric: 'messages', label: 'Messages', duration: false },
@@ -24,9 +26,11 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   const name = (i.options.getString('metric') ?? 'messages') as MetricName;
   const m = METRICS[name];
   if (!m) throw new CommandError(`Unknown metric "${name}". Choose one of: ${Object.keys(METRICS).join(', ')}.`);
-  const cells = await heatmap(ctx.pool, m.family, m.metric, p.range);
+  // Bots' messages count as the guild's settings say now (bots.ts).
+  const bots = m.family === 'messages' ? await botScope(ctx.pool, p.range, 'hour', {}, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null }) : { filter: {} };
+  const cells = await heatmap(ctx.pool, m.family, m.metric, p.range, bots.filter);
   const total = cells.flat().reduce((a, b) => a + b, 0);
-  if (total === 0) throw new CommandError(`Nothing recorded for ${m.label.toLowerCase()} in the ${p.label} yet.`);
+  if (total === 0) throw new CommandError(`Nothing recorded for ${m.label.toLowerCase()} ${p.during} yet.`);
   const fmt = (v: number) => (m.duration ? formatDuration(v) : formatNumber(v));
   const byDay = cells.map((row) => row.reduce((a, b) => a + b, 0));
   const byHour = Array.from({ length: 24 }, (_, h) => cells.reduce((a, row) => a + row[h]!, 0));
@@ -35,7 +39,8 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   let peak = { d: 0, h: 0, v: -1 };
   cells.forEach((row, d) => row.forEach((v, h) => v > peak.v && (peak = { d, h, v })));
   const zone = p.range.timeZone ?? 'UTC';
-  const embed = reportEmbed(`${i.guild.name}: ${m.label.toLowerCase()} by hour and weekday`, `${p.label}, times in ${zone}`).addFields(
+  const about = [`${p.label}, times in ${zone}`, ...('note' in bots && bots.note ? [bots.note] : [])].join('. ');
+  const embed = reportEmbed(`${i.guild.name}: ${m.label.toLowerCase()} by hour and weekday`, about).addFields(
     { name: m.label, value: fmt(total), inline: true },
     { name: 'Busiest day', value: `${WEEKDAYS[peakDay]} (${fmt(byDay[peakDay]!)})`, inline: true },
     { name: 'Busiest hour', value: `${hour(peakHour)}–${hour((peakHour + 1) % 24)} (${fmt(byHour[peakHour]!)})`, inline: true },
@@ -51,7 +56,10 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
 }
 
 export const activityCommand: Command = {
-  data: new SlashCommandBuilder().setName('activity').setDescription('When this server is active: hour of day by weekday').setContexts(InteractionContextType.Guild)
+  data: new SlashCommandBuilder()
+    .setName('activity')
+    .setDescription('When this server is active: hour of day by weekday')
+    .setContexts(InteractionContextType.Guild)
     .addStringOption(periodOption('30d'))
     .addStringOption((o) =>
       o
@@ -59,6 +67,8 @@ export const activityCommand: Command = {
         .setDescription('What to count (default messages)')
         .addChoices(...Object.entries(METRICS).map(([value, x]) => ({ name: x.label, value }))),
     )
+    .addStringOption(fromDateOption)
+    .addStringOption(toDateOption)
     .toJSON(),
   handlers: { '': activity },
 };

@@ -4,7 +4,7 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import { familyTotal, topBy, unusedEmojis } from '../../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
-import { emojiLabel, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { emojiLabeler, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
 type Source = keyof typeof SOURCES;
@@ -23,7 +23,7 @@ async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
     source === 'all' ? familyTotal(ctx.pool, 'emojis', 'uses', p.range) : undefined,
   ]);
   if (most.length === 0) throw new CommandError(`No emoji used ${SOURCES[source]} in the ${p.label} yet.`);
-  const label = (key: string) => emojiLabel(i.guild, key);
+  const label = await emojiLabeler(i.guild, ctx, [...most, ...least].map((r) => r.key));
   const embed = reportEmbed(`${i.guild.name}: emojis`, `${p.label}, ${SOURCES[source]}`);
   if (total !== undefined) embed.addFields({ name: 'Emoji uses', value: formatNumber(total), inline: true });
   embed.addFields(

@@ -7,6 +7,7 @@ import type { Pool } from '../../db/pool.js';
 import { PERIODS, isPeriod } from '../../stats/period.js';
 import type { Command } from './command.js';
 import { CommandError } from './context.js';
+import { countOf } from './family-report.js';
 import { requireManageGuild } from './settings.js';
 
 /** What can be exported: relation and columns are constants, never built from input. */
@@ -91,8 +92,8 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
 }
 
 export function exportNote(table: ExportTable, period: string, e: CsvExport): string {
-  const base = `${table}, last ${period}: ${e.rows} row${e.rows === 1 ? '' : 's'}.`;
-  return e.truncated ? `${base} The file reached Discord's 8 MiB limit: truncated at ${e.rows} rows; export a shorter period for the rest.` : base;
+  const base = `${table}, last ${period}: ${countOf(e.rows, 'row')}.`;
+  return e.truncated ? `${base} The file reached Discord's 8 MiB limit: truncated at ${countOf(e.rows, 'row')}; export a shorter period for the rest.` : base;
 }
 
 const tableChoices = Object.keys(EXPORTS).map((t) => ({ name: t, value: t }));

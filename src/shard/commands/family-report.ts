@@ -7,7 +7,9 @@ import type { Bucket } from '../../stats/period.js';
 import type { Range } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
 import { memberInfo } from './names.js';
+import { dateRangeOption } from './options.js';
 import { displayEmoji } from '../../emoji.js';
+import { emojiNames } from '../emoji-names.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
@@ -36,14 +38,26 @@ export function periodOption(defaultPeriod: ReportPeriod): (o: SlashCommandStrin
 }
 
 export interface ResolvedPeriod {
-  name: ReportPeriod;
+  /** 'dates' for a `from`/`to` calendar range (on commands that offer one, addDateRangeOptions). */
+  name: ReportPeriod | 'dates';
   label: string;
+  /** "in the last 30 days", "on 2026-03-29", "from 2026-03-01 to 2026-03-07", "since 2026-03-01". */
+  during: string;
   bucket: Bucket;
   range: Range;
 }
 
-/** The `period` option as a range ending now (the open minute included), in the guild's time zone. */
+/**
+ * The `period` option (or, where the command offers them, `from`/`to` dates) as a range in the guild's
+ * time zone; a period ends now (the open minute included).
+ */
 export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, defaultPeriod: ReportPeriod): ResolvedPeriod {
+  const timeZone = ctx.settings.get(i.guildId).timeZone;
+  const dates = dateRangeOption(i, timeZone);
+  if (dates) {
+    const during = dates.label.startsWith('since') ? dates.label : dates.label.includes(' to ') ? `from ${dates.label}` : `on ${dates.label}`;
+    return { name: 'dates', label: dates.label, during, bucket: dates.bucket, range: { guildId: i.guildId, from: dates.from, to: dates.to, timeZone } };
+  }
   const name = i.options.getString('period') ?? defaultPeriod;
   if (!Object.hasOwn(REPORT_PERIODS, name)) {
     throw new CommandError(`Unknown period "${name}". Choose one of: ${Object.keys(REPORT_PERIODS).join(', ')}.`);
@@ -51,8 +65,8 @@ export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: Com
   const p = REPORT_PERIODS[name as ReportPeriod];
   const to = new Date(Date.now() + 60_000);
   const from = new Date(Number.isFinite(p.ms) ? to.getTime() - p.ms : DISCORD_EPOCH_MS);
-  const timeZone = ctx.settings.get(i.guildId).timeZone;
-  return { name: name as ReportPeriod, label: p.label, bucket: p.bucket, range: { guildId: i.guildId, from, to, timeZone } };
+  const during = name === 'all' ? 'so far' : `in the ${p.label}`;
+  return { name: name as ReportPeriod, label: p.label, during, bucket: p.bucket, range: { guildId: i.guildId, from, to, timeZone } };
 }
 
 /**
@@ -87,15 +101,34 @@ export function memberLabel(names: Map<string, string>, id: string): string {
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
-/** How an emoji key (custom emoji id or unicode sequence) is written: chart text and embed markdown. */
-export function emojiLabel(guild: Guild, key: string): { chart: string; embed: string } {
-  if (!SNOWFLAKE.test(key)) {
-    const shown = displayEmoji(key);
-    return { chart: shown, embed: shown };
+export type EmojiLabeler = (key: string) => { chart: string; embed: string };
+
+/**
+ * How emoji keys (custom emoji ids or unicode sequences) are written, chart text and embed markdown. A
+ * custom emoji the guild does not have (another server's, used with Nitro, or one deleted since) is named
+ * as messages last showed it (emoji_names), or said to be not in this server: never "deleted".
+ */
+export async function emojiLabeler(guild: Guild, ctx: CommandContext, keys: readonly string[]): Promise<EmojiLabeler> {
+  const foreign = [...new Set(keys)].filter((k) => SNOWFLAKE.test(k) && !guild.emojis.cache.get(k)?.name);
+  let names = new Map<string, { name: string; animated: boolean }>();
+  try {
+    names = await emojiNames(ctx.pool, foreign);
+  } catch (err) {
+    // Names are for display: the answer goes out with ids rather than not at all.
+    ctx.logger.warn({ err, guild: guild.id }, 'could not read emoji names');
   }
-  const e = guild.emojis.cache.get(key);
-  if (!e?.name) return { chart: `:unknown: (${key})`, embed: `Deleted emoji (${key})` };
-  return { chart: `:${e.name}:`, embed: `<${e.animated ? 'a' : ''}:${e.name}:${key}>` };
+  return (key) => {
+    if (!SNOWFLAKE.test(key)) {
+      const shown = displayEmoji(key);
+      return { chart: shown, embed: shown };
+    }
+    const e = guild.emojis.cache.get(key);
+    if (e?.name) return { chart: `:${e.name}:`, embed: `<${e.animated ? 'a' : ''}:${e.name}:${key}>` };
+    const known = names.get(key);
+    if (known) return { chart: `:${known.name}:`, embed: `:${known.name}: (not in this server)` };
+    // Seen before names were kept: from another server, or deleted from this one; either way not here.
+    return { chart: `emoji ${key}`, embed: `Emoji not in this server (${key})` };
+  };
 }
 
 /** Seconds as "3h 12m" (minutes and seconds below an hour, days above a day). */
@@ -113,6 +146,11 @@ export function formatDuration(totalSeconds: number): string {
 
 export function formatNumber(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** "1 message", "2 messages", "1,204 joins": a count with its noun, singular for exactly one. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? singular : plural}`;
 }
 
 /** Embed lines "`1.` label — value", cut to Discord's 1024-character field limit. */

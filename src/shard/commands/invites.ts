@@ -7,7 +7,7 @@ import { inviteStats, type InviteBreakdown } from '../../stats/members.js';
 import type { Command } from './command.js';
 import { snowflakeOption } from './options.js';
 import { CommandError, type CommandContext } from './context.js';
-import { formatNumber, memberLabel, memberNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import { countOf, formatNumber, memberLabel, memberNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const breakdown = (b: InviteBreakdown) => `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;
 
@@ -34,7 +34,7 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
       { name: 'Fake', value: formatNumber(mine.fake), inline: true },
       {
         name: 'Why fake',
-        value: `${mine.fakeReasons.youngAccount} young account · ${mine.fakeReasons.selfInvite} self-invite · ${mine.fakeReasons.rejoin} rejoin`,
+        value: [countOf(mine.fakeReasons.youngAccount, 'young account'), countOf(mine.fakeReasons.selfInvite, 'self-invite'), countOf(mine.fakeReasons.rejoin, 'rejoin')].join(' · '),
       },
     );
     await replyWithChart(

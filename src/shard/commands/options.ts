@@ -6,6 +6,7 @@ import {
   type ChatInputCommandInteraction,
   type SlashCommandSubcommandBuilder,
   type SlashCommandBuilder,
+  type SlashCommandStringOption,
 } from 'discord.js';
 import type { FamilyName } from '../../families.js';
 import type { ValueFormat } from '../../render/spec.js';
@@ -63,8 +64,8 @@ export function addWindowAndMetricOptions<T extends OptionHost>(b: T): T {
       .setDescription('How far back to look (default 24h)')
       .addChoices(...PERIOD_CHOICES.map((p) => ({ name: p, value: p }))),
   );
-  b.addStringOption((o) => o.setName('from').setDescription('First day, YYYY-MM-DD (server time zone); instead of period').setMinLength(10).setMaxLength(10));
-  b.addStringOption((o) => o.setName('to').setDescription('Last day, YYYY-MM-DD (default today)').setMinLength(10).setMaxLength(10));
+  b.addStringOption(fromDateOption);
+  b.addStringOption(toDateOption);
   b.addStringOption((o) =>
     o
       .setName('metric')
@@ -74,8 +75,13 @@ export function addWindowAndMetricOptions<T extends OptionHost>(b: T): T {
   return b;
 }
 
+/** `from` and `to`: a calendar range in the server's zone instead of a period (dateRangeOption reads them). */
+export const fromDateOption = (o: SlashCommandStringOption) =>
+  o.setName('from').setDescription('First day, YYYY-MM-DD (server time zone); instead of period').setMinLength(10).setMaxLength(10);
+export const toDateOption = (o: SlashCommandStringOption) => o.setName('to').setDescription('Last day, YYYY-MM-DD (default today)').setMinLength(10).setMaxLength(10);
+
 export function addIncludeBotsOption<T extends OptionHost>(b: T): T {
-  b.addBooleanOption((o) => o.setName('include_bots').setDescription("Count bots' messages (only stored where the server's settings include bots)"));
+  b.addBooleanOption((o) => o.setName('include_bots').setDescription("Count bots' messages (recorded while the server's settings include bots; default: the setting)"));
   return b;
 }
 
@@ -117,14 +123,9 @@ export async function parseWindow(
   now = Date.now(),
 ): Promise<StatsWindow> {
   const period = i.options.getString('period');
-  const fromRaw = i.options.getString('from');
-  const toRaw = i.options.getString('to');
   const end = now + 60_000;
-  if (fromRaw !== null || toRaw !== null) {
-    if (period !== null) throw new CommandError('Use either `period` or `from`/`to`, not both.');
-    if (fromRaw === null) throw new CommandError('`to` needs a `from` date too (YYYY-MM-DD).');
-    return dateRange(fromRaw, toRaw, timeZone, end);
-  }
+  const dates = dateRangeOption(i, timeZone, now);
+  if (dates) return dates;
   const p = period ?? '24h';
   if (!isPeriodChoice(p)) throw new CommandError(`Unknown period "${p}". Choose one of: ${PERIOD_CHOICES.join(', ')}.`);
   if (p === 'all') {
@@ -135,6 +136,16 @@ export async function parseWindow(
   }
   const { ms, bucket } = PERIODS[p];
   return { from: new Date(end - ms), to: new Date(end), bucket, label: `last ${p}` };
+}
+
+/** The `from`/`to` options as a window (undefined when neither is given); refuses them beside `period`. */
+export function dateRangeOption(i: ChatInputCommandInteraction, timeZone: string, now = Date.now()): StatsWindow | undefined {
+  const fromRaw = i.options.getString('from');
+  const toRaw = i.options.getString('to');
+  if (fromRaw === null && toRaw === null) return undefined;
+  if (i.options.getString('period') !== null) throw new CommandError('Use either `period` or `from`/`to`, not both.');
+  if (fromRaw === null) throw new CommandError('`to` needs a `from` date too (YYYY-MM-DD).');
+  return dateRange(fromRaw, toRaw, timeZone, now + 60_000);
 }
 
 function dateRange(fromRaw: string, toRaw: string | null, timeZone: string, end: number): StatsWindow {

@@ -11,6 +11,7 @@ import {
 import { deleteMemberData, pgTransaction, type DeletionReport } from '../../privacy.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
+import { countOf } from './family-report.js';
 
 const CONFIRM = 'privacy:delete:';
 const CANCEL = 'privacy:cancel:';
@@ -18,8 +19,8 @@ const CANCEL = 'privacy:cancel:';
 export function describeDeletion(r: DeletionReport): string {
   const parts = Object.entries(r.deleted)
     .filter(([, n]) => n > 0)
-    .map(([t, n]) => `${n} ${t.replace(/_raw$/, '')} row${n === 1 ? '' : 's'}`);
-  if (r.inviterCleared > 0) parts.push(`your name removed as inviter from ${r.inviterCleared} join${r.inviterCleared === 1 ? '' : 's'}`);
+    .map(([t, n]) => countOf(n, `${t.replace(/_raw$/, '')} row`));
+  if (r.inviterCleared > 0) parts.push(`your name removed as inviter from ${countOf(r.inviterCleared, 'join')}`);
   const what = parts.length === 0 ? 'Nothing was recorded about you in this server.' : `Deleted: ${parts.join(', ')}.`;
   return `${what} You are opted out, so nothing new is recorded; use /privacy opt-in to be counted again.`;
 }

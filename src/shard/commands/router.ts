@@ -1,5 +1,5 @@
 // Routes interactions to the command modules in registry.ts. Every command defers at once (Discord allows
-// 3 s for the first answer), has a per-member cooldown, and every failure becomes a clear ephemeral
+// 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
 import { commandLatency } from '../../metrics.js';
@@ -24,7 +24,7 @@ export function userMessageFor(err: unknown): string {
 const DEFAULT_COOLDOWN_MS = 5_000;
 
 export function routeCommands(client: Client, ctx: CommandContext): void {
-  // Last use per member and command, for cooldowns; old entries are swept so the map stays small.
+  // Last use per server, member and command, for cooldowns; old entries are swept so the map stays small.
   const lastUse = new Map<string, number>();
   const sweep = setInterval(() => {
     const cutoff = Date.now() - 10 * 60_000;
@@ -64,7 +64,8 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     const started = process.hrtime.bigint();
     const log = ctx.logger.child({ command: key, interaction: interaction.id, guild: interaction.guildId });
 
-    const cooldownKey = `${interaction.user.id}:${interaction.commandName}`;
+    // Per server and member: someone active in two servers is not slowed down in one by the other.
+    const cooldownKey = `${interaction.guildId}:${interaction.user.id}:${interaction.commandName}`;
     const wait = (lastUse.get(cooldownKey) ?? 0) + (command?.cooldownMs ?? DEFAULT_COOLDOWN_MS) - Date.now();
     if (wait > 0) {
       commandLatency.observe({ command: key, outcome: 'cooldown' }, Number(process.hrtime.bigint() - started) / 1e9);

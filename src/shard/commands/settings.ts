@@ -9,6 +9,7 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
+import type { Queryable } from '../../db/pool.js';
 import type { GuildSettings } from '../../settings.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
@@ -22,23 +23,48 @@ export function requireManageGuild(i: Chat, what: string): void {
   }
 }
 
-const ZONES = Intl.supportedValuesOf('timeZone');
+let zoneList: Promise<string[]> | undefined;
 
-/** The canonical IANA name of a zone, or undefined when neither Node nor the list knows it. */
-export function canonicalTimeZone(name: string): string | undefined {
+/**
+ * Zone names an admin may choose: those PostgreSQL knows (it cuts every bucket) and ICU accepts (charts
+ * label times with it), current names and their aliases alike, without the posix/ and right/ copies.
+ * Read once per process.
+ */
+export function timeZoneNames(db: Queryable): Promise<string[]> {
+  zoneList ??= db
+    .query<{ name: string }>("SELECT name FROM pg_timezone_names WHERE name !~ '^(posix|right)/' AND name NOT IN ('posixrules', 'localtime', 'Factory') ORDER BY name")
+    .then(({ rows }) => rows.map((r) => r.name).filter(intlKnows))
+    .catch((err: unknown) => {
+      zoneList = undefined;
+      throw err;
+    });
+  return zoneList;
+}
+
+function intlKnows(name: string): boolean {
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name.trim() }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
+/**
+ * The zone an admin typed, spelled as the tz database spells it (any case accepted), or undefined. The
+ * name is kept as chosen: Asia/Kolkata stays Asia/Kolkata, never ICU's older alias Asia/Calcutta.
+ */
+export async function resolveTimeZone(db: Queryable, typed: string): Promise<string | undefined> {
+  const want = typed.trim().toLowerCase();
+  return (await timeZoneNames(db)).find((z) => z.toLowerCase() === want);
+}
+
 /** Up to 25 zones (Discord's autocomplete limit) containing what was typed, prefix matches first. */
-export function suggestTimeZones(typed: string): string[] {
+export function suggestTimeZones(names: readonly string[], typed: string): string[] {
   const q = typed.trim().toLowerCase().replace(/ /g, '_');
-  if (q === '') return ['UTC', ...ZONES.filter((z) => z !== 'UTC')].slice(0, 25);
-  const starts = ZONES.filter((z) => z.toLowerCase().startsWith(q) || z.toLowerCase().split('/').some((p) => p.startsWith(q)));
-  const contains = ZONES.filter((z) => !starts.includes(z) && z.toLowerCase().includes(q));
+  if (q === '') return ['UTC', ...names.filter((z) => z !== 'UTC' && z.includes('/'))].slice(0, 25);
+  const starts = names.filter((z) => z.toLowerCase().startsWith(q) || z.toLowerCase().split('/').some((p) => p.startsWith(q)));
+  const contains = names.filter((z) => !starts.includes(z) && z.toLowerCase().includes(q));
   return [...starts, ...contains].slice(0, 25);
 }
 
@@ -115,10 +141,8 @@ export const settings: Command = {
     async timezone(i, ctx) {
       requireManageGuild(i, 'change the settings');
       const typed = i.options.getString('zone', true);
-      const zone = canonicalTimeZone(typed);
-      // PostgreSQL must know the zone too: every day bucket is cut in it.
-      const known = zone ? (await ctx.pool.query('SELECT 1 FROM pg_timezone_names WHERE name = $1', [zone])).rowCount : 0;
-      if (!zone || !known) throw new CommandError(`"${typed.slice(0, 64)}" is not a time zone. Use an IANA name such as Europe/Berlin or America/New_York.`);
+      const zone = await resolveTimeZone(ctx.pool, typed);
+      if (!zone) throw new CommandError(`"${typed.slice(0, 64)}" is not a time zone. Use an IANA name such as Europe/Berlin or Asia/Kolkata.`);
       await change(i, ctx, { timeZone: zone }, `Time zone set to **${zone}**.`);
     },
     async bots(i, ctx) {
@@ -152,9 +176,9 @@ export const settings: Command = {
       );
     },
   },
-  async autocomplete(i: AutocompleteInteraction<'cached'>) {
+  async autocomplete(i: AutocompleteInteraction<'cached'>, ctx: CommandContext) {
     const focused = i.options.getFocused(true);
     if (focused.name !== 'zone') return i.respond([]);
-    await i.respond(suggestTimeZones(String(focused.value)).map((z) => ({ name: z, value: z })));
+    await i.respond(suggestTimeZones(await timeZoneNames(ctx.pool), String(focused.value)).map((z) => ({ name: z, value: z })));
   },
 };

@@ -1,14 +1,14 @@
 // What /stats server, /stats member, /stats channel and /me share: read the window, metric and filters,
 // query every total as the sum of the series drawn with the same bucket (so the embed always equals the
-// chart), leave bots out where asked, render the chart and answer with an embed.
+// chart), count bots' messages or not (bots.ts) and say which, render the chart and answer with an embed.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { FAMILIES, type FamilyName } from '../../families.js';
-import { messageActivity, messageAuthors, firstActivity } from '../../stats/activity.js';
+import { messageActivity, firstActivity } from '../../stats/activity.js';
 import { familySeries, type Filter } from '../../stats/families.js';
 import { BUCKET_MS } from '../../stats/period.js';
 import type { Range, SeriesPoint } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
-import { memberInfo } from './names.js';
+import { botScope } from './bots.js';
 import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } from './options.js';
 
 const EMBED_COLOR = 0x5865f2;
@@ -19,7 +19,7 @@ export interface ReportTarget {
   title: string;
   filter: Filter;
   defaultMetric?: MetricName;
-  /** Whether the `include_bots` option applies. */
+  /** Whether the `include_bots` option applies (and bots' messages are counted per the setting). */
   bots?: boolean;
 }
 
@@ -61,28 +61,20 @@ const sum = (points: SeriesPoint[]) => points.reduce((a, p) => a + p.v, 0);
 export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
   const metricName = parseMetric(i, target.defaultMetric);
   const metric = METRICS[metricName];
-  const f = target.filter;
-  if (f.channelId !== undefined && !hasChannels(metric.family)) {
+  if (target.filter.channelId !== undefined && !hasChannels(metric.family)) {
     throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel to see them.`);
   }
   const settings = ctx.settings.get(i.guildId);
   const timeZone = settings.timeZone;
-  const window: StatsWindow = await parseWindow(i, timeZone, () => firstActivity(ctx.pool, metric.family, i.guildId, f));
+  const window: StatsWindow = await parseWindow(i, timeZone, () => firstActivity(ctx.pool, metric.family, i.guildId, target.filter));
   const range: Range = { guildId: i.guildId, from: window.from, to: window.to, timeZone };
 
-  // Bots' messages are in the tables only where the guild's settings include them.
   const notes: string[] = [];
-  let botIds: string[] = [];
-  const askedBots = target.bots ? i.options.getBoolean('include_bots') : null;
-  if (askedBots === true && !settings.includeBots) {
-    notes.push("Bots' messages are not recorded in this server (its settings leave bots out), so these are members' numbers.");
-  } else if (askedBots === false && settings.includeBots) {
-    const authors = await messageAuthors(ctx.pool, range, window.bucket, f);
-    const info = await memberInfo(i.guild, authors);
-    botIds = authors.filter((id) => info.get(id)?.bot);
-    notes.push(`Bots left out (${botIds.length} with messages here).`);
-  } else if (settings.includeBots && target.bots) {
-    notes.push("Bots' messages included (this server's settings record them).");
+  let f = target.filter;
+  if (target.bots) {
+    const bots = await botScope(ctx.pool, range, window.bucket, f, { settingOn: settings.includeBots, asked: i.options.getBoolean('include_bots') });
+    f = bots.filter;
+    if (bots.note) notes.push(bots.note);
   }
 
   const fields: Field[] = [F.messages, F.words];
@@ -92,14 +84,8 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   fields.push(F.commands);
   const chartField = fields.find((x) => x.family === metric.family && x.column === metric.column)!;
 
-  const seriesOf = async (x: Field): Promise<SeriesPoint[]> => {
-    const all = await familySeries(ctx.pool, x.family, x.column, range, window.bucket, f);
-    if (x.family !== 'messages' || botIds.length === 0) return all;
-    const bots = await Promise.all(botIds.map((userId) => familySeries(ctx.pool, x.family, x.column, range, window.bucket, { ...f, userId })));
-    return all.map((p, k) => ({ t: p.t, v: p.v - bots.reduce((a, b) => a + (b[k]?.v ?? 0), 0) }));
-  };
   const [series, activity] = await Promise.all([
-    Promise.all(fields.map(seriesOf)),
+    Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, range, window.bucket, f))),
     target.kind === 'member' ? undefined : messageActivity(ctx.pool, range, window.bucket, f),
   ]);
   const totals = new Map(fields.map((x, k) => [x, sum(series[k]!)]));
@@ -126,7 +112,7 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     .setImage(`attachment://${fileName}`)
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
   if (activity) {
-    embed.addFields({ name: 'Active members', value: String(Math.max(0, activity.members - botIds.length)), inline: true });
+    embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
     if (target.kind === 'server' && f.channelId === undefined) embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
   }
   await i.editReply({ embeds: [embed], files: [new AttachmentBuilder(Buffer.from(png), { name: fileName })] });

@@ -5,11 +5,12 @@ import { topBy } from '../../stats/families.js';
 import { inviteStats } from '../../stats/members.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
+import { botScope } from './bots.js';
 import {
+  countOf,
   periodOption,
-  emojiLabel,
+  emojiLabeler,
   formatDuration,
-  formatNumber,
   memberLabel,
   memberNames,
   rankLines,
@@ -23,7 +24,10 @@ const LIMIT = 10;
 
 interface Board {
   title: string;
+  /** Noun of one value ("message"); values read "1 message", "2 messages". */
   unit: string;
+  /** What the board includes, when that needs saying (bots). */
+  note?: string;
   rows: { chart: string; embed: string; value: number; detail?: string }[];
   duration?: boolean;
 }
@@ -37,8 +41,10 @@ async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: Comman
 
 const BOARDS: Record<string, Builder> = {
   async messages(i, ctx, p) {
-    const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT });
-    return { title: 'Top members by messages', unit: 'messages', rows: await memberBoard(i, ctx, ranked) };
+    // Bots' messages count as the guild's settings say now (bots.ts).
+    const bots = await botScope(ctx.pool, p.range, 'hour', {}, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null });
+    const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT, filter: bots.filter });
+    return { title: 'Top members by messages', unit: 'message', note: bots.note, rows: await memberBoard(i, ctx, ranked) };
   },
   async voice(i, ctx, p) {
     const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT });
@@ -46,11 +52,12 @@ const BOARDS: Record<string, Builder> = {
   },
   async emojis(i, ctx, p) {
     const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT });
+    const label = await emojiLabeler(i.guild, ctx, ranked.map((r) => r.key));
     return {
       title: 'Top emojis',
-      unit: 'uses',
+      unit: 'use',
       rows: ranked.map((r) => {
-        const l = emojiLabel(i.guild, r.key);
+        const l = label(r.key);
         return { chart: l.chart, embed: l.embed, value: r.value };
       }),
     };
@@ -61,7 +68,7 @@ const BOARDS: Record<string, Builder> = {
     const names = await memberNames(i.guild, ranked.map((s) => s.inviterId!), ctx);
     return {
       title: 'Top inviters (regular joins)',
-      unit: 'joins',
+      unit: 'join',
       rows: ranked.map((s) => ({
         chart: memberLabel(names, s.inviterId!),
         embed: `<@${s.inviterId}>`,
@@ -72,7 +79,7 @@ const BOARDS: Record<string, Builder> = {
   },
   async apps(i, ctx, p) {
     const ranked = await topBy(ctx.pool, 'apps', 'uses', 'command', p.range, { limit: LIMIT });
-    return { title: 'Top commands', unit: 'uses', rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })) };
+    return { title: 'Top commands', unit: 'use', rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })) };
   },
 };
 
@@ -80,8 +87,8 @@ async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>
   const p = resolvePeriod(i, ctx, '7d');
   const board = await BOARDS[kind]!(i, ctx, p);
   if (board.rows.length === 0) throw new CommandError(`Nothing recorded for /top ${kind} in the ${p.label} yet.`);
-  const fmt = (v: number) => (board.duration ? formatDuration(v) : `${formatNumber(v)} ${board.unit}`);
-  const embed = reportEmbed(`${i.guild.name}: ${board.title.toLowerCase()}`, p.label).addFields({
+  const fmt = (v: number) => (board.duration ? formatDuration(v) : countOf(v, board.unit));
+  const embed = reportEmbed(`${i.guild.name}: ${board.title.toLowerCase()}`, board.note ? `${p.label}. ${board.note}` : p.label).addFields({
     name: board.title,
     value: rankLines(board.rows.map((r) => ({ label: r.embed, value: r.detail ? `${fmt(r.value)} (${r.detail})` : fmt(r.value) }))),
   });

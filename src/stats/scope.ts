@@ -1,0 +1,62 @@
+// What every stats query reads and where: the relation (the coarsest rollup exact for the guild's zone
+// over the range, zoned.ts) and the WHERE clause for the guild, the range and the filters. Column names
+// come only from the FAMILIES spec (checked here), values only through parameters.
+import { FAMILIES, type FamilyName } from '../families.js';
+import type { Bucket } from './period.js';
+import type { Range } from './queries.js';
+import { grainFor, relation, sinceRangeStart, type Grain } from './zoned.js';
+
+export interface Filter {
+  /** A channel; for messages, threads whose parent it is count too. */
+  channelId?: string;
+  userId?: string;
+  /** Leave out the guild's known bot authors (bot_authors), whatever its settings are now. */
+  withoutBots?: boolean;
+}
+
+export function dimColumn(family: FamilyName, dim: string): string {
+  if (!(FAMILIES[family].dims as readonly string[]).includes(dim)) {
+    throw new Error(`${family} has no dimension "${dim}" (has ${FAMILIES[family].dims.join(', ')})`);
+  }
+  return dim;
+}
+
+export interface Scope {
+  /** The grid every bucket boundary of the zone lies on over the range (zoned.ts). */
+  grain: Grain;
+  /** The relation to read: the rollup of that grain. */
+  source: string;
+  sql: string;
+  params: unknown[];
+}
+
+/** The filters' conditions (" AND ..."), their values appended to `params`; $1 must be the guild. */
+export function filterSql(family: FamilyName, f: Filter, params: unknown[]): string {
+  let sql = '';
+  if (f.channelId !== undefined) {
+    params.push(f.channelId);
+    const n = params.length;
+    sql += (FAMILIES[family].dims as readonly string[]).includes('parent_id')
+      ? ` AND (channel_id = $${n}::bigint OR parent_id = $${n}::bigint)`
+      : ` AND ${dimColumn(family, 'channel_id')} = $${n}::bigint`;
+  }
+  if (f.userId !== undefined) {
+    params.push(f.userId);
+    sql += ` AND ${dimColumn(family, 'user_id')} = $${params.length}::bigint`;
+  }
+  if (f.withoutBots) sql += ` AND ${dimColumn(family, 'user_id')} NOT IN (SELECT user_id FROM bot_authors WHERE guild_id = $1::bigint)`;
+  return sql;
+}
+
+/**
+ * FROM and WHERE shared by every query: guild, range starting at the start of the zone's `align` bucket
+ * holding `from` (so totals equal the sum of a chart drawn with that bucket), and the optional filters.
+ * Parameters: $1 guild, $2 from, $3 to, $4 align unit, $5 zone, then filters.
+ */
+export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): Scope {
+  const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
+  const grain = grainFor(align, r);
+  const sql = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3${filterSql(family, f, params)}`;
+  return { grain, source: relation(family, grain), sql, params };
+}
+
