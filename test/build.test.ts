@@ -7,6 +7,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
@@ -18,13 +19,9 @@ async function files(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Bare specifiers a JavaScript module imports: import/export … from, side-effect imports, import(). */
+/** Bare specifiers a JavaScript module imports (static, dynamic, re-exports), as TypeScript's scanner reads them. */
 function bareImports(js: string): string[] {
-  const specs = [
-    ...js.matchAll(/^\s*(?:import|export)\s[^;]*?\bfrom\s*(["'])([^"'\s]+)\1/gm),
-    ...js.matchAll(/^\s*import\s*(["'])([^"'\s]+)\1/gm),
-    ...js.matchAll(/\bimport\(\s*(["'])([^"'\s]+)\1\s*\)/g),
-  ].map((m) => m[2]!);
+  const specs = ts.preProcessFile(js, true, true).importedFiles.map((f) => f.fileName);
   return specs.filter((s) => !s.startsWith('.') && !s.startsWith('/'));
 }
 const packageName = (s: string) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
