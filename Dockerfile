@@ -9,7 +9,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 # The production build compiles src/ only (tsconfig.build.json): no tests, benchmarks, dev/ harness or the
-# simulator package (packages/ is not copied, so npm does not link the workspace either).
+# simulator package. packages/ is not copied: npm ci leaves a dangling link to the workspace in this stage
+# only, and nothing in src/ imports it (test/build.test.ts checks both).
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build

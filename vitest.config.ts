@@ -1,14 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
-// Integration tests share one Redis and one PostgreSQL; each test file isolates itself with its own key
-// prefix / database, so files may run in parallel, but the machine has two cores: keep forks few.
+// Two projects: the bot's tests (test/), which share one Redis and one PostgreSQL started by the global
+// setup, each file isolating itself with its own key prefix / database; and the simulator package's own
+// tests (packages/discord-sim/vitest.config.ts), which need neither. Files may run in parallel, but the
+// machine has two cores: keep forks few.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    globalSetup: ['test/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'bot',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      'packages/discord-sim',
+    ],
   },
 });

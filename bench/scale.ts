@@ -229,6 +229,8 @@ export async function benchScale(): Promise<void> {
     console.log(`  one client, default caches: heap ${per1k(dflt.heapUsed, dflt.guilds).toFixed(1)} MB, RSS ${per1k(dflt.rss, dflt.guilds).toFixed(1)} MB  (cached members ${dflt.members}, messages ${dflt.messages})`);
     console.log(`  ratio default / ours: heap ${(dflt.heapUsed / ours.heapUsed).toFixed(2)}, RSS ${(dflt.rss / ours.rss).toFixed(2)}`);
     console.log(`  /stats server over the run: ${median(latencies).toFixed(0)} ms median, ${Math.max(...latencies).toFixed(0)} ms max, ${latencies.length} replies, ${commandFailures} failures`);
+    const rest = s.restStats;
+    console.log(`  REST against Discord's limits (simulated): ${rest.requests.toLocaleString('en-US')} requests, 429s ${rest.rateLimited.user} per-route, ${rest.rateLimited.global} global${rest.limitedRoutes.size ? ` (${[...rest.limitedRoutes].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`);
 
     // Ingest catches up: Postgres holds exactly the messages the simulator counts as members'.
     const truth = [...s.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);

@@ -114,6 +114,11 @@ function url(env: Env, name: string, protocols: string[], problems: string[]): s
   return raw;
 }
 
+/** Cluster processes of the whole deployment (every pod): shards cut into clusters of shardsPerCluster. */
+export function totalClusters(c: Pick<Config, 'totalShards' | 'shardsPerCluster'>): number {
+  return Math.ceil(c.totalShards / c.shardsPerCluster);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const token = env.DISCORD_TOKEN === '' ? undefined : env.DISCORD_TOKEN;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/db/pool.js';
 import type { Ingestor } from '../src/ingest/ingest.js';
-import { applicationIdOf, sendAppTraffic, UNKNOWN_COMMAND, type InvokeAppCommand, type Simulator } from 'discord-sim';
+import { applicationIdOf, sendAppTraffic, UNKNOWN_COMMAND, type InvokeCommand, type Simulator } from 'discord-sim';
 import { diffApps, sleep } from '../dev/stack.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -39,7 +39,7 @@ describe('application command uses', () => {
 
     // Our own commands, in text channels and threads: chat input, subcommand group, both context menus.
     const guildIds = [...sim.world.guilds.keys()];
-    const invocations: InvokeAppCommand[] = [];
+    const invocations: InvokeCommand[] = [];
     for (const [i, guildId] of guildIds.entries()) {
       const channels = [...sim.world.textChannels(guildId), ...sim.world.threads(guildId)];
       const humans = sim.world.humanMembers(guildId);

@@ -98,7 +98,7 @@ describe('malformed dispatches into a running bot', () => {
     const rejectedBefore = await sum(dispatchesRejected, {});
     const errorsBefore = await sum(collectorErrors, {});
     const otherBefore = (await gatewayDispatches.get()).values.filter((v) => v.labels.type === 'other').reduce((a, v) => a + v.value, 0);
-    for (let round = 0; round < 3; round++) for (const [event, d] of bad) sim.dispatchGuildEvent(g, event, d);
+    for (let round = 0; round < 3; round++) for (const [event, d] of bad) sim.faults.dispatchRaw(g, event, d);
     const good = sim.sendMessage({ guildId: g, channelId: chan, authorId: user.id, content: 'still counted' });
     await t.ingestUntil(async () => {
       const db = await messageTotalsByChannelMember(t.pool, [g]);

@@ -41,7 +41,11 @@ describe('end to end', () => {
     expect(stack.sim.readyShards().sort()).toEqual([0, 1, 2, 3]);
     const guildShards = new Set([...stack.sim.world.guilds.keys()].map((id) => stack.sim.shardOf(id)));
     expect(guildShards.size).toBeGreaterThanOrEqual(2);
-    expect(stack.sim.registeredCommands.global.map((c) => (c as { name: string }).name)).toContain('stats');
+    expect(stack.sim.registeredCommands.global.map((c) => c.name)).toContain('stats');
+    // The processes started within Discord's limits: identifies spaced per bucket, REST within its buckets
+    // (GET /gateway/bot allows 2 requests per 5 s for the whole bot).
+    expect(stack.sim.identifyViolations).toBe(0);
+    expect(stack.sim.restStats.rateLimited).toEqual({ user: 0, global: 0 });
   });
 
   it('counts thousands of messages exactly: per user and channel, Postgres equals ground truth', async () => {

@@ -276,6 +276,28 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     expect(truth.get(`${a.id}|${a1}|${u2}`)!.streaming_seconds).toBeGreaterThan(3);
     expect(db.get(`${a.id}|${a1}|${u2}`)!.streaming_seconds).toBeGreaterThanOrEqual(3);
   }, 60_000);
+
+  it('does not count another bot that was in voice when the shard connected (GUILD_CREATE lists it as a bot)', async () => {
+    const w = sim.world;
+    const g = [...w.guilds.values()].find((x) => w.botMembers(x.id).length > 0 && w.voiceChannels(x.id).some((c) => c.id !== x.afkChannelId))!;
+    const otherBot = w.botMembers(g.id)[0]!.user.id;
+    const human = w.humanMembers(g.id).at(-1)!.user.id;
+    const channel = w.voiceChannels(g.id).find((c) => c.id !== g.afkChannelId)!.id;
+    const voice = new VoiceDriver(sim);
+    // The session ends; both join while the bot is away, so only the next GUILD_CREATE tells it. Without
+    // GUILD_PRESENCES, Discord lists exactly the bot itself and the members in voice there, with their user.
+    const identifies = sim.identifyLog.length;
+    sim.faults.invalidSession(0, false);
+    voice.join(g.id, otherBot, channel);
+    voice.join(g.id, human, channel);
+    const open = () => bot.sessions.voice.sessions(g.id);
+    const deadline = Date.now() + 20_000;
+    while (!(sim.identifyLog.length > identifies && open().has(`${g.id}|${human}`)) && Date.now() < deadline) await sleep(50);
+    expect(open().has(`${g.id}|${human}`)).toBe(true);
+    expect(open().has(`${g.id}|${otherBot}`)).toBe(false);
+    voice.leave(g.id, otherBot);
+    voice.leave(g.id, human);
+  }, 30_000);
 });
 
 describe('voice time across a SIGKILLed cluster process', () => {

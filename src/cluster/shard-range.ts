@@ -8,6 +8,8 @@
 // each other. Inside a pod the ClusterManager's spawn queue spaces them; across pods the StatefulSet's
 // OrderedReady policy starts pod N+1 only once pod N is ready (every cluster identified), see k8s/.
 
+import { totalClusters } from '../config.js';
+
 export interface ShardLayout {
   totalShards: number;
   shardsPerCluster: number;
@@ -29,9 +31,7 @@ export class ShardLayoutError extends Error {
   override name = 'ShardLayoutError';
 }
 
-export function totalClusters(l: Pick<ShardLayout, 'totalShards' | 'shardsPerCluster'>): number {
-  return Math.ceil(l.totalShards / l.shardsPerCluster);
-}
+export { totalClusters };
 
 /** Problems with a layout (empty when every shard is owned by exactly one pod and no pod is idle). */
 export function layoutProblems(l: ShardLayout): string[] {

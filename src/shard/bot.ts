@@ -2,7 +2,7 @@
 // (src/shard/main.ts) and, in-process, by tests and benchmarks.
 import { Client, Events, type ClientOptions, GatewayCloseCodes, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import { totalClusters, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
@@ -92,6 +92,17 @@ export function botIntents(config: Config): GatewayIntentBits[] {
 }
 
 /**
+ * Discord allows a bot 50 requests per second in all, however many processes it runs (topics/rate-limits.mdx,
+ * "Global Rate Limit"), and each discord.js client limits only itself: every cluster process of the
+ * deployment keeps to its share, or together they draw global 429s (which count towards Discord's
+ * invalid-request ban) and hold up command replies behind them. The shares add up to half the limit: each
+ * process counts its own seconds, so one second of Discord's can hold two of a process's bursts.
+ */
+export function restRequestsPerSecond(config: Pick<Config, 'totalShards' | 'shardsPerCluster'>): number {
+  return Math.max(1, Math.floor(25 / totalClusters(config)));
+}
+
+/**
  * A stats bot needs no message, presence or member cache: collectors read what the dispatch carries.
  * The partials let reaction, member-remove and invite events through for uncached objects.
  */
@@ -112,7 +123,7 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
       UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
     }),
     sweepers: Options.DefaultSweeperSettings,
-    rest: { api: config.discordApiUrl },
+    rest: { api: config.discordApiUrl, globalRequestsPerSecond: restRequestsPerSecond(config) },
     shards,
     shardCount,
     ...(ws ? { ws } : {}),

@@ -3,8 +3,9 @@
 // SimpleIdentifyThrottler only knows about the shards of its own process: two cluster processes starting
 // together would identify in the same bucket at once. Here each bucket is a Redis lock
 // (SET NX PX on `{prefix}:identify:{bucket}`) that is never released early, so whoever takes it next
-// is at least the interval behind. The daily session budget (session_start_limit) is checked under the
-// lock, fresh from GET /gateway/bot, so the check and the identify cannot interleave within a bucket.
+// is at least the interval behind. The daily session budget (session_start_limit, from GET /gateway/bot at
+// most every 5 s per process) is checked under the lock, against the identifies granted since across all
+// processes, so the check and the identify cannot interleave within a bucket.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimpleIdentifyThrottler, type ClientOptions, type IIdentifyThrottler } from 'discord.js';
@@ -143,16 +144,33 @@ export class RedisIdentifyThrottler implements IIdentifyThrottler {
 }
 
 /**
+ * How long a fetched session_start_limit is reused. GET /gateway/bot has a route limit of its own (Discord
+ * reported 2 requests per 5 s), so a process starting several shards must not fetch it once per shard.
+ * A value this old is still safe: every identify granted since it was fetched is among the reserved grants
+ * (GRANT_TTL_MS), which the budget check counts against it.
+ */
+const SESSION_LIMIT_FRESH_MS = 5_000;
+
+/**
  * For `new Client({ ws: { buildIdentifyThrottler } })`: reads max_concurrency from GET /gateway/bot
- * (as discord.js's default does) and re-fetches it before each identify for the session budget.
+ * (as discord.js's default does) and session_start_limit before each identify, fetched again at most every
+ * SESSION_LIMIT_FRESH_MS (and once for identifies waiting at the same time).
  */
 export function redisIdentifyThrottler(o: Omit<RedisIdentifyThrottlerOptions, 'maxConcurrency' | 'sessionStartLimit'>): BuildIdentifyThrottler {
   return async (manager: GatewayManager) => {
+    // discord.js fetched this at login, moments ago.
     const info = await manager.fetchGatewayInformation();
-    return new RedisIdentifyThrottler({
-      ...o,
-      maxConcurrency: info.session_start_limit.max_concurrency,
-      sessionStartLimit: async () => (await manager.fetchGatewayInformation(true)).session_start_limit,
-    });
+    let cached = { limit: info.session_start_limit, at: Date.now() };
+    let inflight: Promise<SessionStartLimit> | null = null;
+    const sessionStartLimit = async (): Promise<SessionStartLimit> => {
+      const age = Date.now() - cached.at;
+      if (age < SESSION_LIMIT_FRESH_MS) return { remaining: cached.limit.remaining, reset_after: cached.limit.reset_after - age };
+      inflight ??= manager
+        .fetchGatewayInformation(true)
+        .then((fresh) => (cached = { limit: fresh.session_start_limit, at: Date.now() }).limit)
+        .finally(() => (inflight = null));
+      return inflight;
+    };
+    return new RedisIdentifyThrottler({ ...o, maxConcurrency: info.session_start_limit.max_concurrency, sessionStartLimit });
   };
 }

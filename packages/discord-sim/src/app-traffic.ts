@@ -1,67 +1,12 @@
 // Application-command traffic with ground truth. Other apps' command uses reach a bot only as their
 // response messages (interaction_metadata, the deprecated `interaction`, application_id): originals count,
-// follow-ups and component responses do not. Our own commands arrive as INTERACTION_CREATE; this module
-// also shapes those payloads for subcommand groups and user / message context menus.
-import { messageCreateJson } from './messages.js';
-import { channelJson, memberJson, userJson, type Json } from './payloads.js';
+// follow-ups and component responses do not. (Commands invoked on the bot itself: command-data.ts.)
 import { Rng } from './rng.js';
-import type { InvokeCommand } from './interactions.js';
-import type { Simulator } from './index.js';
-import type { SimGuild, SimUser, World } from './world.js';
+import type { ChatSink } from './driver.js';
+import type { SimGuild, SimUser } from './world.js';
 
 /** Name the truth uses when a message carries no command name (only interaction_metadata). */
 export const UNKNOWN_COMMAND = '(unknown)';
-
-export interface InvokeAppCommand extends InvokeCommand {
-  /** Subcommand group holding `subcommand` ("/config logging set"). */
-  subcommandGroup?: string;
-  /** 1 chat input (default), 2 user context menu, 3 message context menu. */
-  commandType?: 1 | 2 | 3;
-  /** Context menus: the user or message acted on (default: the invoker, or a fresh message id). */
-  targetId?: string;
-}
-
-/** The command as the bot records it: name, group and subcommand joined by spaces. */
-export function invokedCommandName(c: InvokeAppCommand): string {
-  if ((c.commandType ?? 1) !== 1) return c.name;
-  return [c.name, c.subcommandGroup, c.subcommand].filter((p): p is string => !!p).join(' ');
-}
-
-/** Rewrites the chat-input payload Interactions builds into a grouped or context-menu command. */
-export function shapeCommandPayload(payload: Json, c: InvokeAppCommand, world: World, newId: () => string, attachmentsUrl: string): void {
-  const data = payload.data as Json;
-  const type = c.commandType ?? 1;
-  if (type === 1) {
-    // Channel options (type 7) arrive with the channel in data.resolved, as Discord sends them.
-    const channels: Json = {};
-    const walk = (opts: { type: number; value?: unknown; options?: unknown[] }[] = []): void => {
-      for (const o of opts) {
-        const ch = o.type === 7 ? world.channel(String(o.value)) : undefined;
-        if (ch) channels[ch.id] = channelJson(ch);
-        walk(o.options as typeof opts);
-      }
-    };
-    walk(data.options as never);
-    if (Object.keys(channels).length > 0) data.resolved = { channels };
-    if (c.subcommandGroup) data.options = [{ name: c.subcommandGroup, type: 2, options: data.options }];
-    return;
-  }
-  const guild = world.guild(c.guildId)!;
-  data.type = type;
-  data.options = [];
-  if (type === 2) {
-    const target = guild.members.get(c.targetId ?? c.userId);
-    if (!target) throw new Error(`context-menu target ${c.targetId} is not a member of guild ${c.guildId}`);
-    data.target_id = target.user.id;
-    data.resolved = { users: { [target.user.id]: userJson(target.user) }, members: { [target.user.id]: memberJson(target, false) } };
-  } else {
-    const id = c.targetId ?? newId();
-    const author = world.humanMembers(c.guildId)[0]!;
-    const message = messageCreateJson({ id, guild, channel: world.channel(c.channelId)!, authorId: author.user.id, content: 'message acted on', attachments: 0, webhook: false, timestamp: Date.now() }, attachmentsUrl);
-    data.target_id = id;
-    data.resolved = { messages: { [id]: message } };
-  }
-}
 
 /** Other apps' commands, with subcommands and groups as Discord names them in `interaction.name`. */
 const CHAT_COMMANDS = ['play', 'queue', 'skip', 'rank', 'leaderboard', 'poll create', 'ticket open', 'mod warn', 'config logging set'];
@@ -90,7 +35,7 @@ export interface AppTrafficSummary {
 }
 
 /** Sends other apps' interaction response messages through `sim`; sendMessage records the truth. */
-export async function sendAppTraffic(sim: Simulator, opts: AppTrafficOptions): Promise<AppTrafficSummary> {
+export async function sendAppTraffic(sim: ChatSink, opts: AppTrafficOptions): Promise<AppTrafficSummary> {
   const rng = new Rng(opts.seed ?? 0xa995);
   const guilds = (opts.guildIds ?? [...sim.world.guilds.keys()]).map((id) => sim.world.guild(id)!).filter((g) => sim.world.botMembers(g.id).length > 0);
   if (guilds.length === 0) throw new Error('no guild has another app to send command responses');

@@ -3,72 +3,14 @@
 // reactions, some of them removed again. The truth records which emojis the simulator chose, with keys
 // written out here code point by code point: it never parses content, so a broken parser cannot agree
 // with itself.
-import { memberJson, type Json } from './payloads.js';
+import { COMMON_UNICODE, TRICKY_UNICODE, isCustomEmoji, type ReactionEmoji, type SendReaction } from './emoji.js';
 import { Rng } from './rng.js';
-import type { Simulator } from './index.js';
-import type { SimEmoji, SimGuild, SimMember } from './world.js';
-
-/** A unicode emoji as typed (`text`) and the key the bot stores it under (U+FE0F removed). */
-export interface UnicodeEmoji {
-  text: string;
-  key: string;
-  label: string;
-}
-
-/** Multi-codepoint sequences and presentation variants. */
-export const TRICKY_UNICODE: readonly UnicodeEmoji[] = [
-  { label: 'family (ZWJ)', text: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', key: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}' },
-  { label: 'thumbs up, medium skin tone', text: '\u{1F44D}\u{1F3FD}', key: '\u{1F44D}\u{1F3FD}' },
-  { label: 'flag France (regional indicators)', text: '\u{1F1EB}\u{1F1F7}', key: '\u{1F1EB}\u{1F1F7}' },
-  { label: 'keycap 1', text: '1\uFE0F\u20E3', key: '1\u20E3' },
-  { label: 'red heart with VS16', text: '\u2764\uFE0F', key: '\u2764' },
-  { label: 'red heart without VS16', text: '\u2764', key: '\u2764' },
-  { label: 'rainbow flag (VS16 + ZWJ)', text: '\u{1F3F3}\uFE0F\u200D\u{1F308}', key: '\u{1F3F3}\u200D\u{1F308}' },
-  { label: 'astronaut, dark skin tone (modifier + ZWJ)', text: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}', key: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}' },
-];
-
-/** What people type most (also used by the plain chat traffic in traffic.ts). */
-export const COMMON_UNICODE: readonly UnicodeEmoji[] = [
-  { label: 'tears of joy', text: '\u{1F602}', key: '\u{1F602}' },
-  { label: 'thumbs up', text: '\u{1F44D}', key: '\u{1F44D}' },
-  { label: 'fire', text: '\u{1F525}', key: '\u{1F525}' },
-  { label: 'red heart with VS16', text: '\u2764\uFE0F', key: '\u2764' },
-  { label: 'party popper', text: '\u{1F389}', key: '\u{1F389}' },
-];
+import type { ChatSink } from './driver.js';
+import type { SimGuild } from './world.js';
 
 /** Text that looks emoji-ish but is not one: shortcodes stay literal in content, ids alone are digits. */
 const DECOYS = [':thumbsup:', ':smile:', '#1', '*bold*', '<3', ':-)', '123'];
 const WORDS = 'gg nice lol same mood wow ok yes no hype cute love it this that'.split(' ');
-
-export type ReactionEmoji = SimEmoji | UnicodeEmoji;
-
-export interface SendReaction {
-  guildId: string;
-  channelId: string;
-  messageId: string;
-  userId: string;
-  emoji: ReactionEmoji;
-  /** MESSAGE_REACTION_REMOVE instead of ADD (never decrements a count). */
-  remove?: boolean;
-}
-
-const isCustom = (e: ReactionEmoji): e is SimEmoji => 'id' in e;
-
-/** Key the truth records for a reaction emoji: custom id, or the unicode key written out above. */
-export function reactionTruthKey(e: ReactionEmoji): string {
-  return isCustom(e) ? e.id : e.key;
-}
-
-/** MESSAGE_REACTION_ADD / _REMOVE payload, as Discord sends it in a guild. */
-export function reactionJson(r: SendReaction, member: SimMember): Json {
-  const emoji = isCustom(r.emoji) ? { id: r.emoji.id, name: r.emoji.name, animated: r.emoji.animated } : { id: null, name: r.emoji.text };
-  const j: Json = { user_id: r.userId, channel_id: r.channelId, message_id: r.messageId, guild_id: r.guildId, emoji, burst: false, type: 0 };
-  if (!r.remove) {
-    j.member = memberJson(member);
-    j.burst_colors = [];
-  }
-  return j;
-}
 
 export interface EmojiTrafficOptions {
   messages: number;
@@ -93,7 +35,7 @@ interface Token {
 }
 
 /** Sends emoji-rich messages and reactions through `sim`; the truth is recorded as they are sent. */
-export async function sendEmojiTraffic(sim: Simulator, opts: EmojiTrafficOptions): Promise<EmojiTrafficSummary> {
+export async function sendEmojiTraffic(sim: ChatSink, opts: EmojiTrafficOptions): Promise<EmojiTrafficSummary> {
   const rng = new Rng(opts.seed ?? 0xe330);
   const guilds = (opts.guildIds ?? [...sim.world.guilds.keys()]).map((id) => sim.world.guild(id)!);
   const allCustom = guilds.flatMap((g) => g.emojis);
@@ -108,7 +50,7 @@ export async function sendEmojiTraffic(sim: Simulator, opts: EmojiTrafficOptions
     if (r < 0.8) return rng.pick(TRICKY_UNICODE);
     return rng.pick(COMMON_UNICODE);
   };
-  const emojiToken = (e: ReactionEmoji): Token => (isCustom(e) ? { text: `<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`, key: e.id } : { text: e.text, key: e.key });
+  const emojiToken = (e: ReactionEmoji): Token => (isCustomEmoji(e) ? { text: `<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`, key: e.id } : { text: e.text, key: e.key });
 
   const content = (g: SimGuild): { text: string; keys: string[] } => {
     const tokens: Token[] = [];

@@ -1,62 +1,55 @@
-// Which gateway intent gates which dispatch, so the simulator sends only what the client asked for.
+// Which gateway intent gates which dispatch, so the simulator sends only what the client asked for
+// (events/gateway.mdx, "List of Intents"), and which intents are privileged.
+import { ApplicationFlags, GatewayDispatchEvents as E, GatewayIntentBits as I } from 'discord-api-types/v10';
 
-export const Intent = {
-  Guilds: 1 << 0,
-  GuildMembers: 1 << 1,
-  GuildModeration: 1 << 2,
-  GuildExpressions: 1 << 3,
-  GuildIntegrations: 1 << 4,
-  GuildWebhooks: 1 << 5,
-  GuildInvites: 1 << 6,
-  GuildVoiceStates: 1 << 7,
-  GuildPresences: 1 << 8,
-  GuildMessages: 1 << 9,
-  GuildMessageReactions: 1 << 10,
-  GuildMessageTyping: 1 << 11,
-  MessageContent: 1 << 15,
-  GuildScheduledEvents: 1 << 16,
-  AutoModerationConfiguration: 1 << 20,
-  AutoModerationExecution: 1 << 21,
-  GuildMessagePolls: 1 << 24,
-} as const;
-
-const BY_EVENT: Record<string, number> = {};
-const gate = (intent: number, events: string[]) => events.forEach((e) => (BY_EVENT[e] = intent));
-gate(Intent.Guilds, [
-  'GUILD_CREATE', 'GUILD_UPDATE', 'GUILD_DELETE', 'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
-  'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE', 'CHANNEL_PINS_UPDATE', 'THREAD_CREATE', 'THREAD_UPDATE',
-  'THREAD_DELETE', 'THREAD_LIST_SYNC', 'THREAD_MEMBER_UPDATE', 'STAGE_INSTANCE_CREATE', 'STAGE_INSTANCE_UPDATE',
-  'STAGE_INSTANCE_DELETE',
+const BY_EVENT = new Map<string, number>();
+const gate = (intent: number, events: E[]) => events.forEach((e) => BY_EVENT.set(e, intent));
+gate(I.Guilds, [
+  E.GuildCreate, E.GuildUpdate, E.GuildDelete, E.GuildRoleCreate, E.GuildRoleUpdate, E.GuildRoleDelete,
+  E.ChannelCreate, E.ChannelUpdate, E.ChannelDelete, E.ChannelPinsUpdate, E.ThreadCreate, E.ThreadUpdate,
+  E.ThreadDelete, E.ThreadListSync, E.ThreadMemberUpdate, E.StageInstanceCreate, E.StageInstanceUpdate,
+  E.StageInstanceDelete,
 ]);
-gate(Intent.GuildMembers, ['GUILD_MEMBER_ADD', 'GUILD_MEMBER_UPDATE', 'GUILD_MEMBER_REMOVE', 'THREAD_MEMBERS_UPDATE']);
-gate(Intent.GuildModeration, ['GUILD_AUDIT_LOG_ENTRY_CREATE', 'GUILD_BAN_ADD', 'GUILD_BAN_REMOVE']);
-gate(Intent.GuildExpressions, [
-  'GUILD_EMOJIS_UPDATE', 'GUILD_STICKERS_UPDATE', 'GUILD_SOUNDBOARD_SOUND_CREATE', 'GUILD_SOUNDBOARD_SOUND_UPDATE',
-  'GUILD_SOUNDBOARD_SOUND_DELETE', 'GUILD_SOUNDBOARD_SOUNDS_UPDATE',
+gate(I.GuildMembers, [E.GuildMemberAdd, E.GuildMemberUpdate, E.GuildMemberRemove, E.ThreadMembersUpdate]);
+gate(I.GuildModeration, [E.GuildAuditLogEntryCreate, E.GuildBanAdd, E.GuildBanRemove]);
+gate(I.GuildExpressions, [
+  E.GuildEmojisUpdate, E.GuildStickersUpdate, E.GuildSoundboardSoundCreate, E.GuildSoundboardSoundUpdate,
+  E.GuildSoundboardSoundDelete, E.GuildSoundboardSoundsUpdate,
 ]);
-gate(Intent.GuildIntegrations, ['GUILD_INTEGRATIONS_UPDATE', 'INTEGRATION_CREATE', 'INTEGRATION_UPDATE', 'INTEGRATION_DELETE']);
-gate(Intent.GuildWebhooks, ['WEBHOOKS_UPDATE']);
-gate(Intent.GuildInvites, ['INVITE_CREATE', 'INVITE_DELETE']);
-gate(Intent.GuildVoiceStates, ['VOICE_STATE_UPDATE', 'VOICE_CHANNEL_EFFECT_SEND']);
-gate(Intent.GuildPresences, ['PRESENCE_UPDATE']);
-gate(Intent.GuildMessages, ['MESSAGE_CREATE', 'MESSAGE_UPDATE', 'MESSAGE_DELETE', 'MESSAGE_DELETE_BULK']);
-gate(Intent.GuildMessageReactions, [
-  'MESSAGE_REACTION_ADD', 'MESSAGE_REACTION_REMOVE', 'MESSAGE_REACTION_REMOVE_ALL', 'MESSAGE_REACTION_REMOVE_EMOJI',
+gate(I.GuildIntegrations, [E.GuildIntegrationsUpdate, E.IntegrationCreate, E.IntegrationUpdate, E.IntegrationDelete]);
+gate(I.GuildWebhooks, [E.WebhooksUpdate]);
+gate(I.GuildInvites, [E.InviteCreate, E.InviteDelete]);
+gate(I.GuildVoiceStates, [E.VoiceStateUpdate, E.VoiceChannelEffectSend]);
+gate(I.GuildPresences, [E.PresenceUpdate]);
+gate(I.GuildMessages, [E.MessageCreate, E.MessageUpdate, E.MessageDelete, E.MessageDeleteBulk]);
+gate(I.GuildMessageReactions, [
+  E.MessageReactionAdd, E.MessageReactionRemove, E.MessageReactionRemoveAll, E.MessageReactionRemoveEmoji,
 ]);
-gate(Intent.GuildMessageTyping, ['TYPING_START']);
-gate(Intent.GuildScheduledEvents, [
-  'GUILD_SCHEDULED_EVENT_CREATE', 'GUILD_SCHEDULED_EVENT_UPDATE', 'GUILD_SCHEDULED_EVENT_DELETE',
-  'GUILD_SCHEDULED_EVENT_USER_ADD', 'GUILD_SCHEDULED_EVENT_USER_REMOVE',
+gate(I.GuildMessageTyping, [E.TypingStart]);
+gate(I.GuildScheduledEvents, [
+  E.GuildScheduledEventCreate, E.GuildScheduledEventUpdate, E.GuildScheduledEventDelete,
+  E.GuildScheduledEventUserAdd, E.GuildScheduledEventUserRemove,
 ]);
-gate(Intent.AutoModerationConfiguration, [
-  'AUTO_MODERATION_RULE_CREATE', 'AUTO_MODERATION_RULE_UPDATE', 'AUTO_MODERATION_RULE_DELETE',
-]);
-gate(Intent.AutoModerationExecution, ['AUTO_MODERATION_ACTION_EXECUTION']);
-gate(Intent.GuildMessagePolls, ['MESSAGE_POLL_VOTE_ADD', 'MESSAGE_POLL_VOTE_REMOVE']);
+gate(I.AutoModerationConfiguration, [E.AutoModerationRuleCreate, E.AutoModerationRuleUpdate, E.AutoModerationRuleDelete]);
+gate(I.AutoModerationExecution, [E.AutoModerationActionExecution]);
+gate(I.GuildMessagePolls, [E.MessagePollVoteAdd, E.MessagePollVoteRemove]);
 
 /** Intent a guild dispatch needs, or 0 when it is always sent (READY, INTERACTION_CREATE, unknown events). */
 export function intentFor(event: string): number {
-  return BY_EVENT[event] ?? 0;
+  return BY_EVENT.get(event) ?? 0;
 }
 
-export const PRIVILEGED_INTENTS = Intent.GuildMembers | Intent.GuildPresences | Intent.MessageContent;
+/** Every intent bit Discord defines; IDENTIFY with any other bit is closed with 4013. */
+export const KNOWN_INTENTS = Object.values(I).filter((v): v is number => typeof v === 'number').reduce((a, b) => a | b, 0);
+
+/** The privileged intents (events/gateway.mdx, "Privileged Intents"). */
+export type PrivilegedIntent = 'guildMembers' | 'guildPresences' | 'messageContent';
+
+/** Privileged intents an application's flags enable (either the verified or the "limited" flag of each). */
+export function enabledPrivilegedIntents(flags: number): number {
+  let intents = 0;
+  if (flags & (ApplicationFlags.GatewayGuildMembers | ApplicationFlags.GatewayGuildMembersLimited)) intents |= I.GuildMembers;
+  if (flags & (ApplicationFlags.GatewayPresence | ApplicationFlags.GatewayPresenceLimited)) intents |= I.GuildPresences;
+  if (flags & (ApplicationFlags.GatewayMessageContent | ApplicationFlags.GatewayMessageContentLimited)) intents |= I.MessageContent;
+  return intents;
+}

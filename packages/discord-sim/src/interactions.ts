@@ -1,10 +1,31 @@
 // Slash-command interactions: builds INTERACTION_CREATE payloads, serves the callback / webhook routes the
 // bot answers through, enforces Discord's 3 s acknowledgement window and records every reply with its files.
 import { randomBytes } from 'node:crypto';
+import {
+  ApplicationCommandType,
+  ComponentType,
+  EmbedType,
+  InteractionContextType,
+  InteractionResponseType,
+  InteractionType,
+  Locale,
+  MessageFlags,
+  MessageType,
+  RESTJSONErrorCodes,
+  type APIApplicationCommandGuildInteraction,
+  type APIEmbed,
+  type APIMessageTopLevelComponent,
+  type APIMessage,
+  type APIMessageComponentGuildInteraction,
+  type RESTError,
+  type RESTPostAPIInteractionCallbackWithResponseResult,
+} from 'discord-api-types/v10';
+import { invokerPermissions, type CommandData, type InvokeCommand } from './command-data.js';
 import type { UploadedFile } from './multipart.js';
-import { channelJson, memberJson, userJson, type Json } from './payloads.js';
+import { channelJson, memberJson, userJson } from './payloads.js';
+import { memberPermissions } from './permissions.js';
 import type { SnowflakeGenerator } from './snowflake.js';
-import type { SimGuild, SimMember, World } from './world.js';
+import type { World } from './world.js';
 
 export interface RecordedReply {
   interactionId: string;
@@ -13,34 +34,16 @@ export interface RecordedReply {
   channelId: string;
   userId: string;
   content: string;
-  embeds: unknown[];
+  embeds: APIEmbed[];
   flags: number;
   files: UploadedFile[];
   /** Message components (action rows with buttons) the reply carries. */
-  components: unknown[];
+  components: APIMessageTopLevelComponent[];
   /** The message's id, for clickButton. */
   messageId: string;
   receivedAt: number;
   /** Which call produced it: callback type 4 / modal, PATCH of @original, or follow-up. */
   kind: 'reply' | 'edit' | 'followup' | 'modal';
-}
-
-export interface CommandOption {
-  name: string;
-  type: number;
-  value: string | number | boolean;
-}
-
-export interface InvokeCommand {
-  guildId: string;
-  channelId: string;
-  userId: string;
-  name: string;
-  subcommand?: string;
-  options?: CommandOption[];
-  timeoutMs?: number;
-  /** The invoking member's permission bitfield (decimal string) instead of the one their roles give. */
-  permissions?: string;
 }
 
 /** A click on a button of a message the bot sent (MESSAGE_COMPONENT interaction). */
@@ -55,16 +58,16 @@ export interface ClickButton {
 
 export interface ApiError {
   status: number;
-  body: Json;
+  body: RESTError;
 }
 
 interface MessageState {
   id: string;
   content: string;
-  embeds: unknown[];
+  embeds: APIEmbed[];
   flags: number;
   files: UploadedFile[];
-  components: unknown[];
+  components: APIMessageTopLevelComponent[];
   createdAt: number;
   editedAt: number | null;
 }
@@ -85,20 +88,17 @@ interface Pending {
   owner?: Pending;
 }
 
-const EPHEMERAL = 1 << 6;
+const EPHEMERAL = MessageFlags.Ephemeral;
 const WEBHOOK_TOKEN_TTL_MS = 15 * 60 * 1000;
 
 /** Attachment ids derive from their message id so edits can refer back to them. */
 const attachmentId = (m: { id: string }, i: number) => (BigInt(m.id) + BigInt(i) + 1n).toString();
 
-const err = (status: number, code: number, message: string): ApiError => ({ status, body: { message, code } });
+const err = (status: number, code: number, message: string): ApiError => ({ status, body: { code, message } });
 
-/** Bitwise OR of the member's role permissions, ADMINISTRATOR meaning all. */
-function permissionsOf(g: SimGuild, m: SimMember): string {
-  let bits = 0n;
-  for (const r of g.roles) if (r.id === g.id || m.roles.includes(r.id)) bits |= BigInt(r.permissions);
-  if (bits & 8n || g.ownerId === m.user.id) return ((1n << 53n) - 1n).toString();
-  return bits.toString();
+/** Embeds as Discord echoes them back: type "rich" and every field's `inline` set (MessageEmbedResponse). */
+function echoEmbeds(list: APIEmbed[]): APIEmbed[] {
+  return list.map((e) => ({ ...e, type: e.type ?? EmbedType.Rich, ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, inline: f.inline ?? false })) } : {}) }));
 }
 
 export class Interactions {
@@ -111,7 +111,6 @@ export class Interactions {
     private readonly ids: SnowflakeGenerator,
     private readonly ackTimeoutMs: number,
     private readonly attachmentBase: () => string,
-    private readonly commandIdFor: (guildId: string, name: string) => string | undefined,
   ) {}
 
   /** The interaction whose reply or follow-up is message `messageId`, and the message. */
@@ -123,29 +122,40 @@ export class Interactions {
   }
 
   /** Builds the MESSAGE_COMPONENT payload of a button click and a promise for the bot's response. */
-  createClick(c: ClickButton): { payload: Json; reply: Promise<RecordedReply> } {
+  createClick(c: ClickButton): { payload: APIMessageComponentGuildInteraction; reply: Promise<RecordedReply> } {
     const found = this.findMessage(c.messageId);
     if (!found) throw new Error(`unknown message ${c.messageId}`);
     if (found.p.guildId !== c.guildId) throw new Error(`message ${c.messageId} is not in guild ${c.guildId}`);
-    const { payload, reply } = this.create({ guildId: c.guildId, channelId: c.channelId, userId: c.userId, name: found.p.commandName, timeoutMs: c.timeoutMs });
-    const p = this.byId.get(payload.id as string)!;
-    p.owner = found.p;
-    p.original = found.m;
-    payload.type = 3;
-    payload.data = { custom_id: c.customId, component_type: 2 };
-    payload.message = this.messageJson(found.p, found.m);
+    const { base, pending, reply } = this.open({ guildId: c.guildId, channelId: c.channelId, userId: c.userId, name: found.p.commandName, timeoutMs: c.timeoutMs });
+    pending.owner = found.p;
+    pending.original = found.m;
+    const payload: APIMessageComponentGuildInteraction = {
+      ...base,
+      type: InteractionType.MessageComponent,
+      data: { custom_id: c.customId, component_type: ComponentType.Button },
+      message: this.messageJson(found.p, found.m),
+    };
     return { payload, reply };
   }
 
-  /** Builds the INTERACTION_CREATE payload and a promise for the bot's final reply. */
-  create(c: InvokeCommand): { payload: Json; reply: Promise<RecordedReply> } {
+  /** Builds the INTERACTION_CREATE payload of a command with `data` and a promise for the bot's final reply. */
+  create(c: InvokeCommand, data: CommandData): { payload: APIApplicationCommandGuildInteraction; reply: Promise<RecordedReply> } {
+    const { base, reply } = this.open(c);
+    const type = InteractionType.ApplicationCommand;
+    // One branch per kind of data, so each payload is the interaction type Discord defines for it.
+    if (data.type === ApplicationCommandType.ChatInput) return { payload: { ...base, type, data }, reply };
+    if (data.type === ApplicationCommandType.User) return { payload: { ...base, type, data }, reply };
+    return { payload: { ...base, type, data }, reply };
+  }
+
+  /** The fields every guild interaction carries, and the pending state its callbacks resolve. */
+  private open(c: Pick<InvokeCommand, 'guildId' | 'channelId' | 'userId' | 'name' | 'timeoutMs' | 'permissions'>) {
     const guild = this.world.guild(c.guildId);
     if (!guild) throw new Error(`unknown guild ${c.guildId}`);
     const channel = this.world.channel(c.channelId);
     if (!channel || channel.guildId !== c.guildId) throw new Error(`channel ${c.channelId} is not in guild ${c.guildId}`);
     const member = guild.members.get(c.userId);
     if (!member) throw new Error(`user ${c.userId} is not a member of guild ${c.guildId}`);
-    const botMember = guild.members.get(this.world.botUser.id)!;
 
     const id = this.ids.next();
     const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(48).toString('base64url')}`;
@@ -173,28 +183,25 @@ export class Interactions {
       this.byToken.delete(token);
     }, WEBHOOK_TOKEN_TTL_MS).unref();
 
-    const options = c.subcommand ? [{ name: c.subcommand, type: 1, options: c.options ?? [] }] : (c.options ?? []);
-    const payload: Json = {
+    const base = {
       id,
       application_id: this.world.application.id,
-      type: 2,
       token,
-      version: 1,
-      data: { id: this.commandIdFor(c.guildId, c.name) ?? this.ids.next(), name: c.name, type: 1, options },
+      version: 1 as const,
       guild_id: c.guildId,
-      guild: { id: c.guildId, locale: 'en-US', features: [] },
-      guild_locale: 'en-US',
+      guild: { id: c.guildId, locale: Locale.EnglishUS, features: [] },
+      guild_locale: Locale.EnglishUS,
       channel_id: c.channelId,
       channel: channelJson(channel),
-      member: { ...memberJson(member), permissions: c.permissions ?? permissionsOf(guild, member) },
-      app_permissions: permissionsOf(guild, botMember),
-      locale: 'en-US',
+      member: { ...memberJson(member), permissions: invokerPermissions(guild, c) },
+      app_permissions: memberPermissions(guild, this.world.botUser.id).toString(),
+      locale: Locale.EnglishUS,
       entitlements: [],
       authorizing_integration_owners: { '0': c.guildId },
-      context: 0,
+      context: InteractionContextType.Guild,
       attachment_size_limit: 10 * 1024 * 1024,
     };
-    return { payload, reply };
+    return { base, pending, reply };
   }
 
   private record(p: Pending, m: MessageState, kind: RecordedReply['kind']): RecordedReply {
@@ -207,13 +214,13 @@ export class Interactions {
     return r;
   }
 
-  private messageJson(p: Pending, m: MessageState): Json {
+  private messageJson(p: Pending, m: MessageState): APIMessage {
     const user = this.world.guild(p.guildId)?.members.get(p.userId)?.user;
+    const invoker = user ? userJson(user) : { id: p.userId, username: 'departed', discriminator: '0', global_name: null, avatar: null };
     return {
       id: m.id,
-      type: 20,
+      type: MessageType.ChatInputCommand,
       channel_id: p.channelId,
-      guild_id: p.guildId,
       author: userJson(this.world.botUser),
       content: m.content,
       embeds: m.embeds,
@@ -236,17 +243,18 @@ export class Interactions {
       components: m.components,
       webhook_id: this.world.application.id,
       application_id: this.world.application.id,
-      interaction_metadata: { id: p.id, type: 2, name: p.commandName, command_type: 1, user: user ? userJson(user) : null, authorizing_integration_owners: { '0': p.guildId } },
-      interaction: { id: p.id, type: 2, name: p.commandName, user: user ? userJson(user) : null },
+      interaction_metadata: { id: p.id, type: InteractionType.ApplicationCommand, user: invoker, authorizing_integration_owners: { '0': p.guildId } },
+      interaction: { id: p.id, type: InteractionType.ApplicationCommand, name: p.commandName, user: invoker },
     };
   }
 
   /** Applies the fields a create/edit body carries; omitted fields keep their previous value. */
   private apply(m: MessageState, body: Record<string, unknown>, files: UploadedFile[]): void {
     if ('content' in body) m.content = typeof body.content === 'string' ? body.content : '';
-    if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? body.embeds : [];
+    // The bot's request body, taken as Discord would accept it.
+    if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? echoEmbeds(body.embeds as APIEmbed[]) : [];
     if (typeof body.flags === 'number') m.flags = body.flags;
-    if ('components' in body) m.components = Array.isArray(body.components) ? body.components : [];
+    if ('components' in body) m.components = Array.isArray(body.components) ? (body.components as APIMessageTopLevelComponent[]) : [];
     if (files.length) m.files = files;
     else if (Array.isArray(body.attachments)) {
       // Kept attachments are referenced by their existing ids; anything not listed is removed.
@@ -267,22 +275,23 @@ export class Interactions {
   }
 
   /** POST /interactions/{id}/{token}/callback */
-  callback(id: string, token: string, body: Record<string, unknown>, files: UploadedFile[], withResponse: boolean): { status: number; body: Json | null } | ApiError {
+  callback(id: string, token: string, body: Record<string, unknown>, files: UploadedFile[], withResponse: boolean): { status: number; body: RESTPostAPIInteractionCallbackWithResponseResult | null } | ApiError {
     const p = this.byId.get(id);
-    if (!p || p.token !== token || Date.now() - p.createdAt > this.ackTimeoutMs) return err(404, 10062, 'Unknown interaction');
-    if (p.acked) return err(400, 40060, 'Interaction has already been acknowledged.');
-    const type = body.type;
+    if (!p || p.token !== token || Date.now() - p.createdAt > this.ackTimeoutMs) return err(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
+    if (p.acked) return err(400, RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged, 'Interaction has already been acknowledged.');
+    const type = body.type as InteractionResponseType;
     const data = (body.data ?? {}) as Record<string, unknown>;
     const m = this.newMessage();
-    if ((type === 6 || type === 7) && !p.owner) {
-      return err(400, 50035, `Invalid Form Body: interaction response type ${String(type)} is not valid for this interaction`);
+    const R = InteractionResponseType;
+    if ((type === R.DeferredMessageUpdate || type === R.UpdateMessage) && !p.owner) {
+      return err(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, `Invalid Form Body: interaction response type ${String(type)} is not valid for this interaction`);
     }
     switch (type) {
-      case 6:
+      case R.DeferredMessageUpdate:
         // Deferred update: the clicked message is edited later through @original.
         p.acked = true;
         break;
-      case 7: {
+      case R.UpdateMessage: {
         const target = p.original!;
         this.apply(target, data, files);
         target.editedAt = Date.now();
@@ -290,39 +299,41 @@ export class Interactions {
         this.record(p, { ...target }, 'edit');
         break;
       }
-      case 4:
+      case R.ChannelMessageWithSource:
         this.apply(m, data, files);
         p.original = m;
         p.acked = true;
         this.record(p, { ...m }, 'reply');
         break;
-      case 5:
+      case R.DeferredChannelMessageWithSource:
         m.flags = typeof data.flags === 'number' ? data.flags & EPHEMERAL : 0;
         p.original = m; // the "thinking..." placeholder that @original edits fill in
         p.acked = true;
         break;
-      case 9:
+      case R.Modal:
         p.acked = true;
         this.apply(m, { content: String(data.title ?? ''), embeds: [] }, []);
         this.record(p, m, 'modal');
         break;
       default:
-        return err(400, 50035, `Invalid Form Body: interaction response type ${String(type)} is not valid for an application command`);
+        return err(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, `Invalid Form Body: interaction response type ${String(type)} is not valid for an application command`);
     }
     if (!withResponse) return { status: 204, body: null };
     return {
       status: 200,
       body: {
-        interaction: { id: p.id, type: 2, activity_instance_id: null, response_message_id: m.id, response_message_loading: type === 5, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
-        resource: type === 9 || type === 6 ? { type } : { type, message: this.messageJson(p, type === 7 ? p.original! : m) },
+        interaction: { id: p.id, type: p.owner ? InteractionType.MessageComponent : InteractionType.ApplicationCommand, response_message_id: m.id, response_message_loading: type === R.DeferredChannelMessageWithSource, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
+        // A resource only where there is one: the message of types 4 and 7 (receiving-and-responding.mdx,
+        // "Interaction Callback Resource Object"); the spec has no resource shape for the other types.
+        ...(type === R.ChannelMessageWithSource || type === R.UpdateMessage ? { resource: { type, message: this.messageJson(p, type === R.UpdateMessage ? p.original! : m) } } : {}),
       },
     };
   }
 
   private byWebhook(appId: string, token: string): Pending | ApiError {
     const p = this.byToken.get(token);
-    if (appId !== this.world.application.id || !p) return err(404, 10015, 'Unknown Webhook');
-    if (Date.now() - p.createdAt > WEBHOOK_TOKEN_TTL_MS) return err(401, 50027, 'Invalid Webhook Token');
+    if (appId !== this.world.application.id || !p) return err(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+    if (Date.now() - p.createdAt > WEBHOOK_TOKEN_TTL_MS) return err(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
     return p;
   }
 
@@ -331,11 +342,11 @@ export class Interactions {
   }
 
   /** PATCH /webhooks/{app}/{token}/messages/{@original|id} */
-  edit(appId: string, token: string, messageId: string, body: Record<string, unknown>, files: UploadedFile[]): { status: number; body: Json } | ApiError {
+  edit(appId: string, token: string, messageId: string, body: Record<string, unknown>, files: UploadedFile[]): { status: number; body: APIMessage } | ApiError {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     const m = this.target(p, messageId);
-    if (!m) return err(404, 10008, 'Unknown Message');
+    if (!m) return err(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
     this.apply(m, body, files);
     m.editedAt = Date.now();
     this.record(p, { ...m }, 'edit');
@@ -343,11 +354,11 @@ export class Interactions {
   }
 
   /** GET /webhooks/{app}/{token}/messages/{id} */
-  get(appId: string, token: string, messageId: string): { status: number; body: Json } | ApiError {
+  get(appId: string, token: string, messageId: string): { status: number; body: APIMessage } | ApiError {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     const m = this.target(p, messageId);
-    return m ? { status: 200, body: this.messageJson(p, m) } : err(404, 10008, 'Unknown Message');
+    return m ? { status: 200, body: this.messageJson(p, m) } : err(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
   }
 
   /** DELETE /webhooks/{app}/{token}/messages/{id} */
@@ -355,17 +366,17 @@ export class Interactions {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     const m = this.target(p, messageId);
-    if (!m) return err(404, 10008, 'Unknown Message');
+    if (!m) return err(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
     if (m === p.original) p.original = null;
     else p.followups.delete(m.id);
     return { status: 204, body: null };
   }
 
   /** POST /webhooks/{app}/{token} (follow-up message) */
-  followup(appId: string, token: string, body: Record<string, unknown>, files: UploadedFile[], wait: boolean): { status: number; body: Json | null } | ApiError {
+  followup(appId: string, token: string, body: Record<string, unknown>, files: UploadedFile[], wait: boolean): { status: number; body: APIMessage | null } | ApiError {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
-    if (!p.acked) return err(404, 10015, 'Unknown Webhook');
+    if (!p.acked) return err(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
     const m = this.newMessage();
     this.apply(m, body, files);
     p.followups.set(m.id, m);

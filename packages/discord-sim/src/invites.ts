@@ -8,15 +8,15 @@
 //   - a join that used up an invite (it vanished)         -> 'unknown';
 //   - a guild where the bot lacks Manage Server           -> 'unknown'.
 // "Alone" means the bot finished the previous join before this one: drivers await a settle callback.
-import type { Simulator } from './index.js';
-import { inviteCode, type SimGuild, type SimInvite, type SimUser } from './world.js';
+import { GatewayDispatchEvents, PermissionFlagsBits } from 'discord-api-types/v10';
+import { canManageGuild } from './permissions.js';
+import type { GuildEventSink } from './driver.js';
+import { inviteCode, type SimGuild, type SimInvite, type SimUser, type World } from './world.js';
 import { inviteCreateJson, inviteDeleteJson, inviteExpiresAt, memberAddJson, memberRemoveJson } from './payloads.js';
 import { Rng } from './rng.js';
 import { snowflakeTimestamp } from './snowflake.js';
 
 const DAY_MS = 86_400_000;
-const MANAGE_GUILD = 1n << 5n;
-const ADMINISTRATOR = 1n << 3n;
 
 export type SimAttribution = 'invite' | 'vanity' | 'unknown';
 
@@ -50,22 +50,13 @@ export function listInvites(g: SimGuild, now = Date.now()): SimInvite[] {
   return [...g.invites.values()];
 }
 
-/** Whether the bot's roles in the guild grant Manage Server (or Administrator). */
-export function canManageGuild(g: SimGuild, botId: string): boolean {
-  const me = g.members.get(botId);
-  if (!me) return false;
-  let perms = BigInt(g.roles.find((r) => r.id === g.id)?.permissions ?? '0');
-  for (const r of g.roles) if (me.roles.includes(r.id)) perms |= BigInt(r.permissions);
-  return (perms & (MANAGE_GUILD | ADMINISTRATOR)) !== 0n;
-}
-
 export class MemberTraffic {
   readonly joins: JoinTruth[] = [];
   readonly leaves: LeaveTruth[] = [];
   private readonly rng: Rng;
 
   constructor(
-    private readonly sim: Simulator,
+    private readonly sim: GuildEventSink,
     seed = 0x1217e5,
   ) {
     this.rng = new Rng(seed);
@@ -85,7 +76,7 @@ export class MemberTraffic {
     const g = this.guild(guildId);
     const me = g.members.get(this.sim.world.botUser.id);
     for (const r of g.roles) {
-      if (r.id === g.id || me?.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) & ~(MANAGE_GUILD | ADMINISTRATOR)).toString();
+      if (r.id === g.id || me?.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) & ~(PermissionFlagsBits.ManageGuild | PermissionFlagsBits.Administrator)).toString();
     }
   }
 
@@ -97,7 +88,7 @@ export class MemberTraffic {
     while (g.invites.has(code)) code = inviteCode(this.rng);
     const inv: SimInvite = { code, guildId, channelId, inviterId: o.inviterId, uses: 0, maxUses: o.maxUses ?? 0, maxAge: o.maxAgeSec ?? 0, createdAt: Date.now() };
     g.invites.set(code, inv);
-    this.sim.dispatchGuildEvent(guildId, 'INVITE_CREATE', inviteCreateJson(inv, g));
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.InviteCreate, inviteCreateJson(inv, g));
     return inv;
   }
 
@@ -107,7 +98,7 @@ export class MemberTraffic {
     const inv = g.invites.get(code);
     if (!inv) throw new Error(`no invite ${code} in guild ${guildId}`);
     g.invites.delete(code);
-    this.sim.dispatchGuildEvent(guildId, 'INVITE_DELETE', inviteDeleteJson(inv));
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.InviteDelete, inviteDeleteJson(inv));
   }
 
   /** A user not in any guild yet, whose account is `ageDays` old now. */
@@ -163,8 +154,8 @@ export class MemberTraffic {
       }
       out.push({ guildId, userId: user.id, at: now, accountCreatedAt: snowflakeTimestamp(user.id), used, expected });
     }
-    for (const j of out) this.sim.dispatchGuildEvent(j.guildId, 'GUILD_MEMBER_ADD', memberAddJson(this.guild(j.guildId).members.get(j.userId)!, j.guildId));
-    for (const inv of usedUp) this.sim.dispatchGuildEvent(inv.guildId, 'INVITE_DELETE', inviteDeleteJson(inv));
+    for (const j of out) this.sim.dispatchGuildEvent(j.guildId, GatewayDispatchEvents.GuildMemberAdd, memberAddJson(this.guild(j.guildId).members.get(j.userId)!, j.guildId));
+    for (const inv of usedUp) this.sim.dispatchGuildEvent(inv.guildId, GatewayDispatchEvents.InviteDelete, inviteDeleteJson(inv));
     this.joins.push(...out);
     return out;
   }
@@ -176,7 +167,7 @@ export class MemberTraffic {
     if (!m) throw new Error(`user ${userId} is not in guild ${guildId}`);
     g.members.delete(userId);
     const rec = { guildId, userId, at: Date.now() };
-    this.sim.dispatchGuildEvent(guildId, 'GUILD_MEMBER_REMOVE', memberRemoveJson(m.user, guildId));
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildMemberRemove, memberRemoveJson(m.user, guildId));
     this.leaves.push(rec);
     return rec;
   }
@@ -249,7 +240,7 @@ export interface InviteScenarioCast {
  *   seeded inviter: 1 regular;  vanity: 1 regular;  unknown: 3 regular (a used-up single-use invite, and
  *   two simultaneous joins);  growth: 11 joins, 3 leaves, net 8. forbiddenGuildId: 1 join, unknown.
  */
-export async function runInviteScenario(sim: Simulator, o: InviteScenarioOptions): Promise<InviteScenarioCast> {
+export async function runInviteScenario(sim: { readonly world: World; readonly members: MemberTraffic }, o: InviteScenarioOptions): Promise<InviteScenarioCast> {
   const t = sim.members;
   const g = sim.world.guild(o.guildId)!;
   if (!g.vanity) throw new Error(`guild ${o.guildId} has no vanity URL`);

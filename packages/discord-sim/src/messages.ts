@@ -1,7 +1,39 @@
 // MESSAGE_CREATE payloads for simulated chat, with Discord's MESSAGE_CONTENT gating applied per session.
-import { Intent } from './intents.js';
-import { memberJson, userJson, type Json } from './payloads.js';
+import {
+  InteractionType,
+  MessageType,
+  type APIAttachment,
+  type MessageFlags,
+  type TextChannelType,
+  type APIMessageInteractionMetadata,
+  type GatewayMessageCreateDispatchData,
+} from 'discord-api-types/v10';
+import { GatewayIntentBits } from 'discord-api-types/v10';
+import { memberWithoutUserJson, userJson } from './payloads.js';
 import type { SimChannel, SimGuild } from './world.js';
+
+export interface SendMessage {
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  content?: string;
+  attachments?: number;
+  webhook?: boolean;
+  /** Creation time encoded in the id (default now). Discord only sends live messages; a past time lets
+   *  demos and tests lay down history that lands in past minute buckets. */
+  timestamp?: number;
+  /** Emoji keys the sender put into `content` (see emoji.ts), recorded as ground truth for members'
+   *  messages. Omitted: the message's emojis are not in the truth. */
+  emojis?: readonly string[];
+  /** Makes it an app's response to an interaction; an original command response is a use in the truth. */
+  interaction?: MessageInteractionInput;
+}
+
+export interface SentMessage {
+  id: string;
+  /** Milliseconds since the epoch, as encoded in the id. */
+  timestamp: number;
+}
 
 const ATTACHMENT_KINDS = [
   { ext: 'png', type: 'image/png', image: true },
@@ -43,7 +75,7 @@ export interface MessageInput {
   interaction?: MessageInteractionInput;
 }
 
-export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
+export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMessageCreateDispatchData {
   const { guild, channel } = m;
   const member = guild.members.get(m.authorId);
   const author = m.webhook
@@ -52,9 +84,9 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
   const mentionIds = [...new Set([...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!))];
   const mentions = mentionIds.flatMap((id) => {
     const mm = guild.members.get(id);
-    return mm ? [{ ...userJson(mm.user), member: memberJson(mm, false) }] : [];
+    return mm ? [{ ...userJson(mm.user), member: memberWithoutUserJson(mm) }] : [];
   });
-  const attachments = Array.from({ length: m.attachments }, (_, i) => {
+  const attachments = Array.from({ length: m.attachments }, (_, i): APIAttachment => {
     const kind = ATTACHMENT_KINDS[(Number(BigInt(m.id) % 5n) + i) % ATTACHMENT_KINDS.length]!;
     const id = (BigInt(m.id) + BigInt(i) + 1n).toString();
     const filename = `file${i}.${kind.ext}`;
@@ -68,11 +100,11 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
       ...(kind.image ? { width: 640, height: 480 } : {}),
     };
   });
-  const j: Json = {
+  const j: GatewayMessageCreateDispatchData = {
     id: m.id,
-    type: 0,
+    type: MessageType.Default,
     channel_id: channel.id,
-    channel_type: channel.type,
+    channel_type: channel.type as TextChannelType,
     guild_id: guild.id,
     author,
     content: m.content,
@@ -87,33 +119,36 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): Json {
     embeds: [],
     components: [],
     pinned: false,
-    flags: 0,
-    nonce: m.webhook ? undefined : m.id,
+    flags: 0 as MessageFlags,
+    ...(m.webhook ? {} : { nonce: m.id }),
   };
   if (m.webhook) j.webhook_id = m.authorId;
-  else j.member = memberJson(member!, false);
+  else j.member = memberWithoutUserJson(member!);
   if (m.interaction) addInteraction(j, m.interaction, guild);
   return j;
 }
 
-function addInteraction(j: Json, x: MessageInteractionInput, guild: SimGuild): void {
+function addInteraction(j: GatewayMessageCreateDispatchData, x: MessageInteractionInput, guild: SimGuild): void {
   const invoker = guild.members.get(x.userId);
   if (!invoker) throw new Error(`interaction user ${x.userId} is not a member of guild ${guild.id}`);
   const user = userJson(invoker.user);
   const original = x.type === 2 && !x.originalResponseMessageId;
   // Original command responses are CHAT_INPUT_COMMAND (20) or CONTEXT_MENU_COMMAND (23); follow-ups and
   // component responses are ordinary messages.
-  j.type = original ? ((x.commandType ?? 1) === 1 ? 20 : 23) : 0;
+  j.type = original ? ((x.commandType ?? 1) === 1 ? MessageType.ChatInputCommand : MessageType.ContextMenuCommand) : MessageType.Default;
   if (x.applicationId) j.application_id = x.applicationId;
-  j.interaction_metadata = {
+  const base = {
     id: x.id,
-    type: x.type,
     user,
     authorizing_integration_owners: { '0': guild.id },
     ...(x.originalResponseMessageId ? { original_response_message_id: x.originalResponseMessageId } : {}),
-    ...(x.interactedMessageId ? { interacted_message_id: x.interactedMessageId } : {}),
   };
-  if (x.name !== undefined) j.interaction = { id: x.id, type: x.type, name: x.name, user };
+  const metadata: APIMessageInteractionMetadata =
+    x.type === 2
+      ? { ...base, type: InteractionType.ApplicationCommand }
+      : { ...base, type: InteractionType.MessageComponent, interacted_message_id: x.interactedMessageId ?? '' };
+  j.interaction_metadata = metadata;
+  if (x.name !== undefined) j.interaction = { id: x.id, type: x.type === 2 ? InteractionType.ApplicationCommand : InteractionType.MessageComponent, name: x.name, user };
 }
 
 /**
@@ -121,10 +156,9 @@ function addInteraction(j: Json, x: MessageInteractionInput, guild: SimGuild): v
  * for messages the bot wrote or that mention it.
  */
 export function gateMessageContent(botUserId: string) {
-  return (d: unknown, intents: number): unknown => {
-    if (intents & Intent.MessageContent) return d;
-    const msg = d as Json & { author: { id: string }; mentions: { id: string }[] };
-    if (msg.author.id === botUserId || msg.mentions.some((u) => u.id === botUserId)) return d;
+  return (msg: GatewayMessageCreateDispatchData, intents: number): GatewayMessageCreateDispatchData => {
+    if (intents & GatewayIntentBits.MessageContent) return msg;
+    if (msg.author.id === botUserId || msg.mentions.some((u) => u.id === botUserId)) return msg;
     return { ...msg, content: '', embeds: [], attachments: [], components: [] };
   };
 }

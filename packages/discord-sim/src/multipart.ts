@@ -8,7 +8,8 @@ export interface UploadedFile {
 }
 
 export interface ParsedBody {
-  json: Record<string, unknown> | unknown[] | null;
+  /** The JSON body (or payload_json), as sent: the caller knows what the route takes. */
+  json: unknown;
   files: UploadedFile[];
 }
 
@@ -17,17 +18,18 @@ export async function parseBody(contentType: string | undefined, body: Buffer): 
   if (body.length === 0) return { json: null, files: [] };
   if (ct.startsWith('multipart/form-data')) return parseMultipart(ct, body);
   const text = body.toString('utf8');
-  return { json: JSON.parse(text) as ParsedBody['json'], files: [] };
+  return { json: JSON.parse(text) as unknown, files: [] };
 }
 
 async function parseMultipart(ct: string, body: Buffer): Promise<ParsedBody> {
   const form = await new Response(body, { headers: { 'content-type': ct } }).formData();
   let json: ParsedBody['json'] = null;
   const payload = form.get('payload_json');
-  if (typeof payload === 'string') json = JSON.parse(payload) as ParsedBody['json'];
+  if (typeof payload === 'string') json = JSON.parse(payload) as unknown;
   // files[n] pairs with attachments[{id: n, filename}] in payload_json; that filename wins if present.
   const declared = new Map<string, string>();
-  const attachments = json && !Array.isArray(json) && Array.isArray(json.attachments) ? (json.attachments as { id?: unknown; filename?: unknown }[]) : [];
+  const declaredList = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as { attachments?: unknown }).attachments : undefined;
+  const attachments = Array.isArray(declaredList) ? (declaredList as { id?: unknown; filename?: unknown }[]) : [];
   for (const a of attachments) if (a.filename !== undefined) declared.set(String(a.id), String(a.filename));
   const files: { index: number; file: UploadedFile }[] = [];
   for (const [key, value] of form.entries()) {

@@ -3,7 +3,8 @@
 // user (discord.js drops presences of users it cannot build), and keeps ground truth: exact milliseconds
 // per guild|user|activity from the simulator's send times. The activity key is the application id when
 // there is one, else the sanitised name; custom statuses (type 4) are not activities.
-import type { Simulator } from './index.js';
+import { GatewayDispatchEvents } from 'discord-api-types/v10';
+import type { GuildEventSink } from './driver.js';
 import { presenceJson } from './payloads.js';
 import type { SimActivity, SimGuild, SimPresence } from './world.js';
 
@@ -52,7 +53,7 @@ export class PresenceDriver {
   /** Open segment per guild|user|activity. */
   private readonly open = new Map<string, Segment>();
 
-  constructor(private readonly sim: Simulator) {}
+  constructor(private readonly sim: GuildEventSink) {}
 
   /** The member's presence in `guildId` becomes `activities` with `status`; returns the send time. */
   set(guildId: string, userId: string, activities: ActivityInput[], status: SimPresence['status'] = 'online'): number {
@@ -87,7 +88,7 @@ export class PresenceDriver {
       this.segments.push(seg);
       this.open.set(k, seg);
     }
-    this.sim.dispatchGuildEvent(guildId, 'PRESENCE_UPDATE', presenceJson(userId, presence, guildId, member.user));
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.PresenceUpdate, presenceJson(userId, presence, guildId, member.user));
     return now;
   }
 

@@ -1,13 +1,38 @@
 // REST API v10 on /api: the routes discord.js and the bot use. Replies are JSON with the error shapes and
-// codes Discord uses; injected faults (429 with rate-limit headers, 5xx) are served before routing.
+// codes Discord uses and bodies typed by discord-api-types (checked against Discord's OpenAPI spec in the
+// package's tests); every route is rate limited as on Discord (rate-limits.ts) unless that limit is off.
+// Injected faults (429s, 5xx) are served before routing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  OAuth2Scopes,
+  RESTJSONErrorCodes,
+  type RESTError,
+  type RESTGetAPIChannelResult,
+  type RESTGetAPICurrentUserResult,
+  type RESTGetAPIGatewayBotResult,
+  type RESTGetAPIGatewayResult,
+  type RESTGetAPIGuildChannelsResult,
+  type RESTGetAPIGuildInvitesResult,
+  type RESTGetAPIGuildMemberResult,
+  type RESTGetAPIGuildMembersResult,
+  type RESTGetAPIGuildResult,
+  type RESTGetAPIGuildRolesResult,
+  type RESTGetAPIGuildThreadsResult,
+  type RESTGetAPIGuildVanityUrlResult,
+  type RESTGetAPIUserResult,
+  type RESTGetCurrentApplicationResult,
+  type RESTRateLimit,
+} from 'discord-api-types/v10';
 import type { Logger } from 'pino';
-import type { CommandRegistry } from './commands.js';
+import type { CommandInput, CommandRegistry } from './commands.js';
+import type { Credentials, SessionStartBudget } from './credentials.js';
 import type { Interactions } from './interactions.js';
 import { parseBody, type ParsedBody } from './multipart.js';
-import { canManageGuild, listInvites } from './invites.js';
-import { channelJson, guildJson, inviteJson, memberJson, roleJson, userJson, type Json } from './payloads.js';
-import type { World } from './world.js';
+import { listInvites } from './invites.js';
+import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJson, channelJson, userJson } from './payloads.js';
+import { canManageGuild } from './permissions.js';
+import { RestRateLimiter, routeKey } from './rate-limits.js';
+import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
   status: number;
@@ -18,34 +43,45 @@ export interface RestFault {
   global?: boolean;
 }
 
-export interface SessionStartLimit {
-  total: number;
-  remaining: number;
-  resetAt: number;
-  maxConcurrency: number;
-}
-
 export interface RestOptions {
   world: World;
-  token: string;
+  credentials: Credentials;
   logger: Logger;
   interactions: Interactions;
   commands: CommandRegistry;
   gatewayUrl: () => string;
   recommendedShards: number;
-  sessionStart: SessionStartLimit;
+  sessionStart: SessionStartBudget;
+  /** Per-route and global rate limits (limits.rest); null when off. */
+  rateLimiter: RestRateLimiter | null;
 }
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
 
 /** A request path for the simulator's logs: interaction and webhook tokens (path segments) cut out. */
 const tokenless = (p: string) => p.replace(/\/(webhooks|interactions)\/([^/]+)\/[^/?]+/, '/$1/$2/:token');
 
-const notFound = (code = 0, message = '404: Not Found'): Reply => ({ status: 404, body: { message, code } });
+const error = (status: number, code: number, message: string): Reply => ({ status, body: { code, message } satisfies RESTError });
+const notFound = (code = 0, message = '404: Not Found'): Reply => error(404, code, message);
 const ok = (body: unknown, status = 200): Reply => ({ status, body });
 const MAX_BODY = 25 * 1024 * 1024;
 
+/** What the REST API served: requests, and the organic 429s (injected faults not included) by scope. */
+export interface RestStats {
+  requests: number;
+  /** Requests by route ("GET /guilds/{id}/invites"), whatever their answer. */
+  routes: Map<string, number>;
+  rateLimited: { user: number; global: number };
+  /** 429s by route ("GET /gateway/bot"), to tell which calls a bot makes too often. */
+  limitedRoutes: Map<string, number>;
+}
+
 export class RestApi {
+  readonly stats: RestStats = { requests: 0, routes: new Map(), rateLimited: { user: 0, global: 0 }, limitedRoutes: new Map() };
   private readonly faults: (RestFault & { left: number })[] = [];
 
   constructor(private readonly o: RestOptions) {}
@@ -60,10 +96,10 @@ export class RestApi {
     let reply: Reply;
     try {
       const raw = await readBody(req);
-      reply = this.fault(method, url) ?? (await this.route(method, url, req, raw));
+      reply = this.fault(method, url) ?? (await this.serve(method, url, req, raw));
     } catch (err) {
       this.o.logger.warn({ err, method, route: tokenless(url.pathname) }, 'bad request');
-      reply = { status: 400, body: { message: '400: Bad Request', code: 50109 } };
+      reply = error(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, '400: Bad Request');
     }
     if (reply.status === 204 || reply.body === null) {
       // No content type on 204: discord.js would try to parse an empty body as JSON and throw.
@@ -73,6 +109,26 @@ export class RestApi {
     }
   }
 
+  /** Routes the request through the rate limiter: a refused one gets the 429, an allowed one its headers. */
+  private async serve(method: string, url: URL, req: IncomingMessage, raw: Buffer): Promise<Reply> {
+    const parts = apiPath(url);
+    this.stats.requests++;
+    if (!parts) return notFound();
+    const key = routeKey(method, parts);
+    this.stats.routes.set(key.route, (this.stats.routes.get(key.route) ?? 0) + 1);
+    const limiter = this.o.rateLimiter;
+    if (!limiter) return this.route(method, parts, url, req, raw);
+    const verdict = limiter.check(req.headers.authorization ?? '', key);
+    if (verdict.refusal) {
+      this.stats.rateLimited[verdict.refusal.global ? 'global' : 'user']++;
+      this.stats.limitedRoutes.set(key.route, (this.stats.limitedRoutes.get(key.route) ?? 0) + 1);
+      this.o.logger.info({ method, route: tokenless(url.pathname), retryAfter: verdict.refusal.retry_after, global: verdict.refusal.global }, 'rate limited (429)');
+      return { status: 429, headers: verdict.headers, body: verdict.refusal };
+    }
+    const reply = await this.route(method, parts, url, req, raw);
+    return { ...reply, headers: { ...verdict.headers, ...reply.headers } };
+  }
+
   private fault(method: string, url: URL): Reply | null {
     const path = safeDecode(url.pathname);
     const f = this.faults.find((x) => x.left > 0 && (!x.routeIncludes || path.includes(x.routeIncludes) || url.pathname.includes(x.routeIncludes)));
@@ -80,10 +136,10 @@ export class RestApi {
     f.left--;
     if (f.left <= 0) this.faults.splice(this.faults.indexOf(f), 1);
     this.o.logger.info({ method, route: tokenless(path), status: f.status }, 'injected REST fault');
-    if (f.status !== 429) return { status: f.status, body: { message: `${f.status}: Simulated failure`, code: 0 } };
+    if (f.status !== 429) return error(f.status, 0, `${f.status}: Simulated failure`);
     const after = f.retryAfterSec ?? 1;
     const headers: Record<string, string> = {
-      'retry-after': String(after),
+      'retry-after': String(Math.ceil(after)),
       'x-ratelimit-limit': '5',
       'x-ratelimit-remaining': '0',
       'x-ratelimit-reset': ((Date.now() + after * 1000) / 1000).toFixed(3),
@@ -92,22 +148,15 @@ export class RestApi {
       'x-ratelimit-scope': f.global ? 'global' : 'user',
     };
     if (f.global) headers['x-ratelimit-global'] = 'true';
-    return { status: 429, headers, body: { message: 'You are being rate limited.', retry_after: after, global: Boolean(f.global) } };
+    const body: RESTRateLimit = { message: 'You are being rate limited.', retry_after: after, global: Boolean(f.global), code: 0 };
+    return { status: 429, headers, body };
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    return req.headers.authorization === `Bot ${this.o.token}`;
-  }
-
-  private async route(method: string, url: URL, req: IncomingMessage, raw: Buffer): Promise<Reply> {
-    // /api[/v10]/a/b/c, segments decoded (discord.js sends %40original / %40me)
-    const all = url.pathname.split('/').filter(Boolean).map(safeDecode);
-    if (all[0] !== 'api') return notFound();
-    const parts = /^v\d+$/.test(all[1] ?? '') ? all.slice(2) : all.slice(1);
+  private async route(method: string, parts: string[], url: URL, req: IncomingMessage, raw: Buffer): Promise<Reply> {
     const [a, b, c, d, e] = parts;
     const { world, interactions, commands } = this.o;
     const body = (): Promise<ParsedBody> => parseBody(req.headers['content-type'], raw);
-    const obj = (p: ParsedBody) => (p.json && !Array.isArray(p.json) ? p.json : {});
+    const obj = (p: ParsedBody): Record<string, unknown> => (p.json !== null && typeof p.json === 'object' && !Array.isArray(p.json) ? (p.json as Record<string, unknown>) : {});
 
     // Token-authenticated routes (interaction token in the path): no Authorization header needed.
     if (a === 'interactions' && b && c && d === 'callback' && parts.length === 4 && method === 'POST') {
@@ -128,106 +177,122 @@ export class RestApi {
         if (method === 'DELETE') return interactions.delete(b, c, e);
       }
     }
-    if (a === 'gateway' && parts.length === 1 && method === 'GET') return ok({ url: this.o.gatewayUrl() });
+    if (a === 'gateway' && parts.length === 1 && method === 'GET') return ok({ url: this.o.gatewayUrl() } satisfies RESTGetAPIGatewayResult);
 
-    if (!this.authorized(req)) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bot ') || !this.o.credentials.valid(auth)) return error(401, 0, '401: Unauthorized');
 
     if (a === 'gateway' && b === 'bot' && parts.length === 2 && method === 'GET') {
-      const s = this.o.sessionStart;
-      if (Date.now() >= s.resetAt) {
-        s.remaining = s.total;
-        s.resetAt = Date.now() + 86_400_000;
-      }
-      return ok({
-        url: this.o.gatewayUrl(),
-        shards: this.o.recommendedShards,
-        session_start_limit: { total: s.total, remaining: s.remaining, reset_after: s.resetAt - Date.now(), max_concurrency: s.maxConcurrency },
-      });
+      return ok({ url: this.o.gatewayUrl(), shards: this.o.recommendedShards, session_start_limit: this.o.sessionStart.view() } satisfies RESTGetAPIGatewayBotResult);
     }
     if (a === 'users' && b && parts.length === 2 && method === 'GET') {
-      if (b === '@me') return ok({ ...userJson(world.botUser), verified: true, mfa_enabled: false, email: null, locale: 'en-US' });
+      if (b === '@me') return ok({ ...userJson(world.botUser), verified: true, mfa_enabled: false, email: null, locale: 'en-US' } satisfies RESTGetAPICurrentUserResult);
       for (const g of world.guilds.values()) {
         const m = g.members.get(b);
-        if (m) return ok(userJson(m.user));
+        if (m) return ok(userJson(m.user) satisfies RESTGetAPIUserResult);
       }
-      return notFound(10013, 'Unknown User');
+      return notFound(RESTJSONErrorCodes.UnknownUser, 'Unknown User');
     }
     if (a === 'applications' && b === '@me' && parts.length === 2 && method === 'GET') {
-      return ok({
+      // explicit_content_filter and eligible_oauth2_scopes are required by the spec (PrivateApplicationResponse)
+      // but unknown to discord-api-types.
+      const app: RESTGetCurrentApplicationResult & { type: null; explicit_content_filter: number; eligible_oauth2_scopes: OAuth2Scopes[] } = {
         id: world.application.id,
+        type: null,
         name: world.application.name,
         icon: null,
         description: 'Server statistics',
         summary: '',
-        type: null,
         bot_public: true,
         bot_require_code_grant: false,
         verify_key: 'a'.repeat(64),
         flags: world.application.flags,
+        flags_new: String(world.application.flags),
         owner: userJson(world.botUser),
         team: null,
         bot: userJson(world.botUser),
         approximate_guild_count: world.guilds.size,
-        install_params: { scopes: ['bot', 'applications.commands'], permissions: '0' },
-        tags: [],
-      });
+        approximate_user_install_count: 0,
+        approximate_user_authorization_count: 0,
+        redirect_uris: [],
+        interactions_endpoint_url: null,
+        role_connections_verification_url: null,
+        explicit_content_filter: 0,
+        eligible_oauth2_scopes: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands],
+        install_params: { scopes: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands], permissions: '0' },
+      };
+      return ok(app);
     }
     if (a === 'applications' && b) {
-      if (b !== world.application.id) return notFound(10002, 'Unknown Application');
+      if (b !== world.application.id) return notFound(RESTJSONErrorCodes.UnknownApplication, 'Unknown Application');
       const guildId = c === 'guilds' ? d : null;
       const rest = c === 'guilds' ? parts.slice(4) : parts.slice(2);
-      if (guildId && !world.guild(guildId)) return { status: 403, body: { message: 'Missing Access', code: 50001 } };
+      if (guildId && !world.guild(guildId)) return error(403, RESTJSONErrorCodes.MissingAccess, 'Missing Access');
       if (rest[0] === 'commands') {
         const cmdId = rest[1];
         if (rest.length === 1 && method === 'GET') return ok(commands.list(guildId ?? null));
         if (rest.length === 1 && method === 'PUT') {
           const p = await body();
-          if (!Array.isArray(p.json)) return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
-          return ok(commands.overwrite(guildId ?? null, p.json as Json[]));
+          if (!Array.isArray(p.json)) return error(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body');
+          return ok(commands.overwrite(guildId ?? null, p.json as CommandInput[]));
         }
-        if (rest.length === 1 && method === 'POST') return ok(commands.upsert(guildId ?? null, obj(await body())), 201);
+        if (rest.length === 1 && method === 'POST') return ok(commands.upsert(guildId ?? null, (await body()).json as CommandInput), 201);
         if (rest.length === 2 && cmdId) {
           const existing = commands.list(guildId ?? null).find((x) => x.id === cmdId);
-          if (!existing) return notFound(10063, 'Unknown application command');
+          if (!existing) return notFound(RESTJSONErrorCodes.UnknownApplicationCommand, 'Unknown application command');
           if (method === 'GET') return ok(existing);
-          if (method === 'DELETE') return commands.remove(guildId ?? null, cmdId) ? { status: 204, body: null } : notFound(10063, 'Unknown application command');
-          if (method === 'PATCH') return ok(commands.upsert(guildId ?? null, { ...existing, ...obj(await body()) }));
+          if (method === 'DELETE') return commands.remove(guildId ?? null, cmdId) ? { status: 204, body: null } : notFound(RESTJSONErrorCodes.UnknownApplicationCommand, 'Unknown application command');
+          if (method === 'PATCH') return ok(commands.upsert(guildId ?? null, { ...existing, ...((await body()).json as Partial<CommandInput>) } as CommandInput));
         }
       }
     }
     if (a === 'guilds' && b) {
       const g = world.guild(b);
-      if (!g) return notFound(10004, 'Unknown Guild');
-      if (method === 'GET' && parts.length === 2) return ok({ ...guildJson(g), approximate_member_count: g.members.size });
+      if (!g) return notFound(RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
+      if (method === 'GET' && parts.length === 2) {
+        // home_header and nsfw are required by the spec (GuildWithCountsResponse), region too, which Discord
+        // reports as "deprecated" since voice regions moved to channels.
+        const guild: RESTGetAPIGuildResult & { home_header: null; nsfw: boolean } = { ...guildJson(g), region: 'deprecated', home_header: null, nsfw: false, approximate_member_count: g.members.size };
+        return ok(guild);
+      }
       if (method === 'GET' && (c === 'invites' || c === 'vanity-url') && parts.length === 3) {
         // Both need Manage Server, as on Discord.
-        if (!canManageGuild(g, world.botUser.id)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
-        if (c === 'vanity-url') return ok(g.vanity ? { code: g.vanity.code, uses: g.vanity.uses } : { code: null, uses: 0 });
-        return ok(listInvites(g).map((inv) => inviteJson(inv, g, world.channel(inv.channelId)!)));
+        if (!canManageGuild(g, world.botUser.id)) return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
+        if (c === 'vanity-url') return ok((g.vanity ? { code: g.vanity.code, uses: g.vanity.uses } : { code: null, uses: 0 }) satisfies RESTGetAPIGuildVanityUrlResult);
+        return ok(listInvites(g).map((inv) => inviteJson(inv, g, world.channel(inv.channelId)!)) satisfies RESTGetAPIGuildInvitesResult);
       }
-      if (method === 'GET' && c === 'channels' && parts.length === 3) return ok(g.channels.filter((x) => x.type !== 11).map(channelJson));
-      if (method === 'GET' && c === 'roles' && parts.length === 3) return ok(g.roles.map(roleJson));
+      if (method === 'GET' && c === 'channels' && parts.length === 3) return ok(g.channels.filter((x) => x.type !== ChannelKind.PublicThread).map(guildChannelJson) satisfies RESTGetAPIGuildChannelsResult);
+      if (method === 'GET' && c === 'roles' && parts.length === 3) return ok(g.roles.map(roleJson) satisfies RESTGetAPIGuildRolesResult);
       if (method === 'GET' && c === 'threads' && d === 'active' && parts.length === 4) {
-        return ok({ threads: g.channels.filter((x) => x.type === 11).map(channelJson), members: [] });
+        // has_more is required by the spec (ThreadsResponse) though discord-api-types leaves it out.
+        const list: RESTGetAPIGuildThreadsResult & { has_more: boolean } = { threads: g.channels.filter((x) => x.type === ChannelKind.PublicThread).map(threadJson), members: [], has_more: false };
+        return ok(list);
       }
       if (method === 'GET' && c === 'members' && parts.length === 3) {
         const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 1)));
         const after = BigInt(url.searchParams.get('after') ?? '0');
         const sorted = [...g.members.values()].filter((m) => BigInt(m.user.id) > after).sort((x, y) => (BigInt(x.user.id) < BigInt(y.user.id) ? -1 : 1));
-        return ok(sorted.slice(0, limit).map((m) => memberJson(m)));
+        return ok(sorted.slice(0, limit).map(memberJson) satisfies RESTGetAPIGuildMembersResult);
       }
       if (method === 'GET' && c === 'members' && d && parts.length === 4) {
         const m = g.members.get(d === '@me' ? world.botUser.id : d);
-        return m ? ok(memberJson(m)) : notFound(10007, 'Unknown Member');
+        return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
-      return ch ? ok(channelJson(ch)) : notFound(10003, 'Unknown Channel');
+      return ch ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult) : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
     }
     this.o.logger.warn({ method, route: tokenless(url.pathname) }, 'unknown REST route');
     return notFound();
   }
+}
+
+/** /api[/v10]/a/b/c as decoded segments after the version (discord.js sends %40original / %40me), or null. */
+function apiPath(url: URL): string[] | null {
+  const all = url.pathname.split('/').filter(Boolean).map(safeDecode);
+  if (all[0] !== 'api') return null;
+  return /^v\d+$/.test(all[1] ?? '') ? all.slice(2) : all.slice(1);
 }
 
 function safeDecode(s: string): string {

@@ -3,7 +3,9 @@
 // voice sessions with mutes, streams, video and moves, and presence activities (games, apps). The demo and the end-to-end tests use it.
 import { sendAppTraffic } from './app-traffic.js';
 import { sendEmojiTraffic } from './emoji-traffic.js';
-import type { Simulator } from './index.js';
+import type { ChatSink, GuildEventSink } from './driver.js';
+import type { MemberTraffic } from './invites.js';
+import type { TrafficOptions, TrafficSummary } from './traffic.js';
 import { Rng } from './rng.js';
 import { PresenceDriver } from './presence.js';
 import { VoiceDriver } from './voice.js';
@@ -27,6 +29,12 @@ export interface MixedTrafficOptions {
   betweenJoins?: () => Promise<void>;
 }
 
+/** What sendMixedTraffic drives: chat, guild events, member joins and the simulator's own chat traffic. */
+export interface MixedTrafficHost extends ChatSink, GuildEventSink {
+  readonly members: MemberTraffic;
+  sendTraffic(o: TrafficOptions): Promise<TrafficSummary>;
+}
+
 export interface MixedTraffic {
   voice: VoiceDriver;
   presence: PresenceDriver;
@@ -36,7 +44,7 @@ export interface MixedTraffic {
   endVoice(): void;
 }
 
-export async function sendMixedTraffic(sim: Simulator, o: MixedTrafficOptions): Promise<MixedTraffic> {
+export async function sendMixedTraffic(sim: MixedTrafficHost, o: MixedTrafficOptions): Promise<MixedTraffic> {
   const rng = new Rng(o.seed ?? 0x5ce7);
   await sim.sendTraffic({ messages: o.messages, ratePerSec: o.ratePerSec, historyMs: o.historyMs, seed: o.seed, onProgress: o.onProgress });
   await sendEmojiTraffic(sim, { messages: o.emojiMessages, reactions: o.reactions, seed: o.seed });

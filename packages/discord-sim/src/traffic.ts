@@ -1,6 +1,6 @@
 // Realistic chat traffic: who talks where and what they say. Busy guilds and channels get most of the
 // messages (skewed weights), a few messages come from bots and webhooks, some carry attachments or emojis.
-import { COMMON_UNICODE } from './emoji-traffic.js';
+import { COMMON_UNICODE } from './emoji.js';
 import { Rng } from './rng.js';
 import { ChannelKind, type SimChannel, type SimGuild, type SimMember, type World } from './world.js';
 

@@ -4,8 +4,9 @@
 // guild|channel|user and per state, from the simulator's own send times. Time in the guild's AFK channel
 // is not voice activity and is not in the truth.
 import { randomBytes } from 'node:crypto';
-import type { Simulator } from './index.js';
-import { guildJson, voiceStateJson } from './payloads.js';
+import { GatewayDispatchEvents } from 'discord-api-types/v10';
+import type { GuildEventSink } from './driver.js';
+import { guildJson, voiceStateUpdateJson } from './payloads.js';
 import type { SimGuild, SimVoiceState } from './world.js';
 
 export type VoiceFlags = Partial<Pick<SimVoiceState, 'selfMute' | 'selfDeaf' | 'mute' | 'deaf' | 'selfStream' | 'selfVideo'>>;
@@ -34,7 +35,7 @@ export class VoiceDriver {
   /** Open segment per guild|user. */
   private readonly open = new Map<string, Segment>();
 
-  constructor(private readonly sim: Simulator) {}
+  constructor(private readonly sim: GuildEventSink) {}
 
   private guild(guildId: string): SimGuild {
     const g = this.sim.world.guild(guildId);
@@ -78,7 +79,7 @@ export class VoiceDriver {
     const now = Date.now();
     g.afkChannelId = channelId;
     for (const [userId, vs] of g.voiceStates) this.record(g, userId, vs, now);
-    this.sim.dispatchGuildEvent(guildId, 'GUILD_UPDATE', { ...guildJson(g), guild_id: g.id });
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildUpdate, guildJson(g));
     return now;
   }
 
@@ -89,8 +90,8 @@ export class VoiceDriver {
     if (state) g.voiceStates.set(userId, state);
     else g.voiceStates.delete(userId);
     this.record(g, userId, state, now);
-    const payload = state ? voiceStateJson(userId, state, g.id, member) : voiceStateJson(userId, { ...left!, channelId: null }, g.id, member);
-    this.sim.dispatchGuildEvent(g.id, 'VOICE_STATE_UPDATE', payload);
+    const payload = voiceStateUpdateJson(userId, state ?? { ...left!, channelId: null }, g.id, member);
+    this.sim.dispatchGuildEvent(g.id, GatewayDispatchEvents.VoiceStateUpdate, payload);
     return now;
   }
 

@@ -1,15 +1,18 @@
 // The simulated Discord world: guilds with roles, channels, threads, members and emojis, generated
 // deterministically from a seed so a test or a benchmark can reproduce exactly the same servers.
+import { ApplicationFlags, ChannelType } from 'discord-api-types/v10';
+import type { PrivilegedIntent } from './intents.js';
 import { Rng } from './rng.js';
 import { SnowflakeGenerator } from './snowflake.js';
 
+/** The channel types the world has (Discord's ChannelType values). */
 export const ChannelKind = {
-  Text: 0,
-  Voice: 2,
-  Category: 4,
-  Announcement: 5,
-  PublicThread: 11,
-  Forum: 15,
+  Text: ChannelType.GuildText,
+  Voice: ChannelType.GuildVoice,
+  Category: ChannelType.GuildCategory,
+  Announcement: ChannelType.GuildAnnouncement,
+  PublicThread: ChannelType.PublicThread,
+  Forum: ChannelType.GuildForum,
 } as const;
 export type ChannelKindValue = (typeof ChannelKind)[keyof typeof ChannelKind];
 
@@ -168,6 +171,17 @@ export interface WorldOptions {
   seed: number;
   /** Pre-existing invites (with uses) and vanity URLs on some guilds; off by default. */
   invites?: boolean;
+  /** Privileged intents enabled for the application in the Developer Portal (default: all three). */
+  privilegedIntents?: Partial<Record<PrivilegedIntent, boolean>>;
+}
+
+/** Application flags of an unverified app (under 100 guilds) with the given privileged intents enabled. */
+export function applicationFlags(p: WorldOptions['privilegedIntents'] = {}): number {
+  let flags = ApplicationFlags.ApplicationCommandBadge;
+  if (p.guildPresences !== false) flags |= ApplicationFlags.GatewayPresenceLimited;
+  if (p.guildMembers !== false) flags |= ApplicationFlags.GatewayGuildMembersLimited;
+  if (p.messageContent !== false) flags |= ApplicationFlags.GatewayMessageContentLimited;
+  return flags;
 }
 
 export class World {
@@ -186,7 +200,7 @@ export class World {
     const past = (minYears: number, maxYears: number) => base - Math.floor((minYears + rng.next() * (maxYears - minYears)) * YEAR_MS);
 
     const appId = ids.next(past(1, 3));
-    this.application = { id: appId, name: 'ServerStats', flags: (1 << 12) | (1 << 15) | (1 << 19) | (1 << 23) };
+    this.application = { id: appId, name: 'ServerStats', flags: applicationFlags(opts.privilegedIntents) };
     this.botUser = { id: appId, username: 'ServerStats', globalName: null, avatar: rng.hex(32), bot: true };
 
     // A shared pool of users and bots so the same people appear in several guilds, as on Discord.

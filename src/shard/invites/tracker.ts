@@ -107,6 +107,8 @@ export class InviteTracker {
     return this.serial(guild.id, async () => {
       await this.slot();
       try {
+        // Refreshes still queued when the client is destroyed (thousands at start-up) have no token to read with.
+        if (!this.o.client.token) return;
         const window = this.open(guild.id, false);
         try {
           const snap = await this.fetch(guild);
