@@ -79,10 +79,12 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
     ctx.fillStyle = theme.text;
     drawText(ctx, fitText(ctx, row.label, nameColW), nameLeft, cy);
 
-    // Track, then the bar; a non-zero value always shows at least a sliver.
+    // Track, then the bar; a non-zero value always shows at least a sliver. Top and bottom edges on
+    // whole pixels: crisp, with no blended row above and below every bar.
+    const barTop = Math.round(cy - barH / 2);
     ctx.fillStyle = withAlpha(theme.grid, 0.8);
     ctx.beginPath();
-    ctx.roundRect(barLeft, cy - barH / 2, barW, barH, radius);
+    ctx.roundRect(barLeft, barTop, barW, barH, radius);
     ctx.fill();
     const len = max > 0 ? (row.value / max) * barW : 0;
     if (row.value > 0) {
@@ -92,7 +94,7 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
         { offset: 1, color: rgbaOf(i === 0 ? '#7983f5' : '#6b76f3') },
       ]);
       ctx.beginPath();
-      ctx.roundRect(barLeft, cy - barH / 2, w, barH, radius);
+      ctx.roundRect(barLeft, barTop, w, barH, radius);
       ctx.fill();
     }
 

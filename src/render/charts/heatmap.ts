@@ -81,7 +81,10 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
     row.forEach((v, h) => {
       ctx.fillStyle = rampColor(max > 0 ? v / max : 0);
       ctx.beginPath();
-      ctx.roundRect(gridLeft + h * cellW, gridTop + d * cellH, cellW - gap, cellH - gap, radius);
+      // Whole-pixel edges: crisp, and one shade per cell instead of a blend column on every side.
+      const x0 = Math.round(gridLeft + h * cellW);
+      const y0 = Math.round(gridTop + d * cellH);
+      ctx.roundRect(x0, y0, Math.round(gridLeft + (h + 1) * cellW - gap) - x0, Math.round(gridTop + (d + 1) * cellH - gap) - y0, radius);
       ctx.fill();
     });
   });
