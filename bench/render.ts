@@ -1,8 +1,9 @@
 // Chart rendering, printed and never asserted:
-// 1. a 1200x600 line chart (30 days hourly, 3 series) on the worker pool, against the same drawing with
-//    a synchronous PNG encode on the main thread;
+// 1. a 1200x600 line chart (30 days hourly, 3 series) on the worker pool, against the same render done
+//    synchronously on the main thread;
 // 2. every chart kind drawn and encoded to PNG on the main thread, against Chart.js 4 drawing the same
-//    data at the same size on the same @napi-rs/canvas, in the same run.
+//    data at the same size on the same @napi-rs/canvas (encoded by Skia), in the same run: time and
+//    bytes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCanvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
@@ -10,6 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { WEEKDAYS } from '../src/render/charts/heatmap.js';
 import { drawChart, renderChart } from '../src/render/draw.js';
 import { FONT_STACK, registerFonts } from '../src/render/fonts.js';
+import { encodeIndexedPng } from '../src/render/png.js';
 import { RenderPool } from '../src/render/pool.js';
 import type { BarChartSpec, ChartSpec, DonutSpec, HeatmapSpec, LineChartSpec } from '../src/render/spec.js';
 import { darkTheme, seriesColor } from '../src/render/theme.js';
@@ -120,15 +122,51 @@ async function chartJsPng(config: ChartConfiguration): Promise<Buffer> {
   }
 }
 
-async function timeIt(rounds: number, f: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 3; i++) await f();
-  const ms: number[] = [];
+interface Measured {
+  p50: number;
+  p99: number;
+  bytes: number;
+}
+
+/**
+ * Times `ours` and `theirs` in alternating rounds, so that both see the same load on a shared machine,
+ * and checks that each is deterministic (every round the same bytes).
+ */
+async function timePair(rounds: number, ours: () => Promise<Buffer>, theirs: () => Promise<Buffer>): Promise<[Measured, Measured]> {
+  const fns = [ours, theirs];
+  const ms: number[][] = [[], []];
+  const first: (Buffer | null)[] = [null, null];
+  for (let i = -3; i < rounds; i++) {
+    for (let k = 0; k < 2; k++) {
+      const t0 = performance.now();
+      const png = await (fns[k] as () => Promise<Buffer>)();
+      const dt = performance.now() - t0;
+      if (i >= 0) (ms[k] as number[]).push(dt);
+      const f = first[k];
+      if (!f) first[k] = png;
+      else if (!f.equals(png)) throw new Error(`${k === 0 ? 'our' : 'the Chart.js'} render is not deterministic`);
+    }
+  }
+  return [0, 1].map((k) => ({ ...summary(ms[k] as number[]), bytes: (first[k] as Buffer).length })) as [Measured, Measured];
+}
+
+/** Median ms of our three stages: drawing (recorded by Skia), rasterising (canvas.data()), encoding. */
+function stages(spec: ChartSpec, rounds: number): { draw: number; raster: number; encode: number } {
+  const ms: [number[], number[], number[]] = [[], [], []];
   for (let i = 0; i < rounds; i++) {
     const t0 = performance.now();
-    await f();
-    ms.push(performance.now() - t0);
+    const canvas = drawChart(spec);
+    const t1 = performance.now();
+    const rgba = canvas.data();
+    const t2 = performance.now();
+    encodeIndexedPng(rgba, canvas.width, canvas.height);
+    const t3 = performance.now();
+    ms[0].push(t1 - t0);
+    ms[1].push(t2 - t1);
+    ms[2].push(t3 - t2);
   }
-  return summary(ms);
+  const [draw, raster, encode] = ms.map((m) => summary(m).p50) as [number, number, number];
+  return { draw, raster, encode };
 }
 
 async function benchAgainstChartJs(): Promise<void> {
@@ -136,22 +174,36 @@ async function benchAgainstChartJs(): Promise<void> {
   Chart.register(...registerables);
   Chart.defaults.font.family = FONT_STACK;
   Chart.defaults.color = darkTheme.mutedText;
-  console.log(`render vs Chart.js ${Chart.version}: ${W}x${H} to PNG (async encode) on the main thread, ${KIND_ROUNDS} rounds each`);
-  console.log('  kind              ours p50 / p99 ms     Chart.js p50 / p99 ms   ratio ours/Chart.js p50, p99');
+  console.log(`render vs Chart.js ${Chart.version}: ${W}x${H} to PNG on the main thread, ${KIND_ROUNDS} alternating rounds each`);
+  console.log('  kind               ours p50 / p99 ms  bytes    Chart.js p50 / p99 ms  bytes    ours/Chart.js: p50   p99    bytes');
+  const notes: string[] = [];
+  let worstTime = 0;
+  let worstBytes = 0;
   for (const spec of kindSpecs()) {
     const config = chartJsConfig(spec);
-    const ours = await timeIt(KIND_ROUNDS, () => renderChart(spec));
-    const theirs = await timeIt(KIND_ROUNDS, () => chartJsPng(config));
+    const [ours, theirs] = await timePair(KIND_ROUNDS, () => renderChart(spec), () => chartJsPng(config));
     const name = spec.kind === 'line' ? (spec.smooth ? 'line (smooth)' : 'line (3x720 pts)') : spec.kind;
     console.log(
-      `  ${name.padEnd(17)} ${f(ours.p50).padStart(7)} / ${f(ours.p99).padEnd(10)} ${f(theirs.p50).padStart(7)} / ${f(theirs.p99).padEnd(14)} ${(ours.p50 / theirs.p50).toFixed(2)}x, ${(ours.p99 / theirs.p99).toFixed(2)}x`,
+      `  ${name.padEnd(17)} ${f(ours.p50).padStart(6)} / ${f(ours.p99).padEnd(7)} ${String(ours.bytes).padStart(7)}  ${f(theirs.p50).padStart(9)} / ${f(theirs.p99).padEnd(7)} ${String(theirs.bytes).padStart(7)}  ${(ours.p50 / theirs.p50).toFixed(2).padStart(19)}  ${(ours.p99 / theirs.p99).toFixed(2).padStart(5)}  ${(ours.bytes / theirs.bytes).toFixed(2).padStart(6)}`,
     );
+    worstTime = Math.max(worstTime, ours.p50 / theirs.p50);
+    worstBytes = Math.max(worstBytes, ours.bytes / theirs.bytes);
+    const st = stages(spec, 15);
+    notes.push(`${name} ${f(st.draw)} + ${f(st.raster)} + ${f(st.encode)}`);
   }
+  console.log(`  worst ratio ours/Chart.js: time p50 ${worstTime.toFixed(2)}, bytes ${worstBytes.toFixed(2)}`);
+  console.log(`  ours, median ms of drawing + rasterising (canvas.data()) + encoding: ${notes.join('; ')}`);
 }
 
 export async function benchRender(): Promise<void> {
   await benchPool();
   await benchAgainstChartJs();
+}
+
+/** What a render worker does, synchronously (the line chart always indexes, so no Skia fallback). */
+function renderSync(spec: ChartSpec): Buffer | null {
+  const canvas = drawChart(spec);
+  return encodeIndexedPng(canvas.data(), canvas.width, canvas.height);
 }
 
 async function benchPool(): Promise<void> {
@@ -161,7 +213,7 @@ async function benchPool(): Promise<void> {
   try {
     // Warm up: worker start, font registration, JIT.
     await Promise.all(Array.from({ length: pool.threads * 2 }, () => pool.render(spec)));
-    for (let i = 0; i < 3; i++) drawChart(spec).toBuffer('image/png');
+    for (let i = 0; i < 3; i++) renderSync(spec);
 
     const poolMs: number[] = [];
     lag.enable();
@@ -175,13 +227,10 @@ async function benchPool(): Promise<void> {
     lag.reset();
 
     const syncMs: number[] = [];
-    let drawOnly = 0;
     lag.enable();
     for (let i = 0; i < ROUNDS; i++) {
       const t0 = performance.now();
-      const canvas = drawChart(spec);
-      drawOnly += performance.now() - t0;
-      canvas.toBuffer('image/png');
+      renderSync(spec);
       syncMs.push(performance.now() - t0);
       await new Promise((r) => setImmediate(r)); // let the lag monitor observe each block
     }
@@ -196,9 +245,8 @@ async function benchPool(): Promise<void> {
     const p = summary(poolMs);
     const m = summary(syncMs);
     console.log(`render: 1200x600 line chart, 3 series x 720 points, ${ROUNDS} rounds, pool of ${pool.threads} threads`);
-    console.log(`  pool (async encode, one at a time)  p50 ${f(p.p50)} ms  p99 ${f(p.p99)} ms  max event-loop lag ${f(poolLagMax)} ms`);
-    console.log(`  main thread (sync toBuffer)        p50 ${f(m.p50)} ms  p99 ${f(m.p99)} ms  max event-loop lag ${f(syncLagMax)} ms`);
-    console.log(`  of which drawing (no encode)       mean ${f(drawOnly / ROUNDS)} ms`);
+    console.log(`  pool (one at a time)               p50 ${f(p.p50)} ms  p99 ${f(p.p99)} ms  max event-loop lag ${f(poolLagMax)} ms`);
+    console.log(`  main thread (same render, sync)    p50 ${f(m.p50)} ms  p99 ${f(m.p99)} ms  max event-loop lag ${f(syncLagMax)} ms`);
     console.log(`  latency ratio pool/main p50 ${(p.p50 / m.p50).toFixed(2)}x, p99 ${(p.p99 / m.p99).toFixed(2)}x`);
     console.log(
       `  throughput pool ${f(poolThroughput)}/s (${ROUNDS} concurrent) vs main thread ${f(syncThroughput)}/s: ${(poolThroughput / syncThroughput).toFixed(2)}x`,

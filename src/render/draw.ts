@@ -5,6 +5,7 @@ import { drawDonut } from './charts/donut.js';
 import { drawHeatmap } from './charts/heatmap.js';
 import { drawLineChart } from './charts/line.js';
 import { registerFonts } from './fonts.js';
+import { encodeIndexedPng } from './png.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, validateSpec, type ChartSpec } from './spec.js';
 
 /** Validates the spec and draws it on a fresh canvas (no encoding). */
@@ -36,9 +37,15 @@ export function drawChart(spec: ChartSpec): Canvas {
 }
 
 /**
- * Renders a chart to PNG. Encoding runs off the JS thread (`encode` is async in @napi-rs/canvas), and
- * the output is a pure function of the spec: same spec, same bytes.
+ * Encodes a drawn chart: as an indexed PNG (png.ts) when its colours allow, which every chart kind
+ * does; otherwise with Skia's lossless encoder, off the JS thread. Either way the output is a pure
+ * function of the pixels: same spec, same bytes.
  */
+export async function encodeChart(canvas: Canvas): Promise<Buffer> {
+  return encodeIndexedPng(canvas.data(), canvas.width, canvas.height) ?? canvas.encode('png');
+}
+
+/** Renders a chart to PNG (runs in the render workers, see pool.ts). */
 export async function renderChart(spec: ChartSpec): Promise<Buffer> {
-  return drawChart(spec).encode('png');
+  return encodeChart(drawChart(spec));
 }

@@ -1,5 +1,8 @@
 // Colours chosen to sit inside a Discord dark-mode message: the background is Discord's own message
 // surface, text and grid use its greys, and the palette starts with its brand colours.
+/** Channels 0-255, alpha 0-1. */
+export type Rgba = readonly [number, number, number, number];
+
 export interface Theme {
   background: string;
   grid: string;
@@ -24,8 +27,14 @@ export function seriesColor(theme: Theme, i: number): string {
   return theme.palette[i % theme.palette.length] ?? theme.text;
 }
 
+/** `#rrggbb` plus an alpha in [0,1] as channels (gradient stops). */
+export function rgbaOf(hex: string, alpha = 1): Rgba {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255, alpha];
+}
+
 /** `#rrggbb` plus an alpha in [0,1] as an rgba() string (for area fills). */
 export function withAlpha(hex: string, alpha: number): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  const [r, g, b] = rgbaOf(hex);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }

@@ -2,10 +2,11 @@
 // them); names that do not fit are ellipsised, never squeezed. If the canvas cannot hold every row at a
 // legible size, the list is cut and the last line says how many were left out.
 import { font } from '../fonts.js';
+import { linearGradient } from '../gradient.js';
 import { clear, drawEmpty, drawHeader, fitText, layoutScale, type Ctx } from '../layout.js';
 import { drawText, textWidth } from '../text.js';
 import type { BarChartSpec } from '../spec.js';
-import { darkTheme, withAlpha, type Theme } from '../theme.js';
+import { darkTheme, rgbaOf, withAlpha, type Theme } from '../theme.js';
 import { formatValue } from './format.js';
 
 /** Gold, silver, bronze for the podium ranks. */
@@ -78,20 +79,22 @@ export function drawBarChart(ctx: Ctx, spec: BarChartSpec, theme: Theme = darkTh
     ctx.fillStyle = theme.text;
     drawText(ctx, fitText(ctx, row.label, nameColW), nameLeft, cy);
 
-    // Track, then the bar; a non-zero value always shows at least a sliver.
+    // Track, then the bar; a non-zero value always shows at least a sliver. Top and bottom edges on
+    // whole pixels: crisp, with no blended row above and below every bar.
+    const barTop = Math.round(cy - barH / 2);
     ctx.fillStyle = withAlpha(theme.grid, 0.8);
     ctx.beginPath();
-    ctx.roundRect(barLeft, cy - barH / 2, barW, barH, radius);
+    ctx.roundRect(barLeft, barTop, barW, barH, radius);
     ctx.fill();
     const len = max > 0 ? (row.value / max) * barW : 0;
     if (row.value > 0) {
       const w = Math.max(len, 2 * radius, 3);
-      const grad = ctx.createLinearGradient(barLeft, 0, barLeft + w, 0);
-      grad.addColorStop(0, theme.palette[0] as string);
-      grad.addColorStop(1, i === 0 ? '#7983f5' : '#6b76f3');
-      ctx.fillStyle = grad;
+      ctx.fillStyle = linearGradient(ctx, 'x', barLeft, barLeft + w, [
+        { offset: 0, color: rgbaOf(theme.palette[0] as string) },
+        { offset: 1, color: rgbaOf(i === 0 ? '#7983f5' : '#6b76f3') },
+      ]);
       ctx.beginPath();
-      ctx.roundRect(barLeft, cy - barH / 2, w, barH, radius);
+      ctx.roundRect(barLeft, barTop, w, barH, radius);
       ctx.fill();
     }
 

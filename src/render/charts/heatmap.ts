@@ -2,9 +2,10 @@
 // left, and a colour-scale legend under the grid. Colour is a sequential ramp from the empty-cell grey
 // through Discord blurple to near white, so "more" always reads as "brighter" on the dark background.
 import { font } from '../fonts.js';
+import { linearGradient } from '../gradient.js';
 import { clear, drawHeader, layoutScale, type Ctx } from '../layout.js';
 import type { HeatmapSpec } from '../spec.js';
-import { darkTheme, type Theme } from '../theme.js';
+import { darkTheme, type Rgba, type Theme } from '../theme.js';
 import { formatValue } from './format.js';
 
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -19,20 +20,23 @@ const RAMP: readonly (readonly [number, number, number])[] = [
 ];
 
 /** Colour for t in [0, 1]; exact zero keeps the empty grey so "nothing" differs from "a little". */
-export function rampColor(t: number): string {
+export function rampRgba(t: number): Rgba {
   const x = Math.min(1, Math.max(0, t));
-  if (x === 0) return rgb(RAMP[0] as readonly number[]);
+  const c = RAMP[0] as readonly number[];
+  if (x === 0) return [c[0] as number, c[1] as number, c[2] as number, 1];
   // Non-zero values start at the first coloured stop.
   const pos = 1 + x * (RAMP.length - 2);
   const i = Math.min(RAMP.length - 2, Math.floor(pos));
   const f = pos - i;
   const a = RAMP[i] as readonly number[];
   const b = RAMP[i + 1] as readonly number[];
-  return rgb(a.map((v, k) => v + ((b[k] as number) - v) * f));
+  const mix = (k: number): number => (a[k] as number) + ((b[k] as number) - (a[k] as number)) * f;
+  return [mix(0), mix(1), mix(2), 1];
 }
 
-function rgb(c: readonly number[]): string {
-  return `rgb(${c.map((v) => Math.round(v)).join(', ')})`;
+export function rampColor(t: number): string {
+  const [r, g, b] = rampRgba(t);
+  return `rgb(${Math.round(r)}, ${Math.round(g)}, ${Math.round(b)})`;
 }
 
 export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkTheme): void {
@@ -77,7 +81,10 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
     row.forEach((v, h) => {
       ctx.fillStyle = rampColor(max > 0 ? v / max : 0);
       ctx.beginPath();
-      ctx.roundRect(gridLeft + h * cellW, gridTop + d * cellH, cellW - gap, cellH - gap, radius);
+      // Whole-pixel edges: crisp, and one shade per cell instead of a blend column on every side.
+      const x0 = Math.round(gridLeft + h * cellW);
+      const y0 = Math.round(gridTop + d * cellH);
+      ctx.roundRect(x0, y0, Math.round(gridLeft + (h + 1) * cellW - gap) - x0, Math.round(gridTop + (d + 1) * cellH - gap) - y0, radius);
       ctx.fill();
     });
   });
@@ -87,9 +94,7 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
   const barH = Math.round(10 * s);
   const barX = gridRight - barW;
   const barY = gridBottom + 12 * s;
-  const grad = ctx.createLinearGradient(barX, 0, barX + barW, 0);
-  for (let i = 0; i <= 10; i++) grad.addColorStop(i / 10, rampColor(i === 0 ? 0 : i / 10));
-  ctx.fillStyle = grad;
+  ctx.fillStyle = linearGradient(ctx, 'x', barX, barX + barW, Array.from({ length: 11 }, (_, i) => ({ offset: i / 10, color: rampRgba(i / 10) })));
   ctx.beginPath();
   ctx.roundRect(barX, barY, barW, barH, barH / 2);
   ctx.fill();

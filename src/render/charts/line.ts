@@ -2,8 +2,9 @@
 // the spec and the theme, so the same spec always produces the same pixels.
 import { drawHeader, fitText, layoutScale, snap, type Ctx } from '../layout.js';
 import { font } from '../fonts.js';
+import { linearGradient } from '../gradient.js';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, type LineChartSpec, type TimePoint } from '../spec.js';
-import { darkTheme, seriesColor, withAlpha, type Theme } from '../theme.js';
+import { darkTheme, rgbaOf, seriesColor, withAlpha, type Theme } from '../theme.js';
 import { tracePath } from './curve.js';
 import { formatAxis, valueScale } from './format.js';
 import { timeTicks } from './time.js';
@@ -150,10 +151,10 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
   const first = series[0];
   if (first) {
     const base = yOf(Math.min(Math.max(0, y.min), y.max));
-    const grad = ctx.createLinearGradient(0, plotTop, 0, plotBottom);
-    grad.addColorStop(0, withAlpha(first.color, 0.35));
-    grad.addColorStop(1, withAlpha(first.color, 0.03));
-    ctx.fillStyle = grad;
+    ctx.fillStyle = linearGradient(ctx, 'y', plotTop, plotBottom, [
+      { offset: 0, color: rgbaOf(first.color, 0.35) },
+      { offset: 1, color: rgbaOf(first.color, 0.03) },
+    ]);
     for (const run of first.runs) {
       if (run.length < 2) continue;
       ctx.beginPath();
