@@ -31,6 +31,12 @@ export default tseslint.config(
     { group: ['**/ingest/*', '**/cluster/*'], message: 'Shard code must not import ingest or cluster-manager code; share formats through src/.' },
     ...production,
   ]),
+  // Commands run in a cluster process (gateway mode) and in the interactions service: they read src/stats
+  // and render, never a process's own code.
+  boundary(['src/commands/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'], message: 'Commands must not import process code (shard, ingest, cluster).' },
+    ...production,
+  ]),
   // The ingest worker needs neither discord.js nor shard code.
   boundary(['src/ingest/**/*.ts'], [
     { group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'], message: 'The ingest worker must not load shard, cluster or discord.js code.' },

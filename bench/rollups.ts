@@ -27,7 +27,7 @@ const DAYS = 30;
 const PER_MINUTE = 23;
 const RUNS = 5;
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
-/** The fields /stats server charts and totals, as in src/shard/commands/stats-report.ts. */
+/** The fields /stats server charts and totals, as in src/commands/stats-report.ts. */
 const FIELDS: [FamilyName, string][] = [
   ['messages', 'messages'],
   ['messages', 'words'],

@@ -1,7 +1,7 @@
 // /export: the CSV attachment holds exactly the guild's rollup rows (snowflakes exact, as text), only
 // admins get it, and the size limit truncates with a note.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { csvField, exportCsv, exportNote } from '../src/shard/commands/export.js';
+import { csvField, exportCsv, exportNote } from '../src/commands/export.js';
 import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 

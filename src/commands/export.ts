@@ -3,8 +3,8 @@
 // (FETCH pages, never the whole result in memory) and the file stops below Discord's 8 MiB attachment
 // limit, saying where it was truncated. Snowflakes are exported as text, never as numbers.
 import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import type { Pool } from '../../db/pool.js';
-import { PERIODS, isPeriod } from '../../stats/period.js';
+import type { Pool } from '../db/pool.js';
+import { PERIODS, isPeriod } from '../stats/period.js';
 import type { Command } from './command.js';
 import { CommandError, quoted } from './context.js';
 import { countOf } from './family-report.js';

@@ -9,7 +9,7 @@
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
 import type { Guild } from 'discord.js';
-import { memberNameRequests } from '../../metrics.js';
+import { memberNameRequests } from '../metrics.js';
 
 export interface MemberInfo {
   name: string;

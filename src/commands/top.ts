@@ -1,8 +1,8 @@
 // /top messages|voice|emojis|invites|apps: leaderboards over a period, as a ranked bar chart and the same
 // ranking in the embed (members as mentions, so the embed names them without pinging anyone).
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { topBy } from '../../stats/families.js';
-import { inviteStats } from '../../stats/members.js';
+import { topBy } from '../stats/families.js';
+import { inviteStats } from '../stats/members.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';

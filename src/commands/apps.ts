@@ -1,6 +1,6 @@
 // /apps: application command usage: the most used commands (bar chart) and the applications they belong to.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction, type Client } from 'discord.js';
-import { familyTotal, topBy } from '../../stats/families.js';
+import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { periodOption, formatNumber, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';

@@ -9,8 +9,8 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { Queryable } from '../../db/pool.js';
-import type { GuildSettings } from '../../settings.js';
+import type { Queryable } from '../db/pool.js';
+import type { GuildSettings } from '../settings.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 

@@ -3,7 +3,7 @@
 // see their own invites; anyone else's, and the whole table, need Manage Server (Discord's developer
 // policy for per-member statistics).
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { inviteStats, type InviteBreakdown } from '../../stats/members.js';
+import { inviteStats, type InviteBreakdown } from '../stats/members.js';
 import type { Command } from './command.js';
 import { snowflakeOption } from './options.js';
 import { CommandError, type CommandContext } from './context.js';

@@ -1,7 +1,7 @@
 // /activity: when the server is active, as an hour-of-day × weekday heatmap in the guild's time zone.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { FamilyName } from '../../families.js';
-import { heatmap } from '../../stats/families.js';
+import type { FamilyName } from '../families.js';
+import { heatmap } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { botScope } from './bots.js';

@@ -2,7 +2,7 @@
 // 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
-import { commandLatency } from '../../metrics.js';
+import { commandLatency } from '../metrics.js';
 import { CommandError, quoted, type CommandContext } from './context.js';
 import { optionProblem } from './options.js';
 import { BY_NAME } from './registry.js';

@@ -1,7 +1,7 @@
 // /emojis: most and least used emojis (in messages, as reactions or both), and the guild's custom emojis
 // nobody used in the period, so admins know which slots they can free.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { familyTotal, topBy, unusedEmojis } from '../../stats/families.js';
+import { familyTotal, topBy, unusedEmojis } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { emojiLabeler, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';

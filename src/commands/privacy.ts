@@ -8,7 +8,7 @@ import {
   SlashCommandBuilder,
   type ButtonInteraction,
 } from 'discord.js';
-import { deleteMemberData, pgTransaction, type DeletionReport } from '../../privacy.js';
+import { deleteMemberData, pgTransaction, type DeletionReport } from '../privacy.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { countOf } from './family-report.js';

@@ -1,7 +1,7 @@
 // /voice: voice time per channel (donut) and per member, and how much of it was muted, deafened,
 // streaming or on video (the state times overlap the total: a muted streamer counts in both).
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { familyTotal, topBy } from '../../stats/families.js';
+import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { channelName } from './names.js';

@@ -1,8 +1,8 @@
 // /growth: members joining and leaving over time (bots excluded: they are not community growth). The
 // totals are the sums of the series drawn, so the embed always equals the chart.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { BUCKET_MS } from '../../stats/period.js';
-import { memberGrowth } from '../../stats/members.js';
+import { BUCKET_MS } from '../stats/period.js';
+import { memberGrowth } from '../stats/members.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { chartRange, periodOption, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';

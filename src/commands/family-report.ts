@@ -2,14 +2,14 @@
 // period option and the range it means in the guild's zone, member display names fetched by id (the bot
 // keeps no member cache), emoji labels, durations, ranked embed lines and the chart reply.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type Guild, type SlashCommandStringOption } from 'discord.js';
-import type { ChartSpec } from '../../render/spec.js';
-import type { Bucket } from '../../stats/period.js';
-import type { Range } from '../../stats/queries.js';
+import type { ChartSpec } from '../render/spec.js';
+import type { Bucket } from '../stats/period.js';
+import type { Range } from '../stats/queries.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { dateRangeOption } from './options.js';
-import { displayEmoji } from '../../emoji.js';
-import { emojiNames } from '../emoji-names.js';
+import { displayEmoji } from '../emoji.js';
+import { emojiNames } from '../stats/emoji-names.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
