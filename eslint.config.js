@@ -28,13 +28,18 @@ export default tseslint.config(
   // Later entries replace earlier ones for their files, so each repeats `production`.
   // Shard processes record; they share formats with the ingest worker through src/*.ts, not its code.
   boundary(['src/shard/**/*.ts'], [
-    { group: ['**/ingest/*', '**/cluster/*'], message: 'Shard code must not import ingest or cluster-manager code; share formats through src/.' },
+    { group: ['**/ingest/*', '**/cluster/*', '**/interactions/*'], message: 'Shard code must not import ingest, cluster-manager or interactions-service code; share formats through src/.' },
     ...production,
   ]),
   // Commands run in a cluster process (gateway mode) and in the interactions service: they read src/stats
   // and render, never a process's own code.
   boundary(['src/commands/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'], message: 'Commands must not import process code (shard, ingest, cluster).' },
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*'], message: 'Commands must not import process code (shard, ingest, cluster, interactions).' },
+    ...production,
+  ]),
+  // The interactions service answers commands without a gateway: no shard, ingest or cluster code.
+  boundary(['src/interactions/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', 'discord-hybrid-sharding'], message: 'The interactions service must not load shard, ingest or cluster code.' },
     ...production,
   ]),
   // The ingest worker needs neither discord.js nor shard code.

@@ -68,6 +68,20 @@ export interface Config {
   pods: number;
   /** Clusters per pod; undefined spreads the clusters evenly over the pods. */
   clustersPerPod: number | undefined;
+  /**
+   * Who answers slash commands: 'gateway' (the cluster processes, over their gateway sockets; no public URL
+   * needed) or 'http' (the interactions service behind the application's Interactions Endpoint URL; shards
+   * only record).
+   */
+  interactions: 'gateway' | 'http';
+  /** The application's public key (hex), for the interactions service's Ed25519 signature checks. */
+  discordPublicKey: string | undefined;
+  /** Port of the interactions service's POST /interactions; 0 picks a free port. */
+  interactionsPort: number;
+  /** Largest interaction body the service reads; larger ones get 413 before any parsing. */
+  interactionsMaxBodyBytes: number;
+  /** How far a request's X-Signature-Timestamp may be from the service's clock (stale or replayed requests). */
+  interactionsMaxAgeSec: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -112,6 +126,14 @@ function url(env: Env, name: string, protocols: string[], problems: string[]): s
     problems.push(`${name} is not a valid URL`);
   }
   return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], def: T, problems: string[]): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if ((values as readonly string[]).includes(raw)) return raw as T;
+  problems.push(`${name} must be one of ${values.join(', ')}, got "${env[name]}"`);
+  return def;
 }
 
 /** Cluster processes of the whole deployment (every pod): shards cut into clusters of shardsPerCluster. */
@@ -161,7 +183,15 @@ export function loadConfig(env: Env = process.env): Config {
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),
     clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),
+    interactions: oneOf(env, 'INTERACTIONS', ['gateway', 'http'] as const, 'gateway', problems),
+    discordPublicKey: env.DISCORD_PUBLIC_KEY === '' ? undefined : env.DISCORD_PUBLIC_KEY?.trim().toLowerCase(),
+    interactionsPort: int(env, 'INTERACTIONS_PORT', 8080, 0, 65535, problems),
+    interactionsMaxBodyBytes: int(env, 'INTERACTIONS_MAX_BODY_BYTES', 64 * 1024, 1024, 8 * 1024 * 1024, problems),
+    interactionsMaxAgeSec: int(env, 'INTERACTIONS_MAX_AGE_S', 30, 1, 600, problems),
   };
+  if (cfg.discordPublicKey !== undefined && !/^[0-9a-f]{64}$/.test(cfg.discordPublicKey)) {
+    problems.push('DISCORD_PUBLIC_KEY must be the 64 hex digits of the application\'s public key (developer portal, General Information)');
+  }
   if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
     problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
   }

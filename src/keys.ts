@@ -80,4 +80,9 @@ export class Keys {
     if (i < 0) throw new Error(`not a batch key: ${batchKey}`);
     return batchKey.slice(i + ':batch:'.length);
   }
+
+  /** An interaction id the interactions service has received (replay protection across replicas). */
+  interactionSeen(interactionId: string): string {
+    return `${this.prefix}:interaction:${interactionId}`;
+  }
 }

@@ -175,3 +175,23 @@ export const memberNameRequests = new client.Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+
+export const interactionRequests = new client.Counter({
+  name: 'stats_interaction_requests_total',
+  help: 'Requests to the interactions service by outcome (pong, deferred, replied, bad_signature, stale, too_large, malformed, unknown_type, replayed, not_in_guild, error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const interactionAckLatency = new client.Histogram({
+  name: 'stats_interaction_ack_seconds',
+  help: "Time from an interaction request's arrival to the service's HTTP response (the acknowledgement Discord waits 3 s for).",
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+  registers: [registry],
+});
+
+export const interactionDeadlineMisses = new client.Counter({
+  name: 'stats_interaction_deadline_misses_total',
+  help: "Interactions acknowledged later than Discord's 3-second window (or not at all): the user saw \"The application did not respond\".",
+  registers: [registry],
+});

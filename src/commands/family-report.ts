@@ -75,7 +75,8 @@ export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: Com
  */
 export function chartRange(i: ChatInputCommandInteraction<'cached'>, p: ResolvedPeriod): Range {
   if (p.name !== 'all') return p.range;
-  const joined = i.guild.joinedTimestamp ?? DISCORD_EPOCH_MS;
+  // A gateway guild carries joined_at; a REST-fetched one (interactions service) has the bot's own member.
+  const joined = i.guild.joinedTimestamp ?? i.guild.members.me?.joinedTimestamp ?? DISCORD_EPOCH_MS;
   return { ...p.range, from: new Date(Math.max(DISCORD_EPOCH_MS, Math.min(joined, p.range.to.getTime() - 86_400_000))) };
 }
 

@@ -8,7 +8,7 @@
 // requests that refills over time (shared by every command on it), and concurrent calls for the same
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
-import type { Guild } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Guild, type GuildMember } from 'discord.js';
 import { memberNameRequests } from '../metrics.js';
 
 export interface MemberInfo {
@@ -32,6 +32,8 @@ export const MAX_IDS_PER_REQUEST = 100;
 const BUDGET = 10;
 const REFILL_MS = 3_000;
 const FETCH_TIMEOUT_MS = 10_000;
+/** Members looked up one by one over REST (no gateway session) per call. */
+const REST_IDS = 25;
 
 const cache = new Map<string, { info: MemberInfo; expires: number }>();
 const budgets = new Map<number, { tokens: number; at: number }>();
@@ -81,14 +83,17 @@ export async function memberInfo(guild: Guild, ids: readonly string[]): Promise<
     else if (inflight.has(key(id))) waits.add(inflight.get(key(id))!);
     else missing.push(id);
   }
-  const chunk = missing.slice(0, MAX_IDS_PER_REQUEST);
-  unresolved.push(...missing.slice(MAX_IDS_PER_REQUEST));
+  // Without a gateway session (interactions service) members come over REST, whose limits discord.js keeps.
+  const gateway = guild.client.ws.shards.size > 0;
+  const perRequest = gateway ? MAX_IDS_PER_REQUEST : REST_IDS;
+  const chunk = missing.slice(0, perRequest);
+  unresolved.push(...missing.slice(perRequest));
   if (chunk.length > 0) {
-    if (!takeRequest(guild.shardId, now)) {
+    if (gateway && !takeRequest(guild.shardId, now)) {
       memberNameRequests.inc({ outcome: 'over_budget' });
       unresolved.push(...chunk);
     } else {
-      const request = guild.members.fetch({ user: chunk, time: FETCH_TIMEOUT_MS }).then(
+      const request = fetchMembers(guild, chunk).then(
         (fetched) => {
           memberNameRequests.inc({ outcome: 'fetched' });
           const at = Date.now();
@@ -117,6 +122,23 @@ export async function memberInfo(guild: Guild, ids: readonly string[]): Promise<
     else unresolved.push(id);
   }
   return { info, unresolved };
+}
+
+/** Members still in the guild among `ids`: one gateway request, or over REST where there is no gateway. */
+async function fetchMembers(guild: Guild, ids: string[]): Promise<Map<string, GuildMember>> {
+  if (guild.client.ws.shards.size > 0) return guild.members.fetch({ user: ids, time: FETCH_TIMEOUT_MS });
+  // One GET per member (callers pass at most REST_IDS); a member who left answers 404: a former member.
+  const out = new Map<string, GuildMember>();
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        out.set(id, await guild.members.fetch({ user: id, cache: false }));
+      } catch (err) {
+        if (!(err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.UnknownMember)) throw err;
+      }
+    }),
+  );
+  return out;
 }
 
 /** A member's display name, or a placeholder when it cannot be looked up now. */

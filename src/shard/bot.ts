@@ -161,7 +161,8 @@ export function createBot(opts: BotOptions): Bot {
     invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger, graceMs: config.inviteGraceMs }),
   };
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
-  routeCommands(guard.forCollector(client, 'commands'), { pool: opts.pool, render: opts.render, logger, settings, privacy });
+  // In HTTP mode Discord delivers interactions to the interactions service (src/interactions): shards only record.
+  if (config.interactions === 'gateway') routeCommands(guard.forCollector(client, 'commands'), { pool: opts.pool, render: opts.render, logger, settings, privacy });
 
   // Redis emptied under us (FLUSHALL, a restart without persistence): rebuild at once what this process
   // mirrors there, rather than at its next start or a guild's next event.

@@ -1,0 +1,59 @@
+// The interactions service assembled: responder (REST-only discord.js client + the shared command router),
+// the Fastify server in front of it, and replay protection in Redis. Used by main.ts and, in-process, by
+// tests and benchmarks.
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { required, type Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import { OptOutStore } from '../privacy.js';
+import type { RenderPool } from '../render/pool.js';
+import { GuildSettingsStore } from '../settings.js';
+import { createResponder, type Responder } from './responder.js';
+import { buildInteractionsServer } from './server.js';
+import { ed25519PublicKey } from './verify.js';
+
+export interface InteractionsService {
+  responder: Responder;
+  /** Where POST /interactions listens (e.g. http://127.0.0.1:PORT/interactions). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startInteractionsService(o: { config: Config; redis: Redis; pool: Pool; render: RenderPool; logger: Logger; host?: string; ready?: () => boolean }): Promise<InteractionsService> {
+  const { config, redis, logger } = o;
+  const publicKey = ed25519PublicKey(required(config.discordPublicKey, 'DISCORD_PUBLIC_KEY', 'by the interactions service (the application\'s public key, developer portal)'));
+  const settings = new GuildSettingsStore(o.pool, redis, config.redisKeyPrefix, logger);
+  // Opt-outs are changed here (/privacy) and read by the shards; this process needs no copy of the set.
+  const privacy = new OptOutStore(o.pool, redis, config.redisKeyPrefix, logger);
+  const responder = createResponder(config, { pool: o.pool, render: o.render, logger, settings, privacy });
+  await responder.start();
+  const keys = new Keys(config.redisKeyPrefix);
+  const seenTtlMs = config.interactionsMaxAgeSec * 2 * 1000;
+  const app = buildInteractionsServer({
+    publicKey,
+    maxBodyBytes: config.interactionsMaxBodyBytes,
+    maxAgeSec: config.interactionsMaxAgeSec,
+    responder,
+    logger,
+    ready: o.ready,
+    // Ids are unique per interaction; one seen within the timestamp window again is a replay.
+    firstSeen: async (id) => (await redis.set(keys.interactionSeen(id), '1', 'PX', seenTtlMs, 'NX')) === 'OK',
+  });
+  await app.listen({ port: config.interactionsPort, host: o.host ?? '0.0.0.0' });
+  const port = (app.server.address() as AddressInfo).port;
+  logger.info({ port }, 'interactions service listening on POST /interactions');
+  return {
+    responder,
+    port,
+    url: `http://127.0.0.1:${port}/interactions`,
+    async stop() {
+      // Fastify's close lets requests in flight finish; commands already acknowledged finish their edits.
+      await app.close();
+      await responder.stop();
+      privacy.close();
+    },
+  };
+}
