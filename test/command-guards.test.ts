@@ -113,15 +113,18 @@ describe('logs of Discord REST failures', () => {
     expect(line.length).toBeLessThan(1_000);
     expect(line).not.toMatch(/aW50ZXJhY3Rpb246|requestBody|iVBORw0KGgo/);
 
-    // A button whose callback Discord refuses: same.
-    const ask = await invoke('privacy', 'delete');
-    const button = (ask.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
-    t.sim.faults.failRest({ status: 400, routeIncludes: '/callback', count: 1 });
-    await t.sim.clickButton({ guildId: g, channelId: chan, userId: ask.userId, messageId: ask.messageId, customId: button, timeoutMs: 10_000 }).catch(() => undefined);
-    await expect.poll(() => log.find(/^button failed$/).length, { timeout: 10_000 }).toBeGreaterThan(0);
-    const b = log.find(/^button failed$/).at(-1)!;
-    expect(b.err).toMatchObject({ method: 'POST', status: 400, route: expect.stringMatching(/^\/api\/v10\/interactions\/\d+\/:token\/callback$/) });
-    expect(JSON.stringify(b)).not.toMatch(/aW50ZXJhY3Rpb246/);
+    // A button whose callback Discord refuses: same. (In HTTP mode the first response is the HTTP reply
+    // itself: there is no callback request to refuse.)
+    if (t.mode === 'gateway') {
+      const ask = await invoke('privacy', 'delete');
+      const button = (ask.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
+      t.sim.faults.failRest({ status: 400, routeIncludes: '/callback', count: 1 });
+      await t.sim.clickButton({ guildId: g, channelId: chan, userId: ask.userId, messageId: ask.messageId, customId: button, timeoutMs: 10_000 }).catch(() => undefined);
+      await expect.poll(() => log.find(/^button failed$/).length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const b = log.find(/^button failed$/).at(-1)!;
+      expect(b.err).toMatchObject({ method: 'POST', status: 400, route: expect.stringMatching(/^\/api\/v10\/interactions\/\d+\/:token\/callback$/) });
+      expect(JSON.stringify(b)).not.toMatch(/aW50ZXJhY3Rpb246/);
+    }
     // The structural protections did it: the last-resort scrubber had nothing to clean.
     expect((await logLinesScrubbed.get()).values[0]?.value ?? 0).toBe(scrubbedBefore);
   }, 60_000);

@@ -1,6 +1,6 @@
 // The shard's write path against a real redis-server that goes away and comes back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CounterWriter } from '../src/shard/counters.js';
+import { CounterWriter } from '../src/counters.js';
 import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { incrementsShed, redisWriteErrors } from '../src/metrics.js';

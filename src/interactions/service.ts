@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { required, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
+import { recordCommandUses } from '../command-uses.js';
+import { CounterWriter } from '../counters.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { OptOutStore } from '../privacy.js';
@@ -26,11 +28,16 @@ export async function startInteractionsService(o: { config: Config; redis: Redis
   const { config, redis, logger } = o;
   const publicKey = ed25519PublicKey(required(config.discordPublicKey, 'DISCORD_PUBLIC_KEY', 'by the interactions service (the application\'s public key, developer portal)'));
   const settings = new GuildSettingsStore(o.pool, redis, config.redisKeyPrefix, logger);
-  // Opt-outs are changed here (/privacy) and read by the shards; this process needs no copy of the set.
+  // Opt-outs: changed here (/privacy), and read here too, to leave opted-out members' command uses uncounted.
   const privacy = new OptOutStore(o.pool, redis, config.redisKeyPrefix, logger);
-  const responder = createResponder(config, { pool: o.pool, render: o.render, logger, settings, privacy });
-  await responder.start();
+  await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
+  await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
   const keys = new Keys(config.redisKeyPrefix);
+  const counters = new CounterWriter({ redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax });
+  const responder = createResponder(config, { pool: o.pool, render: o.render, logger, settings, privacy });
+  // Shards receive no interactions in HTTP mode: our command uses (the apps family) are counted here.
+  recordCommandUses(responder.client, counters, settings, privacy);
+  await responder.start();
   const seenTtlMs = config.interactionsMaxAgeSec * 2 * 1000;
   const app = buildInteractionsServer({
     publicKey,
@@ -54,6 +61,8 @@ export async function startInteractionsService(o: { config: Config; redis: Redis
       await app.close();
       await responder.stop();
       privacy.close();
+      if (!(await counters.drain())) logger.error(counters.pending, 'stopping with command uses not yet written to Redis');
+      counters.close();
     },
   };
 }

@@ -16,7 +16,7 @@ import { COMMANDS } from '../commands/registry.js';
 import { routeCommands } from '../commands/router.js';
 import { GuildSettingsStore } from '../settings.js';
 import { OptOutStore } from '../privacy.js';
-import { CounterWriter } from './counters.js';
+import { CounterWriter } from '../counters.js';
 import { EmojiNameRecorder } from './emoji-names.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createRedis, type Redis } from '../../src/redis.js';
 import { RenderPool } from '../../src/render/pool.js';
 import { createBot, type Bot } from '../../src/shard/bot.js';
+import { startInteractionsService, type InteractionsService } from '../../src/interactions/service.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from 'discord-sim';
 import { cleanupPrefix, testDatabase, testRedis } from './services.js';
 
@@ -23,6 +24,10 @@ export interface TestBot {
   render: RenderPool;
   ingestor: Ingestor;
   prefix: string;
+  /** Who answers commands: the shard (gateway) or the interactions service (http, set as the sim's endpoint). */
+  mode: 'gateway' | 'http';
+  /** The interactions service in http mode. */
+  service?: InteractionsService;
   /** Runs ingest until `check` reports no difference from the truth; throws with the first ones on timeout. */
   ingestUntil(check: () => Promise<string[]>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -39,11 +44,26 @@ export async function startTestBot(o: {
   redisUrl?: string;
   /** The bot's logger (e.g. one whose lines the test reads); default warn level to stdout. */
   logger?: Logger;
+  /**
+   * Who answers commands; default TEST_INTERACTIONS (the vitest project 'bot-http' sets it to http, so the
+   * command suites run in both modes), else gateway.
+   */
+  interactions?: 'gateway' | 'http';
 }): Promise<TestBot> {
+  const mode = o.interactions ?? (process.env.TEST_INTERACTIONS === 'http' ? 'http' : 'gateway');
   const db = await testDatabase();
   const r = { ...testRedis(), ...(o.redisUrl ? { url: o.redisUrl } : {}) };
   const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim });
-  const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: r.prefix, LOG_LEVEL: 'warn', ...o.env });
+  const config = loadConfig({
+    DISCORD_TOKEN: sim.token,
+    DISCORD_API_URL: sim.apiUrl,
+    REDIS_KEY_PREFIX: r.prefix,
+    LOG_LEVEL: 'warn',
+    INTERACTIONS: mode,
+    DISCORD_PUBLIC_KEY: sim.publicKey,
+    INTERACTIONS_PORT: '0',
+    ...o.env,
+  });
   const logger = o.logger ?? createLogger('warn', { test: o.name });
   const redis = createRedis(r.url);
   const pool = createPool(db.url);
@@ -52,6 +72,12 @@ export async function startTestBot(o: {
   await bot.start();
   // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).
   await bot.members.invites.idle();
+  let service: InteractionsService | undefined;
+  if (mode === 'http') {
+    service = await startInteractionsService({ config, redis, pool, render, logger, host: '127.0.0.1' });
+    // As in the developer portal: the simulator checks the URL (signed PING, forged signature) first.
+    await sim.setInteractionsEndpoint(service.url);
+  }
   const ingestor = new Ingestor({ redis, pool, keys: new Keys(r.prefix), partitions: config.redisPartitions, logger, families: o.families });
   return {
     sim,
@@ -63,6 +89,8 @@ export async function startTestBot(o: {
     render,
     ingestor,
     prefix: r.prefix,
+    mode,
+    service,
     async ingestUntil(check, timeoutMs = 30_000) {
       const end = Date.now() + timeoutMs;
       let diff: string[] = [];
@@ -75,6 +103,7 @@ export async function startTestBot(o: {
       throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
     },
     async stop() {
+      await service?.stop();
       await bot.stop();
       await ingestor.stop();
       await render.close();

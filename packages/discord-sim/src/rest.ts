@@ -54,6 +54,8 @@ export interface RestOptions {
   sessionStart: SessionStartBudget;
   /** Per-route and global rate limits (limits.rest); null when off. */
   rateLimiter: RestRateLimiter | null;
+  /** The application's public key (hex) and Interactions Endpoint URL, as GET /applications/@me shows them. */
+  endpoint: () => { verifyKey: string; url: string | null };
 }
 
 export interface Reply {
@@ -205,7 +207,7 @@ export class RestApi {
         summary: '',
         bot_public: true,
         bot_require_code_grant: false,
-        verify_key: 'a'.repeat(64),
+        verify_key: this.o.endpoint().verifyKey,
         flags: world.application.flags,
         flags_new: String(world.application.flags),
         owner: userJson(world.botUser),
@@ -215,7 +217,7 @@ export class RestApi {
         approximate_user_install_count: 0,
         approximate_user_authorization_count: 0,
         redirect_uris: [],
-        interactions_endpoint_url: null,
+        interactions_endpoint_url: this.o.endpoint().url,
         role_connections_verification_url: null,
         explicit_content_filter: 0,
         eligible_oauth2_scopes: [OAuth2Scopes.Bot, OAuth2Scopes.ApplicationsCommands],

@@ -13,6 +13,7 @@ import type { ChatSink, GuildEventSink } from './driver.js';
 import { reactionAddJson, reactionRemoveJson, reactionTruthKey, type SendReaction } from './emoji.js';
 import { Gateway, type DispatchData, type IdentifyRecord } from './gateway.js';
 import { enabledPrivilegedIntents, type PrivilegedIntent } from './intents.js';
+import { ApplicationKeys, postToEndpoint, validateEndpoint } from './http-delivery.js';
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
 import { resolveLimits, type Limits } from './limits.js';
@@ -46,6 +47,17 @@ export interface SimulatorOptions {
   privilegedIntents?: Partial<Record<PrivilegedIntent, boolean>>;
   /** Discord's limits, all on by default (limits.ts); switch one off only where a test needs it, and say why. */
   limits?: Partial<Limits>;
+}
+
+/** One interaction POSTed to the Interactions Endpoint URL, and what came back. */
+export interface EndpointDelivery {
+  interactionId: string;
+  /** HTTP status of the endpoint's answer; 0 when none came within the deadline. */
+  status: number;
+  /** From the POST to the end of the response. */
+  ms: number;
+  /** Why the interaction failed ("The application did not respond"), if it did. */
+  error?: string;
 }
 
 export interface Faults {
@@ -85,6 +97,12 @@ export class Simulator implements ChatSink, GuildEventSink {
   private readonly commands: CommandRegistry;
   private readonly recommendedShards: number;
   private readonly gateContent: ReturnType<typeof gateMessageContent>;
+  private readonly ackTimeoutMs: number;
+  /** The application's Ed25519 key pair: Discord signs every HTTP-delivered interaction with it. */
+  readonly applicationKeys = new ApplicationKeys();
+  private endpointUrl: string | null = null;
+  /** Interactions delivered over HTTP (the last 10,000), in delivery order. */
+  readonly endpointDeliveries: EndpointDelivery[] = [];
 
   /** Use startSimulator(). */
   constructor(opts: SimulatorOptions = {}) {
@@ -95,7 +113,8 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
     this.recommendedShards = opts.shards ?? 1;
     this.commands = new CommandRegistry(this.world.application.id, this.ids);
-    this.interactions = new Interactions(this.world, this.ids, opts.interactionAckTimeoutMs ?? 3000, () => `http://127.0.0.1:${this.port}/attachments/replies`);
+    this.ackTimeoutMs = opts.interactionAckTimeoutMs ?? 3000;
+    this.interactions = new Interactions(this.world, this.ids, this.ackTimeoutMs, () => `http://127.0.0.1:${this.port}/attachments/replies`);
     const sessionStart = new SessionStartBudget(opts.sessionStartTotal ?? 1000, opts.maxConcurrency ?? 16);
     const gatewayUrl = () => this.gatewayUrl;
     this.gateway = new Gateway({
@@ -119,6 +138,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       recommendedShards: this.recommendedShards,
       sessionStart,
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
+      endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;
@@ -337,6 +357,10 @@ export class Simulator implements ChatSink, GuildEventSink {
     });
     const { payload, reply } = this.interactions.create(c, data);
     this.truth.recordAppUse(c.guildId, c.channelId, c.userId, this.world.application.id, invokedCommandName(c));
+    if (this.endpointUrl) {
+      void this.deliverOverHttp(this.endpointUrl, payload);
+      return reply;
+    }
     const delivered = this.gateway.dispatchToGuild(c.guildId, GatewayDispatchEvents.InteractionCreate, payload);
     if (delivered === 0) this.logger.warn({ guild: c.guildId, command: c.name }, 'interaction sent while no session holds the guild');
     return reply;
@@ -349,9 +373,65 @@ export class Simulator implements ChatSink, GuildEventSink {
    */
   clickButton(c: ClickButton): Promise<RecordedReply> {
     const { payload, reply } = this.interactions.createClick(c);
+    if (this.endpointUrl) {
+      void this.deliverOverHttp(this.endpointUrl, payload);
+      return reply;
+    }
     const delivered = this.gateway.dispatchToGuild(c.guildId, GatewayDispatchEvents.InteractionCreate, payload);
     if (delivered === 0) this.logger.warn({ guild: c.guildId, button: c.customId }, 'button click sent while no session holds the guild');
     return reply;
+  }
+
+  /** The application's public key as the developer portal shows it (64 hex digits). */
+  get publicKey(): string {
+    return this.applicationKeys.publicKeyHex;
+  }
+
+  get interactionsEndpointUrl(): string | null {
+    return this.endpointUrl;
+  }
+
+  /**
+   * Sets the application's Interactions Endpoint URL as the developer portal does: the URL is checked first
+   * (a signed PING must get PONG, a request with an invalid signature must be refused) and rejected with
+   * the reason otherwise. From then on interactions are POSTed there instead of sent over the gateway;
+   * null goes back to the gateway.
+   */
+  async setInteractionsEndpoint(url: string | null): Promise<void> {
+    if (url !== null) {
+      const problem = await validateEndpoint(url, this.applicationKeys, this.world.application.id, this.ackTimeoutMs);
+      if (problem) throw new Error(`interactions endpoint URL rejected: ${problem}`);
+    }
+    this.endpointUrl = url;
+  }
+
+  /**
+   * POSTs a signed interaction to the endpoint; its HTTP response is the interaction's first response and
+   * counts only if it comes within the acknowledgement window (the callback route enforces the same).
+   */
+  private async deliverOverHttp(url: string, payload: { id: string; token: string }): Promise<void> {
+    const body = JSON.stringify(payload);
+    const started = performance.now();
+    const res = await postToEndpoint(url, body, { ...this.applicationKeys.sign(body) }, this.ackTimeoutMs);
+    const delivery: EndpointDelivery = { interactionId: payload.id, status: res.status, ms: performance.now() - started };
+    if (res.error) delivery.error = res.error;
+    else if (res.status !== 200 || typeof res.json !== 'object' || res.json === null) delivery.error = `endpoint answered ${res.status}${res.json === null ? ' without a JSON body' : ''}`;
+    else {
+      const applied = this.interactions.callback(payload.id, payload.token, res.json as Record<string, unknown>, [], false);
+      if ('body' in applied && applied.status >= 400) delivery.error = `response refused: ${JSON.stringify(applied.body)}`;
+    }
+    if (delivery.error) this.logger.warn({ interaction: payload.id, error: delivery.error }, 'interaction failed: the application did not respond');
+    if (this.endpointDeliveries.length >= 10_000) this.endpointDeliveries.shift();
+    this.endpointDeliveries.push(delivery);
+  }
+
+  /**
+   * POSTs `body` to the endpoint as Discord would, with signature headers from `sign` (default: valid for
+   * `body` now): for tests of the endpoint's defences (forged signatures, stale timestamps, odd bodies).
+   */
+  async postToEndpoint(body: string | Buffer, headers: Record<string, string> = { ...this.applicationKeys.sign(body) }): Promise<{ status: number; json: unknown }> {
+    if (!this.endpointUrl) throw new Error('no interactions endpoint URL is set');
+    return postToEndpoint(this.endpointUrl, body, headers, this.ackTimeoutMs);
   }
 
   private serveReplyAttachment(path: string, res: ServerResponse): void {

@@ -1,31 +1,17 @@
 // Application command uses per minute × guild × channel × user × application × command.
-// Ours: INTERACTION_CREATE of application commands (chat input, user and message context menus); the
-// command is its name with subcommand group and subcommand joined by spaces ("stats server").
+// Ours: INTERACTION_CREATE of application commands, in gateway mode (src/command-uses.ts; the interactions
+// service counts them in HTTP mode).
 // Other apps': their original response messages carry interaction metadata. Those come from bots, so the
 // messages family drops them, but here they count, for the invoking user (not the bot). Follow-ups
 // (original_response_message_id set) and component/modal responses are not new command uses, and our
 // own responses are already counted from INTERACTION_CREATE. Ephemeral responses are never dispatched to
 // other bots, so those uses stay invisible.
-import { Events, InteractionType, type Client, type CommandInteraction, type Message } from 'discord.js';
+import { Events, InteractionType, type Client, type Message } from 'discord.js';
+import { recordCommandUses, UNKNOWN_COMMAND } from '../../command-uses.js';
 import { minuteOf, textDim } from '../../families.js';
-import { gatewayEvents } from '../../metrics.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../counters.js';
-
-export const UNKNOWN_COMMAND = '(unknown)';
-
-/** "name", "name sub" or "name group sub" for chat input; the name for context menus. */
-export function commandKey(interaction: CommandInteraction): string {
-  const parts = [interaction.commandName];
-  if (interaction.isChatInputCommand()) {
-    const group = interaction.options.getSubcommandGroup(false);
-    const sub = interaction.options.getSubcommand(false);
-    if (group) parts.push(group);
-    if (sub) parts.push(sub);
-  }
-  return textDim(parts.join(' ')) ?? UNKNOWN_COMMAND;
-}
+import type { CounterWriter } from '../../counters.js';
 
 /** What another app's message says about the command use it answers, or undefined when it is none. */
 export function appCommandUse(message: Message<true>, ownApplicationId: string | undefined): { applicationId: string; userId: string; command: string } | undefined {
@@ -47,13 +33,7 @@ export function collectApps(client: Client, counters: CounterWriter, settings?: 
   const skipped = (guildId: string, channelId: string, userId: string) =>
     (settings !== undefined && isExcluded(settings.get(guildId), channelId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
 
-  client.on(Events.InteractionCreate, (interaction) => {
-    if (!interaction.isCommand() || !interaction.inGuild()) return;
-    gatewayEvents.inc({ type: 'INTERACTION_CREATE', shard: interaction.guild?.shardId ?? -1 });
-    const { guildId, channelId, applicationId } = interaction;
-    if (!channelId || skipped(guildId, channelId, interaction.user.id)) return;
-    counters.add('apps', guildId, minuteOf(interaction.createdTimestamp), [guildId, channelId, interaction.user.id, applicationId, commandKey(interaction)], [1]);
-  });
+  recordCommandUses(client, counters, settings, privacy);
 
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;

@@ -9,7 +9,7 @@ import { isSnowflake, minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../counters.js';
+import type { CounterWriter } from '../../counters.js';
 import type { EmojiNameRecorder } from '../emoji-names.js';
 
 /**

@@ -10,7 +10,7 @@ import { gatewayEvents } from '../../metrics.js';
 import { countWords } from '../../text.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../counters.js';
+import type { CounterWriter } from '../../counters.js';
 
 export function collectMessages(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
   client.on(Events.MessageCreate, (message) => {

@@ -3,10 +3,10 @@
 // buffer that merges by field, so an outage costs memory per distinct counter, not per event; past the
 // bound, increments are shed with a metric and a (rate-limited) log line.
 import type { Redis } from 'ioredis';
-import { FAMILIES, encodeField, type FamilyName } from '../families.js';
-import { Keys, partitionOf } from '../keys.js';
-import type { Logger } from '../logger.js';
-import { incrementsShed, redisWriteErrors, retryBufferSize } from '../metrics.js';
+import { FAMILIES, encodeField, type FamilyName } from './families.js';
+import { Keys, partitionOf } from './keys.js';
+import type { Logger } from './logger.js';
+import { incrementsShed, redisWriteErrors, retryBufferSize } from './metrics.js';
 
 export interface CounterWriterOptions {
   redis: Redis;
