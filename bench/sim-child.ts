@@ -5,13 +5,16 @@
 //                   `flooded N MS` when done
 //   invoke USER_INDEX   /stats server as the USER_INDEX-th human member (cycling over every guild),
 //                   answers `invoked MS OK` (interaction sent → final reply received)
+//   endpoint URL|none   sets the Interactions Endpoint URL (validated as Discord does; none: back to the
+//                   gateway), answers `endpoint OK` or `endpoint FAIL reason`
+//   deliveries      answers `deliveries N FAILED` (HTTP deliveries so far, and how many got no valid answer in time)
 import readline from 'node:readline';
 import { startSimulator } from 'discord-sim';
 
 const guilds = Number(process.argv[2] ?? 50);
 const shards = Number(process.argv[3] ?? 2);
 const sim = await startSimulator({ guilds, shards, logLevel: 'error' });
-process.stdout.write(JSON.stringify({ apiUrl: sim.apiUrl, token: sim.token }) + '\n');
+process.stdout.write(JSON.stringify({ apiUrl: sim.apiUrl, token: sim.token, publicKey: sim.publicKey }) + '\n');
 
 const invokers = [...sim.world.guilds.keys()].flatMap((guildId) =>
   sim.world.humanMembers(guildId).map((m) => ({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId: m.user.id })),
@@ -33,6 +36,13 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
       .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 60_000 })
       .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : `NOFILE ${JSON.stringify(r.content)}`}\n`))
       .catch((err: Error) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL ${JSON.stringify(err.message)}\n`));
+  } else if (verb === 'endpoint') {
+    await sim.setInteractionsEndpoint(arg === 'none' ? null : arg!).then(
+      () => process.stdout.write('endpoint OK\n'),
+      (err: Error) => process.stdout.write(`endpoint FAIL ${JSON.stringify(err.message)}\n`),
+    );
+  } else if (verb === 'deliveries') {
+    process.stdout.write(`deliveries ${sim.endpointDeliveries.length} ${sim.endpointDeliveries.filter((d) => d.error).length}\n`);
   } else if (verb === 'quit') break;
 }
 await sim.close();

@@ -51,7 +51,7 @@ const services = await resolveServices(config, logger);
 say(`  PostgreSQL: ${services.embedded.postgres ? 'embedded' : 'DATABASE_URL'}   Redis: ${services.embedded.redis ? 'embedded' : 'REDIS_URL'}`);
 await migrate(services.databaseUrl, logger);
 
-say(`starting the simulator (${guilds} guilds) and 2 cluster processes × 2 shards…`);
+say(`starting the simulator (${guilds} guilds), 2 cluster processes × 2 shards and the interactions service…`);
 const stack = await startStack({
   databaseUrl: services.databaseUrl,
   redisUrl: services.redisUrl,
@@ -60,9 +60,12 @@ const stack = await startStack({
   totalShards: 4,
   shardsPerCluster: 2,
   env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true' },
+  // Commands as a production deployment answers them: over HTTP, off the shards' event loop.
+  interactions: 'http',
 });
 const { sim } = stack;
 say(`  simulator at ${sim.apiUrl}; shards ready: ${sim.readyShards().join(', ')}`);
+say(`  interactions service at ${stack.interactionsUrl} (the simulator's Interactions Endpoint URL)`);
 
 let stopping = false;
 async function finish(code: number): Promise<never> {

@@ -1,6 +1,10 @@
 // The whole system wired against the local Discord simulator: simulator, cluster manager with its
-// cluster processes, and an ingest worker. The demo, the end-to-end tests and the benchmarks share it.
+// cluster processes, an ingest worker and, in HTTP mode, the interactions service as its own process (set
+// as the simulator's Interactions Endpoint URL). The demo, the end-to-end tests and the benchmarks share it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import type { ClusterManager } from 'discord-hybrid-sharding';
+import { entryPoint } from '../src/entry.js';
 import { createManager } from '../src/cluster/manager.js';
 import { stopClusterProcesses } from '../src/lifecycle.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -26,6 +30,8 @@ export interface StackOptions {
   seed?: number;
   /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
   env?: Record<string, string>;
+  /** Who answers commands (default gateway): in http mode the interactions service runs as its own process. */
+  interactions?: 'gateway' | 'http';
 }
 
 export interface Stack {
@@ -35,6 +41,8 @@ export interface Stack {
   redis: Redis;
   pool: Pool;
   ingestor: Ingestor;
+  /** The interactions service's URL in http mode (also the simulator's Interactions Endpoint URL). */
+  interactionsUrl: string | undefined;
   /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
   ingestUntilMatch(timeoutMs?: number): Promise<{ rounds: number; rows: number }>;
   /** Differences between Postgres and the ground truth, keyed `guild|channel|user` (empty when equal). */
@@ -57,6 +65,8 @@ export interface Stack {
 export async function startStack(o: StackOptions): Promise<Stack> {
   const totalShards = o.totalShards ?? 4;
   const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1 });
+  const mode = o.interactions ?? 'gateway';
+  const interactionsPort = mode === 'http' ? await freePort() : 0;
   // Cluster processes read their configuration from the environment they inherit.
   Object.assign(process.env, {
     DISCORD_TOKEN: sim.token,
@@ -68,6 +78,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
     LOG_LEVEL: o.clusterLogLevel ?? process.env.LOG_LEVEL ?? 'warn',
     RENDER_THREADS: '1',
+    INTERACTIONS: mode,
+    DISCORD_PUBLIC_KEY: sim.publicKey,
+    INTERACTIONS_PORT: String(interactionsPort),
     ...o.env,
   });
   const config = loadConfig();
@@ -84,8 +97,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
   // Cluster processes outlive the manager in process mode: stop them (gracefully, then by force).
   const stopClusters = () => stopClusterProcesses(manager, 10_000, o.logger);
+  let service: ChildProcess | undefined;
+  const stopService = () => (service ? stopChild(service, 10_000) : Promise.resolve());
 
   try {
+    if (mode === 'http') {
+      const entry = entryPoint('../src/interactions/main.ts', import.meta.url);
+      // Its own process, as in production; METRICS_PORT 0: its /metrics is not needed here.
+      service = spawn(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, METRICS_PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
+      const url = `http://127.0.0.1:${interactionsPort}/interactions`;
+      await waitForReady(`http://127.0.0.1:${interactionsPort}/readyz`, service, 60_000);
+      // As in the developer portal: the simulator checks the URL before it delivers there.
+      await sim.setInteractionsEndpoint(url);
+    }
     await manager.spawn();
     await sim.waitForShards(totalShards, 90_000);
     // Cluster 0 registers the commands once its shards are ready.
@@ -93,6 +117,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     while (sim.registeredCommands.global.length === 0 && Date.now() < deadline) await sleep(50);
   } catch (err) {
     await stopClusters();
+    await stopService();
     await sim.close();
     throw err;
   }
@@ -118,6 +143,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     redis,
     pool,
     ingestor,
+    interactionsUrl: sim.interactionsEndpointUrl ?? undefined,
     diff,
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
@@ -140,11 +166,48 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     },
     async stop() {
       await stopClusters();
+      await stopService();
       await ingestor.stop();
       await sim.close();
       await Promise.allSettled([redis.quit(), pool.end()]);
     },
   };
+}
+
+/** A port free on 127.0.0.1 right now (the child process binds it a moment later). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`the interactions service exited with ${child.exitCode} before it was ready`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`the interactions service was not ready within ${timeoutMs} ms`);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 /** Keys whose counts differ between `truth` and `db`, each with both values (empty when equal). */
