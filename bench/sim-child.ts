@@ -33,7 +33,8 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
     const who = invokers[Number(arg) % invokers.length]!;
     const t0 = performance.now();
     void sim
-      .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 60_000 })
+      // 20 s: an interaction not acknowledged within 3 s never gets a reply; waiting longer only stalls the bench.
+      .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 20_000 })
       .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : `NOFILE ${JSON.stringify(r.content)}`}\n`))
       .catch((err: Error) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL ${JSON.stringify(err.message)}\n`));
   } else if (verb === 'endpoint') {

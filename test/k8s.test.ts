@@ -122,6 +122,15 @@ describe.each(['base', 'dev-deps', 'overlays/example'])('kustomize build k8s/%s'
       expect(s, `ServiceMonitor/${sm.metadata.name}`).toHaveLength(1);
       for (const e of sm.spec.endpoints) expect(s[0]!.spec.ports.map((p: { name: string }) => p.name)).toContain(e.port);
     }
+    for (const hpa of objs.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+      expect(workloads.filter((w) => w.kind === hpa.spec.scaleTargetRef.kind && w.metadata.name === hpa.spec.scaleTargetRef.name), `HPA/${hpa.metadata.name}`).toHaveLength(1);
+    }
+    for (const ing of objs.filter((o) => o.kind === 'Ingress')) {
+      for (const p of ing.spec.rules.flatMap((r: Obj) => r.http.paths)) {
+        const s = services.find((x) => x.metadata.name === p.backend.service.name);
+        expect(s?.spec.ports.map((x: { name: string }) => x.name), `Ingress/${ing.metadata.name}`).toContain(p.backend.service.port.name);
+      }
+    }
     // ConfigMaps and Secrets our containers load exist in the same build (base: its own; dev-deps: its own).
     const names = new Set(objs.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => o.metadata.name));
     for (const w of workloads) {
@@ -233,7 +242,7 @@ describe('configuration the manifests give our containers', () => {
   it('container args name compiled entry points of real source files', async () => {
     const objs = await build('base');
     const args = objs.filter((o) => workloadKinds.has(o.kind)).flatMap((w) => ours(w).map((c) => String(c.args[0])));
-    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js']);
+    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js']);
     for (const a of args) expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
   });
 });
