@@ -7,7 +7,8 @@
 //                   answers `invoked MS OK` (interaction sent → final reply received)
 //   endpoint URL|none   sets the Interactions Endpoint URL (validated as Discord does; none: back to the
 //                   gateway), answers `endpoint OK` or `endpoint FAIL reason`
-//   deliveries      answers `deliveries N FAILED` (HTTP deliveries so far, and how many got no valid answer in time)
+//   deliveries FROM answers `deliveries N FAILED P50 P99`: HTTP deliveries from the FROM-th on, how many got no
+//                   valid answer within the 3 s window, and the percentiles of POST → response (ms)
 import readline from 'node:readline';
 import { startSimulator } from 'discord-sim';
 
@@ -43,7 +44,10 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
       (err: Error) => process.stdout.write(`endpoint FAIL ${JSON.stringify(err.message)}\n`),
     );
   } else if (verb === 'deliveries') {
-    process.stdout.write(`deliveries ${sim.endpointDeliveries.length} ${sim.endpointDeliveries.filter((d) => d.error).length}\n`);
+    const ds = sim.endpointDeliveries.slice(Number(arg ?? 0));
+    const ms = ds.map((d) => d.ms).sort((a, b) => a - b);
+    const pct = (p: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(0) : 'NaN');
+    process.stdout.write(`deliveries ${ds.length} ${ds.filter((d) => d.error).length} ${pct(50)} ${pct(99)}\n`);
   } else if (verb === 'quit') break;
 }
 await sim.close();

@@ -178,7 +178,7 @@ export const memberNameRequests = new client.Counter({
 
 export const interactionRequests = new client.Counter({
   name: 'stats_interaction_requests_total',
-  help: 'Requests to the interactions service by outcome (pong, deferred, replied, bad_signature, stale, too_large, malformed, unknown_type, replayed, not_in_guild, error).',
+  help: 'Requests to the interactions service by outcome (pong, deferred, replied, bad_signature, stale, too_large, malformed, unknown_type, replayed, bot_absent, error).',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

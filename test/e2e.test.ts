@@ -27,6 +27,8 @@ beforeAll(async () => {
     totalShards: 4,
     shardsPerCluster: 2,
     env: { VOICE_CREDIT_INTERVAL_MS: '1000', PRESENCE_INTENT: 'true' },
+    // Project bot-http: the interactions service answers, as its own process.
+    interactions: process.env.TEST_INTERACTIONS === 'http' ? 'http' : 'gateway',
   });
 }, 180_000);
 

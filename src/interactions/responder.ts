@@ -27,15 +27,18 @@ export const DISCORD_DEADLINE_MS = 3_000;
 /** If the router has not answered by then, the service does (margin for the network to Discord). */
 const OWN_ANSWER_MS = 2_500;
 
-export type Outcome = 'deferred' | 'replied' | 'not_in_guild' | 'unanswered';
+export type Outcome = 'deferred' | 'replied' | 'bot_absent' | 'unanswered';
 
 export interface Responder {
   client: Client;
   guilds: GuildLoader;
   /** Logs in to REST (token, the bot user and application) without a gateway connection. */
   start(): Promise<void>;
-  /** The first response to a verified interaction (types 2, 3, 4, 5), and how it was reached. */
-  respond(payload: APIInteraction): Promise<{ body: APIInteractionResponse; outcome: Outcome }>;
+  /**
+   * The first response to a verified interaction (types 2, 3, 4, 5), and how it was reached. `sent` settles
+   * once the HTTP reply carrying it has gone out (true) or its connection closed first (false).
+   */
+  respond(payload: APIInteraction, sent: Promise<boolean>): Promise<{ body: APIInteractionResponse; outcome: Outcome }>;
   stop(): Promise<void>;
 }
 
@@ -88,16 +91,16 @@ export function createResponder(config: Config, ctx: CommandContext): Responder 
       client.application = new (ClientApplication as unknown as Ctor<ClientApplication, APIApplication>)(client, application);
       await ctx.settings.subscribe((guildId) => guilds.has(guildId));
     },
-    async respond(payload) {
+    async respond(payload, sent) {
       if (payload.guild_id) {
         try {
           await guilds.get(payload.guild_id);
         } catch (err) {
           if (!(err instanceof NotInGuildError)) throw err;
-          return { body: payload.type === 4 ? ownAnswer(payload) : ephemeral('This bot is not in this server, so it has no statistics here. A server manager can add it from its profile.'), outcome: 'not_in_guild' };
+          return { body: payload.type === 4 ? ownAnswer(payload) : ephemeral('This bot is not in this server, so it has no statistics here. A server manager can add it from its profile.'), outcome: 'bot_absent' };
         }
       }
-      const first = inline.expect(payload.id);
+      const first = inline.expect(payload.id, sent);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), OWN_ANSWER_MS)));
       // The same path as a gateway dispatch: discord.js builds the interaction and emits InteractionCreate.

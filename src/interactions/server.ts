@@ -76,12 +76,17 @@ export function buildInteractionsServer(o: InteractionsServerOptions): FastifyIn
       const r = refuse('replayed', 409, 'interaction already received', { interaction: payload.id });
       return reply.code(r.status).send(r.body);
     }
-    const { body: response, outcome } = await o.responder.respond(payload);
+    // The command goes on once the acknowledgement has left (InlineResponses): its edits must not overtake it.
+    const sent = new Promise<boolean>((resolve) => {
+      reply.raw.once('finish', () => resolve(true));
+      reply.raw.once('close', () => resolve(reply.raw.writableFinished));
+    });
+    const { body: response, outcome } = await o.responder.respond(payload, sent);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     interactionRequests.inc({ outcome });
     interactionAckLatency.observe(seconds);
     if (seconds * 1000 > DISCORD_DEADLINE_MS) interactionDeadlineMisses.inc();
-    if (outcome === 'not_in_guild' || outcome === 'unanswered') o.logger.warn({ outcome, interaction: payload.id, guild: payload.guild_id }, 'interaction answered by the service itself');
+    if (outcome === 'bot_absent' || outcome === 'unanswered') o.logger.warn({ outcome, interaction: payload.id, guild: payload.guild_id }, 'interaction answered by the service itself');
     return reply.send(response);
   });
 
