@@ -207,6 +207,9 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
     deleted.member_events = await count(tx, 'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
     // A bot author's record (bot_authors) goes too; it only ever holds bots, so this is for completeness.
     await tx.query('DELETE FROM bot_authors WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
+    // Their display name and roles (sql/030); the opt-out that comes with deletion keeps them from coming back.
+    deleted.guild_members = await count(tx, 'WITH d AS (DELETE FROM guild_members WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    await tx.query('DELETE FROM member_roles WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
     const inviterCleared = await count(
       tx,
       'WITH d AS (UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',

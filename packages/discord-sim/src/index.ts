@@ -27,6 +27,7 @@ export type { UploadedFile } from './multipart.js';
 export type { GuildEventSink, ChatSink } from './driver.js';
 export { sendEmojiTraffic, type EmojiTrafficOptions, type EmojiTrafficSummary } from './emoji-traffic.js';
 export { sendAppTraffic, applicationIdOf, UNKNOWN_COMMAND, type AppTrafficOptions, type AppTrafficSummary } from './app-traffic.js';
+export { StructureDriver, type NewChannel } from './structure.js';
 export { VoiceDriver, type VoiceFlags, type VoiceTotals } from './voice.js';
 export { PresenceDriver, activityTruthKey, type ActivityInput, type ActivityTotals } from './presence.js';
 export { MemberTraffic, runInviteScenario, type InviteScenarioOptions, type InviteScenarioCast, type JoinTruth, type LeaveTruth, type JoinVia, type SimAttribution, type Breakdown, type ExpectedInviteStats } from './invites.js';

@@ -15,6 +15,7 @@ import { Gateway, type DispatchData, type IdentifyRecord } from './gateway.js';
 import { enabledPrivilegedIntents, type PrivilegedIntent } from './intents.js';
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
+import { StructureDriver } from './structure.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
 import { RestRateLimiter } from './rate-limits.js';
@@ -72,6 +73,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly truth = new GroundTruth();
   /** Invites, joins and leaves, with the ground truth of each join's attribution. */
   readonly members: MemberTraffic;
+  /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
+  readonly structure: StructureDriver;
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
@@ -91,6 +94,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.logger = pino({ level: opts.logLevel ?? 'warn', base: { pid: process.pid, component: 'sim' }, timestamp: pino.stdTimeFunctions.isoTime });
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
     this.members = new MemberTraffic(this);
+    this.structure = new StructureDriver(this, () => this.ids.next());
     this.limits = resolveLimits(opts.limits);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
     this.recommendedShards = opts.shards ?? 1;
