@@ -14,13 +14,15 @@ import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } 
 const EMBED_COLOR = 0x5865f2;
 
 export interface ReportTarget {
-  kind: 'server' | 'member' | 'channel';
+  kind: 'server' | 'member' | 'channel' | 'category';
   /** What the numbers are about: the server's, a member's or a channel's name. */
   title: string;
   filter: Filter;
   defaultMetric?: MetricName;
   /** Whether the `include_bots` option applies (and bots' messages are counted per the setting). */
   bots?: boolean;
+  /** What the filter limits the answer to (role, category), for the footer. */
+  notes?: string[];
 }
 
 /** "3h 12m 5s", "45s": how voice time reads in embeds. */
@@ -61,15 +63,16 @@ const sum = (points: SeriesPoint[]) => points.reduce((a, p) => a + p.v, 0);
 export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
   const metricName = parseMetric(i, target.defaultMetric);
   const metric = METRICS[metricName];
-  if (target.filter.channelId !== undefined && !hasChannels(metric.family)) {
-    throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel to see them.`);
+  const perChannel = target.filter.channelId !== undefined || target.filter.categoryId !== undefined;
+  if (perChannel && !hasChannels(metric.family)) {
+    throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel or category to see them.`);
   }
   const settings = ctx.settings.get(i.guildId);
   const timeZone = settings.timeZone;
   const window: StatsWindow = await parseWindow(i, timeZone, () => firstActivity(ctx.pool, metric.family, i.guildId, target.filter));
   const range: Range = { guildId: i.guildId, from: window.from, to: window.to, timeZone };
 
-  const notes: string[] = [];
+  const notes: string[] = [...(target.notes ?? [])];
   let f = target.filter;
   if (target.bots) {
     const bots = await botScope(ctx.pool, range, window.bucket, f, { settingOn: settings.includeBots, asked: i.options.getBoolean('include_bots') });
@@ -80,7 +83,7 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const fields: Field[] = [F.messages, F.words];
   if (target.kind !== 'member') fields.push(F.attachments);
   fields.push(F.voice);
-  if (f.channelId === undefined) fields.push(F.emojis); // emojis are not counted per channel
+  if (!perChannel) fields.push(F.emojis); // emojis are not counted per channel
   fields.push(F.commands);
   const chartField = fields.find((x) => x.family === metric.family && x.column === metric.column)!;
 
@@ -113,7 +116,7 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
   if (activity) {
     embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
-    if (target.kind === 'server' && f.channelId === undefined) embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
+    if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category') embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
   }
   await i.editReply({ embeds: [embed], files: [new AttachmentBuilder(Buffer.from(png), { name: fileName })] });
 }

@@ -179,13 +179,15 @@ export class StructureRecorder {
             [gone.map((c) => c.guildId), gone.map((c) => c.id)],
           );
         }
-        const roleRows = roles.flatMap((r) => (r.row && !r.deleted ? [r.row] : []));
+        // A role created and deleted within one write still gets its row, marked deleted.
+        const roleRows = roles.flatMap((r) => (r.row ? [{ ...r.row, deleted: r.deleted }] : []));
         if (roleRows.length > 0) {
           await tx.query(
-            `INSERT INTO guild_roles (guild_id, role_id, name, colour, position)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[])
-             ON CONFLICT (guild_id, role_id) DO UPDATE SET name = EXCLUDED.name, colour = EXCLUDED.colour, position = EXCLUDED.position, deleted_at = NULL, updated_at = now()`,
-            [roleRows.map((r) => r.guildId), roleRows.map((r) => r.id), roleRows.map((r) => r.name), roleRows.map((r) => r.colour), roleRows.map((r) => r.position)],
+            `INSERT INTO guild_roles (guild_id, role_id, name, colour, position, deleted_at)
+             SELECT g, r, n, c, p, CASE WHEN d THEN now() END FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::boolean[]) AS x(g, r, n, c, p, d)
+             ON CONFLICT (guild_id, role_id) DO UPDATE SET name = EXCLUDED.name, colour = EXCLUDED.colour, position = EXCLUDED.position,
+               deleted_at = CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL ELSE coalesce(guild_roles.deleted_at, EXCLUDED.deleted_at) END, updated_at = now()`,
+            [roleRows.map((r) => r.guildId), roleRows.map((r) => r.id), roleRows.map((r) => r.name), roleRows.map((r) => r.colour), roleRows.map((r) => r.position), roleRows.map((r) => r.deleted)],
           );
         }
         const rolesGone = roles.filter((r) => r.deleted);
