@@ -16,6 +16,7 @@ import * as queries from '../src/stats/queries.js';
 import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
 import * as structureQueries from '../src/stats/structure.js';
+import * as mentionQueries from '../src/stats/mentions.js';
 import { testDatabase } from './helpers/services.js';
 import { buildScenarios, checkScenarios, loadScenarios } from './helpers/zone-properties.js';
 
@@ -31,12 +32,14 @@ const TEXT_VALUES: Record<string, string[]> = {
   source: ['message', 'reaction'],
   command: ['ping', 'stats', 'Help'],
   activity: ['Minecraft', '356875570916753438', 'Visual Studio Code'],
+  kind: ['member', 'member', 'role', 'everyone'],
 };
 const SNOWFLAKES: Record<string, string[]> = {
   guild_id: [G1, G1, G1, G2],
   channel_id: CHANNELS,
   parent_id: ['0', '0', CHANNELS[0]!],
   user_id: USERS,
+  target_id: [...USERS, '0'],
   application_id: ['5100000000000000001', '5100000000000000002'],
 };
 // Minutes on hour, UTC-day and New York-day edges, where a bucketing mismatch would show.
@@ -206,6 +209,8 @@ const CASES: Record<string, Call[]> = {
     ...[RANGES[1]!, RANGES[2]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.botAuthorCount(db, r, b))),
     ...filtersOf('messages').map((f): Call => (db) => activityQueries.botAuthorCount(db, RANGES[0]!, 'day', f)),
   ],
+  mentionTotals: [RANGES[0]!, RANGES[2]!].flatMap((r) => filtersOf('mentions').map((f): Call => (db) => mentionQueries.mentionTotals(db, r, f))),
+  mentionPartners: RANGES.flatMap((r) => USERS.slice(0, 2).map((u): Call => (db) => mentionQueries.mentionPartners(db, r, u, 2))),
   guildChannels: [(db) => structureQueries.guildChannels(db, G1, [CATEGORY, ...CHANNELS]), (db) => structureQueries.guildChannels(db, G2, [CATEGORY])],
   guildRole: [G1, G2].flatMap((g) => [ROLE, G1].map((r): Call => (db) => structureQueries.guildRole(db, g, r))),
   roleHolders: [ROLE, G1, '6100000000000000009'].map((r): Call => (db) => structureQueries.roleHolders(db, G1, r)),
@@ -350,7 +355,7 @@ describe('TimescaleDB migrations (PGlite)', () => {
 describe('the same answers on TimescaleDB and PostgreSQL', () => {
   it('covers every exported stats query function', () => {
     expect(Object.keys(CASES).sort()).toEqual(
-      [...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries), ...exportedFunctions(structureQueries)].sort(),
+      [...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries), ...exportedFunctions(structureQueries), ...exportedFunctions(mentionQueries)].sort(),
     );
   });
 

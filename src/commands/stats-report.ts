@@ -5,6 +5,7 @@ import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction } fro
 import { FAMILIES, type FamilyName } from '../families.js';
 import { messageActivity, firstActivity } from '../stats/activity.js';
 import { familySeries, type Filter } from '../stats/families.js';
+import { mentionPartners } from '../stats/mentions.js';
 import { BUCKET_MS } from '../stats/period.js';
 import type { Range, SeriesPoint } from '../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
@@ -87,9 +88,10 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   fields.push(F.commands);
   const chartField = fields.find((x) => x.family === metric.family && x.column === metric.column)!;
 
-  const [series, activity] = await Promise.all([
+  const [series, activity, partners] = await Promise.all([
     Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, range, window.bucket, f))),
     target.kind === 'member' ? undefined : messageActivity(ctx.pool, range, window.bucket, f),
+    target.kind === 'member' && f.userId !== undefined ? mentionPartners(ctx.pool, range, f.userId) : undefined,
   ]);
   const totals = new Map(fields.map((x, k) => [x, sum(series[k]!)]));
   const chart = series[fields.indexOf(chartField)]!;
@@ -114,6 +116,11 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     .addFields(fields.map((x) => ({ name: x.name, value: x.duration ? formatDuration(totals.get(x)!) : String(totals.get(x)), inline: true })))
     .setImage(`attachment://${fileName}`)
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
+  if (partners) {
+    // Mentions as Discord renders them in an embed: names, and nobody is pinged.
+    const list = (rows: { key: string; value: number }[]) => (rows.length ? rows.map((r) => `<@${r.key}> — ${r.value}`).join('\n') : 'Nobody');
+    embed.addFields({ name: 'Mentioned most by', value: list(partners.by), inline: true }, { name: 'Mentions most', value: list(partners.of), inline: true });
+  }
   if (activity) {
     embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
     if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category') embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });

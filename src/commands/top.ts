@@ -3,6 +3,7 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { topBy } from '../stats/families.js';
 import { inviteStats } from '../stats/members.js';
+import { mentionTotals } from '../stats/mentions.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';
@@ -56,6 +57,19 @@ const BOARDS: Record<string, Builder> = {
   async voice(i, ctx, p, scope) {
     const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT, filter: scope.filter });
     return { title: 'Top members by voice time', unit: '', duration: true, ...(await memberBoard(i, ctx, ranked)) };
+  },
+  async mentions(i, ctx, p, scope) {
+    // Mentioned members, by mentions from members (with a role: from the role's members).
+    const [ranked, totals] = await Promise.all([
+      topBy(ctx.pool, 'mentions', 'mentions', 'target_id', p.range, { limit: LIMIT, filter: scope.filter, where: { dim: 'kind', value: 'member' } }),
+      mentionTotals(ctx.pool, p.range, scope.filter),
+    ]);
+    return {
+      title: 'Most mentioned members',
+      unit: 'mention',
+      footnote: `Role mentions: ${totals.role} · @everyone and @here: ${totals.everyone} · replies count only when they ping`,
+      ...(await memberBoard(i, ctx, ranked)),
+    };
   },
   async emojis(i, ctx, p, scope) {
     const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT, filter: scope.filter });
@@ -126,6 +140,7 @@ async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>
 const DESCRIPTIONS: Record<keyof typeof BOARDS, string> = {
   messages: 'Members who sent the most messages',
   voice: 'Members who spent the most time in voice',
+  mentions: 'Members mentioned the most',
   emojis: 'Most used emojis (messages and reactions)',
   invites: 'Members whose invites brought the most members who stayed',
   apps: 'Most used application commands',
@@ -136,6 +151,7 @@ const builder = new SlashCommandBuilder().setName('top').setDescription('Leaderb
 const FILTERS: Record<keyof typeof BOARDS, { role: boolean; category: boolean }> = {
   messages: { role: true, category: true },
   voice: { role: true, category: true },
+  mentions: { role: true, category: false },
   emojis: { role: true, category: false },
   invites: { role: false, category: false },
   apps: { role: true, category: true },

@@ -11,6 +11,7 @@ import type { RenderPool } from '../render/pool.js';
 import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
 import { collectMembers } from './collectors/members.js';
+import { collectMentions } from './collectors/mentions.js';
 import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from '../commands/registry.js';
 import { routeCommands } from '../commands/router.js';
@@ -154,6 +155,7 @@ export function createBot(opts: BotOptions): Bot {
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   collectMessages(guard.forCollector(client, 'messages'), counters, settings, privacy);
+  collectMentions(guard.forCollector(client, 'mentions'), counters, settings, privacy);
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
   collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
   const structureRecorder = new StructureRecorder(opts.pool, logger, privacy);

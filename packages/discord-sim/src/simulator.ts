@@ -280,7 +280,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
     }
-    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction }, `http://127.0.0.1:${this.port}/attachments`);
+    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo }, `http://127.0.0.1:${this.port}/attachments`);
     this.gateway.dispatchToGuild(guild.id, GatewayDispatchEvents.MessageCreate, payload, this.gateContent);
     return { id, timestamp: now };
   }
