@@ -199,3 +199,29 @@ describe('categories', () => {
     expect(b.content).toMatch(/is not a category/);
   }, 30_000);
 });
+
+describe('averages and the change against the previous period', () => {
+  it('/stats server from:to on one day: per-day and per-member averages, and each total against the day before', async () => {
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+    const iso = new Date(day).toISOString().slice(0, 10);
+    const [a, b, c] = humans().slice(0, 3).map((m) => m.user.id);
+    const channelId = t.sim.world.textChannels(guildId)[1]!.id;
+    const send = (authorId: string, at: number, content: string) => t.sim.sendMessage({ guildId, channelId, authorId, content, timestamp: at });
+    for (let k = 0; k < 7; k++) send(k < 5 ? a! : b!, day + 3_600_000 + k * 60_000, 'one two three');
+    for (let k = 0; k < 4; k++) send(c!, day - 7_200_000 - k * 60_000, 'one two');
+    await t.ingestUntil(messagesDiff);
+    const inDay = (from: number) => messagesBy(() => true).filter((m) => m.timestamp >= from && m.timestamp < from + 86_400_000);
+    const now = inDay(day);
+    const before = inDay(day - 86_400_000);
+    const pct = (x: number, y: number) => (y === 0 ? (x === 0 ? 'none either' : 'new') : `${Math.round(((x - y) / y) * 100) > 0 ? '+' : Math.round(((x - y) / y) * 100) < 0 ? '−' : '±'}${Math.abs(Math.round(((x - y) / y) * 100))} %`);
+    const reply = await invoke('stats', 'server', [{ name: 'from', type: 3, value: iso }, { name: 'to', type: 3, value: iso }]);
+    const f = fields(reply);
+    expect(f.Messages).toBe(String(now.length));
+    expect(f['Messages per day']).toBe(String(now.length));
+    const authors = new Set(now.map((m) => m.authorId)).size;
+    expect(f['Messages per active member']).toBe(String(Math.round((now.length / authors) * 10) / 10));
+    const change = f['Change vs the same length before']!;
+    expect(change).toContain(`Messages: ${pct(now.length, before.length)}`);
+    expect(change).toContain(`Words: ${pct(now.reduce((x, m) => x + m.words, 0), before.reduce((x, m) => x + m.words, 0))}`);
+  }, 30_000);
+});

@@ -61,6 +61,18 @@ function hasChannels(family: FamilyName): boolean {
 
 const sum = (points: SeriesPoint[]) => points.reduce((a, p) => a + p.v, 0);
 
+/** "+12 %", "−5 %", "±0 %"; "new" when there was nothing before, "none either" when there is nothing in both. */
+export function changeOf(now: number, before: number): string {
+  if (before === 0) return now === 0 ? 'none either' : 'new';
+  const pct = Math.round(((now - before) / before) * 100);
+  return `${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct)} %`;
+}
+
+/** An average with one decimal ("12.5"), whole numbers without ("12"). */
+function average(v: number): string {
+  return Number.isInteger(Math.round(v * 10) / 10) ? String(Math.round(v)) : (Math.round(v * 10) / 10).toFixed(1);
+}
+
 export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
   const metricName = parseMetric(i, target.defaultMetric);
   const metric = METRICS[metricName];
@@ -95,6 +107,13 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   ]);
   const totals = new Map(fields.map((x, k) => [x, sum(series[k]!)]));
   const chart = series[fields.indexOf(chartField)]!;
+  // The previous period of the same length, ending where this one's first bucket starts (all time has none).
+  const start = chart[0]?.t ?? window.from.getTime();
+  const span = window.to.getTime() - start;
+  const previous =
+    window.label === 'all time'
+      ? undefined
+      : await Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, { ...range, from: new Date(start - span), to: new Date(start) }, window.bucket, f).then(sum)));
   if (totals.get(chartField) === 0) {
     throw new CommandError(`Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`);
   }
@@ -121,6 +140,17 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     const list = (rows: { key: string; value: number }[]) => (rows.length ? rows.map((r) => `<@${r.key}> — ${r.value}`).join('\n') : 'Nobody');
     embed.addFields({ name: 'Mentioned most by', value: list(partners.by), inline: true }, { name: 'Mentions most', value: list(partners.of), inline: true });
   }
+  if (previous) {
+    embed.addFields({
+      name: window.label.startsWith('last ') ? `Change vs the previous ${window.label.slice(5)}` : 'Change vs the same length before',
+      value: fields.map((x, k) => `${x.name}: ${changeOf(totals.get(x)!, previous[k]!)}`).join('\n'),
+    });
+  }
+  // Averages: per day (over windows of a day or more) and per active member.
+  const messages = totals.get(F.messages) ?? 0;
+  const days = span / 86_400_000;
+  if (days >= 1) embed.addFields({ name: 'Messages per day', value: average(messages / days), inline: true });
+  if (activity && activity.members > 0) embed.addFields({ name: 'Messages per active member', value: average(messages / activity.members), inline: true });
   if (activity) {
     embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
     if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category') embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
