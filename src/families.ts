@@ -64,6 +64,18 @@ export const FAMILIES = {
     text: ['activity'],
     metrics: ['seconds'],
   },
+  /**
+   * Mentions from the ids Discord lists in a message, never its text: kind 'member' (target_id the user;
+   * a reply counts only when Discord lists its author), 'role' (target_id the role) or 'everyone'
+   * (@everyone/@here, target_id '0'). A message mentioning someone twice counts once, as Discord lists them.
+   */
+  mentions: {
+    name: 'mentions',
+    table: 'mentions_raw',
+    dims: ['guild_id', 'user_id', 'target_id', 'kind'],
+    text: ['kind'],
+    metrics: ['mentions'],
+  },
 } as const satisfies Record<string, FamilySpec>;
 
 export type FamilyName = keyof typeof FAMILIES;

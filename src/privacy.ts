@@ -149,6 +149,7 @@ export const MEMBER_TABLES = [
   { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily'] },
   { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily'] },
   { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily'] },
+  { table: 'mentions_raw', rollups: ['mentions_15m', 'mentions_hourly', 'mentions_daily'] },
 ] as const;
 
 export interface DeletionReport {
@@ -204,9 +205,23 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
       deleted[t.table] = Number(r.n);
       if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo, to: r.hi });
     }
+    // Being mentioned is about the member too: mentions of them go with their own.
+    {
+      const { rows } = await tx.query<{ n: string; lo: string | null; hi: string | null }>(
+        `WITH d AS (DELETE FROM mentions_raw WHERE guild_id = $1::bigint AND target_id = $2::bigint AND kind = 'member' RETURNING bucket)
+         SELECT count(*)::text AS n, min(bucket)::text AS lo, max(bucket)::text AS hi FROM d`,
+        [guildId, userId],
+      );
+      const r = rows[0]!;
+      deleted.mentions_raw = (deleted.mentions_raw ?? 0) + Number(r.n);
+      if (r.lo && r.hi) ranges.push({ rollups: ['mentions_15m', 'mentions_hourly', 'mentions_daily'], from: r.lo, to: r.hi });
+    }
     deleted.member_events = await count(tx, 'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
     // A bot author's record (bot_authors) goes too; it only ever holds bots, so this is for completeness.
     await tx.query('DELETE FROM bot_authors WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
+    // Their display name and roles (sql/030); the opt-out that comes with deletion keeps them from coming back.
+    deleted.guild_members = await count(tx, 'WITH d AS (DELETE FROM guild_members WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    await tx.query('DELETE FROM member_roles WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
     const inviterCleared = await count(
       tx,
       'WITH d AS (UPDATE member_events SET inviter_id = NULL WHERE guild_id = $1::bigint AND inviter_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',

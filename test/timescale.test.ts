@@ -15,6 +15,8 @@ import { FAMILIES, FAMILY_NAMES, type FamilyName } from '../src/families.js';
 import * as queries from '../src/stats/queries.js';
 import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
+import * as structureQueries from '../src/stats/structure.js';
+import * as mentionQueries from '../src/stats/mentions.js';
 import { testDatabase } from './helpers/services.js';
 import { buildScenarios, checkScenarios, loadScenarios } from './helpers/zone-properties.js';
 
@@ -30,12 +32,14 @@ const TEXT_VALUES: Record<string, string[]> = {
   source: ['message', 'reaction'],
   command: ['ping', 'stats', 'Help'],
   activity: ['Minecraft', '356875570916753438', 'Visual Studio Code'],
+  kind: ['member', 'member', 'role', 'everyone'],
 };
 const SNOWFLAKES: Record<string, string[]> = {
   guild_id: [G1, G1, G1, G2],
   channel_id: CHANNELS,
   parent_id: ['0', '0', CHANNELS[0]!],
   user_id: USERS,
+  target_id: [...USERS, '0'],
   application_id: ['5100000000000000001', '5100000000000000002'],
 };
 // Minutes on hour, UTC-day and New York-day edges, where a bucketing mismatch would show.
@@ -102,7 +106,19 @@ beforeAll(async () => {
   drop = db.drop;
   pool = createPool(db.url);
   migratedOnLite = await runMigrations(lite);
-  for (const db of [lite, pool] as Queryable[]) await db.query('INSERT INTO bot_authors (guild_id, user_id) SELECT $1::bigint, unnest($2::bigint[])', [G1, BOTS]);
+  for (const db of [lite, pool] as Queryable[]) {
+    await db.query('INSERT INTO bot_authors (guild_id, user_id) SELECT $1::bigint, unnest($2::bigint[])', [G1, BOTS]);
+    // Structure for the role and category filters: a category over the first two channels (one of them
+    // deleted since), a role held by two users, three current members (@everyone).
+    await db.query(
+      `INSERT INTO guild_channels (guild_id, channel_id, type, parent_id, name, deleted_at)
+       VALUES ($1, $2, 4, NULL, 'Games', NULL), ($1, $3, 0, $2, 'chat', NULL), ($1, $4, 0, $2, 'old-chat', '2026-03-08T00:00:00Z'), ($1, $5, 2, NULL, 'Lounge', NULL)`,
+      [G1, CATEGORY, CHANNELS[0], CHANNELS[1], CHANNELS[3]],
+    );
+    await db.query(`INSERT INTO guild_roles (guild_id, role_id, name, colour) VALUES ($1, $2, 'Regulars', 255), ($1, $1, '@everyone', 0)`, [G1, ROLE]);
+    await db.query('INSERT INTO member_roles (guild_id, role_id, user_id) SELECT $1::bigint, $2::bigint, unnest($3::bigint[])', [G1, ROLE, [USERS[0], USERS[2]]]);
+    await db.query(`INSERT INTO guild_members (guild_id, user_id, display_name) SELECT $1::bigint, unnest($2::bigint[]), 'member'`, [G1, USERS.slice(0, 3)]);
+  }
   for (const [i, family] of FAMILY_NAMES.entries()) {
     const rows = familyRows(family, 600, 1000 + i);
     await insertRows(lite, FAMILIES[family].table, rows);
@@ -134,10 +150,15 @@ const filtersOf = (family: FamilyName) => {
     ...(dims.includes('channel_id') ? [{ channelId: CHANNELS[0] }, { channelId: CHANNELS[2] }] : []),
     { userId: USERS[1] },
     { withoutBots: true },
+    { roleId: ROLE },
+    { roleId: G1 }, // @everyone: every current member
+    ...(dims.includes('channel_id') ? [{ categoryId: CATEGORY }, { categoryId: CATEGORY, roleId: ROLE, withoutBots: true }] : []),
   ];
 };
 // Two of the users are known bots in G1 (bot_authors), for the withoutBots filter.
 const BOTS = [USERS[3]!, USERS[4]!];
+const CATEGORY = '2200000000000000001';
+const ROLE = '6100000000000000001';
 
 type Call = (db: Queryable) => Promise<unknown>;
 const first = (family: FamilyName): string => FAMILIES[family].metrics[0];
@@ -188,6 +209,12 @@ const CASES: Record<string, Call[]> = {
     ...[RANGES[1]!, RANGES[2]!, SHORT[1]!].flatMap((r) => BUCKETS.map((b): Call => (db) => activityQueries.botAuthorCount(db, r, b))),
     ...filtersOf('messages').map((f): Call => (db) => activityQueries.botAuthorCount(db, RANGES[0]!, 'day', f)),
   ],
+  mentionTotals: [RANGES[0]!, RANGES[2]!].flatMap((r) => filtersOf('mentions').map((f): Call => (db) => mentionQueries.mentionTotals(db, r, f))),
+  mentionPartners: RANGES.flatMap((r) => USERS.slice(0, 2).map((u): Call => (db) => mentionQueries.mentionPartners(db, r, u, 2))),
+  guildChannels: [(db) => structureQueries.guildChannels(db, G1, [CATEGORY, ...CHANNELS]), (db) => structureQueries.guildChannels(db, G2, [CATEGORY])],
+  guildRole: [G1, G2].flatMap((g) => [ROLE, G1].map((r): Call => (db) => structureQueries.guildRole(db, g, r))),
+  roleHolders: [ROLE, G1, '6100000000000000009'].map((r): Call => (db) => structureQueries.roleHolders(db, G1, r)),
+  memberDisplayNames: [(db) => structureQueries.memberDisplayNames(db, G1, USERS)],
   firstActivity: FAMILY_NAMES.flatMap((family) => [
     ...filtersOf(family).map((f): Call => (db) => activityQueries.firstActivity(db, family, G1, f)),
     (db: Queryable) => activityQueries.firstActivity(db, family, '1'), // nothing recorded: null
@@ -327,7 +354,9 @@ describe('TimescaleDB migrations (PGlite)', () => {
 
 describe('the same answers on TimescaleDB and PostgreSQL', () => {
   it('covers every exported stats query function', () => {
-    expect(Object.keys(CASES).sort()).toEqual([...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries)].sort());
+    expect(Object.keys(CASES).sort()).toEqual(
+      [...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries), ...exportedFunctions(structureQueries), ...exportedFunctions(mentionQueries)].sort(),
+    );
   });
 
   it('loaded identical rows', async () => {

@@ -4,6 +4,7 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import { familyTotal, topBy, unusedEmojis } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
+import { parseScope } from './filters.js';
 import { emojiLabeler, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
@@ -15,16 +16,19 @@ async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
   if (!Object.hasOwn(SOURCES, source)) throw new CommandError(`Unknown source ${quoted(source)}. Choose one of: ${Object.keys(SOURCES).join(', ')}.`);
   const where = source === 'all' ? undefined : { dim: 'source', value: source };
   const custom = [...i.guild.emojis.cache.keys()];
+  const scope = await parseScope(i, ctx);
+  const filter = scope.filter;
   const [most, least, unused, total] = await Promise.all([
-    topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: 10, where }),
-    topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: 10, order: 'asc', where }),
-    // Unused means unused anywhere: a custom emoji only ever reacted with still earns its slot.
-    unusedEmojis(ctx.pool, p.range, custom),
-    source === 'all' ? familyTotal(ctx.pool, 'emojis', 'uses', p.range) : undefined,
+    topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: 10, where, filter }),
+    topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: 10, order: 'asc', where, filter }),
+    // Unused means unused anywhere (by the role's members, with a role): a custom emoji only ever
+    // reacted with still earns its slot.
+    unusedEmojis(ctx.pool, p.range, custom, filter),
+    source === 'all' ? familyTotal(ctx.pool, 'emojis', 'uses', p.range, filter) : undefined,
   ]);
-  if (most.length === 0) throw new CommandError(`No emoji used ${SOURCES[source]} in the ${p.label} yet.`);
+  if (most.length === 0) throw new CommandError(`No emoji used ${SOURCES[source]} in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
   const label = await emojiLabeler(i.guild, ctx, [...most, ...least].map((r) => r.key));
-  const embed = reportEmbed(`${i.guild.name}: emojis`, `${p.label}, ${SOURCES[source]}`);
+  const embed = reportEmbed(`${i.guild.name}: emojis`, [`${p.label}, ${SOURCES[source]}`, ...scope.notes].join('. '));
   if (total !== undefined) embed.addFields({ name: 'Emoji uses', value: formatNumber(total), inline: true });
   embed.addFields(
     { name: 'Custom emojis', value: `${custom.length - unused.length} of ${custom.length} used`, inline: true },
@@ -53,6 +57,7 @@ export const emojisCommand: Command = {
         .setDescription('Where emojis were used (default both)')
         .addChoices({ name: 'Messages and reactions', value: 'all' }, { name: 'In messages', value: 'message' }, { name: 'As reactions', value: 'reaction' }),
     )
+    .addRoleOption((o) => o.setName('role').setDescription('Only members who hold this role now'))
     .toJSON(),
   handlers: { '': emojis },
 };

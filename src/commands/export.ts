@@ -8,6 +8,7 @@ import { PERIODS, isPeriod } from '../stats/period.js';
 import type { Command } from './command.js';
 import { CommandError, quoted } from './context.js';
 import { countOf } from './family-report.js';
+import { parseScope } from './filters.js';
 import { requireManageGuild } from './settings.js';
 
 /** What can be exported: relation and columns are constants, never built from input. */
@@ -55,7 +56,7 @@ export interface CsvExport {
  * The guild's rows of `table` since `since`, oldest first, as CSV with a header. Every column is selected
  * as text (snowflakes stay exact; timestamps are UTC ISO 8601). Stops before `limitBytes`.
  */
-export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportTable; since: Date; limitBytes?: number }): Promise<CsvExport> {
+export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportTable; since: Date; limitBytes?: number; roleId?: string }): Promise<CsvExport> {
   const spec = EXPORTS[o.table];
   const limit = o.limitBytes ?? EXPORT_LIMIT_BYTES;
   const select = spec.columns
@@ -72,9 +73,17 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
   try {
     // A cursor lives in a transaction; READ ONLY so the export can never write.
     await client.query('BEGIN READ ONLY');
+    const params: unknown[] = [o.guildId, o.since];
+    // Members who hold the role now (@everyone, the guild's id: every current member), as scope.ts filters.
+    let role = '';
+    if (o.roleId !== undefined) {
+      params.push(o.roleId);
+      role = ` AND user_id IN (SELECT user_id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $3::bigint
+        UNION ALL SELECT user_id FROM guild_members WHERE guild_id = $1::bigint AND $3::bigint = $1::bigint)`;
+    }
     await client.query(
-      `DECLARE export_cursor NO SCROLL CURSOR FOR SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2 ORDER BY ${order}`,
-      [o.guildId, o.since],
+      `DECLARE export_cursor NO SCROLL CURSOR FOR SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2${role} ORDER BY ${order}`,
+      params,
     );
     outer: for (;;) {
       const page = await client.query<Record<string, string | null>>({ text: `FETCH ${FETCH_ROWS} FROM export_cursor`, rowMode: 'array' } as never);
@@ -101,8 +110,8 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
   return { csv: Buffer.concat(chunks, size), rows, truncated };
 }
 
-export function exportNote(table: ExportTable, period: string, e: CsvExport): string {
-  const base = `${table}, last ${period}: ${countOf(e.rows, 'row')}.`;
+export function exportNote(table: ExportTable, period: string, e: CsvExport, scopeNote?: string): string {
+  const base = `${table}, last ${period}${scopeNote ? ` (${scopeNote})` : ''}: ${countOf(e.rows, 'row')}.`;
   return e.truncated ? `${base} The file reached Discord's 8 MiB limit: truncated at ${countOf(e.rows, 'row')}; export a shorter period for the rest.` : base;
 }
 
@@ -117,6 +126,7 @@ export const exportCommand: Command = {
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addStringOption((o) => o.setName('table').setDescription('What to export').setRequired(true).addChoices(...tableChoices))
     .addStringOption((o) => o.setName('period').setDescription('How far back (default 7d)').addChoices(...periodChoices))
+    .addRoleOption((o) => o.setName('role').setDescription('Only rows of members who hold this role now'))
     .toJSON(),
   ephemeral: true,
   cooldownMs: 30_000,
@@ -128,9 +138,10 @@ export const exportCommand: Command = {
       if (!isExportTable(table)) throw new CommandError(`Unknown table ${quoted(table)}.`);
       if (!isPeriod(period)) throw new CommandError(`Unknown period ${quoted(period)}.`);
       const since = new Date(Date.now() - PERIODS[period].ms);
-      const e = await exportCsv(ctx.pool, { guildId: i.guildId, table, since });
+      const scope = await parseScope(i, ctx);
+      const e = await exportCsv(ctx.pool, { guildId: i.guildId, table, since, roleId: scope.filter.roleId });
       const file = new AttachmentBuilder(e.csv, { name: `${table}-${period}-${i.guildId}.csv` });
-      await i.editReply({ content: exportNote(table, period, e), files: [file] });
+      await i.editReply({ content: exportNote(table, period, e, scope.notes.join('; ')), files: [file] });
     },
   },
 };

@@ -2,6 +2,7 @@
 // forum's threads count towards it. Voice channels chart voice time unless another metric is asked for.
 import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandContext } from './context.js';
+import { parseScope } from './filters.js';
 import { channelName } from './names.js';
 import { snowflakeOption } from './options.js';
 import { answerStats } from './stats-report.js';
@@ -10,10 +11,12 @@ export async function statsChannel(interaction: ChatInputCommandInteraction<'cac
   const channelId = snowflakeOption(interaction, 'channel') ?? interaction.channelId;
   const channel = interaction.guild.channels.cache.get(channelId);
   const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;
+  const scope = await parseScope(interaction, ctx);
   await answerStats(interaction, ctx, {
     kind: 'channel',
     title: channelName(interaction.guild, channelId),
-    filter: { channelId },
+    filter: { channelId, ...scope.filter },
+    notes: scope.notes,
     defaultMetric: voice ? 'voice' : 'messages',
     bots: true,
   });

@@ -5,6 +5,7 @@ import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction } fro
 import { FAMILIES, type FamilyName } from '../families.js';
 import { messageActivity, firstActivity } from '../stats/activity.js';
 import { familySeries, type Filter } from '../stats/families.js';
+import { mentionPartners } from '../stats/mentions.js';
 import { BUCKET_MS } from '../stats/period.js';
 import type { Range, SeriesPoint } from '../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
@@ -14,13 +15,15 @@ import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } 
 const EMBED_COLOR = 0x5865f2;
 
 export interface ReportTarget {
-  kind: 'server' | 'member' | 'channel';
+  kind: 'server' | 'member' | 'channel' | 'category';
   /** What the numbers are about: the server's, a member's or a channel's name. */
   title: string;
   filter: Filter;
   defaultMetric?: MetricName;
   /** Whether the `include_bots` option applies (and bots' messages are counted per the setting). */
   bots?: boolean;
+  /** What the filter limits the answer to (role, category), for the footer. */
+  notes?: string[];
 }
 
 /** "3h 12m 5s", "45s": how voice time reads in embeds. */
@@ -58,18 +61,31 @@ function hasChannels(family: FamilyName): boolean {
 
 const sum = (points: SeriesPoint[]) => points.reduce((a, p) => a + p.v, 0);
 
+/** "+12 %", "−5 %", "±0 %"; "new" when there was nothing before, "none either" when there is nothing in both. */
+export function changeOf(now: number, before: number): string {
+  if (before === 0) return now === 0 ? 'none either' : 'new';
+  const pct = Math.round(((now - before) / before) * 100);
+  return `${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct)} %`;
+}
+
+/** An average with one decimal ("12.5"), whole numbers without ("12"). */
+function average(v: number): string {
+  return Number.isInteger(Math.round(v * 10) / 10) ? String(Math.round(v)) : (Math.round(v * 10) / 10).toFixed(1);
+}
+
 export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
   const metricName = parseMetric(i, target.defaultMetric);
   const metric = METRICS[metricName];
-  if (target.filter.channelId !== undefined && !hasChannels(metric.family)) {
-    throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel to see them.`);
+  const perChannel = target.filter.channelId !== undefined || target.filter.categoryId !== undefined;
+  if (perChannel && !hasChannels(metric.family)) {
+    throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel or category to see them.`);
   }
   const settings = ctx.settings.get(i.guildId);
   const timeZone = settings.timeZone;
   const window: StatsWindow = await parseWindow(i, timeZone, () => firstActivity(ctx.pool, metric.family, i.guildId, target.filter));
   const range: Range = { guildId: i.guildId, from: window.from, to: window.to, timeZone };
 
-  const notes: string[] = [];
+  const notes: string[] = [...(target.notes ?? [])];
   let f = target.filter;
   if (target.bots) {
     const bots = await botScope(ctx.pool, range, window.bucket, f, { settingOn: settings.includeBots, asked: i.options.getBoolean('include_bots') });
@@ -80,16 +96,24 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const fields: Field[] = [F.messages, F.words];
   if (target.kind !== 'member') fields.push(F.attachments);
   fields.push(F.voice);
-  if (f.channelId === undefined) fields.push(F.emojis); // emojis are not counted per channel
+  if (!perChannel) fields.push(F.emojis); // emojis are not counted per channel
   fields.push(F.commands);
   const chartField = fields.find((x) => x.family === metric.family && x.column === metric.column)!;
 
-  const [series, activity] = await Promise.all([
+  const [series, activity, partners] = await Promise.all([
     Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, range, window.bucket, f))),
     target.kind === 'member' ? undefined : messageActivity(ctx.pool, range, window.bucket, f),
+    target.kind === 'member' && f.userId !== undefined ? mentionPartners(ctx.pool, range, f.userId) : undefined,
   ]);
   const totals = new Map(fields.map((x, k) => [x, sum(series[k]!)]));
   const chart = series[fields.indexOf(chartField)]!;
+  // The previous period of the same length, ending where this one's first bucket starts (all time has none).
+  const start = chart[0]?.t ?? window.from.getTime();
+  const span = window.to.getTime() - start;
+  const previous =
+    window.label === 'all time'
+      ? undefined
+      : await Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, { ...range, from: new Date(start - span), to: new Date(start) }, window.bucket, f).then(sum)));
   if (totals.get(chartField) === 0) {
     throw new CommandError(`Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`);
   }
@@ -111,9 +135,25 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     .addFields(fields.map((x) => ({ name: x.name, value: x.duration ? formatDuration(totals.get(x)!) : String(totals.get(x)), inline: true })))
     .setImage(`attachment://${fileName}`)
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
+  if (partners) {
+    // Mentions as Discord renders them in an embed: names, and nobody is pinged.
+    const list = (rows: { key: string; value: number }[]) => (rows.length ? rows.map((r) => `<@${r.key}> — ${r.value}`).join('\n') : 'Nobody');
+    embed.addFields({ name: 'Mentioned most by', value: list(partners.by), inline: true }, { name: 'Mentions most', value: list(partners.of), inline: true });
+  }
+  if (previous) {
+    embed.addFields({
+      name: window.label.startsWith('last ') ? `Change vs the previous ${window.label.slice(5)}` : 'Change vs the same length before',
+      value: fields.map((x, k) => `${x.name}: ${changeOf(totals.get(x)!, previous[k]!)}`).join('\n'),
+    });
+  }
+  // Averages: per day (over windows of a day or more) and per active member.
+  const messages = totals.get(F.messages) ?? 0;
+  const days = span / 86_400_000;
+  if (days >= 1) embed.addFields({ name: 'Messages per day', value: average(messages / days), inline: true });
+  if (activity && activity.members > 0) embed.addFields({ name: 'Messages per active member', value: average(messages / activity.members), inline: true });
   if (activity) {
     embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
-    if (target.kind === 'server' && f.channelId === undefined) embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
+    if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category') embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
   }
   await i.editReply({ embeds: [embed], files: [new AttachmentBuilder(Buffer.from(png), { name: fileName })] });
 }

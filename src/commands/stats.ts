@@ -2,6 +2,8 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Command } from './command.js';
 import { STATS_CHANNEL_TYPES, addIncludeBotsOption, addWindowAndMetricOptions } from './options.js';
+import { addCategoryOption, addRoleOption } from './filters.js';
+import { statsCategory } from './stats-category.js';
 import { statsChannel } from './stats-channel.js';
 import { statsMember } from './stats-member.js';
 import { statsServer } from './stats-server.js';
@@ -12,9 +14,11 @@ export const stats: Command = {
     .setDescription('Server statistics')
     .setContexts(InteractionContextType.Guild)
     .addSubcommand((sub) =>
-      addIncludeBotsOption(
-        addWindowAndMetricOptions(sub.setName('server').setDescription('This server over time')).addChannelOption((o) =>
-          o.setName('channel').setDescription('Only this channel (its threads included)').addChannelTypes(...STATS_CHANNEL_TYPES),
+      addRoleOption(
+        addIncludeBotsOption(
+          addWindowAndMetricOptions(sub.setName('server').setDescription('This server over time')).addChannelOption((o) =>
+            o.setName('channel').setDescription('Only this channel (its threads included)').addChannelTypes(...STATS_CHANNEL_TYPES),
+          ),
         ),
       ),
     )
@@ -27,15 +31,20 @@ export const stats: Command = {
       ),
     )
     .addSubcommand((sub) =>
-      addIncludeBotsOption(
-        addWindowAndMetricOptions(
-          sub
-            .setName('channel')
-            .setDescription('A channel over time (its threads included)')
-            .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').addChannelTypes(...STATS_CHANNEL_TYPES)),
+      addRoleOption(
+        addIncludeBotsOption(
+          addWindowAndMetricOptions(
+            sub
+              .setName('channel')
+              .setDescription('A channel over time (its threads included)')
+              .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').addChannelTypes(...STATS_CHANNEL_TYPES)),
+          ),
         ),
       ),
     )
+    .addSubcommand((sub) =>
+      addRoleOption(addIncludeBotsOption(addWindowAndMetricOptions(addCategoryOption(sub.setName('category').setDescription('Every channel in a category (threads included)'), true)))),
+    )
     .toJSON(),
-  handlers: { server: statsServer, member: statsMember, channel: statsChannel },
+  handlers: { server: statsServer, member: statsMember, channel: statsChannel, category: statsCategory },
 };

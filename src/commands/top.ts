@@ -3,9 +3,11 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { topBy } from '../stats/families.js';
 import { inviteStats } from '../stats/members.js';
+import { mentionTotals } from '../stats/mentions.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';
+import { addCategoryOption, addRoleOption, parseScope, type ScopeChoice } from './filters.js';
 import {
   countOf,
   periodOption,
@@ -38,7 +40,7 @@ interface Board {
   footnote?: string;
 }
 
-type Builder = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, p: ResolvedPeriod) => Promise<Board>;
+type Builder = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, p: ResolvedPeriod, scope: ScopeChoice) => Promise<Board>;
 
 async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, ranked: { key: string; value: number }[]): Promise<Pick<Board, 'rows' | 'names'>> {
   const names = await memberNames(i.guild, ranked.map((r) => r.key), ctx);
@@ -46,18 +48,31 @@ async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: Comman
 }
 
 const BOARDS: Record<string, Builder> = {
-  async messages(i, ctx, p) {
+  async messages(i, ctx, p, scope) {
     // Bots' messages count as the guild's settings say now (bots.ts).
-    const bots = await botScope(ctx.pool, p.range, 'hour', {}, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null });
+    const bots = await botScope(ctx.pool, p.range, 'hour', scope.filter, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null });
     const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT, filter: bots.filter });
     return { title: 'Top members by messages', unit: 'message', note: bots.note, ...(await memberBoard(i, ctx, ranked)) };
   },
-  async voice(i, ctx, p) {
-    const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT });
+  async voice(i, ctx, p, scope) {
+    const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT, filter: scope.filter });
     return { title: 'Top members by voice time', unit: '', duration: true, ...(await memberBoard(i, ctx, ranked)) };
   },
-  async emojis(i, ctx, p) {
-    const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT });
+  async mentions(i, ctx, p, scope) {
+    // Mentioned members, by mentions from members (with a role: from the role's members).
+    const [ranked, totals] = await Promise.all([
+      topBy(ctx.pool, 'mentions', 'mentions', 'target_id', p.range, { limit: LIMIT, filter: scope.filter, where: { dim: 'kind', value: 'member' } }),
+      mentionTotals(ctx.pool, p.range, scope.filter),
+    ]);
+    return {
+      title: 'Most mentioned members',
+      unit: 'mention',
+      footnote: `Role mentions: ${totals.role} · @everyone and @here: ${totals.everyone} · replies count only when they ping`,
+      ...(await memberBoard(i, ctx, ranked)),
+    };
+  },
+  async emojis(i, ctx, p, scope) {
+    const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT, filter: scope.filter });
     const label = await emojiLabeler(i.guild, ctx, ranked.map((r) => r.key));
     return {
       title: 'Top emojis',
@@ -88,16 +103,18 @@ const BOARDS: Record<string, Builder> = {
       })),
     };
   },
-  async apps(i, ctx, p) {
-    const ranked = await topBy(ctx.pool, 'apps', 'uses', 'command', p.range, { limit: LIMIT });
+  async apps(i, ctx, p, scope) {
+    const ranked = await topBy(ctx.pool, 'apps', 'uses', 'command', p.range, { limit: LIMIT, filter: scope.filter });
     return { title: 'Top commands', unit: 'use', rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })) };
   },
 };
 
 async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '7d');
-  const board = await BOARDS[kind]!(i, ctx, p);
-  if (board.rows.length === 0) throw new CommandError(`Nothing recorded for /top ${kind} in the ${p.label} yet.`);
+  const scope = await parseScope(i, ctx);
+  const board = await BOARDS[kind]!(i, ctx, p, scope);
+  if (board.rows.length === 0) throw new CommandError(`Nothing recorded for /top ${kind} in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
+  if (scope.notes.length) board.note = [...scope.notes, ...(board.note ? [board.note] : [])].join('. ');
   const fmt = (v: number) => (board.duration ? formatDuration(v) : countOf(v, board.unit));
   const embed = reportEmbed(`${i.guild.name}: ${board.title.toLowerCase()}`, board.note ? `${p.label}. ${board.note}` : p.label).addFields({
     name: board.title,
@@ -123,14 +140,29 @@ async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>
 const DESCRIPTIONS: Record<keyof typeof BOARDS, string> = {
   messages: 'Members who sent the most messages',
   voice: 'Members who spent the most time in voice',
+  mentions: 'Members mentioned the most',
   emojis: 'Most used emojis (messages and reactions)',
   invites: 'Members whose invites brought the most members who stayed',
   apps: 'Most used application commands',
 };
 
 const builder = new SlashCommandBuilder().setName('top').setDescription('Leaderboards').setContexts(InteractionContextType.Guild);
+/** Which boards take a role (members who hold it now) and a category (families recorded per channel). */
+const FILTERS: Record<keyof typeof BOARDS, { role: boolean; category: boolean }> = {
+  messages: { role: true, category: true },
+  voice: { role: true, category: true },
+  mentions: { role: true, category: false },
+  emojis: { role: true, category: false },
+  invites: { role: false, category: false },
+  apps: { role: true, category: true },
+};
 for (const [name, description] of Object.entries(DESCRIPTIONS)) {
-  builder.addSubcommand((sub) => sub.setName(name).setDescription(description).addStringOption(periodOption('7d')));
+  builder.addSubcommand((sub) => {
+    sub.setName(name).setDescription(description).addStringOption(periodOption('7d'));
+    if (FILTERS[name]!.role) addRoleOption(sub);
+    if (FILTERS[name]!.category) addCategoryOption(sub);
+    return sub;
+  });
 }
 
 export const topCommand: Command = {

@@ -4,6 +4,7 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
+import { parseScope } from './filters.js';
 import { channelName } from './names.js';
 import { formatDuration, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
@@ -19,16 +20,18 @@ const SLICES = 8;
 
 async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '7d');
+  const scope = await parseScope(i, ctx);
+  const f = scope.filter;
   const [total, channels, members, ...states] = await Promise.all([
-    familyTotal(ctx.pool, 'voice', 'seconds', p.range),
-    topBy(ctx.pool, 'voice', 'seconds', 'channel_id', p.range, { limit: 100 }),
-    topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: 10 }),
-    ...STATES.map(([, metric]) => familyTotal(ctx.pool, 'voice', metric, p.range)),
+    familyTotal(ctx.pool, 'voice', 'seconds', p.range, f),
+    topBy(ctx.pool, 'voice', 'seconds', 'channel_id', p.range, { limit: 100, filter: f }),
+    topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: 10, filter: f }),
+    ...STATES.map(([, metric]) => familyTotal(ctx.pool, 'voice', metric, p.range, f)),
   ]);
-  if (total === 0) throw new CommandError(`No voice time recorded in the ${p.label} yet.`);
+  if (total === 0) throw new CommandError(`No voice time recorded in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
   const names = await memberNames(i.guild, members.map((m) => m.key), ctx);
   const share = (s: number) => `${Math.round((s / total) * 100)}%`;
-  const embed = reportEmbed(`${i.guild.name}: voice`, p.label).addFields(
+  const embed = reportEmbed(`${i.guild.name}: voice`, [p.label, ...scope.notes].join('. ')).addFields(
     { name: 'Voice time', value: formatDuration(total), inline: true },
     ...STATES.map(([name], k) => ({ name, value: `${formatDuration(states[k]!)} (${share(states[k]!)})`, inline: true })),
     { name: 'Channels', value: rankLines(channels.slice(0, 10).map((c) => ({ label: `<#${c.key}>`, value: formatDuration(c.value) }))) },
@@ -53,6 +56,7 @@ export const voiceCommand: Command = {
     .setDescription('Voice time per channel and member, and time muted, deafened, streaming or on video')
     .setContexts(InteractionContextType.Guild)
     .addStringOption(periodOption('7d'))
+    .addRoleOption((o) => o.setName('role').setDescription('Only members who hold this role now'))
     .toJSON(),
   handlers: { '': voice },
 };

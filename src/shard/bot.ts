@@ -11,6 +11,7 @@ import type { RenderPool } from '../render/pool.js';
 import { collectApps } from './collectors/apps.js';
 import { collectEmojis } from './collectors/emojis.js';
 import { collectMembers } from './collectors/members.js';
+import { collectMentions } from './collectors/mentions.js';
 import { collectMessages } from './collectors/messages.js';
 import { COMMANDS } from '../commands/registry.js';
 import { routeCommands } from '../commands/router.js';
@@ -18,6 +19,7 @@ import { GuildSettingsStore } from '../settings.js';
 import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from '../counters.js';
 import { EmojiNameRecorder } from './emoji-names.js';
+import { collectStructure, StructureRecorder } from './structure.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
@@ -64,6 +66,8 @@ export interface Bot {
   counters: CounterWriter;
   /** Custom emojis' names, written to emoji_names in batches. */
   emojiNames: EmojiNameRecorder;
+  /** Channels, roles and members' names and roles, written to PostgreSQL in batches (src/shard/structure.ts). */
+  structure: StructureRecorder & { idle(): boolean };
   /** Open voice (and presence activity) sessions. */
   sessions: TimedSessions;
   /** Member join/leave events (XADD to the partition streams) and the invite tracker attributing joins. */
@@ -151,8 +155,14 @@ export function createBot(opts: BotOptions): Bot {
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   collectMessages(guard.forCollector(client, 'messages'), counters, settings, privacy);
+  collectMentions(guard.forCollector(client, 'mentions'), counters, settings, privacy);
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
   collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
+  const structureRecorder = new StructureRecorder(opts.pool, logger, privacy);
+  const structureCollector = collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
+  // "Opt-out stops storing": the member's name and roles go at once, and are not noted again.
+  privacy.onOptOut((guildId, userId) => structureRecorder.memberRemoved(guildId, userId));
+  const structure = Object.assign(structureRecorder, { idle: () => structureCollector.idle() && structureRecorder.pending === 0 });
   collectApps(guard.forCollector(client, 'apps'), counters, settings, privacy);
   const sessions = collectTimedSessions(guard.forCollector(client, 'sessions'), { config, redis: opts.redis, logger, settings, privacy });
   const keys = new Keys(config.redisKeyPrefix);
@@ -212,6 +222,7 @@ export function createBot(opts: BotOptions): Bot {
     client,
     counters,
     emojiNames,
+    structure,
     settings,
     privacy,
     sessions,
@@ -248,6 +259,8 @@ export function createBot(opts: BotOptions): Bot {
       const clean = await counters.drain();
       counters.close();
       await emojiNames.close();
+      structureCollector.stop();
+      await structureRecorder.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
       if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
       return clean && sessionsClean && eventsClean;

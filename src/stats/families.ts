@@ -140,9 +140,9 @@ export async function heatmap(db: Queryable, family: FamilyName, metric: string,
 }
 
 /** Custom emojis of the guild that were not used at all over the range (to free emoji slots). */
-export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[]): Promise<string[]> {
+export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[], f?: Filter): Promise<string[]> {
   if (customEmojiIds.length === 0) return [];
-  const w = scope('emojis', r, 'hour');
+  const w = scope('emojis', r, 'hour', f);
   w.params.push(customEmojiIds);
   const { rows } = await db.query<{ emoji: string }>(
     `SELECT id AS emoji FROM unnest($${w.params.length}::text[]) AS id

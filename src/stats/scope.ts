@@ -12,6 +12,13 @@ export interface Filter {
   userId?: string;
   /** Leave out the guild's known bot authors (bot_authors), whatever its settings are now. */
   withoutBots?: boolean;
+  /**
+   * Members who hold this role now (member_roles; the guild's own id is @everyone: every current member),
+   * Statbot's meaning: past activity of members who lost the role is left out, of those who gained it in.
+   */
+  roleId?: string;
+  /** Channels under this category (guild_channels, deleted ones included); for messages, their threads too. */
+  categoryId?: string;
 }
 
 export function dimColumn(family: FamilyName, dim: string): string {
@@ -39,6 +46,19 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
     sql += (FAMILIES[family].dims as readonly string[]).includes('parent_id')
       ? ` AND (channel_id = $${n}::bigint OR parent_id = $${n}::bigint)`
       : ` AND ${dimColumn(family, 'channel_id')} = $${n}::bigint`;
+  }
+  if (f.categoryId !== undefined) {
+    params.push(f.categoryId);
+    const under = `(SELECT channel_id FROM guild_channels WHERE guild_id = $1::bigint AND parent_id = $${params.length}::bigint)`;
+    sql += (FAMILIES[family].dims as readonly string[]).includes('parent_id')
+      ? ` AND (channel_id IN ${under} OR parent_id IN ${under})`
+      : ` AND ${dimColumn(family, 'channel_id')} IN ${under}`;
+  }
+  if (f.roleId !== undefined) {
+    params.push(f.roleId);
+    const n = params.length;
+    sql += ` AND ${dimColumn(family, 'user_id')} IN (SELECT user_id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $${n}::bigint
+      UNION ALL SELECT user_id FROM guild_members WHERE guild_id = $1::bigint AND $${n}::bigint = $1::bigint)`;
   }
   if (f.userId !== undefined) {
     params.push(f.userId);

@@ -14,7 +14,7 @@ export { World, ChannelKind, type SimGuild, type SimChannel, type SimMember, typ
 export { shardForGuild, snowflakeTimestamp, SnowflakeGenerator, DISCORD_EPOCH } from './snowflake.js';
 
 // What is sent, and the truth kept of it.
-export type { SendMessage, SentMessage, MessageInteractionInput } from './messages.js';
+export type { SendMessage, SentMessage, MessageInteractionInput, ReplyInput } from './messages.js';
 export { GroundTruth, truthWords, type TruthMessage, type Totals, type TotalsOptions } from './truth.js';
 export type { TrafficOptions, TrafficSummary } from './traffic.js';
 export { TRICKY_UNICODE, COMMON_UNICODE, type UnicodeEmoji, type ReactionEmoji, type SendReaction } from './emoji.js';
@@ -28,6 +28,8 @@ export type { UploadedFile } from './multipart.js';
 export type { GuildEventSink, ChatSink } from './driver.js';
 export { sendEmojiTraffic, type EmojiTrafficOptions, type EmojiTrafficSummary } from './emoji-traffic.js';
 export { sendAppTraffic, applicationIdOf, UNKNOWN_COMMAND, type AppTrafficOptions, type AppTrafficSummary } from './app-traffic.js';
+export { StructureDriver, type NewChannel } from './structure.js';
+export { sendMentionTraffic, type MentionTrafficOptions, type MentionTrafficSummary } from './mention-traffic.js';
 export { VoiceDriver, type VoiceFlags, type VoiceTotals } from './voice.js';
 export { PresenceDriver, activityTruthKey, type ActivityInput, type ActivityTotals } from './presence.js';
 export { MemberTraffic, runInviteScenario, type InviteScenarioOptions, type InviteScenarioCast, type JoinTruth, type LeaveTruth, type JoinVia, type SimAttribution, type Breakdown, type ExpectedInviteStats } from './invites.js';

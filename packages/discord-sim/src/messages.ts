@@ -27,6 +27,15 @@ export interface SendMessage {
   emojis?: readonly string[];
   /** Makes it an app's response to an interaction; an original command response is a use in the truth. */
   interaction?: MessageInteractionInput;
+  /** Makes it a reply; Discord lists the replied-to author in `mentions` only when the reply pings them. */
+  replyTo?: ReplyInput;
+}
+
+export interface ReplyInput {
+  messageId: string;
+  authorId: string;
+  /** The "@ mention" toggle of Discord's reply box (on by default). */
+  ping: boolean;
 }
 
 export interface SentMessage {
@@ -73,6 +82,7 @@ export interface MessageInput {
   webhook: boolean;
   timestamp: number;
   interaction?: MessageInteractionInput;
+  replyTo?: ReplyInput;
 }
 
 export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMessageCreateDispatchData {
@@ -81,7 +91,10 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
   const author = m.webhook
     ? { id: m.authorId, username: guild.webhook.name, avatar: null, discriminator: '0000', bot: true, global_name: null, public_flags: 0, flags: 0 }
     : userJson(member!.user);
-  const mentionIds = [...new Set([...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!))];
+  // Discord resolves mentions server-side: users and roles named in the content (once each), the replied-to
+  // author when the reply pings, @everyone/@here.
+  const mentionIds = [...new Set([...[...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!), ...(m.replyTo?.ping ? [m.replyTo.authorId] : [])])];
+  const mentionRoles = [...new Set([...m.content.matchAll(/<@&(\d{17,20})>/g)].map((x) => x[1]!))].filter((id) => guild.roles.some((r) => r.id === id));
   const mentions = mentionIds.flatMap((id) => {
     const mm = guild.members.get(id);
     return mm ? [{ ...userJson(mm.user), member: memberWithoutUserJson(mm) }] : [];
@@ -111,9 +124,9 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
     timestamp: new Date(m.timestamp).toISOString(),
     edited_timestamp: null,
     tts: false,
-    mention_everyone: false,
+    mention_everyone: /@(everyone|here)\b/.test(m.content),
     mentions,
-    mention_roles: [],
+    mention_roles: mentionRoles,
     mention_channels: [],
     attachments,
     embeds: [],
@@ -125,6 +138,10 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
   if (m.webhook) j.webhook_id = m.authorId;
   else j.member = memberWithoutUserJson(member!);
   if (m.interaction) addInteraction(j, m.interaction, guild);
+  if (m.replyTo) {
+    j.type = MessageType.Reply;
+    j.message_reference = { type: 0, message_id: m.replyTo.messageId, channel_id: channel.id, guild_id: guild.id };
+  }
   return j;
 }
 

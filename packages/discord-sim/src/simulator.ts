@@ -16,6 +16,7 @@ import { enabledPrivilegedIntents, type PrivilegedIntent } from './intents.js';
 import { ApplicationKeys, postToEndpoint, validateEndpoint } from './http-delivery.js';
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
+import { StructureDriver } from './structure.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
 import { RestRateLimiter } from './rate-limits.js';
@@ -84,6 +85,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly truth = new GroundTruth();
   /** Invites, joins and leaves, with the ground truth of each join's attribution. */
   readonly members: MemberTraffic;
+  /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
+  readonly structure: StructureDriver;
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
@@ -109,6 +112,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.logger = pino({ level: opts.logLevel ?? 'warn', base: { pid: process.pid, component: 'sim' }, timestamp: pino.stdTimeFunctions.isoTime });
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
     this.members = new MemberTraffic(this);
+    this.structure = new StructureDriver(this, () => this.ids.next());
     this.limits = resolveLimits(opts.limits);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
     this.recommendedShards = opts.shards ?? 1;
@@ -296,7 +300,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
     }
-    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction }, `http://127.0.0.1:${this.port}/attachments`);
+    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo }, `http://127.0.0.1:${this.port}/attachments`);
     this.gateway.dispatchToGuild(guild.id, GatewayDispatchEvents.MessageCreate, payload, this.gateContent);
     return { id, timestamp: now };
   }

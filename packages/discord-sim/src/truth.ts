@@ -93,6 +93,17 @@ export class GroundTruth {
     this.emojiUses.set(k, (this.emojiUses.get(k) ?? 0) + uses);
   }
 
+  /**
+   * Mentions keyed `${guildId}|${userId}|${targetId}|${kind}` (kind member, role or everyone with target
+   * '0'), as the mention driver chose them (mention-traffic.ts), never parsed from content.
+   */
+  readonly mentions = new Map<string, number>();
+
+  recordMention(guildId: string, userId: string, targetId: string, kind: 'member' | 'role' | 'everyone'): void {
+    const k = `${guildId}|${userId}|${targetId}|${kind}`;
+    this.mentions.set(k, (this.mentions.get(k) ?? 0) + 1);
+  }
+
   recordAppUse(guildId: string, channelId: string, userId: string, applicationId: string, command: string): void {
     const k = `${guildId}|${channelId}|${userId}|${applicationId}|${command}`;
     this.appUses.set(k, (this.appUses.get(k) ?? 0) + 1);

@@ -334,6 +334,23 @@ export class World {
     return this.channelIndex.get(channelId);
   }
 
+  /** Keeps the channel index current when a channel is created (structure.ts). */
+  addChannel(c: SimChannel): void {
+    this.channelIndex.set(c.id, c);
+  }
+
+  removeChannel(channelId: string): void {
+    this.channelIndex.delete(channelId);
+  }
+
+  /** Channels of one category, and the threads under them (a category's messages include its threads'). */
+  categoryChannels(guildId: string, categoryId: string): SimChannel[] {
+    const all = this.guilds.get(guildId)?.channels ?? [];
+    const direct = all.filter((c) => c.parentId === categoryId && c.type !== ChannelKind.PublicThread);
+    const ids = new Set(direct.map((c) => c.id));
+    return [...direct, ...all.filter((c) => c.type === ChannelKind.PublicThread && c.parentId !== null && ids.has(c.parentId))];
+  }
+
   /** Members who are not bots (the people a stats bot counts). */
   humanMembers(guildId: string): SimMember[] {
     return [...(this.guilds.get(guildId)?.members.values() ?? [])].filter((m) => !m.user.bot);

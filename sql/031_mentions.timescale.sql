@@ -1,0 +1,51 @@
+-- TimescaleDB storage for mentions: the hypertable, compression, retention and rollups of the other
+-- families (reasons in 001, 003 and 011); rollups keep the names, columns and types of the views in
+-- 031_mentions.postgres.sql. A fresh table has nothing to backfill, so the quarter-hour aggregate gets its
+-- policies at once.
+SELECT create_hypertable('mentions_raw', 'bucket', chunk_time_interval => INTERVAL '1 day', create_default_indexes => false);
+
+ALTER TABLE mentions_raw SET (
+  timescaledb.compress,
+  timescaledb.compress_segmentby = 'guild_id',
+  timescaledb.compress_orderby = 'bucket DESC'
+);
+SELECT add_compression_policy('mentions_raw', compress_after => INTERVAL '2 days');
+SELECT add_retention_policy('mentions_raw', drop_after => INTERVAL '90 days');
+
+CREATE MATERIALIZED VIEW mentions_15m
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '15 minutes', bucket) AS bucket,
+       guild_id, user_id, target_id, kind,
+       sum(mentions)::bigint AS mentions
+FROM mentions_raw
+GROUP BY 1, guild_id, user_id, target_id, kind
+WITH NO DATA;
+
+SELECT add_continuous_aggregate_policy('mentions_15m',
+  start_offset => INTERVAL '1 day', end_offset => INTERVAL '15 minutes', schedule_interval => INTERVAL '15 minutes');
+ALTER MATERIALIZED VIEW mentions_15m SET (timescaledb.compress = true, timescaledb.compress_segmentby = 'guild_id', timescaledb.compress_orderby = 'bucket DESC');
+SELECT add_compression_policy('mentions_15m', compress_after => INTERVAL '2 days');
+
+CREATE MATERIALIZED VIEW mentions_hourly
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket,
+       guild_id, user_id, target_id, kind,
+       sum(mentions)::bigint AS mentions
+FROM mentions_raw
+GROUP BY 1, guild_id, user_id, target_id, kind
+WITH NO DATA;
+
+SELECT add_continuous_aggregate_policy('mentions_hourly',
+  start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes');
+
+CREATE MATERIALIZED VIEW mentions_daily
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 day', bucket) AS bucket,
+       guild_id, user_id, target_id, kind,
+       sum(mentions)::bigint AS mentions
+FROM mentions_hourly
+GROUP BY 1, guild_id, user_id, target_id, kind
+WITH NO DATA;
+
+SELECT add_continuous_aggregate_policy('mentions_daily',
+  start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');
