@@ -8,7 +8,7 @@ import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
-import { createRedis, type Redis } from '../src/redis.js';
+import { connectRedis, type RedisClient } from '../src/redis.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
@@ -16,6 +16,8 @@ import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 export interface StackOptions {
   databaseUrl: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster: every process of the stack uses it instead of redisUrl. */
+  redisClusterNodes?: string[];
   logger: Logger;
   guilds?: number;
   totalShards?: number;
@@ -32,7 +34,7 @@ export interface Stack {
   sim: Simulator;
   manager: ClusterManager;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   ingestor: Ingestor;
   /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
@@ -63,6 +65,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     DISCORD_API_URL: sim.apiUrl,
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
+    REDIS_CLUSTER_NODES: o.redisClusterNodes?.join(',') ?? '',
     REDIS_KEY_PREFIX: o.keyPrefix ?? 'stats',
     TOTAL_SHARDS: String(totalShards),
     SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
@@ -72,7 +75,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   });
   const config = loadConfig();
   const manager = createManager({ config, logger: o.logger, spawnDelayMs: 200 });
-  const redis = createRedis(o.redisUrl);
+  const redis = connectRedis(o.redisClusterNodes ? { clusterNodes: o.redisClusterNodes } : { url: o.redisUrl });
   const pool = createPool(o.databaseUrl);
   const ingestor = new Ingestor({
     redis,
@@ -238,7 +241,7 @@ export function diffActivities(pool: Queryable, presence: PresenceDriver, guildI
  * still in the partition streams plus those an ingest already loaded.
  */
 export async function memberEventsSettled(
-  o: { redis: Redis; pool: Queryable; keys: Keys; partitions: number; sim: Simulator },
+  o: { redis: RedisClient; pool: Queryable; keys: Keys; partitions: number; sim: Simulator },
   timeoutMs = 10_000,
 ): Promise<void> {
   const expected = o.sim.members.joins.length + o.sim.members.leaves.length;

@@ -23,7 +23,7 @@ import { FAMILIES, FAMILY_NAMES, decodeField, minuteOf, type FamilyName, type Fa
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
-import type { Redis } from '../redis.js';
+import { scanKeys, waitReplicas, type RedisClient } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
 import { MemberEventLoader } from './events.js';
 import { MEMBER_EVENTS } from '../member-events.js';
@@ -31,7 +31,7 @@ import { dropOptedOut } from '../privacy.js';
 import { isBatchSpecific, Quarantine } from './quarantine.js';
 
 export interface IngestorOptions {
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   keys: Keys;
   partitions: number;
@@ -106,7 +106,7 @@ function databaseAnswered(err: unknown): boolean {
 
 export class Ingestor {
   readonly workerId: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly pool: Pool;
   private readonly keys: Keys;
   private readonly partitions: number;
@@ -295,7 +295,7 @@ export class Ingestor {
     if (pending.length === 0) return;
     // (c) replicas must hold the rotation (and any earlier unlink) before we load.
     if (this.waitReplicas > 0) {
-      const acked = await this.redis.wait(this.waitReplicas, this.waitTimeoutMs);
+      const acked = await waitReplicas(this.redis, this.keys.live(family, p), this.waitReplicas, this.waitTimeoutMs);
       if (acked < this.waitReplicas) {
         throw new Error(`only ${acked} of ${this.waitReplicas} replicas acknowledged within ${this.waitTimeoutMs} ms`);
       }
@@ -329,15 +329,8 @@ export class Ingestor {
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.batchPattern(family, p), 'COUNT', 1000);
-      cursor = next;
-      for (const k of keys) found.add(k);
-    } while (cursor !== '0');
     // Batch ids start with a base-36 timestamp: oldest first.
-    return [...found].sort();
+    return (await scanKeys(this.redis, this.keys.batchPattern(family, p))).sort();
   }
 
   private async loadBatch(spec: FamilySpec, family: FamilyName, p: number, key: string, total: IngestResult): Promise<void> {
