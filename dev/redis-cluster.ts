@@ -33,6 +33,8 @@ export interface LocalRedisCluster {
    * key by key, SETSLOT NODE everywhere), pausing `pauseMs` between keys so clients write meanwhile.
    */
   migrateSlot(slot: number, toPort: number, pauseMs?: number): Promise<number>;
+  /** Starts a killed node again from its nodes.conf: it rejoins as a replica; resolves once it is in sync. */
+  restart(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,21 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
   const count = (o.masters ?? 3) * 2;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stats-redis-cluster-'));
   const servers = new Map<number, ChildProcess>();
+  const busPorts = new Map<number, number>();
+  const startServer = (port: number, busPort: number): void => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+        '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000',
+        '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning',
+      ],
+      { stdio: 'ignore' },
+    );
+    track(child, 'SIGKILL');
+    servers.set(port, child);
+    busPorts.set(port, busPort);
+  };
   const stop = async (): Promise<void> => {
     await Promise.all([...servers.values()].map((c) => (c.kill('SIGKILL'), waitForExit(c, 2_000))));
     servers.clear();
@@ -101,17 +118,7 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
   try {
     for (let i = 0; i < count; i++) {
       const [port, busPort] = await freePortPair();
-      const child = spawn(
-        'redis-server',
-        [
-          '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-          '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000',
-          '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning',
-        ],
-        { stdio: 'ignore' },
-      );
-      track(child, 'SIGKILL');
-      servers.set(port, child);
+      startServer(port, busPort);
     }
     for (const port of servers.keys()) await waitUntil(`node ${port} did not answer`, 10_000, () => withNode(port, async (r) => (await r.ping()) === 'PONG'));
     const seeds = [...servers.keys()].map((p) => `127.0.0.1:${p}`);
@@ -122,9 +129,9 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
       ).then((all) => all.every(Boolean));
     await waitUntil('did not become healthy', 30_000, healthy);
     // Replicas in sync, so a failover never starts from an empty replica.
-    await waitUntil('replicas did not sync', 30_000, () =>
-      Promise.all([...servers.keys()].map((p) => withNode(p, async (r) => !/master_link_status:down/.test(await r.info('replication'))))).then((a) => a.every(Boolean)),
-    );
+    const synced = (): Promise<boolean> =>
+      Promise.all([...servers.keys()].map((p) => withNode(p, async (r) => !/master_link_status:down|master_sync_in_progress:1/.test(await r.info('replication'))))).then((a) => a.every(Boolean));
+    await waitUntil('replicas did not sync', 30_000, synced);
 
     const live = (): number => [...servers.entries()].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
     const topology = (): Promise<ClusterNodeInfo[]> => withNode(live(), async (r) => parseNodes((await r.cluster('NODES')) as string));
@@ -177,6 +184,10 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
           await withNode(n.port, (r) => r.cluster('SETSLOT', slot, 'NODE', to.id));
         }
         return moved;
+      },
+      async restart(port) {
+        startServer(port, busPorts.get(port)!);
+        await waitUntil(`node ${port} did not rejoin`, 30_000, async () => (await healthy()) && (await synced()));
       },
       stop,
     };
