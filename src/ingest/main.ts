@@ -8,7 +8,7 @@ import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
 import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
-import { collectProcessMetrics, ingestLag, registry } from '../metrics.js';
+import { collectProcessMetrics, ingestInterval, ingestLag, registry } from '../metrics.js';
 import { connectRedis, type RedisTarget } from '../redis.js';
 import { Ingestor } from './ingest.js';
 
@@ -27,6 +27,7 @@ try {
 
 const logger = createLogger(cfg.logLevel, { service: 'ingest' });
 collectProcessMetrics();
+ingestInterval.set(cfg.ingestIntervalMs / 1000);
 
 await migrate(databaseUrl, logger);
 
