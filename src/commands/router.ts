@@ -89,7 +89,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     void (async () => {
       let outcome = 'ok';
       try {
-        await acknowledge(interaction, key, command?.ephemeral ?? false);
+        await acknowledge(interaction, command?.ephemeral ?? false);
         if (!handler) throw new CommandError(`Unknown command ${quoted(`/${key}`)}.`);
         const problem = optionProblem(command!.data.options as Parameters<typeof optionProblem>[0], interaction.options.data as Parameters<typeof optionProblem>[1]);
         if (problem) throw new CommandError(problem);
@@ -109,14 +109,14 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
 const ACK_DEADLINE_MS = 3_000;
 
 /** deferReply, counting a miss of Discord's acknowledgement window (stats_command_deadline_misses_total). */
-async function acknowledge(interaction: ChatInputCommandInteraction<'cached'>, key: string, ephemeral: boolean): Promise<void> {
+async function acknowledge(interaction: ChatInputCommandInteraction<'cached'>, ephemeral: boolean): Promise<void> {
   try {
     await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
   } catch (err) {
-    if ((err as { code?: unknown }).code === 10062) commandDeadlineMisses.inc({ command: key });
+    if ((err as { code?: unknown }).code === 10062) commandDeadlineMisses.inc();
     throw err;
   }
-  if (Date.now() - interaction.createdTimestamp > ACK_DEADLINE_MS) commandDeadlineMisses.inc({ command: key });
+  if (Date.now() - interaction.createdTimestamp > ACK_DEADLINE_MS) commandDeadlineMisses.inc();
 }
 
 /**
