@@ -26,6 +26,8 @@ export interface StackOptions {
   /** Log level of the cluster processes (default: this process's LOG_LEVEL, else warn). */
   clusterLogLevel?: string;
   seed?: number;
+  /** The simulator's gateway heartbeat interval (Discord's: 41.25 s). */
+  heartbeatIntervalMs?: number;
   /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
   env?: Record<string, string>;
 }
@@ -58,7 +60,7 @@ export interface Stack {
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   const totalShards = o.totalShards ?? 4;
-  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1 });
+  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1, heartbeatIntervalMs: o.heartbeatIntervalMs });
   // Cluster processes read their configuration from the environment they inherit.
   Object.assign(process.env, {
     DISCORD_TOKEN: sim.token,
