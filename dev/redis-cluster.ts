@@ -96,7 +96,7 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
   const dir = await mkdtemp(path.join(os.tmpdir(), 'stats-redis-cluster-'));
   const servers = new Map<number, ChildProcess>();
   const busPorts = new Map<number, number>();
-  const startServer = (port: number, busPort: number): void => {
+  const startServer = (port: number, busPort: number): { child: ChildProcess; stderr: () => string } => {
     const child = spawn(
       'redis-server',
       [
@@ -104,11 +104,31 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
         '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000',
         '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning',
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     track(child, 'SIGKILL');
     servers.set(port, child);
     busPorts.set(port, busPort);
+    return { child, stderr: () => stderr };
+  };
+  /** A node on fresh free ports; a port taken between probing and binding makes it exit: try others. */
+  const startFresh = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const [port, busPort] = await freePortPair();
+      const { child, stderr } = startServer(port, busPort);
+      try {
+        // An exited server ends the wait at once (and is retried on other ports).
+        await waitUntil(`node ${port} did not answer`, 10_000, async () => child.exitCode !== null || withNode(port, async (r) => (await r.ping()) === 'PONG'));
+        if (child.exitCode !== null) throw new Error(`redis-server exited: ${stderr()}`);
+        return;
+      } catch (err) {
+        child.kill('SIGKILL');
+        servers.delete(port);
+        if (attempt === 3) throw new Error(`redis-server on ${port}/${busPort} did not start: ${stderr() || (err as Error).message}`);
+      }
+    }
   };
   const stop = async (): Promise<void> => {
     await Promise.all([...servers.values()].map((c) => (c.kill('SIGKILL'), waitForExit(c, 2_000))));
@@ -116,11 +136,7 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < count; i++) {
-      const [port, busPort] = await freePortPair();
-      startServer(port, busPort);
-    }
-    for (const port of servers.keys()) await waitUntil(`node ${port} did not answer`, 10_000, () => withNode(port, async (r) => (await r.ping()) === 'PONG'));
+    for (let i = 0; i < count; i++) await startFresh();
     const seeds = [...servers.keys()].map((p) => `127.0.0.1:${p}`);
     await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
     const healthy = (): Promise<boolean> =>
