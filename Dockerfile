@@ -2,6 +2,7 @@
 # One image for both roles; the argument picks the entry point:
 #   docker run IMAGE                          → cluster manager (dist/src/cluster/main.js, the default)
 #   docker run IMAGE dist/src/ingest/main.js  → ingest worker
+#   docker run IMAGE dist/src/db/migrate-cli.js → migration runner (the workers also migrate at start)
 # Configuration is environment only (README "Configuration"); nothing secret is baked in.
 
 FROM node:20-slim AS build

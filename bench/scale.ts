@@ -1,4 +1,7 @@
-// `npm run bench -- scale [--duration=SECONDS] [--rate=MSGS_PER_S]`: the production shape on this machine.
+// `npm run bench -- scale [--duration=SECONDS] [--rate=MSGS_PER_S] [--redis=single|cluster] [--ingest-workers=N]`:
+// the production shape on this machine. `--redis=cluster` runs every process on a local 3-master/3-replica
+// Redis Cluster (dev/redis-cluster.ts, REDIS_WAIT_REPLICAS=1) with two ingest workers sharing the partitions
+// (`--ingest-workers` overrides; one by default on a single Redis).
 // A simulated 5,000-guild world on 8 shards: the real cluster manager process (`start:cluster`) with 4
 // cluster processes of 2 shards, the real ingest worker process, steady message traffic and a /stats
 // server command every 10 s. Every 30 s: RSS of each process, events/s sent and counted, ingest lag,
@@ -15,7 +18,8 @@ import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { entryPoint } from '../src/entry.js';
-import { createRedis } from '../src/redis.js';
+import { connectRedis, scanKeys } from '../src/redis.js';
+import { startRedisCluster, type LocalRedisCluster } from '../dev/redis-cluster.js';
 import { freePort, startEmbeddedRedis } from '../dev/embedded.js';
 import { botIntents, createClient } from '../src/shard/bot.js';
 import { startSimulator, type Simulator } from 'discord-sim';
@@ -106,8 +110,12 @@ export async function benchScale(): Promise<void> {
     }
   };
   const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
-  const embeddedRedis = process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
-  const redisUrl = process.env.REDIS_URL || embeddedRedis!.url;
+  const redisMode = flag('redis') ?? 'single';
+  if (redisMode !== 'single' && redisMode !== 'cluster') throw new Error(`--redis must be single or cluster, got ${redisMode}`);
+  const ingestWorkers = Number(flag('ingest-workers') ?? (redisMode === 'cluster' ? 2 : 1));
+  const redisCluster: LocalRedisCluster | undefined = redisMode === 'cluster' ? await startRedisCluster() : undefined;
+  const embeddedRedis = redisCluster || process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
+  const redisUrl = process.env.REDIS_URL || embeddedRedis?.url || 'redis://unused';
   const prefix = `bench-scale-${tag}`;
   const procs: ChildProcess[] = [];
   let sim: Simulator | undefined;
@@ -121,6 +129,7 @@ export async function benchScale(): Promise<void> {
     const s = sim;
     const members = [...s.world.guilds.values()].reduce((a, g) => a + g.members.size, 0);
     console.log(`scale: ${GUILDS} guilds (${members.toLocaleString('en-US')} members), ${SHARDS} shards in ${SHARDS / SHARDS_PER_CLUSTER} cluster processes, ${rate} messages/s for ${durationS} s`);
+    console.log(`  redis: ${redisCluster ? `cluster of 3 masters + 3 replicas (REDIS_WAIT_REPLICAS=1)` : 'single server'}, ${ingestWorkers} ingest worker(s)`);
     console.log(`  simulator world built and listening in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const env = {
@@ -128,6 +137,8 @@ export async function benchScale(): Promise<void> {
       DISCORD_API_URL: s.apiUrl,
       DATABASE_URL: dbUrl,
       REDIS_URL: redisUrl,
+      REDIS_CLUSTER_NODES: redisCluster?.seeds.join(',') ?? '',
+      REDIS_WAIT_REPLICAS: redisCluster ? '1' : '0',
       REDIS_KEY_PREFIX: prefix,
       TOTAL_SHARDS: String(SHARDS),
       SHARDS_PER_CLUSTER: String(SHARDS_PER_CLUSTER),
@@ -141,10 +152,14 @@ export async function benchScale(): Promise<void> {
     await waitFor('8 ready shards', 300_000, () => s.readyShards().length >= SHARDS);
     await waitFor('command registration', 60_000, () => s.registeredCommands.global.length > 0);
     console.log(`  4 cluster processes spawned, 8 shards ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const ingestPort = await freePort();
-    const ingest = spawnEntry('../src/ingest/main.ts', { ...env, METRICS_PORT: String(ingestPort) });
-    procs.push(ingest);
-    await waitFor('the ingest worker', 120_000, () => fetch(`http://127.0.0.1:${ingestPort}/readyz`).then((r) => r.ok, () => false));
+    const ingests: { proc: ChildProcess; port: number }[] = [];
+    for (let i = 0; i < ingestWorkers; i++) {
+      const port = await freePort();
+      const proc = spawnEntry('../src/ingest/main.ts', { ...env, METRICS_PORT: String(port) });
+      procs.push(proc);
+      ingests.push({ proc, port });
+      await waitFor('the ingest worker', 120_000, () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false));
+    }
 
     // Baseline processes: all 5,000 guilds each, our cache configuration and discord.js's defaults.
     const baselines: Record<string, { proc: ChildProcess; next: () => Promise<string> }> = {};
@@ -202,14 +217,14 @@ export async function benchScale(): Promise<void> {
       const now = Date.now();
       const sent = s.truth.sentCount;
       const counted = await scrape(managerPort, 'stats_gateway_events_total', 'type="MESSAGE_CREATE"').catch(() => NaN);
-      const lag = await scrape(ingestPort, 'stats_ingest_lag_seconds').catch(() => NaN);
+      const lag = Math.max(...(await Promise.all(ingests.map((w) => scrape(w.port, 'stats_ingest_lag_seconds').catch(() => NaN)))));
       const dt = (now - last.at) / 1000;
       const clusterRss = clusters().map(rssMb);
       peak.clusters = Math.max(peak.clusters, clusterRss.reduce((a, b) => a + b, 0));
       const window = latencies.slice(latencyFrom);
       latencyFrom = latencies.length;
       console.log(
-        `  t=${Math.round((now - started) / 1000)}s  rss manager ${mb(rssMb(manager.pid))}, clusters [${clusterRss.map((x) => x.toFixed(0)).join(', ')}] MB, ingest ${mb(rssMb(ingest.pid))}, sim+bench ${mb(rssMb(process.pid))}` +
+        `  t=${Math.round((now - started) / 1000)}s  rss manager ${mb(rssMb(manager.pid))}, clusters [${clusterRss.map((x) => x.toFixed(0)).join(', ')}] MB, ingest ${ingests.map((w) => mb(rssMb(w.proc.pid))).join(' + ')}, sim+bench ${mb(rssMb(process.pid))}` +
           `  |  events/s sent ${((sent - last.sent) / dt).toFixed(0)}, counted ${((counted - last.counted) / dt).toFixed(0)}  |  ingest lag ${lag.toFixed(1)} s` +
           `  |  /stats server ${window.length ? `${median(window).toFixed(0)} ms median, ${Math.max(...window).toFixed(0)} ms max (${window.length})` : 'no reply in window'}`,
       );
@@ -254,14 +269,12 @@ export async function benchScale(): Promise<void> {
     );
     await sim?.close();
     await pool.end();
-    const redis = createRedis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
+    if (redisCluster) await redisCluster.stop();
+    else {
+      const redis = connectRedis({ url: redisUrl });
+      await Promise.all((await scanKeys(redis, `${prefix}:*`)).map((k) => redis.unlink(k)));
+      await redis.quit();
+    }
     await embeddedRedis?.stop();
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
   }

@@ -67,13 +67,13 @@ function installExitHooks(): void {
   }
 }
 
-function track(child: ChildProcess, signal: NodeJS.Signals, cleanup?: () => void): void {
+export function track(child: ChildProcess, signal: NodeJS.Signals, cleanup?: () => void): void {
   installExitHooks();
   children.set(child, { signal, cleanup });
   child.once('exit', () => children.delete(child));
 }
 
-async function waitForExit(child: ChildProcess, graceMs: number): Promise<void> {
+export async function waitForExit(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -12,7 +12,7 @@ import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
-import { createRedis, type Redis } from '../src/redis.js';
+import { connectRedis, type RedisClient } from '../src/redis.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
@@ -20,6 +20,8 @@ import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 export interface StackOptions {
   databaseUrl: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster: every process of the stack uses it instead of redisUrl. */
+  redisClusterNodes?: string[];
   logger: Logger;
   guilds?: number;
   totalShards?: number;
@@ -28,6 +30,8 @@ export interface StackOptions {
   /** Log level of the cluster processes (default: this process's LOG_LEVEL, else warn). */
   clusterLogLevel?: string;
   seed?: number;
+  /** The simulator's gateway heartbeat interval (Discord's: 41.25 s). */
+  heartbeatIntervalMs?: number;
   /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
   env?: Record<string, string>;
   /** Who answers commands (default gateway): in http mode the interactions service runs as its own process. */
@@ -38,7 +42,7 @@ export interface Stack {
   sim: Simulator;
   manager: ClusterManager;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   ingestor: Ingestor;
   /** The interactions service's URL in http mode (also the simulator's Interactions Endpoint URL). */
@@ -64,7 +68,7 @@ export interface Stack {
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   const totalShards = o.totalShards ?? 4;
-  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1 });
+  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1, heartbeatIntervalMs: o.heartbeatIntervalMs });
   const mode = o.interactions ?? 'gateway';
   const interactionsPort = mode === 'http' ? await freePort() : 0;
   // Cluster processes read their configuration from the environment they inherit.
@@ -73,6 +77,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     DISCORD_API_URL: sim.apiUrl,
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
+    REDIS_CLUSTER_NODES: o.redisClusterNodes?.join(',') ?? '',
     REDIS_KEY_PREFIX: o.keyPrefix ?? 'stats',
     TOTAL_SHARDS: String(totalShards),
     SHARDS_PER_CLUSTER: String(o.shardsPerCluster ?? 2),
@@ -85,7 +90,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   });
   const config = loadConfig();
   const manager = createManager({ config, logger: o.logger, spawnDelayMs: 200 });
-  const redis = createRedis(o.redisUrl);
+  const redis = connectRedis(o.redisClusterNodes ? { clusterNodes: o.redisClusterNodes } : { url: o.redisUrl });
   const pool = createPool(o.databaseUrl);
   const ingestor = new Ingestor({
     redis,
@@ -301,7 +306,7 @@ export function diffActivities(pool: Queryable, presence: PresenceDriver, guildI
  * still in the partition streams plus those an ingest already loaded.
  */
 export async function memberEventsSettled(
-  o: { redis: Redis; pool: Queryable; keys: Keys; partitions: number; sim: Simulator },
+  o: { redis: RedisClient; pool: Queryable; keys: Keys; partitions: number; sim: Simulator },
   timeoutMs = 10_000,
 ): Promise<void> {
   const expected = o.sim.members.joins.length + o.sim.members.leaves.length;

@@ -2,6 +2,7 @@
 // fails fast with an error naming the variable and what is wrong with it.
 import os from 'node:os';
 import { layoutProblems } from './cluster/shard-range.js';
+import type { RedisTarget } from './redis.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -20,6 +21,8 @@ export interface Config {
   discordApiUrl: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Seed nodes (`host:port` or `redis[s]://[user:pass@]host:port`) of a Redis Cluster; set, it replaces redisUrl. */
+  redisClusterNodes: string[] | undefined;
   /** Prefix of every Redis key this deployment owns (tests isolate themselves with it). */
   redisKeyPrefix: string;
   /** Number of live-hash partitions; fixed for the life of a deployment's data. */
@@ -136,6 +139,23 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], d
   return def;
 }
 
+function clusterNodes(env: Env, name: string, problems: string[]): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const nodes = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const n of nodes) {
+    try {
+      const u = new URL(n.includes('://') ? n : `redis://${n}`);
+      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') problems.push(`${name} entries must use redis: or rediss:, got "${u.protocol}"`);
+      else if (!u.hostname || !u.port) problems.push(`${name} entries must be host:port`);
+    } catch {
+      problems.push(`${name} holds an entry that is not host:port or a redis:// URL`);
+    }
+  }
+  if (nodes.length === 0) problems.push(`${name} must list at least one host:port`);
+  return nodes;
+}
+
 /** Cluster processes of the whole deployment (every pod): shards cut into clusters of shardsPerCluster. */
 export function totalClusters(c: Pick<Config, 'totalShards' | 'shardsPerCluster'>): number {
   return Math.ceil(c.totalShards / c.shardsPerCluster);
@@ -158,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     discordApiUrl: url(env, 'DISCORD_API_URL', ['http:', 'https:'], problems) ?? 'https://discord.com/api',
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], problems),
+    redisClusterNodes: clusterNodes(env, 'REDIS_CLUSTER_NODES', problems),
     redisKeyPrefix: prefix,
     redisPartitions: int(env, 'REDIS_PARTITIONS', 16, 1, 4096, problems),
     redisWaitReplicas: int(env, 'REDIS_WAIT_REPLICAS', 0, 0, 16, problems),
@@ -201,6 +222,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+/** Where a process finds Redis: the cluster's seed nodes when REDIS_CLUSTER_NODES is set, else REDIS_URL. */
+export function redisTarget(c: Pick<Config, 'redisUrl' | 'redisClusterNodes'>, why: string): RedisTarget {
+  if (c.redisClusterNodes) return { clusterNodes: c.redisClusterNodes };
+  return { url: required(c.redisUrl, 'REDIS_URL (or REDIS_CLUSTER_NODES)', why) };
 }
 
 /** For entry points that cannot run without a value (production services without embedded defaults). */

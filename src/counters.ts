@@ -2,14 +2,14 @@
 // once: a gateway event never waits on Redis (invariant 4). A failed increment goes to a bounded retry
 // buffer that merges by field, so an outage costs memory per distinct counter, not per event; past the
 // bound, increments are shed with a metric and a (rate-limited) log line.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { FAMILIES, encodeField, type FamilyName } from './families.js';
 import { Keys, partitionOf } from './keys.js';
 import type { Logger } from './logger.js';
 import { incrementsShed, redisWriteErrors, retryBufferSize } from './metrics.js';
 
 export interface CounterWriterOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   partitions: number;
   logger: Logger;

@@ -71,6 +71,11 @@ export class Keys {
     return `${this.tag(partition)}:lease`;
   }
 
+  /** Roster of live ingest workers (src/ingest/roster.ts); one key of its own, touched alone. */
+  ingestWorkers(): string {
+    return `${this.prefix}:ingest:workers`;
+  }
+
   static newBatchId(): string {
     return `${Date.now().toString(36)}-${randomUUID()}`;
   }

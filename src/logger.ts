@@ -27,6 +27,8 @@ export const REDACT_PATHS = [
   '*.databaseUrl',
   'redisUrl',
   '*.redisUrl',
+  'redisClusterNodes',
+  '*.redisClusterNodes',
   'requestBody',
   '*.requestBody',
 ];

@@ -91,6 +91,13 @@ export const commandLatency = new client.Histogram({
   registers: [registry],
 });
 
+export const commandDeadlineMisses = new client.Counter({
+  name: 'stats_command_deadline_misses_total',
+  // No labels: exported (as 0) from the start, so the alert and dashboards always have a series.
+  help: "Slash commands whose first acknowledgement missed Discord's 3-second window (late, or refused as an unknown interaction).",
+  registers: [registry],
+});
+
 export const gatewayDispatches = new client.Counter({
   name: 'stats_gateway_dispatches_total',
   help: 'Every gateway dispatch received (op 0), by event type and shard, whether or not a collector uses it.',
@@ -121,6 +128,12 @@ export const sessionStartRemaining = new client.Gauge({
 export const ingestLag = new client.Gauge({
   name: 'stats_ingest_lag_seconds',
   help: 'Seconds since the ingest worker last finished a successful cycle: Redis data older than this (plus one cycle) is loaded.',
+  registers: [registry],
+});
+
+export const ingestInterval = new client.Gauge({
+  name: 'stats_ingest_interval_seconds',
+  help: 'Configured gap between ingest cycles (INGEST_INTERVAL_MS): the unit of the ingest lag alert.',
   registers: [registry],
 });
 
@@ -190,8 +203,3 @@ export const interactionAckLatency = new client.Histogram({
   registers: [registry],
 });
 
-export const interactionDeadlineMisses = new client.Counter({
-  name: 'stats_interaction_deadline_misses_total',
-  help: "Interactions acknowledged later than Discord's 3-second window (or not at all): the user saw \"The application did not respond\".",
-  registers: [registry],
-});

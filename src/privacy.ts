@@ -5,7 +5,7 @@
 // once. Collectors ask `tracked(guild, user)`: a synchronous Set lookup on the event path. The ingest
 // worker reads the table inside each load transaction (optedOutIn), so increments that were already in
 // Redis when the member opted out are dropped rather than loaded.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Pool, Queryable } from './db/pool.js';
 import type { Logger } from './logger.js';
 
@@ -26,12 +26,12 @@ export interface Tracking {
 
 export class OptOutStore implements Tracking {
   private readonly set = new Set<string>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly listeners: ((guildId: string, userId: string) => void)[] = [];
 
   constructor(
     private readonly db: Queryable,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {}

@@ -6,14 +6,14 @@
 // every few seconds and whenever the connection comes back: `SET ... GET` re-plants it and says whether
 // it was still there. Missing means Redis was emptied since the last check.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from './logger.js';
 import { redisResets } from './metrics.js';
 
 const TTL_SECONDS = 86_400;
 
 export interface RedisResetWatcherOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** Called once per detected loss; it rebuilds (and must not throw). */

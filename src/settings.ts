@@ -1,7 +1,7 @@
 // Guild settings: stored in PostgreSQL, cached in every shard process, changes announced over Redis
 // pub/sub so every process that holds the guild applies them at once. Reads on the gateway path are
 // synchronous map lookups; a guild whose settings are not loaded yet gets the defaults.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Queryable } from './db/pool.js';
 import type { Logger } from './logger.js';
 
@@ -36,11 +36,11 @@ export function settingsChannel(prefix: string): string {
 
 export class GuildSettingsStore {
   private readonly cache = new Map<string, GuildSettings>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(
     private readonly db: Queryable,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {}

@@ -62,9 +62,10 @@ describe('npm run build', () => {
     expect(pkg.devDependencies['discord-sim']).toBeDefined();
   });
 
-  it('contains both entry points the image runs', () => {
+  it('contains the entry points the image runs', () => {
     expect(emitted).toContain('src/cluster/main.js');
     expect(emitted).toContain('src/ingest/main.js');
+    expect(emitted).toContain('src/db/migrate-cli.js');
   });
 });
 

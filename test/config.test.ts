@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, required } from '../src/config.js';
+import { ConfigError, loadConfig, redisTarget, required } from '../src/config.js';
 
 describe('config', () => {
   it('has working defaults with an empty environment', () => {
@@ -41,6 +41,27 @@ describe('config', () => {
     expect(problems.some((p) => p.startsWith('LOG_LEVEL must be one of'))).toBe(true);
     expect(problems).toContain('DATABASE_URL is not a valid URL');
     expect(problems).toContain('REDIS_URL must use redis: or rediss:, got "http:"');
+    expect((err as Error).message).not.toContain('secret');
+  });
+
+  it('REDIS_CLUSTER_NODES selects a Redis Cluster and wins over REDIS_URL; bad entries are named, passwords never echoed', () => {
+    const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis://:pw@10.0.0.2:7001 ' };
+    const c = loadConfig(env);
+    expect(c.redisClusterNodes).toEqual(['10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001']);
+    expect(redisTarget(c, 'here')).toEqual({ clusterNodes: ['10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001'] });
+    expect(redisTarget(loadConfig({ REDIS_URL: 'redis://h:1' }), 'here')).toEqual({ url: 'redis://h:1' });
+    expect(() => redisTarget(loadConfig({}), 'in a test')).toThrow('REDIS_URL (or REDIS_CLUSTER_NODES) is required in a test');
+    let err: unknown;
+    try {
+      loadConfig({ REDIS_CLUSTER_NODES: 'http://a:1,10.0.0.1,redis://:secret@[::1' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems).toEqual([
+      'REDIS_CLUSTER_NODES entries must use redis: or rediss:, got "http:"',
+      'REDIS_CLUSTER_NODES entries must be host:port',
+      'REDIS_CLUSTER_NODES holds an entry that is not host:port or a redis:// URL',
+    ]);
     expect((err as Error).message).not.toContain('secret');
   });
 

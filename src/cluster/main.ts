@@ -1,5 +1,5 @@
 // `npm run start:cluster`: the cluster manager process of a deployment.
-import { loadConfig, required } from '../config.js';
+import { loadConfig, redisTarget, required } from '../config.js';
 import { startOpsServer } from '../http.js';
 import { handleProcessErrors, handleShutdownSignals, stopClusterProcesses } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
@@ -10,7 +10,7 @@ import { podShards } from './shard-range.js';
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { role: 'cluster-manager' });
 required(config.discordToken, 'DISCORD_TOKEN', 'to connect to Discord');
-required(config.redisUrl, 'REDIS_URL', 'for the cluster processes');
+redisTarget(config, 'for the cluster processes');
 required(config.databaseUrl, 'DATABASE_URL', 'for the cluster processes');
 collectProcessMetrics();
 

@@ -2,7 +2,7 @@
 // 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
-import { commandLatency } from '../metrics.js';
+import { commandDeadlineMisses, commandLatency } from '../metrics.js';
 import { CommandError, quoted, type CommandContext } from './context.js';
 import { optionProblem } from './options.js';
 import { BY_NAME } from './registry.js';
@@ -89,7 +89,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     void (async () => {
       let outcome = 'ok';
       try {
-        await interaction.deferReply(command?.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+        await acknowledge(interaction, command?.ephemeral ?? false);
         if (!handler) throw new CommandError(`Unknown command ${quoted(`/${key}`)}.`);
         const problem = optionProblem(command!.data.options as Parameters<typeof optionProblem>[0], interaction.options.data as Parameters<typeof optionProblem>[1]);
         if (problem) throw new CommandError(problem);
@@ -103,6 +103,20 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
       }
     })();
   });
+}
+
+/** Discord drops an interaction not acknowledged within 3 s of its creation (Unknown interaction, 10062). */
+const ACK_DEADLINE_MS = 3_000;
+
+/** deferReply, counting a miss of Discord's acknowledgement window (stats_command_deadline_misses_total). */
+async function acknowledge(interaction: ChatInputCommandInteraction<'cached'>, ephemeral: boolean): Promise<void> {
+  try {
+    await interaction.deferReply(ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 10062) commandDeadlineMisses.inc();
+    throw err;
+  }
+  if (Date.now() - interaction.createdTimestamp > ACK_DEADLINE_MS) commandDeadlineMisses.inc();
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestRows } from '../metrics.js';
-import type { Redis } from '../redis.js';
+import { scanKeys, waitReplicas, type RedisClient } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
 import { memberKey, optedOutIn } from '../privacy.js';
 import { MEMBER_EVENTS, decodeMemberEvent, type MemberEvent } from '../member-events.js';
@@ -23,7 +23,7 @@ export interface EventLoadResult {
 }
 
 export interface MemberEventLoaderOptions {
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   keys: Keys;
   waitReplicas?: number;
@@ -60,7 +60,7 @@ export class MemberEventLoader {
     const replicas = this.o.waitReplicas ?? 0;
     if (replicas > 0) {
       const timeout = this.o.waitTimeoutMs ?? 1_000;
-      const acked = await redis.wait(replicas, timeout);
+      const acked = await waitReplicas(redis, keys.memberEvents(p), replicas, timeout);
       if (acked < replicas) throw new Error(`only ${acked} of ${replicas} replicas acknowledged within ${timeout} ms`);
     }
     for (const key of pending) {
@@ -81,15 +81,8 @@ export class MemberEventLoader {
   }
 
   private async scanBatches(p: number): Promise<string[]> {
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.o.redis.scan(cursor, 'MATCH', this.o.keys.batchPattern(MEMBER_EVENTS, p), 'COUNT', 1000);
-      cursor = next;
-      for (const k of batch) found.add(k);
-    } while (cursor !== '0');
     // Batch ids start with a base-36 timestamp: oldest first.
-    return [...found].sort();
+    return (await scanKeys(this.o.redis, this.o.keys.batchPattern(MEMBER_EVENTS, p))).sort();
   }
 
   /** XRANGE in pages: a batch key is immutable, so paging by exclusive start id sees every entry once. */

@@ -23,15 +23,16 @@ import { FAMILIES, FAMILY_NAMES, decodeField, minuteOf, type FamilyName, type Fa
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
-import type { Redis } from '../redis.js';
+import { scanKeys, waitReplicas, type RedisClient } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
 import { MemberEventLoader } from './events.js';
 import { MEMBER_EVENTS } from '../member-events.js';
 import { dropOptedOut } from '../privacy.js';
 import { isBatchSpecific, Quarantine } from './quarantine.js';
+import { Roster } from './roster.js';
 
 export interface IngestorOptions {
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   keys: Keys;
   partitions: number;
@@ -106,7 +107,7 @@ function databaseAnswered(err: unknown): boolean {
 
 export class Ingestor {
   readonly workerId: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly pool: Pool;
   private readonly keys: Keys;
   private readonly partitions: number;
@@ -131,6 +132,9 @@ export class Ingestor {
   readonly quarantine: Quarantine;
   /** Batch keys this worker failed to load: their attempt count is cleared once they load. */
   private readonly retried = new Set<string>();
+  private readonly roster: Roster;
+  /** Leases this worker may hold: its fair share among the live workers (src/ingest/roster.ts). */
+  private share = Number.POSITIVE_INFINITY;
 
   constructor(opts: IngestorOptions) {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
@@ -145,6 +149,7 @@ export class Ingestor {
     this.maxBackoffMs = opts.maxBackoffMs ?? 60_000;
     this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = opts.logger?.child({ component: 'ingest', workerId: this.workerId });
+    this.roster = new Roster(this.redis, this.keys.ingestWorkers(), this.workerId, this.leaseMs);
     this.quarantine = new Quarantine({ redis: this.redis, keys: this.keys, partitions: this.partitions, maxAttempts: opts.maxAttempts ?? 3, logger: this.log });
     if (opts.memberEvents ?? true) {
       this.memberEvents = new MemberEventLoader({
@@ -207,6 +212,7 @@ export class Ingestor {
       clearTimeout(this.timer);
       await Promise.allSettled([...this.held].map((k) => this.redis.eval(RELEASE_LUA, 1, k, this.workerId)));
       this.held.clear();
+      await this.roster.leave().catch(() => {});
       this.halting = false;
     })();
     return this.stopping;
@@ -215,6 +221,7 @@ export class Ingestor {
   private async cycle(): Promise<IngestResult> {
     const total: IngestResult = { batches: 0, rows: 0, duplicates: 0, malformed: 0, skipped: 0, failed: 0, quarantined: 0 };
     const errors: unknown[] = [];
+    await this.takeShare();
     outer: for (const family of this.families) {
       for (let p = 0; p < this.partitions; p++) {
         if (this.halting) break outer;
@@ -258,7 +265,19 @@ export class Ingestor {
     return `${this.keys.lease(partition)}:${family}`;
   }
 
+  /** Heartbeat, then hand back leases above our fair share (the most recently taken first). */
+  private async takeShare(): Promise<void> {
+    const leases = (this.families.length + (this.memberEvents ? 1 : 0)) * this.partitions;
+    this.share = await this.roster.share(leases);
+    for (const key of [...this.held].reverse()) {
+      if (this.held.size <= this.share) break;
+      this.held.delete(key);
+      await this.redis.eval(RELEASE_LUA, 1, key, this.workerId);
+    }
+  }
+
   private async acquire(key: string): Promise<boolean> {
+    if (!this.held.has(key) && this.held.size >= this.share) return false;
     const ok = (await this.redis.eval(ACQUIRE_LUA, 1, key, this.workerId, String(this.leaseMs))) === 1;
     if (ok) this.held.add(key);
     else if (this.held.delete(key)) this.log?.warn({ lease: key }, 'lease lost to another worker');
@@ -266,6 +285,7 @@ export class Ingestor {
   }
 
   private async renewAll(): Promise<void> {
+    await this.roster.heartbeat().catch(() => {});
     for (const key of [...this.held]) {
       try {
         await this.acquire(key);
@@ -295,7 +315,7 @@ export class Ingestor {
     if (pending.length === 0) return;
     // (c) replicas must hold the rotation (and any earlier unlink) before we load.
     if (this.waitReplicas > 0) {
-      const acked = await this.redis.wait(this.waitReplicas, this.waitTimeoutMs);
+      const acked = await waitReplicas(this.redis, this.keys.live(family, p), this.waitReplicas, this.waitTimeoutMs);
       if (acked < this.waitReplicas) {
         throw new Error(`only ${acked} of ${this.waitReplicas} replicas acknowledged within ${this.waitTimeoutMs} ms`);
       }
@@ -329,15 +349,8 @@ export class Ingestor {
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
-    const found = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.batchPattern(family, p), 'COUNT', 1000);
-      cursor = next;
-      for (const k of keys) found.add(k);
-    } while (cursor !== '0');
     // Batch ids start with a base-36 timestamp: oldest first.
-    return [...found].sort();
+    return (await scanKeys(this.redis, this.keys.batchPattern(family, p))).sort();
   }
 
   private async loadBatch(spec: FamilySpec, family: FamilyName, p: number, key: string, total: IngestResult): Promise<void> {

@@ -1,24 +1,24 @@
 // `npm run start:ingest`: the ingest worker process. Production config only: DATABASE_URL and REDIS_URL
-// are required (no embedded fallbacks here: a worker silently loading into a throwaway database would
+// (or REDIS_CLUSTER_NODES) are required (no embedded fallbacks here: a worker silently loading into a throwaway database would
 // lose data). Runs migrations, then the ingest loop; serves /metrics, /healthz and /readyz.
-import { ConfigError, loadConfig, required, type Config } from '../config.js';
+import { ConfigError, loadConfig, redisTarget, required, type Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { startOpsServer } from '../http.js';
 import { createPool } from '../db/pool.js';
 import { Keys } from '../keys.js';
 import { createLogger } from '../logger.js';
 import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
-import { collectProcessMetrics, ingestLag, registry } from '../metrics.js';
-import { createRedis } from '../redis.js';
+import { collectProcessMetrics, ingestInterval, ingestLag, registry } from '../metrics.js';
+import { connectRedis, type RedisTarget } from '../redis.js';
 import { Ingestor } from './ingest.js';
 
 let cfg: Config;
 let databaseUrl: string;
-let redisUrl: string;
+let redisAt: RedisTarget;
 try {
   cfg = loadConfig();
   databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL', 'by the ingest worker (e.g. postgres://user:pass@host:5432/stats)');
-  redisUrl = required(cfg.redisUrl, 'REDIS_URL', 'by the ingest worker (e.g. redis://host:6379)');
+  redisAt = redisTarget(cfg, 'by the ingest worker (e.g. redis://host:6379)');
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
@@ -27,10 +27,11 @@ try {
 
 const logger = createLogger(cfg.logLevel, { service: 'ingest' });
 collectProcessMetrics();
+ingestInterval.set(cfg.ingestIntervalMs / 1000);
 
 await migrate(databaseUrl, logger);
 
-const redis = createRedis(redisUrl);
+const redis = connectRedis(redisAt);
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const pool = createPool(databaseUrl);
 const ingestor = new Ingestor({

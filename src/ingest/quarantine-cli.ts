@@ -1,5 +1,5 @@
 // `npm run quarantine -- <command>`: inspect and replay batches the ingest worker quarantined
-// (src/ingest/quarantine.ts). Reads REDIS_URL, REDIS_KEY_PREFIX and REDIS_PARTITIONS like the workers.
+// (src/ingest/quarantine.ts). Reads REDIS_URL (or REDIS_CLUSTER_NODES), REDIS_KEY_PREFIX and REDIS_PARTITIONS like the workers.
 //   list                 every quarantined batch: id, family, partition, attempts, error, when
 //   show <batch-id>      its record and the first fields (counters) or entries (member events), escaped
 //   replay <batch-id>    moves it back to the ingest queue: the next cycle loads it (exactly once: ledger)
@@ -7,9 +7,9 @@
 //   drop <batch-id>      deletes it and its record (its counts are lost: a deliberate decision)
 // Output is JSON lines on stdout, so it can be piped into jq; the exit code is 1 on a usage error or an
 // unknown batch id.
-import { ConfigError, loadConfig, required } from '../config.js';
+import { ConfigError, loadConfig, redisTarget } from '../config.js';
 import { Keys } from '../keys.js';
-import { createRedis } from '../redis.js';
+import { connectRedis } from '../redis.js';
 import { Quarantine } from './quarantine.js';
 
 const USAGE = 'usage: npm run quarantine -- list | show <batch-id> | replay <batch-id>|--all | drop <batch-id>';
@@ -25,7 +25,7 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   const cfg = loadConfig();
-  const redis = createRedis(required(cfg.redisUrl, 'REDIS_URL', 'to reach the quarantined batches'));
+  const redis = connectRedis(redisTarget(cfg, 'to reach the quarantined batches'));
   try {
     const q = new Quarantine({ redis, keys: new Keys(cfg.redisKeyPrefix), partitions: cfg.redisPartitions, maxAttempts: cfg.ingestMaxAttempts });
     if (command === 'list') {

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestQuarantined } from '../metrics.js';
-import type { Redis } from '../redis.js';
+import type { RedisClient } from '../redis.js';
 
 /** SQLSTATE classes that say the batch's data is at fault, not the database or the connection. */
 const BATCH_SPECIFIC = /^(22|23|54)/;
@@ -36,7 +36,7 @@ export interface QuarantineRecord {
 }
 
 export interface QuarantineOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   partitions: number;
   /** Loads of one batch before it is quarantined. */
@@ -145,14 +145,9 @@ export class Quarantine {
   }
 
   async count(): Promise<number> {
-    const pipe = this.o.redis.pipeline();
-    for (let p = 0; p < this.o.partitions; p++) pipe.hlen(this.o.keys.quarantineIndex(p));
-    let n = 0;
-    for (const [err, len] of (await pipe.exec()) ?? []) {
-      if (err) throw err;
-      n += Number(len);
-    }
-    return n;
+    // One HLEN per partition, auto-pipelined (per node on a cluster: a pipeline may not span slots there).
+    const lens = await Promise.all(Array.from({ length: this.o.partitions }, (_, p) => this.o.redis.hlen(this.o.keys.quarantineIndex(p))));
+    return lens.reduce((a, b) => a + b, 0);
   }
 
   /** Sets stats_ingest_quarantined_batches to the deployment's count. */

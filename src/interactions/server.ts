@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { KeyObject } from 'node:crypto';
 import { InteractionResponseType, InteractionType, type APIInteraction } from 'discord.js';
 import type { Logger } from '../logger.js';
-import { interactionAckLatency, interactionDeadlineMisses, interactionRequests } from '../metrics.js';
-import { DISCORD_DEADLINE_MS, type Responder } from './responder.js';
+import { interactionAckLatency, interactionRequests } from '../metrics.js';
+import type { Responder } from './responder.js';
 import { checkSignature } from './verify.js';
 
 export interface InteractionsServerOptions {
@@ -85,7 +85,6 @@ export function buildInteractionsServer(o: InteractionsServerOptions): FastifyIn
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     interactionRequests.inc({ outcome });
     interactionAckLatency.observe(seconds);
-    if (seconds * 1000 > DISCORD_DEADLINE_MS) interactionDeadlineMisses.inc();
     if (outcome === 'bot_absent' || outcome === 'unanswered') o.logger.warn({ outcome, interaction: payload.id, guild: payload.guild_id }, 'interaction answered by the service itself');
     return reply.send(response);
   });

@@ -1,7 +1,7 @@
 // One discord.js client with the collectors and commands attached. Used by the cluster process
 // (src/shard/main.ts) and, in-process, by tests and benchmarks.
 import { Client, Events, type ClientOptions, GatewayCloseCodes, GatewayIntentBits, Options, Partials } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { totalClusters, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
@@ -30,7 +30,7 @@ import { RedisResetWatcher } from '../redis-reset.js';
 
 export interface BotOptions {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   pool: Pool;
   render: RenderPool;
   logger: Logger;

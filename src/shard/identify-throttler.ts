@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimpleIdentifyThrottler, type ClientOptions, type IIdentifyThrottler } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 import { identifyWait, sessionStartRemaining } from '../metrics.js';
 
@@ -20,7 +20,7 @@ export interface SessionStartLimit {
 }
 
 export interface RedisIdentifyThrottlerOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The deployment's Redis key prefix; the lock is `{prefix}:identify:{bucket}`. */
   prefix: string;
   maxConcurrency: number;
@@ -133,7 +133,7 @@ export class RedisIdentifyThrottler implements IIdentifyThrottler {
     return false;
   }
 
-  private redis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
+  private redis<T>(fn: (r: RedisClient) => Promise<T>): Promise<T> {
     const ms = this.o.redisTimeoutMs ?? 3_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

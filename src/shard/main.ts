@@ -3,19 +3,19 @@
 import { ClusterClient, getInfo, type IPCMessage } from 'discord-hybrid-sharding';
 import { Events } from 'discord.js';
 import { EXIT_UNRECOVERABLE, FATAL_REPORT, isMetricsRequest, type FatalReport } from '../cluster-ipc.js';
-import { loadConfig, required } from '../config.js';
+import { loadConfig, redisTarget, required } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { handleProcessErrors, handleShutdownSignals, trackCommands } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { registry } from '../metrics.js';
-import { createRedis } from '../redis.js';
+import { connectRedis } from '../redis.js';
 import { RenderPool } from '../render/pool.js';
 import { createBot } from './bot.js';
 
 const info = getInfo();
 const config = loadConfig();
 const logger = createLogger(config.logLevel, { cluster: info.CLUSTER, shards: info.SHARD_LIST });
-const redis = createRedis(required(config.redisUrl, 'REDIS_URL', 'in a cluster process'));
+const redis = connectRedis(redisTarget(config, 'in a cluster process'));
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const pool = createPool(required(config.databaseUrl, 'DATABASE_URL', 'in a cluster process'));
 const render = new RenderPool({ threads: config.renderThreads, logger });

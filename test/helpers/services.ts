@@ -2,7 +2,7 @@
 // a fresh migrated database per call, a unique Redis key prefix per call.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from '../../src/redis.js';
 import { inject } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
 
@@ -51,14 +51,9 @@ export function testRedis(): { url: string; prefix: string } {
 }
 
 /** Deletes every key under `prefix:` (SCAN + UNLINK, never KEYS). */
-export async function cleanupPrefix(redis: Redis, prefix: string): Promise<number> {
+export async function cleanupPrefix(redis: RedisClient, prefix: string): Promise<number> {
   const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
+  // One UNLINK per key (auto-pipelined): on a cluster a multi-key UNLINK may not span slots.
+  const deleted = await Promise.all((await scanKeys(redis, pattern)).map((k) => redis.unlink(k)));
+  return deleted.reduce((a, b) => a + b, 0);
 }

@@ -2,14 +2,14 @@
 // by the caller (invariant 4). Events cannot be merged like counter increments, so a failed XADD keeps the
 // event itself in a bounded FIFO buffer that a timer retries; past the bound, events are shed with a metric
 // and a (rate-limited) log line.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import { encodeMemberEvent, type MemberEvent } from '../../member-events.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
 import { memberEventBufferSize, memberEventsShed, memberEventWriteErrors } from './metrics.js';
 
 export interface MemberEventWriterOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   partitions: number;
   logger: Logger;

@@ -4,7 +4,7 @@
 //   ~vanity   -> code|uses                              (guilds with a vanity URL)
 //   ~at       -> ms when the full list was last fetched (a hash without it is not a usable snapshot)
 // Field names starting with '~' cannot collide with invite codes ([A-Za-z0-9-]).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import { partitionOf, type Keys } from '../../keys.js';
 
 export interface InviteState {
@@ -41,7 +41,7 @@ export function decodeInvite(raw: string): InviteState | undefined {
 
 export class InviteSnapshotStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly partitions: number,
   ) {}

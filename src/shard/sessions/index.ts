@@ -1,7 +1,7 @@
 // Timed sessions wired into a client: voice always, presence activities when the intent is configured.
 // One SessionWriter (the atomic Redis write path) serves both trackers.
 import { Status, type Client } from 'discord.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { Config } from '../../config.js';
 import { Keys } from '../../keys.js';
 import type { Logger } from '../../logger.js';
@@ -29,7 +29,7 @@ export interface TimedSessions {
 
 export interface TimedSessionOptions {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   now?: () => number;
   /** Excluded channels are not counted. */

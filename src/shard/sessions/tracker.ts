@@ -10,7 +10,7 @@
 //     gone or moved → closed at their last credit (time since is unknown, never guessed); still there →
 //     continued from now (the gap is dropped); new → opened now. Events for the guild that arrive while its
 //     sessions are being read are queued and applied afterwards, in order, with their own receipt times.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import client from 'prom-client';
 import { FAMILIES, encodeField, type FamilyName } from '../../families.js';
 import { Keys, partitionOf } from '../../keys.js';
@@ -29,7 +29,7 @@ export interface SessionTrackerOptions {
   family: Extract<FamilyName, 'voice' | 'activities'>;
   /** Counter dimensions of a session, from its field and attrs, in the family's order. */
   dims(field: string, attrs: string): string[];
-  redis: Redis;
+  redis: RedisClient;
   writer: SessionWriter;
   keys: Keys;
   partitions: number;

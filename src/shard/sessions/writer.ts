@@ -17,7 +17,7 @@
 // holds another value (another process's, or an older one a restart restored), that value wins and the
 // caller's onConflict adopts it (SessionTracker), so later changes apply again.
 import client from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { Logger } from '../../logger.js';
 import { incrementsShed, redisWriteErrors, registry } from '../../metrics.js';
 
@@ -80,7 +80,7 @@ interface Chain {
 type ApplyCommand = (sessionKey: string, liveKey: string, ...args: (string | number)[]) => Promise<number>;
 
 export interface SessionWriterOptions {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   /** Most sessions kept waiting for retry while Redis is unavailable. */
   maxBuffered: number;
@@ -103,9 +103,9 @@ export class SessionWriter {
   private conflictsSinceLog = 0;
 
   constructor(private readonly opts: SessionWriterOptions) {
-    const redis = opts.redis as Redis & { sessionApply?: ApplyCommand };
+    const redis = opts.redis as RedisClient & { sessionApply?: ApplyCommand };
     if (!redis.sessionApply) redis.defineCommand('sessionApply', { numberOfKeys: 2, lua: APPLY_SCRIPT });
-    this.command = (redis as Redis & { sessionApply: ApplyCommand }).sessionApply.bind(redis);
+    this.command = (redis as RedisClient & { sessionApply: ApplyCommand }).sessionApply.bind(redis);
     this.timer = setInterval(() => this.retry(), opts.retryIntervalMs ?? 1_000);
     this.timer.unref();
   }
