@@ -85,7 +85,7 @@ export async function topBy(
   const { rows } = await db.query<{ key: string; value: string }>(
     `SELECT ${key}::text AS key, sum(${col}) AS value
        FROM ${w.source} WHERE ${w.sql}
-      GROUP BY 1 HAVING sum(${col}) > 0
+      GROUP BY ${key} HAVING sum(${col}) > 0
       ORDER BY 2 ${order}, 1 LIMIT $${w.params.length}`,
     w.params,
   );
