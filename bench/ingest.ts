@@ -1,7 +1,9 @@
 // Ingest throughput: N distinct counter rows (3 fields each) rotated out of a live hash and loaded
 // through the Ingestor (RENAME + HSCAN + decode/sum + ledger + COPY + commit + UNLINK), against the
 // floor of `psql \copy` of the same rows from a text file into a fresh database, in the same run.
-// Prints rows/s for both and the ratio; never asserts (machines differ).
+// COPY into a raw table also maintains its rollups on plain PostgreSQL (triggers, sql/015), for the
+// Ingestor and the baseline alike; a second baseline copies into a raw table whose rollup triggers are
+// disabled, to show what the maintained rollups cost. Prints rows/s and the ratios; never asserts.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
@@ -75,6 +77,7 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
   const tag = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const ingestDb = `bench_ingest_${tag}`;
   const copyDb = `bench_copy_${tag}`;
+  const bareDb = `bench_bare_${tag}`;
   const copyFile = path.join(os.tmpdir(), `bench-copy-${tag}.tsv`);
   const embeddedRedis = process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
   const redis = createRedis(process.env.REDIS_URL || embeddedRedis!.url);
@@ -83,8 +86,11 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
   try {
     await admin(base, `CREATE DATABASE ${ingestDb} TEMPLATE template0`);
     await admin(base, `CREATE DATABASE ${copyDb} TEMPLATE template0`);
+    await admin(base, `CREATE DATABASE ${bareDb} TEMPLATE template0`);
     await migrate(dbUrl(base, ingestDb));
     await migrate(dbUrl(base, copyDb));
+    await migrate(dbUrl(base, bareDb));
+    await admin(dbUrl(base, bareDb), 'ALTER TABLE messages_raw DISABLE TRIGGER USER');
     const rows = makeRows(n);
     const expectedMessages = rows.reduce((s, r) => s + r.values[0], 0);
 
@@ -120,6 +126,10 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     const copyMs = performance.now() - t1;
     const base2 = await totals(dbUrl(base, copyDb));
     if (base2.rows !== n) throw new Error(`psql \\copy loaded ${base2.rows} rows, expected ${n}`);
+    const t2 = performance.now();
+    await run('psql', [dbUrl(base, bareDb), '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy messages_raw (${cols}) from '${copyFile}'`]);
+    const bareMs = performance.now() - t2;
+    if ((await totals(dbUrl(base, bareDb))).rows !== n) throw new Error(`psql \\copy (no rollup triggers) loaded the wrong number of rows`);
 
     const ingestRate = n / (ingestMs / 1000);
     const copyRate = n / (copyMs / 1000);
@@ -127,6 +137,8 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     console.log(`  Ingestor (rotate + HSCAN + COPY): ${ingestMs.toFixed(0)} ms, ${Math.round(ingestRate).toLocaleString('en-US')} rows/s`);
     console.log(`  psql \\copy baseline:              ${copyMs.toFixed(0)} ms, ${Math.round(copyRate).toLocaleString('en-US')} rows/s`);
     console.log(`  ratio Ingestor / \\copy: ${(ingestRate / copyRate).toFixed(2)}`);
+    const bareRate = n / (bareMs / 1000);
+    console.log(`  psql \\copy, rollup triggers off:  ${bareMs.toFixed(0)} ms, ${Math.round(bareRate).toLocaleString('en-US')} rows/s (Ingestor / this ${(ingestRate / bareRate).toFixed(2)}; maintained rollups cost COPY ${(bareRate / copyRate).toFixed(1)}x)`);
   } finally {
     await pool?.end();
     await redis.unlink(keys.live('messages', 0)).catch(() => {});
@@ -135,6 +147,7 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     await rm(copyFile, { force: true });
     await admin(base, `DROP DATABASE IF EXISTS ${ingestDb} WITH (FORCE)`).catch(() => {});
     await admin(base, `DROP DATABASE IF EXISTS ${copyDb} WITH (FORCE)`).catch(() => {});
+    await admin(base, `DROP DATABASE IF EXISTS ${bareDb} WITH (FORCE)`).catch(() => {});
   }
 }
 

@@ -144,11 +144,11 @@ export { key as memberKey };
  * hours on raw, then days on hours.
  */
 export const MEMBER_TABLES = [
-  { table: 'messages_raw', rollups: ['messages_15m', 'messages_hourly', 'messages_daily'] },
-  { table: 'voice_raw', rollups: ['voice_15m', 'voice_hourly', 'voice_daily'] },
-  { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily'] },
-  { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily'] },
-  { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily'] },
+  { table: 'messages_raw', rollups: ['messages_15m', 'messages_hourly', 'messages_daily', 'messages_guild_15m', 'messages_guild_hourly', 'messages_guild_daily'] },
+  { table: 'voice_raw', rollups: ['voice_15m', 'voice_hourly', 'voice_daily', 'voice_guild_15m', 'voice_guild_hourly', 'voice_guild_daily'] },
+  { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily', 'emojis_guild_15m', 'emojis_guild_hourly', 'emojis_guild_daily'] },
+  { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily', 'app_commands_guild_15m', 'app_commands_guild_hourly', 'app_commands_guild_daily'] },
+  { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily', 'activities_guild_15m', 'activities_guild_hourly', 'activities_guild_daily'] },
   { table: 'mentions_raw', rollups: ['mentions_15m', 'mentions_hourly', 'mentions_daily'] },
 ] as const;
 
@@ -185,7 +185,7 @@ export function pgTransaction(pool: Pool): Transaction {
 
 /**
  * Deletes a member's rows from every raw table and member_events in one transaction, and clears them as
- * inviter. Plain PostgreSQL's rollups are views and follow at once; on TimescaleDB the continuous
+ * inviter. Plain PostgreSQL's rollups are tables kept by triggers in the same transaction (sql/015); on TimescaleDB the continuous
  * aggregates over the affected ranges are refreshed afterwards (refresh_continuous_aggregate cannot run
  * inside a transaction), hourly before daily (daily aggregates the hourly one).
  */

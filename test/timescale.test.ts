@@ -17,6 +17,7 @@ import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
 import * as structureQueries from '../src/stats/structure.js';
 import * as mentionQueries from '../src/stats/mentions.js';
+import { deleteMemberData, pgTransaction } from '../src/privacy.js';
 import { testDatabase } from './helpers/services.js';
 import { buildScenarios, checkScenarios, loadScenarios } from './helpers/zone-properties.js';
 
@@ -241,7 +242,7 @@ async function expectSameAnswers(): Promise<number> {
 
 const ROLLUPS = FAMILY_NAMES.flatMap((f) => {
   const base = FAMILIES[f].table.replace(/_raw$/, '');
-  return [`${base}_15m`, `${base}_hourly`, `${base}_daily`];
+  return [`${base}_15m`, `${base}_hourly`, `${base}_daily`, `${base}_guild_15m`, `${base}_guild_hourly`, `${base}_guild_daily`];
 });
 
 /** Whole rollup contents, as sorted JSON lines: a rollup is a set of rows, order is representation. */
@@ -320,6 +321,10 @@ describe('TimescaleDB migrations (PGlite)', () => {
       expect([quarter.materialized_only, hourly.materialized_only, daily.materialized_only]).toEqual([false, false, false]);
       // Only the quarter-hour rollups are compressed (the largest, see 012_rollups_15m_backfill.timescale.sql).
       expect([quarter.compression_enabled, hourly.compression_enabled, daily.compression_enabled]).toEqual([true, false, false]);
+      // Guild-wide rollups sit on the per-member ones of the same grain (hierarchical).
+      for (const [grain, parent] of [['15m', quarter], ['hourly', hourly], ['daily', daily]] as const) {
+        expect(byName.get(`${base}_guild_${grain}`)!.hypertable_name, grain).toBe(parent.materialization_hypertable_name);
+      }
     }
     const policies = await lite.query<{ hypertable_name: string; schedule_interval: string; start_offset: string; end_offset: string }>(
       `SELECT hypertable_name, schedule_interval::text, config->>'start_offset' AS start_offset, config->>'end_offset' AS end_offset
@@ -337,7 +342,7 @@ describe('TimescaleDB migrations (PGlite)', () => {
       `SELECT hypertable_name, config->>'compress_after' AS compress_after FROM timescaledb_information.jobs
         WHERE proc_name = 'policy_compression' AND hypertable_name LIKE '%\\_15m' ORDER BY 1`,
     );
-    expect(compression.rows).toEqual(ROLLUPS.filter((r) => r.endsWith('_15m')).sort().map((r) => ({ hypertable_name: r, compress_after: '2 days' })));
+    expect(compression.rows).toEqual(ROLLUPS.filter((r) => r.endsWith('_15m') && !r.includes('_guild_')).sort().map((r) => ({ hypertable_name: r, compress_after: '2 days' })));
   });
 
   it('raw tables and rollups have the same columns and types on both engines', async () => {
@@ -409,6 +414,56 @@ describe('the same answers on TimescaleDB and PostgreSQL', () => {
     await refresh('2026-03-06T00:00:00Z', '2026-03-08T00:00:00Z', 'daily');
     await expectSameAnswers();
     await expectSameRollups();
+  });
+});
+
+/**
+ * Each rollup of plain PostgreSQL (a table kept by triggers, sql/015) equals the aggregate of its raw table
+ * as the test writes it: one row per UTC bucket and dimensions (all, or the guild alone for the guild-wide
+ * rollups) with at least one raw row, bigint sums.
+ */
+async function expectRollupsEqualRaw(db: Queryable): Promise<void> {
+  const cuts = { _15m: "date_bin('15 minutes', bucket, '2000-01-01 00:00:00+00')", _hourly: "date_trunc('hour', bucket, 'UTC')", _daily: "date_trunc('day', bucket, 'UTC')" };
+  for (const f of FAMILY_NAMES) {
+    const { table, metrics } = FAMILIES[f];
+    for (const [suffix, cut, dims] of Object.entries(cuts).flatMap(([s, c]) => [[s, c, FAMILIES[f].dims], [`_guild${s}`, c, ['guild_id']]] as const)) {
+      const rel = table.replace(/_raw$/, suffix);
+      const { rows } = await db.query(
+        `SELECT ${cut} AS bucket, ${dims.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')} FROM ${table} GROUP BY ${['1', ...dims].join(', ')}`,
+      );
+      expect(rows.length, rel).toBeGreaterThan(0);
+      expect(await rollupRows(db, rel), rel).toEqual(rows.map((r) => JSON.stringify(r)).sort());
+    }
+  }
+}
+
+describe('rollups on plain PostgreSQL are tables kept exact by triggers', () => {
+  it('equal the aggregate of the raw rows after inserts, late rows and a member\'s deletion; TimescaleDB answers the same', async () => {
+    await expectRollupsEqualRaw(pool);
+    const before = await rollupRows(pool, 'messages_hourly');
+    const [a, b] = await Promise.all([
+      deleteMemberData(lite, (fn) => lite.transaction((tx) => fn(tx)), G1, USERS[0]!),
+      deleteMemberData(pool, pgTransaction(pool), G1, USERS[0]!),
+    ]);
+    expect(a.deleted).toEqual(b.deleted);
+    expect(b.deleted.messages_raw).toBeGreaterThan(0);
+    expect(await rollupRows(pool, 'messages_hourly')).not.toEqual(before);
+    await expectRollupsEqualRaw(pool);
+    await expectSameAnswers();
+    await expectSameRollups();
+  });
+
+  it('a rolled-back insert leaves them untouched, TRUNCATE empties them', async () => {
+    const before = await rollupRows(pool, 'voice_15m');
+    await expect(
+      pgTransaction(pool)(async (tx) => {
+        await insertRows(tx, 'voice_raw', familyRows('voice', 50, 3000));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await rollupRows(pool, 'voice_15m')).toEqual(before);
+    await pool.query('TRUNCATE voice_raw');
+    for (const s of ['_15m', '_hourly', '_daily']) expect(await rollupRows(pool, `voice${s}`)).toEqual([]);
   });
 });
 

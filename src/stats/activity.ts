@@ -18,7 +18,7 @@ export interface MessageActivity {
 
 /** Distinct authors and channels with messages in the range, aligned down to `align` like the chart. */
 export async function messageActivity(db: Queryable, r: Range, align: Bucket, f: Filter = {}): Promise<MessageActivity> {
-  const w = scope('messages', r, align, f);
+  const w = scope('messages', r, align, f, { span: true });
   const { rows } = await db.query<{ members: string; channels: string }>(
     `SELECT count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels FROM ${w.source} WHERE ${w.sql}`,
     w.params,
@@ -28,7 +28,7 @@ export async function messageActivity(db: Queryable, r: Range, align: Bucket, f:
 
 /** How many of the guild's known bots have messages in the range (under the filter). */
 export async function botAuthorCount(db: Queryable, r: Range, align: Bucket, f: Filter = {}): Promise<number> {
-  const w = scope('messages', r, align, { ...f, withoutBots: false });
+  const w = scope('messages', r, align, { ...f, withoutBots: false }, { span: true });
   const { rows } = await db.query<{ n: string }>(
     `SELECT count(*) AS n FROM bot_authors b
       WHERE b.guild_id = $1::bigint AND EXISTS (SELECT 1 FROM ${w.source} WHERE ${w.sql} AND user_id = b.user_id)`,

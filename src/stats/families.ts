@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import { FAMILIES, type FamilyName, type FamilySpec } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range, SeriesPoint } from './queries.js';
-import { dimColumn, scope, type Filter } from './scope.js';
+import { dimColumn, guildSums, scope, type Filter, type Scope } from './scope.js';
 import { bucketKey, slots } from './zoned.js';
 
 export type { Filter } from './scope.js';
@@ -28,13 +28,22 @@ function metricColumn(family: FamilyName, metric: string): string {
   return metric;
 }
 
+/**
+ * Where the per-bucket sums of `col` come from, and the column to sum: whole-server answers read the
+ * guild-wide rollup (scope.ts, guildSums), filtered ones the per-member rows.
+ */
+function sums(family: FamilyName, col: string, r: Range, align: Bucket, f?: Filter): { w: Scope; v: string } {
+  const g = guildSums(family, col, r, align, f);
+  return g ? { w: g, v: 'v' } : { w: scope(family, r, align, f), v: col };
+}
+
 /** Sum of one metric per bucket, every bucket present (zero where nothing happened). */
 export async function familySeries(db: Queryable, family: FamilyName, metric: string, r: Range, bucket: Bucket, f?: Filter): Promise<SeriesPoint[]> {
   const col = metricColumn(family, metric);
-  const w = scope(family, r, bucket, f);
+  const { w, v } = sums(family, col, r, bucket, f);
   const { rows } = await db.query<{ t: Date; v: string }>(
     `WITH slots AS (${slots(w.grain)}),
-     data AS (SELECT ${bucketKey('bucket')}, sum(${col}) AS v FROM ${w.source} WHERE ${w.sql} GROUP BY k, o)
+     data AS (SELECT ${bucketKey('bucket')}, sum(${v}) AS v FROM ${w.source} WHERE ${w.sql} GROUP BY k, o)
      SELECT slots.t, coalesce(data.v, 0) AS v FROM slots LEFT JOIN data USING (k, o)
       WHERE slots.t < $3 ORDER BY 1`,
     w.params,
@@ -45,8 +54,9 @@ export async function familySeries(db: Queryable, family: FamilyName, metric: st
 /** Sum of one metric over the range, aligned like the hourly chart. */
 export async function familyTotal(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number> {
   const col = metricColumn(family, metric);
-  const w = scope(family, r, 'hour', f);
-  const { rows } = await db.query<{ v: string }>(`SELECT coalesce(sum(${col}), 0) AS v FROM ${w.source} WHERE ${w.sql}`, w.params);
+  const g = guildSums(family, col, r, 'hour', f);
+  const [w, v] = g ? [g, 'v'] : [scope(family, r, 'hour', f, { span: true }), col];
+  const { rows } = await db.query<{ v: string }>(`SELECT coalesce(sum(${v}), 0) AS v FROM ${w.source} WHERE ${w.sql}`, w.params);
   return Number(rows[0]!.v);
 }
 
@@ -64,7 +74,7 @@ export async function topBy(
 ): Promise<Ranked[]> {
   const col = metricColumn(family, metric);
   const key = dimColumn(family, dim);
-  const w = scope(family, r, 'hour', opts.filter);
+  const w = scope(family, r, 'hour', opts.filter, { span: true });
   if (opts.where) {
     w.params.push(opts.where.value);
     w.sql += ` AND ${dimColumn(family, opts.where.dim)}::text = $${w.params.length}`;
@@ -75,7 +85,7 @@ export async function topBy(
   const { rows } = await db.query<{ key: string; value: string }>(
     `SELECT ${key}::text AS key, sum(${col}) AS value
        FROM ${w.source} WHERE ${w.sql}
-      GROUP BY 1 HAVING sum(${col}) > 0
+      GROUP BY ${key} HAVING sum(${col}) > 0
       ORDER BY 2 ${order}, 1 LIMIT $${w.params.length}`,
     w.params,
   );
@@ -112,7 +122,7 @@ export interface ChannelSummary {
 /** One channel over the range; a text channel's threads count towards it. */
 export async function channelSummary(db: Queryable, r: Range, channelId: string): Promise<ChannelSummary> {
   const f = { channelId };
-  const w = scope('messages', r, 'hour', f);
+  const w = scope('messages', r, 'hour', f, { span: true });
   const [messages, voiceSeconds, members] = await Promise.all([
     familyTotal(db, 'messages', 'messages', r, f),
     familyTotal(db, 'voice', 'seconds', r, f),
@@ -127,10 +137,10 @@ export async function channelSummary(db: Queryable, r: Range, channelId: string)
  */
 export async function heatmap(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number[][]> {
   const col = metricColumn(family, metric);
-  const w = scope(family, r, 'hour', f);
+  const { w, v } = sums(family, col, r, 'hour', f);
   const { rows } = await db.query<{ dow: number; hour: number; v: string }>(
     `SELECT (extract(isodow FROM bucket AT TIME ZONE $5) - 1)::int AS dow,
-            extract(hour FROM bucket AT TIME ZONE $5)::int AS hour, sum(${col}) AS v
+            extract(hour FROM bucket AT TIME ZONE $5)::int AS hour, sum(${v}) AS v
        FROM ${w.source} WHERE ${w.sql} GROUP BY 1, 2`,
     w.params,
   );
@@ -142,7 +152,7 @@ export async function heatmap(db: Queryable, family: FamilyName, metric: string,
 /** Custom emojis of the guild that were not used at all over the range (to free emoji slots). */
 export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[], f?: Filter): Promise<string[]> {
   if (customEmojiIds.length === 0) return [];
-  const w = scope('emojis', r, 'hour', f);
+  const w = scope('emojis', r, 'hour', f, { span: true });
   w.params.push(customEmojiIds);
   const { rows } = await db.query<{ emoji: string }>(
     `SELECT id AS emoji FROM unnest($${w.params.length}::text[]) AS id

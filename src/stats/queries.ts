@@ -1,7 +1,7 @@
 // The only module that reads the statistics tables. Every query is parameterised; snowflakes travel as
 // strings and are cast to bigint in SQL. Minute series read the raw table, hour and day series the
 // coarsest rollup that is exact for the guild's zone (zoned.ts: continuous aggregates on TimescaleDB,
-// views on plain PostgreSQL: same names, same queries).
+// tables kept by triggers on plain PostgreSQL: same names, same queries).
 import type { Queryable } from '../db/pool.js';
 import { familySeries } from './families.js';
 import type { Bucket } from './period.js';

@@ -4,7 +4,7 @@
 import { FAMILIES, type FamilyName } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { grainFor, relation, sinceRangeStart, type Grain } from './zoned.js';
+import { grainFor, relation, sinceRangeStart, spanRelation, type Grain } from './zoned.js';
 
 export interface Filter {
   /** A channel; for messages, threads whose parent it is count too. */
@@ -71,12 +71,36 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
 /**
  * FROM and WHERE shared by every query: guild, range starting at the start of the zone's `align` bucket
  * holding `from` (so totals equal the sum of a chart drawn with that bucket), and the optional filters.
- * Parameters: $1 guild, $2 from, $3 to, $4 align unit, $5 zone, then filters.
+ * With `span`, the query aggregates over the whole range, not per bucket: whole UTC days come from the
+ * daily rollup (zoned.ts, spanRelation). Parameters: $1 guild, $2 from, $3 to, $4 align unit, $5 zone,
+ * then filters.
  */
-export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}): Scope {
+export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}, o: { span?: boolean } = {}): Scope {
   const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
   const grain = grainFor(align, r);
   const sql = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3${filterSql(family, f, params)}`;
-  return { grain, source: relation(family, grain), sql, params };
+  return { grain, source: o.span ? spanRelation(family, grain) : relation(family, grain), sql, params };
 }
 
+/**
+ * Per-bucket sums of `metric` over the whole guild (no channel or member filter), as a relation
+ * `(bucket, v)` with the same parameters as scope(): the guild-wide rollup (one row per bucket), minus
+ * the rows of the guild's known bots when they are left out. Exact: the bots' rows are exactly those the
+ * member filter would drop. Undefined when the filter needs per-member rows.
+ */
+export function guildSums(family: FamilyName, metric: string, r: Range, align: Bucket, f: Filter = {}): Scope | undefined {
+  // Only leaving bots out can be done on guild-wide rows; every other filter needs per-member rows.
+  const { withoutBots: _, ...narrowing } = f;
+  if (Object.values(narrowing).some((v) => v !== undefined)) return undefined;
+  const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
+  const grain = grainFor(align, r);
+  const range = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3`;
+  // Per bot (LATERAL, kept apart by OFFSET 0), so the bot's id reaches every branch of the relation as an
+  // index condition (guild, user, bucket) instead of the planner hashing all the guild's rows.
+  const bots = f.withoutBots
+    ? ` UNION ALL SELECT x.bucket, -x.v FROM bot_authors AS b CROSS JOIN LATERAL
+          (SELECT bucket, ${metric} AS v FROM ${relation(family, grain)} WHERE ${range} AND ${dimColumn(family, 'user_id')} = b.user_id OFFSET 0) AS x
+         WHERE b.guild_id = $1::bigint`
+    : '';
+  return { grain, source: `(SELECT bucket, ${metric} AS v FROM ${relation(family, grain, true)} WHERE ${range}${bots}) AS sums`, sql: 'true', params };
+}

@@ -23,16 +23,36 @@ const STEP: Record<Grain, string> = { minute: "INTERVAL '1 minute'", '15m': "INT
 const GRAIN_MINUTES: Record<Exclude<Grain, 'day' | 'minute'>, number> = { '15m': 15, hour: 60 };
 
 /**
- * What a query reads for `family` at `grain`: the rollup's relation (same name on both engines). The
- * quarter-hour rollups of a TimescaleDB database upgraded with history hold only what the raw tables
- * still had (rollup_coverage, sql/011): before that hour the hourly rollup is read, the best there is.
+ * What a query reads for `family` at `grain`: the rollup's relation (same name on both engines); with
+ * `guildWide`, the guild-wide rollup (bucket, guild_id and the sums: sql/015). The quarter-hour rollups
+ * of a TimescaleDB database upgraded with history hold only what the raw tables still had
+ * (rollup_coverage, sql/011): before that hour the hourly rollup is read, the best there is.
  */
-export function relation(family: FamilyName, grain: Grain): string {
-  const name = FAMILIES[family].table.replace(/_raw$/, SUFFIX[grain]);
+export function relation(family: FamilyName, grain: Grain, guildWide = false): string {
+  const named = (g: Grain) => FAMILIES[family].table.replace(/_raw$/, `${guildWide && g !== 'minute' ? '_guild' : ''}${SUFFIX[g]}`);
+  const name = named(grain);
   if (grain !== '15m') return name;
-  const hourly = FAMILIES[family].table.replace(/_raw$/, SUFFIX.hour);
-  const since = `(SELECT since FROM rollup_coverage WHERE rollup = '${name}')`;
-  return `(SELECT * FROM ${hourly} WHERE bucket < ${since} UNION ALL SELECT * FROM ${name} WHERE bucket >= coalesce(${since}, '-infinity')) AS ${name}`;
+  // A guild-wide quarter-hour aggregate is built on the per-member one and covers what it covers.
+  const since = `(SELECT since FROM rollup_coverage WHERE rollup = '${FAMILIES[family].table.replace(/_raw$/, SUFFIX['15m'])}')`;
+  return `(SELECT * FROM ${named('hour')} WHERE bucket < ${since} UNION ALL SELECT * FROM ${name} WHERE bucket >= coalesce(${since}, '-infinity')) AS ${name}`;
+}
+
+/**
+ * For a query that aggregates over the whole range (a total, a ranking, a distinct count) rather than per
+ * bucket: the whole UTC days strictly inside the range from the daily rollup, the edges from `grain`'s.
+ * The three parts cut time at UTC midnights d0 (the one after $2) and d1 (the last one before $3, if
+ * later), so every row is read once; sums and distinct sets over them equal those over `grain` alone, from
+ * some thirty daily rows per member and channel instead of 720 hourly ones.
+ */
+export function spanRelation(family: FamilyName, grain: Grain): string {
+  if (grain === 'day' || grain === 'minute') return relation(family, grain);
+  const fine = relation(family, grain);
+  const d0 = "(date_trunc('day', $2::timestamptz, 'UTC') + INTERVAL '24 hours')";
+  const d1 = `greatest(date_trunc('day', $3::timestamptz, 'UTC'), ${d0})`;
+  const name = FAMILIES[family].table.replace(/_raw$/, '_span');
+  return `(SELECT * FROM ${relation(family, 'day')} WHERE bucket >= ${d0} AND bucket < ${d1}
+           UNION ALL SELECT * FROM ${fine} WHERE bucket < ${d0}
+           UNION ALL SELECT * FROM ${fine} WHERE bucket >= ${d1}) AS ${name}`;
 }
 
 interface ZoneYear {

@@ -7,7 +7,7 @@ import { Events, type Client } from 'discord.js';
 import { minuteOf } from '../../families.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../counters.js';
+import type { CounterWriter } from '../../counters.js';
 
 export function collectMentions(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
   client.on(Events.MessageCreate, (message) => {
