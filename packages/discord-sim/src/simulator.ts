@@ -15,6 +15,7 @@ import { Gateway, type DispatchData, type IdentifyRecord } from './gateway.js';
 import { enabledPrivilegedIntents, type PrivilegedIntent } from './intents.js';
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
+import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
 import { RestRateLimiter } from './rate-limits.js';
@@ -75,6 +76,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
+  /** The application's OAuth2: redirect URIs, client secret, programmatic sign-in (oauth.ts). */
+  readonly oauth: OAuth2;
   private port = 0;
   private readonly ids = new SnowflakeGenerator(2n, 1n);
   private readonly credentials: Credentials;
@@ -92,6 +95,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
     this.members = new MemberTraffic(this);
     this.limits = resolveLimits(opts.limits);
+    this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
     this.recommendedShards = opts.shards ?? 1;
     this.commands = new CommandRegistry(this.world.application.id, this.ids);
@@ -119,6 +123,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       recommendedShards: this.recommendedShards,
       sessionStart,
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
+      oauth: this.oauth,
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;
@@ -134,6 +139,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/api/') || path === '/api') return void this.rest.handle(req, res);
+      if (path === '/oauth2/authorize' && req.method === 'GET') return this.oauth.authorize(new URL(req.url ?? '/', this.baseUrl), res);
       if (path.startsWith('/attachments/replies/')) return this.serveReplyAttachment(path, res);
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
     });
@@ -162,6 +168,11 @@ export class Simulator implements ChatSink, GuildEventSink {
   /** How many times the token was reset. */
   get tokenResets(): number {
     return this.credentials.resets;
+  }
+
+  /** http://127.0.0.1:PORT: Discord's web origin (/oauth2/authorize) in the simulator. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
   get apiUrl(): string {
