@@ -68,6 +68,15 @@ export interface Config {
   pods: number;
   /** Clusters per pod; undefined spreads the clusters evenly over the pods. */
   clustersPerPod: number | undefined;
+  /** The dashboard (`start:web`): HTTP port of the pages, the API and /metrics. */
+  webPort: number;
+  /** Public origin of the dashboard, e.g. https://stats.example.com; the OAuth2 redirect is <this>/auth/callback. */
+  webPublicUrl: string | undefined;
+  /** OAuth2 client id (the application id) and secret, from the developer portal. Never log the secret. */
+  discordClientId: string | undefined;
+  discordClientSecret: string | undefined;
+  /** Discord's web origin for /oauth2/authorize (the simulator's base URL in development). */
+  discordOAuthUrl: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -161,7 +170,13 @@ export function loadConfig(env: Env = process.env): Config {
     podIndex: optionalInt(env, 'POD_INDEX', 0, 9_999, problems),
     pods: int(env, 'PODS', 1, 1, 10_000, problems),
     clustersPerPod: optionalInt(env, 'CLUSTERS_PER_POD', 1, 10_000, problems),
+    webPort: int(env, 'WEB_PORT', 8080, 0, 65535, problems),
+    webPublicUrl: url(env, 'WEB_PUBLIC_URL', ['http:', 'https:'], problems)?.replace(/\/+$/, ''),
+    discordClientId: env.DISCORD_CLIENT_ID || undefined,
+    discordClientSecret: env.DISCORD_CLIENT_SECRET || undefined,
+    discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(/\/+$/, ''),
   };
+  if (cfg.discordClientId !== undefined && !/^\d{17,20}$/.test(cfg.discordClientId)) problems.push('DISCORD_CLIENT_ID must be a snowflake (the application id)');
   if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
     problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
   }

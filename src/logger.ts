@@ -29,6 +29,10 @@ export const REDACT_PATHS = [
   '*.redisUrl',
   'requestBody',
   '*.requestBody',
+  'discordClientSecret',
+  '*.discordClientSecret',
+  'headers.cookie',
+  '*.headers.cookie',
 ];
 
 /** Discord's interaction (and interaction webhook) tokens all start with base64("interaction:"). */
