@@ -2,6 +2,7 @@
 # One image for both roles; the argument picks the entry point:
 #   docker run IMAGE                          → cluster manager (dist/src/cluster/main.js, the default)
 #   docker run IMAGE dist/src/ingest/main.js  → ingest worker
+#   docker run IMAGE dist/src/web/main.js     → dashboard (bundles web/ with esbuild at start)
 # Configuration is environment only (README "Configuration"); nothing secret is baked in.
 
 FROM node:20-slim AS build
@@ -26,6 +27,8 @@ RUN npm ci --omit=dev && rm -rf node_modules/@install-binary && npm cache clean 
 COPY --from=build /app/dist/src ./dist/src
 # Migrations are read at run time from /app/sql (dist/src/db/../../../sql).
 COPY sql ./sql
+# The dashboard's front-end sources, bundled in memory when it starts (src/web/frontend.ts).
+COPY web ./web
 USER 10001:10001
 EXPOSE 9100
 ENTRYPOINT ["node", "--enable-source-maps"]

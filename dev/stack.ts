@@ -1,5 +1,5 @@
 // The whole system wired against the local Discord simulator: simulator, cluster manager with its
-// cluster processes, and an ingest worker. The demo, the end-to-end tests and the benchmarks share it.
+// cluster processes, an ingest worker, and (when asked) the dashboard. The demo, the end-to-end tests and the benchmarks share it.
 import type { ClusterManager } from 'discord-hybrid-sharding';
 import { createManager } from '../src/cluster/manager.js';
 import { stopClusterProcesses } from '../src/lifecycle.js';
@@ -12,6 +12,7 @@ import { createRedis, type Redis } from '../src/redis.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
+import { startDashboard, type Dashboard } from './web.js';
 
 export interface StackOptions {
   databaseUrl: string;
@@ -26,6 +27,8 @@ export interface StackOptions {
   seed?: number;
   /** Extra environment for the cluster processes (e.g. VOICE_CREDIT_INTERVAL_MS, PRESENCE_INTENT). */
   env?: Record<string, string>;
+  /** Start the dashboard (src/web) too, on this port (0: a free one). */
+  web?: { port?: number };
 }
 
 export interface Stack {
@@ -35,6 +38,8 @@ export interface Stack {
   redis: Redis;
   pool: Pool;
   ingestor: Ingestor;
+  /** The dashboard, when asked for (StackOptions.web). */
+  web: Dashboard | undefined;
   /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
   ingestUntilMatch(timeoutMs?: number): Promise<{ rounds: number; rows: number }>;
   /** Differences between Postgres and the ground truth, keyed `guild|channel|user` (empty when equal). */
@@ -96,6 +101,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await sim.close();
     throw err;
   }
+  const web = o.web ? await startDashboard({ sim, pool, redis, keyPrefix: config.redisKeyPrefix, logger: o.logger, port: o.web.port }) : undefined;
 
   const diff = async (): Promise<string[]> => {
     const truth = sim.truth.messageTotals();
@@ -118,6 +124,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     redis,
     pool,
     ingestor,
+    web,
     diff,
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
@@ -139,6 +146,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }
     },
     async stop() {
+      await web?.stop();
       await stopClusters();
       await ingestor.stop();
       await sim.close();

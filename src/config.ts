@@ -177,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(/\/+$/, ''),
   };
   if (cfg.discordClientId !== undefined && !/^\d{17,20}$/.test(cfg.discordClientId)) problems.push('DISCORD_CLIENT_ID must be a snowflake (the application id)');
+  if (cfg.discordClientSecret !== undefined && /\s/.test(cfg.discordClientSecret)) problems.push('DISCORD_CLIENT_SECRET must not contain whitespace');
   if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
     problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
   }
