@@ -6,6 +6,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   collectors: async () => (await import('./collectors.js')).benchCollectors(),
   commands: async () => (await import('./commands.js')).benchCommands(),
   rollups: async () => (await import('./rollups.js')).benchRollups(),
+  web: async () => (await import('./web.js')).benchWeb(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };
 
