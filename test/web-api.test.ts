@@ -86,6 +86,7 @@ describe('dashboard API', () => {
     expect((await c.get(`/api/guilds/${guildId}/members`)).status).toBe(403);
     expect((await c.get(`/api/guilds/${guildId}/members/${owner()}`)).status).toBe(403);
     expect((await c.get(`/api/guilds/${guildId}/settings`)).status).toBe(403);
+    expect((await c.get(`/api/guilds/${guildId}/structure`)).status).toBe(403);
     const own = await c.get(`/api/guilds/${guildId}/members/${plain}?period=7d`);
     expect(own.status).toBe(200);
     const mine = t.sim.truth.messagesIn(guildId).filter((m) => m.authorId === plain).length;

@@ -82,6 +82,17 @@ describe('dashboard in a browser', () => {
     await firstRow.getByRole('link').click();
     await expect.poll(() => page.getByTestId('member-messages').textContent()).toBe(fmt(perUser.get(topId)!));
 
+    // Channels: the busiest channel by name (threads, which the channel list leaves out, by id), counted as the truth counts it.
+    await page.getByRole('link', { name: 'Channels', exact: true }).click();
+    const perChannel = new Map<string, number>();
+    for (const m of humans) perChannel.set(m.channelId, (perChannel.get(m.channelId) ?? 0) + 1);
+    const most = Math.max(...perChannel.values());
+    const label = (id: string) => (t.sim.world.channel(id)!.type === 11 ? id : `#${t.sim.world.channel(id)!.name}`);
+    const busiest = [...perChannel].filter(([, n]) => n === most).map(([id]) => label(id));
+    const channelRow = page.getByTestId('channels-messages').locator('tbody tr').first();
+    await expect.poll(() => channelRow.locator('td').nth(2).textContent()).toBe(fmt(most));
+    expect(busiest).toContain(await channelRow.locator('td').first().textContent());
+
     await page.getByRole('link', { name: 'Activity', exact: true }).click();
     await expect.poll(() => page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(2);
     if (shots) await page.screenshot({ path: screenshot('heatmap'), fullPage: true });

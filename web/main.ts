@@ -32,8 +32,29 @@ interface Base {
   bucket?: 'hour' | 'day';
 }
 
+interface Channel {
+  id: string;
+  name: string;
+  type: number;
+  parentId: string | null;
+}
+
 const app = document.getElementById('app')!;
 let me: Me | null = null;
+/** Channels of the open server (names, categories), loaded once per server. */
+let structure: { guildId: string; channels: Map<string, Channel> } | null = null;
+const CATEGORY = 4;
+
+function channelName(id: string): string {
+  const c = structure?.channels.get(id);
+  return c ? `#${c.name}` : id;
+}
+
+function categoryOf(id: string): string {
+  const c = structure?.channels.get(id);
+  const parent = c?.parentId ? structure?.channels.get(c.parentId) : undefined;
+  return parent ? parent.name : '';
+}
 const charts: echarts.ECharts[] = [];
 
 const PAGES: [string, string][] = [
@@ -167,7 +188,10 @@ function filters(): HTMLElement {
   const to = h('input', { type: 'date', 'aria-label': 'To', value: q.get('to') ?? '' }) as HTMLInputElement;
   const bots = h('select', { 'aria-label': 'Bots' }, h('option', { value: '' }, 'Bots: server setting'), h('option', { value: '0' }, 'Without bots'), h('option', { value: '1' }, 'With bots')) as HTMLSelectElement;
   bots.value = q.get('bots') ?? '';
-  const channel = h('input', { type: 'text', inputmode: 'numeric', placeholder: 'Channel id', 'aria-label': 'Channel', value: q.get('channel') ?? '' }) as HTMLInputElement;
+  const channel = h('select', { 'aria-label': 'Channel' }, h('option', { value: '' }, 'All channels')) as HTMLSelectElement;
+  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type !== CATEGORY).sort((a, b) => a.name.localeCompare(b.name))) channel.append(h('option', { value: c.id }, `#${c.name}`));
+  if (q.get('channel') && !structure?.channels.has(q.get('channel')!)) channel.append(h('option', { value: q.get('channel')! }, q.get('channel')!));
+  channel.value = q.get('channel') ?? '';
   const apply = h('button', { type: 'button' }, 'Apply');
   const dates = h('span', { class: q.get('from') ? 'dates' : 'dates hidden' }, from, ' – ', to);
   preset.addEventListener('change', () => {
@@ -183,7 +207,7 @@ function filters(): HTMLElement {
       n.set('to', to.value);
     } else n.set('period', v);
     if (bots.value) n.set('bots', bots.value);
-    if (channel.value.trim()) n.set('channel', channel.value.trim());
+    if (channel.value) n.set('channel', channel.value);
     navigate(`${location.pathname}?${n}`);
   });
   return h('div', { class: 'filters' }, preset, dates, bots, channel, apply);
@@ -251,6 +275,10 @@ function csvLink(path: string): HTMLElement {
 async function renderPage(guild: Guild, page: string, sub?: string): Promise<void> {
   const base = `/api/guilds/${guild.id}`;
   const get = <T>(p: string) => api<T & Base>(`${base}/${p}?${query()}`);
+  if (guild.server && structure?.guildId !== guild.id) {
+    const s = await api<{ channels: Channel[] }>(`${base}/structure`).catch(() => ({ channels: [] as Channel[] }));
+    structure = { guildId: guild.id, channels: new Map(s.channels.map((c) => [c.id, c])) };
+  }
   if (page === 'settings') return settingsPage(guild);
   if (page === 'members' && sub) {
     const d = await get<{ summary: { messages: number; words: number; voiceSeconds: number; emojis: number; commands: number }; series: { messages: Point[]; voice: Point[] } }>(`members/${sub}`);
@@ -291,15 +319,17 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
   }
   if (page === 'channels' || page === 'members') {
     const d = await get<{ messages: Ranked[]; voice: Ranked[] }>(page);
-    const who = (id: string) => (page === 'members' ? link(`/g/${guild.id}/members/${id}?${query()}`, id) : id);
+    const who = (id: string) => (page === 'members' ? link(`/g/${guild.id}/members/${id}?${query()}`, id) : channelName(id));
+    const cols = (label: string) => (page === 'channels' ? ['Channel', 'Category', label] : ['Member', label]);
+    const row = (id: string, value: string) => (page === 'channels' ? [who(id), categoryOf(id), value] : [who(id), value]);
     shell(
       guild,
-      h('h1', {}, page === 'channels' ? 'Channels' : 'Members'),
+      h('h1', {}, page === 'channels' ? 'Channels and categories' : 'Members'),
       filters(),
       h('h2', {}, 'By messages'),
-      table([page === 'channels' ? 'Channel' : 'Member', 'Messages'], d.messages.map((r) => [who(r.id), fmt(r.value)]), `${page}-messages`),
+      table(cols('Messages'), d.messages.map((r) => row(r.id, fmt(r.value))), `${page}-messages`),
       h('h2', {}, 'By voice'),
-      table([page === 'channels' ? 'Channel' : 'Member', 'Voice'], d.voice.map((r) => [who(r.id), hours(r.value)]), `${page}-voice`),
+      table(cols('Voice'), d.voice.map((r) => row(r.id, hours(r.value))), `${page}-voice`),
       csvLink(`${base}/${page}`),
     );
     return;
@@ -312,7 +342,7 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
   if (page === 'voice') {
     const d = await get<{ total: number; series: Point[]; channels: Ranked[]; members: Ranked[] }>('voice');
     const c = chart();
-    shell(guild, h('h1', {}, 'Voice'), filters(), h('div', { class: 'cards' }, card('Voice', hours(d.total), 'voice-total')), c.el, table(['Channel', 'Voice'], d.channels.map((r) => [r.id, hours(r.value)]), 'voice-channels'), csvLink(`${base}/voice`));
+    shell(guild, h('h1', {}, 'Voice'), filters(), h('div', { class: 'cards' }, card('Voice', hours(d.total), 'voice-total')), c.el, table(['Channel', 'Voice'], d.channels.map((r) => [channelName(r.id), hours(r.value)]), 'voice-channels'), csvLink(`${base}/voice`));
     c.draw(lineOption(d, [{ name: 'Voice hours', points: d.series.map(([t, s]) => [t, Math.round(s / 36) / 100]), type: 'bar' }]));
     return;
   }

@@ -22,7 +22,7 @@ import type { Logger } from '../logger.js';
 import type { GuildSettings, GuildSettingsStore } from '../settings.js';
 import { accessOf } from './access.js';
 import { PAGES, pageQuerySchema, runPage, SNOWFLAKE, type GuildContext, type PageName, type PageQuery } from './api.js';
-import { DiscordError, pkcePair, type DiscordClient, type UserGuild } from './discord.js';
+import { DiscordError, pkcePair, type DiscordClient, type GuildChannel, type UserGuild } from './discord.js';
 import type { FrontEnd } from './frontend.js';
 import { webRequestDuration } from './metrics.js';
 import { BadRequest } from './range.js';
@@ -229,6 +229,23 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
       });
     }
   }
+
+  // Channel names and categories (Discord's, read with the bot token, a minute per guild), for labels, the
+  // channel filter and the channels page's categories. Member names arrive with stored member names (#17).
+  const channelCache = new Map<string, { at: number; list: Promise<GuildChannel[]> }>();
+  app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/structure', { schema: { params: guildParams } }, async (req, reply) => {
+    const ctx = await guildContext(req, reply, 'server');
+    if (!ctx) return;
+    let c = channelCache.get(ctx.guildId);
+    if (!c || Date.now() - c.at > GUILDS_TTL_MS) {
+      if (channelCache.size > 10_000) channelCache.clear();
+      c = { at: Date.now(), list: o.discord.guildChannels(ctx.guildId) };
+      c.list.catch(() => channelCache.delete(ctx.guildId));
+      channelCache.set(ctx.guildId, c);
+    }
+    reply.header('cache-control', 'private, no-store');
+    return { channels: await c.list };
+  });
 
   app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/settings', { schema: { params: guildParams } }, async (req, reply) => {
     const ctx = await guildContext(req, reply, 'manage');
