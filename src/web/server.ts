@@ -201,12 +201,9 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
   app.get('/api/me', async (req, reply) => {
     const a = await requireSession(req, reply);
     if (!a) return;
-    const guilds = await Promise.all(
-      a.session.guilds.map(async (g) => {
-        const access = accessOf(g, (await settingsOf(g.id)).memberStatsManagersOnly);
-        return { id: g.id, name: g.name, ...access };
-      }),
-    );
+    // One query for every listed guild's settings (member-stats narrows who sees a server).
+    await o.settings.load(a.session.guilds.map((g) => g.id));
+    const guilds = a.session.guilds.map((g) => ({ id: g.id, name: g.name, ...accessOf(g, o.settings.get(g.id).memberStatsManagersOnly) }));
     return { user: { id: a.session.userId, name: a.session.username }, csrf: a.session.csrf, guilds };
   });
 
