@@ -42,6 +42,11 @@ export default tseslint.config(
     { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', 'discord-hybrid-sharding'], message: 'The interactions service must not load shard, ingest or cluster code.' },
     ...production,
   ]),
+  // The dashboard reads src/stats and the settings/permission policy of the commands, never a process's code.
+  boundary(['src/web/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'], message: 'The dashboard must not import process code (shard, ingest, cluster).' },
+    ...production,
+  ]),
   // The ingest worker needs neither discord.js nor shard code.
   boundary(['src/ingest/**/*.ts'], [
     { group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'], message: 'The ingest worker must not load shard, cluster or discord.js code.' },

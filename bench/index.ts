@@ -7,6 +7,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   commands: async () => (await import('./commands.js')).benchCommands(),
   rollups: async () => (await import('./rollups.js')).benchRollups(),
   queries: async () => (await import('./queries.js')).benchQueries(),
+  web: async () => (await import('./web.js')).benchWeb(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };
 

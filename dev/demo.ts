@@ -3,7 +3,8 @@
 // an ingest worker; sends traffic of every family (messages, emojis, reactions, other apps' commands,
 // member joins through invites, voice), asks /stats server in a few guilds, writes the PNG replies to
 // demo-output/ and shows that the database equals the simulator's ground truth, family by family.
-//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H]
+//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H] [--web-port P]
+// The dashboard (src/web) runs too; the demo prints a link that signs in as a demo admin.
 // The first --messages are backdated over the last --history-hours (default 24) so the charts have a
 // day of history; traffic after that is live.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2000' },
     'history-hours': { type: 'string', default: '24' },
     out: { type: 'string', default: 'demo-output' },
+    'web-port': { type: 'string', default: '0' },
   },
 });
 const positive = (name: string, v: string | undefined): number => {
@@ -62,6 +64,7 @@ const stack = await startStack({
   env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true' },
   // Commands as a production deployment answers them: over HTTP, off the shards' event loop.
   interactions: 'http',
+  web: { port: Number(args['web-port']) || 0 },
 });
 const { sim } = stack;
 say(`  simulator at ${sim.apiUrl}; shards ready: ${sim.readyShards().join(', ')}`);
@@ -147,7 +150,14 @@ try {
   // The server where most happened in voice and membership shows every command kind with data.
   const score = (g: string) =>
     [...traffic.voice.truth().keys()].filter((k) => k.startsWith(`${g}|`)).length + sim.members.joins.filter((j) => j.guildId === g).length;
-  await everyCommand([...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!);
+  const busiest = [...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!;
+  await everyCommand(busiest);
+
+  // The dashboard: the simulator's "browser" is signed in to Discord as the busiest server's owner, so the
+  // sign-in link goes straight through OAuth2 (the picker at /oauth2/authorize offers other test users).
+  const owner = sim.world.guild(busiest)!;
+  sim.oauth.signInAs(owner.ownerId);
+  say(`dashboard: ${stack.web!.url}/auth/login signs in as ${owner.members.get(owner.ownerId)!.user.username}, owner of ${owner.name} (demo admin)`);
 
   await summary();
   if (durationMs === undefined) say('running steady traffic until Ctrl-C (or pass --duration SECONDS)…');

@@ -1,6 +1,7 @@
 // The whole system wired against the local Discord simulator: simulator, cluster manager with its
-// cluster processes, an ingest worker and, in HTTP mode, the interactions service as its own process (set
-// as the simulator's Interactions Endpoint URL). The demo, the end-to-end tests and the benchmarks share it.
+// cluster processes, an ingest worker, in HTTP mode the interactions service as its own process (set as
+// the simulator's Interactions Endpoint URL) and, when asked, the dashboard. The demo, the end-to-end tests
+// and the benchmarks share it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { ClusterManager } from 'discord-hybrid-sharding';
@@ -16,6 +17,7 @@ import { connectRedis, type RedisClient } from '../src/redis.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
+import { startDashboard, type Dashboard } from './web.js';
 
 export interface StackOptions {
   databaseUrl: string;
@@ -36,6 +38,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Who answers commands (default gateway): in http mode the interactions service runs as its own process. */
   interactions?: 'gateway' | 'http';
+  /** Start the dashboard (src/web) too, on this port (0: a free one). */
+  web?: { port?: number };
 }
 
 export interface Stack {
@@ -47,6 +51,8 @@ export interface Stack {
   ingestor: Ingestor;
   /** The interactions service's URL in http mode (also the simulator's Interactions Endpoint URL). */
   interactionsUrl: string | undefined;
+  /** The dashboard, when asked for (StackOptions.web). */
+  web: Dashboard | undefined;
   /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
   ingestUntilMatch(timeoutMs?: number): Promise<{ rounds: number; rows: number }>;
   /** Differences between Postgres and the ground truth, keyed `guild|channel|user` (empty when equal). */
@@ -126,6 +132,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await sim.close();
     throw err;
   }
+  const web = o.web ? await startDashboard({ sim, pool, redis, keyPrefix: config.redisKeyPrefix, logger: o.logger, port: o.web.port }) : undefined;
 
   const diff = async (): Promise<string[]> => {
     const truth = sim.truth.messageTotals();
@@ -149,6 +156,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     pool,
     ingestor,
     interactionsUrl: sim.interactionsEndpointUrl ?? undefined,
+    web,
     diff,
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
@@ -170,6 +178,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }
     },
     async stop() {
+      await web?.stop();
       await stopClusters();
       await stopService();
       await ingestor.stop();

@@ -85,6 +85,15 @@ export interface Config {
   interactionsMaxBodyBytes: number;
   /** How far a request's X-Signature-Timestamp may be from the service's clock (stale or replayed requests). */
   interactionsMaxAgeSec: number;
+  /** The dashboard (`start:web`): HTTP port of the pages, the API and /metrics. */
+  webPort: number;
+  /** Public origin of the dashboard, e.g. https://stats.example.com; the OAuth2 redirect is <this>/auth/callback. */
+  webPublicUrl: string | undefined;
+  /** OAuth2 client id (the application id) and secret, from the developer portal. Never log the secret. */
+  discordClientId: string | undefined;
+  discordClientSecret: string | undefined;
+  /** Discord's web origin for /oauth2/authorize (the simulator's base URL in development). */
+  discordOAuthUrl: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -209,10 +218,17 @@ export function loadConfig(env: Env = process.env): Config {
     interactionsPort: int(env, 'INTERACTIONS_PORT', 8080, 0, 65535, problems),
     interactionsMaxBodyBytes: int(env, 'INTERACTIONS_MAX_BODY_BYTES', 64 * 1024, 1024, 8 * 1024 * 1024, problems),
     interactionsMaxAgeSec: int(env, 'INTERACTIONS_MAX_AGE_S', 30, 1, 600, problems),
+    webPort: int(env, 'WEB_PORT', 8081, 0, 65535, problems),
+    webPublicUrl: url(env, 'WEB_PUBLIC_URL', ['http:', 'https:'], problems)?.replace(/\/+$/, ''),
+    discordClientId: env.DISCORD_CLIENT_ID || undefined,
+    discordClientSecret: env.DISCORD_CLIENT_SECRET || undefined,
+    discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(/\/+$/, ''),
   };
   if (cfg.discordPublicKey !== undefined && !/^[0-9a-f]{64}$/.test(cfg.discordPublicKey)) {
     problems.push('DISCORD_PUBLIC_KEY must be the 64 hex digits of the application\'s public key (developer portal, General Information)');
   }
+  if (cfg.discordClientId !== undefined && !/^\d{17,20}$/.test(cfg.discordClientId)) problems.push('DISCORD_CLIENT_ID must be a snowflake (the application id)');
+  if (cfg.discordClientSecret !== undefined && /\s/.test(cfg.discordClientSecret)) problems.push('DISCORD_CLIENT_SECRET must not contain whitespace');
   if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
     problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
   }

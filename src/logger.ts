@@ -31,6 +31,10 @@ export const REDACT_PATHS = [
   '*.redisClusterNodes',
   'requestBody',
   '*.requestBody',
+  'discordClientSecret',
+  '*.discordClientSecret',
+  'headers.cookie',
+  '*.headers.cookie',
 ];
 
 /** Discord's interaction (and interaction webhook) tokens all start with base64("interaction:"). */

@@ -62,10 +62,11 @@ describe('npm run build', () => {
     expect(pkg.devDependencies['discord-sim']).toBeDefined();
   });
 
-  it('contains the entry points the image runs', () => {
+  it('contains every entry point the image runs', () => {
     expect(emitted).toContain('src/cluster/main.js');
     expect(emitted).toContain('src/ingest/main.js');
     expect(emitted).toContain('src/db/migrate-cli.js');
+    expect(emitted).toContain('src/web/main.js');
   });
 });
 
@@ -102,7 +103,7 @@ describe('Dockerfile', () => {
 
   it('builds the image from the production build, sql/ and production dependencies only', () => {
     const runtime = stages.at(-1)!;
-    expect(runtime.copies.flatMap(sources).sort()).toEqual(['build:/app/dist/src', 'package-lock.json', 'package.json', 'sql'].sort());
+    expect(runtime.copies.flatMap(sources).sort()).toEqual(['build:/app/dist/src', 'package-lock.json', 'package.json', 'sql', 'web'].sort());
     expect(runtime.runs.some((r) => /npm ci\b.*--omit=dev/.test(r))).toBe(true);
     const build = stages.find((s) => s.name === 'build')!;
     expect(build.runs.some((r) => /npm run build/.test(r))).toBe(true);

@@ -254,7 +254,7 @@ describe('configuration the manifests give our containers', () => {
   it('container args name compiled entry points of real source files', async () => {
     const objs = await build('base');
     const args = objs.filter((o) => workloadKinds.has(o.kind)).flatMap((w) => ours(w).map((c) => String(c.args[0])));
-    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js']);
+    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/web/main.js']);
     for (const a of args) expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
   });
 });

@@ -1,23 +1,23 @@
 // `npm run start:interactions`: the interactions service, behind the application's Interactions Endpoint
 // URL (INTERACTIONS=http). Stateless: any number of replicas behind a load balancer. Serves POST
 // /interactions (and /healthz, /readyz) on INTERACTIONS_PORT and /metrics on METRICS_PORT.
-import { ConfigError, loadConfig, required, type Config } from '../config.js';
+import { ConfigError, loadConfig, redisTarget, required, type Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { startOpsServer } from '../http.js';
 import { handleProcessErrors, handleShutdownSignals, trackCommands } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics, registry } from '../metrics.js';
-import { createRedis } from '../redis.js';
+import { connectRedis, type RedisTarget } from '../redis.js';
 import { RenderPool } from '../render/pool.js';
 import { startInteractionsService } from './service.js';
 
 let cfg: Config;
 let databaseUrl: string;
-let redisUrl: string;
+let redisAt: RedisTarget;
 try {
   cfg = loadConfig();
   databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL', 'by the interactions service');
-  redisUrl = required(cfg.redisUrl, 'REDIS_URL', 'by the interactions service');
+  redisAt = redisTarget(cfg, 'by the interactions service');
   required(cfg.discordToken, 'DISCORD_TOKEN', 'by the interactions service (replies are edited over REST)');
   required(cfg.discordPublicKey, 'DISCORD_PUBLIC_KEY', "by the interactions service (the application's public key, developer portal)");
 } catch (err) {
@@ -28,7 +28,7 @@ try {
 
 const logger = createLogger(cfg.logLevel, { service: 'interactions' });
 collectProcessMetrics();
-const redis = createRedis(redisUrl);
+const redis = connectRedis(redisAt);
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const pool = createPool(databaseUrl);
 const render = new RenderPool({ threads: cfg.renderThreads, logger });

@@ -2,7 +2,7 @@
 // the Fastify server in front of it, and replay protection in Redis. Used by main.ts and, in-process, by
 // tests and benchmarks.
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { required, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { recordCommandUses } from '../command-uses.js';
@@ -24,7 +24,7 @@ export interface InteractionsService {
   stop(): Promise<void>;
 }
 
-export async function startInteractionsService(o: { config: Config; redis: Redis; pool: Pool; render: RenderPool; logger: Logger; host?: string; ready?: () => boolean }): Promise<InteractionsService> {
+export async function startInteractionsService(o: { config: Config; redis: RedisClient; pool: Pool; render: RenderPool; logger: Logger; host?: string; ready?: () => boolean }): Promise<InteractionsService> {
   const { config, redis, logger } = o;
   const publicKey = ed25519PublicKey(required(config.discordPublicKey, 'DISCORD_PUBLIC_KEY', 'by the interactions service (the application\'s public key, developer portal)'));
   const settings = new GuildSettingsStore(o.pool, redis, config.redisKeyPrefix, logger);

@@ -8,6 +8,7 @@ export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { PrivilegedIntent } from './intents.js';
 export type { IdentifyRecord } from './gateway.js';
 export type { RestFault, RestStats } from './rest.js';
+export type { OAuth2 } from './oauth.js';
 
 // The world.
 export { World, ChannelKind, type SimGuild, type SimChannel, type SimMember, type SimUser, type SimRole, type SimEmoji, type SimApplication, type SimInvite, type SimVoiceState, type SimPresence, type SimActivity } from './world.js';

@@ -8,6 +8,7 @@ import {
   RESTJSONErrorCodes,
   type RESTError,
   type RESTGetAPIChannelResult,
+  type RESTGetAPICurrentUserGuildsResult,
   type RESTGetAPICurrentUserResult,
   type RESTGetAPIGatewayBotResult,
   type RESTGetAPIGatewayResult,
@@ -30,7 +31,8 @@ import type { Interactions } from './interactions.js';
 import { parseBody, type ParsedBody } from './multipart.js';
 import { listInvites } from './invites.js';
 import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJson, channelJson, userJson } from './payloads.js';
-import { canManageGuild } from './permissions.js';
+import type { OAuth2 } from './oauth.js';
+import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
 import { ChannelKind, type World } from './world.js';
 
@@ -56,6 +58,7 @@ export interface RestOptions {
   rateLimiter: RestRateLimiter | null;
   /** The application's public key (hex) and Interactions Endpoint URL, as GET /applications/@me shows them. */
   endpoint: () => { verifyKey: string; url: string | null };
+  oauth: OAuth2;
 }
 
 export interface Reply {
@@ -182,10 +185,22 @@ export class RestApi {
     if (a === 'gateway' && parts.length === 1 && method === 'GET') return ok({ url: this.o.gatewayUrl() } satisfies RESTGetAPIGatewayResult);
 
     const auth = req.headers.authorization ?? '';
+    // OAuth2 (oauth.ts): the token exchange authenticates the client in its body, user routes by Bearer token.
+    if (a === 'oauth2' && b === 'token' && parts.length === 2 && method === 'POST') return this.o.oauth.token(req, raw);
+    if (/^Bearer\s/i.test(auth)) return this.o.oauth.bearer(method, parts, auth) ?? error(401, 0, '401: Unauthorized');
     if (!auth.startsWith('Bot ') || !this.o.credentials.valid(auth)) return error(401, 0, '401: Unauthorized');
 
     if (a === 'gateway' && b === 'bot' && parts.length === 2 && method === 'GET') {
       return ok({ url: this.o.gatewayUrl(), shards: this.o.recommendedShards, session_start_limit: this.o.sessionStart.view() } satisfies RESTGetAPIGatewayBotResult);
+    }
+    if (a === 'users' && b === '@me' && c === 'guilds' && parts.length === 3 && method === 'GET') {
+      // The bot's guilds, ascending by id, paginated with after/limit (max 200) as on Discord.
+      const limit = Math.min(200, Math.max(1, Number(url.searchParams.get('limit') ?? 200)));
+      const after = BigInt(url.searchParams.get('after') ?? '0');
+      const mine = [...world.guilds.values()].filter((g) => BigInt(g.id) > after).sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+      return ok(
+        mine.slice(0, limit).map((g) => ({ id: g.id, name: g.name, icon: null, banner: null, owner: false, permissions: String(memberPermissions(g, world.botUser.id)), features: [] })) satisfies RESTGetAPICurrentUserGuildsResult,
+      );
     }
     if (a === 'users' && b && parts.length === 2 && method === 'GET') {
       if (b === '@me') return ok({ ...userJson(world.botUser), verified: true, mfa_enabled: false, email: null, locale: 'en-US' } satisfies RESTGetAPICurrentUserResult);

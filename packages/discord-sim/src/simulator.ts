@@ -17,6 +17,7 @@ import { ApplicationKeys, postToEndpoint, validateEndpoint } from './http-delive
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
+import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
 import { RestRateLimiter } from './rate-limits.js';
@@ -90,6 +91,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
+  /** The application's OAuth2: redirect URIs, client secret, programmatic sign-in (oauth.ts). */
+  readonly oauth: OAuth2;
   private port = 0;
   private readonly ids = new SnowflakeGenerator(2n, 1n);
   private readonly credentials: Credentials;
@@ -114,6 +117,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
     this.limits = resolveLimits(opts.limits);
+    this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
     this.recommendedShards = opts.shards ?? 1;
     this.commands = new CommandRegistry(this.world.application.id, this.ids);
@@ -143,6 +147,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       sessionStart,
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
+      oauth: this.oauth,
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;
@@ -158,6 +163,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/api/') || path === '/api') return void this.rest.handle(req, res);
+      if (path === '/oauth2/authorize' && req.method === 'GET') return this.oauth.authorize(new URL(req.url ?? '/', this.baseUrl), res);
       if (path.startsWith('/attachments/replies/')) return this.serveReplyAttachment(path, res);
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
     });
@@ -186,6 +192,11 @@ export class Simulator implements ChatSink, GuildEventSink {
   /** How many times the token was reset. */
   get tokenResets(): number {
     return this.credentials.resets;
+  }
+
+  /** http://127.0.0.1:PORT: Discord's web origin (/oauth2/authorize) in the simulator. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
   }
 
   get apiUrl(): string {

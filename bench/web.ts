@@ -1,0 +1,129 @@
+// The dashboard's API on a big server: p50/p95 per page through the real Fastify routes (session in Redis,
+// permission check, src/stats queries, JSON), for one guild with 90 days of a busy community's data
+// (BENCH_WEB_ROWS_PER_MINUTE message rows a minute, default 78: ~10 million raw rows; voice a tenth of that).
+//   baseline - plain PostgreSQL as migrated: the rollups are views, aggregated from the raw table on read;
+//   rollups  - the same database with the rollups materialised as tables of the same names and columns
+//              (what TimescaleDB's continuous aggregates are), indexed by (guild_id, bucket).
+// Same data, same requests, side by side in one run.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+import { createLogger } from '../src/logger.js';
+import { createRedis } from '../src/redis.js';
+import { GuildSettingsStore } from '../src/settings.js';
+import { DiscordClient } from '../src/web/discord.js';
+import { bundledFrontEnd } from '../dev/web-bundle.js';
+import { buildWebServer } from '../src/web/server.js';
+import { SessionStore } from '../src/web/sessions.js';
+
+const GUILD = '1900000000000000016';
+const DAYS = 90;
+const PER_MINUTE = Number(process.env.BENCH_WEB_ROWS_PER_MINUTE ?? 78);
+const RUNS = { baseline: 3, rollups: 15 };
+const PAGES = ['overview?period=90d', 'overview?period=7d', 'channels?period=90d', 'members?period=90d', 'members/1900000000000005001?period=90d', 'voice?period=90d', 'heatmap?period=90d'];
+const ROLLUPS = ['messages_15m', 'messages_hourly', 'messages_daily', 'voice_15m', 'voice_hourly', 'voice_daily'];
+
+async function load(pool: Pool, now: number): Promise<number> {
+  const end = new Date(Math.floor(now / 60_000) * 60_000);
+  for (let d = DAYS; d > 0; d--) {
+    const from = new Date(end.getTime() - d * 86_400_000);
+    const to = new Date(from.getTime() + 86_400_000);
+    // Channels and members zipf-like (a few busy ones), evening peaks; one row per (minute, i).
+    await pool.query(
+      `INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments)
+       SELECT m, $1::bigint, 1900000000000001000 + floor(40 * random() ^ 2)::int, 0, 1900000000000005000 + floor(3000 * random() ^ 3)::int,
+              1 + floor(3 * random())::int, 1 + floor(30 * random())::int, (random() < 0.05)::int
+         FROM generate_series($2::timestamptz, $3::timestamptz - INTERVAL '1 minute', INTERVAL '1 minute') AS m, generate_series(1, $4::int) AS i
+        WHERE i <= $4 * (0.5 + 0.5 * sin(extract(hour FROM m) / 24 * 2 * pi()))`,
+      [GUILD, from, to, PER_MINUTE],
+    );
+    await pool.query(
+      `INSERT INTO voice_raw (bucket, guild_id, channel_id, user_id, seconds, muted_seconds, deafened_seconds, streaming_seconds, video_seconds)
+       SELECT m, $1::bigint, 1900000000000002000 + floor(8 * random())::int, 1900000000000005000 + floor(3000 * random() ^ 3)::int, 60, 0, 0, 0, 0
+         FROM generate_series($2::timestamptz, $3::timestamptz - INTERVAL '1 minute', INTERVAL '1 minute') AS m, generate_series(1, greatest(1, $4::int / 10)) AS i`,
+      [GUILD, from, to, PER_MINUTE],
+    );
+    if (d % 10 === 0) process.stdout.write(`  loading: ${DAYS - d + 1}/${DAYS} days\r`);
+  }
+  await pool.query('VACUUM ANALYZE messages_raw');
+  await pool.query('VACUUM ANALYZE voice_raw');
+  const { rows } = await pool.query<{ n: string }>('SELECT (SELECT count(*) FROM messages_raw) + (SELECT count(*) FROM voice_raw) AS n');
+  return Number(rows[0]!.n);
+}
+
+/** Replaces each rollup view by a table of the same name and columns, as a continuous aggregate is. */
+async function materialise(pool: Pool): Promise<void> {
+  for (const v of ROLLUPS) {
+    await pool.query(`CREATE TABLE ${v}_m AS SELECT * FROM ${v}`);
+    await pool.query(`DROP VIEW ${v}`);
+    await pool.query(`ALTER TABLE ${v}_m RENAME TO ${v}`);
+    await pool.query(`CREATE INDEX ON ${v} (guild_id, bucket)`);
+    await pool.query(`ANALYZE ${v}`);
+  }
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+export async function benchWeb(): Promise<void> {
+  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_web_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const pool = createPool(u.toString(), 10);
+  const redis = createRedis(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  const prefix = `bench-web-${randomBytes(4).toString('hex')}`;
+  const logger = createLogger('warn', { bench: 'web' });
+  try {
+    await migrate(u.toString());
+    const started = Date.now();
+    const n = await load(pool, started);
+    console.log(`  ${n.toLocaleString('en-US')} raw rows (messages + voice) over ${DAYS} days in one guild, loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const sessions = new SessionStore(redis, prefix);
+    // A session whose guild list never goes stale: the bench measures the API, not Discord.
+    const { id } = await sessions.create({ userId: '1900000000000005001', username: 'bench', accessToken: 'x', guilds: [{ id: GUILD, name: 'Busy', owner: true, permissions: '8' }], guildsAt: Date.now() + 1e12 });
+    const discord = new DiscordClient({ apiUrl: 'http://127.0.0.1:9/api', oauthUrl: 'http://127.0.0.1:9', clientId: '1', clientSecret: 'x', botToken: 'x', redirectUri: 'http://127.0.0.1/auth/callback' });
+    const app = await buildWebServer({ db: pool, redis, keyPrefix: prefix, settings: new GuildSettingsStore(pool, redis, prefix, logger), discord, publicUrl: 'http://127.0.0.1', frontEnd: await bundledFrontEnd(), logger });
+    const measure = async (runs: number) => {
+      const out = new Map<string, number[]>();
+      for (const page of PAGES) {
+        const times: number[] = [];
+        for (let i = 0; i <= runs; i++) {
+          const t0 = performance.now();
+          const r = await app.inject({ method: 'GET', url: `/api/guilds/${GUILD}/${page}`, cookies: { sid: id } });
+          if (r.statusCode !== 200) throw new Error(`${page}: ${r.statusCode} ${r.body.slice(0, 200)}`);
+          if (i > 0) times.push(performance.now() - t0); // the first run warms caches and is not counted
+        }
+        out.set(page, times);
+      }
+      return out;
+    };
+    const before = await measure(RUNS.baseline);
+    await materialise(pool);
+    const after = await measure(RUNS.rollups);
+    console.log(`  per page: p50 / p95 (baseline: rollups as views over the raw table, ${RUNS.baseline} runs; rollups: materialised, ${RUNS.rollups} runs)`);
+    for (const page of PAGES) {
+      const b = before.get(page)!;
+      const a = after.get(page)!;
+      console.log(`  ${page.padEnd(42)} baseline ${ms(pct(b, 50)).padStart(9)} / ${ms(pct(b, 95)).padStart(9)}   rollups ${ms(pct(a, 50)).padStart(7)} / ${ms(pct(a, 95)).padStart(7)}   p95 rollups/baseline ${(pct(a, 95) / pct(b, 95)).toFixed(3)}`);
+    }
+    await app.close();
+  } finally {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.unlink(...keys);
+    await redis.quit();
+    await pool.end();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
