@@ -29,13 +29,15 @@ beforeAll(async () => {
 
 afterAll(() => t?.stop());
 
-// /settings has a 1 s per-member cooldown: each member's next use waits it out.
+// /settings has a 1 s per-member cooldown: each member's next use waits it out, counted from the reply (the
+// router started the cooldown when the interaction reached it, which under load is well after it was sent).
 const lastUse = new Map<string, number>();
 async function settings(userId: string, subcommand: string, options: { name: string; type: number; value: string | boolean }[] = [], permissions = MANAGE_GUILD) {
   const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now();
   if (wait > 0) await sleep(wait);
+  const reply = await sim.invokeCommand({ guildId: g, channelId: c1, userId, name: 'settings', subcommand, options, permissions });
   lastUse.set(userId, Date.now());
-  return sim.invokeCommand({ guildId: g, channelId: c1, userId, name: 'settings', subcommand, options, permissions });
+  return reply;
 }
 
 /** Messages per author and channel in guild g, once the database holds `n` messages of g. */
