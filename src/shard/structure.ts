@@ -348,7 +348,17 @@ export function collectStructure(client: Client, recorder: StructureRecorder, lo
     if (!shard) return;
     const nonce = `${NONCE_PREFIX}${(seq++).toString(36)}`;
     requests.set(nonce, { guildId: next.guildId, at: Date.now() });
-    shard.send({ op: GatewayOpcodes.RequestGuildMembers, d: { guild_id: next.guildId, query: '', limit: 0, nonce } });
+    // The shard may be gone (reconnecting, shutting down): the guild's next GUILD_CREATE asks again.
+    const failed = (err: unknown) => {
+      requests.delete(nonce);
+      logger.debug({ err, guild: next.guildId }, 'could not send a member list request');
+    };
+    try {
+      const sent = shard.send({ op: GatewayOpcodes.RequestGuildMembers, d: { guild_id: next.guildId, query: '', limit: 0, nonce } }) as unknown;
+      if (sent instanceof Promise) sent.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }, REQUEST_INTERVAL_MS);
   timer.unref();
 
