@@ -127,11 +127,19 @@ describe('guild structure in the database', () => {
       return m.rows.length + r.rows.length;
     };
     await t.bot.privacy.optOut(g.id, a!.user.id);
-    await expect.poll(() => rowsOf(a!.user.id)).toBe(0);
+    await expect.poll(() => rowsOf(a!.user.id), { timeout: 10_000, interval: 200 }).toBe(0);
     // Later changes are not stored either.
     sim.structure.setNickname(g.id, a!.user.id, 'still private');
     sim.structure.setNickname(g.id, b!.user.id, 'b marks the time');
-    await expect.poll(async () => (await t.pool.query('SELECT display_name FROM guild_members WHERE guild_id = $1 AND user_id = $2', [g.id, b!.user.id])).rows[0]?.display_name).toBe('b marks the time');
+    await expect
+      .poll(
+        async () => {
+          await t.bot.structure.flush();
+          return (await t.pool.query('SELECT display_name FROM guild_members WHERE guild_id = $1 AND user_id = $2', [g.id, b!.user.id])).rows[0]?.display_name;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe('b marks the time');
     expect(await rowsOf(a!.user.id)).toBe(0);
 
     expect(await rowsOf(b!.user.id)).toBeGreaterThan(0);

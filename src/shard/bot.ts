@@ -247,6 +247,7 @@ export function createBot(opts: BotOptions): Bot {
     async stop() {
       clearInterval(pingTimer);
       await resets.stop();
+      structureCollector.stop();
       await client.destroy();
       settings.close();
       privacy.close();
@@ -259,7 +260,6 @@ export function createBot(opts: BotOptions): Bot {
       const clean = await counters.drain();
       counters.close();
       await emojiNames.close();
-      structureCollector.stop();
       await structureRecorder.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
       if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');

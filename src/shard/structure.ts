@@ -12,7 +12,7 @@
 // deleted. Members come in full only from a complete member list (GUILD_CREATE of a small guild, or the
 // chunks answering our own REQUEST_GUILD_MEMBERS): members not seen since it began have left unseen and
 // are removed.
-import { Events, GatewayOpcodes, type Client } from 'discord.js';
+import { Events, GatewayOpcodes, Status, type Client } from 'discord.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { pgTransaction, type Tracking } from '../privacy.js';
@@ -345,10 +345,24 @@ export function collectStructure(client: Client, recorder: StructureRecorder, lo
     const next = queue.shift();
     if (!next) return;
     const shard = client.ws.shards.get(next.shardId);
-    if (!shard) return;
+    // Only over a ready connection: discord.js does not surface a failed send (it rejects unhandled).
+    if (!shard || shard.status !== Status.Ready) {
+      if (shard) queue.push(next);
+      return;
+    }
     const nonce = `${NONCE_PREFIX}${(seq++).toString(36)}`;
     requests.set(nonce, { guildId: next.guildId, at: Date.now() });
-    shard.send({ op: GatewayOpcodes.RequestGuildMembers, d: { guild_id: next.guildId, query: '', limit: 0, nonce } });
+    // The shard may be gone (reconnecting, shutting down): the guild's next GUILD_CREATE asks again.
+    const failed = (err: unknown) => {
+      requests.delete(nonce);
+      logger.debug({ err, guild: next.guildId }, 'could not send a member list request');
+    };
+    try {
+      const sent = shard.send({ op: GatewayOpcodes.RequestGuildMembers, d: { guild_id: next.guildId, query: '', limit: 0, nonce } }) as unknown;
+      if (sent instanceof Promise) sent.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }, REQUEST_INTERVAL_MS);
   timer.unref();
 
