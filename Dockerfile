@@ -14,11 +14,10 @@ RUN npm ci
 # The production build compiles src/ only (tsconfig.build.json): no tests, benchmarks, dev/ harness or the
 # simulator package. packages/ is not copied: npm ci leaves a dangling link to the workspace in this stage
 # only, and nothing in src/ imports it (test/build.test.ts checks both). The dashboard's front end (web/) is
-# bundled into dist/web by dev/web-bundle.ts in this stage only.
+# bundled into dist/web by web/bundle.ts in this stage only.
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-COPY dev/web-bundle.ts ./dev/
 RUN npm run build
 
 FROM node:20-slim AS runtime

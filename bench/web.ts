@@ -13,7 +13,7 @@ import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/redis.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import { DiscordClient } from '../src/web/discord.js';
-import { bundledFrontEnd } from '../dev/web-bundle.js';
+import { bundledFrontEnd } from '../web/bundle.js';
 import { buildWebServer } from '../src/web/server.js';
 import { SessionStore } from '../src/web/sessions.js';
 

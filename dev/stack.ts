@@ -51,6 +51,8 @@ export interface Stack {
   ingestor: Ingestor;
   /** The interactions service's URL in http mode (also the simulator's Interactions Endpoint URL). */
   interactionsUrl: string | undefined;
+  /** Port of the interactions service's /metrics in http mode. */
+  interactionsMetricsPort: number | undefined;
   /** The dashboard, when asked for (StackOptions.web). */
   web: Dashboard | undefined;
   /** Runs ingest until Postgres holds exactly the simulator's ground truth; throws with a diff on timeout. */
@@ -77,6 +79,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1, heartbeatIntervalMs: o.heartbeatIntervalMs });
   const mode = o.interactions ?? 'gateway';
   const interactionsPort = mode === 'http' ? await freePort() : 0;
+  const interactionsMetricsPort = mode === 'http' ? await freePort() : undefined;
   // Cluster processes read their configuration from the environment they inherit.
   Object.assign(process.env, {
     DISCORD_TOKEN: sim.token,
@@ -114,8 +117,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     if (mode === 'http') {
       const entry = entryPoint('../src/interactions/main.ts', import.meta.url);
-      // Its own process, as in production; METRICS_PORT 0: its /metrics is not needed here.
-      service = spawn(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, METRICS_PORT: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
+      // Its own process, as in production, with its /metrics on a port of its own (scraped by the Prometheus test).
+      service = spawn(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, METRICS_PORT: String(interactionsMetricsPort) }, stdio: ['ignore', 'inherit', 'inherit'] });
       const url = `http://127.0.0.1:${interactionsPort}/interactions`;
       await waitForReady(`http://127.0.0.1:${interactionsPort}/readyz`, service, 60_000);
       // As in the developer portal: the simulator checks the URL before it delivers there.
@@ -156,6 +159,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     pool,
     ingestor,
     interactionsUrl: sim.interactionsEndpointUrl ?? undefined,
+    interactionsMetricsPort,
     web,
     diff,
     diffEmojis: () => diffEmojis(pool, sim),

@@ -10,7 +10,7 @@ import type { RedisClient } from '../src/redis.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import { DiscordClient } from '../src/web/discord.js';
 import { buildWebServer } from '../src/web/server.js';
-import { bundledFrontEnd } from './web-bundle.js';
+import { bundledFrontEnd } from '../web/bundle.js';
 
 export interface Dashboard {
   url: string;

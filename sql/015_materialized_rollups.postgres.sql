@@ -117,4 +117,4 @@ SELECT rollups_materialize('voice_raw', 'voice', '{channel_id,user_id}', '{bigin
 SELECT rollups_materialize('emojis_raw', 'emojis', '{user_id,emoji,source}', '{bigint,text,text}', '{uses}');
 SELECT rollups_materialize('app_commands_raw', 'app_commands', '{channel_id,user_id,application_id,command}', '{bigint,bigint,bigint,text}', '{uses}');
 SELECT rollups_materialize('activities_raw', 'activities', '{user_id,activity}', '{bigint,text}', '{seconds}');
-DROP FUNCTION rollups_materialize(regclass, text, text[], text[], text[]);
+-- rollups_materialize stays: a family added later materializes its rollups with it (031_mentions).

@@ -1,4 +1,5 @@
--- Quarter-hour, hour and day rollups of mentions_raw as views on plain PostgreSQL (see 003 and 011).
+-- Quarter-hour, hour and day rollups of mentions_raw on plain PostgreSQL: declared as views like those of
+-- 003 and 011, then made tables kept by triggers, with guild-wide rollups, as 015 does for every family.
 CREATE VIEW mentions_15m AS
 SELECT date_bin(INTERVAL '15 minutes', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
        guild_id, user_id, target_id, kind,
@@ -19,3 +20,5 @@ SELECT date_trunc('day', bucket, 'UTC') AS bucket,
        sum(mentions)::bigint AS mentions
 FROM mentions_raw
 GROUP BY 1, guild_id, user_id, target_id, kind;
+
+SELECT rollups_materialize('mentions_raw', 'mentions', '{user_id,target_id,kind}', '{bigint,bigint,text}', '{mentions}');

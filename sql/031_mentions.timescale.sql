@@ -49,3 +49,24 @@ WITH NO DATA;
 
 SELECT add_continuous_aggregate_policy('mentions_daily',
   start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');
+
+-- Guild-wide aggregates and the per-member index by user, as 015/016 give every family; a fresh table needs
+-- no backfill, so they get their policies at once.
+CREATE MATERIALIZED VIEW mentions_guild_15m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '15 minutes', bucket) AS bucket, guild_id, sum(mentions)::bigint AS mentions
+FROM mentions_15m GROUP BY 1, guild_id WITH NO DATA;
+CREATE MATERIALIZED VIEW mentions_guild_hourly WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, guild_id, sum(mentions)::bigint AS mentions
+FROM mentions_hourly GROUP BY 1, guild_id WITH NO DATA;
+CREATE MATERIALIZED VIEW mentions_guild_daily WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT time_bucket(INTERVAL '1 day', bucket) AS bucket, guild_id, sum(mentions)::bigint AS mentions
+FROM mentions_daily GROUP BY 1, guild_id WITH NO DATA;
+CREATE INDEX mentions_15m_user_idx ON mentions_15m (guild_id, user_id, bucket);
+CREATE INDEX mentions_hourly_user_idx ON mentions_hourly (guild_id, user_id, bucket);
+CREATE INDEX mentions_daily_user_idx ON mentions_daily (guild_id, user_id, bucket);
+SELECT add_continuous_aggregate_policy('mentions_guild_15m',
+  start_offset => INTERVAL '1 day', end_offset => INTERVAL '15 minutes', schedule_interval => INTERVAL '15 minutes');
+SELECT add_continuous_aggregate_policy('mentions_guild_hourly',
+  start_offset => INTERVAL '1 day', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes');
+SELECT add_continuous_aggregate_policy('mentions_guild_daily',
+  start_offset => INTERVAL '3 days', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');

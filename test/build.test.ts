@@ -103,10 +103,10 @@ describe('Dockerfile', () => {
 
   it('builds the image from the production build, sql/ and production dependencies only', () => {
     const runtime = stages.at(-1)!;
-    expect(runtime.copies.flatMap(sources).sort()).toEqual(['build:/app/dist/src', 'package-lock.json', 'package.json', 'sql', 'web'].sort());
+    expect(runtime.copies.flatMap(sources).sort()).toEqual(['build:/app/dist/src', 'build:/app/dist/web', 'package-lock.json', 'package.json', 'sql'].sort());
     expect(runtime.runs.some((r) => /npm ci\b.*--omit=dev/.test(r))).toBe(true);
     const build = stages.find((s) => s.name === 'build')!;
     expect(build.runs.some((r) => /npm run build/.test(r))).toBe(true);
-    expect(build.copies.flatMap(sources).sort()).toEqual(['package-lock.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json'].sort());
+    expect(build.copies.flatMap(sources).sort()).toEqual(['package-lock.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json', 'web'].sort());
   });
 });

@@ -23,7 +23,7 @@ const logger = createLogger('warn', { test: 'prometheus' });
 
 /**
  * What Prometheus scrapes: a job name and a start function that returns the port its /metrics is on and a
- * stop function. The interactions service (HTTP mode) is added here as one more entry once it exists.
+ * stop function. The stack answers commands in HTTP mode, so the interactions service is one of them.
  */
 interface Target {
   job: string;
@@ -71,7 +71,7 @@ beforeAll(async () => {
   dropDb = db.drop;
   const redis = testRedis();
   collectProcessMetrics();
-  stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, keyPrefix: redis.prefix, logger, guilds: 6, totalShards: 2, shardsPerCluster: 1, heartbeatIntervalMs: 5_000 });
+  stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, keyPrefix: redis.prefix, logger, guilds: 6, totalShards: 2, shardsPerCluster: 1, heartbeatIntervalMs: 5_000, interactions: 'http' });
   const targets: Target[] = [
     {
       job: 'cluster',
@@ -82,6 +82,8 @@ beforeAll(async () => {
       },
     },
     { job: 'ingest', start: spawnIngest({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix }) },
+    // Started (and stopped) by the stack as its own process.
+    { job: 'interactions', start: async () => ({ port: stack.interactionsMetricsPort!, stop: async () => {} }) },
   ];
   const scrape: { job: string; port: number }[] = [];
   for (const t of targets) {
@@ -181,11 +183,11 @@ async function alertExprs(): Promise<{ where: string; expr: string }[]> {
   return out;
 }
 
-describe('a real Prometheus scraping the manager and the ingest worker', () => {
+describe('a real Prometheus scraping the manager, the ingest worker and the interactions service', () => {
   it('scrapes every target', async () => {
     const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
     const health = res.data.activeTargets.map((t) => `${t.labels.job}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`);
-    expect(health.sort()).toEqual(['cluster: up', 'ingest: up']);
+    expect(health.sort()).toEqual(['cluster: up', 'ingest: up', 'interactions: up']);
   });
 
   it('every dashboard and alert expression parses and returns series', async () => {

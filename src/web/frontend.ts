@@ -1,5 +1,5 @@
 // The front end (web/) as the service serves it: the page shell and the bundled assets. `npm run build`
-// bundles web/ into dist/web (dev/web-bundle.ts, esbuild), so production reads finished files and carries
+// bundles web/ into dist/web (web/bundle.ts, esbuild), so production reads finished files and carries
 // no bundler; the development harness hands over the same bundle made in memory. The page shell is static
 // HTML: no inline script or style, so the CSP can forbid both.
 import { readdir, readFile } from 'node:fs/promises';

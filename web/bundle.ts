@@ -1,4 +1,4 @@
-// The dashboard's front end (web/): TypeScript and CSS bundled by esbuild, ECharts tree-shaken to the
+// The dashboard's front end (this folder): TypeScript and CSS bundled by esbuild, ECharts tree-shaken to the
 // charts the pages draw. One set of options for both uses: `npm run build` writes dist/web (what production
 // serves, so the image needs no esbuild), and the development harness bundles in memory so nothing stale is
 // served.
@@ -7,7 +7,7 @@ import { build, type BuildOptions } from 'esbuild';
 import type { FrontEnd } from '../src/web/frontend.js';
 import { frontEndOf } from '../src/web/frontend.js';
 
-const WEB = fileURLToPath(new URL('../web/', import.meta.url));
+const WEB = fileURLToPath(new URL('./', import.meta.url));
 
 const options: BuildOptions = {
   entryPoints: { app: `${WEB}main.ts` },
@@ -25,7 +25,7 @@ export async function bundledFrontEnd(): Promise<FrontEnd> {
   return frontEndOf(new Map(out.outputFiles.map((f) => [f.path.split('/').pop()!, Buffer.from(f.contents)])));
 }
 
-// `tsx dev/web-bundle.ts OUTDIR` (npm run build): write the bundle where the compiled service reads it.
+// `tsx web/bundle.ts OUTDIR` (npm run build): write the bundle where the compiled service reads it.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const outdir = process.argv[2] ?? 'dist/web';
   await build({ ...options, outdir });
