@@ -11,14 +11,12 @@
 // INSERT per day, as ingest would load it in many smaller COPYs; the load time is printed too.
 // The community: 2,000 members in 30 channels, 30-130 message rows a minute following the time of day,
 // members chatting in 10-minute sessions; voice, emoji and app-command rows beside them; two known bots.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { FAMILIES, FAMILY_NAMES, type FamilyName } from '../src/families.js';
 import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries, heatmap, topBy } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 90;
@@ -50,22 +48,6 @@ const COMMANDS: Record<string, (db: Pool, r: Range) => Promise<unknown>> = {
     return heatmap(db, 'messages', 'messages', r, { withoutBots: true });
   },
 };
-
-/** The previous release's rollups: views over the raw tables (sql/003-007, 011), in schema `views`. */
-function viewsSql(): string {
-  const cuts = { _15m: "date_bin(INTERVAL '15 minutes', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')", _hourly: "date_trunc('hour', bucket, 'UTC')", _daily: "date_trunc('day', bucket, 'UTC')" };
-  const out = ['CREATE SCHEMA views;'];
-  for (const f of FAMILY_NAMES) {
-    const { table, dims, metrics } = FAMILIES[f];
-    for (const [suffix, cut] of Object.entries(cuts)) {
-      for (const [name, keys] of [[suffix, dims], [`_guild${suffix}`, ['guild_id']]] as const) {
-        out.push(`CREATE VIEW views.${table.replace(/_raw$/, name)} AS SELECT ${cut} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')}
-                  FROM public.${table} GROUP BY ${['1', ...keys].join(', ')};`);
-      }
-    }
-  }
-  return out.join('\n');
-}
 
 async function load(db: Pool, now: number): Promise<{ rows: Record<string, number>; seconds: number }> {
   const start = Math.floor((now - DAYS * 86_400_000) / 86_400_000) * 86_400_000;
@@ -125,27 +107,10 @@ async function p95(runs: number, fn: () => Promise<unknown>): Promise<{ p50: num
 const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 
 export async function benchQueries(): Promise<void> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_queries_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const ours = createPool(u.toString());
-  const viewsUrl = new URL(u);
-  viewsUrl.searchParams.set('options', '-c search_path=views,public');
-  const baseline = createPool(viewsUrl.toString());
+  const db = await scratchDatabase('queries');
+  const ours = createPool(db.url);
+  const baseline = createPool(db.viewsUrl);
   try {
-    await migrate(u.toString());
-    await ours.query(viewsSql());
     const now = Date.now();
     const { rows, seconds } = await load(ours, now);
     await ours.query('VACUUM ANALYZE');
@@ -178,6 +143,6 @@ export async function benchQueries(): Promise<void> {
   } finally {
     await ours.end();
     await baseline.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
 }

