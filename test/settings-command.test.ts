@@ -130,6 +130,8 @@ describe('/settings', () => {
 
     const back = await settings(admin, 'include-channel', [{ name: 'channel', type: 7, value: c2 }]);
     expect(back.content).toMatch(/counted again/);
+    // In HTTP mode the change reaches the shard over pub/sub, after the reply: wait for it there.
+    await expect.poll(() => t.bot.settings.get(g).excludedChannels).toEqual([]);
     send(c2, human);
     expect((await counted(4)).get(`${c2}|${human}`)).toBe(1);
   }, 60_000);
