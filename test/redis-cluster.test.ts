@@ -222,7 +222,9 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
       await expect.poll(fair([a, b, c]), { timeout: 60_000, interval: 200 }).toBe('fair');
 
       const traffic = stack.sim.sendTraffic({ messages: 3_000, ratePerSec: 1_500, seed: 8, historyMs: 10 * 86_400_000 });
-      await sleep(500);
+      // Kill b mid-load: once a part of the traffic has been sent.
+      const sent = () => [...stack.sim.truth.messageTotals().values()].reduce((n, v) => n + v.messages, 0);
+      await expect.poll(sent, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(500);
       b.kill('SIGKILL');
       await traffic;
       await expect.poll(fair([a, c]), { timeout: 60_000, interval: 200 }).toBe('fair');
