@@ -53,6 +53,9 @@ afterAll(() => t?.stop());
 describe('member names within Discord limits', () => {
   it('include_bots:false on a large server, three at once: each answers exactly, without a single member request', async () => {
     const humans = t.sim.truth.messages.filter((m) => m.guildId === g && !m.bot && !m.webhook).length;
+    // The shard asks once per guild for its member list (names and roles, src/shard/structure.ts), paced
+    // one a second: let both have gone out, so what is counted below is the command's alone.
+    await expect.poll(() => t.sim.gatewayMessages(8), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     const before = t.sim.gatewayMessages(8);
     const replies = await Promise.all([0, 1, 2].map(() => invoke('stats', 'server', [{ name: 'include_bots', type: 5, value: false }, { name: 'period', type: 3, value: '24h' }])));
     for (const r of replies) {

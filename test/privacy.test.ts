@@ -187,6 +187,8 @@ describe('/privacy', () => {
     // Opt-in: counted again from then on (the opt-in command itself was used while opted out).
     const inReply = await sim.invokeCommand({ guildId: g, channelId: chan, userId: X, name: 'privacy', subcommand: 'opt-in' });
     expect(inReply.content).toMatch(/counted again/);
+    // In HTTP mode the opt-in reaches the shard over pub/sub, after the reply: wait for it there.
+    await expect.poll(() => t.bot.privacy.tracked(g, X)).toBe(true);
     const d = snap();
     await activity(4);
     await ingestUntil(expected([[start, a], [d, undefined]]));
