@@ -14,7 +14,7 @@ import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { connectRedis, type RedisClient } from '../src/redis.js';
-import { REST } from 'discord.js';
+import { createSchedulerRest } from '../src/scheduler/rest.js';
 import { JOBS } from '../src/scheduler/jobs.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
@@ -119,7 +119,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const scheduler = new Scheduler({
     pool,
     redis,
-    rest: new REST({ api: config.discordApiUrl, globalRequestsPerSecond: config.schedulerRestPerSecond }).setToken(sim.token),
+    rest: createSchedulerRest({ api: config.discordApiUrl, token: sim.token, globalRequestsPerSecond: config.schedulerRestPerSecond }),
+    keys: new Keys(config.redisKeyPrefix),
+    partitions: config.redisPartitions,
     logger: o.logger.child({ role: 'scheduler' }),
     jobs: JOBS,
     tickMs: o.scheduler?.tickMs ?? 1_000,

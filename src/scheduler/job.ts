@@ -3,6 +3,7 @@
 // runs a due one on exactly one replica at a time. Jobs are listed in ./jobs.ts.
 import type { REST } from 'discord.js';
 import type pg from 'pg';
+import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 
@@ -19,6 +20,9 @@ export interface JobContext {
   scheduledFor: Date;
   /** The scheduler's clock (tests may pass their own). */
   now(): Date;
+  /** Redis key names of this deployment, and its partition count (open voice sessions live per partition). */
+  keys: Keys;
+  partitions: number;
 }
 
 export interface ScheduledJob {

@@ -2,7 +2,6 @@
 // jobs of ./jobs.ts). Any number of replicas: each job run is claimed by one replica through its row in
 // scheduled_runs (./scheduler.ts). Talks to Discord over REST only (no gateway session, so no identify
 // budget spent); serves /metrics, /healthz and /readyz on METRICS_PORT.
-import { REST } from 'discord.js';
 import { ConfigError, loadConfig, redisTarget, required, type Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -12,7 +11,9 @@ import { createLogger } from '../logger.js';
 import { collectProcessMetrics, registry, schedulerDue } from '../metrics.js';
 import { connectRedis, type RedisTarget } from '../redis.js';
 import { JOBS } from './jobs.js';
+import { createSchedulerRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
+import { Keys } from '../keys.js';
 
 let cfg: Config;
 let databaseUrl: string;
@@ -38,7 +39,7 @@ redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection e
 const pool = createPool(databaseUrl);
 // @discordjs/rest queues per route bucket and waits out 429s; the global share keeps this replica within
 // its part of the bot's 50 requests per second.
-const rest = new REST({ api: cfg.discordApiUrl, globalRequestsPerSecond: cfg.schedulerRestPerSecond }).setToken(token);
+const rest = createSchedulerRest({ api: cfg.discordApiUrl, token, globalRequestsPerSecond: cfg.schedulerRestPerSecond });
 
 const scheduler = new Scheduler({
   pool,
@@ -46,6 +47,8 @@ const scheduler = new Scheduler({
   rest,
   logger,
   jobs: JOBS,
+  keys: new Keys(cfg.redisKeyPrefix),
+  partitions: cfg.redisPartitions,
   leaseMs: cfg.schedulerLeaseMs,
   concurrency: cfg.schedulerConcurrency,
   tickMs: cfg.schedulerTickMs,

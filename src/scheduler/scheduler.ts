@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { REST } from 'discord.js';
 import type pg from 'pg';
+import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { schedulerRunDuration, schedulerRuns } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
@@ -25,6 +26,8 @@ export interface SchedulerOptions {
   rest: REST;
   logger: Logger;
   jobs: readonly ScheduledJob[];
+  keys: Keys;
+  partitions: number;
   /** How long a claim holds without renewal; a dead replica's runs wait this long before another takes them. */
   leaseMs?: number;
   /** Runs in flight at once on this replica. */
@@ -143,6 +146,8 @@ export class Scheduler {
           signal: controller.signal,
           scheduledFor: claim.next_run_at,
           now: this.clock,
+          keys: this.o.keys,
+          partitions: this.o.partitions,
         });
       } catch (err) {
         error = err;
