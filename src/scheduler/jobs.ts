@@ -1,4 +1,5 @@
 // Every job the scheduler runs, in one list.
 import type { ScheduledJob } from './job.js';
+import { countersJob } from './jobs/counters.js';
 
-export const JOBS: readonly ScheduledJob[] = [];
+export const JOBS: readonly ScheduledJob[] = [countersJob];

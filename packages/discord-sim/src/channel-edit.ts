@@ -51,12 +51,11 @@ export class ChannelEditor {
       };
     }
     const limit = this.o.limit;
-    let headers: Record<string, string> = {};
     if (limit) {
       const recent = (this.renames.get(channelId) ?? []).filter((t) => t > now - limit.windowMs);
       const resetAt = (recent[0] ?? now) + limit.windowMs;
       const after = Math.max(0.001, (resetAt - now) / 1000);
-      headers = {
+      const headers = {
         'x-ratelimit-limit': String(limit.perWindow),
         'x-ratelimit-remaining': String(Math.max(0, limit.perWindow - recent.length - 1)),
         'x-ratelimit-reset': (resetAt / 1000).toFixed(3),
@@ -75,6 +74,7 @@ export class ChannelEditor {
     }
     const updated = this.o.structure.updateChannel(ch.guildId, channelId, { name });
     this.o.truth.channelRenames.push({ guildId: ch.guildId, channelId, name, at: now });
-    return { status: 200, body: updated, headers };
+    // A successful rename reports the route's bucket only (as Discord does): the per-channel limit shows in its 429.
+    return { status: 200, body: updated };
   }
 }
