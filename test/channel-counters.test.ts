@@ -69,6 +69,7 @@ beforeAll(async () => {
   text = sim.world.textChannels(g)[0]!.id;
   grantBot(g, PermissionFlagsBits.ManageChannels, true);
   scheduler = new Scheduler({
+    render: t.render,
     pool: t.pool,
     redis: t.redis,
     rest: createSchedulerRest({ api: sim.apiUrl, token: sim.token, globalRequestsPerSecond: 5 }),
