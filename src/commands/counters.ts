@@ -5,23 +5,17 @@
 // Manage Channels permission on it.
 import {
   ChannelType,
-  DiscordAPIError,
   InteractionContextType,
   PermissionFlagsBits,
-  Routes,
   SlashCommandBuilder,
-  type APIChannel,
-  type APIGuild,
-  type APIGuildMember,
-  type APIRole,
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import { listCounters, MAX_COUNTERS_PER_GUILD, putCounter, removeCounter } from '../channel-counters/store.js';
 import { parseTemplate, VARIABLES } from '../channel-counters/template.js';
-import { channelPermissions } from '../discord-permissions.js';
 import { forgetRun, requestRun } from '../scheduled-runs.js';
 import type { Command } from './command.js';
 import { CommandError, quoted } from './context.js';
+import { botPermissionsIn, targetChannel } from './channel-access.js';
 import { requireManageGuild } from './settings.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
@@ -29,30 +23,6 @@ type Chat = ChatInputCommandInteraction<'cached'>;
 /** The scheduler job that applies counters (its name in scheduled_runs). */
 export const COUNTERS_JOB = 'counters';
 const COUNTER_CHANNEL_TYPES = [ChannelType.GuildVoice, ChannelType.GuildStageVoice, ChannelType.GuildCategory] as const;
-
-/** The channel named by the option, read from Discord (not from the option's resolved data, which only holds this server's channels). */
-async function targetChannel(i: Chat): Promise<APIChannel & { guild_id?: string }> {
-  const id = String(i.options.get('channel', true).value);
-  if (!/^\d{17,20}$/.test(id)) throw new CommandError('That is not a channel.');
-  try {
-    return (await i.client.rest.get(Routes.channel(id))) as APIChannel & { guild_id?: string };
-  } catch (err) {
-    if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404)) throw new CommandError(`The bot cannot see <#${id}>: give it the View Channel permission there, or pick another channel.`);
-    throw err;
-  }
-}
-
-/** The bot's permissions in a channel of this server, computed from Discord's current roles and overwrites. */
-async function botPermissionsIn(i: Chat, channel: APIChannel & { permission_overwrites?: unknown }): Promise<bigint> {
-  const rest = i.client.rest;
-  const [guild, roles, member] = await Promise.all([
-    rest.get(Routes.guild(i.guildId)) as Promise<APIGuild>,
-    rest.get(Routes.guildRoles(i.guildId)) as Promise<APIRole[]>,
-    rest.get(Routes.guildMember(i.guildId, i.client.user.id)) as Promise<APIGuildMember>,
-  ]);
-  const overwrites = Array.isArray(channel.permission_overwrites) ? channel.permission_overwrites : [];
-  return channelPermissions({ guild, roles, member, userId: i.client.user.id, overwrites });
-}
 
 async function add(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): Promise<void> {
   requireManageGuild(i, 'manage counters');

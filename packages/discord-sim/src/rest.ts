@@ -35,6 +35,7 @@ import type { OAuth2 } from './oauth.js';
 import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
 import type { ChannelEditor } from './channel-edit.js';
+import type { ChannelMessages } from './channel-messages.js';
 import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
@@ -62,6 +63,8 @@ export interface RestOptions {
   oauth: OAuth2;
   /** Channel edits (renames with their per-channel limit). */
   channels: ChannelEditor;
+  /** Messages the bot posts to channels. */
+  channelMessages: ChannelMessages;
 }
 
 export interface Reply {
@@ -299,6 +302,7 @@ export class RestApi {
         return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST') return this.o.channelMessages.create(b, await body());
     if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
