@@ -5,6 +5,7 @@
 // retry_after until the oldest rename leaves the window). An accepted rename updates the world, dispatches
 // CHANNEL_UPDATE and is recorded in the ground truth (truth.channelRenames).
 import { PermissionFlagsBits, RESTJSONErrorCodes, type RESTRateLimit } from 'discord-api-types/v10';
+import { channelJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
 import type { StructureDriver } from './structure.js';
 import type { GroundTruth } from './truth.js';
@@ -43,7 +44,7 @@ export class ChannelEditor {
       return err(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
     }
     const name = body.name;
-    if (name === undefined) return { status: 200, body: null }; // nothing the simulator models changes
+    if (name === undefined) return { status: 200, body: channelJson(ch) }; // nothing the simulator models changes
     if (typeof name !== 'string' || [...name].length < 1 || [...name].length > 100) {
       return {
         status: 400,
@@ -75,6 +76,6 @@ export class ChannelEditor {
     const updated = this.o.structure.updateChannel(ch.guildId, channelId, { name });
     this.o.truth.channelRenames.push({ guildId: ch.guildId, channelId, name, at: now });
     // A successful rename reports the route's bucket only (as Discord does): the per-channel limit shows in its 429.
-    return { status: 200, body: updated };
+    return { status: 200, body: channelJson(updated) };
   }
 }

@@ -3,7 +3,7 @@
 // and the message non-empty (content, an embed or a file; content at most 2,000 characters). Accepted
 // messages are kept in `posted` (content, embeds and file bytes) for tests to read. The simulator does not
 // dispatch MESSAGE_CREATE for them: they are not traffic and stay out of the counting ground truth.
-import { PermissionFlagsBits, RESTJSONErrorCodes, type APIEmbed, type APIMessage } from 'discord-api-types/v10';
+import { EmbedType, PermissionFlagsBits, RESTJSONErrorCodes, type APIEmbed, type APIMessage } from 'discord-api-types/v10';
 import type { ParsedBody, UploadedFile } from './multipart.js';
 import { userJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
@@ -40,12 +40,16 @@ export class ChannelMessages {
     if (body.files.length > 0 && !(perms & PermissionFlagsBits.AttachFiles)) return err(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
     const json = (body.json ?? {}) as { content?: unknown; embeds?: unknown };
     const content = typeof json.content === 'string' ? json.content : '';
-    const embeds = Array.isArray(json.embeds) ? (json.embeds as APIEmbed[]) : [];
+    // Discord stores sent embeds as type "rich".
+    const embeds = Array.isArray(json.embeds) ? (json.embeds as APIEmbed[]).map((e) => ({ ...e, type: EmbedType.Rich })) : [];
     if ([...content].length > 2000 || embeds.length > 10) return err(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body');
     if (content === '' && embeds.length === 0 && body.files.length === 0) return err(400, RESTJSONErrorCodes.CannotSendAnEmptyMessage, 'Cannot send an empty message');
     const m: PostedMessage = { id: this.o.newId(), guildId: ch.guildId, channelId, content, embeds, files: body.files, at: Date.now() };
     this.posted.push(m);
-    const message: APIMessage = {
+    // flags and components are required by the spec (MessageResponse) though discord-api-types marks them optional.
+    const message: APIMessage & { flags: number; components: [] } = {
+      flags: 0,
+      components: [],
       id: m.id,
       channel_id: channelId,
       author: userJson(world.botUser),
