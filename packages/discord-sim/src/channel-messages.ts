@@ -3,7 +3,7 @@
 // and the message non-empty (content, an embed or a file; content at most 2,000 characters). Accepted
 // messages are kept in `posted` (content, embeds and file bytes) for tests to read. The simulator does not
 // dispatch MESSAGE_CREATE for them: they are not traffic and stay out of the counting ground truth.
-import { EmbedType, PermissionFlagsBits, RESTJSONErrorCodes, type APIEmbed, type APIMessage } from 'discord-api-types/v10';
+import { EmbedType, type MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type APIEmbed, type APIMessage } from 'discord-api-types/v10';
 import type { ParsedBody, UploadedFile } from './multipart.js';
 import { userJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
@@ -47,8 +47,8 @@ export class ChannelMessages {
     const m: PostedMessage = { id: this.o.newId(), guildId: ch.guildId, channelId, content, embeds, files: body.files, at: Date.now() };
     this.posted.push(m);
     // flags and components are required by the spec (MessageResponse) though discord-api-types marks them optional.
-    const message: APIMessage & { flags: number; components: [] } = {
-      flags: 0,
+    const message: APIMessage & { flags: MessageFlags; components: [] } = {
+      flags: 0 as MessageFlags,
       components: [],
       id: m.id,
       channel_id: channelId,
