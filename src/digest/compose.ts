@@ -64,7 +64,9 @@ export async function composeDigest(db: Queryable, o: { guildId: string; period:
     familySeries(db, 'messages', 'messages', r, 'day', f),
     familySeries(db, 'messages', 'messages', rp, 'day', f),
   ]);
-  const candidates = members.filter((m) => m.value >= REGULAR_MIN_MESSAGES);
+  // Without any message in the previous period (the bot is new, or the server was silent) everyone would
+  // be "new": there is nothing to compare with, so no one is listed.
+  const candidates = before.messages === 0 ? [] : members.filter((m) => m.value >= REGULAR_MIN_MESSAGES);
   const earlier = await Promise.all(candidates.map((m) => familyTotal(db, 'messages', 'messages', rp, { ...f, userId: m.key })));
   const newRegulars = candidates.filter((_, k) => earlier[k] === 0).map((m) => m.key);
   const wasBusy = prevChannels.filter((c) => c.value >= QUIET_MIN_MESSAGES);
@@ -125,7 +127,7 @@ export async function digestMessage(d: Digest, o: { every: Every; timeZone: stri
       { name: 'Joins', value: `${formatNumber(t.joins)} (${change(t.joins, b.joins)})`, inline: true },
       { name: 'Top members', value: list(d.topMembers.map((m, k) => `\`${k + 1}.\` <@${m.key}> — ${countOf(m.value, 'message')}`)) },
       { name: 'Top channels', value: list(d.topChannels.map((c, k) => `\`${k + 1}.\` <#${c.key}> — ${countOf(c.value, 'message')}`)) },
-      { name: 'New regulars', value: list(d.newRegulars.map((u) => `<@${u}>`)), inline: true },
+      { name: 'New regulars', value: b.messages === 0 ? 'No earlier period to compare with' : list(d.newRegulars.slice(0, 10).map((u) => `<@${u}>`)), inline: true },
       { name: 'Gone quiet', value: list(d.quietChannels.map((c) => `<#${c}>`)), inline: true },
     )
     .setImage(`attachment://${DIGEST_FILE}`)
