@@ -100,7 +100,8 @@ async function notify(ctx: JobContext, notifyChannelId: string | null, channelId
 export const countersJob: ScheduledJob = {
   name: 'counters',
   guilds: (pool) => guildsWithCounters(pool),
-  async nextRun(guildId, _last, now, pool) {
+  async nextRun(guildId, last, now, pool) {
+    if (last === null) return now; // a guild's first counter: apply it at once
     const refresh = now.getTime() + COUNTER_REFRESH_MS;
     const held = await earliestHeld(pool, guildId);
     return new Date(held ? Math.max(now.getTime() + 1_000, Math.min(refresh, held.getTime())) : refresh);
