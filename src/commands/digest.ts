@@ -6,7 +6,7 @@ import { ChannelType, InteractionContextType, PermissionFlagsBits, SlashCommandB
 import { composeDigest, digestMessage } from '../digest/compose.js';
 import { nextPeriodStart, periodStart, previousPeriod, type Every } from '../digest/period.js';
 import { getDigest, putDigest, removeDigest } from '../digest/store.js';
-import { forgetRun, requestRun } from '../scheduled-runs.js';
+import { forgetRun, scheduleRun } from '../scheduled-runs.js';
 import { botPermissionsIn, targetChannel } from './channel-access.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
@@ -31,11 +31,11 @@ async function set(i: Chat, ctx: CommandContext): Promise<void> {
   const perms = await botPermissionsIn(i, channel);
   if ((perms & NEEDED) !== NEEDED) throw new CommandError(`The bot needs View Channel, Send Messages, Embed Links and Attach Files in <#${channel.id}> to post the digest there.`);
   await putDigest(ctx.pool, i.guildId, channel.id, every);
-  // The job's row is created by its next pass or here; its first run lands after the current period ends.
+  // The first run lands after the current period ends (a changed cadence moves the next run either way).
   await ctx.settings.load([i.guildId]);
   const { timeZone } = ctx.settings.get(i.guildId);
   const first = nextPeriodStart(Date.now(), every, timeZone).getTime() + POST_DELAY_MS;
-  await requestRun(ctx.pool, DIGEST_JOB, i.guildId, new Date(first));
+  await scheduleRun(ctx.pool, DIGEST_JOB, i.guildId, new Date(first));
   await i.editReply({ content: `A ${every}ly digest will be posted in <#${channel.id}>, the first <t:${Math.floor(first / 1000)}:R> (periods in ${timeZone}). See it now with \`/digest preview\`.` });
 }
 
