@@ -249,12 +249,16 @@ describe('configuration the manifests give our containers', () => {
     const ingest = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-ingest')!;
     expect(ingest.spec.replicas).toBeGreaterThan(1); // several workers share partitions through leases
     expect(loadConfig(envOf(objs, ingest)).podIndex).toBeUndefined();
+    const scheduler = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-scheduler')!;
+    expect(scheduler.spec.replicas).toBeGreaterThan(1); // runs are claimed per row, so replicas are safe
+    const sc = loadConfig(envOf(objs, scheduler));
+    expect(sc.discordToken && sc.databaseUrl && (sc.redisUrl ?? sc.redisClusterNodes)).toBeTruthy(); // what main.ts requires
   });
 
   it('container args name compiled entry points of real source files', async () => {
     const objs = await build('base');
     const args = objs.filter((o) => workloadKinds.has(o.kind)).flatMap((w) => ours(w).map((c) => String(c.args[0])));
-    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/web/main.js']);
+    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/scheduler/main.js', 'dist/src/web/main.js']);
     for (const a of args) expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
   });
 });
@@ -282,13 +286,13 @@ describe('Dockerfile and compose.yaml', () => {
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', '.git']));
   });
 
-  it('compose: the six services, entry points and env that exist', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cluster', 'grafana', 'ingest', 'prometheus', 'redis', 'timescaledb']);
+  it('compose: the seven services, entry points and env that exist', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['cluster', 'grafana', 'ingest', 'prometheus', 'redis', 'scheduler', 'timescaledb']);
     for (const [name, s] of Object.entries<{ image?: string; build?: string }>(compose.services)) {
       expect(s.image ?? s.build, name).toBeTruthy();
       if (s.image) expect(s.image, name).toMatch(/:[\w.-]+$/); // pinned tags
     }
-    for (const name of ['cluster', 'ingest']) {
+    for (const name of ['cluster', 'ingest', 'scheduler']) {
       const s = compose.services[name];
       expect(fs.existsSync(path.join(ROOT, s.command[0].replace(/^dist\//, '').replace(/\.js$/, '.ts'))), name).toBe(true);
       // Compose substitutes ${VAR:-default}; with defaults applied, src/config.ts accepts the environment.
@@ -308,6 +312,6 @@ describe('Dockerfile and compose.yaml', () => {
       expect.arrayContaining(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']),
     );
     const prom = parse(compose.configs.prometheus.content);
-    expect(prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets)).toEqual(['cluster:9100', 'ingest:9100']);
+    expect(prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets)).toEqual(['cluster:9100', 'ingest:9100', 'scheduler:9100']);
   });
 });

@@ -34,6 +34,8 @@ import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJs
 import type { OAuth2 } from './oauth.js';
 import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
+import type { ChannelEditor } from './channel-edit.js';
+import type { ChannelMessages } from './channel-messages.js';
 import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
@@ -59,6 +61,10 @@ export interface RestOptions {
   /** The application's public key (hex) and Interactions Endpoint URL, as GET /applications/@me shows them. */
   endpoint: () => { verifyKey: string; url: string | null };
   oauth: OAuth2;
+  /** Channel edits (renames with their per-channel limit). */
+  channels: ChannelEditor;
+  /** Messages the bot posts to channels. */
+  channelMessages: ChannelMessages;
 }
 
 export interface Reply {
@@ -296,6 +302,8 @@ export class RestApi {
         return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST') return this.o.channelMessages.create(b, await body());
+    if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
       return ch ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult) : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');

@@ -17,6 +17,8 @@ import { ApplicationKeys, postToEndpoint, validateEndpoint } from './http-delive
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
+import { ChannelEditor } from './channel-edit.js';
+import { ChannelMessages } from './channel-messages.js';
 import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
@@ -84,6 +86,8 @@ const RESUME_PATH = '/resume-gateway';
 export class Simulator implements ChatSink, GuildEventSink {
   readonly world: World;
   readonly truth = new GroundTruth();
+  /** Messages the bot posted over REST (POST /channels/{id}/messages), in order. */
+  readonly channelMessages: ChannelMessages;
   /** Invites, joins and leaves, with the ground truth of each join's attribution. */
   readonly members: MemberTraffic;
   /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
@@ -116,6 +120,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
+    this.channelMessages = new ChannelMessages({ world: this.world, newId: () => this.ids.next() });
     this.limits = resolveLimits(opts.limits);
     this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
@@ -148,6 +153,13 @@ export class Simulator implements ChatSink, GuildEventSink {
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
       oauth: this.oauth,
+      channelMessages: this.channelMessages,
+      channels: new ChannelEditor({
+        world: this.world,
+        structure: this.structure,
+        truth: this.truth,
+        limit: this.limits.channelRename ? { perWindow: this.limits.channelRenamesPerWindow, windowMs: this.limits.channelRenameWindowMs } : null,
+      }),
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;
