@@ -13,8 +13,9 @@ import { growthCommand } from './growth.js';
 import { invitesCommand } from './invites.js';
 import { appsCommand } from './apps.js';
 import { inactiveCommand } from './inactive.js';
+import { retentionCommand } from './retention.js';
 
-export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, inactiveCommand];
+export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, inactiveCommand, retentionCommand];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 
