@@ -34,7 +34,7 @@ export default tseslint.config(
   // Commands run in a cluster process (gateway mode) and in the interactions service: they read src/stats
   // and render, never a process's own code.
   boundary(['src/commands/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*'], message: 'Commands must not import process code (shard, ingest, cluster, interactions).' },
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/scheduler/*', '**/scheduler/**'], message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).' },
     ...production,
   ]),
   // The interactions service answers commands without a gateway: no shard, ingest or cluster code.
@@ -45,6 +45,11 @@ export default tseslint.config(
   // The dashboard reads src/stats and the settings/permission policy of the commands, never a process's code.
   boundary(['src/web/**/*.ts'], [
     { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'], message: 'The dashboard must not import process code (shard, ingest, cluster).' },
+    ...production,
+  ]),
+  // The scheduler talks to Discord over REST only: no gateway (shard, cluster) code, no other process's code.
+  boundary(['src/scheduler/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/web/*', 'discord-hybrid-sharding'], message: 'The scheduler must not load shard, cluster, ingest, interactions or dashboard code.' },
     ...production,
   ]),
   // The ingest worker needs neither discord.js nor shard code.

@@ -53,7 +53,7 @@ const services = await resolveServices(config, logger);
 say(`  PostgreSQL: ${services.embedded.postgres ? 'embedded' : 'DATABASE_URL'}   Redis: ${services.embedded.redis ? 'embedded' : 'REDIS_URL'}`);
 await migrate(services.databaseUrl, logger);
 
-say(`starting the simulator (${guilds} guilds), 2 cluster processes × 2 shards and the interactions service…`);
+say(`starting the simulator (${guilds} guilds), 2 cluster processes × 2 shards, the interactions service and the scheduler…`);
 const stack = await startStack({
   databaseUrl: services.databaseUrl,
   redisUrl: services.redisUrl,
@@ -65,6 +65,8 @@ const stack = await startStack({
   // Commands as a production deployment answers them: over HTTP, off the shards' event loop.
   interactions: 'http',
   web: { port: Number(args['web-port']) || 0 },
+  // Counters and digests run on the scheduler (in this process, as one replica would).
+  scheduler: { start: true },
 });
 const { sim } = stack;
 say(`  simulator at ${sim.apiUrl}; shards ready: ${sim.readyShards().join(', ')}`);

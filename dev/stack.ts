@@ -14,6 +14,9 @@ import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import type { Logger } from '../src/logger.js';
 import { connectRedis, type RedisClient } from '../src/redis.js';
+import { createSchedulerRest } from '../src/scheduler/rest.js';
+import { JOBS } from '../src/scheduler/jobs.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
@@ -40,6 +43,8 @@ export interface StackOptions {
   interactions?: 'gateway' | 'http';
   /** Start the dashboard (src/web) too, on this port (0: a free one). */
   web?: { port?: number };
+  /** Run the scheduler's loop (its jobs over REST); without it tests drive stack.scheduler themselves. */
+  scheduler?: { start?: boolean; tickMs?: number };
 }
 
 export interface Stack {
@@ -49,6 +54,8 @@ export interface Stack {
   redis: RedisClient;
   pool: Pool;
   ingestor: Ingestor;
+  /** The scheduler (src/scheduler) in this process, with the production job list. */
+  scheduler: Scheduler;
   /** The interactions service's URL in http mode (also the simulator's Interactions Endpoint URL). */
   interactionsUrl: string | undefined;
   /** Port of the interactions service's /metrics in http mode. */
@@ -109,6 +116,18 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     logger: o.logger.child({ role: 'ingest' }),
   });
 
+  const scheduler = new Scheduler({
+    pool,
+    redis,
+    rest: createSchedulerRest({ api: config.discordApiUrl, token: sim.token, globalRequestsPerSecond: config.schedulerRestPerSecond }),
+    keys: new Keys(config.redisKeyPrefix),
+    partitions: config.redisPartitions,
+    logger: o.logger.child({ role: 'scheduler' }),
+    jobs: JOBS,
+    tickMs: o.scheduler?.tickMs ?? 1_000,
+    syncMs: 5_000,
+  });
+
   // Cluster processes outlive the manager in process mode: stop them (gracefully, then by force).
   const stopClusters = () => stopClusterProcesses(manager, 10_000, o.logger);
   let service: ChildProcess | undefined;
@@ -135,6 +154,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await sim.close();
     throw err;
   }
+  if (o.scheduler?.start) scheduler.start();
   const web = o.web ? await startDashboard({ sim, pool, redis, keyPrefix: config.redisKeyPrefix, logger: o.logger, port: o.web.port }) : undefined;
 
   const diff = async (): Promise<string[]> => {
@@ -158,6 +178,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     redis,
     pool,
     ingestor,
+    scheduler,
     interactionsUrl: sim.interactionsEndpointUrl ?? undefined,
     interactionsMetricsPort,
     web,
@@ -186,6 +207,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await stopClusters();
       await stopService();
       await ingestor.stop();
+      await scheduler.stop();
       await sim.close();
       await Promise.allSettled([redis.quit(), pool.end()]);
     },

@@ -37,6 +37,14 @@ export interface Config {
   ingestIntervalMs: number;
   /** How long an ingest worker's partition lease outlives it: a crashed worker's partitions wait this long. */
   ingestLeaseMs: number;
+  /** How long a scheduler replica's claim on a job run holds without renewal (a dead replica's runs wait this long). */
+  schedulerLeaseMs: number;
+  /** Job runs in flight at once per scheduler replica. */
+  schedulerConcurrency: number;
+  /** Gap between a scheduler replica's claims of due runs. */
+  schedulerTickMs: number;
+  /** Each scheduler replica's share of the bot's global REST limit (Discord: 50/s per bot, shared by every process). */
+  schedulerRestPerSecond: number;
   /** Failed loads of one batch (PostgreSQL refused its data) before it is quarantined. */
   ingestMaxAttempts: number;
   renderThreads: number;
@@ -197,6 +205,10 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPort: int(env, 'METRICS_PORT', 9100, 0, 65535, problems),
     ingestIntervalMs: int(env, 'INGEST_INTERVAL_MS', 5000, 10, 3_600_000, problems),
     ingestLeaseMs: int(env, 'INGEST_LEASE_MS', 30_000, 500, 3_600_000, problems),
+    schedulerLeaseMs: int(env, 'SCHEDULER_LEASE_MS', 60_000, 500, 3_600_000, problems),
+    schedulerConcurrency: int(env, 'SCHEDULER_CONCURRENCY', 4, 1, 256, problems),
+    schedulerTickMs: int(env, 'SCHEDULER_TICK_MS', 5_000, 10, 600_000, problems),
+    schedulerRestPerSecond: int(env, 'SCHEDULER_REST_PER_SECOND', 5, 1, 50, problems),
     ingestMaxAttempts: int(env, 'INGEST_MAX_ATTEMPTS', 3, 1, 1_000, problems),
     renderThreads: int(env, 'RENDER_THREADS', Math.max(1, os.availableParallelism() - 1), 1, 64, problems),
     retryBufferMax: int(env, 'RETRY_BUFFER_MAX', 100_000, 100, 10_000_000, problems),

@@ -203,3 +203,24 @@ export const interactionAckLatency = new client.Histogram({
   registers: [registry],
 });
 
+
+export const schedulerRuns = new client.Counter({
+  name: 'stats_scheduler_runs_total',
+  help: 'Scheduled job runs finished, by job and outcome (ok, error, aborted: lease lost or shutdown).',
+  labelNames: ['job', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const schedulerRunDuration = new client.Histogram({
+  name: 'stats_scheduler_run_duration_seconds',
+  help: 'Duration of scheduled job runs, by job.',
+  labelNames: ['job'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+  registers: [registry],
+});
+
+export const schedulerDue = new client.Gauge({
+  name: 'stats_scheduler_due_runs',
+  help: 'Job runs due and not yet claimed (backlog), as last seen by this replica.',
+  registers: [registry],
+});

@@ -249,12 +249,16 @@ describe('configuration the manifests give our containers', () => {
     const ingest = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-ingest')!;
     expect(ingest.spec.replicas).toBeGreaterThan(1); // several workers share partitions through leases
     expect(loadConfig(envOf(objs, ingest)).podIndex).toBeUndefined();
+    const scheduler = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-scheduler')!;
+    expect(scheduler.spec.replicas).toBeGreaterThan(1); // runs are claimed per row, so replicas are safe
+    const sc = loadConfig(envOf(objs, scheduler));
+    expect(sc.discordToken && sc.databaseUrl && (sc.redisUrl ?? sc.redisClusterNodes)).toBeTruthy(); // what main.ts requires
   });
 
   it('container args name compiled entry points of real source files', async () => {
     const objs = await build('base');
     const args = objs.filter((o) => workloadKinds.has(o.kind)).flatMap((w) => ours(w).map((c) => String(c.args[0])));
-    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/web/main.js']);
+    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/scheduler/main.js', 'dist/src/web/main.js']);
     for (const a of args) expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
   });
 });

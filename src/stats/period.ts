@@ -99,6 +99,18 @@ export function parseCalendarDate(s: string): CalendarDate | undefined {
   return { year, month, day };
 }
 
+/** The calendar date in the zone at the instant `at`. */
+export function zonedCalendarDate(at: number, timeZone: string): CalendarDate {
+  const local = new Date(at + zoneOffsetMs(at, timeZone));
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
+/** The instant the zone's day holding `at` started. */
+export function startOfZonedDayAt(at: number, timeZone: string): Date {
+  const d = zonedCalendarDate(at, timeZone);
+  return startOfZonedDay(d.year, d.month, d.day, timeZone);
+}
+
 /** The calendar day after `d`. */
 export function nextDay(d: CalendarDate): CalendarDate {
   const n = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));

@@ -34,6 +34,15 @@ export interface Limits {
    * members for a query or user ids, and one whole-list request per guild per 30 s (RATE_LIMITED dispatch).
    */
   requestGuildMembers: boolean;
+  /**
+   * Channel renames (PATCH /channels/{id} with a name): `channelRenamesPerWindow` per channel per
+   * `channelRenameWindowMs`, beyond the route's bucket (Discord: 2 per 10 minutes), answered with a 429.
+   */
+  channelRename: boolean;
+  /** Discord: 2. */
+  channelRenamesPerWindow: number;
+  /** Discord: 600,000. */
+  channelRenameWindowMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -45,6 +54,9 @@ export const DEFAULT_LIMITS: Limits = {
   identifyIntervalMs: 5000,
   sessionStart: true,
   requestGuildMembers: true,
+  channelRename: true,
+  channelRenamesPerWindow: 2,
+  channelRenameWindowMs: 600_000,
 };
 
 export function resolveLimits(o: Partial<Limits> | undefined): Limits {

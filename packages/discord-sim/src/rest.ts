@@ -34,6 +34,7 @@ import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJs
 import type { OAuth2 } from './oauth.js';
 import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
+import type { ChannelEditor } from './channel-edit.js';
 import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
@@ -59,6 +60,8 @@ export interface RestOptions {
   /** The application's public key (hex) and Interactions Endpoint URL, as GET /applications/@me shows them. */
   endpoint: () => { verifyKey: string; url: string | null };
   oauth: OAuth2;
+  /** Channel edits (renames with their per-channel limit). */
+  channels: ChannelEditor;
 }
 
 export interface Reply {
@@ -296,6 +299,7 @@ export class RestApi {
         return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
+    if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
       return ch ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult) : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');

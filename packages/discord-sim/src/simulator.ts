@@ -17,6 +17,7 @@ import { ApplicationKeys, postToEndpoint, validateEndpoint } from './http-delive
 import { Interactions, type ClickButton, type RecordedReply } from './interactions.js';
 import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
+import { ChannelEditor } from './channel-edit.js';
 import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
@@ -148,6 +149,12 @@ export class Simulator implements ChatSink, GuildEventSink {
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
       oauth: this.oauth,
+      channels: new ChannelEditor({
+        world: this.world,
+        structure: this.structure,
+        truth: this.truth,
+        limit: this.limits.channelRename ? { perWindow: this.limits.channelRenamesPerWindow, windowMs: this.limits.channelRenameWindowMs } : null,
+      }),
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;

@@ -34,6 +34,8 @@ export interface TotalsOptions {
 
 export class GroundTruth {
   readonly messages: TruthMessage[] = [];
+  /** Channel renames the REST API accepted (PATCH /channels/{id}), in order, with the simulator's time. */
+  readonly channelRenames: { guildId: string; channelId: string; name: string; at: number }[] = [];
 
   get sentCount(): number {
     return this.messages.length;
