@@ -18,6 +18,7 @@ import { Interactions, type ClickButton, type RecordedReply } from './interactio
 import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
 import { ChannelEditor } from './channel-edit.js';
+import { MemberRoleEditor } from './member-roles.js';
 import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
@@ -89,6 +90,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly members: MemberTraffic;
   /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
   readonly structure: StructureDriver;
+  /** Member role changes made over REST, with their audit-log reasons (ground truth). */
+  readonly memberRoles: MemberRoleEditor;
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
@@ -117,6 +120,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
+    this.memberRoles = new MemberRoleEditor({ world: this.world, structure: this.structure });
     this.limits = resolveLimits(opts.limits);
     this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
@@ -149,6 +153,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       rateLimiter: this.limits.rest ? new RestRateLimiter(this.limits.restGlobalPerSecond) : null,
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
       oauth: this.oauth,
+      memberRoles: this.memberRoles,
       channels: new ChannelEditor({
         world: this.world,
         structure: this.structure,
