@@ -51,9 +51,9 @@ function tooMany(role: string, plan: RolePlan): CommandError {
 }
 
 async function changesField(ctx: CommandContext, guildId: string, ids: string[]): Promise<string> {
-  const shown = ids.slice(0, 40);
-  const names = await memberDisplayNames(ctx.pool, guildId, shown);
-  return listField(shown.map((id) => `${names.get(id) ?? id} (<@${id}>)`), 'Nobody') + (ids.length > shown.length ? ` … and ${ids.length - shown.length} more` : '');
+  // Names for what can fit in a field; listField says how many more there are.
+  const names = await memberDisplayNames(ctx.pool, guildId, ids.slice(0, 100));
+  return listField(ids.map((id) => (names.has(id) ? `${names.get(id)} (<@${id}>)` : `<@${id}>`)), 'Nobody');
 }
 
 async function add(i: Chat, ctx: CommandContext): Promise<void> {
