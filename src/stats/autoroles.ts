@@ -2,8 +2,7 @@
 // messages or voice seconds over the last `windowDays` local days of the guild's zone, today included.
 // Reads the rollups through scope() (the coarsest one exact for the zone, whole days from the daily one).
 import type { Queryable } from '../db/pool.js';
-import { localDateMinus } from './quiet.js';
-import { startOfZonedDay } from './period.js';
+import { localDateMinus, startOfZonedDay } from './period.js';
 import { scope } from './scope.js';
 
 export interface QualifierQuery {

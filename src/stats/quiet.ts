@@ -5,7 +5,7 @@
 // `lookBackDays` days further back. Members who left (no guild_members row), bots and opted-out members
 // are never listed.
 import type { Queryable } from '../db/pool.js';
-import { startOfZonedDay, zoneOffsetMs, type CalendarDate } from './period.js';
+import { localDateMinus, startOfZonedDay, type CalendarDate } from './period.js';
 import { grainFor, relation } from './zoned.js';
 
 export interface QuietQuery {
@@ -37,13 +37,6 @@ export interface QuietPage {
   silentSince: Date;
   total: number;
   members: QuietMember[];
-}
-
-/** The calendar date `days` before the local date of `at` in the zone. */
-export function localDateMinus(at: number, timeZone: string, days: number): CalendarDate {
-  const local = new Date(at + zoneOffsetMs(at, timeZone));
-  const d = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() - days));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
 const midnight = (d: CalendarDate, zone: string) => startOfZonedDay(d.year, d.month, d.day, zone);
