@@ -212,6 +212,8 @@ async function everyCommand(guildId: string): Promise<void> {
     { file: 'invites', name: 'invites', options: [week] },
     { file: 'apps', name: 'apps', options: [week] },
     { file: 'export-messages', name: 'export', options: [{ name: 'table', type: 3, value: 'messages' }] },
+    { file: 'retention', name: 'retention', options: [{ name: 'period', type: 3, value: '30d' }] },
+    { file: 'inactive', name: 'inactive', options: [{ name: 'days', type: 4, value: 1 }] },
   ];
   let written = 0;
   for (const [i, ask] of asks.entries()) {
@@ -228,7 +230,8 @@ async function everyCommand(guildId: string): Promise<void> {
     const attachment = reply.files[0];
     const label = `/${[ask.name, ask.subcommand].filter(Boolean).join(' ')}`;
     if (!attachment) {
-      say(`  ${label}: ${reply.content}`);
+      const embed = reply.embeds[0] as { description?: string } | undefined;
+      say(`  ${label}: ${reply.content || embed?.description || ''}`);
       continue;
     }
     const file = path.join(args.out!, `${ask.file}${path.extname(attachment.name) || '.png'}`);

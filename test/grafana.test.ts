@@ -17,6 +17,7 @@ import '../src/shard/invites/metrics.js';
 import '../src/shard/sessions/tracker.js';
 import '../src/shard/sessions/writer.js';
 import '../src/web/metrics.js';
+import { retention, RETENTION_MEASURES } from '../src/stats/retention.js';
 import { testDatabase } from './helpers/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -314,6 +315,39 @@ describe('SQL panels against the migrated schema', () => {
     const growth = allPanels(dashboards.get('invites.json')!).find((p) => p.title.startsWith('Net growth'))!;
     const g = await client.query(expandSql(growth.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1d', intervalSeconds: 86400 }));
     expect(g.rows.map((r: { net_growth: string }) => Number(r.net_growth))).toEqual([2, 1]);
+  });
+
+  it('the retention panel answers as /retention does (src/stats/retention.ts), in the server\'s zone', async () => {
+    const panel = allPanels(dashboards.get('invites.json')!).find((p) => p.title === 'Activation and retention per week of joining')!;
+    const THIRD = '433333333333333333';
+    const now = Date.now();
+    const at = (daysAgo: number, hours = 0) => new Date(now - daysAgo * 86_400_000 + hours * 3_600_000).toISOString();
+    // In a transaction that is rolled back: the other panels' tests see none of it.
+    await client.query('BEGIN');
+    try {
+      await client.query(`INSERT INTO guild_settings (guild_id, time_zone) VALUES (${THIRD}, 'Asia/Kolkata')`);
+      const joins = [[301, 120], [302, 100], [303, 45], [304, 40], [305, 10], [306, 3]] as const;
+      for (const [user, age] of joins) {
+        await client.query(`INSERT INTO member_events VALUES ($1, ${THIRD}, $2, 'join', NULL, NULL, 'vanity', '2020-01-01', false)`, [at(age), user]);
+      }
+      // 301 speaks at once and at day 31 and 92; 302 joins voice on day 8; 303 speaks on day 2; 305 on day 1.
+      for (const [user, age, hours] of [[301, 120, 1], [301, 89, 0], [301, 28, 0], [303, 43, 2], [305, 9, 3]] as const) {
+        await client.query(`INSERT INTO messages_raw VALUES ($1, ${THIRD}, 11, 0, $2, 1, 1, 0)`, [at(age, hours), user]);
+      }
+      await client.query(`INSERT INTO voice_raw VALUES ($1, ${THIRD}, 21, 302, 60, 0, 0, 0, 0)`, [at(92)]);
+      const from = new Date(now - 365 * 86_400_000);
+      const to = new Date(now);
+      const res = await client.query(expandSql(panel.targets![0]!.rawSql!, { from, to, guild: THIRD, interval: '1d', intervalSeconds: 86400 }));
+      const expected = await retention(client, { guildId: THIRD, from, to, timeZone: 'Asia/Kolkata' }, to);
+      const pct = (r: { n: number; of: number }) => (r.of === 0 ? null : String(Math.round((100 * r.n) / r.of)));
+      expect(res.rows.map((r: Record<string, string | null>) => Object.values(r).map((v) => (v === null ? null : String(v))))).toEqual(
+        expected.byWeek.map((w) => [w.week, String(w.joins), ...RETENTION_MEASURES.map((m) => pct(w[m]))]),
+      );
+      expect(expected.total.active90).toEqual({ n: 1, of: 2 });
+      expect(expected.total.first7).toEqual({ n: 3, of: 5 });
+    } finally {
+      await client.query('ROLLBACK');
+    }
   });
 
   it('the $guild variable query lists the guilds with data in the range', async () => {

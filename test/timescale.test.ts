@@ -17,6 +17,9 @@ import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
 import * as structureQueries from '../src/stats/structure.js';
 import * as mentionQueries from '../src/stats/mentions.js';
+import * as quietQueries from '../src/stats/quiet.js';
+import * as retentionQueries from '../src/stats/retention.js';
+import * as autoroleQueries from '../src/stats/autoroles.js';
 import { deleteMemberData, pgTransaction } from '../src/privacy.js';
 import { testDatabase } from './helpers/services.js';
 import { buildScenarios, checkScenarios, loadScenarios } from './helpers/zone-properties.js';
@@ -216,6 +219,17 @@ const CASES: Record<string, Call[]> = {
   guildRole: [G1, G2].flatMap((g) => [ROLE, G1].map((r): Call => (db) => structureQueries.guildRole(db, g, r))),
   roleHolders: [ROLE, G1, '6100000000000000009'].map((r): Call => (db) => structureQueries.roleHolders(db, G1, r)),
   memberDisplayNames: [(db) => structureQueries.memberDisplayNames(db, G1, USERS)],
+  roleHolderIds: [ROLE, '6100000000000000009'].map((r): Call => (db) => structureQueries.roleHolderIds(db, G1, r)),
+  quietMembers: ['UTC', 'America/New_York', 'Asia/Kathmandu'].flatMap((timeZone) =>
+    [1, 2].map((days): Call => (db) => quietQueries.quietMembers(db, { guildId: G1, timeZone, days, lookBackDays: 3, limit: 10, offset: 0, now: new Date('2026-03-10T03:00:00Z') })),
+  ),
+  retention: ['UTC', 'America/New_York'].map((timeZone): Call => (db) => retentionQueries.retention(db, { guildId: G1, from: new Date(FROM), to: new Date(TO), timeZone }, new Date('2026-06-30T00:00:00Z'))),
+  activityQualifiers: (['messages', 'voice'] as const).flatMap((family) =>
+    [
+      { kind: 'threshold' as const, amount: family === 'voice' ? 30 : 20 },
+      { kind: 'top' as const, amount: 2 },
+    ].map((k): Call => (db) => autoroleQueries.activityQualifiers(db, { guildId: G1, timeZone: 'America/New_York', family, ...k, windowDays: 3, limit: 100, now: new Date('2026-03-09T20:00:00Z') })),
+  ),
   firstActivity: FAMILY_NAMES.flatMap((family) => [
     ...filtersOf(family).map((f): Call => (db) => activityQueries.firstActivity(db, family, G1, f)),
     (db: Queryable) => activityQueries.firstActivity(db, family, '1'), // nothing recorded: null
@@ -366,7 +380,8 @@ describe('TimescaleDB migrations (PGlite)', () => {
 describe('the same answers on TimescaleDB and PostgreSQL', () => {
   it('covers every exported stats query function', () => {
     expect(Object.keys(CASES).sort()).toEqual(
-      [...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries), ...exportedFunctions(structureQueries), ...exportedFunctions(mentionQueries)].sort(),
+      [...exportedFunctions(queries), ...exportedFunctions(familyQueries), ...exportedFunctions(activityQueries), ...exportedFunctions(structureQueries), ...exportedFunctions(mentionQueries),
+       ...exportedFunctions(quietQueries), ...exportedFunctions(retentionQueries), ...exportedFunctions(autoroleQueries)].sort(),
     );
   });
 

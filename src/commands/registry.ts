@@ -14,8 +14,14 @@ import { invitesCommand } from './invites.js';
 import { appsCommand } from './apps.js';
 import { countersCommand } from './counters.js';
 import { digestCommand } from './digest.js';
+import { inactiveCommand } from './inactive.js';
+import { retentionCommand } from './retention.js';
+import { autorolesCommand } from './autoroles.js';
 
-export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, countersCommand, digestCommand];
+export const COMMAND_LIST: Command[] = [
+  stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand,
+  countersCommand, digestCommand, inactiveCommand, retentionCommand, autorolesCommand,
+];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

@@ -90,6 +90,7 @@ export class StructureRecorder {
   channel(row: ChannelRow, deleted = false): void {
     const k = `${row.guildId}:${row.id}`;
     if (!this.full(k, this.channels)) this.channels.set(k, { row, guildId: row.guildId, id: row.id, deleted });
+    if (!deleted) this.keepInSweeps('channels', row.guildId, row.id);
   }
 
   /** A deletion whose payload has no name (THREAD_DELETE): the last name stays. */
@@ -103,6 +104,15 @@ export class StructureRecorder {
   role(row: RoleRow): void {
     const k = `${row.guildId}:${row.id}`;
     if (!this.full(k, this.roles)) this.roles.set(k, { row, guildId: row.guildId, id: row.id, deleted: false });
+    this.keepInSweeps('roles', row.guildId, row.id);
+  }
+
+  /**
+   * A channel or role seen after a full list whose sweep is still pending (sweeps wait for the members noted
+   * before them) exists: the sweep must not mark it deleted nor, for a role, drop who holds it.
+   */
+  private keepInSweeps(kind: 'channels' | 'roles', guildId: string, id: string): void {
+    for (const s of this.sweeps) if (s.kind === kind && s.guildId === guildId && !s.keep.includes(id)) s.keep.push(id);
   }
 
   roleDeleted(guildId: string, id: string): void {

@@ -116,3 +116,10 @@ export function nextDay(d: CalendarDate): CalendarDate {
   const n = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
   return { year: n.getUTCFullYear(), month: n.getUTCMonth() + 1, day: n.getUTCDate() };
 }
+
+/** The calendar date `days` before the local date of `at` in the zone. */
+export function localDateMinus(at: number, timeZone: string, days: number): CalendarDate {
+  const local = new Date(at + zoneOffsetMs(at, timeZone));
+  const d = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() - days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}

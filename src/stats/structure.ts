@@ -89,3 +89,9 @@ export async function guildStructure(db: Queryable, guildId: string): Promise<Gu
     roles: roles.rows.map((r) => ({ id: r.id, name: r.name, colour: Number(r.colour), position: Number(r.position) })),
   };
 }
+
+/** Ids of the members who hold the role now (not @everyone: nobody is listed with it). */
+export async function roleHolderIds(db: Queryable, guildId: string, roleId: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('SELECT user_id::text AS id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $2::bigint ORDER BY user_id', [guildId, roleId]);
+  return rows.map((r) => r.id);
+}

@@ -30,6 +30,7 @@ export type { GuildEventSink, ChatSink } from './driver.js';
 export { sendEmojiTraffic, type EmojiTrafficOptions, type EmojiTrafficSummary } from './emoji-traffic.js';
 export { sendAppTraffic, applicationIdOf, UNKNOWN_COMMAND, type AppTrafficOptions, type AppTrafficSummary } from './app-traffic.js';
 export { StructureDriver, type NewChannel } from './structure.js';
+export { MemberRoleEditor, type MemberRoleChange } from './member-roles.js';
 export { sendMentionTraffic, type MentionTrafficOptions, type MentionTrafficSummary } from './mention-traffic.js';
 export { VoiceDriver, type VoiceFlags, type VoiceTotals } from './voice.js';
 export { PresenceDriver, activityTruthKey, type ActivityInput, type ActivityTotals } from './presence.js';

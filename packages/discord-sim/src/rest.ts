@@ -36,6 +36,7 @@ import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
 import type { ChannelEditor } from './channel-edit.js';
 import type { ChannelMessages } from './channel-messages.js';
+import type { MemberRoleEditor } from './member-roles.js';
 import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
@@ -65,6 +66,8 @@ export interface RestOptions {
   channels: ChannelEditor;
   /** Messages the bot posts to channels. */
   channelMessages: ChannelMessages;
+  /** Member role adds and removes (hierarchy checks, audit-log reasons). */
+  memberRoles: MemberRoleEditor;
 }
 
 export interface Reply {
@@ -268,6 +271,10 @@ export class RestApi {
           if (method === 'PATCH') return ok(commands.upsert(guildId ?? null, { ...existing, ...((await body()).json as Partial<CommandInput>) } as CommandInput));
         }
       }
+    }
+    if (a === 'guilds' && b && c === 'members' && d && e === 'roles' && parts[5] && parts.length === 6 && (method === 'PUT' || method === 'DELETE')) {
+      const reason = req.headers['x-audit-log-reason'];
+      return this.o.memberRoles.change(method, b, d, parts[5], Array.isArray(reason) ? reason[0] : reason);
     }
     if (a === 'guilds' && b) {
       const g = world.guild(b);

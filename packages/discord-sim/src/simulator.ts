@@ -19,6 +19,7 @@ import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
 import { ChannelEditor } from './channel-edit.js';
 import { ChannelMessages } from './channel-messages.js';
+import { MemberRoleEditor } from './member-roles.js';
 import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
@@ -92,6 +93,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly members: MemberTraffic;
   /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
   readonly structure: StructureDriver;
+  /** Member role changes made over REST, with their audit-log reasons (ground truth). */
+  readonly memberRoles: MemberRoleEditor;
   readonly faults: Faults;
   readonly logger: Logger;
   readonly limits: Readonly<Limits>;
@@ -121,6 +124,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
     this.channelMessages = new ChannelMessages({ world: this.world, newId: () => this.ids.next() });
+    this.memberRoles = new MemberRoleEditor({ world: this.world, structure: this.structure });
     this.limits = resolveLimits(opts.limits);
     this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
@@ -154,6 +158,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
       oauth: this.oauth,
       channelMessages: this.channelMessages,
+      memberRoles: this.memberRoles,
       channels: new ChannelEditor({
         world: this.world,
         structure: this.structure,

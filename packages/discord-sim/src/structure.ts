@@ -74,11 +74,14 @@ export class StructureDriver {
     return role;
   }
 
-  updateRole(guildId: string, roleId: string, change: { name?: string; color?: number }): SimRole {
+  updateRole(guildId: string, roleId: string, change: { name?: string; color?: number; position?: number; permissions?: string; managed?: boolean }): SimRole {
     const role = this.guild(guildId).roles.find((r) => r.id === roleId);
     if (!role) throw new Error(`role ${roleId} is not in guild ${guildId}`);
     if (change.name !== undefined) role.name = change.name;
     if (change.color !== undefined) role.color = change.color;
+    if (change.position !== undefined) role.position = change.position;
+    if (change.permissions !== undefined) role.permissions = change.permissions;
+    if (change.managed !== undefined) role.managed = change.managed;
     this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildRoleUpdate, { guild_id: guildId, role: roleJson(role) });
     return role;
   }
