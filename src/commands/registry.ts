@@ -12,8 +12,9 @@ import { activityCommand } from './activity.js';
 import { growthCommand } from './growth.js';
 import { invitesCommand } from './invites.js';
 import { appsCommand } from './apps.js';
+import { backfillCommand } from './backfill.js';
 
-export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand];
+export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, backfillCommand];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

@@ -62,6 +62,8 @@ export async function startTestBot(o: {
     INTERACTIONS: mode,
     DISCORD_PUBLIC_KEY: sim.publicKey,
     INTERACTIONS_PORT: '0',
+    // Backfills on join read every channel's history over REST: only the suites about them turn it on.
+    BACKFILL_ON_JOIN: 'false',
     ...o.env,
   });
   const logger = o.logger ?? createLogger('warn', { test: o.name });

@@ -301,6 +301,24 @@ export class Simulator implements ChatSink, GuildEventSink {
     return this.createMessage(m, false);
   }
 
+  /**
+   * A ChatSink whose messages become history instead of gateway traffic: any scenario driver (emoji,
+   * mention, app traffic) lays down a past of [fromMs, toMs) through it, its truth recorded as usual.
+   * Reactions have no history Discord could page through: this sink refuses them.
+   */
+  historyChat(o: { fromMs: number; toMs: number; seed?: number }): ChatSink & { truth: GroundTruth } {
+    const clock = new HistoryClock(o.toMs - o.fromMs, o.toMs, o.seed ?? 0x5eed);
+    return {
+      world: this.world,
+      truth: this.truth,
+      sendMessage: (m) => this.seedHistory({ ...m, timestamp: clock.next() }),
+      react: () => {
+        throw new Error('reactions cannot be laid down as history');
+      },
+      newSnowflake: (atMs) => this.ids.next(atMs),
+    };
+  }
+
   /** Replaces a channel's permission overwrites and dispatches CHANNEL_UPDATE (THREAD_UPDATE for a thread). */
   setChannelOverwrites(channelId: string, overwrites: SimOverwrite[]): void {
     const ch = this.world.channel(channelId);
