@@ -48,7 +48,11 @@ const unfinished = async () => Number((await stack.pool.query<{ n: string }>("SE
 describe('backfill across a restart', () => {
   it('resumes after the process running it is killed, and ends exact with nothing loaded twice', async () => {
     // Killed once some pages are in and the job is still running.
-    await expect.poll(async () => { const p = await progress(); return Number(p.pages) >= 10 && Number(p.running) > 0; }, { timeout: 120_000, interval: 100 }).toBe(true);
+    const midway = async () => {
+      const p = await progress();
+      return Number(p.pages) >= 10 && Number(p.running) > 0;
+    };
+    await expect.poll(midway, { timeout: 120_000, interval: 100 }).toBe(true);
     const cluster = stack.manager.clusters.get(0)!;
     const child = cluster.thread!.process as ChildProcess;
     const oldPid = child.pid;

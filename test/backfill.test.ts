@@ -86,7 +86,7 @@ beforeAll(async () => {
     sim: { guilds: 3, seed: 151 },
     env: { BACKFILL_ON_JOIN: 'true', BACKFILL_POLL_MS: '200', BACKFILL_DAYS: '30', BACKFILL_LEASE_MS: '3000' },
     async beforeStart({ sim, config, redis, pool, logger }) {
-      [guildA, guildB] = [...sim.world.guilds.keys()];
+      [guildA, guildB] = [...sim.world.guilds.keys()] as [string, string];
       const guildC = [...sim.world.guilds.keys()][2]!;
       // Within the depth: emoji traffic (bots, webhooks and threads among it) in A, mention traffic in B.
       const recent = sim.historyChat({ fromMs: startedAt - 29 * DAY, toMs: startedAt - 60_000, seed: 1 });

@@ -37,7 +37,11 @@ export function channelPermissions(g: SimGuild, channel: SimChannel, userId: str
   if (everyone) bits = (bits & ~BigInt(everyone.deny)) | BigInt(everyone.allow);
   let deny = 0n;
   let allow = 0n;
-  for (const o of ows) if (o.type === 0 && o.id !== g.id && member?.roles.includes(o.id)) (deny |= BigInt(o.deny)), (allow |= BigInt(o.allow));
+  for (const o of ows) {
+    if (o.type !== 0 || o.id === g.id || !member?.roles.includes(o.id)) continue;
+    deny |= BigInt(o.deny);
+    allow |= BigInt(o.allow);
+  }
   bits = (bits & ~deny) | allow;
   const own = ows.find((o) => o.type === 1 && o.id === userId);
   if (own) bits = (bits & ~BigInt(own.deny)) | BigInt(own.allow);
