@@ -23,22 +23,31 @@ export interface BackfillStatus {
 }
 
 /**
- * Queues a backfill of the guild unless one is queued or running (or, for 'join', unless the guild ever
- * had one). A finished job is queued again by a command: every channel resumes from its cursor, so nothing
- * already loaded is read twice. Says whether this call queued it, else the job's state.
+ * /backfill start: queues a backfill of the guild unless one is queued or running. A finished job is queued
+ * again: every channel resumes from its cursor, so nothing already loaded is read twice. Says whether this
+ * call queued it, else the job's state.
  */
-export async function requestBackfill(db: Queryable, guildId: string, reason: 'join' | 'command'): Promise<{ queued: true } | { queued: false; state: BackfillState }> {
+export async function requestBackfill(db: Queryable, guildId: string): Promise<{ queued: true } | { queued: false; state: BackfillState }> {
   const { rows } = await db.query<{ state: BackfillState }>(
-    `INSERT INTO backfill_jobs AS j (guild_id, state, reason) VALUES ($1::bigint, 'queued', $2)
-     ON CONFLICT (guild_id) DO UPDATE SET state = 'queued', reason = $2, requested_at = now(), days = NULL, since = NULL,
+    `INSERT INTO backfill_jobs AS j (guild_id, state, reason) VALUES ($1::bigint, 'queued', 'command')
+     ON CONFLICT (guild_id) DO UPDATE SET state = 'queued', reason = 'command', requested_at = now(), days = NULL, since = NULL,
        started_at = NULL, finished_at = NULL, error = NULL
-       WHERE j.state IN ('done', 'failed') AND $2 = 'command'
+       WHERE j.state IN ('done', 'failed')
      RETURNING state`,
-    [guildId, reason],
+    [guildId],
   );
   if (rows.length > 0) return { queued: true };
   const now = await db.query<{ state: BackfillState }>('SELECT state FROM backfill_jobs WHERE guild_id = $1::bigint', [guildId]);
   return { queued: false, state: now.rows[0]?.state ?? 'queued' };
+}
+
+/** Queues a first backfill of each guild that never had one (a server the bot joined, or first sees). */
+export async function requestFirstBackfills(db: Queryable, guildIds: string[]): Promise<void> {
+  if (guildIds.length === 0) return;
+  await db.query(
+    `INSERT INTO backfill_jobs (guild_id, state, reason) SELECT id, 'queued', 'join' FROM unnest($1::bigint[]) AS id ON CONFLICT (guild_id) DO NOTHING`,
+    [guildIds],
+  );
 }
 
 export async function backfillStatus(db: Queryable, guildId: string): Promise<BackfillStatus | undefined> {

@@ -40,7 +40,7 @@ export const backfillCommand: Command = {
   handlers: {
     async start(i, ctx) {
       requireManageGuild(i, 'start a backfill');
-      const r = await requestBackfill(ctx.pool, i.guildId, 'command');
+      const r = await requestBackfill(ctx.pool, i.guildId);
       if (r.queued) {
         await i.editReply({
           content: [

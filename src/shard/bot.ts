@@ -27,7 +27,7 @@ import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 import { redisIdentifyThrottler } from './identify-throttler.js';
 import { createDispatchGuard } from './dispatch-guard.js';
 import { RedisResetWatcher } from '../redis-reset.js';
-import { requestBackfill } from '../backfill.js';
+import { requestFirstBackfills } from '../backfill.js';
 import { BackfillRunner } from './backfill/runner.js';
 import { recordLiveCuts } from './backfill/live-cut.js';
 
@@ -198,7 +198,7 @@ export function createBot(opts: BotOptions): Bot {
   const queueJoined = (ids: string[]) => {
     if (!config.backfillOnJoin) return;
     // A guild with a job row (any state) was backfilled or is being backfilled: only new ones are queued.
-    for (const id of ids) requestBackfill(opts.pool, id, 'join').catch((err: unknown) => logger.warn({ err, guild: id }, 'could not queue a backfill'));
+    requestFirstBackfills(opts.pool, ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not queue backfills'));
   };
   client.once(Events.ClientReady, () => queueJoined([...client.guilds.cache.keys()]));
   client.on(Events.GuildCreate, (guild) => {

@@ -56,6 +56,7 @@ export class BackfillRunner {
   private timer: NodeJS.Timeout | undefined;
   private current: { guildId: string; stop: boolean } | undefined;
   private polling: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly o: BackfillRunnerOptions) {
     this.store = new BackfillStore(o.pool);
@@ -70,6 +71,7 @@ export class BackfillRunner {
 
   /** Stops after the page in flight and hands the lease back, so a restart resumes at once. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     if (this.current) this.current.stop = true;
     await this.polling;
@@ -81,10 +83,10 @@ export class BackfillRunner {
     this.polling = (async () => {
       try {
         if (!this.o.client.isReady()) return;
-        for (const guildId of await this.store.claimable()) {
+        for (const guildId of await this.store.claimable([...this.o.client.guilds.cache.keys()])) {
           const guild = this.o.client.guilds.cache.get(guildId);
-          if (!guild || this.current?.stop === true || !this.timer) continue;
-          await this.run(guild);
+          if (this.stopped) return;
+          if (guild) await this.run(guild);
         }
       } catch (err) {
         this.log.warn({ err }, 'backfill poll failed; trying again at the next one');

@@ -38,12 +38,13 @@ export interface PageCommit {
 export class BackfillStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Queued or running jobs whose lease is free, oldest request first. */
-  async claimable(limit = 100): Promise<string[]> {
+  /** Queued or running jobs among `guildIds` whose lease is free, oldest request first. */
+  async claimable(guildIds: string[], limit = 100): Promise<string[]> {
+    if (guildIds.length === 0) return [];
     const { rows } = await this.pool.query<{ guild_id: string }>(
-      `SELECT guild_id::text FROM backfill_jobs WHERE state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
-        ORDER BY requested_at LIMIT $1`,
-      [limit],
+      `SELECT guild_id::text FROM backfill_jobs WHERE guild_id = ANY($1::bigint[]) AND state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY requested_at LIMIT $2`,
+      [guildIds, limit],
     );
     return rows.map((r) => r.guild_id);
   }
