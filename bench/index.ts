@@ -8,6 +8,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   rollups: async () => (await import('./rollups.js')).benchRollups(),
   queries: async () => (await import('./queries.js')).benchQueries(),
   web: async () => (await import('./web.js')).benchWeb(),
+  backfill: async () => (await import('./backfill.js')).benchBackfill(),
   scale: async () => (await import('./scale.js')).benchScale(),
 };
 

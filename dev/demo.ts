@@ -4,10 +4,11 @@
 // member joins through invites, voice), asks /stats server in a few guilds, writes the PNG replies to
 // demo-output/ and shows that the database equals the simulator's ground truth, family by family; then
 // channel counters renamed by the scheduler and a digest preview.
-//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H] [--web-port P]
+//   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H] [--backfill-messages N] [--web-port P]
 // The dashboard (src/web) runs too; the demo prints a link that signs in as a demo admin.
 // The first --messages are backdated over the last --history-hours (default 24) so the charts have a
-// day of history; traffic after that is live.
+// day of history; traffic after that is live. Before the bot connects, --backfill-messages per guild (default
+// 300) are laid down as history older than that (up to 29 days), which the backfill reads back through REST.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '2000' },
     'history-hours': { type: 'string', default: '24' },
+    // Messages per guild from before the bot joined (up to 30 days back), read back by the backfill.
+    'backfill-messages': { type: 'string', default: '300' },
     out: { type: 'string', default: 'demo-output' },
     'web-port': { type: 'string', default: '0' },
   },
@@ -42,6 +45,7 @@ const guilds = positive('guilds', args.guilds);
 const messages = positive('messages', args.messages);
 const rate = positive('rate', args.rate);
 const historyHours = positive('history-hours', args['history-hours']);
+const backfillMessages = positive('backfill-messages', args['backfill-messages']);
 const durationMs = args.duration === undefined ? undefined : positive('duration', args.duration) * 1000;
 const started = Date.now();
 
@@ -62,7 +66,18 @@ const stack = await startStack({
   guilds,
   totalShards: 4,
   shardsPerCluster: 2,
-  env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true' },
+  env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true', BACKFILL_ON_JOIN: 'true', BACKFILL_POLL_MS: '500' },
+  // History that predates the bot: never dispatched, only readable through GET /channels/{id}/messages.
+  beforeStart(s) {
+    const past = s.historyChat({ fromMs: started - 29 * 86_400_000, toMs: started - historyHours * 3_600_000 - 3_600_000, seed: 0xbac });
+    for (const g of s.world.guilds.keys()) {
+      const humans = s.world.humanMembers(g);
+      const channels = s.world.textChannels(g);
+      for (let i = 0; i < backfillMessages; i++) {
+        past.sendMessage({ guildId: g, channelId: channels[i % channels.length]!.id, authorId: humans[(i * 7) % humans.length]!.user.id, content: `an older message, number ${i}` });
+      }
+    }
+  },
   // Commands as a production deployment answers them: over HTTP, off the shards' event loop.
   interactions: 'http',
   web: { port: Number(args['web-port']) || 0 },
@@ -98,6 +113,23 @@ function progress(sent: number, total: number): void {
 }
 
 try {
+  // Backfills first: the live traffic below is dated into the past (which Discord never does), and must
+  // not land in the history a backfill is still paging through.
+  say(`backfilling ${backfillMessages} messages per guild from before the bot joined (GET /channels/{id}/messages, within Discord's rate limits)…`);
+  const t0 = Date.now();
+  for (;;) {
+    const { rows } = await stack.pool.query<{ done: string; all: string; loaded: string }>(
+      `SELECT count(*) FILTER (WHERE state = 'done')::text AS done, count(*)::text AS all,
+              (SELECT coalesce(sum(messages_loaded), 0) FROM backfill_channels)::text AS loaded FROM backfill_jobs`,
+    );
+    const r = rows[0]!;
+    if (Number(r.all) >= guilds && r.done === r.all) {
+      say(`  ${r.done} guilds backfilled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.loaded} messages loaded; REST 429s: ${sim.restStats.rateLimited.user + sim.restStats.rateLimited.global}`);
+      break;
+    }
+    if (Date.now() - t0 > 300_000) throw new Error(`backfills not done after 5 min (${r.done}/${r.all})`);
+    await sleep(500);
+  }
   say(`sending ${messages} messages at ~${rate}/s dated over the last ${historyHours} h, then emojis, reactions, other apps' commands, member joins and voice…`);
   const traffic = await sendMixedTraffic(sim, {
     messages,
@@ -130,6 +162,8 @@ try {
 
   await mkdir(args.out!, { recursive: true });
   const guildIds = [...sim.world.guilds.keys()].slice(0, 3);
+  const periodHours = historyHours <= 24 ? 24 : historyHours <= 168 ? 168 : 720;
+  const period = { 24: '24h', 168: '7d', 720: '30d' }[periodHours]!;
   for (const guildId of guildIds) {
     const guild = sim.world.guilds.get(guildId)!;
     const channel = sim.world.textChannels(guildId)[0]!;
@@ -140,14 +174,16 @@ try {
       userId: member.user.id,
       name: 'stats',
       subcommand: 'server',
-      options: [{ name: 'period', type: 3, value: historyHours <= 24 ? '24h' : historyHours <= 168 ? '7d' : '30d' }],
+      options: [{ name: 'period', type: 3, value: period }],
     });
     const png = reply.files.find((f) => f.contentType === 'image/png' || f.name.endsWith('.png'));
     const file = path.join(args.out!, `stats-server-${guildId}.png`);
     if (png) await writeFile(file, png.data);
     const fields = (reply.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? [];
     const shown = fields.find((f) => f.name === 'Messages')?.value ?? '?';
-    const truth = sim.truth.totalsBy('guild').get(guildId)?.messages ?? 0;
+    // Within the period asked for: the backfilled history lies before it.
+    const from = Date.now() - periodHours * 3_600_000;
+    const truth = sim.truth.messages.filter((m) => m.guildId === guildId && !m.bot && !m.webhook && m.timestamp >= from).length;
     say(`  /stats server in ${guild.name}: embed says ${shown} messages, ground truth ${truth}${png ? `, chart ${file}` : `, no chart: ${reply.content}`}`);
   }
   // The server where most happened in voice and membership shows every command kind with data.

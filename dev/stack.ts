@@ -46,6 +46,8 @@ export interface StackOptions {
   web?: { port?: number };
   /** Run the scheduler's loop (its jobs over REST); without it tests drive stack.scheduler themselves. */
   scheduler?: { start?: boolean; tickMs?: number };
+  /** Runs on the simulator before any cluster process connects (e.g. history from before the bot joined). */
+  beforeStart?: (sim: Simulator) => Promise<void> | void;
 }
 
 export interface Stack {
@@ -85,6 +87,7 @@ export interface Stack {
 export async function startStack(o: StackOptions): Promise<Stack> {
   const totalShards = o.totalShards ?? 4;
   const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1, heartbeatIntervalMs: o.heartbeatIntervalMs });
+  await o.beforeStart?.(sim);
   const mode = o.interactions ?? 'gateway';
   const interactionsPort = mode === 'http' ? await freePort() : 0;
   const interactionsMetricsPort = mode === 'http' ? await freePort() : undefined;
@@ -103,6 +106,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     INTERACTIONS: mode,
     DISCORD_PUBLIC_KEY: sim.publicKey,
     INTERACTIONS_PORT: String(interactionsPort),
+    // Traffic here is dispatched live with past-dated ids (historyMs), which real history never is: a
+    // backfill on join would read those again. Turned on where a scenario lays down history instead.
+    BACKFILL_ON_JOIN: 'false',
     ...o.env,
   });
   const config = loadConfig();

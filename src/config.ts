@@ -102,6 +102,14 @@ export interface Config {
   discordClientSecret: string | undefined;
   /** Discord's web origin for /oauth2/authorize (the simulator's base URL in development). */
   discordOAuthUrl: string;
+  /** How far back a backfill reads message history, in days. */
+  backfillDays: number;
+  /** Backfill a server's history when the bot first sees it (else only on /backfill start). */
+  backfillOnJoin: boolean;
+  /** How often a cluster process looks for queued backfills of its guilds. */
+  backfillPollMs: number;
+  /** How long a backfill's lease outlives its runner: a killed runner's guild resumes elsewhere after this. */
+  backfillLeaseMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -235,6 +243,10 @@ export function loadConfig(env: Env = process.env): Config {
     discordClientId: env.DISCORD_CLIENT_ID || undefined,
     discordClientSecret: env.DISCORD_CLIENT_SECRET || undefined,
     discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(/\/+$/, ''),
+    backfillDays: int(env, 'BACKFILL_DAYS', 30, 1, 3650, problems),
+    backfillOnJoin: bool(env, 'BACKFILL_ON_JOIN', true, problems),
+    backfillPollMs: int(env, 'BACKFILL_POLL_MS', 5_000, 50, 600_000, problems),
+    backfillLeaseMs: int(env, 'BACKFILL_LEASE_MS', 30_000, 500, 3_600_000, problems),
   };
   if (cfg.discordPublicKey !== undefined && !/^[0-9a-f]{64}$/.test(cfg.discordPublicKey)) {
     problems.push('DISCORD_PUBLIC_KEY must be the 64 hex digits of the application\'s public key (developer portal, General Information)');

@@ -18,7 +18,12 @@ export interface CounterWriterOptions {
   retryIntervalMs?: number;
 }
 
-export class CounterWriter {
+/** Where counting functions put increments: the shard's CounterWriter live, a page's rows in a backfill. */
+export interface CounterSink {
+  add(family: FamilyName, guildId: string, minute: number, dims: readonly string[], values: readonly number[], marks?: readonly string[]): void;
+}
+
+export class CounterWriter implements CounterSink {
   private readonly buffer = new Map<string, Map<string, number>>();
   private buffered = 0;
   private inflight = 0;

@@ -71,6 +71,14 @@ export class Keys {
     return `${this.tag(partition)}:lease`;
   }
 
+  /**
+   * Per guild: channel id -> id of the first message the gateway delivered there, and '*' -> a snowflake
+   * of when a shard first saw the guild. A backfill reads only older messages (src/shard/backfill).
+   */
+  backfillCut(guildId: string, partition: number): string {
+    return `${this.tag(partition)}:backfill:cut:${guildId}`;
+  }
+
   /** Roster of live ingest workers (src/ingest/roster.ts); one key of its own, touched alone. */
   ingestWorkers(): string {
     return `${this.prefix}:ingest:workers`;

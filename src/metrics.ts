@@ -224,3 +224,42 @@ export const schedulerDue = new client.Gauge({
   help: 'Job runs due and not yet claimed (backlog), as last seen by this replica.',
   registers: [registry],
 });
+
+// Backfill of message history (src/shard/backfill): progress a dashboard can follow without guild ids.
+export const backfillMessagesRead = new client.Counter({
+  name: 'stats_backfill_messages_read_total',
+  help: 'Messages read from channel history by backfills (every message of every page).',
+  registers: [registry],
+});
+
+export const backfillMessagesLoaded = new client.Counter({
+  name: 'stats_backfill_messages_loaded_total',
+  help: 'Messages of backfilled pages within the depth and before the live cut, loaded through the counting functions.',
+  registers: [registry],
+});
+
+export const backfillPages = new client.Counter({
+  name: 'stats_backfill_pages_total',
+  help: 'History pages committed (rows and cursor in one transaction).',
+  registers: [registry],
+});
+
+export const backfillChannels = new client.Counter({
+  name: 'stats_backfill_channels_total',
+  help: 'Channels finished by backfills, by outcome (done, skipped).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const backfillJobs = new client.Counter({
+  name: 'stats_backfill_jobs_total',
+  help: 'Backfill jobs ended by this process, by outcome (done, failed, lost_lease).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const backfillRunning = new client.Gauge({
+  name: 'stats_backfill_running',
+  help: 'Backfill jobs this process is running now.',
+  registers: [registry],
+});

@@ -224,6 +224,16 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
     return { deleted, inviterCleared };
   });
 
+  const refreshed = await refreshRollups(db, ranges);
+  return { deleted, inviterCleared, refreshed };
+}
+
+/**
+ * Brings TimescaleDB's continuous aggregates up to date over ranges of changed raw rows (a deletion, or rows
+ * loaded into the past by a backfill, outside the refresh policies' windows); nothing on plain PostgreSQL,
+ * whose rollups change with the rows (sql/015). Returns the aggregates refreshed.
+ */
+export async function refreshRollups(db: Queryable, ranges: readonly { rollups: readonly string[]; from: string; to: string }[]): Promise<string[]> {
   const refreshed: string[] = [];
   const caggs = await continuousAggregates(db);
   for (const r of ranges) {
@@ -251,7 +261,7 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
       refreshed.push(view);
     }
   }
-  return { deleted, inviterCleared, refreshed };
+  return refreshed;
 }
 
 /** Names of the continuous aggregates in this database (none on plain PostgreSQL). */

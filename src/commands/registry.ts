@@ -17,10 +17,11 @@ import { digestCommand } from './digest.js';
 import { inactiveCommand } from './inactive.js';
 import { retentionCommand } from './retention.js';
 import { autorolesCommand } from './autoroles.js';
+import { backfillCommand } from './backfill.js';
 
 export const COMMAND_LIST: Command[] = [
   stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand,
-  countersCommand, digestCommand, inactiveCommand, retentionCommand, autorolesCommand,
+  countersCommand, digestCommand, inactiveCommand, retentionCommand, autorolesCommand, backfillCommand,
 ];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);

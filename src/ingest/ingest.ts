@@ -30,6 +30,7 @@ import { MEMBER_EVENTS } from '../member-events.js';
 import { dropOptedOut } from '../privacy.js';
 import { isBatchSpecific, Quarantine } from './quarantine.js';
 import { Roster } from './roster.js';
+import { botAuthors, copyChunks, copySql, type RawRow } from '../raw-rows.js';
 
 export interface IngestorOptions {
   redis: RedisClient;
@@ -70,12 +71,7 @@ export interface IngestResult {
   quarantined: number;
 }
 
-interface Row {
-  minute: number;
-  dims: string[];
-  /** The family's row marks ('0' / '1'), not copied: see botAuthors. */
-  marks: string[];
-  values: number[];
+interface Row extends RawRow {
   /** Bit per metric index already read (HSCAN may repeat a field). */
   seen: number;
 }
@@ -88,7 +84,6 @@ const MAX_MINUTE = minuteOf(Date.UTC(9999, 11, 31, 23, 59));
 const HSCAN_COUNT = 10_000;
 const METRIC_RE = /^(0|[1-9]\d?)$/;
 const INT_RE = /^-?\d{1,10}$/;
-const COPY_CHUNK_ROWS = 512;
 
 // Lease scripts: take or renew only if free or already ours; release only if ours.
 const ACQUIRE_LUA = `
@@ -373,14 +368,13 @@ export class Ingestor {
       return;
     }
 
-    const columns = ['bucket', ...spec.dims, ...spec.metrics].join(', ');
     const duplicate =
       (await loadWithLedger(this.pool, {
         batchId,
         family,
         partition: p,
         rows: rows.length,
-        copySql: `COPY ${spec.table} (${columns}) FROM STDIN`,
+        copySql: copySql(spec),
         chunks: copyChunks(rows),
         also: botAuthors(spec, rows),
       })) === 'duplicate';
@@ -473,45 +467,4 @@ export class Ingestor {
     // An all-zero row adds nothing to any sum.
     return { rows: [...rows.values()].filter((r) => r.values.some((v) => v !== 0)), malformed };
   }
-}
-
-/**
- * The batch's bot authors (rows with the `bot` mark), recorded in the load transaction: whether an author
- * is a bot is a fact about the account, so one row per guild and bot serves every rollup and period.
- */
-function botAuthors(spec: FamilySpec, rows: Row[]): { text: string; values: unknown[] }[] {
-  const mark = spec.marks?.indexOf('bot') ?? -1;
-  if (mark < 0) return [];
-  const user = spec.dims.indexOf('user_id');
-  const pairs = new Map<string, [string, string]>();
-  for (const r of rows) if (r.marks[mark] === '1') pairs.set(`${r.dims[0]}|${r.dims[user]}`, [r.dims[0]!, r.dims[user]!]);
-  if (pairs.size === 0) return [];
-  const list = [...pairs.values()];
-  return [
-    {
-      text: `INSERT INTO bot_authors (guild_id, user_id) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING`,
-      values: [list.map((p) => p[0]), list.map((p) => p[1])],
-    },
-  ];
-}
-
-/** COPY text format: tab-separated, newline-terminated; decodeField guarantees nothing needs escaping. */
-function* copyChunks(rows: Row[]): Generator<string> {
-  const iso = new Map<number, string>();
-  let chunk = '';
-  let n = 0;
-  for (const r of rows) {
-    let bucket = iso.get(r.minute);
-    if (bucket === undefined) {
-      bucket = new Date(r.minute * 60_000).toISOString();
-      iso.set(r.minute, bucket);
-    }
-    chunk += `${bucket}\t${r.dims.join('\t')}\t${r.values.join('\t')}\n`;
-    if (++n === COPY_CHUNK_ROWS) {
-      yield chunk;
-      chunk = '';
-      n = 0;
-    }
-  }
-  if (chunk !== '') yield chunk;
 }

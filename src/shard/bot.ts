@@ -27,6 +27,9 @@ import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 import { redisIdentifyThrottler } from './identify-throttler.js';
 import { createDispatchGuard } from './dispatch-guard.js';
 import { RedisResetWatcher } from '../redis-reset.js';
+import { requestFirstBackfills } from '../backfill.js';
+import { BackfillRunner } from './backfill/runner.js';
+import { recordLiveCuts } from './backfill/live-cut.js';
 
 export interface BotOptions {
   config: Config;
@@ -76,6 +79,8 @@ export interface Bot {
   settings: GuildSettingsStore;
   /** Members who opted out of tracking (src/privacy.ts), a Set mirrored from Redis and kept current over pub/sub. */
   privacy: OptOutStore;
+  /** Backfills of message history for this process's guilds (src/shard/backfill). */
+  backfill: BackfillRunner;
   start(): Promise<void>;
   /** Closes the gateway, then waits for in-flight increments; true when nothing was left unwritten. */
   stop(): Promise<boolean>;
@@ -187,6 +192,19 @@ export function createBot(opts: BotOptions): Bot {
     },
   });
 
+  // Backfill: where live counting starts per channel, jobs for servers never backfilled, and the runner.
+  recordLiveCuts(guard.forCollector(client, 'backfill'), opts.redis, keys, config.redisPartitions, logger);
+  const backfill = new BackfillRunner({ client, pool: opts.pool, redis: opts.redis, config, logger, settings, privacy, emojiNames });
+  const queueJoined = (ids: string[]) => {
+    if (!config.backfillOnJoin) return;
+    // A guild with a job row (any state) was backfilled or is being backfilled: only new ones are queued.
+    requestFirstBackfills(opts.pool, ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not queue backfills'));
+  };
+  client.once(Events.ClientReady, () => queueJoined([...client.guilds.cache.keys()]));
+  client.on(Events.GuildCreate, (guild) => {
+    if (client.isReady()) queueJoined([guild.id]);
+  });
+
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
     settings.load(ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not load guild settings; defaults apply'));
@@ -227,6 +245,7 @@ export function createBot(opts: BotOptions): Bot {
     privacy,
     sessions,
     members,
+    backfill,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       // Not awaited into failure: a Redis outage at start must not keep the shard off the gateway.
@@ -239,6 +258,7 @@ export function createBot(opts: BotOptions): Bot {
       await resets.start();
       await client.login(config.discordToken);
       await ready;
+      backfill.start();
       if (opts.registerCommands) {
         await client.application!.commands.set(COMMANDS);
         logger.info({ commands: COMMANDS.map((c) => c.name) }, 'slash commands registered');
@@ -246,6 +266,7 @@ export function createBot(opts: BotOptions): Bot {
     },
     async stop() {
       clearInterval(pingTimer);
+      await backfill.stop();
       await resets.stop();
       structureCollector.stop();
       await client.destroy();

@@ -49,6 +49,8 @@ export async function startTestBot(o: {
    * command suites run in both modes), else gateway.
    */
   interactions?: 'gateway' | 'http';
+  /** Runs before the bot connects (e.g. history laid down before the bot joins, opt-outs already made). */
+  beforeStart?: (x: { sim: Simulator; config: Config; redis: Redis; pool: Pool; logger: Logger }) => Promise<void> | void;
 }): Promise<TestBot> {
   const mode = o.interactions ?? (process.env.TEST_INTERACTIONS === 'http' ? 'http' : 'gateway');
   const db = await testDatabase();
@@ -62,12 +64,15 @@ export async function startTestBot(o: {
     INTERACTIONS: mode,
     DISCORD_PUBLIC_KEY: sim.publicKey,
     INTERACTIONS_PORT: '0',
+    // Backfills on join read every channel's history over REST: only the suites about them turn it on.
+    BACKFILL_ON_JOIN: 'false',
     ...o.env,
   });
   const logger = o.logger ?? createLogger('warn', { test: o.name });
   const redis = createRedis(r.url);
   const pool = createPool(db.url);
   const render = new RenderPool({ threads: 1, logger });
+  await o.beforeStart?.({ sim, config, redis, pool, logger });
   const bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
   await bot.start();
   // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).

@@ -9,6 +9,7 @@ export type { PrivilegedIntent } from './intents.js';
 export type { IdentifyRecord } from './gateway.js';
 export type { RestFault, RestStats } from './rest.js';
 export type { OAuth2 } from './oauth.js';
+export type { SimOverwrite } from './world.js';
 
 // The world.
 export { World, ChannelKind, type SimGuild, type SimChannel, type SimMember, type SimUser, type SimRole, type SimEmoji, type SimApplication, type SimInvite, type SimVoiceState, type SimPresence, type SimActivity } from './world.js';

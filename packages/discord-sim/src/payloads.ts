@@ -127,7 +127,7 @@ export function threadJson(c: SimChannel): ThreadChannelJson {
 }
 
 export function guildChannelJson(c: SimChannel): GuildChannelJson {
-  const base = { id: c.id, guild_id: c.guildId, name: c.name, parent_id: c.parentId, flags: 0 as ChannelFlags, position: c.position, permission_overwrites: [], nsfw: c.nsfw };
+  const base = { id: c.id, guild_id: c.guildId, name: c.name, parent_id: c.parentId, flags: 0 as ChannelFlags, position: c.position, permission_overwrites: (c.overwrites ?? []).map((o) => ({ ...o })), nsfw: c.nsfw };
   switch (c.type) {
     case ChannelKind.Text:
     case ChannelKind.Announcement:

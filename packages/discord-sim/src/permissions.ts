@@ -1,8 +1,8 @@
-// Permissions as Discord computes them for a member (no channel overwrites exist in the simulated world):
-// the OR of @everyone's and the member's roles; Administrator, or owning the guild, grants everything.
+// Permissions as Discord computes them for a member: the OR of @everyone's and the member's roles
+// (Administrator, or owning the guild, grants everything), then a channel's permission overwrites.
 // https://discord.com/developers/docs/topics/permissions#permission-overwrites
 import { PermissionFlagsBits } from 'discord-api-types/v10';
-import type { SimGuild } from './world.js';
+import { ChannelKind, type SimChannel, type SimGuild } from './world.js';
 
 const ALL = Object.values(PermissionFlagsBits).reduce((a, b) => a | b, 0n);
 
@@ -19,4 +19,31 @@ export function memberPermissions(g: SimGuild, userId: string): bigint {
 /** Whether the user may manage the guild (Manage Server, or Administrator): invites and the vanity URL. */
 export function canManageGuild(g: SimGuild, userId: string): boolean {
   return (memberPermissions(g, userId) & PermissionFlagsBits.ManageGuild) !== 0n;
+}
+
+/**
+ * The member's permissions in a channel, as Discord computes them: guild permissions, then the channel's
+ * @everyone overwrite, the member's roles' overwrites (denies, then allows, combined), the member's own
+ * overwrite. Administrator (and ownership) bypass overwrites; a thread uses its parent's.
+ */
+export function channelPermissions(g: SimGuild, channel: SimChannel, userId: string): bigint {
+  const base = memberPermissions(g, userId);
+  if (base === ALL) return ALL;
+  const source = channel.type === ChannelKind.PublicThread ? (g.channels.find((c) => c.id === channel.parentId) ?? channel) : channel;
+  const ows = source.overwrites ?? [];
+  const member = g.members.get(userId);
+  let bits = base;
+  const everyone = ows.find((o) => o.type === 0 && o.id === g.id);
+  if (everyone) bits = (bits & ~BigInt(everyone.deny)) | BigInt(everyone.allow);
+  let deny = 0n;
+  let allow = 0n;
+  for (const o of ows) {
+    if (o.type !== 0 || o.id === g.id || !member?.roles.includes(o.id)) continue;
+    deny |= BigInt(o.deny);
+    allow |= BigInt(o.allow);
+  }
+  bits = (bits & ~deny) | allow;
+  const own = ows.find((o) => o.type === 1 && o.id === userId);
+  if (own) bits = (bits & ~BigInt(own.deny)) | BigInt(own.allow);
+  return bits;
 }

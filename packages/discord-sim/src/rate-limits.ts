@@ -14,6 +14,9 @@ import { Window } from './limits.js';
 const ROUTE_LIMITS: Record<string, { limit: number; windowMs: number }> = {
   // x-ratelimit-limit: 2, x-ratelimit-reset-after: 5.000 (headers quoted in discordjs/discord.js#3891).
   'GET /gateway/bot': { limit: 2, windowMs: 5000 },
+  // Message history: 5 per second per channel (the bucket is kept per channel, a top-level resource), the
+  // documentation's example bucket, which is also what this route's headers have been reported to show.
+  'GET /channels/{id}/messages': { limit: 5, windowMs: 1000 },
 };
 const DEFAULT_ROUTE_LIMIT = { limit: 5, windowMs: 1000 };
 const SNOWFLAKE = /^\d{15,21}$/;

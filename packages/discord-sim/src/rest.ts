@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   OAuth2Scopes,
+  PermissionFlagsBits,
   RESTJSONErrorCodes,
+  type RESTGetAPIChannelMessagesResult,
   type RESTError,
   type RESTGetAPIChannelResult,
   type RESTGetAPICurrentUserGuildsResult,
@@ -32,7 +34,9 @@ import { parseBody, type ParsedBody } from './multipart.js';
 import { listInvites } from './invites.js';
 import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJson, channelJson, userJson } from './payloads.js';
 import type { OAuth2 } from './oauth.js';
-import { canManageGuild, memberPermissions } from './permissions.js';
+import { canManageGuild, channelPermissions, memberPermissions } from './permissions.js';
+import type { MessageHistory } from './history.js';
+import { messageCreateJson } from './messages.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
 import type { ChannelEditor } from './channel-edit.js';
 import type { ChannelMessages } from './channel-messages.js';
@@ -68,6 +72,10 @@ export interface RestOptions {
   channelMessages: ChannelMessages;
   /** Member role adds and removes (hierarchy checks, audit-log reasons). */
   memberRoles: MemberRoleEditor;
+  /** Every message created, dispatched or laid down as history (history.ts). */
+  history: MessageHistory;
+  /** Base URL of attachment links in message objects. */
+  attachmentsUrl: () => string;
 }
 
 export interface Reply {
@@ -311,6 +319,7 @@ export class RestApi {
     }
     if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST') return this.o.channelMessages.create(b, await body());
     if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'GET') return this.messages(b, url);
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
       return ch ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult) : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
@@ -318,7 +327,46 @@ export class RestApi {
     this.o.logger.warn({ method, route: tokenless(url.pathname) }, 'unknown REST route');
     return notFound();
   }
+
+  /**
+   * GET /channels/{id}/messages (resources/message.md, "Get Channel Messages"): VIEW_CHANNEL or 403 Missing
+   * Access; without READ_MESSAGE_HISTORY "no messages will be returned"; one of before/after/around, limit
+   * 1–100 (default 50), newest first. REST message objects carry no guild_id or member, unlike the gateway's.
+   */
+  private messages(channelId: string, url: URL): Reply {
+    const { world } = this.o;
+    const ch = world.channel(channelId);
+    if (!ch) return notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+    const g = world.guild(ch.guildId);
+    if (!g) return notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+    if (ch.type === ChannelKind.Category || ch.type === ChannelKind.Forum) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+    const perms = channelPermissions(g, ch, world.botUser.id);
+    if ((perms & PermissionFlagsBits.ViewChannel) === 0n) return error(403, RESTJSONErrorCodes.MissingAccess, 'Missing Access');
+    const q = url.searchParams;
+    const rawLimit = q.get('limit');
+    const limit = rawLimit === null ? 50 : Number(rawLimit);
+    const anchors = (['before', 'after', 'around'] as const).filter((k) => q.has(k));
+    const badId = anchors.find((k) => !SNOWFLAKE_PARAM.test(q.get(k)!));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100 || badId !== undefined) {
+      const field = badId ?? 'limit';
+      const why = badId !== undefined ? { code: 'NUMBER_TYPE_COERCE', message: `Value "${q.get(badId)}" is not snowflake.` } : { code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' };
+      return { status: 400, body: { code: RESTJSONErrorCodes.InvalidFormBodyOrContentType, message: 'Invalid Form Body', errors: { [field]: { _errors: [why] } } } };
+    }
+    if ((perms & PermissionFlagsBits.ReadMessageHistory) === 0n) return ok([]);
+    // Discord honours one anchor, in this order, when several are given.
+    const anchor = anchors.includes('around') ? 'around' : anchors.includes('before') ? 'before' : anchors.includes('after') ? 'after' : undefined;
+    const page = this.o.history.page(ch.id, { limit, ...(anchor ? { [anchor]: q.get(anchor)! } : {}) });
+    const base = this.o.attachmentsUrl();
+    return ok(
+      page.map((m) => {
+        const { guild_id: _g, member: _m, nonce: _n, ...rest } = messageCreateJson({ ...m, guild: g, channel: ch }, base);
+        return { ...rest, mentions: rest.mentions.map(({ member: _mm, ...u }) => u) } satisfies RESTGetAPIChannelMessagesResult[number];
+      }),
+    );
+  }
 }
+
+const SNOWFLAKE_PARAM = /^\d{1,20}$/;
 
 /** /api[/v10]/a/b/c as decoded segments after the version (discord.js sends %40original / %40me), or null. */
 function apiPath(url: URL): string[] | null {

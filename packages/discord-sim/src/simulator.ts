@@ -28,6 +28,9 @@ import { RestApi, type RestFault, type RestStats } from './rest.js';
 import { shardForGuild, SnowflakeGenerator } from './snowflake.js';
 import { HistoryClock, TrafficPlanner, type TrafficOptions, type TrafficSummary } from './traffic.js';
 import { GroundTruth } from './truth.js';
+import { MessageHistory } from './history.js';
+import type { SimOverwrite } from './world.js';
+import { channelJson } from './payloads.js';
 import { ChannelKind, World } from './world.js';
 
 export interface SimulatorOptions {
@@ -89,6 +92,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   readonly truth = new GroundTruth();
   /** Messages the bot posted over REST (POST /channels/{id}/messages), in order. */
   readonly channelMessages: ChannelMessages;
+  /** Every message created (dispatched or laid down as history), served by GET /channels/{id}/messages. */
+  readonly history = new MessageHistory();
   /** Invites, joins and leaves, with the ground truth of each join's attribution. */
   readonly members: MemberTraffic;
   /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
@@ -165,6 +170,8 @@ export class Simulator implements ChatSink, GuildEventSink {
         truth: this.truth,
         limit: this.limits.channelRename ? { perWindow: this.limits.channelRenamesPerWindow, windowMs: this.limits.channelRenameWindowMs } : null,
       }),
+      history: this.history,
+      attachmentsUrl: () => `http://127.0.0.1:${this.port}/attachments`,
     });
     this.gateContent = gateMessageContent(this.world.botUser.id);
     const gw = this.gateway;
@@ -299,6 +306,46 @@ export class Simulator implements ChatSink, GuildEventSink {
 
   /** Dispatches MESSAGE_CREATE on the guild's shard now and records it in the ground truth. */
   sendMessage(m: SendMessage): SentMessage {
+    return this.createMessage(m, true);
+  }
+
+  /**
+   * Lays down a message that exists in the channel's history (ground truth, GET /channels/{id}/messages)
+   * without any gateway delivery: what a server holds from before the bot joined, or from while it was
+   * offline. `timestamp` gives its creation time.
+   */
+  seedHistory(m: SendMessage & { timestamp: number }): SentMessage {
+    return this.createMessage(m, false);
+  }
+
+  /**
+   * A ChatSink whose messages become history instead of gateway traffic: any scenario driver (emoji,
+   * mention, app traffic) lays down a past of [fromMs, toMs) through it, its truth recorded as usual.
+   * Reactions have no history Discord could page through: this sink refuses them.
+   */
+  historyChat(o: { fromMs: number; toMs: number; seed?: number }): ChatSink & { truth: GroundTruth } {
+    const clock = new HistoryClock(o.toMs - o.fromMs, o.toMs, o.seed ?? 0x5eed);
+    return {
+      world: this.world,
+      truth: this.truth,
+      sendMessage: (m) => this.seedHistory({ ...m, timestamp: clock.next() }),
+      react: () => {
+        throw new Error('reactions cannot be laid down as history');
+      },
+      newSnowflake: (atMs) => this.ids.next(atMs),
+    };
+  }
+
+  /** Replaces a channel's permission overwrites and dispatches CHANNEL_UPDATE (THREAD_UPDATE for a thread). */
+  setChannelOverwrites(channelId: string, overwrites: SimOverwrite[]): void {
+    const ch = this.world.channel(channelId);
+    if (!ch) throw new Error(`unknown channel ${channelId}`);
+    ch.overwrites = overwrites.map((o) => ({ ...o }));
+    const event = ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate;
+    this.gateway.dispatchToGuild(ch.guildId, event, channelJson(ch) as DispatchData<typeof event>);
+  }
+
+  private createMessage(m: SendMessage, deliver: boolean): SentMessage {
     const guild = this.world.guild(m.guildId);
     if (!guild) throw new Error(`unknown guild ${m.guildId}`);
     const channel = this.world.channel(m.channelId);
@@ -328,8 +375,12 @@ export class Simulator implements ChatSink, GuildEventSink {
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
     }
-    const payload = messageCreateJson({ id, guild, channel, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo }, `http://127.0.0.1:${this.port}/attachments`);
-    this.gateway.dispatchToGuild(guild.id, GatewayDispatchEvents.MessageCreate, payload, this.gateContent);
+    const stored = { id, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo };
+    this.history.add(channel.id, stored);
+    if (deliver) {
+      const payload = messageCreateJson({ ...stored, guild, channel }, `http://127.0.0.1:${this.port}/attachments`);
+      this.gateway.dispatchToGuild(guild.id, GatewayDispatchEvents.MessageCreate, payload, this.gateContent);
+    }
     return { id, timestamp: now };
   }
 

@@ -50,6 +50,17 @@ export interface SimChannel {
   nsfw: boolean;
   /** Threads only: who started it. */
   ownerId?: string;
+  /** Permission overwrites (threads use their parent's); none unless a test sets them (Simulator.setChannelOverwrites). */
+  overwrites?: SimOverwrite[];
+}
+
+/** A channel permission overwrite: type 0 a role (@everyone's id is the guild's), 1 a member. */
+export interface SimOverwrite {
+  id: string;
+  type: 0 | 1;
+  /** Permission bitfields as decimal strings, as the API sends them. */
+  allow: string;
+  deny: string;
 }
 
 export interface SimMember {

@@ -54,6 +54,7 @@ const CHECKS: Check[] = [
   { method: 'get', spec: '/channels/{channel_id}', schema: channel },
   { method: 'patch', spec: '/channels/{channel_id}', schema: channel },
   { method: 'post', spec: '/channels/{channel_id}/messages', schema: c('MessageResponse') },
+  { method: 'get', spec: '/channels/{channel_id}/messages', schema: list(c('MessageResponse')) },
   { method: 'post', spec: '/interactions/{interaction_id}/{interaction_token}/callback', schema: c('InteractionCallbackResponse') },
   { method: 'patch', spec: '/webhooks/{webhook_id}/{webhook_token}/messages/@original', schema: c('MessageResponse') },
   { method: 'get', spec: '/webhooks/{webhook_id}/{webhook_token}/messages/@original', schema: c('MessageResponse') },
@@ -153,6 +154,11 @@ describe("REST bodies against Discord's OpenAPI spec", () => {
     await call('get', '/guilds/{guild_id}/members', `/guilds/${g.id}/members?limit=1000`);
     await call('get', '/guilds/{guild_id}/members/{user_id}', `/guilds/${g.id}/members/${sim.world.botUser.id}`);
     for (const c of g.channels) await call('get', '/channels/{channel_id}', `/channels/${c.id}`);
+    const text = sim.world.textChannels(g.id)[0]!;
+    const [author, other] = sim.world.humanMembers(g.id);
+    sim.seedHistory({ guildId: g.id, channelId: text.id, authorId: author!.user.id, content: `hi <@${other!.user.id}> 🎉`, attachments: 2, timestamp: Date.now() - 3_600_000 });
+    const page = (await call('get', '/channels/{channel_id}/messages', `/channels/${text.id}/messages?limit=100`)) as unknown[];
+    expect(page.length).toBeGreaterThan(0);
   });
 
   it('a channel renamed and messages posted by the bot, with a file', async () => {

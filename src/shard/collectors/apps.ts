@@ -11,7 +11,7 @@ import { recordCommandUses, UNKNOWN_COMMAND } from '../../command-uses.js';
 import { minuteOf, textDim } from '../../families.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../../counters.js';
+import type { CounterSink, CounterWriter } from '../../counters.js';
 
 /** What another app's message says about the command use it answers, or undefined when it is none. */
 export function appCommandUse(message: Message<true>, ownApplicationId: string | undefined): { applicationId: string; userId: string; command: string } | undefined {
@@ -28,17 +28,19 @@ export function appCommandUse(message: Message<true>, ownApplicationId: string |
   return { applicationId, userId, command };
 }
 
-export function collectApps(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+/** Another app's command use that one message shows, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
+export function countAppMessage(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+  const use = appCommandUse(message, message.client.application?.id);
+  if (!use) return;
   // Excluded channels and opted-out members are not counted.
-  const skipped = (guildId: string, channelId: string, userId: string) =>
-    (settings !== undefined && isExcluded(settings.get(guildId), channelId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+  if ((settings !== undefined && isExcluded(settings.get(message.guildId), message.channelId)) || (privacy !== undefined && !privacy.tracked(message.guildId, use.userId))) return;
+  counters.add('apps', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, use.userId, use.applicationId, use.command], [1]);
+}
 
+export function collectApps(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
   recordCommandUses(client, counters, settings, privacy);
 
   client.on(Events.MessageCreate, (message) => {
-    if (!message.inGuild()) return;
-    const use = appCommandUse(message, client.application?.id);
-    if (!use || skipped(message.guildId, message.channelId, use.userId)) return;
-    counters.add('apps', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, use.userId, use.applicationId, use.command], [1]);
+    if (message.inGuild()) countAppMessage(message, counters, settings, privacy);
   });
 }

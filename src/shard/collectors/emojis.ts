@@ -3,13 +3,13 @@
 // 'reaction': MESSAGE_REACTION_ADD per emoji and reacting member (bots skipped). Removing a reaction does
 // not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
 // (Partials.Message + Partials.Reaction + Partials.User in createClient).
-import { Events, type Client, type MessageReaction, type PartialMessageReaction } from 'discord.js';
+import { Events, type Client, type Message, type MessageReaction, type PartialMessageReaction } from 'discord.js';
 import { countEmojis, customEmojis, extractEmojis, unicodeEmojiKey } from '../../emoji.js';
 import { isSnowflake, minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../../counters.js';
+import type { CounterSink } from '../../counters.js';
 import type { EmojiNameRecorder } from '../emoji-names.js';
 
 /**
@@ -25,22 +25,28 @@ export function reactionKey(reaction: MessageReaction | PartialMessageReaction):
   return found.length === 1 && found[0] === key ? key : undefined;
 }
 
-export function collectEmojis(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
-  // Excluded channels (a thread by its parent too) and opted-out members are not counted.
-  const skipped = (guildId: string, channelId: string, parentId: string | null | undefined, userId: string) =>
-    (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+// Excluded channels (a thread by its parent too) and opted-out members are not counted.
+function skipped(settings: GuildSettingsStore | undefined, privacy: Tracking | undefined, guildId: string, channelId: string, parentId: string | null | undefined, userId: string): boolean {
+  return (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+}
 
+/** One message's emoji uses, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
+export function countMessageEmojis(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
+  if (message.author.bot || message.webhookId || message.content === '') return;
+  if (skipped(settings, privacy, message.guildId, message.channelId, message.channel.isThread() ? message.channel.parentId : null, message.author.id)) return;
+  const counts = countEmojis(message.content);
+  if (counts.size === 0) return;
+  const minute = minuteOf(message.createdTimestamp);
+  for (const [emoji, uses] of counts) {
+    counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
+  }
+  // Custom emojis carry their names: kept so answers can name those not in the guild's list.
+  if (names) for (const e of customEmojis(message.content)) names.note(e);
+}
+
+export function collectEmojis(client: Client, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
   client.on(Events.MessageCreate, (message) => {
-    if (!message.inGuild() || message.author.bot || message.webhookId || message.content === '') return;
-    if (skipped(message.guildId, message.channelId, message.channel.isThread() ? message.channel.parentId : null, message.author.id)) return;
-    const counts = countEmojis(message.content);
-    if (counts.size === 0) return;
-    const minute = minuteOf(message.createdTimestamp);
-    for (const [emoji, uses] of counts) {
-      counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
-    }
-    // Custom emojis carry their names: kept so answers can name those not in the guild's list.
-    if (names) for (const e of customEmojis(message.content)) names.note(e);
+    if (message.inGuild()) countMessageEmojis(message, counters, settings, privacy, names);
   });
 
   client.on(Events.MessageReactionAdd, (reaction, user) => {
@@ -50,7 +56,7 @@ export function collectEmojis(client: Client, counters: CounterWriter, settings?
     gatewayEvents.inc({ type: 'MESSAGE_REACTION_ADD', shard: message.guild?.shardId ?? -1 });
     if (user.bot) return;
     const channel = message.channel as { isThread?: () => boolean; parentId?: string | null } | null;
-    if (skipped(guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)) return;
+    if (skipped(settings, privacy, guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)) return;
     const key = reactionKey(reaction);
     if (!key) return;
     const { id, name, animated } = reaction.emoji;

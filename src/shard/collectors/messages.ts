@@ -4,32 +4,37 @@
 // The minute is the message's own snowflake time, so a late or replayed dispatch still lands in the
 // minute it was sent. A thread's messages carry its parent channel too, so they count for the thread
 // and roll up to the channel it lives in. Edits and deletes are not listened to: they never recount.
-import { Events, type Client } from 'discord.js';
+import { Events, type Client, type Message } from 'discord.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import { countWords } from '../../text.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
-import type { CounterWriter } from '../../counters.js';
+import type { CounterSink } from '../../counters.js';
 
-export function collectMessages(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectMessages(client: Client, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;
     gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: message.guild.shardId });
-    // Webhooks never count; bots only where the guild asked for them.
-    if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
-    const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
-    // Excluded channels (and their threads) and opted-out members are not counted.
-    if (settings && isExcluded(settings.get(message.guildId), message.channelId, parent)) return;
-    if (privacy && !privacy.tracked(message.guildId, message.author.id)) return;
-    counters.add(
-      'messages',
-      message.guildId,
-      minuteOf(message.createdTimestamp),
-      [message.guildId, message.channelId, parent, message.author.id],
-      [1, countWords(message.content), message.attachments.size],
-      // Marked at ingest time, so an answer can leave bots out whatever the guild's setting is later.
-      [message.author.bot ? '1' : '0'],
-    );
+    countMessage(message, counters, settings, privacy);
   });
+}
+
+/** One message's counts, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
+export function countMessage(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+  // Webhooks never count; bots only where the guild asked for them.
+  if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
+  const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
+  // Excluded channels (and their threads) and opted-out members are not counted.
+  if (settings && isExcluded(settings.get(message.guildId), message.channelId, parent)) return;
+  if (privacy && !privacy.tracked(message.guildId, message.author.id)) return;
+  counters.add(
+    'messages',
+    message.guildId,
+    minuteOf(message.createdTimestamp),
+    [message.guildId, message.channelId, parent, message.author.id],
+    [1, countWords(message.content), message.attachments.size],
+    // Marked at ingest time, so an answer can leave bots out whatever the guild's setting is later.
+    [message.author.bot ? '1' : '0'],
+  );
 }
