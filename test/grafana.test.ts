@@ -243,6 +243,11 @@ describe('SQL panels against the migrated schema', () => {
         ('2026-03-02T08:30:00Z', ${GUILD}, 11, 0, 101, 4, 9, 0),
         ('2026-03-01T10:01:00Z', ${OTHER}, 11, 0, 101, 50, 50, 0),
         ('2026-02-20T10:00:00Z', ${GUILD}, 11, 0, 101, 70, 70, 0);
+      INSERT INTO message_details_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 11, 0, 101, 30, 1, 2, 0),
+                                             ('2026-03-01T10:01:00Z', ${OTHER}, 11, 0, 101, 500, 5, 5, 5);
+      INSERT INTO mentions_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 101, 102, 'member', 3), ('2026-03-01T10:01:00Z', ${GUILD}, 101, 7, 'role', 1);
+      INSERT INTO guild_channels (guild_id, channel_id, type, name, deleted_at) VALUES (${GUILD}, 11, 0, 'general', NULL), (${GUILD}, 12, 11, 'old-thread', '2026-03-02T00:00:00Z');
+      INSERT INTO guild_members (guild_id, user_id, display_name) VALUES (${GUILD}, 101, 'Ada'), (${GUILD}, 102, 'Grace');
       INSERT INTO voice_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 21, 101, 60, 10, 0, 30, 0);
       INSERT INTO emojis_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 101, '🎉', 'message', 2),
                                     ('2026-03-01T11:01:00Z', ${GUILD}, 102, '123456789', 'reaction', 1);
@@ -268,10 +273,10 @@ describe('SQL panels against the migrated schema', () => {
 
   it('has SQL panels on every family', () => {
     const sql = sqlTargets.map((t) => t.target.rawSql!).join('\n');
-    for (const table of ['messages_hourly', 'voice_hourly', 'emojis_hourly', 'app_commands_hourly', 'activities_hourly', 'member_events']) {
+    for (const table of ['messages_hourly', 'message_details_hourly', 'voice_hourly', 'emojis_hourly', 'app_commands_hourly', 'activities_hourly', 'mentions_hourly', 'member_events']) {
       expect(sql).toContain(table);
     }
-    expect(sql).not.toMatch(/\b(messages|voice|emojis|app_commands|activities)_raw\b/); // rollups only
+    expect(sql).not.toMatch(/\b(messages|message_details|voice|emojis|app_commands|activities|mentions)_raw\b/); // rollups only
   });
 
   for (const interval of [
@@ -310,6 +315,17 @@ describe('SQL panels against the migrated schema', () => {
       ['2026-03-01T10:00:00.000Z', 5],
       ['2026-03-02T08:00:00.000Z', 4],
     ]);
+    // Average length is characters over messages of the same hours: 30 characters in 5 messages at 10:00.
+    const length = allPanels(server).find((p) => p.title.startsWith('Average message length'))!;
+    const l = await client.query(expandSql(length.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(l.rows.map((r: { characters_per_message: number | null }) => r.characters_per_message)).toEqual([6, 0]);
+    // Names from the structure tables; a deleted channel keeps its last name, marked deleted.
+    const channels = allPanels(server).find((p) => p.title === 'Top channels')!;
+    const c = await client.query(expandSql(channels.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(c.rows.map((r: { channel: string; messages: string }) => [r.channel, Number(r.messages)])).toEqual([['general', 7], ['old-thread (deleted)', 2]]);
+    const mentioned = allPanels(server).find((p) => p.title === 'Most mentioned members')!;
+    const mm = await client.query(expandSql(mentioned.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(mm.rows.map((r: { member: string; mentions: string }) => [r.member, Number(r.mentions)])).toEqual([['Grace', 3]]);
     const growth = allPanels(dashboards.get('invites.json')!).find((p) => p.title.startsWith('Net growth'))!;
     const g = await client.query(expandSql(growth.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1d', intervalSeconds: 86400 }));
     expect(g.rows.map((r: { net_growth: string }) => Number(r.net_growth))).toEqual([2, 1]);
