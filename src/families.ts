@@ -60,6 +60,17 @@ export const FAMILIES = {
     text: ['emoji', 'source'],
     metrics: ['uses'],
   },
+  /**
+   * The same emoji uses by channel (parent_id: a thread's parent, '0' outside threads), for leaderboards per
+   * channel and category; a family of its own beside `emojis` (why: sql/033_channel_emojis.sql).
+   */
+  channel_emojis: {
+    name: 'channel_emojis',
+    table: 'channel_emojis_raw',
+    dims: ['guild_id', 'channel_id', 'parent_id', 'user_id', 'emoji', 'source'],
+    text: ['emoji', 'source'],
+    metrics: ['uses'],
+  },
   /** Application command uses: ours from INTERACTION_CREATE, other apps' from messages' interaction metadata. */
   apps: {
     name: 'apps',

@@ -309,7 +309,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       stickers: m.stickers ?? 0,
       embeds: m.embeds ?? 0,
     });
-    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message');
+    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message', 1, channel.id);
     const x = m.interaction;
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
@@ -358,7 +358,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     const member = this.world.guild(r.guildId)?.members.get(r.userId);
     if (!member) throw new Error(`user ${r.userId} is not a member of guild ${r.guildId}`);
     if (r.remove) return void this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionRemove, reactionRemoveJson(r));
-    if (!member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction');
+    if (!member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction', 1, r.channelId);
     this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionAdd, reactionAddJson(r, member));
   }
 

@@ -121,9 +121,16 @@ export class GroundTruth {
   /** Application command uses keyed `${guildId}|${channelId}|${userId}|${applicationId}|${command}`. */
   readonly appUses = new Map<string, number>();
 
-  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1): void {
+  /** The same uses by channel, keyed `${guildId}|${channelId}|${userId}|${emoji}|${source}` (threads keep their own id). */
+  readonly channelEmojiUses = new Map<string, number>();
+
+  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1, channelId?: string): void {
     const k = `${guildId}|${userId}|${emoji}|${source}`;
     this.emojiUses.set(k, (this.emojiUses.get(k) ?? 0) + uses);
+    if (channelId !== undefined) {
+      const c = `${guildId}|${channelId}|${userId}|${emoji}|${source}`;
+      this.channelEmojiUses.set(c, (this.channelEmojiUses.get(c) ?? 0) + uses);
+    }
   }
 
   /**
