@@ -49,8 +49,18 @@ const freshAsker = (not?: string) => {
   return ms[asked++ % ms.length]!.user.id;
 };
 
+/** Asks again after the cooldown if the member asked a moment ago (the guild has only so many members). */
+async function invoke(o: Parameters<TestBot['sim']['invokeCommand']>[0]): Promise<RecordedReply> {
+  for (;;) {
+    const reply = await t.sim.invokeCommand(o);
+    const wait = /^Slow down: you can use \S+ again in (\d+) s/.exec(reply.content);
+    if (!wait) return reply;
+    await new Promise((r) => setTimeout(r, Number(wait[1]) * 1000 + 200));
+  }
+}
+
 async function ask(userId: string, options: { name: string; type: number; value: string }[], permissions = ADMIN): Promise<RecordedReply> {
-  return t.sim.invokeCommand({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId, name: 'emojis', options: [{ name: 'period', type: 3, value: '24h' }, ...options], permissions, timeoutMs: 30_000 });
+  return invoke({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId, name: 'emojis', options: [{ name: 'period', type: 3, value: '24h' }, ...options], permissions, timeoutMs: 30_000 });
 }
 
 beforeAll(async () => {
@@ -132,5 +142,23 @@ describe('/emojis member, channel and category', () => {
     const d = await ask(freshAsker(t.sim.world.humanMembers(g)[0]!.user.id), [{ name: 'member', type: 6, value: t.sim.world.humanMembers(g)[0]!.user.id }], '0');
     expect(d.flags & 64).toBe(64);
     expect(d.embeds).toHaveLength(0);
+  }, 60_000);
+
+  it('a deleted channel keeps its last name, marked deleted, and its counts', async () => {
+    const counts = new Map<string, number>();
+    for (const [k, n] of t.sim.truth.channelEmojiUses) if (k.startsWith(`${g}|`)) counts.set(k.split('|')[1]!, (counts.get(k.split('|')[1]!) ?? 0) + n);
+    const doomed = t.sim.world.textChannels(g).sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
+    const want = expected((c) => c === doomed.id || parentOf(c) === doomed.id);
+    const name = doomed.name;
+    t.sim.structure.deleteChannel(g, doomed.id);
+    await vi.waitFor(async () => expect((await t.pool.query('SELECT 1 FROM guild_channels WHERE guild_id = $1 AND channel_id = $2 AND deleted_at IS NOT NULL', [g, doomed.id])).rowCount).toBe(1), { timeout: 30_000, interval: 200 });
+    const emojis = await ask(freshAsker(), [{ name: 'channel', type: 7, value: doomed.id }]);
+    expect(emojis.content).toBe("");
+    expect(emojis.embeds[0]!.title).toBe(`#${name} (deleted): emojis`);
+    const got = board(emojis);
+    expect(got).toEqual(want.slice(0, got.length));
+    const stats = await invoke({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId: freshAsker(), name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: doomed.id }, { name: 'period', type: 3, value: '24h' }], permissions: ADMIN, timeoutMs: 30_000 });
+    expect(stats.content).toBe("");
+    expect(stats.embeds[0]!.title).toMatch(new RegExp(`^#${name} \\(deleted\\): `));
   }, 60_000);
 });

@@ -9,7 +9,9 @@
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
 import { DiscordAPIError, RESTJSONErrorCodes, type Guild, type GuildMember } from 'discord.js';
+import type { Queryable } from '../db/pool.js';
 import { memberNameRequests } from '../metrics.js';
+import { guildChannels } from '../stats/structure.js';
 
 export interface MemberInfo {
   name: string;
@@ -147,10 +149,25 @@ export async function memberName(guild: Guild, id: string): Promise<string> {
   return info.get(id)?.name ?? `Member ${id}`;
 }
 
-/** `#name` of a channel or thread the guild has (all channels are cached), else a placeholder. */
-export function channelName(guild: Guild, id: string): string {
-  const c = guild.channels.cache.get(id);
-  return c ? `#${c.name}` : `#deleted-channel (${id})`;
+/**
+ * `#name` of each channel: the guild's current channels by their live name, the others by the name the
+ * shards recorded last (sql/030), a deleted one marked "(deleted)"; a channel never recorded keeps the
+ * placeholder. Only this guild's rows are read.
+ */
+export async function channelNames(db: Queryable, guild: Guild, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of ids) {
+    const c = guild.channels.cache.get(id);
+    if (c) out.set(id, `#${c.name}`);
+    else missing.push(id);
+  }
+  const recorded = await guildChannels(db, guild.id, missing);
+  for (const id of missing) {
+    const r = recorded.get(id);
+    out.set(id, r ? `#${r.name}${r.deleted ? ' (deleted)' : ''}` : `#deleted-channel (${id})`);
+  }
+  return out;
 }
 
 /** Forget everything (tests). */
