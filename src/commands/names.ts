@@ -149,23 +149,28 @@ export async function memberName(guild: Guild, id: string): Promise<string> {
   return info.get(id)?.name ?? `Member ${id}`;
 }
 
+export interface ChannelLabel {
+  /** `#name` */
+  name: string;
+  /** Recorded as deleted: `name` is its last name and ends with "(deleted)". */
+  deleted: boolean;
+}
+
 /**
- * `#name` of each channel: the guild's current channels by their live name, the others by the name the
- * shards recorded last (sql/030), a deleted one marked "(deleted)"; a channel never recorded keeps the
- * placeholder. Only this guild's rows are read.
+ * `#name` of each channel: a deleted one (as the shards recorded it, sql/030) by its last name, marked
+ * "(deleted)", even where a gateway or REST cache still holds it (the interactions service keeps the guild's
+ * channels a few minutes); the others by their live name, else the recorded one; a channel never seen keeps
+ * a placeholder. Only this guild's rows are read.
  */
-export async function channelNames(db: Queryable, guild: Guild, ids: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const missing: string[] = [];
+export async function channelNames(db: Queryable, guild: Guild, ids: readonly string[]): Promise<Map<string, ChannelLabel>> {
+  const recorded = await guildChannels(db, guild.id, ids);
+  const out = new Map<string, ChannelLabel>();
   for (const id of ids) {
-    const c = guild.channels.cache.get(id);
-    if (c) out.set(id, `#${c.name}`);
-    else missing.push(id);
-  }
-  const recorded = await guildChannels(db, guild.id, missing);
-  for (const id of missing) {
     const r = recorded.get(id);
-    out.set(id, r ? `#${r.name}${r.deleted ? ' (deleted)' : ''}` : `#deleted-channel (${id})`);
+    const live = guild.channels.cache.get(id);
+    if (r?.deleted) out.set(id, { name: `#${r.name} (deleted)`, deleted: true });
+    else if (live) out.set(id, { name: `#${live.name}`, deleted: false });
+    else out.set(id, { name: r ? `#${r.name}` : `#deleted-channel (${id})`, deleted: r === undefined });
   }
   return out;
 }

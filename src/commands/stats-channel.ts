@@ -12,7 +12,7 @@ export async function statsChannel(interaction: ChatInputCommandInteraction<'cac
   const channel = interaction.guild.channels.cache.get(channelId);
   const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;
   const scope = await parseScope(interaction, ctx);
-  const title = (await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!;
+  const title = (await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name;
   await answerStats(interaction, ctx, {
     kind: 'channel',
     title,

@@ -32,7 +32,7 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
   const names = await memberNames(i.guild, members.map((m) => m.key), ctx);
   // Deleted channels by the name recorded last, marked deleted (a mention of one shows nothing useful).
   const chNames = await channelNames(ctx.pool, i.guild, channels.slice(0, Math.max(10, SLICES)).map((c) => c.key));
-  const channelLabel = (id: string) => (i.guild.channels.cache.has(id) ? `<#${id}>` : chNames.get(id)!);
+  const channelLabel = (id: string) => (chNames.get(id)!.deleted ? chNames.get(id)!.name : `<#${id}>`);
   const share = (s: number) => `${Math.round((s / total) * 100)}%`;
   const embed = reportEmbed(`${i.guild.name}: voice`, [p.label, ...scope.notes].join('. ')).addFields(
     { name: 'Voice time', value: formatDuration(total), inline: true },
@@ -41,7 +41,7 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
     { name: 'Members', value: rankLines(members.map((m) => ({ label: `<@${m.key}>`, value: formatDuration(m.value) }))) },
   );
   notePartialNames(embed, names);
-  const slices = channels.slice(0, SLICES).map((c) => ({ label: chNames.get(c.key)!, value: c.value }));
+  const slices = channels.slice(0, SLICES).map((c) => ({ label: chNames.get(c.key)!.name, value: c.value }));
   const rest = channels.slice(SLICES).reduce((a, c) => a + c.value, 0);
   if (rest > 0) slices.push({ label: 'Other channels', value: rest });
   await replyWithChart(
