@@ -16,6 +16,7 @@ import { collectProcessMetrics, registry } from '../src/metrics.js';
 import '../src/shard/invites/metrics.js';
 import '../src/shard/sessions/tracker.js';
 import '../src/shard/sessions/writer.js';
+import '../src/web/metrics.js';
 import { testDatabase } from './helpers/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

@@ -1,5 +1,5 @@
 // Debian's real Prometheus scrapes the processes on loopback: the cluster manager (its /metrics carries the
-// cluster processes' series, as in production) and an ingest worker process, while the simulator sends
+// cluster processes' series, as in production) an ingest worker process, the interactions service and the dashboard, while the simulator sends
 // traffic and a command. Every PromQL expression of the Grafana dashboards and of the alert rules must
 // parse and return series from what was scraped. New services join through TARGETS below.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,7 @@ import { aggregateMetrics } from '../src/cluster/manager.js';
 import { entryPoint } from '../src/entry.js';
 import { startOpsServer } from '../src/http.js';
 import { createLogger } from '../src/logger.js';
-import { collectProcessMetrics } from '../src/metrics.js';
+import { collectProcessMetrics, registry } from '../src/metrics.js';
 import { testDatabase, testRedis } from './helpers/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -71,7 +71,7 @@ beforeAll(async () => {
   dropDb = db.drop;
   const redis = testRedis();
   collectProcessMetrics();
-  stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, keyPrefix: redis.prefix, logger, guilds: 6, totalShards: 2, shardsPerCluster: 1, heartbeatIntervalMs: 5_000, interactions: 'http' });
+  stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, keyPrefix: redis.prefix, logger, guilds: 6, totalShards: 2, shardsPerCluster: 1, heartbeatIntervalMs: 5_000, interactions: 'http', web: {} });
   const targets: Target[] = [
     {
       job: 'cluster',
@@ -84,6 +84,15 @@ beforeAll(async () => {
     { job: 'ingest', start: spawnIngest({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix }) },
     // Started (and stopped) by the stack as its own process.
     { job: 'interactions', start: async () => ({ port: stack.interactionsMetricsPort!, stop: async () => {} }) },
+    {
+      job: 'web',
+      // The dashboard runs in this process (the stack's): its /metrics as src/web/main.ts serves it, the
+      // process registry. (The manager's own registry is this process's too, so the cluster job repeats it.)
+      start: async () => {
+        const ops = await startOpsServer({ port: 0, logger, metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }), ready: () => true });
+        return { port: ops.port, stop: () => ops.close() };
+      },
+    },
   ];
   const scrape: { job: string; port: number }[] = [];
   for (const t of targets) {
@@ -136,6 +145,8 @@ beforeAll(async () => {
     options: [{ name: 'period', type: 3, value: '1h' }],
     timeoutMs: 30_000,
   });
+  // A dashboard request (refused: no session), so its request histogram has a series.
+  expect((await fetch(`${stack.web!.url}/api/me`)).status).toBe(401);
   // Every target up, and enough scrapes after the command for rate() over a short window.
   // (Shards report heartbeat latency every 15 s.)
   const enough = `count(count_over_time(stats_render_duration_seconds_count[1m]) >= 4) and on() count(up == 1) == ${targets.length} and on() count(stats_shard_heartbeat_latency_seconds)`;
@@ -183,11 +194,11 @@ async function alertExprs(): Promise<{ where: string; expr: string }[]> {
   return out;
 }
 
-describe('a real Prometheus scraping the manager, the ingest worker and the interactions service', () => {
+describe('a real Prometheus scraping the manager, the ingest worker, the interactions service and the dashboard', () => {
   it('scrapes every target', async () => {
     const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
     const health = res.data.activeTargets.map((t) => `${t.labels.job}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`);
-    expect(health.sort()).toEqual(['cluster: up', 'ingest: up', 'interactions: up']);
+    expect(health.sort()).toEqual(['cluster: up', 'ingest: up', 'interactions: up', 'web: up']);
   });
 
   it('every dashboard and alert expression parses and returns series', async () => {

@@ -3,6 +3,7 @@
 // checked against the simulator's ground truth; refusals (no session, another server, no permission,
 // forged CSRF, forged or replayed OAuth state, lost permission, absurd ranges) by status and body.
 import { PermissionFlagsBits } from 'discord.js';
+import { ChannelKind } from 'discord-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import { signIn, startTestWeb, type TestWeb } from './helpers/web.js';
@@ -60,8 +61,8 @@ describe('dashboard API', () => {
     const csv = await c.get(`/api/guilds/${guildId}/members.csv?period=7d`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('user_id,messages,voice_seconds');
-    expect(lines[1]!.startsWith(`${top.id},${top.value},`)).toBe(true);
+    expect(lines[0]).toBe('user_id,name,messages,voice_seconds');
+    expect(lines[1]).toMatch(new RegExp(`^${top.id},.+,${top.value},\\d+$`));
   });
 
   it('refuses without a session, for another server, and with malformed ids', async () => {
@@ -167,9 +168,76 @@ describe('dashboard API', () => {
     expect(await t.redis.exists(key)).toBe(0);
   });
 
+  it('filters by role and category as the commands do, names members and channels, and refuses another server\'s', async () => {
+    const g = guild();
+    const people = t.sim.world.humanMembers(guildId);
+    const roleId = t.sim.structure.createRole(guildId, 'Dashboard testers', 0x3366ff).id;
+    people.forEach((m, k) => {
+      if (k % 2 === 0) t.sim.structure.setMemberRoles(guildId, m.user.id, { add: [roleId] });
+    });
+    const holders = new Set(people.filter((m) => m.roles.includes(roleId)).map((m) => m.user.id));
+    const recorded = async () => Number((await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2', [guildId, roleId])).rows[0]!.n);
+    await expect.poll(recorded, { timeout: 20_000, interval: 200 }).toBe(holders.size);
+
+    const c = await signIn(web, t, owner());
+    const humans = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
+    type Overview = { totals: { messages: number; activeMembers: number } };
+    const byRole = (await (await c.get(`/api/guilds/${guildId}/overview?period=7d&role=${roleId}`)).json()) as Overview;
+    const ofHolders = humans.filter((m) => holders.has(m.authorId));
+    expect(byRole.totals.messages).toBe(ofHolders.length);
+    expect(byRole.totals.activeMembers).toBe(new Set(ofHolders.map((m) => m.authorId)).size);
+
+    // The busiest category: messages of every channel under it, threads included.
+    const cats = g.channels.filter((x) => x.type === ChannelKind.Category).map((cat) => {
+      const ids = new Set(t.sim.world.categoryChannels(guildId, cat.id).map((x) => x.id));
+      return { cat, n: humans.filter((m) => ids.has(m.channelId)).length };
+    });
+    const busiest = cats.sort((a, b) => b.n - a.n)[0]!;
+    expect(busiest.n).toBeGreaterThan(0);
+    const byCategory = (await (await c.get(`/api/guilds/${guildId}/overview?period=7d&category=${busiest.cat.id}`)).json()) as Overview;
+    expect(byCategory.totals.messages).toBe(busiest.n);
+
+    // Names: the roles and categories the pickers offer, and members by Discord's display-name rule.
+    const structure = (await (await c.get(`/api/guilds/${guildId}/structure`)).json()) as { channels: { id: string; name: string; type: number }[]; roles: { id: string; name: string }[] };
+    expect(structure.roles).toContainEqual(expect.objectContaining({ id: roleId, name: 'Dashboard testers' }));
+    expect(structure.channels).toContainEqual(expect.objectContaining({ id: busiest.cat.id, name: busiest.cat.name, type: ChannelKind.Category }));
+    const members = (await (await c.get(`/api/guilds/${guildId}/members?period=7d`)).json()) as { messages: { id: string; name: string | null }[] };
+    const displayName = (id: string) => {
+      const m = g.members.get(id)!;
+      return m.nick ?? m.user.globalName ?? m.user.username;
+    };
+    expect(members.messages.length).toBeGreaterThan(0);
+    for (const r of members.messages) expect(r.name, r.id).toBe(displayName(r.id));
+    const one = (await (await c.get(`/api/guilds/${guildId}/members/${members.messages[0]!.id}?period=7d`)).json()) as { name: string };
+    expect(one.name).toBe(displayName(members.messages[0]!.id));
+    const csv = (await (await c.get(`/api/guilds/${guildId}/channels.csv?period=7d`)).text()).split('\r\n');
+    expect(csv[0]).toBe('channel_id,name,messages,voice_seconds');
+    const first = csv[1]!.split(',');
+    expect(first[1]).toBe(g.channels.find((x) => x.id === first[0])!.name);
+
+    // Another server's role or category, a text channel as a category, a deleted role: 400, nothing read.
+    const other = [...t.sim.world.guilds.values()].find((x) => x.id !== guildId)!;
+    const foreignRole = other.roles.find((r) => r.id !== other.id && !r.managed)!;
+    const foreignCategory = other.channels.find((x) => x.type === ChannelKind.Category)!;
+    const doomed = t.sim.structure.createRole(guildId, 'Short-lived');
+    t.sim.structure.deleteRole(guildId, doomed.id);
+    await expect.poll(async () => (await t.pool.query('SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2 AND deleted_at IS NOT NULL', [guildId, doomed.id])).rows.length, { timeout: 10_000, interval: 200 }).toBe(1);
+    for (const [q, why] of [
+      [`role=${foreignRole.id}`, /not one of this server's roles/],
+      [`category=${foreignCategory.id}`, /not one of this server's channels/],
+      [`category=${t.sim.world.textChannels(guildId)[0]!.id}`, /not a category/],
+      [`role=${doomed.id}`, /deleted/],
+    ] as const) {
+      const r = await c.get(`/api/guilds/${guildId}/overview?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(((await r.json()) as { error: string }).error, q).toMatch(why);
+    }
+    for (const id of holders) t.sim.structure.setMemberRoles(guildId, id, { remove: [roleId] });
+  }, 60_000);
+
   it('refuses absurd ranges and filters it cannot apply', async () => {
     const c = await signIn(web, t, owner());
-    for (const q of ['from=2026-05-02&to=2026-05-01', 'from=2001-01-01&to=2001-02-01', 'from=2016-01-01&to=2025-01-01', 'from=2024-02-30&to=2024-03-02', 'period=forever', 'from=2024-01-01', `role=${guildId}`, 'bots=maybe', 'extra=1']) {
+    for (const q of ['from=2026-05-02&to=2026-05-01', 'from=2001-01-01&to=2001-02-01', 'from=2016-01-01&to=2025-01-01', 'from=2024-02-30&to=2024-03-02', 'period=forever', 'from=2024-01-01', 'role=12', 'category=x', 'bots=maybe', 'extra=1']) {
       const r = await c.get(`/api/guilds/${guildId}/overview?${q}`);
       expect(r.status, q).toBe(400);
     }

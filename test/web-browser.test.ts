@@ -76,11 +76,20 @@ describe('dashboard in a browser', () => {
     const perUser = new Map<string, number>();
     for (const m of humans) perUser.set(m.authorId, (perUser.get(m.authorId) ?? 0) + 1);
     const firstRow = page.getByTestId('members-messages').locator('tbody tr').first();
-    await expect.poll(() => firstRow.locator('td').nth(1).textContent()).toBe(fmt(Math.max(...perUser.values())));
-    const topId = (await firstRow.locator('td').first().textContent())!;
-    expect(perUser.get(topId)).toBe(Math.max(...perUser.values()));
+    const max = Math.max(...perUser.values());
+    await expect.poll(() => firstRow.locator('td').nth(1).textContent()).toBe(fmt(max));
+    // Members by name (Discord's display-name rule, written out here), linking to their page.
+    const displayName = (id: string) => {
+      const m = g.members.get(id)!;
+      return m.nick ?? m.user.globalName ?? m.user.username;
+    };
+    const topNames = [...perUser].filter(([, n]) => n === max).map(([id]) => displayName(id));
+    const topName = (await firstRow.locator('td').first().textContent())!;
+    expect(topNames).toContain(topName);
+    if (shots) await page.screenshot({ path: screenshot('members'), fullPage: true });
     await firstRow.getByRole('link').click();
-    await expect.poll(() => page.getByTestId('member-messages').textContent()).toBe(fmt(perUser.get(topId)!));
+    await expect.poll(() => page.getByTestId('member-messages').textContent()).toBe(fmt(max));
+    expect(await page.getByTestId('member-name').textContent()).toBe(topName);
 
     // Channels: the busiest channel by name (threads, which the channel list leaves out, by id), counted as the truth counts it.
     await page.getByRole('link', { name: 'Channels', exact: true }).click();
@@ -92,6 +101,19 @@ describe('dashboard in a browser', () => {
     const channelRow = page.getByTestId('channels-messages').locator('tbody tr').first();
     await expect.poll(() => channelRow.locator('td').nth(2).textContent()).toBe(fmt(most));
     expect(busiest).toContain(await channelRow.locator('td').first().textContent());
+
+    // The role filter: members who hold the role now, picked by name.
+    const holders = new Set(t.sim.world.humanMembers(guildId).filter((_, k) => k % 3 === 0).map((m) => m.user.id));
+    const roleId = t.sim.structure.createRole(guildId, 'Browser testers', 0x3366ff).id;
+    for (const id of holders) t.sim.structure.setMemberRoles(guildId, id, { add: [roleId] });
+    await expect.poll(async () => Number((await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2', [guildId, roleId])).rows[0]!.n), { timeout: 20_000, interval: 200 }).toBe(holders.size);
+    await page.goto(`${web.url}/g/${guildId}/overview?period=7d`);
+    await page.getByTestId('role').selectOption({ label: '@Browser testers' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/role=/);
+    await expect.poll(() => page.getByTestId('total-messages').textContent()).toBe(fmt(humans.filter((m) => holders.has(m.authorId)).length));
+    expect(await page.getByTestId('scope-note').textContent()).toContain('hold the role now');
+    if (shots) await page.screenshot({ path: screenshot('role-filter'), fullPage: true });
 
     await page.getByRole('link', { name: 'Activity', exact: true }).click();
     await expect.poll(() => page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(2);

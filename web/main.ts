@@ -25,6 +25,10 @@ interface Ranked {
   id: string;
   value: number;
 }
+/** A ranked member or channel with its recorded name (null: not known, or a member who opted out or left). */
+interface Named extends Ranked {
+  name: string | null;
+}
 interface Base {
   timeZone: string;
   from: number;
@@ -37,17 +41,22 @@ interface Channel {
   name: string;
   type: number;
   parentId: string | null;
+  deleted: boolean;
+}
+interface Role {
+  id: string;
+  name: string;
 }
 
 const app = document.getElementById('app')!;
 let me: Me | null = null;
-/** Channels of the open server (names, categories), loaded once per server. */
-let structure: { guildId: string; channels: Map<string, Channel> } | null = null;
+/** Channels and roles of the open server (names, categories), loaded once per server. */
+let structure: { guildId: string; channels: Map<string, Channel>; roles: Role[] } | null = null;
 const CATEGORY = 4;
 
 function channelName(id: string): string {
   const c = structure?.channels.get(id);
-  return c ? `#${c.name}` : id;
+  return c ? `#${c.name}${c.deleted ? ' (deleted)' : ''}` : id;
 }
 
 function categoryOf(id: string): string {
@@ -175,7 +184,7 @@ function table(headers: string[], rows: (string | Node)[][], testId: string): HT
 function query(): URLSearchParams {
   const q = new URLSearchParams(location.search);
   const out = new URLSearchParams();
-  for (const k of ['period', 'from', 'to', 'channel', 'bots']) if (q.get(k)) out.set(k, q.get(k)!);
+  for (const k of ['period', 'from', 'to', 'channel', 'category', 'role', 'bots']) if (q.get(k)) out.set(k, q.get(k)!);
   return out;
 }
 
@@ -189,9 +198,16 @@ function filters(): HTMLElement {
   const bots = h('select', { 'aria-label': 'Bots' }, h('option', { value: '' }, 'Bots: server setting'), h('option', { value: '0' }, 'Without bots'), h('option', { value: '1' }, 'With bots')) as HTMLSelectElement;
   bots.value = q.get('bots') ?? '';
   const channel = h('select', { 'aria-label': 'Channel' }, h('option', { value: '' }, 'All channels')) as HTMLSelectElement;
-  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type !== CATEGORY).sort((a, b) => a.name.localeCompare(b.name))) channel.append(h('option', { value: c.id }, `#${c.name}`));
+  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type !== CATEGORY).sort((a, b) => a.name.localeCompare(b.name))) channel.append(h('option', { value: c.id }, channelName(c.id)));
   if (q.get('channel') && !structure?.channels.has(q.get('channel')!)) channel.append(h('option', { value: q.get('channel')! }, q.get('channel')!));
   channel.value = q.get('channel') ?? '';
+  const category = h('select', { 'aria-label': 'Category', 'data-testid': 'category' }, h('option', { value: '' }, 'All categories')) as HTMLSelectElement;
+  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type === CATEGORY && !x.deleted)) category.append(h('option', { value: c.id }, c.name));
+  category.value = q.get('category') ?? '';
+  // Members who hold the role now (as /stats means it): a member who lost it leaves the numbers with all their past.
+  const role = h('select', { 'aria-label': 'Role', 'data-testid': 'role', title: 'Members who hold this role now' }, h('option', { value: '' }, 'All members')) as HTMLSelectElement;
+  for (const r of structure?.roles ?? []) if (r.id !== structure?.guildId) role.append(h('option', { value: r.id }, `@${r.name}`));
+  role.value = q.get('role') ?? '';
   const apply = h('button', { type: 'button' }, 'Apply');
   const dates = h('span', { class: q.get('from') ? 'dates' : 'dates hidden' }, from, ' – ', to);
   preset.addEventListener('change', () => {
@@ -208,9 +224,11 @@ function filters(): HTMLElement {
     } else n.set('period', v);
     if (bots.value) n.set('bots', bots.value);
     if (channel.value) n.set('channel', channel.value);
+    if (category.value) n.set('category', category.value);
+    if (role.value) n.set('role', role.value);
     navigate(`${location.pathname}?${n}`);
   });
-  return h('div', { class: 'filters' }, preset, dates, bots, channel, apply);
+  return h('div', { class: 'filters' }, preset, dates, bots, channel, category, role, apply);
 }
 
 // --- Pages -------------------------------------------------------------------------------------------------
@@ -243,7 +261,7 @@ function fail(err: unknown, guild: Guild | null = null): void {
   shell(guild, h('p', { class: 'error', 'data-testid': 'error' }, err instanceof Error ? err.message : String(err)));
 }
 
-function shell(guild: Guild | null, ...content: HTMLElement[]): void {
+function shell(guild: Guild | null, ...content: (HTMLElement | null)[]): void {
   const logout = h('button', { type: 'button', class: 'linkish' }, 'Sign out');
   logout.addEventListener('click', () => void api('/auth/logout', { method: 'POST', body: '{}' }).finally(() => ((me = null), navigate('/'))));
   const nav = guild
@@ -268,6 +286,11 @@ function serverList(): void {
   shell(null, h('h1', {}, 'Your servers'), items.length ? h('ul', { class: 'guilds' }, ...items) : h('p', {}, 'No server you share with the bot.'));
 }
 
+/** A member's name (their id when the bot holds no name: opted out, or left) linking to their page. */
+function memberLink(guild: Guild, r: Named): HTMLElement {
+  return link(`/g/${guild.id}/members/${r.id}?${query()}`, r.name ?? r.id);
+}
+
 function csvLink(path: string): HTMLElement {
   return h('a', { class: 'csv', href: `${path}.csv?${query()}`, download: '' }, 'Export CSV');
 }
@@ -276,14 +299,14 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
   const base = `/api/guilds/${guild.id}`;
   const get = <T>(p: string) => api<T & Base>(`${base}/${p}?${query()}`);
   if (guild.server && structure?.guildId !== guild.id) {
-    const s = await api<{ channels: Channel[] }>(`${base}/structure`).catch(() => ({ channels: [] as Channel[] }));
-    structure = { guildId: guild.id, channels: new Map(s.channels.map((c) => [c.id, c])) };
+    const s = await api<{ channels: Channel[]; roles: Role[] }>(`${base}/structure`).catch(() => ({ channels: [] as Channel[], roles: [] as Role[] }));
+    structure = { guildId: guild.id, channels: new Map(s.channels.map((c) => [c.id, c])), roles: s.roles };
   }
   if (page === 'settings') return settingsPage(guild);
   if (page === 'members' && sub) {
-    const d = await get<{ summary: { messages: number; words: number; voiceSeconds: number; emojis: number; commands: number }; series: { messages: Point[]; voice: Point[] } }>(`members/${sub}`);
+    const d = await get<{ name: string | null; summary: { messages: number; words: number; voiceSeconds: number; emojis: number; commands: number }; series: { messages: Point[]; voice: Point[] } }>(`members/${sub}`);
     const c = chart();
-    shell(guild, h('h1', {}, `Member ${sub}`), filters(), h('div', { class: 'cards' }, card('Messages', fmt(d.summary.messages), 'member-messages'), card('Words', fmt(d.summary.words), 'member-words'), card('Voice', hours(d.summary.voiceSeconds), 'member-voice'), card('Emojis', fmt(d.summary.emojis), 'member-emojis')), c.el, csvLink(`${base}/members/${sub}`));
+    shell(guild, h('h1', { 'data-testid': 'member-name' }, d.name ?? `Member ${sub}`), filters(), h('div', { class: 'cards' }, card('Messages', fmt(d.summary.messages), 'member-messages'), card('Words', fmt(d.summary.words), 'member-words'), card('Voice', hours(d.summary.voiceSeconds), 'member-voice'), card('Emojis', fmt(d.summary.emojis), 'member-emojis')), c.el, csvLink(`${base}/members/${sub}`));
     c.draw(lineOption(d, [{ name: 'Messages', points: d.series.messages }, { name: 'Voice seconds', points: d.series.voice }]));
     return;
   }
@@ -295,6 +318,7 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
       guild,
       h('h1', {}, 'Overview'),
       filters(),
+      query().get('role') || query().get('category') ? h('p', { class: 'muted', 'data-testid': 'scope-note' }, 'Joins and leaves are counted for the whole server; the role filter means members who hold the role now.') : null,
       h(
         'div',
         { class: 'cards' },
@@ -318,18 +342,18 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
     return;
   }
   if (page === 'channels' || page === 'members') {
-    const d = await get<{ messages: Ranked[]; voice: Ranked[] }>(page);
-    const who = (id: string) => (page === 'members' ? link(`/g/${guild.id}/members/${id}?${query()}`, id) : channelName(id));
+    const d = await get<{ messages: Named[]; voice: Named[] }>(page);
+    const who = (r: Named) => (page === 'members' ? memberLink(guild, r) : channelName(r.id));
     const cols = (label: string) => (page === 'channels' ? ['Channel', 'Category', label] : ['Member', label]);
-    const row = (id: string, value: string) => (page === 'channels' ? [who(id), categoryOf(id), value] : [who(id), value]);
+    const row = (r: Named, value: string) => (page === 'channels' ? [who(r), categoryOf(r.id), value] : [who(r), value]);
     shell(
       guild,
       h('h1', {}, page === 'channels' ? 'Channels and categories' : 'Members'),
       filters(),
       h('h2', {}, 'By messages'),
-      table(cols('Messages'), d.messages.map((r) => row(r.id, fmt(r.value))), `${page}-messages`),
+      table(cols('Messages'), d.messages.map((r) => row(r, fmt(r.value))), `${page}-messages`),
       h('h2', {}, 'By voice'),
-      table(cols('Voice'), d.voice.map((r) => row(r.id, hours(r.value))), `${page}-voice`),
+      table(cols('Voice'), d.voice.map((r) => row(r, hours(r.value))), `${page}-voice`),
       csvLink(`${base}/${page}`),
     );
     return;
@@ -340,9 +364,18 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
     return;
   }
   if (page === 'voice') {
-    const d = await get<{ total: number; series: Point[]; channels: Ranked[]; members: Ranked[] }>('voice');
+    const d = await get<{ total: number; series: Point[]; channels: Named[]; members: Named[] }>('voice');
     const c = chart();
-    shell(guild, h('h1', {}, 'Voice'), filters(), h('div', { class: 'cards' }, card('Voice', hours(d.total), 'voice-total')), c.el, table(['Channel', 'Voice'], d.channels.map((r) => [channelName(r.id), hours(r.value)]), 'voice-channels'), csvLink(`${base}/voice`));
+    shell(
+      guild,
+      h('h1', {}, 'Voice'),
+      filters(),
+      h('div', { class: 'cards' }, card('Voice', hours(d.total), 'voice-total')),
+      c.el,
+      table(['Channel', 'Voice'], d.channels.map((r) => [channelName(r.id), hours(r.value)]), 'voice-channels'),
+      table(['Member', 'Voice'], d.members.map((r) => [memberLink(guild, r), hours(r.value)]), 'voice-members'),
+      csvLink(`${base}/voice`),
+    );
     c.draw(lineOption(d, [{ name: 'Voice hours', points: d.series.map(([t, s]) => [t, Math.round(s / 36) / 100]), type: 'bar' }]));
     return;
   }

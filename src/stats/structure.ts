@@ -62,3 +62,30 @@ export async function memberDisplayNames(db: Queryable, guildId: string, ids: re
   );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+export interface GuildStructure {
+  /** Every channel, category and thread the bot has seen; deleted ones keep their last name, marked. */
+  channels: (ChannelInfo & { position: number })[];
+  /** Current roles, highest first (@everyone, the guild's own id, last). */
+  roles: (Omit<RoleInfo, 'deleted'> & { position: number })[];
+}
+
+/** Names of the whole guild, for the dashboard's labels and its channel, category and role pickers. */
+export async function guildStructure(db: Queryable, guildId: string): Promise<GuildStructure> {
+  const [channels, roles] = await Promise.all([
+    db.query<{ id: string; type: number; parent_id: string | null; name: string; position: number; deleted: boolean }>(
+      `SELECT channel_id::text AS id, type, parent_id::text AS parent_id, name, position, deleted_at IS NOT NULL AS deleted
+         FROM guild_channels WHERE guild_id = $1::bigint ORDER BY position, channel_id`,
+      [guildId],
+    ),
+    db.query<{ id: string; name: string; colour: number; position: number }>(
+      `SELECT role_id::text AS id, name, colour, position
+         FROM guild_roles WHERE guild_id = $1::bigint AND deleted_at IS NULL ORDER BY position DESC, role_id`,
+      [guildId],
+    ),
+  ]);
+  return {
+    channels: channels.rows.map((r) => ({ id: r.id, type: Number(r.type), parentId: r.parent_id, name: r.name, position: Number(r.position), deleted: r.deleted })),
+    roles: roles.rows.map((r) => ({ id: r.id, name: r.name, colour: Number(r.colour), position: Number(r.position) })),
+  };
+}

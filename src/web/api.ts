@@ -9,6 +9,7 @@ import { messageActivity } from '../stats/activity.js';
 import { emojiNames } from '../stats/emoji-names.js';
 import { inviteStats, memberGrowth } from '../stats/members.js';
 import type { SeriesPoint } from '../stats/queries.js';
+import { CATEGORY_TYPE, guildChannels, guildRole, memberDisplayNames } from '../stats/structure.js';
 import { BadRequest, parsePeriod, type Period } from './range.js';
 
 export interface GuildContext {
@@ -25,6 +26,7 @@ export interface PageQuery {
   to?: string;
   channel?: string;
   bots?: '0' | '1';
+  category?: string;
   role?: string;
 }
 
@@ -38,13 +40,25 @@ interface Page<T> {
 const TOP = 100;
 
 /**
- * The filters of a request: channel, bots (default: the server's setting), role. The role filter is a
- * seam: src/stats has no role dimension yet (issue #17 adds member roles); until then it is refused.
+ * The filters of a request: channel, category, role (members who hold it now, as /stats means it) and bots
+ * (default: the server's setting). A role or category is checked against this server's recorded structure
+ * (src/stats/structure.ts), as the commands check theirs: another server's id is refused, never read.
  */
-export function filterOf(q: PageQuery, s: Readonly<GuildSettings>): Filter {
-  if (q.role !== undefined) throw new BadRequest('the role filter is not available on this deployment yet');
-  const f: Filter = { withoutBots: q.bots === undefined ? !s.includeBots : q.bots === '0' };
+export async function filterOf(db: Queryable, q: PageQuery, ctx: Pick<GuildContext, 'guildId' | 'settings'>): Promise<Filter> {
+  const f: Filter = { withoutBots: q.bots === undefined ? !ctx.settings.includeBots : q.bots === '0' };
   if (q.channel !== undefined) f.channelId = q.channel;
+  if (q.category !== undefined) {
+    const c = (await guildChannels(db, ctx.guildId, [q.category])).get(q.category);
+    if (!c) throw new BadRequest('category is not one of this server\'s channels');
+    if (c.type !== CATEGORY_TYPE) throw new BadRequest('category is a channel, not a category: use the channel filter');
+    f.categoryId = q.category;
+  }
+  if (q.role !== undefined) {
+    const role = await guildRole(db, ctx.guildId, q.role);
+    if (!role) throw new BadRequest('role is not one of this server\'s roles');
+    if (role.deleted) throw new BadRequest('that role was deleted: nobody holds it any more');
+    f.roleId = q.role;
+  }
   return f;
 }
 
@@ -96,48 +110,62 @@ async function overviewJson(db: Queryable, p: Period, f: Filter) {
   };
 }
 
-const channels: Page<{ messages: { id: string; value: number }[]; voice: { id: string; value: number }[] }> = {
-  async json(db, p, f) {
-    const [messages, voice] = await Promise.all([
+type Named = { id: string; value: number; name: string | null };
+type TwoLists = { messages: Named[]; voice: Named[] };
+
+/** Ranked rows with their names: members' display names, or channels' names ("(deleted)" when gone). */
+async function named(db: Queryable, guildId: string, kind: 'member' | 'channel', lists: Ranked[][]): Promise<Named[][]> {
+  const ids = [...new Set(lists.flat().map((r) => r.key))];
+  const names =
+    kind === 'member'
+      ? await memberDisplayNames(db, guildId, ids)
+      : new Map([...(await guildChannels(db, guildId, ids))].map(([id, c]) => [id, c.deleted ? `${c.name} (deleted)` : c.name]));
+  return lists.map((l) => l.map((x) => ({ id: x.key, value: x.value, name: names.get(x.key) ?? null })));
+}
+
+const channels: Page<TwoLists> = {
+  async json(db, p, f, ctx) {
+    const [messages, voice] = await named(db, ctx.guildId, 'channel', await Promise.all([
       topBy(db, 'messages', 'messages', 'channel_id', p.range, { limit: TOP, filter: f }),
       topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
-    ]);
-    return { messages: ranked(messages), voice: ranked(voice) };
+    ]));
+    return { messages: messages!, voice: voice! };
   },
-  csv: (d) => [['channel_id', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
+  csv: (d) => [['channel_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
 };
 
-const members: Page<{ messages: { id: string; value: number }[]; voice: { id: string; value: number }[] }> = {
-  async json(db, p, f) {
-    const [messages, voice] = await Promise.all([
+const members: Page<TwoLists> = {
+  async json(db, p, f, ctx) {
+    const [messages, voice] = await named(db, ctx.guildId, 'member', await Promise.all([
       topBy(db, 'messages', 'messages', 'user_id', p.range, { limit: TOP, filter: f }),
       topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
-    ]);
-    return { messages: ranked(messages), voice: ranked(voice) };
+    ]));
+    return { messages: messages!, voice: voice! };
   },
-  csv: (d) => [['user_id', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
+  csv: (d) => [['user_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
 };
 
-function mergeRanked(a: { id: string; value: number }[], b: { id: string; value: number }[]): Cell[][] {
-  const ids = [...new Set([...a.map((x) => x.id), ...b.map((x) => x.id)])];
-  const ma = new Map(a.map((x) => [x.id, x.value]));
-  const mb = new Map(b.map((x) => [x.id, x.value]));
-  return ids.map((id) => [id, ma.get(id) ?? 0, mb.get(id) ?? 0]);
+function mergeRanked(a: Named[], b: Named[]): Cell[][] {
+  const rows = new Map<string, { name: string | null; a: number; b: number }>();
+  for (const x of a) rows.set(x.id, { name: x.name, a: x.value, b: 0 });
+  for (const x of b) rows.set(x.id, { name: x.name, a: rows.get(x.id)?.a ?? 0, b: x.value });
+  return [...rows].map(([id, r]) => [id, r.name, r.a, r.b]);
 }
 
 const member: Page<Awaited<ReturnType<typeof memberJson>>> = {
-  json: (db, p, f, _ctx, req) => memberJson(db, p, f, (req.params as { userId: string }).userId),
+  json: (db, p, f, ctx, req) => memberJson(db, p, f, ctx.guildId, (req.params as { userId: string }).userId),
   csv: (d) => [['time', 'messages', 'voice_seconds'], ...d.series.messages.map(([t, v], i) => [new Date(t).toISOString(), v, d.series.voice[i]?.[1] ?? 0])],
 };
 
-async function memberJson(db: Queryable, p: Period, f: Filter, userId: string) {
+async function memberJson(db: Queryable, p: Period, f: Filter, guildId: string, userId: string) {
   const mf: Filter = { ...f, userId, withoutBots: false };
-  const [summary, messages, voice] = await Promise.all([
+  const [names, summary, messages, voice] = await Promise.all([
+    memberDisplayNames(db, guildId, [userId]),
     memberSummary(db, p.range, userId),
     familySeries(db, 'messages', 'messages', p.range, p.bucket, mf),
     familySeries(db, 'voice', 'seconds', p.range, p.bucket, mf),
   ]);
-  return { userId, bucket: p.bucket, summary, series: { messages: series(messages), voice: series(voice) } };
+  return { userId, name: names.get(userId) ?? null, bucket: p.bucket, summary, series: { messages: series(messages), voice: series(voice) } };
 }
 
 const emojis: Page<{ emojis: { id: string; value: number; name: string | null }[] }> = {
@@ -150,17 +178,18 @@ const emojis: Page<{ emojis: { id: string; value: number; name: string | null }[
 };
 
 const voice: Page<Awaited<ReturnType<typeof voiceJson>>> = {
-  json: (db, p, f) => voiceJson(db, p, f),
+  json: (db, p, f, ctx) => voiceJson(db, p, f, ctx.guildId),
   csv: (d) => seriesCsv('voice_seconds', d.series),
 };
 
-async function voiceJson(db: Queryable, p: Period, f: Filter) {
+async function voiceJson(db: Queryable, p: Period, f: Filter, guildId: string) {
   const [s, byChannel, byMember] = await Promise.all([
     familySeries(db, 'voice', 'seconds', p.range, p.bucket, f),
     topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
     topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
   ]);
-  return { bucket: p.bucket, total: sum(s), series: series(s), channels: ranked(byChannel), members: ranked(byMember) };
+  const [[channels], [members]] = await Promise.all([named(db, guildId, 'channel', [byChannel]), named(db, guildId, 'member', [byMember])]);
+  return { bucket: p.bucket, total: sum(s), series: series(s), channels: channels!, members: members! };
 }
 
 const heat: Page<{ messages: number[][]; voice: number[][] }> = {
@@ -223,6 +252,7 @@ export const pageQuerySchema = {
     to: { type: 'string', maxLength: 10 },
     channel: { type: 'string', pattern: SNOWFLAKE },
     bots: { enum: ['0', '1'] },
+    category: { type: 'string', pattern: SNOWFLAKE },
     role: { type: 'string', pattern: SNOWFLAKE },
   },
 } as const;
@@ -231,7 +261,7 @@ export const pageQuerySchema = {
 export async function runPage(db: Queryable, name: PageName, q: PageQuery, ctx: GuildContext, req: FastifyRequest): Promise<{ data: unknown; csv: () => string }> {
   const page = PAGES[name] as Page<unknown>;
   const p = parsePeriod(q, ctx.guildId, ctx.settings.timeZone);
-  const data = await page.json(db, p, filterOf(q, ctx.settings), ctx, req);
+  const data = await page.json(db, p, await filterOf(db, q, ctx), ctx, req);
   return { data: { guildId: ctx.guildId, timeZone: ctx.settings.timeZone, from: p.range.from.getTime(), to: p.range.to.getTime(), ...(data as object) }, csv: () => toCsv(page.csv(data)) };
 }
 

@@ -2,7 +2,7 @@
 // the token exchange, the signed-in user and their guilds (Bearer), and the bot's own guilds (Bot token).
 // A 429 is waited out once (Retry-After), as Discord asks; anything else not 2xx is an error.
 import { createHash, randomBytes } from 'node:crypto';
-import type { APIUser, RESTGetAPICurrentUserGuildsResult, RESTGetAPIGuildChannelsResult, RESTPostOAuth2AccessTokenResult } from 'discord.js';
+import type { APIUser, RESTGetAPICurrentUserGuildsResult, RESTPostOAuth2AccessTokenResult } from 'discord.js';
 
 export const OAUTH_SCOPES = ['identify', 'guilds'] as const;
 
@@ -23,14 +23,6 @@ export interface UserGuild {
   owner: boolean;
   /** The member's guild-level permissions as Discord computed them (a decimal bitfield). */
   permissions: string;
-}
-
-export interface GuildChannel {
-  id: string;
-  name: string;
-  /** Discord's channel type (4: category). */
-  type: number;
-  parentId: string | null;
 }
 
 export class DiscordError extends Error {
@@ -92,12 +84,6 @@ export class DiscordClient {
       if (page.length < 200) return ids;
       after = page[page.length - 1]!.id;
     }
-  }
-
-  /** The guild's channels (categories included), with the bot token: names and categories for the pages. */
-  async guildChannels(guildId: string): Promise<GuildChannel[]> {
-    const list = await this.call<RESTGetAPIGuildChannelsResult>('GET', `/guilds/${guildId}/channels`, `Bot ${this.o.botToken}`);
-    return list.map((c) => ({ id: c.id, name: c.name ?? c.id, type: c.type, parentId: 'parent_id' in c ? (c.parent_id ?? null) : null }));
   }
 
   private async call<T>(method: string, path: string, authorization: string, body?: URLSearchParams, retried = false): Promise<T> {

@@ -20,9 +20,10 @@ import { resolveTimeZone } from '../commands/settings.js';
 import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { GuildSettings, GuildSettingsStore } from '../settings.js';
+import { guildStructure } from '../stats/structure.js';
 import { accessOf } from './access.js';
 import { PAGES, pageQuerySchema, runPage, SNOWFLAKE, type GuildContext, type PageName, type PageQuery } from './api.js';
-import { DiscordError, pkcePair, type DiscordClient, type GuildChannel, type UserGuild } from './discord.js';
+import { DiscordError, pkcePair, type DiscordClient, type UserGuild } from './discord.js';
 import type { FrontEnd } from './frontend.js';
 import { webRequestDuration } from './metrics.js';
 import { BadRequest } from './range.js';
@@ -227,21 +228,13 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
     }
   }
 
-  // Channel names and categories (Discord's, read with the bot token, a minute per guild), for labels, the
-  // channel filter and the channels page's categories. Member names arrive with stored member names (#17).
-  const channelCache = new Map<string, { at: number; list: Promise<GuildChannel[]> }>();
+  // Names of channels, categories and roles as the shards recorded them (sql/030): labels, the channel,
+  // category and role pickers and the channels page's categories. Member names come with each page's rows.
   app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/structure', { schema: { params: guildParams } }, async (req, reply) => {
     const ctx = await guildContext(req, reply, 'server');
     if (!ctx) return;
-    let c = channelCache.get(ctx.guildId);
-    if (!c || Date.now() - c.at > GUILDS_TTL_MS) {
-      if (channelCache.size > 10_000) channelCache.clear();
-      c = { at: Date.now(), list: o.discord.guildChannels(ctx.guildId) };
-      c.list.catch(() => channelCache.delete(ctx.guildId));
-      channelCache.set(ctx.guildId, c);
-    }
     reply.header('cache-control', 'private, no-store');
-    return { channels: await c.list };
+    return guildStructure(o.db, ctx.guildId);
   });
 
   app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/settings', { schema: { params: guildParams } }, async (req, reply) => {
