@@ -35,7 +35,7 @@ const FIELDS: [FamilyName, string][] = [
   ['emojis', 'uses'],
   ['apps', 'uses'],
 ];
-const HOURLY: Record<FamilyName, string> = { messages: 'messages_hourly', voice: 'voice_hourly', emojis: 'emojis_hourly', apps: 'app_commands_hourly', activities: 'activities_hourly', mentions: 'mentions_hourly' };
+const HOURLY: Record<FamilyName, string> = { messages: 'messages_hourly', voice: 'voice_hourly', emojis: 'emojis_hourly', apps: 'app_commands_hourly', activities: 'activities_hourly', mentions: 'mentions_hourly', message_details: 'message_details_hourly', channel_emojis: 'channel_emojis_hourly' };
 
 // ---- before: the previous release's /stats queries (src/stats/families.ts and activity.ts) ----
 

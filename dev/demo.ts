@@ -231,6 +231,7 @@ async function everyCommand(guildId: string): Promise<void> {
   const ADMINISTRATOR = String(1n << 3n);
   const members = sim.world.humanMembers(guildId);
   const channelId = sim.world.textChannels(guildId)[0]!.id;
+  const categoryId = sim.world.textChannels(guildId).find((c) => c.parentId !== null)?.parentId ?? undefined;
   const someone = members[1]!.user.id;
   const week = { name: 'period', type: 3, value: '7d' } as const;
   const asks: { file: string; name: string; subcommand?: string; options?: { name: string; type: number; value: string | number | boolean }[] }[] = [
@@ -250,6 +251,15 @@ async function everyCommand(guildId: string): Promise<void> {
     { file: 'export-messages', name: 'export', options: [{ name: 'table', type: 3, value: 'messages' }] },
     { file: 'retention', name: 'retention', options: [{ name: 'period', type: 3, value: '30d' }] },
     { file: 'inactive', name: 'inactive', options: [{ name: 'days', type: 4, value: 1 }] },
+    // Structure, mentions, message details and emoji leaderboards per member, channel and category.
+    ...(categoryId ? [{ file: 'stats-category', name: 'stats', subcommand: 'category', options: [{ name: 'category', type: 7, value: categoryId }, week] }] : []),
+    { file: 'top-mentions', name: 'top', subcommand: 'mentions', options: [week] },
+    { file: 'stats-server-replies', name: 'stats', subcommand: 'server', options: [{ name: 'metric', type: 3, value: 'replies' }, week] },
+    { file: 'stats-channel-characters', name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: channelId }, { name: 'metric', type: 3, value: 'characters' }, week] },
+    { file: 'emojis-member', name: 'emojis', options: [{ name: 'member', type: 6, value: someone }, week] },
+    { file: 'emojis-channel', name: 'emojis', options: [{ name: 'channel', type: 7, value: channelId }, week] },
+    ...(categoryId ? [{ file: 'emojis-category', name: 'emojis', options: [{ name: 'category', type: 7, value: categoryId }, week] }] : []),
+    { file: 'export-message-details', name: 'export', options: [{ name: 'table', type: 3, value: 'message_details' }] },
   ];
   let written = 0;
   for (const [i, ask] of asks.entries()) {
@@ -272,6 +282,8 @@ async function everyCommand(guildId: string): Promise<void> {
     }
     const file = path.join(args.out!, `${ask.file}${path.extname(attachment.name) || '.png'}`);
     await writeFile(file, attachment.data);
+    // The embed holds the numbers (totals, averages, changes, leaderboards) beside the chart.
+    if (reply.embeds.length) await writeFile(path.join(args.out!, `${ask.file}.embed.json`), JSON.stringify(reply.embeds, null, 2));
     written++;
   }
   say(`  every command kind asked in one server: ${written} of ${asks.length} answers written to ${args.out}/`);

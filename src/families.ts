@@ -33,6 +33,18 @@ export const FAMILIES = {
     metrics: ['messages', 'words', 'attachments'],
     marks: ['bot'],
   },
+  /**
+   * Details of the same messages, written by the message collector with each message: characters (Unicode
+   * code points of the content), replies (Discord's reply type), stickers and embeds as MESSAGE_CREATE
+   * lists them. A table of its own beside messages_raw (why: sql/032_message_details.sql); bots' rows are
+   * left out through the bot_authors the messages family records.
+   */
+  message_details: {
+    name: 'message_details',
+    table: 'message_details_raw',
+    dims: ['guild_id', 'channel_id', 'parent_id', 'user_id'],
+    metrics: ['characters', 'replies', 'stickers', 'embeds'],
+  },
   /** Seconds in a voice channel; the state metrics overlap `seconds` (a muted streamer counts in all three). */
   voice: {
     name: 'voice',
@@ -45,6 +57,17 @@ export const FAMILIES = {
     name: 'emojis',
     table: 'emojis_raw',
     dims: ['guild_id', 'user_id', 'emoji', 'source'],
+    text: ['emoji', 'source'],
+    metrics: ['uses'],
+  },
+  /**
+   * The same emoji uses by channel (parent_id: a thread's parent, '0' outside threads), for leaderboards per
+   * channel and category; a family of its own beside `emojis` (why: sql/033_channel_emojis.sql).
+   */
+  channel_emojis: {
+    name: 'channel_emojis',
+    table: 'channel_emojis_raw',
+    dims: ['guild_id', 'channel_id', 'parent_id', 'user_id', 'emoji', 'source'],
     text: ['emoji', 'source'],
     metrics: ['uses'],
   },

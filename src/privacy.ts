@@ -145,8 +145,16 @@ export { key as memberKey };
  */
 export const MEMBER_TABLES = [
   { table: 'messages_raw', rollups: ['messages_15m', 'messages_hourly', 'messages_daily', 'messages_guild_15m', 'messages_guild_hourly', 'messages_guild_daily'] },
+  {
+    table: 'message_details_raw',
+    rollups: ['message_details_15m', 'message_details_hourly', 'message_details_daily', 'message_details_guild_15m', 'message_details_guild_hourly', 'message_details_guild_daily'],
+  },
   { table: 'voice_raw', rollups: ['voice_15m', 'voice_hourly', 'voice_daily', 'voice_guild_15m', 'voice_guild_hourly', 'voice_guild_daily'] },
   { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily', 'emojis_guild_15m', 'emojis_guild_hourly', 'emojis_guild_daily'] },
+  {
+    table: 'channel_emojis_raw',
+    rollups: ['channel_emojis_15m', 'channel_emojis_hourly', 'channel_emojis_daily', 'channel_emojis_guild_15m', 'channel_emojis_guild_hourly', 'channel_emojis_guild_daily'],
+  },
   { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily', 'app_commands_guild_15m', 'app_commands_guild_hourly', 'app_commands_guild_daily'] },
   { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily', 'activities_guild_15m', 'activities_guild_hourly', 'activities_guild_daily'] },
   // Being mentioned is about the member too: mentions of them go with their own. One statement for both:

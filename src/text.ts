@@ -11,3 +11,20 @@ export function countWords(content: string): number {
   }
   return n;
 }
+
+/**
+ * Length of a message: Unicode code points (what the Python bot's len() gave), so an emoji or a letter
+ * outside the BMP is one character, not two UTF-16 units. A low surrogate after a high one is the second
+ * half of one code point.
+ */
+export function countCharacters(content: string): number {
+  let n = content.length;
+  for (let i = 1; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff) {
+      const p = content.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
+    }
+  }
+  return n;
+}

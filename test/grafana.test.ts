@@ -113,8 +113,14 @@ export const dashboard: Json<Dashboard> = ${JSON.stringify(json, null, 2)};\n`,
 
 // Grafana's PostgreSQL macro engine (pkg/tsdb/grafana-postgresql-datasource/macros.go) with timescaledb off;
 // dashboard variables and $__interval are interpolated first, as Grafana does.
-function expandSql(sql: string, v: { from: Date; to: Date; interval: string; intervalSeconds: number; guild: string }): string {
-  const withVars = sql.replaceAll('$__interval', v.interval).replaceAll('$guild', v.guild);
+function expandSql(sql: string, v: { from: Date; to: Date; interval: string; intervalSeconds: number; guild: string; channel?: string; category?: string; role?: string }): string {
+  // The channel, category and role variables' "All" value is 0 (allValue), as Grafana substitutes it.
+  const withVars = sql
+    .replaceAll('$__interval', v.interval)
+    .replaceAll('$guild', v.guild)
+    .replaceAll('$channel', v.channel ?? '0')
+    .replaceAll('$category', v.category ?? '0')
+    .replaceAll('$role', v.role ?? '0');
   return withVars.replace(/\$(__[A-Za-z0-9_]+)\(([^)]*)\)/g, (_m, macro: string, rawArgs: string) => {
     const args = rawArgs.split(',').map((a) => a.trim());
     const col = args[0]!;
@@ -245,6 +251,14 @@ describe('SQL panels against the migrated schema', () => {
         ('2026-03-02T08:30:00Z', ${GUILD}, 11, 0, 101, 4, 9, 0),
         ('2026-03-01T10:01:00Z', ${OTHER}, 11, 0, 101, 50, 50, 0),
         ('2026-02-20T10:00:00Z', ${GUILD}, 11, 0, 101, 70, 70, 0);
+      INSERT INTO message_details_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 11, 0, 101, 30, 1, 2, 0),
+                                             ('2026-03-01T10:01:00Z', ${OTHER}, 11, 0, 101, 500, 5, 5, 5);
+      INSERT INTO mentions_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 101, 102, 'member', 3), ('2026-03-01T10:01:00Z', ${GUILD}, 101, 7, 'role', 1);
+      INSERT INTO guild_channels (guild_id, channel_id, type, parent_id, name, deleted_at) VALUES (${GUILD}, 13, 4, NULL, 'Talk', NULL),
+        (${GUILD}, 11, 0, 13, 'general', NULL), (${GUILD}, 12, 11, 11, 'old-thread', '2026-03-02T00:00:00Z'), (${OTHER}, 14, 0, NULL, 'elsewhere', NULL);
+      INSERT INTO guild_roles (guild_id, role_id, name, position) VALUES (${GUILD}, ${GUILD}, '@everyone', 0), (${GUILD}, 31, 'Regulars', 2), (${OTHER}, 32, 'Other', 1);
+      INSERT INTO member_roles (guild_id, role_id, user_id) VALUES (${GUILD}, 31, 101);
+      INSERT INTO guild_members (guild_id, user_id, display_name) VALUES (${GUILD}, 101, 'Ada'), (${GUILD}, 102, 'Grace');
       INSERT INTO voice_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 21, 101, 60, 10, 0, 30, 0);
       INSERT INTO emojis_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 101, '🎉', 'message', 2),
                                     ('2026-03-01T11:01:00Z', ${GUILD}, 102, '123456789', 'reaction', 1);
@@ -270,10 +284,10 @@ describe('SQL panels against the migrated schema', () => {
 
   it('has SQL panels on every family', () => {
     const sql = sqlTargets.map((t) => t.target.rawSql!).join('\n');
-    for (const table of ['messages_hourly', 'voice_hourly', 'emojis_hourly', 'app_commands_hourly', 'activities_hourly', 'member_events']) {
+    for (const table of ['messages_hourly', 'message_details_hourly', 'voice_hourly', 'emojis_hourly', 'app_commands_hourly', 'activities_hourly', 'mentions_hourly', 'member_events']) {
       expect(sql).toContain(table);
     }
-    expect(sql).not.toMatch(/\b(messages|voice|emojis|app_commands|activities)_raw\b/); // rollups only
+    expect(sql).not.toMatch(/\b(messages|message_details|voice|emojis|app_commands|activities|mentions)_raw\b/); // rollups only
   });
 
   for (const interval of [
@@ -312,6 +326,26 @@ describe('SQL panels against the migrated schema', () => {
       ['2026-03-01T10:00:00.000Z', 5],
       ['2026-03-02T08:00:00.000Z', 4],
     ]);
+    // Average length is characters over messages of the same hours: 30 characters in 5 messages at 10:00.
+    const length = allPanels(server).find((p) => p.title.startsWith('Average message length'))!;
+    const l = await client.query(expandSql(length.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(l.rows.map((r: { characters_per_message: number | null }) => r.characters_per_message)).toEqual([6, 0]);
+    // Names from the structure tables; a deleted channel keeps its last name, marked deleted.
+    const channels = allPanels(server).find((p) => p.title === 'Top channels')!;
+    const c = await client.query(expandSql(channels.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(c.rows.map((r: { channel: string; messages: string }) => [r.channel, Number(r.messages)])).toEqual([['general', 7], ['old-thread (deleted)', 2]]);
+    // The channel (threads included), category and role variables narrow the message panels.
+    const series = async (vars: { channel?: string; category?: string; role?: string }) =>
+      (await client.query(expandSql(messages.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600, ...vars }))).rows.map(
+        (r: { messages: string }) => Number(r.messages),
+      );
+    expect(await series({ channel: '11' })).toEqual([5, 4]);
+    expect(await series({ channel: '12' })).toEqual([2]);
+    expect(await series({ category: '13' })).toEqual([5, 4]);
+    expect(await series({ role: '31' })).toEqual([3, 4]);
+    const mentioned = allPanels(server).find((p) => p.title === 'Most mentioned members')!;
+    const mm = await client.query(expandSql(mentioned.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    expect(mm.rows.map((r: { member: string; mentions: string }) => [r.member, Number(r.mentions)])).toEqual([['Grace', 3]]);
     const growth = allPanels(dashboards.get('invites.json')!).find((p) => p.title.startsWith('Net growth'))!;
     const g = await client.query(expandSql(growth.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1d', intervalSeconds: 86400 }));
     expect(g.rows.map((r: { net_growth: string }) => Number(r.net_growth))).toEqual([2, 1]);
@@ -352,12 +386,19 @@ describe('SQL panels against the migrated schema', () => {
 
   it('the $guild variable query lists the guilds with data in the range', async () => {
     for (const d of dashboards.values()) {
-      for (const v of d.templating.list) {
-        expect(v.name).toBe('guild');
+      for (const v of d.templating.list.filter((x) => x.name === 'guild')) {
         const res = await client.query(expandSql(v.query!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
         expect(res.rows.map((r: Record<string, string>) => Object.values(r)[0])).toEqual([GUILD, OTHER]);
       }
     }
+    // The server dashboard's channel, category and role variables: this guild's, by name, a deleted channel marked.
+    const vars = new Map(dashboards.get('server.json')!.templating.list.map((v) => [v.name, v.query!]));
+    expect([...vars.keys()]).toEqual(['guild', 'category', 'channel', 'role']);
+    const options = async (name: string) =>
+      (await client.query(expandSql(vars.get(name)!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }))).rows.map((r: { __value: string; __text: string }) => [r.__value, r.__text]);
+    expect(await options('category')).toEqual([['13', 'Talk']]);
+    expect(await options('channel')).toEqual([['11', '#general'], ['12', '#old-thread (deleted)']]);
+    expect(await options('role')).toEqual([['31', '@Regulars']]);
     // Every dashboard but the health one is per guild.
     expect([...dashboards.values()].filter((d) => d.templating.list.length === 0).map((d) => d.uid)).toEqual(['stats-health']);
   });

@@ -216,6 +216,7 @@ const CASES: Record<string, Call[]> = {
   mentionTotals: [RANGES[0]!, RANGES[2]!].flatMap((r) => filtersOf('mentions').map((f): Call => (db) => mentionQueries.mentionTotals(db, r, f))),
   mentionPartners: RANGES.flatMap((r) => USERS.slice(0, 2).map((u): Call => (db) => mentionQueries.mentionPartners(db, r, u, 2))),
   guildChannels: [(db) => structureQueries.guildChannels(db, G1, [CATEGORY, ...CHANNELS]), (db) => structureQueries.guildChannels(db, G2, [CATEGORY])],
+  guildStructure: [G1, G2].map((g): Call => (db) => structureQueries.guildStructure(db, g)),
   guildRole: [G1, G2].flatMap((g) => [ROLE, G1].map((r): Call => (db) => structureQueries.guildRole(db, g, r))),
   roleHolders: [ROLE, G1, '6100000000000000009'].map((r): Call => (db) => structureQueries.roleHolders(db, G1, r)),
   memberDisplayNames: [(db) => structureQueries.memberDisplayNames(db, G1, USERS)],

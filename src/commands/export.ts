@@ -14,6 +14,11 @@ import { requireManageGuild } from './settings.js';
 /** What can be exported: relation and columns are constants, never built from input. */
 export const EXPORTS = {
   messages: { from: 'messages_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'messages', 'words', 'attachments'] },
+  message_details: {
+    from: 'message_details_hourly',
+    time: 'bucket',
+    columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'characters', 'replies', 'stickers', 'embeds'],
+  },
   voice: { from: 'voice_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'seconds', 'muted_seconds', 'deafened_seconds', 'streaming_seconds', 'video_seconds'] },
   emojis: { from: 'emojis_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'emoji', 'source', 'uses'] },
   apps: { from: 'app_commands_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'application_id', 'command', 'uses'] },

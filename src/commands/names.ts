@@ -9,7 +9,9 @@
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
 import { DiscordAPIError, RESTJSONErrorCodes, type Guild, type GuildMember } from 'discord.js';
+import type { Queryable } from '../db/pool.js';
 import { memberNameRequests } from '../metrics.js';
+import { guildChannels } from '../stats/structure.js';
 
 export interface MemberInfo {
   name: string;
@@ -147,10 +149,30 @@ export async function memberName(guild: Guild, id: string): Promise<string> {
   return info.get(id)?.name ?? `Member ${id}`;
 }
 
-/** `#name` of a channel or thread the guild has (all channels are cached), else a placeholder. */
-export function channelName(guild: Guild, id: string): string {
-  const c = guild.channels.cache.get(id);
-  return c ? `#${c.name}` : `#deleted-channel (${id})`;
+export interface ChannelLabel {
+  /** `#name` */
+  name: string;
+  /** Recorded as deleted: `name` is its last name and ends with "(deleted)". */
+  deleted: boolean;
+}
+
+/**
+ * `#name` of each channel: a deleted one (as the shards recorded it, sql/030) by its last name, marked
+ * "(deleted)", even where a gateway or REST cache still holds it (the interactions service keeps the guild's
+ * channels a few minutes); the others by their live name, else the recorded one; a channel never seen keeps
+ * a placeholder. Only this guild's rows are read.
+ */
+export async function channelNames(db: Queryable, guild: Guild, ids: readonly string[]): Promise<Map<string, ChannelLabel>> {
+  const recorded = await guildChannels(db, guild.id, ids);
+  const out = new Map<string, ChannelLabel>();
+  for (const id of ids) {
+    const r = recorded.get(id);
+    const live = guild.channels.cache.get(id);
+    if (r?.deleted) out.set(id, { name: `#${r.name} (deleted)`, deleted: true });
+    else if (live) out.set(id, { name: `#${live.name}`, deleted: false });
+    else out.set(id, { name: r ? `#${r.name}` : `#deleted-channel (${id})`, deleted: r === undefined });
+  }
+  return out;
 }
 
 /** Forget everything (tests). */

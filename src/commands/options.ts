@@ -33,6 +33,10 @@ export interface MetricSpec {
 export const METRICS = {
   messages: { family: 'messages', column: 'messages', label: 'Messages', format: 'number' },
   words: { family: 'messages', column: 'words', label: 'Words', format: 'number' },
+  characters: { family: 'message_details', column: 'characters', label: 'Characters', format: 'number' },
+  replies: { family: 'message_details', column: 'replies', label: 'Replies', format: 'number' },
+  stickers: { family: 'message_details', column: 'stickers', label: 'Stickers', format: 'number' },
+  embeds: { family: 'message_details', column: 'embeds', label: 'Embeds', format: 'number' },
   voice: { family: 'voice', column: 'seconds', label: 'Voice time', format: 'duration' },
   emojis: { family: 'emojis', column: 'uses', label: 'Emojis', format: 'number' },
   commands: { family: 'apps', column: 'uses', label: 'Commands', format: 'number' },
@@ -40,7 +44,14 @@ export const METRICS = {
 
 export type MetricName = keyof typeof METRICS;
 const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
-const METRIC_CHOICE_NAMES: Record<MetricName, string> = { messages: 'messages', words: 'words', voice: 'voice time', emojis: 'emojis', commands: 'commands' };
+const METRIC_CHOICE_NAMES: Record<MetricName, string> = {
+  messages: 'messages',
+  words: 'words',
+  characters: 'characters',
+  replies: 'replies',
+  stickers: 'stickers',
+  embeds: 'embeds',
+  voice: 'voice time', emojis: 'emojis', commands: 'commands' };
 
 /** Channels that can hold messages or voice: what /stats channel and the server filter accept. */
 export const STATS_CHANNEL_TYPES = [

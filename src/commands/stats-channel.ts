@@ -3,7 +3,7 @@
 import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandContext } from './context.js';
 import { parseScope } from './filters.js';
-import { channelName } from './names.js';
+import { channelNames } from './names.js';
 import { snowflakeOption } from './options.js';
 import { answerStats } from './stats-report.js';
 
@@ -12,9 +12,10 @@ export async function statsChannel(interaction: ChatInputCommandInteraction<'cac
   const channel = interaction.guild.channels.cache.get(channelId);
   const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;
   const scope = await parseScope(interaction, ctx);
+  const title = (await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name;
   await answerStats(interaction, ctx, {
     kind: 'channel',
-    title: channelName(interaction.guild, channelId),
+    title,
     filter: { channelId, ...scope.filter },
     notes: scope.notes,
     defaultMetric: voice ? 'voice' : 'messages',

@@ -44,12 +44,18 @@ interface Field {
   family: FamilyName;
   column: string;
   duration?: boolean;
+  /** Shown as this total per message ("Average length"), compared as such with the previous period. */
+  perMessage?: boolean;
 }
 
 const F = {
   messages: { name: 'Messages', family: 'messages', column: 'messages' },
   words: { name: 'Words', family: 'messages', column: 'words' },
   attachments: { name: 'Attachments', family: 'messages', column: 'attachments' },
+  length: { name: 'Average length', family: 'message_details', column: 'characters', perMessage: true },
+  replies: { name: 'Replies', family: 'message_details', column: 'replies' },
+  stickers: { name: 'Stickers', family: 'message_details', column: 'stickers' },
+  embeds: { name: 'Embeds', family: 'message_details', column: 'embeds' },
   voice: { name: 'Voice time', family: 'voice', column: 'seconds', duration: true },
   emojis: { name: 'Emojis', family: 'emojis', column: 'uses' },
   commands: { name: 'Commands', family: 'apps', column: 'uses' },
@@ -71,6 +77,16 @@ export function changeOf(now: number, before: number): string {
 /** An average with one decimal ("12.5"), whole numbers without ("12"). */
 function average(v: number): string {
   return Number.isInteger(Math.round(v * 10) / 10) ? String(Math.round(v)) : (Math.round(v * 10) / 10).toFixed(1);
+}
+
+/** A total per message (0 without messages). */
+const perMessage = (total: number, messages: number) => (messages === 0 ? 0 : total / messages);
+
+/** How a field's total reads in the embed: a duration, an average per message, or the number. */
+function shown(x: Field, total: number, messages: number): string {
+  if (x.duration) return formatDuration(total);
+  if (x.perMessage) return messages === 0 ? '—' : `${average(perMessage(total, messages))} characters`;
+  return String(total);
 }
 
 export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
@@ -95,9 +111,10 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
 
   const fields: Field[] = [F.messages, F.words];
   if (target.kind !== 'member') fields.push(F.attachments);
-  fields.push(F.voice);
+  fields.push(F.length, F.replies, F.stickers, F.embeds, F.voice);
   if (!perChannel) fields.push(F.emojis); // emojis are not counted per channel
   fields.push(F.commands);
+  // Characters are charted as totals; the embed shows them per message.
   const chartField = fields.find((x) => x.family === metric.family && x.column === metric.column)!;
 
   const [series, activity, partners] = await Promise.all([
@@ -118,6 +135,7 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     throw new CommandError(`Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`);
   }
 
+  const messagesNow = totals.get(F.messages)!;
   const zoneNote = timeZone === 'UTC' ? 'UTC' : timeZone;
   const png = await ctx.render.render({
     kind: 'line',
@@ -132,7 +150,7 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const embed = new EmbedBuilder()
     .setColor(EMBED_COLOR)
     .setTitle(`${target.title}: ${window.label}`)
-    .addFields(fields.map((x) => ({ name: x.name, value: x.duration ? formatDuration(totals.get(x)!) : String(totals.get(x)), inline: true })))
+    .addFields(fields.map((x) => ({ name: x.name, value: shown(x, totals.get(x)!, messagesNow), inline: true })))
     .setImage(`attachment://${fileName}`)
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
   if (partners) {
@@ -143,7 +161,9 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   if (previous) {
     embed.addFields({
       name: window.label.startsWith('last ') ? `Change vs the previous ${window.label.slice(5)}` : 'Change vs the same length before',
-      value: fields.map((x, k) => `${x.name}: ${changeOf(totals.get(x)!, previous[k]!)}`).join('\n'),
+      value: fields
+        .map((x, k) => `${x.name}: ${x.perMessage ? changeOf(perMessage(totals.get(x)!, messagesNow), perMessage(previous[k]!, previous[fields.indexOf(F.messages)]!)) : changeOf(totals.get(x)!, previous[k]!)}`)
+        .join('\n'),
     });
   }
   // Averages: per day (over windows of a day or more) and per active member.

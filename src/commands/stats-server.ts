@@ -2,13 +2,13 @@
 import type { ChatInputCommandInteraction } from 'discord.js';
 import type { CommandContext } from './context.js';
 import { parseScope } from './filters.js';
-import { channelName } from './names.js';
+import { channelNames } from './names.js';
 import { snowflakeOption } from './options.js';
 import { answerStats } from './stats-report.js';
 
 export async function statsServer(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const channelId = snowflakeOption(interaction, 'channel');
-  const title = channelId ? `${interaction.guild.name} ${channelName(interaction.guild, channelId)}` : interaction.guild.name;
+  const title = channelId ? `${interaction.guild.name} ${(await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name}` : interaction.guild.name;
   const scope = await parseScope(interaction, ctx);
   await answerStats(interaction, ctx, { kind: 'server', title, filter: { ...(channelId ? { channelId } : {}), ...scope.filter }, bots: true, notes: scope.notes });
 }

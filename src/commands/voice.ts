@@ -5,7 +5,7 @@ import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { parseScope } from './filters.js';
-import { channelName } from './names.js';
+import { channelNames } from './names.js';
 import { formatDuration, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
 
 const STATES = [
@@ -30,15 +30,18 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
   ]);
   if (total === 0) throw new CommandError(`No voice time recorded in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
   const names = await memberNames(i.guild, members.map((m) => m.key), ctx);
+  // Deleted channels by the name recorded last, marked deleted (a mention of one shows nothing useful).
+  const chNames = await channelNames(ctx.pool, i.guild, channels.slice(0, Math.max(10, SLICES)).map((c) => c.key));
+  const channelLabel = (id: string) => (chNames.get(id)!.deleted ? chNames.get(id)!.name : `<#${id}>`);
   const share = (s: number) => `${Math.round((s / total) * 100)}%`;
   const embed = reportEmbed(`${i.guild.name}: voice`, [p.label, ...scope.notes].join('. ')).addFields(
     { name: 'Voice time', value: formatDuration(total), inline: true },
     ...STATES.map(([name], k) => ({ name, value: `${formatDuration(states[k]!)} (${share(states[k]!)})`, inline: true })),
-    { name: 'Channels', value: rankLines(channels.slice(0, 10).map((c) => ({ label: `<#${c.key}>`, value: formatDuration(c.value) }))) },
+    { name: 'Channels', value: rankLines(channels.slice(0, 10).map((c) => ({ label: channelLabel(c.key), value: formatDuration(c.value) }))) },
     { name: 'Members', value: rankLines(members.map((m) => ({ label: `<@${m.key}>`, value: formatDuration(m.value) }))) },
   );
   notePartialNames(embed, names);
-  const slices = channels.slice(0, SLICES).map((c) => ({ label: channelName(i.guild, c.key), value: c.value }));
+  const slices = channels.slice(0, SLICES).map((c) => ({ label: chNames.get(c.key)!.name, value: c.value }));
   const rest = channels.slice(SLICES).reduce((a, c) => a + c.value, 0);
   if (rest > 0) slices.push({ label: 'Other channels', value: rest });
   await replyWithChart(

@@ -149,10 +149,13 @@ export async function heatmap(db: Queryable, family: FamilyName, metric: string,
   return cells;
 }
 
-/** Custom emojis of the guild that were not used at all over the range (to free emoji slots). */
-export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[], f?: Filter): Promise<string[]> {
+/**
+ * Custom emojis of the guild that were not used at all over the range (to free emoji slots); with a channel
+ * or category filter, read from the per-channel family.
+ */
+export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[], f?: Filter, family: 'emojis' | 'channel_emojis' = 'emojis'): Promise<string[]> {
   if (customEmojiIds.length === 0) return [];
-  const w = scope('emojis', r, 'hour', f, { span: true });
+  const w = scope(family, r, 'hour', f, { span: true });
   w.params.push(customEmojiIds);
   const { rows } = await db.query<{ emoji: string }>(
     `SELECT id AS emoji FROM unnest($${w.params.length}::text[]) AS id

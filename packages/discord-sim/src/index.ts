@@ -17,7 +17,7 @@ export { shardForGuild, snowflakeTimestamp, SnowflakeGenerator, DISCORD_EPOCH } 
 
 // What is sent, and the truth kept of it.
 export type { SendMessage, SentMessage, MessageInteractionInput, ReplyInput } from './messages.js';
-export { GroundTruth, truthWords, type TruthMessage, type Totals, type TotalsOptions } from './truth.js';
+export { GroundTruth, truthCharacters, truthWords, type DetailTotals, type TruthMessage, type Totals, type TotalsOptions } from './truth.js';
 export type { TrafficOptions, TrafficSummary } from './traffic.js';
 export { TRICKY_UNICODE, COMMON_UNICODE, type UnicodeEmoji, type ReactionEmoji, type SendReaction } from './emoji.js';
 

@@ -1,7 +1,9 @@
 // MESSAGE_CREATE payloads for simulated chat, with Discord's MESSAGE_CONTENT gating applied per session.
 import {
+  EmbedType,
   InteractionType,
   MessageType,
+  StickerFormatType,
   type APIAttachment,
   type MessageFlags,
   type TextChannelType,
@@ -29,6 +31,10 @@ export interface SendMessage {
   interaction?: MessageInteractionInput;
   /** Makes it a reply; Discord lists the replied-to author in `mentions` only when the reply pings them. */
   replyTo?: ReplyInput;
+  /** Stickers sent with the message (`sticker_items`, at most 3 as Discord allows). */
+  stickers?: number;
+  /** Rich embeds the message carries (a bot's, or a link preview Discord resolved at once). */
+  embeds?: number;
 }
 
 export interface ReplyInput {
@@ -83,6 +89,8 @@ export interface MessageInput {
   timestamp: number;
   interaction?: MessageInteractionInput;
   replyTo?: ReplyInput;
+  stickers?: number;
+  embeds?: number;
 }
 
 export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMessageCreateDispatchData {
@@ -129,12 +137,15 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
     mention_roles: mentionRoles,
     mention_channels: [],
     attachments,
-    embeds: [],
+    embeds: Array.from({ length: m.embeds ?? 0 }, (_, i) => ({ type: EmbedType.Rich, title: `Embed ${i + 1}`, description: 'simulated embed', color: 0x5865f2 })),
     components: [],
     pinned: false,
     flags: 0 as MessageFlags,
     ...(m.webhook ? {} : { nonce: m.id }),
   };
+  if (m.stickers) {
+    j.sticker_items = Array.from({ length: m.stickers }, (_, i) => ({ id: (BigInt(m.id) + 100n + BigInt(i)).toString(), name: `sticker${i}`, format_type: StickerFormatType.PNG }));
+  }
   if (m.webhook) j.webhook_id = m.authorId;
   else j.member = memberWithoutUserJson(member!);
   if (m.interaction) addInteraction(j, m.interaction, guild);

@@ -369,13 +369,16 @@ export class Simulator implements ChatSink, GuildEventSink {
       content,
       attachments,
       timestamp: now,
+      reply: m.replyTo !== undefined,
+      stickers: m.stickers ?? 0,
+      embeds: m.embeds ?? 0,
     });
-    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message');
+    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message', 1, channel.id);
     const x = m.interaction;
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
     }
-    const stored = { id, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo };
+    const stored = { id, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo, stickers: m.stickers, embeds: m.embeds };
     this.history.add(channel.id, stored);
     if (deliver) {
       const payload = messageCreateJson({ ...stored, guild, channel }, `http://127.0.0.1:${this.port}/attachments`);
@@ -390,9 +393,14 @@ export class Simulator implements ChatSink, GuildEventSink {
     const summary: TrafficSummary = { sent: 0, humans: 0, bots: 0, webhooks: 0, withAttachments: 0, durationMs: 0 };
     const started = Date.now();
     const history = opts.historyMs ? new HistoryClock(opts.historyMs, started, opts.seed ?? 0x5eed) : undefined;
+    // The last message per channel, for planned replies (the first in a channel is sent as a plain message).
+    const last = new Map<string, { id: string; authorId: string }>();
     const sendOne = () => {
-      const p = planner.next();
-      this.sendMessage(history ? { ...p, timestamp: history.next() } : p);
+      const { reply, ...p } = planner.next();
+      const prev = reply && last.get(p.channelId);
+      const replyTo = prev ? { messageId: prev.id, authorId: prev.authorId, ping: reply.ping } : undefined;
+      const sent = this.sendMessage({ ...p, ...(history ? { timestamp: history.next() } : {}), ...(replyTo ? { replyTo } : {}) });
+      last.set(p.channelId, { id: sent.id, authorId: p.authorId });
       summary.sent++;
       if (p.kind === 'human') summary.humans++;
       else if (p.kind === 'bot') summary.bots++;
@@ -418,7 +426,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     const member = this.world.guild(r.guildId)?.members.get(r.userId);
     if (!member) throw new Error(`user ${r.userId} is not a member of guild ${r.guildId}`);
     if (r.remove) return void this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionRemove, reactionRemoveJson(r));
-    if (!member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction');
+    if (!member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction', 1, r.channelId);
     this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionAdd, reactionAddJson(r, member));
   }
 

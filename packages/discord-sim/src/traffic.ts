@@ -68,6 +68,11 @@ export interface PlannedMessage {
   kind: 'human' | 'bot' | 'webhook';
   /** Keys of the emojis put into a member's content (ground truth for the emoji counts). */
   emojis: string[];
+  /** Stickers and rich embeds the message carries (bots' messages embed, members' send stickers). */
+  stickers: number;
+  embeds: number;
+  /** Reply to the channel's previous message (the sender resolves it), pinging its author or not. */
+  reply?: { ping: boolean };
 }
 
 interface GuildPlan {
@@ -101,11 +106,14 @@ function weighted<T>(rng: Rng, items: T[], cumulative: number[]): T {
 
 export class TrafficPlanner {
   private readonly rng: Rng;
+  /** Draws for stickers, embeds and replies apart from the chat's, so a seed's chat stays what it was. */
+  private readonly details: Rng;
   private readonly plans: GuildPlan[];
   private readonly guildWeights: number[];
 
   constructor(world: World, seed: number, guildIds?: string[]) {
     this.rng = new Rng(seed);
+    this.details = new Rng(seed ^ 0x57e1);
     const ids = guildIds ?? [...world.guilds.keys()];
     this.plans = ids.map((id) => {
       const guild = world.guild(id);
@@ -124,18 +132,27 @@ export class TrafficPlanner {
     const roll = rng.next();
     if (roll < 0.02) {
       const wh = plan.guild.webhook;
-      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook', emojis: [] };
+      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook', emojis: [], stickers: 0, embeds: 0 };
     }
     const channel = weighted(rng, plan.channels, plan.channelWeights);
     if (roll < 0.07 && plan.bots.length) {
       const bot = rng.pick(plan.bots);
-      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12, []), attachments: 0, webhook: false, kind: 'bot', emojis: [] };
+      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12, []), attachments: 0, webhook: false, kind: 'bot', emojis: [], ...this.detailsOf('bot') };
     }
     const author = weighted(rng, plan.humans, plan.humanWeights);
     const attachments = rng.chance(0.08) ? rng.int(1, 3) : 0;
     const emojis: string[] = [];
     const content = attachments && rng.chance(0.4) ? '' : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25, emojis);
-    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human', emojis };
+    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human', emojis, ...this.detailsOf('human') };
+  }
+
+  /** Bots embed often; members now and then send a sticker, get a link preview or reply (pinging or not). */
+  private detailsOf(kind: 'human' | 'bot'): Pick<PlannedMessage, 'stickers' | 'embeds' | 'reply'> {
+    const d = this.details;
+    const stickers = kind === 'human' && d.chance(0.04) ? d.int(1, 3) : 0;
+    const embeds = d.chance(kind === 'bot' ? 0.5 : 0.03) ? d.int(1, 2) : 0;
+    const reply = kind === 'human' && d.chance(0.12) ? { ping: d.chance(0.6) } : undefined;
+    return reply ? { stickers, embeds, reply } : { stickers, embeds };
   }
 
   /** Random chat; the keys of the emojis it contains are pushed to `emojis`. */

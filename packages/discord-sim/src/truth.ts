@@ -2,6 +2,11 @@
 // The simulator's own counting rules, written independently of the bot's: where the two disagree, a test
 // fails and one of them is wrong.
 
+/** Characters of a message: its Unicode code points (what a string iterator yields). */
+export function truthCharacters(content: string): number {
+  return Array.from(content).length;
+}
+
 /** Words of a message: maximal runs of non-whitespace (Unicode white space separates). */
 export function truthWords(content: string): number {
   return content.split(/\s+/u).filter((w) => w !== '').length;
@@ -19,6 +24,19 @@ export interface TruthMessage {
   words: number;
   attachments: number;
   timestamp: number;
+  characters: number;
+  /** Sent as a reply (with a message_reference), pinging or not. */
+  reply: boolean;
+  stickers: number;
+  embeds: number;
+}
+
+/** Message details as the bot counts them beside its messages: characters, replies, stickers, embeds. */
+export interface DetailTotals {
+  characters: number;
+  replies: number;
+  stickers: number;
+  embeds: number;
 }
 
 export interface Totals {
@@ -41,9 +59,9 @@ export class GroundTruth {
     return this.messages.length;
   }
 
-  record(m: Omit<TruthMessage, 'words'> & { content: string }): TruthMessage {
+  record(m: Omit<TruthMessage, 'words' | 'characters'> & { content: string }): TruthMessage {
     const { content, ...rest } = m;
-    const rec: TruthMessage = { ...rest, words: truthWords(content) };
+    const rec: TruthMessage = { ...rest, words: truthWords(content), characters: truthCharacters(content) };
     this.messages.push(rec);
     return rec;
   }
@@ -76,6 +94,21 @@ export class GroundTruth {
     return this.sum(key, opts);
   }
 
+  /** Message details of the counted messages keyed by guild, channel or user id (or all three, `g|c|u`). */
+  detailTotalsBy(dim: 'guild' | 'channel' | 'user' | 'all', opts: TotalsOptions = {}): Map<string, DetailTotals> {
+    const out = new Map<string, DetailTotals>();
+    for (const m of this.counted(opts)) {
+      const k = dim === 'guild' ? m.guildId : dim === 'channel' ? m.channelId : dim === 'user' ? m.authorId : `${m.guildId}|${m.channelId}|${m.authorId}`;
+      let t = out.get(k);
+      if (!t) out.set(k, (t = { characters: 0, replies: 0, stickers: 0, embeds: 0 }));
+      t.characters += m.characters;
+      t.replies += m.reply ? 1 : 0;
+      t.stickers += m.stickers;
+      t.embeds += m.embeds;
+    }
+    return out;
+  }
+
   /** Messages in one guild (all authors, webhooks included), for scenario assertions. */
   messagesIn(guildId: string): TruthMessage[] {
     return this.messages.filter((m) => m.guildId === guildId);
@@ -90,9 +123,16 @@ export class GroundTruth {
   /** Application command uses keyed `${guildId}|${channelId}|${userId}|${applicationId}|${command}`. */
   readonly appUses = new Map<string, number>();
 
-  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1): void {
+  /** The same uses by channel, keyed `${guildId}|${channelId}|${userId}|${emoji}|${source}` (threads keep their own id). */
+  readonly channelEmojiUses = new Map<string, number>();
+
+  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1, channelId?: string): void {
     const k = `${guildId}|${userId}|${emoji}|${source}`;
     this.emojiUses.set(k, (this.emojiUses.get(k) ?? 0) + uses);
+    if (channelId !== undefined) {
+      const c = `${guildId}|${channelId}|${userId}|${emoji}|${source}`;
+      this.channelEmojiUses.set(c, (this.channelEmojiUses.get(c) ?? 0) + uses);
+    }
   }
 
   /**

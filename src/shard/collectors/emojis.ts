@@ -1,4 +1,4 @@
-// Emoji uses per minute × guild × user × emoji × source. 'message': every emoji occurrence in a member's
+// Emoji uses per minute × guild × user × emoji × source, and the same by channel (channel_emojis). 'message': every emoji occurrence in a member's
 // message content (the same emoji three times = 3 uses; bots and webhooks excluded, as for messages).
 // 'reaction': MESSAGE_REACTION_ADD per emoji and reacting member (bots skipped). Removing a reaction does
 // not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
@@ -37,8 +37,10 @@ export function countMessageEmojis(message: Message<true>, counters: CounterSink
   const counts = countEmojis(message.content);
   if (counts.size === 0) return;
   const minute = minuteOf(message.createdTimestamp);
+  const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
   for (const [emoji, uses] of counts) {
     counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
+    counters.add('channel_emojis', message.guildId, minute, [message.guildId, message.channelId, parent, message.author.id, emoji, 'message'], [uses]);
   }
   // Custom emojis carry their names: kept so answers can name those not in the guild's list.
   if (names) for (const e of customEmojis(message.content)) names.note(e);
@@ -62,6 +64,9 @@ export function collectEmojis(client: Client, counters: CounterSink, settings?: 
     const { id, name, animated } = reaction.emoji;
     if (names && id && name) names.note({ id, name, animated: animated ?? false });
     // A reaction carries no timestamp of its own: it counts in the minute it arrives.
-    counters.add('emojis', guildId, minuteOf(Date.now()), [guildId, user.id, key, 'reaction'], [1]);
+    const minute = minuteOf(Date.now());
+    counters.add('emojis', guildId, minute, [guildId, user.id, key, 'reaction'], [1]);
+    const parent = (channel?.isThread?.() ? channel.parentId : null) ?? '0';
+    counters.add('channel_emojis', guildId, minute, [guildId, message.channelId, parent, user.id, key, 'reaction'], [1]);
   });
 }
