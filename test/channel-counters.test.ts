@@ -195,6 +195,11 @@ describe('/counters', () => {
     const vc = sim.world.voiceChannels(g)[0]!.id;
     expect(rows.get(vc)).toMatch(/Manage Channels/);
     expect(rows.get(vc2)).toBeNull(); // unchanged value: no rename was needed, so nothing failed
+    // The admins are told in the channel the counters were added from.
+    const notices = sim.channelMessages.posted.filter((m) => m.channelId === text).map((m) => m.content);
+    expect(notices).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`<#${cat!.id}>.*switched off: the channel was deleted`)), expect.stringMatching(new RegExp(`<#${vc}>.*Manage Channels`))]),
+    );
     const list = await counters('list');
     expect(list.content).toMatch(/switched off: the channel was deleted/);
     expect(list.content).toMatch(/switched off: the bot lacks the Manage Channels/);
