@@ -41,6 +41,25 @@ async function diffMessages(): Promise<string[]> {
   return out;
 }
 
+/** Message details (characters, replies, stickers, embeds) by the truth's own counts; all-zero keys write no row. */
+async function diffDetails(): Promise<string[]> {
+  const truth = new Map<string, number[]>();
+  for (const m of t.sim.truth.messages) {
+    if (!expectedMessages(m)) continue;
+    const k = `${m.guildId}|${m.channelId}|${m.authorId}`;
+    const v = truth.get(k) ?? [0, 0, 0, 0];
+    truth.set(k, [v[0]! + m.characters, v[1]! + (m.reply ? 1 : 0), v[2]! + m.stickers, v[3]! + m.embeds]);
+  }
+  const { rows } = await t.pool.query<{ k: string; v: string }>(
+    `SELECT guild_id || '|' || channel_id || '|' || user_id AS k, concat_ws('/', sum(characters), sum(replies), sum(stickers), sum(embeds)) AS v FROM message_details_raw GROUP BY 1`,
+  );
+  const db = new Map(rows.map((r) => [r.k, r.v]));
+  const out: string[] = [];
+  for (const [k, v] of truth) if (v.some((x) => x > 0) && db.get(k) !== v.join('/')) out.push(`details ${k}: ${db.get(k) ?? 'none'} ≠ ${v.join('/')}`);
+  for (const k of db.keys()) if (!truth.has(k)) out.push(`details ${k}: not in the truth`);
+  return out;
+}
+
 /** Database rows (k, n) against the truth's entries that `keep` keeps; the database must hold nothing else. */
 async function diffKeyed(sql: string, params: unknown[], truth: Map<string, number>, keep: (k: string) => boolean, what: string): Promise<string[]> {
   const { rows } = await t.pool.query<{ k: string; n: string }>(sql, params);
@@ -61,6 +80,7 @@ async function diff(): Promise<string[]> {
   // (kept by the mention driver, never parsed) does not record.
   return [
     ...(await diffMessages()),
+    ...(await diffDetails()),
     ...(await diffKeyed(`SELECT guild_id || '|' || user_id || '|' || emoji || '|' || source AS k, sum(uses)::text AS n FROM emojis_raw GROUP BY 1`, [], t.sim.truth.emojiUses, notOptedOut, 'emojis')),
     ...(await diffKeyed(
       `SELECT guild_id || '|' || user_id || '|' || target_id || '|' || kind AS k, sum(mentions)::text AS n FROM mentions_raw WHERE guild_id = $1 GROUP BY 1`,
