@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // tests (packages/discord-sim/vitest.config.ts), which need neither. Files may run in parallel, but the
 // machine has two cores: keep forks few.
 /** Suites that invoke commands through the simulator; each also runs in HTTP mode (project bot-http). */
-const HTTP_MODE_SUITES = ['e2e', 'apps', 'command-guards', 'commands-families', 'commands-stats', 'export', 'privacy', 'settings-command', 'zones-e2e', 'inactive', 'retention', 'autoroles'];
+const HTTP_MODE_SUITES = ['e2e', 'apps', 'command-guards', 'commands-families', 'commands-stats', 'export', 'privacy', 'settings-command', 'zones-e2e', 'channel-counters', 'digest', 'inactive', 'retention', 'autoroles'];
 
 export default defineConfig({
   test: {

@@ -2,7 +2,8 @@
 // (unless DATABASE_URL / REDIS_URL are set), the local Discord simulator, 2 cluster processes × 2 shards,
 // an ingest worker; sends traffic of every family (messages, emojis, reactions, other apps' commands,
 // member joins through invites, voice), asks /stats server in a few guilds, writes the PNG replies to
-// demo-output/ and shows that the database equals the simulator's ground truth, family by family.
+// demo-output/ and shows that the database equals the simulator's ground truth, family by family; then
+// channel counters renamed by the scheduler and a digest preview.
 //   npm run demo -- [--duration SECONDS] [--guilds N] [--messages N] [--rate PER_SECOND] [--history-hours H] [--web-port P]
 // The dashboard (src/web) runs too; the demo prints a link that signs in as a demo admin.
 // The first --messages are backdated over the last --history-hours (default 24) so the charts have a
@@ -154,6 +155,7 @@ try {
     [...traffic.voice.truth().keys()].filter((k) => k.startsWith(`${g}|`)).length + sim.members.joins.filter((j) => j.guildId === g).length;
   const busiest = [...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!;
   await everyCommand(busiest);
+  await countersAndDigest(busiest);
 
   // The dashboard: the simulator's "browser" is signed in to Discord as the busiest server's owner, so the
   // sign-in link goes straight through OAuth2 (the picker at /oauth2/authorize offers other test users).
@@ -237,6 +239,44 @@ async function everyCommand(guildId: string): Promise<void> {
     written++;
   }
   say(`  every command kind asked in one server: ${written} of ${asks.length} answers written to ${args.out}/`);
+}
+
+/**
+ * Channel counters and the digest in one guild: the demo admin grants the bot Manage Channels (the
+ * simulator's bot role lacks it, as a freshly invited bot's may), adds two counters, and the scheduler
+ * running in this process renames the channels; the digest preview's chart is written to the output folder.
+ */
+async function countersAndDigest(guildId: string): Promise<void> {
+  const MANAGE_GUILD = String(1n << 5n);
+  const g = sim.world.guild(guildId)!;
+  const me = g.members.get(sim.world.botUser.id)!;
+  for (const r of g.roles) if (me.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) | (1n << 4n)).toString();
+  const members = sim.world.humanMembers(guildId);
+  const channelId = sim.world.textChannels(guildId)[0]!.id;
+  const voice = sim.world.voiceChannels(guildId)[0]!;
+  const category = g.channels.find((c) => c.type === 4)!;
+  const ask = (k: number, name: string, subcommand: string, options: { name: string; type: number; value: string }[] = []) =>
+    sim.invokeCommand({ guildId, channelId, userId: members[k % members.length]!.user.id, name, subcommand, options, permissions: MANAGE_GUILD, timeoutMs: 30_000 });
+  const counters: [string, string][] = [
+    [voice.id, '👥 Members: {members}'],
+    [category.id, '💬 {messages.today} messages today'],
+  ];
+  for (const [k, [id, template]] of counters.entries()) {
+    const r = await ask(k, 'counters', 'add', [{ name: 'channel', type: 7, value: id }, { name: 'template', type: 3, value: template }]);
+    say(`  /counters add ${template}: ${r.content}`);
+  }
+  const renamed = (id: string) => sim.truth.channelRenames.filter((x) => x.channelId === id).at(-1)?.name;
+  for (const end = Date.now() + 30_000; Date.now() < end && counters.some(([id]) => !renamed(id)); ) await sleep(250);
+  for (const [id, template] of counters) say(`  counter ${template} → channel renamed by the scheduler to "${renamed(id) ?? '(not yet)'}"`);
+  const list = await ask(2, 'counters', 'list');
+  await writeFile(path.join(args.out!, 'counters-list.txt'), `${list.content}\n`);
+  const preview = await ask(3, 'digest', 'preview');
+  const png = preview.files[0];
+  if (png) await writeFile(path.join(args.out!, 'digest-preview.png'), png.data);
+  const fields = (preview.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? [];
+  await writeFile(path.join(args.out!, 'digest-preview.txt'), fields.map((f) => `${f.name}: ${f.value}`).join('\n') + '\n');
+  const set = await ask(4, 'digest', 'set', [{ name: 'channel', type: 7, value: channelId }, { name: 'every', type: 3, value: 'week' }]);
+  say(`  /digest preview: ${png ? `chart ${path.join(args.out!, 'digest-preview.png')}` : preview.content}; /digest set: ${set.content}`);
 }
 
 /** Ingests until emojis, apps, members and voice agree with the ground truth (or 30 s pass). */

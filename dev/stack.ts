@@ -16,6 +16,7 @@ import type { Logger } from '../src/logger.js';
 import { connectRedis, type RedisClient } from '../src/redis.js';
 import { createSchedulerRest } from '../src/scheduler/rest.js';
 import { JOBS } from '../src/scheduler/jobs.js';
+import { RenderPool } from '../src/render/pool.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { startSimulator, type Simulator, type VoiceDriver } from 'discord-sim';
 import type { PresenceDriver } from 'discord-sim';
@@ -116,12 +117,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     logger: o.logger.child({ role: 'ingest' }),
   });
 
+  const schedulerRender = new RenderPool({ threads: 1, logger: o.logger });
   const scheduler = new Scheduler({
     pool,
     redis,
     rest: createSchedulerRest({ api: config.discordApiUrl, token: sim.token, globalRequestsPerSecond: config.schedulerRestPerSecond }),
     keys: new Keys(config.redisKeyPrefix),
     partitions: config.redisPartitions,
+    render: schedulerRender,
     logger: o.logger.child({ role: 'scheduler' }),
     jobs: JOBS,
     tickMs: o.scheduler?.tickMs ?? 1_000,
@@ -208,6 +211,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await stopService();
       await ingestor.stop();
       await scheduler.stop();
+      await schedulerRender.close();
       await sim.close();
       await Promise.allSettled([redis.quit(), pool.end()]);
     },

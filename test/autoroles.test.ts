@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CommandOption, RecordedReply, SimRole } from 'discord-sim';
 import { Keys } from '../src/keys.js';
-import { createAutorolesJob } from '../src/scheduler/autoroles.js';
+import { createAutorolesJob } from '../src/scheduler/jobs/autoroles.js';
 import { createSchedulerRest } from '../src/scheduler/rest.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
@@ -177,7 +177,7 @@ describe('/autoroles', () => {
     let offset = 0;
     const rest = createSchedulerRest({ api: t.sim.apiUrl, token: t.sim.token, globalRequestsPerSecond: 40 });
     const job = createAutorolesJob({ maxChangesPerRun: 3, perSecond: 2 });
-    const scheduler = new Scheduler({ pool: t.pool, redis: t.redis, rest, logger: t.logger, jobs: [job], keys: new Keys(t.prefix), partitions: t.config.redisPartitions, clock: () => new Date(Date.now() + offset) });
+    const scheduler = new Scheduler({ pool: t.pool, redis: t.redis, rest, logger: t.logger, jobs: [job], keys: new Keys(t.prefix), partitions: t.config.redisPartitions, render: t.render, clock: () => new Date(Date.now() + offset) });
     await scheduler.sync();
     expect(await scheduler.tick()).toBe(1);
     await scheduler.idle();
@@ -222,7 +222,7 @@ describe('/autoroles', () => {
     const before = t.sim.memberRoles.changes.length;
     const job = createAutorolesJob();
     const rest = createSchedulerRest({ api: t.sim.apiUrl, token: t.sim.token, globalRequestsPerSecond: 40 });
-    const scheduler = new Scheduler({ pool: t.pool, redis: t.redis, rest, logger: t.logger, jobs: [job], keys: new Keys(t.prefix), partitions: t.config.redisPartitions, clock: () => new Date(Date.now() + 10 * 3_600_000) });
+    const scheduler = new Scheduler({ pool: t.pool, redis: t.redis, rest, logger: t.logger, jobs: [job], keys: new Keys(t.prefix), partitions: t.config.redisPartitions, render: t.render, clock: () => new Date(Date.now() + 10 * 3_600_000) });
     await scheduler.sync();
     expect(await scheduler.tick()).toBe(1);
     await scheduler.idle();

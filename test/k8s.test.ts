@@ -286,13 +286,13 @@ describe('Dockerfile and compose.yaml', () => {
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', '.git']));
   });
 
-  it('compose: the six services, entry points and env that exist', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cluster', 'grafana', 'ingest', 'prometheus', 'redis', 'timescaledb']);
+  it('compose: the seven services, entry points and env that exist', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['cluster', 'grafana', 'ingest', 'prometheus', 'redis', 'scheduler', 'timescaledb']);
     for (const [name, s] of Object.entries<{ image?: string; build?: string }>(compose.services)) {
       expect(s.image ?? s.build, name).toBeTruthy();
       if (s.image) expect(s.image, name).toMatch(/:[\w.-]+$/); // pinned tags
     }
-    for (const name of ['cluster', 'ingest']) {
+    for (const name of ['cluster', 'ingest', 'scheduler']) {
       const s = compose.services[name];
       expect(fs.existsSync(path.join(ROOT, s.command[0].replace(/^dist\//, '').replace(/\.js$/, '.ts'))), name).toBe(true);
       // Compose substitutes ${VAR:-default}; with defaults applied, src/config.ts accepts the environment.
@@ -312,6 +312,6 @@ describe('Dockerfile and compose.yaml', () => {
       expect.arrayContaining(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']),
     );
     const prom = parse(compose.configs.prometheus.content);
-    expect(prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets)).toEqual(['cluster:9100', 'ingest:9100']);
+    expect(prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets)).toEqual(['cluster:9100', 'ingest:9100', 'scheduler:9100']);
   });
 });

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/pool.js';
 import { Keys } from '../src/keys.js';
+import { RenderPool } from '../src/render/pool.js';
 import { createLogger } from '../src/logger.js';
 import { createRedis, type Redis } from '../src/redis.js';
 import type { JobContext, ScheduledJob } from '../src/scheduler/job.js';
@@ -19,6 +20,7 @@ const DAY = 24 * HOUR;
 const logger = createLogger('silent');
 const rest = new REST(); // the probe jobs never call Discord
 const keys = new Keys('t-scheduler');
+const render = new RenderPool({ threads: 1, logger });
 
 let db: Awaited<ReturnType<typeof testDatabase>>;
 let redis: Redis;
@@ -36,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));
   redis.disconnect();
+  await render.close();
   await db.drop();
 });
 
@@ -76,7 +79,7 @@ describe('scheduler', () => {
     const a = probe('probe-pair', guilds, HOUR);
     // Both replicas run the same job code (one shared record of runs, as the database sees them).
     const replicas = [newPool(), newPool()].map(
-      (pool) => new Scheduler({ keys, partitions: 16, pool, redis, rest, logger, jobs: [a.job], concurrency: 3, tickMs: 10, syncMs: 50, leaseMs: 5_000 }),
+      (pool) => new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [a.job], concurrency: 3, tickMs: 10, syncMs: 50, leaseMs: 5_000 }),
     );
     for (const s of replicas) s.start();
     await expect.poll(() => a.runs.length, { timeout: 30_000 }).toBe(guilds.length);
@@ -104,8 +107,8 @@ describe('scheduler', () => {
     const second = probe('probe-crash', [guild], DAY);
     const poolA = newPool();
     const poolB = newPool();
-    const a = new Scheduler({ keys, partitions: 16, pool: poolA, redis, rest, logger, jobs: [first.job], leaseMs: 60_000, clock });
-    const b = new Scheduler({ keys, partitions: 16, pool: poolB, redis, rest, logger, jobs: [second.job], leaseMs: 60_000, clock });
+    const a = new Scheduler({ render, keys, partitions: 16, pool: poolA, redis, rest, logger, jobs: [first.job], leaseMs: 60_000, clock });
+    const b = new Scheduler({ render, keys, partitions: 16, pool: poolB, redis, rest, logger, jobs: [second.job], leaseMs: 60_000, clock });
     await a.sync();
     expect(await a.tick()).toBe(1);
     await expect.poll(() => started).toBe(1);
@@ -135,7 +138,7 @@ describe('scheduler', () => {
     const clock = () => new Date(t);
     const p = probe('probe-downtime', [guild], DAY);
     const pool = newPool();
-    const s1 = new Scheduler({ keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
+    const s1 = new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
     await s1.sync();
     expect(await s1.tick()).toBe(1);
     await s1.idle();
@@ -143,7 +146,7 @@ describe('scheduler', () => {
     expect(p.runs.length).toBe(1);
 
     t += 30 * DAY; // down for 30 days: 30 daily runs missed
-    const s2 = new Scheduler({ keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
+    const s2 = new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
     await s2.sync();
     for (let i = 0; i < 5; i++) {
       await s2.tick();
@@ -170,7 +173,7 @@ describe('scheduler', () => {
       if (fail) throw new Error('Missing Permissions');
     });
     const pool = newPool();
-    const s = new Scheduler({ keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock, retryMs: 60_000 });
+    const s = new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock, retryMs: 60_000 });
     await s.sync();
     expect(await s.tick()).toBe(1);
     await s.idle();
@@ -196,7 +199,7 @@ describe('scheduler', () => {
     const configured = [guild];
     const p = probe('probe-request', configured, DAY);
     const pool = newPool();
-    const s = new Scheduler({ keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
+    const s = new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock });
     await s.sync();
     await s.tick();
     await s.idle();

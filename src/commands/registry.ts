@@ -15,8 +15,10 @@ import { appsCommand } from './apps.js';
 import { inactiveCommand } from './inactive.js';
 import { retentionCommand } from './retention.js';
 import { autorolesCommand } from './autoroles.js';
+import { countersCommand } from './counters.js';
+import { digestCommand } from './digest.js';
 
-export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, inactiveCommand, retentionCommand, autorolesCommand];
+export const COMMAND_LIST: Command[] = [stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand, countersCommand, digestCommand, inactiveCommand, retentionCommand, autorolesCommand];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);
 

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
+import type { RenderPool } from '../render/pool.js';
 
 export interface JobContext {
   guildId: string;
@@ -23,6 +24,8 @@ export interface JobContext {
   /** Redis key names of this deployment, and its partition count (open voice sessions live per partition). */
   keys: Keys;
   partitions: number;
+  /** Chart rendering on worker threads (src/render/pool.ts), as commands use it. */
+  render: RenderPool;
 }
 
 export interface ScheduledJob {

@@ -10,6 +10,7 @@ import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics, registry, schedulerDue } from '../metrics.js';
 import { connectRedis, type RedisTarget } from '../redis.js';
+import { RenderPool } from '../render/pool.js';
 import { JOBS } from './jobs.js';
 import { createSchedulerRest } from './rest.js';
 import { Scheduler } from './scheduler.js';
@@ -37,6 +38,7 @@ await migrate(databaseUrl, logger);
 const redis = connectRedis(redisAt);
 redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 const pool = createPool(databaseUrl);
+const render = new RenderPool({ threads: cfg.renderThreads, logger });
 // @discordjs/rest queues per route bucket and waits out 429s; the global share keeps this replica within
 // its part of the bot's 50 requests per second.
 const rest = createSchedulerRest({ api: cfg.discordApiUrl, token, globalRequestsPerSecond: cfg.schedulerRestPerSecond });
@@ -49,6 +51,7 @@ const scheduler = new Scheduler({
   jobs: JOBS,
   keys: new Keys(cfg.redisKeyPrefix),
   partitions: cfg.redisPartitions,
+  render,
   leaseMs: cfg.schedulerLeaseMs,
   concurrency: cfg.schedulerConcurrency,
   tickMs: cfg.schedulerTickMs,
@@ -77,7 +80,7 @@ const lifecycle = handleShutdownSignals({
   async stop() {
     await scheduler.stop();
     await ops.close();
-    await Promise.allSettled([redis.quit(), pool.end()]);
+    await Promise.allSettled([render.close(), redis.quit(), pool.end()]);
     return true;
   },
 });

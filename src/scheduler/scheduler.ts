@@ -18,6 +18,7 @@ import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { schedulerRunDuration, schedulerRuns } from '../metrics.js';
 import type { RedisClient } from '../redis.js';
+import type { RenderPool } from '../render/pool.js';
 import type { ScheduledJob } from './job.js';
 
 export interface SchedulerOptions {
@@ -28,6 +29,7 @@ export interface SchedulerOptions {
   jobs: readonly ScheduledJob[];
   keys: Keys;
   partitions: number;
+  render: RenderPool;
   /** How long a claim holds without renewal; a dead replica's runs wait this long before another takes them. */
   leaseMs?: number;
   /** Runs in flight at once on this replica. */
@@ -148,6 +150,7 @@ export class Scheduler {
           now: this.clock,
           keys: this.o.keys,
           partitions: this.o.partitions,
+          render: this.o.render,
         });
       } catch (err) {
         error = err;

@@ -5,6 +5,7 @@
 // retry_after until the oldest rename leaves the window). An accepted rename updates the world, dispatches
 // CHANNEL_UPDATE and is recorded in the ground truth (truth.channelRenames).
 import { PermissionFlagsBits, RESTJSONErrorCodes, type RESTRateLimit } from 'discord-api-types/v10';
+import { channelJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
 import type { StructureDriver } from './structure.js';
 import type { GroundTruth } from './truth.js';
@@ -43,7 +44,7 @@ export class ChannelEditor {
       return err(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
     }
     const name = body.name;
-    if (name === undefined) return { status: 200, body: null }; // nothing the simulator models changes
+    if (name === undefined) return { status: 200, body: channelJson(ch) }; // nothing the simulator models changes
     if (typeof name !== 'string' || [...name].length < 1 || [...name].length > 100) {
       return {
         status: 400,
@@ -51,12 +52,11 @@ export class ChannelEditor {
       };
     }
     const limit = this.o.limit;
-    let headers: Record<string, string> = {};
     if (limit) {
       const recent = (this.renames.get(channelId) ?? []).filter((t) => t > now - limit.windowMs);
       const resetAt = (recent[0] ?? now) + limit.windowMs;
       const after = Math.max(0.001, (resetAt - now) / 1000);
-      headers = {
+      const headers = {
         'x-ratelimit-limit': String(limit.perWindow),
         'x-ratelimit-remaining': String(Math.max(0, limit.perWindow - recent.length - 1)),
         'x-ratelimit-reset': (resetAt / 1000).toFixed(3),
@@ -75,6 +75,7 @@ export class ChannelEditor {
     }
     const updated = this.o.structure.updateChannel(ch.guildId, channelId, { name });
     this.o.truth.channelRenames.push({ guildId: ch.guildId, channelId, name, at: now });
-    return { status: 200, body: updated, headers };
+    // A successful rename reports the route's bucket only (as Discord does): the per-channel limit shows in its 429.
+    return { status: 200, body: channelJson(updated) };
   }
 }

@@ -36,6 +36,7 @@ import { canManageGuild, memberPermissions } from './permissions.js';
 import { RestRateLimiter, routeKey } from './rate-limits.js';
 import type { ChannelEditor } from './channel-edit.js';
 import type { MemberRoleEditor } from './member-roles.js';
+import type { ChannelMessages } from './channel-messages.js';
 import { ChannelKind, type World } from './world.js';
 
 export interface RestFault {
@@ -65,6 +66,8 @@ export interface RestOptions {
   channels: ChannelEditor;
   /** Member role adds and removes (hierarchy checks, audit-log reasons). */
   memberRoles: MemberRoleEditor;
+  /** Messages the bot posts to channels. */
+  channelMessages: ChannelMessages;
 }
 
 export interface Reply {
@@ -306,6 +309,7 @@ export class RestApi {
         return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST') return this.o.channelMessages.create(b, await body());
     if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);

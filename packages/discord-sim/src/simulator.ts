@@ -19,6 +19,7 @@ import { MemberTraffic } from './invites.js';
 import { StructureDriver } from './structure.js';
 import { ChannelEditor } from './channel-edit.js';
 import { MemberRoleEditor } from './member-roles.js';
+import { ChannelMessages } from './channel-messages.js';
 import { OAuth2 } from './oauth.js';
 import { resolveLimits, type Limits } from './limits.js';
 import { gateMessageContent, messageCreateJson, type SendMessage, type SentMessage } from './messages.js';
@@ -86,6 +87,8 @@ const RESUME_PATH = '/resume-gateway';
 export class Simulator implements ChatSink, GuildEventSink {
   readonly world: World;
   readonly truth = new GroundTruth();
+  /** Messages the bot posted over REST (POST /channels/{id}/messages), in order. */
+  readonly channelMessages: ChannelMessages;
   /** Invites, joins and leaves, with the ground truth of each join's attribution. */
   readonly members: MemberTraffic;
   /** Channels, categories, roles and members' roles changed as admins do (structure.ts). */
@@ -121,6 +124,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
     this.memberRoles = new MemberRoleEditor({ world: this.world, structure: this.structure });
+    this.channelMessages = new ChannelMessages({ world: this.world, newId: () => this.ids.next() });
     this.limits = resolveLimits(opts.limits);
     this.oauth = new OAuth2(this.world);
     this.credentials = new Credentials(this.world.botUser.id, opts.token);
@@ -154,6 +158,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       endpoint: () => ({ verifyKey: this.applicationKeys.publicKeyHex, url: this.endpointUrl }),
       oauth: this.oauth,
       memberRoles: this.memberRoles,
+      channelMessages: this.channelMessages,
       channels: new ChannelEditor({
         world: this.world,
         structure: this.structure,

@@ -52,6 +52,8 @@ const CHECKS: Check[] = [
   { method: 'get', spec: '/guilds/{guild_id}/members', schema: z.array(c('GuildMemberResponse')) },
   { method: 'get', spec: '/guilds/{guild_id}/members/{user_id}', schema: c('GuildMemberResponse') },
   { method: 'get', spec: '/channels/{channel_id}', schema: channel },
+  { method: 'patch', spec: '/channels/{channel_id}', schema: channel },
+  { method: 'post', spec: '/channels/{channel_id}/messages', schema: c('MessageResponse') },
   { method: 'post', spec: '/interactions/{interaction_id}/{interaction_token}/callback', schema: c('InteractionCallbackResponse') },
   { method: 'patch', spec: '/webhooks/{webhook_id}/{webhook_token}/messages/@original', schema: c('MessageResponse') },
   { method: 'get', spec: '/webhooks/{webhook_id}/{webhook_token}/messages/@original', schema: c('MessageResponse') },
@@ -151,6 +153,20 @@ describe("REST bodies against Discord's OpenAPI spec", () => {
     await call('get', '/guilds/{guild_id}/members', `/guilds/${g.id}/members?limit=1000`);
     await call('get', '/guilds/{guild_id}/members/{user_id}', `/guilds/${g.id}/members/${sim.world.botUser.id}`);
     for (const c of g.channels) await call('get', '/channels/{channel_id}', `/channels/${c.id}`);
+  });
+
+  it('a channel renamed and messages posted by the bot, with a file', async () => {
+    const g = [...sim.world.guilds.values()][1]!;
+    const botRole = g.roles.find((r) => r.botId === sim.world.botUser.id)!;
+    botRole.permissions = (BigInt(botRole.permissions) | 16n).toString(); // Manage Channels
+    await call('patch', '/channels/{channel_id}', `/channels/${sim.world.voiceChannels(g.id)[0]!.id}`, { name: '👥 Members: 12' });
+    const text = sim.world.textChannels(g.id)[0]!.id;
+    await call('post', '/channels/{channel_id}/messages', `/channels/${text}/messages`, { content: 'hello', allowed_mentions: { parse: [] } });
+    const form = new FormData();
+    form.set('payload_json', JSON.stringify({ embeds: [{ title: 'Digest', image: { url: 'attachment://chart.png' } }], attachments: [{ id: 0, filename: 'chart.png' }] }));
+    form.set('files[0]', new Blob([tinyPng()], { type: 'image/png' }), 'chart.png');
+    await call('post', '/channels/{channel_id}/messages', `/channels/${text}/messages`, form);
+    expect(sim.channelMessages.posted.at(-1)!.files.map((f) => f.name)).toEqual(['chart.png']);
   });
 
   it('interactions answered: a deferred callback, @original edit and read, follow-up created, read, edited, deleted; a direct reply', async () => {
