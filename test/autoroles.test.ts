@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CommandOption, RecordedReply, SimRole } from 'discord-sim';
 import { Keys } from '../src/keys.js';
-import { createAutorolesJob } from '../src/scheduler/autoroles.js';
+import { createAutorolesJob } from '../src/scheduler/jobs/autoroles.js';
 import { createSchedulerRest } from '../src/scheduler/rest.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';

@@ -41,7 +41,7 @@ async function render(guildId: string, guildName: string, v: View, ctx: CommandC
   if (v.page > pages) throw new CommandError(`There ${pages === 1 ? 'is' : 'are'} only ${countOf(pages, 'page')} of quiet members.`);
   const embed = reportEmbed(
     `${guildName}: quiet members`,
-    `Active in the ${v.lookBack} days before ${day(q.silentSince, timeZone)}, silent since (${v.days} whole days and today, ${timeZone}). ` +
+    `Active in the ${v.lookBack} days before ${day(q.silentSince, timeZone)}, silent since (${countOf(v.days, 'whole day')} and today, ${timeZone}). ` +
       `${countOf(q.total, 'member')}; page ${v.page} of ${pages}.`,
   ).addFields({
     name: 'Last active',

@@ -4,11 +4,11 @@
 // paced per second (src/autoroles/apply.ts). A run that hits the cap records what it left and the next
 // run comes a minute later instead of at the regular interval, until the rule has caught up.
 import { Routes, type APIGuildMember, type APIRole } from 'discord.js';
-import { applyChanges } from '../autoroles/apply.js';
-import { assignProblem } from '../autoroles/hierarchy.js';
-import { planRule } from '../autoroles/plan.js';
-import { describeRule, guildsWithRules, listRules, markEvaluated } from '../autoroles/rules.js';
-import type { ScheduledJob } from './job.js';
+import { applyChanges } from '../../autoroles/apply.js';
+import { assignProblem } from '../../autoroles/hierarchy.js';
+import { planRule } from '../../autoroles/plan.js';
+import { describeRule, guildsWithRules, listRules, markEvaluated } from '../../autoroles/rules.js';
+import type { ScheduledJob } from '../job.js';
 
 export interface AutorolesJobOptions {
   /** Between evaluations of a guild's rules when nothing is pending. Default one hour. */
