@@ -118,6 +118,9 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
 const CONTROL_OR_SEPARATOR = /[|\\\u0000-\u001f\u007f]/g;
 
+/** Discord's epoch (2015-01-01 UTC), where snowflake time starts: nothing on Discord is older. */
+export const DISCORD_EPOCH_MS = 1_420_070_400_000;
+
 /** A snowflake that fits PostgreSQL bigint (0 allowed: "none", e.g. no parent channel). */
 export function isSnowflake(s: unknown): s is string {
   return typeof s === 'string' && SNOWFLAKE.test(s) && (s.length < 19 || s <= INT8_MAX);

@@ -9,7 +9,11 @@ import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { dateRangeOption } from './options.js';
 import { displayEmoji } from '../emoji.js';
+import { DISCORD_EPOCH_MS } from '../families.js';
 import { emojiNames } from '../stats/emoji-names.js';
+import { formatNumber } from '../format.js';
+
+export { formatDuration, formatNumber } from '../format.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
@@ -25,8 +29,6 @@ export const REPORT_PERIODS = {
 
 export type ReportPeriod = keyof typeof REPORT_PERIODS;
 
-/** Nothing the bot counts predates Discord's epoch: 'all' starts there. */
-const DISCORD_EPOCH_MS = 1_420_070_400_000;
 
 /** The `period` option with the standard choices: `.addStringOption(periodOption('7d'))`. */
 export function periodOption(defaultPeriod: ReportPeriod): (o: SlashCommandStringOption) => SlashCommandStringOption {
@@ -148,23 +150,6 @@ export async function emojiLabeler(guild: Guild, ctx: CommandContext, keys: read
     // Seen before names were kept: from another server, or deleted from this one; either way not here.
     return { chart: `emoji ${key}`, embed: `Emoji not in this server (${key})` };
   };
-}
-
-/** Seconds as "3h 12m" (minutes and seconds below an hour, days above a day). */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.round(totalSeconds);
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3_600);
-  const m = Math.floor((s % 3_600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `${d}d ${h}h ${m}m`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${sec}s`;
-  return `${sec}s`;
-}
-
-export function formatNumber(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** "1 message", "2 messages", "1,204 joins": a count with its noun, singular for exactly one. */

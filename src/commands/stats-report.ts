@@ -10,9 +10,9 @@ import { BUCKET_MS } from '../stats/period.js';
 import type { Range, SeriesPoint } from '../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';
+import { EMBED_COLOR } from './family-report.js';
+import { formatDuration } from '../format.js';
 import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } from './options.js';
-
-const EMBED_COLOR = 0x5865f2;
 
 export interface ReportTarget {
   kind: 'server' | 'member' | 'channel' | 'category';
@@ -24,19 +24,6 @@ export interface ReportTarget {
   bots?: boolean;
   /** What the filter limits the answer to (role, category), for the footer. */
   notes?: string[];
-}
-
-/** "3h 12m 5s", "45s": how voice time reads in embeds. */
-export function formatDuration(seconds: number): string {
-  let s = Math.round(seconds);
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', s || (!d && !h && !m) ? `${s}s` : ''];
-  return parts.filter(Boolean).join(' ');
 }
 
 interface Field {
