@@ -105,8 +105,11 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
   });
 }
 
-/** Discord drops an interaction not acknowledged within 3 s of its creation (Unknown interaction, 10062). */
-const ACK_DEADLINE_MS = 3_000;
+/**
+ * Discord drops an interaction not acknowledged within 3 s of its creation (Unknown interaction, 10062) and
+ * shows "The application did not respond". The one deadline the router and the interactions service keep.
+ */
+export const ACK_DEADLINE_MS = 3_000;
 
 /** deferReply, counting a miss of Discord's acknowledgement window (stats_command_deadline_misses_total). */
 async function acknowledge(interaction: ChatInputCommandInteraction<'cached'>, ephemeral: boolean): Promise<void> {
