@@ -3,7 +3,7 @@
 // keeps no member cache), emoji labels, durations, ranked embed lines and the chart reply.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type Guild, type SlashCommandStringOption } from 'discord.js';
 import type { ChartSpec } from '../render/spec.js';
-import type { Bucket } from '../stats/period.js';
+import { PERIODS, type Bucket } from '../stats/period.js';
 import type { Range } from '../stats/queries.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
@@ -17,13 +17,13 @@ export { formatDuration, formatNumber } from '../format.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
-/** Lookbacks offered by these commands and the bucket a time chart over each one is drawn with. */
+/** Lookbacks offered by these commands: src/stats/period.ts's (length and bucket), with their labels. */
 export const REPORT_PERIODS = {
-  '24h': { ms: 86_400_000, bucket: 'hour', label: 'last 24 hours' },
-  '7d': { ms: 7 * 86_400_000, bucket: 'hour', label: 'last 7 days' },
-  '30d': { ms: 30 * 86_400_000, bucket: 'day', label: 'last 30 days' },
-  '90d': { ms: 90 * 86_400_000, bucket: 'day', label: 'last 90 days' },
-  '1y': { ms: 365 * 86_400_000, bucket: 'day', label: 'last 12 months' },
+  '24h': { ...PERIODS['24h'], label: 'last 24 hours' },
+  '7d': { ...PERIODS['7d'], label: 'last 7 days' },
+  '30d': { ...PERIODS['30d'], label: 'last 30 days' },
+  '90d': { ...PERIODS['90d'], label: 'last 90 days' },
+  '1y': { ...PERIODS['1y'], label: 'last 12 months' },
   all: { ms: Number.POSITIVE_INFINITY, bucket: 'day', label: 'all time' },
 } as const satisfies Record<string, { ms: number; bucket: Bucket; label: string }>;
 
