@@ -17,20 +17,14 @@ import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries, heatmap, topBy } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
 import { scratchDatabase } from './scratch-database.js';
+import { REPORT_FIELDS } from '../src/commands/stats-report.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 90;
 const RUNS = 20;
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
-/** The fields /stats server charts and totals, as in src/commands/stats-report.ts. */
-const FIELDS: [FamilyName, string][] = [
-  ['messages', 'messages'],
-  ['messages', 'words'],
-  ['messages', 'attachments'],
-  ['voice', 'seconds'],
-  ['emojis', 'uses'],
-  ['apps', 'uses'],
-];
+/** The fields /stats server charts and totals. */
+const FIELDS: [FamilyName, string][] = REPORT_FIELDS.map((f) => [f.family, f.column]);
 
 /** What each command asks the database (src/commands: stats-report.ts, top.ts, activity.ts), bots left out. */
 const COMMANDS: Record<string, (db: Pool, r: Range) => Promise<unknown>> = {

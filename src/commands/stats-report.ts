@@ -12,7 +12,7 @@ import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';
 import { EMBED_COLOR } from './family-report.js';
 import { formatDuration } from '../format.js';
-import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } from './options.js';
+import { METRICS, parseMetric, parseWindow, type MetricName, type MetricSpec, type StatsWindow } from './options.js';
 
 export interface ReportTarget {
   kind: 'server' | 'member' | 'channel' | 'category';
@@ -26,21 +26,28 @@ export interface ReportTarget {
   notes?: string[];
 }
 
-interface Field {
+export interface Field {
   name: string;
   family: FamilyName;
   column: string;
   duration?: boolean;
 }
 
+/** A chartable metric (options.ts METRICS) as an embed field. */
+const field = (m: MetricSpec): Field => ({ name: m.label, family: m.family, column: m.column, ...(m.format === 'duration' ? { duration: true } : {}) });
+
+/** The embed's fields: every chartable metric, and attachments (counted, not charted). */
 const F = {
-  messages: { name: 'Messages', family: 'messages', column: 'messages' },
-  words: { name: 'Words', family: 'messages', column: 'words' },
+  messages: field(METRICS.messages),
+  words: field(METRICS.words),
   attachments: { name: 'Attachments', family: 'messages', column: 'attachments' },
-  voice: { name: 'Voice time', family: 'voice', column: 'seconds', duration: true },
-  emojis: { name: 'Emojis', family: 'emojis', column: 'uses' },
-  commands: { name: 'Commands', family: 'apps', column: 'uses' },
+  voice: field(METRICS.voice),
+  emojis: field(METRICS.emojis),
+  commands: field(METRICS.commands),
 } as const satisfies Record<string, Field>;
+
+/** Every field a server's report totals (the benchmarks ask the same queries). */
+export const REPORT_FIELDS: readonly Field[] = Object.values(F);
 
 function hasChannels(family: FamilyName): boolean {
   return (FAMILIES[family].dims as readonly string[]).includes('channel_id');
