@@ -81,6 +81,15 @@ export const FAMILIES = {
 export type FamilyName = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
 
+/**
+ * The rollups of a family's raw table (sql/015), per member then guild-wide, each in refresh order:
+ * quarter-hours and hours on raw, then days on hours.
+ */
+export function rollupsOf(spec: FamilySpec): string[] {
+  const base = spec.table.replace(/_raw$/, '');
+  return ['', '_guild'].flatMap((scope) => ['_15m', '_hourly', '_daily'].map((grain) => `${base}${scope}${grain}`));
+}
+
 /** Minute bucket as whole minutes since the epoch. */
 export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
