@@ -38,7 +38,7 @@ beforeAll(async () => {
     guild.members.set(user.id, { user, roles: [], nick: null, joinedAt });
   }
   await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(g, { includeBots: true, timeZone: 'UTC' });
-  for (const end = Date.now() + 5_000; !t.bot.settings.get(g).includeBots && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+  await expect.poll(() => t.bot.settings.get(g).includeBots, { timeout: 5_000 }).toBe(true);
   for (const m of t.sim.world.humanMembers(g)) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: m.user.id, content: 'hello world' });
   const bot = t.sim.world.botMembers(g)[0]!;
   for (let k = 0; k < 50; k++) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: bot.user.id, content: 'beep' });
