@@ -7,7 +7,7 @@
 // Redis when the member opted out are dropped rather than loaded.
 import { FAMILIES, FAMILY_NAMES, rollupsOf } from './families.js';
 import type { RedisClient } from './redis.js';
-import type { Pool, Queryable } from './db/pool.js';
+import { withTransaction, type Pool, type Queryable } from './db/pool.js';
 import type { Logger } from './logger.js';
 
 const key = (guildId: string, userId: string) => `${guildId}|${userId}`;
@@ -165,22 +165,7 @@ export interface DeletionReport {
 export type Transaction = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 
 export function pgTransaction(pool: Pool): Transaction {
-  return async (fn) => {
-    const client = await pool.connect();
-    let failed: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      failed = err as Error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release(failed);
-    }
-  };
+  return (fn) => withTransaction(pool, fn);
 }
 
 /**
