@@ -2,6 +2,7 @@
 // waits in a bounded retry buffer that a timer resends; writes with the same merge key are merged into one
 // (counter increments add up, so an outage costs memory per distinct counter, not per event), the others
 // queue in order. Past the bound, writes are shed with a metric and a (rate-limited) log line.
+import { InFlight } from './in-flight.js';
 import type { Logger } from './logger.js';
 
 export interface WriteBufferOptions<T> {
@@ -25,7 +26,7 @@ export interface WriteBufferOptions<T> {
 
 export class WriteBuffer<T> {
   private buffer = new Map<string, T>();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly inflight = new InFlight();
   private seq = 0;
   private retrying = false;
   private shedSinceLog = 0;
@@ -47,9 +48,7 @@ export class WriteBuffer<T> {
         return false;
       },
     );
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
-    return p;
+    return this.inflight.track(p);
   }
 
   private keep(item: T, err: Error): void {
@@ -83,7 +82,8 @@ export class WriteBuffer<T> {
       const items = [...this.buffer.values()];
       this.buffer = new Map();
       this.o.onBuffered(0);
-      await this.until(Promise.all(items.map((i) => this.write(i))), 5_000);
+      for (const i of items) void this.write(i);
+      await this.inflight.settled(5_000);
       if (this.buffer.size === 0) this.o.logger.info({ writes: items.length }, this.o.messages.flushed);
     } finally {
       this.retrying = false;
@@ -92,8 +92,7 @@ export class WriteBuffer<T> {
 
   /** Resolves once no write is in flight (or after timeoutMs): awaits the writes themselves. */
   async settled(timeoutMs = 10_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.inflight.size > 0 && Date.now() < end) await this.until(Promise.all(this.inflight), end - Date.now());
+    await this.inflight.settled(timeoutMs);
   }
 
   /** For shutdown: waits for the writes in flight and retries the buffer until it is empty or time runs out. */
@@ -113,12 +112,5 @@ export class WriteBuffer<T> {
 
   close(): void {
     clearInterval(this.timer);
-  }
-
-  /** `p`, or nothing after `ms`; the timer does not keep the process alive. */
-  private async until(p: Promise<unknown>, ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))).unref())]);
-    clearTimeout(timer);
   }
 }
