@@ -24,11 +24,10 @@ interface Increment {
   by: number;
 }
 
-export class CounterWriter {
-  private readonly writes: WriteBuffer<Increment>;
-
+/** The shard's counters: increments into the live hashes, through a write buffer that merges them by field. */
+export class CounterWriter extends WriteBuffer<Increment> {
   constructor(private readonly opts: CounterWriterOptions) {
-    this.writes = new WriteBuffer<Increment>({
+    super({
       send: (i) => opts.redis.hincrby(i.key, i.field, i.by),
       mergeKey: (i) => `${i.key}\u0000${i.field}`,
       merge: (waiting, i) => ({ ...waiting, by: waiting.by + i.by }),
@@ -56,25 +55,7 @@ export class CounterWriter {
     const key = this.opts.keys.live(family, partitionOf(guildId, this.opts.partitions));
     for (let m = 0; m < values.length; m++) {
       const by = values[m] ?? 0;
-      if (by !== 0) void this.writes.write({ key, field: encodeField(spec, minute, dims, m, marks), by });
+      if (by !== 0) void this.write({ key, field: encodeField(spec, minute, dims, m, marks), by });
     }
-  }
-
-  /** Resolves once no increment is in flight (or after timeoutMs). */
-  settled(timeoutMs = 10_000): Promise<void> {
-    return this.writes.settled(timeoutMs);
-  }
-
-  /** For shutdown: waits for in-flight writes and tries the buffer until it is empty or time runs out. */
-  drain(timeoutMs = 10_000): Promise<boolean> {
-    return this.writes.drain(timeoutMs);
-  }
-
-  get pending(): { inflight: number; buffered: number } {
-    return this.writes.pending;
-  }
-
-  close(): void {
-    this.writes.close();
   }
 }

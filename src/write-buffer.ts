@@ -32,6 +32,8 @@ export class WriteBuffer<T> {
   private shedSinceLog = 0;
   private lastShedLog = 0;
   private readonly timer: NodeJS.Timeout;
+  /** Writes Redis took since start (for tests and logs). */
+  written = 0;
 
   constructor(private readonly o: WriteBufferOptions<T>) {
     this.timer = setInterval(() => void this.retry(), o.retryIntervalMs ?? 1_000);
@@ -41,7 +43,10 @@ export class WriteBuffer<T> {
   /** Sends `item` now; resolves when Redis took it, or false when it went to the retry buffer (or was shed). */
   write(item: T): Promise<boolean> {
     const p = this.o.send(item).then(
-      () => true,
+      () => {
+        this.written++;
+        return true;
+      },
       (err: Error) => {
         this.o.onError();
         this.keep(item, err);

@@ -18,17 +18,10 @@ export interface MemberEventWriterOptions {
   retryIntervalMs?: number;
 }
 
-export class MemberEventWriter {
-  private readonly writes: WriteBuffer<MemberEvent>;
-  /** Events written to Redis since start (for tests and logs). */
-  written = 0;
-
-  constructor(private readonly o: MemberEventWriterOptions) {
-    this.writes = new WriteBuffer<MemberEvent>({
-      send: async (e) => {
-        await o.redis.xadd(o.keys.memberEvents(partitionOf(e.guildId, o.partitions)), '*', ...encodeMemberEvent(e));
-        this.written++;
-      },
+export class MemberEventWriter extends WriteBuffer<MemberEvent> {
+  constructor(o: MemberEventWriterOptions) {
+    super({
+      send: (e) => o.redis.xadd(o.keys.memberEvents(partitionOf(e.guildId, o.partitions)), '*', ...encodeMemberEvent(e)),
       maxBuffered: o.maxBuffered,
       retryIntervalMs: o.retryIntervalMs,
       logger: o.logger,
@@ -44,23 +37,6 @@ export class MemberEventWriter {
   }
 
   add(e: MemberEvent): void {
-    void this.writes.write(e);
-  }
-
-  settled(timeoutMs = 10_000): Promise<void> {
-    return this.writes.settled(timeoutMs);
-  }
-
-  /** For shutdown: true when every event reached Redis. */
-  drain(timeoutMs = 10_000): Promise<boolean> {
-    return this.writes.drain(timeoutMs);
-  }
-
-  get pending(): { inflight: number; buffered: number } {
-    return this.writes.pending;
-  }
-
-  close(): void {
-    this.writes.close();
+    void this.write(e);
   }
 }
