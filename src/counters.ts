@@ -1,22 +1,13 @@
 // The shard's write path into Redis. add() issues HINCRBYs that ioredis auto-pipelines and returns at
 // once: a gateway event never waits on Redis (invariant 4). A failed increment goes to the bounded retry
 // buffer (write-buffer.ts), merged by field, so an outage costs memory per distinct counter, not per event.
-import type { RedisClient } from './redis.js';
 import { FAMILIES, encodeField, type FamilyName } from './families.js';
-import { Keys, partitionOf } from './keys.js';
-import type { Logger } from './logger.js';
+import { partitionOf } from './keys.js';
 import { incrementsShed, redisWriteErrors, retryBufferSize } from './metrics.js';
-import { WriteBuffer } from './write-buffer.js';
+import { WriteBuffer, type ShardWriterOptions } from './write-buffer.js';
 
-export interface CounterWriterOptions {
-  redis: RedisClient;
-  keys: Keys;
-  partitions: number;
-  logger: Logger;
-  /** Most distinct (key, field) pairs kept for retry. */
-  maxBuffered: number;
-  retryIntervalMs?: number;
-}
+/** maxBuffered counts distinct (key, field) pairs. */
+export type CounterWriterOptions = ShardWriterOptions;
 
 interface Increment {
   key: string;

@@ -3,7 +3,20 @@
 // (counter increments add up, so an outage costs memory per distinct counter, not per event), the others
 // queue in order. Past the bound, writes are shed with a metric and a (rate-limited) log line.
 import { InFlight } from './in-flight.js';
+import type { Keys } from './keys.js';
 import type { Logger } from './logger.js';
+import type { RedisClient } from './redis.js';
+
+/** What a shard writer built on the buffer is given: where to write, and the buffer's bound. */
+export interface ShardWriterOptions {
+  redis: RedisClient;
+  keys: Keys;
+  partitions: number;
+  logger: Logger;
+  /** Most writes kept for retry while Redis is unavailable (distinct counters, or events). */
+  maxBuffered: number;
+  retryIntervalMs?: number;
+}
 
 export interface WriteBufferOptions<T> {
   /** Sends one write to Redis; rejects when Redis did not take it. */

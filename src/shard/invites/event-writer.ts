@@ -1,22 +1,13 @@
 // The shard's write path for member join/leave events: XADD to the guild's partition stream, not awaited
 // by the caller (invariant 4). Events cannot be merged like counter increments, so a failed XADD keeps the
 // event itself, in order, in the bounded retry buffer (src/write-buffer.ts).
-import type { RedisClient } from '../../redis.js';
 import { encodeMemberEvent, type MemberEvent } from '../../member-events.js';
-import { Keys, partitionOf } from '../../keys.js';
-import type { Logger } from '../../logger.js';
-import { WriteBuffer } from '../../write-buffer.js';
+import { partitionOf } from '../../keys.js';
+import { WriteBuffer, type ShardWriterOptions } from '../../write-buffer.js';
 import { memberEventBufferSize, memberEventsShed, memberEventWriteErrors } from './metrics.js';
 
-export interface MemberEventWriterOptions {
-  redis: RedisClient;
-  keys: Keys;
-  partitions: number;
-  logger: Logger;
-  /** Most events kept for retry while Redis is unavailable. */
-  maxBuffered: number;
-  retryIntervalMs?: number;
-}
+/** maxBuffered counts events. */
+export type MemberEventWriterOptions = ShardWriterOptions;
 
 export class MemberEventWriter extends WriteBuffer<MemberEvent> {
   constructor(o: MemberEventWriterOptions) {
