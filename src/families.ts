@@ -86,8 +86,12 @@ export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
  * quarter-hours and hours on raw, then days on hours.
  */
 export function rollupsOf(spec: FamilySpec): string[] {
-  const base = spec.table.replace(/_raw$/, '');
-  return ['', '_guild'].flatMap((scope) => ['_15m', '_hourly', '_daily'].map((grain) => `${base}${scope}${grain}`));
+  return [false, true].flatMap((guildWide) => (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)));
+}
+
+/** One rollup of a family's raw table: per member, or with `guildWide` the guild-wide sums. */
+export function rollupOf(spec: FamilySpec, grain: '15m' | 'hourly' | 'daily', guildWide = false): string {
+  return `${spec.table.replace(/_raw$/, '')}${guildWide ? '_guild' : ''}_${grain}`;
 }
 
 /** Minute bucket as whole minutes since the epoch. */

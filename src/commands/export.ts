@@ -5,6 +5,7 @@
 import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import Cursor from 'pg-cursor';
 import { withTransaction, type Pool } from '../db/pool.js';
+import { FAMILIES, rollupOf, type FamilyName } from '../families.js';
 import { PERIODS, isPeriod } from '../stats/period.js';
 import type { Command } from './command.js';
 import { CommandError, quoted } from './context.js';
@@ -12,13 +13,17 @@ import { countOf } from './family-report.js';
 import { parseScope } from './filters.js';
 import { requireManageGuild } from './settings.js';
 
-/** What can be exported: relation and columns are constants, never built from input. */
+/** A counter family's hourly rollup: its dimensions and metrics per hour (src/families.ts). */
+const hourly = (family: FamilyName) =>
+  ({ from: rollupOf(FAMILIES[family], 'hourly'), time: 'bucket', columns: ['bucket', ...FAMILIES[family].dims, ...FAMILIES[family].metrics] }) as const;
+
+/** What can be exported: relation and columns come from constants, never from input. */
 export const EXPORTS = {
-  messages: { from: 'messages_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'messages', 'words', 'attachments'] },
-  voice: { from: 'voice_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'seconds', 'muted_seconds', 'deafened_seconds', 'streaming_seconds', 'video_seconds'] },
-  emojis: { from: 'emojis_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'emoji', 'source', 'uses'] },
-  apps: { from: 'app_commands_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'application_id', 'command', 'uses'] },
-  activities: { from: 'activities_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'activity', 'seconds'] },
+  messages: hourly('messages'),
+  voice: hourly('voice'),
+  emojis: hourly('emojis'),
+  apps: hourly('apps'),
+  activities: hourly('activities'),
   members: { from: 'member_events', time: 'at', columns: ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'] },
 } as const;
 
