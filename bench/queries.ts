@@ -12,25 +12,19 @@
 // The community: 2,000 members in 30 channels, 30-130 message rows a minute following the time of day,
 // members chatting in 10-minute sessions; voice, emoji and app-command rows beside them; two known bots.
 import { createPool, type Pool } from '../src/db/pool.js';
-import { FAMILIES, FAMILY_NAMES, type FamilyName } from '../src/families.js';
+import { FAMILIES, FAMILY_NAMES, rollupsOf, type FamilyName } from '../src/families.js';
 import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries, heatmap, topBy } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
 import { scratchDatabase } from './scratch-database.js';
+import { REPORT_FIELDS } from '../src/commands/stats-report.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 90;
 const RUNS = 20;
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
-/** The fields /stats server charts and totals, as in src/commands/stats-report.ts. */
-const FIELDS: [FamilyName, string][] = [
-  ['messages', 'messages'],
-  ['messages', 'words'],
-  ['messages', 'attachments'],
-  ['voice', 'seconds'],
-  ['emojis', 'uses'],
-  ['apps', 'uses'],
-];
+/** The fields /stats server charts and totals. */
+const FIELDS: [FamilyName, string][] = REPORT_FIELDS.map((f) => [f.family, f.column]);
 
 /** What each command asks the database (src/commands: stats-report.ts, top.ts, activity.ts), bots left out. */
 const COMMANDS: Record<string, (db: Pool, r: Range) => Promise<unknown>> = {
@@ -120,7 +114,8 @@ export async function benchQueries(): Promise<void> {
     );
     const sizes = await ours.query<{ rel: string; n: string; mb: string }>(
       `SELECT relname AS rel, reltuples::bigint AS n, round(pg_total_relation_size(oid) / 1048576.0, 1) AS mb FROM pg_class
-        WHERE relkind = 'r' AND relname IN ('messages_raw', 'messages_15m', 'messages_hourly', 'messages_daily', 'messages_guild_15m', 'messages_guild_hourly', 'messages_guild_daily') ORDER BY pg_total_relation_size(oid) DESC`,
+        WHERE relkind = 'r' AND relname = ANY($1::text[]) ORDER BY pg_total_relation_size(oid) DESC`,
+      [[FAMILIES.messages.table, ...rollupsOf(FAMILIES.messages)]],
     );
     console.log(`  sizes: ${sizes.rows.map((s) => `${s.rel} ${Number(s.n).toLocaleString('en-US')} rows ${s.mb} MiB`).join(', ')}`);
     for (const timeZone of ZONES) {

@@ -20,21 +20,15 @@ import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
 import { scratchDatabase } from './scratch-database.js';
+import { REPORT_FIELDS } from '../src/commands/stats-report.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 30;
 const PER_MINUTE = 23;
 const RUNS = 5;
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
-/** The fields /stats server charts and totals, as in src/commands/stats-report.ts. */
-const FIELDS: [FamilyName, string][] = [
-  ['messages', 'messages'],
-  ['messages', 'words'],
-  ['messages', 'attachments'],
-  ['voice', 'seconds'],
-  ['emojis', 'uses'],
-  ['apps', 'uses'],
-];
+/** The fields /stats server charts and totals. */
+const FIELDS: [FamilyName, string][] = REPORT_FIELDS.map((f) => [f.family, f.column]);
 const HOURLY: Record<FamilyName, string> = { messages: 'messages_hourly', voice: 'voice_hourly', emojis: 'emojis_hourly', apps: 'app_commands_hourly', activities: 'activities_hourly', mentions: 'mentions_hourly', message_details: 'message_details_hourly', channel_emojis: 'channel_emojis_hourly' };
 
 // ---- before: the previous release's /stats queries (src/stats/families.ts and activity.ts) ----

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { ClusterManager } from 'discord-hybrid-sharding';
 import { entryPoint } from '../src/entry.js';
 import { createManager } from '../src/cluster/manager.js';
-import { stopClusterProcesses } from '../src/lifecycle.js';
+import { stopClusterProcesses } from '../src/cluster/supervisor.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
 import { Ingestor } from '../src/ingest/ingest.js';

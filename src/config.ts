@@ -1,7 +1,7 @@
 // The one place that reads the environment. Every entry point calls loadConfig() at start; a bad value
 // fails fast with an error naming the variable and what is wrong with it.
 import os from 'node:os';
-import { layoutProblems } from './cluster/shard-range.js';
+import { layoutProblems, totalClusters } from './shard-layout.js';
 import type { RedisTarget } from './redis.js';
 
 export class ConfigError extends Error {
@@ -181,10 +181,7 @@ function clusterNodes(env: Env, name: string, problems: string[]): string[] | un
   return nodes;
 }
 
-/** Cluster processes of the whole deployment (every pod): shards cut into clusters of shardsPerCluster. */
-export function totalClusters(c: Pick<Config, 'totalShards' | 'shardsPerCluster'>): number {
-  return Math.ceil(c.totalShards / c.shardsPerCluster);
-}
+export { totalClusters };
 
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];

@@ -104,6 +104,19 @@ export const FAMILIES = {
 export type FamilyName = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
 
+/**
+ * The rollups of a family's raw table (sql/015), per member then guild-wide, each in refresh order:
+ * quarter-hours and hours on raw, then days on hours.
+ */
+export function rollupsOf(spec: FamilySpec): string[] {
+  return [false, true].flatMap((guildWide) => (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)));
+}
+
+/** One rollup of a family's raw table: per member, or with `guildWide` the guild-wide sums. */
+export function rollupOf(spec: FamilySpec, grain: '15m' | 'hourly' | 'daily', guildWide = false): string {
+  return `${spec.table.replace(/_raw$/, '')}${guildWide ? '_guild' : ''}_${grain}`;
+}
+
 /** Minute bucket as whole minutes since the epoch. */
 export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
@@ -140,6 +153,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
 const CONTROL_OR_SEPARATOR = /[|\\\u0000-\u001f\u007f]/g;
+
+/** Discord's epoch (2015-01-01 UTC), where snowflake time starts: nothing on Discord is older. */
+export const DISCORD_EPOCH_MS = 1_420_070_400_000;
 
 /** A snowflake that fits PostgreSQL bigint (0 allowed: "none", e.g. no parent channel). */
 export function isSnowflake(s: unknown): s is string {

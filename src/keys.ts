@@ -1,6 +1,9 @@
-// Every Redis key name is built here. Keys of one partition share a hash tag `{p<N>}` so that RENAME of a
-// live hash to its batch key stays within one slot on a Redis Cluster, and partitions can be spread over
-// several ingest workers.
+// The keys of the counting path (live hashes, batches, sessions, member-event streams, quarantine, ingest
+// leases) and of interaction dedup are built here. Keys of one partition share a hash tag `{p<N>}` so that
+// RENAME of a live hash to its batch key stays within one slot on a Redis Cluster, and partitions can be
+// spread over several ingest workers. Keys outside the partitions are built, under the same prefix, by the
+// module that owns them: settings.ts (settings channel), privacy.ts (opt-outs), redis-reset.ts (sentinel),
+// shard/identify-throttler.ts (identify grants) and web/sessions.ts (dashboard sessions).
 import { randomUUID } from 'node:crypto';
 
 /** Partition of a guild: FNV-1a of its id, so guilds spread evenly whatever their snowflake bits. */

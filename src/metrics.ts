@@ -1,5 +1,7 @@
-// Every Prometheus metric is defined here, on one registry per process. Names follow the Prometheus
-// naming guide; labels never carry guild or user ids (those live in the database).
+// The process's one Prometheus registry and the metrics shared across the code; a part's own metrics are
+// defined next to it on this registry (shard/invites/metrics.ts, web/metrics.ts, the session tracker and
+// writer in shard/sessions). Names follow the Prometheus naming guide; labels never carry guild or user
+// ids (those live in the database).
 import client from 'prom-client';
 
 export const registry = new client.Registry();

@@ -5,8 +5,9 @@
 // once. Collectors ask `tracked(guild, user)`: a synchronous Set lookup on the event path. The ingest
 // worker reads the table inside each load transaction (optedOutIn), so increments that were already in
 // Redis when the member opted out are dropped rather than loaded.
+import { FAMILIES, FAMILY_NAMES, rollupsOf } from './families.js';
 import type { RedisClient } from './redis.js';
-import type { Pool, Queryable } from './db/pool.js';
+import { withTransaction, type Pool, type Queryable } from './db/pool.js';
 import type { Logger } from './logger.js';
 
 const key = (guildId: string, userId: string) => `${guildId}|${userId}`;
@@ -140,31 +141,16 @@ export async function optedOutIn(db: Queryable, guildIds: string[]): Promise<Set
 export { key as memberKey };
 
 /**
- * Raw tables holding per-member rows (user_id), and their rollups in refresh order: quarter-hours and
- * hours on raw, then days on hours.
+ * Raw tables holding per-member rows (user_id): every family's (src/families.ts), with its rollups in
+ * refresh order. Being mentioned is about the member too: mentions of them go with their own. One
+ * statement for both: as two DELETEs, TimescaleDB 2.23 left mentions of the member in compressed chunks
+ * (test/timescale.test.ts).
  */
-export const MEMBER_TABLES = [
-  { table: 'messages_raw', rollups: ['messages_15m', 'messages_hourly', 'messages_daily', 'messages_guild_15m', 'messages_guild_hourly', 'messages_guild_daily'] },
-  {
-    table: 'message_details_raw',
-    rollups: ['message_details_15m', 'message_details_hourly', 'message_details_daily', 'message_details_guild_15m', 'message_details_guild_hourly', 'message_details_guild_daily'],
-  },
-  { table: 'voice_raw', rollups: ['voice_15m', 'voice_hourly', 'voice_daily', 'voice_guild_15m', 'voice_guild_hourly', 'voice_guild_daily'] },
-  { table: 'emojis_raw', rollups: ['emojis_15m', 'emojis_hourly', 'emojis_daily', 'emojis_guild_15m', 'emojis_guild_hourly', 'emojis_guild_daily'] },
-  {
-    table: 'channel_emojis_raw',
-    rollups: ['channel_emojis_15m', 'channel_emojis_hourly', 'channel_emojis_daily', 'channel_emojis_guild_15m', 'channel_emojis_guild_hourly', 'channel_emojis_guild_daily'],
-  },
-  { table: 'app_commands_raw', rollups: ['app_commands_15m', 'app_commands_hourly', 'app_commands_daily', 'app_commands_guild_15m', 'app_commands_guild_hourly', 'app_commands_guild_daily'] },
-  { table: 'activities_raw', rollups: ['activities_15m', 'activities_hourly', 'activities_daily', 'activities_guild_15m', 'activities_guild_hourly', 'activities_guild_daily'] },
-  // Being mentioned is about the member too: mentions of them go with their own. One statement for both:
-  // as two DELETEs, TimescaleDB 2.23 left mentions of the member in compressed chunks (test/timescale.test.ts).
-  {
-    table: 'mentions_raw',
-    rollups: ['mentions_15m', 'mentions_hourly', 'mentions_daily', 'mentions_guild_15m', 'mentions_guild_hourly', 'mentions_guild_daily'],
-    member: "(user_id = $2::bigint OR (target_id = $2::bigint AND kind = 'member'))",
-  },
-] as const satisfies readonly { table: string; rollups: readonly string[]; member?: string }[];
+export const MEMBER_TABLES: readonly { table: string; rollups: readonly string[]; member?: string }[] = FAMILY_NAMES.map((name) => ({
+  table: FAMILIES[name].table,
+  rollups: rollupsOf(FAMILIES[name]),
+  ...(name === 'mentions' ? { member: "(user_id = $2::bigint OR (target_id = $2::bigint AND kind = 'member'))" } : {}),
+}));
 
 export interface DeletionReport {
   /** Rows deleted per table (raw tables and member_events). */
@@ -179,22 +165,7 @@ export interface DeletionReport {
 export type Transaction = <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 
 export function pgTransaction(pool: Pool): Transaction {
-  return async (fn) => {
-    const client = await pool.connect();
-    let failed: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      failed = err as Error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release(failed);
-    }
-  };
+  return (fn) => withTransaction(pool, fn);
 }
 
 /**
@@ -211,7 +182,7 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
     for (const t of MEMBER_TABLES) {
       // Table names come from the constant list above, never from input.
       const { rows } = await tx.query<{ n: string; lo: string | null; hi: string | null }>(
-        `WITH d AS (DELETE FROM ${t.table} WHERE guild_id = $1::bigint AND ${'member' in t ? t.member : 'user_id = $2::bigint'} RETURNING bucket)
+        `WITH d AS (DELETE FROM ${t.table} WHERE guild_id = $1::bigint AND ${t.member ?? 'user_id = $2::bigint'} RETURNING bucket)
          SELECT count(*)::text AS n, min(bucket)::text AS lo, max(bucket)::text AS hi FROM d`,
         [guildId, userId],
       );

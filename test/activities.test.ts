@@ -66,6 +66,8 @@ describe('presence activity time in process', () => {
     presence.set(b.id, shared, [game]); // one person in two servers: two sessions
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Feeling good', type: 4 }]);
     presence.set(a.id, u3, [{ name: 'Spotify', type: 2 }]);
+    // Wall-clock on purpose: the sleeps are how long activities last, measured in real time by the
+    // simulator's truth and the shard's tracker alike.
     await sleep(1500);
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Spotify', type: 2 }]); // a second activity at once
     presence.set(b.id, shared, []);
@@ -81,18 +83,16 @@ describe('presence activity time in process', () => {
     presence.set(a.id, u2, []); // stops while disconnected: closed at its last credit
     presence.set(a.id, u4, [{ name: 'Minecraft' }]); // starts while disconnected: opened at GUILD_CREATE
     const identifiedBefore = sim.identifyLog.length;
-    const deadline = Date.now() + 30_000;
-    while (sim.identifyLog.length === identifiedBefore && Date.now() < deadline) await sleep(20);
+    await expect.poll(() => sim.identifyLog.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(identifiedBefore);
     await sim.waitForShards(1);
-    while (bot.sessions.activities!.reconcilingGuilds > 0 && Date.now() < deadline) await sleep(20);
+    await expect.poll(() => bot.sessions.activities!.reconcilingGuilds, { timeout: 30_000, interval: 20 }).toBe(0);
     const back = Date.now();
     await sleep(1500);
     presence.offline(a.id, shared);
     presence.offline(a.id, u4);
     const end = Date.now();
 
-    const waitEnd = Date.now() + 10_000;
-    while ((bot.sessions.activities!.sessions(a.id).size > 0 || bot.sessions.activities!.sessions(b.id).size > 0) && Date.now() < waitEnd) await sleep(20);
+    await expect.poll(() => bot.sessions.activities!.sessions(a.id).size + bot.sessions.activities!.sessions(b.id).size, { timeout: 10_000, interval: 20 }).toBe(0);
     expect(await bot.sessions.writer.settled()).toBe(true);
     const sessionsKey = new Keys(prefix).sessions('activities', partitionOf(a.id, 16));
     expect(Object.keys(await redis.hgetall(sessionsKey)).filter((f) => f.startsWith(`${a.id}|`))).toEqual([]);

@@ -2,7 +2,7 @@
 // within Discord's gateway limits on a large server (include_bots:false, three at once), handler names
 // that are Object.prototype's, options of the wrong type, option values of any length, and Discord REST
 // failures logged by what they mean (route, status, code), never with the interaction token or the files.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logLinesScrubbed } from '../src/metrics.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import type { CommandOption, RecordedReply } from 'discord-sim';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     guild.members.set(user.id, { user, roles: [], nick: null, joinedAt });
   }
   await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(g, { includeBots: true, timeZone: 'UTC' });
-  for (const end = Date.now() + 5_000; !t.bot.settings.get(g).includeBots && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+  await vi.waitFor(() => expect(t.bot.settings.get(g).includeBots).toBe(true), { timeout: 5_000 }); // (a hook: no expect.poll)
   for (const m of t.sim.world.humanMembers(g)) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: m.user.id, content: 'hello world' });
   const bot = t.sim.world.botMembers(g)[0]!;
   for (let k = 0; k < 50; k++) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: bot.user.id, content: 'beep' });

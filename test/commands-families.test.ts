@@ -96,6 +96,7 @@ beforeAll(async () => {
     seed: 17,
     betweenJoins: memberEventsSettled,
   });
+  // Wall-clock on purpose: how long the members stay in voice before and after the shuffle (real time).
   await sleep(1_500);
   traffic.shuffleVoice();
   await sleep(1_500);
@@ -233,7 +234,7 @@ describe('/activity', () => {
     const settings = new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger);
     await settings.update(guildId, { timeZone: 'Asia/Tokyo' }); // UTC+9, no DST
     try {
-      for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'Asia/Tokyo' && Date.now() < end; ) await sleep(50);
+      await expect.poll(() => t.bot.settings.get(guildId).timeZone, { timeout: 5_000 }).toBe('Asia/Tokyo');
       const reply = await invoke(guildId, 'activity', undefined, [period('7d')]);
       expectChart(reply);
       const messages = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
@@ -242,7 +243,7 @@ describe('/activity', () => {
       expect((reply.embeds[0] as { description: string }).description).toContain('Asia/Tokyo');
     } finally {
       await settings.update(guildId, { timeZone: 'UTC' });
-      for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'UTC' && Date.now() < end; ) await sleep(50);
+      await expect.poll(() => t.bot.settings.get(guildId).timeZone, { timeout: 5_000 }).toBe('UTC');
     }
   }, 60_000);
 });

@@ -55,7 +55,7 @@ function invoke(userId: string, name: string, subcommand: string | undefined, op
 beforeAll(async () => {
   t = await startTestBot({ name: 'commands-stats', sim: { guilds: 2, seed: 13 }, env: { VOICE_CREDIT_INTERVAL_MS: '1000' } });
   const traffic = await sendMixedTraffic(t.sim, { messages: 600, emojiMessages: 60, reactions: 30, appMessages: 40, joins: 0, voiceMembers: 4, seed: 13 });
-  await sleep(2_500);
+  await sleep(2_500); // wall-clock on purpose: how long the members stay in voice (real time, as the truth measures it)
   traffic.endVoice();
   const guilds = [...t.sim.world.guilds.keys()];
   await t.ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim)), ...(await diffApps(t.pool, t.sim)), ...(await diffVoice(t.pool, traffic.voice, guilds, 1))]);
@@ -155,7 +155,7 @@ describe('/stats member and /me', () => {
     const store = new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger);
     await store.update(guildId, { memberStatsManagersOnly: true });
     try {
-      for (const end = Date.now() + 5_000; !t.bot.settings.get(guildId).memberStatsManagersOnly && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+      await expect.poll(() => t.bot.settings.get(guildId).memberStatsManagersOnly, { timeout: 5_000 }).toBe(true);
       const refused = await invoke(viewer!.user.id, 'stats', 'member', [{ name: 'member', type: 6, value: other!.user.id }], VIEW_GUILD_INSIGHTS);
       expect(refused.flags & EPHEMERAL).toBe(EPHEMERAL);
       expect(refused.content).toMatch(/only to Administrator and Manage Server/);
@@ -195,7 +195,7 @@ describe('options', () => {
     expect(fields(utc).Messages).toBe('5');
 
     await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { timeZone: 'Pacific/Kiritimati' });
-    for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).timeZone !== 'Pacific/Kiritimati' && Date.now() < end; ) await sleep(50);
+    await expect.poll(() => t.bot.settings.get(guildId).timeZone, { timeout: 5_000 }).toBe('Pacific/Kiritimati');
     const kiritimati = await invoke(member.user.id, 'stats', 'member', opts);
     expectChart(kiritimati);
     expect(fields(kiritimati).Messages).toBe('2');
@@ -208,7 +208,7 @@ describe('include_bots', () => {
     const bot = t.sim.world.botMembers(guildId)[0]!;
     expect(bot).toBeDefined();
     await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { includeBots: true, timeZone: 'UTC' });
-    for (const end = Date.now() + 5_000; !t.bot.settings.get(guildId).includeBots && Date.now() < end; ) await sleep(50);
+    await expect.poll(() => t.bot.settings.get(guildId).includeBots, { timeout: 5_000 }).toBe(true);
     const channelId = t.sim.world.textChannels(guildId)[2]!.id;
     const human = humans()[nextFresh]!.user.id;
     for (let k = 0; k < 3; k++) t.sim.sendMessage({ guildId, channelId, authorId: bot.user.id, content: 'beep boop' });
@@ -230,7 +230,7 @@ describe('include_bots', () => {
     // The setting switched off again: what bots said while it was on stays recorded, and answers leave it
     // out by default, include it on request, and say which.
     await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(guildId, { includeBots: false });
-    for (const end = Date.now() + 5_000; t.bot.settings.get(guildId).includeBots && Date.now() < end; ) await sleep(50);
+    await expect.poll(() => t.bot.settings.get(guildId).includeBots, { timeout: 5_000 }).toBe(false);
     const footer = (r: RecordedReply) => (r.embeds[0] as { footer: { text: string } }).footer.text;
     const byDefault = await invoke(fresh(), 'stats', 'channel', opts);
     expect(fields(byDefault).Messages).toBe(String(members));

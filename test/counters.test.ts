@@ -14,13 +14,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => {});
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Sum of every counter of the messages family in a partition's live hash, by metric name. */
 async function liveTotals(redis: Redis, keys: Keys): Promise<Record<string, number>> {
@@ -60,7 +53,7 @@ describe('CounterWriter', () => {
     // This server keeps nothing on disk: what it held is gone with it, the buffer must bring the rest.
     await server.stop();
     for (let i = 0; i < 200; i++) w.add('messages', '111111111111111111', 1000 + (i % 5), ['111111111111111111', '2', '0', String(i % 7)], [1, 2, 1]);
-    await waitFor(() => w.pending.inflight === 0 && w.pending.buffered > 0);
+    await expect.poll(() => w.pending.inflight === 0 && w.pending.buffered > 0, { timeout: 15_000 }).toBe(true);
     const errorsDuring = (await redisWriteErrors.get()).values[0]?.value ?? 0;
     expect(errorsDuring).toBeGreaterThan(errorsBefore);
     // Merged by field: 5 minutes × 7 users × 3 metrics at most.
@@ -85,7 +78,7 @@ describe('CounterWriter', () => {
     const shedBefore = (await incrementsShed.get()).values[0]?.value ?? 0;
     // 80 distinct users × 1 metric: 50 fit in the buffer, 30 are shed.
     for (let i = 0; i < 80; i++) w.add('messages', '111111111111111111', 5, ['111111111111111111', '2', '0', String(1000 + i)], [1, 0, 0]);
-    await waitFor(() => w.pending.inflight === 0);
+    await expect.poll(() => w.pending.inflight, { timeout: 15_000 }).toBe(0);
     expect(w.pending.buffered).toBe(50);
     const shed = ((await incrementsShed.get()).values[0]?.value ?? 0) - shedBefore;
     expect(shed).toBe(30);

@@ -58,7 +58,8 @@ describe('end to end', () => {
     expect(rows).toBeGreaterThan(0);
     // Exact equality, by user and channel.
     expect(await stack.diff()).toEqual([]);
-    // A second pass finds nothing new and changes nothing: no double counting.
+    // A second pass finds nothing new and changes nothing: no double counting (wall-clock on purpose: time
+    // for a late write to show, where there must be none).
     await new Promise((r) => setTimeout(r, 500));
     await stack.ingestor.runOnce();
     expect(await stack.diff()).toEqual([]);
@@ -80,25 +81,24 @@ describe('end to end', () => {
       seed: 11,
       betweenJoins: () => stack.memberEventsSettled(),
     });
+    // Wall-clock on purpose: how long the members stay in voice before and after the shuffle (real time).
     await sleep(1_500);
     traffic.shuffleVoice();
     await sleep(1_500);
     traffic.endVoice();
     await stack.memberEventsSettled();
     await stack.ingestUntilMatch(90_000);
-    let diffs: string[] = [];
-    for (const end = Date.now() + 30_000; Date.now() < end; await sleep(250)) {
+    const diffs = async () => {
       await stack.ingestor.runOnce();
-      diffs = [
+      return [
         ...(await stack.diffEmojis()),
         ...(await stack.diffApps()),
         ...(await stack.diffMembers()),
         ...(await stack.diffVoice(traffic.voice, 1)),
         ...(await stack.diffActivities(traffic.presence, 1)),
       ];
-      if (diffs.length === 0) break;
-    }
-    expect(diffs).toEqual([]);
+    };
+    await expect.poll(diffs, { timeout: 30_000, interval: 250 }).toEqual([]);
     expect(stack.sim.truth.emojiUses.size).toBeGreaterThan(100);
     expect(stack.sim.members.joins.filter((j) => j.expected.attribution === 'invite').length).toBe(10);
     expect([...traffic.voice.truth().values()].reduce((a, t) => a + t.seconds, 0)).toBeGreaterThan(8 * 2);
@@ -125,10 +125,8 @@ describe('end to end', () => {
     const killedAt = Date.now();
     child.kill('SIGKILL');
     // The manager respawns it; the new process identifies its shards afresh (no resume across processes).
-    const deadline = Date.now() + 60_000;
     const reidentified = () => cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
-    while (!reidentified() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(reidentified()).toBe(true);
+    await expect.poll(reidentified, { timeout: 60_000, interval: 100 }).toBe(true);
     await sim.waitForShards(4, 60_000);
     const newChild = cluster.thread!.process as import('node:child_process').ChildProcess;
     expect(newChild.pid).not.toBe(oldPid);

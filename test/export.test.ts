@@ -1,6 +1,6 @@
 // /export: the CSV attachment holds exactly the guild's rollup rows (snowflakes exact, as text), only
 // admins get it, and the size limit truncates with a note.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { csvField, exportCsv, exportNote } from '../src/commands/export.js';
 import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
@@ -12,7 +12,6 @@ let admin: string;
 let chan: string;
 
 const MANAGE_GUILD = String(1n << 5n);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   t = await startTestBot({ name: 'export', sim: { guilds: 2 }, families: ['messages'] });
@@ -22,12 +21,15 @@ beforeAll(async () => {
   chan = sim.world.textChannels(g)[0]!.id;
   await sim.sendTraffic({ messages: 600, guildIds: [g], seed: 3 });
   const want = sim.truth.messages.filter((m) => m.guildId === g && !m.bot && !m.webhook).length;
-  for (let end = Date.now() + 30_000; Date.now() < end; await sleep(100)) {
-    await t.bot.counters.settled();
-    await t.ingestor.runOnce();
-    const { rows } = await t.pool.query<{ n: string }>('SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1', [g]);
-    if (Number(rows[0]!.n) >= want) break;
-  }
+  await vi.waitFor(
+    async () => {
+      await t.bot.counters.settled();
+      await t.ingestor.runOnce();
+      const { rows } = await t.pool.query<{ n: string }>('SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1', [g]);
+      expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(want);
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 }, 60_000);
 
 afterAll(() => t?.stop());

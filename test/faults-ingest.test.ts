@@ -2,7 +2,7 @@
 // while shards keep writing, many times; and PostgreSQL cut off mid-load. In both, Postgres must end up
 // with exactly what was written to Redis: 0 lost, 0 double.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { entryPoint } from '../src/entry.js';
 import { FAMILIES, encodeField } from '../src/families.js';
@@ -73,11 +73,7 @@ async function pendingKeys(prefix: string): Promise<number> {
 }
 
 async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await vi.waitFor(async () => expect(await cond(), what).toBe(true), { timeout: timeoutMs, interval: 50 });
 }
 
 function startWorker(env: Record<string, string>): ChildProcess {
@@ -125,10 +121,10 @@ describe('ingest under faults', () => {
       const writing = (async () => {
         for (let j = 0; j < 5; j++) {
           await writer.burst(4_000);
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, 20)); // paced traffic, so the kill lands mid-load
         }
       })();
-      await new Promise((r) => setTimeout(r, Math.floor(rand() * 400)));
+      await new Promise((r) => setTimeout(r, Math.floor(rand() * 400))); // wall-clock on purpose: kill at a random moment
       worker.kill('SIGKILL');
       await exited(worker);
       // A rotated batch key still present means the kill came between RENAME and UNLINK.
@@ -141,7 +137,7 @@ describe('ingest under faults', () => {
       } while (cursor !== '0');
       if (batches > 0) leftAfterKill++;
       await writing;
-      await new Promise((r) => setTimeout(r, 550)); // the dead worker's leases expire
+      await new Promise((r) => setTimeout(r, 550)); // wall-clock on purpose: the dead worker's leases expire
     }
     expect(leftAfterKill).toBeGreaterThan(0);
     // A clean worker finishes every leftover batch and what is still live.

@@ -42,7 +42,7 @@ async function messagesDiff(): Promise<string[]> {
 beforeAll(async () => {
   t = await startTestBot({ name: 'filters', sim: { guilds: 2, seed: 21 }, env: { VOICE_CREDIT_INTERVAL_MS: '1000' } });
   const traffic = await sendMixedTraffic(t.sim, { messages: 500, emojiMessages: 60, reactions: 30, appMessages: 0, joins: 0, voiceMembers: 6, seed: 21 });
-  await sleep(2_500);
+  await sleep(2_500); // wall-clock on purpose: how long the members stay in voice (real time, as the truth measures it)
   traffic.endVoice();
   const guilds = [...t.sim.world.guilds.keys()];
   await t.ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim)), ...(await diffVoice(t.pool, traffic.voice, guilds, 1))]);

@@ -1,15 +1,13 @@
-// Vitest globalSetup: one PostgreSQL and one Redis for the whole run. DATABASE_URL / REDIS_URL when set
-// (CI, or a developer's own servers), otherwise embedded throwaway servers. Test files get the URLs with
-// inject('databaseUrl') / inject('redisUrl') and isolate themselves via test/helpers/services.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// Vitest globalSetup of the integration projects: one PostgreSQL and one Redis for the whole run.
+// DATABASE_URL / REDIS_URL when set (CI, or a developer's own servers), otherwise embedded throwaway
+// servers. Test files get the URLs with inject('databaseUrl') / inject('redisUrl') and isolate themselves
+// via test/helpers/services.ts. The unit project runs without it (log capture only: log-capture-setup.ts).
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../src/logger.js';
 import { resolveServices } from '../dev/embedded.js';
-import { scanLogs } from './helpers/log-scan.js';
+import { captureLogs } from './log-capture-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,9 +59,7 @@ async function checkRedis(url: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // Every process of the run (workers and the processes they spawn inherit it) captures its log lines here.
-  const captureDir = mkdtempSync(path.join(os.tmpdir(), 'stats-test-logs-'));
-  process.env.LOG_CAPTURE_DIR = captureDir;
+  const stopCapture = captureLogs();
   const logger = createLogger(env('LOG_LEVEL') ?? 'warn', { service: 'test-setup' });
   const databaseUrl = env('DATABASE_URL');
   const redisUrl = env('REDIS_URL');
@@ -73,16 +69,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', services.redisUrl);
   return async () => {
     await services.stop();
-    // No log line of the whole run may hold a token (test/helpers/log-scan.ts).
-    const { files, lines, leaks } = scanLogs(captureDir);
-    if (leaks.length === 0) {
-      rmSync(captureDir, { recursive: true, force: true });
-      console.log(`log redaction: ${lines} log lines from ${files} processes, no token in any`);
-      return;
-    }
-    const report = leaks.slice(0, 20).map((l) => `  ${l.file}:${l.line} ${l.secret}: ${l.excerpt}`).join('\n');
-    // An error thrown from a global teardown is only printed by vitest: fail the run's exit code explicitly.
-    console.error(`log redaction FAILED: ${leaks.length} log lines hold a secret (captures kept in ${captureDir}):\n${report}`);
-    process.exitCode = 1;
+    stopCapture();
   };
 }

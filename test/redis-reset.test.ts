@@ -54,6 +54,7 @@ describe('Redis emptied under a running bot', () => {
     expect(await admin.sismember(optOutSetKey(t.prefix), `${g}|${optedOut}`)).toBe(1);
 
     // Two credits in, load what Redis holds, then empty it.
+    // Wall-clock on purpose: two credit intervals of the shard's real session timer.
     await new Promise((r) => setTimeout(r, 2 * CREDIT_MS + 300));
     await t.ingestor.runOnce();
     const resetsBefore = (await redisResets.get()).values[0]?.value ?? 0;
@@ -69,6 +70,7 @@ describe('Redis emptied under a running bot', () => {
     expect((await sessionConflicts.get()).values.find((v) => v.labels.resolution === 'rewritten')?.value).toBeGreaterThanOrEqual(2);
 
     // The sessions go on for a while after the flush, then end.
+    // Wall-clock on purpose: the sessions stay open for real credit intervals after the flush.
     const wait = flushedAt + 4 * CREDIT_MS - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     voice.leave(g, a!);

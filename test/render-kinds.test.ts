@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
-import { formatAxis, formatCount, formatDuration, valueScale } from '../src/render/charts/format.js';
+import { formatAxis, formatValue, valueScale } from '../src/render/charts/format.js';
+import { formatCount } from '../src/format.js';
 import { groupSlices, MAX_SLICES } from '../src/render/charts/donut.js';
 import { registerFonts, font } from '../src/render/fonts.js';
 import { drawChart } from '../src/render/draw.js';
@@ -237,11 +238,11 @@ describe('chart kinds', () => {
 
 describe('value formats and text', () => {
   it('writes durations as h/m and counts with k/M', () => {
-    expect(formatDuration(11_520)).toBe('3h 12m');
-    expect(formatDuration(7200)).toBe('2h');
-    expect(formatDuration(45 * 60)).toBe('45m');
-    expect(formatDuration(42)).toBe('42s');
-    expect(formatDuration(3 * 86_400 + 4 * 3600 + 100)).toBe('3d 4h');
+    expect(formatValue(11_520, 'duration')).toBe('3h 12m');
+    expect(formatValue(7200, 'duration')).toBe('2h');
+    expect(formatValue(45 * 60, 'duration')).toBe('45m');
+    expect(formatValue(42, 'duration')).toBe('42s');
+    expect(formatValue(3 * 86_400 + 4 * 3600 + 100, 'duration')).toBe('3d 4h');
     expect(formatCount(9876)).toBe('9,876');
     expect(formatCount(48_213)).toBe('48.2k');
     expect(formatCount(1_250_000)).toBe('1.25M');

@@ -43,14 +43,12 @@ describe('guild settings', () => {
     await send(1);
     const split = sim.truth.messages.length;
     // The setting applies from the moment the shard hears it: let it finish the first phase first.
-    for (const end = Date.now() + 20_000; received < split && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
-    expect(received).toBe(split);
+    await expect.poll(() => received, { timeout: 20_000 }).toBe(split);
 
     // Another process (an admin's /settings) changes guild A; the running shard hears it over pub/sub.
     const admin = new GuildSettingsStore(pool, redis, prefix, logger);
     await admin.update(a, { includeBots: true });
-    const deadline = Date.now() + 10_000;
-    while (!bot.settings.get(a).includeBots && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => bot.settings.get(a).includeBots, { timeout: 10_000 }).toBe(true);
     expect(bot.settings.get(a).includeBots).toBe(true);
     expect(bot.settings.get(b).includeBots).toBe(false);
     await send(2);
@@ -62,14 +60,16 @@ describe('guild settings', () => {
       const k = `${m.guildId}|${m.channelId}|${m.authorId}`;
       expected.set(k, (expected.get(k) ?? 0) + 1);
     });
-    const same = (x: Map<string, number>) => JSON.stringify([...x].sort()) === JSON.stringify([...expected].sort());
-    let got = new Map<string, number>();
-    for (const end = Date.now() + 30_000; !same(got) && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      await bot.counters.settled();
-      await ingestor.runOnce();
-      got = new Map([...(await messageTotalsByChannelMember(pool, [a, b]))].map(([k, t]) => [k, t.messages]));
-    }
-    expect(got).toEqual(expected);
+    await expect
+      .poll(
+        async () => {
+          await bot.counters.settled();
+          await ingestor.runOnce();
+          return new Map([...(await messageTotalsByChannelMember(pool, [a, b]))].map(([k, t]) => [k, t.messages]));
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toEqual(expected);
     const botMessagesCounted = sim.truth.messages.filter((m, i) => i >= split && m.guildId === a && m.bot && !m.webhook).length;
     expect(botMessagesCounted).toBeGreaterThan(0);
   }, 60_000);

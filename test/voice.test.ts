@@ -94,7 +94,7 @@ describe('session crediting (fake clock, real Redis)', () => {
     const field = `${guild}|${user}`;
     const p = partitionOf(guild, partitions);
     tracker.reconcile(guild, new Map(), now);
-    while (tracker.reconcilingGuilds > 0) await sleep(5);
+    await expect.poll(() => tracker.reconcilingGuilds).toBe(0);
 
     tracker.set(guild, field, { attrs: channel, flags: 1 | 2 }, now); // joins muted at 12:00:50.3
     now = Date.UTC(2026, 0, 1, 12, 1, 20);
@@ -156,7 +156,7 @@ describe('session crediting (fake clock, real Redis)', () => {
     const p = partitionOf(guild, partitions);
     try {
       tracker.reconcile(guild, new Map(), now);
-      while (tracker.reconcilingGuilds > 0) await sleep(5);
+      await expect.poll(() => tracker.reconcilingGuilds).toBe(0);
       tracker.set(guild, field, { attrs: channel, flags: 1 }, now);
       expect(await writer.settled()).toBe(true);
 
@@ -169,6 +169,8 @@ describe('session crediting (fake clock, real Redis)', () => {
       tracker.creditAll(now);
       now += 10_000;
       tracker.set(guild, field, undefined, now); // leaves at 12:01:30
+      // Wall-clock on purpose: for a while Redis is unreachable, the writer keeps the merged write (a
+      // negative check, nothing to wait for).
       await sleep(1_500);
       expect(writer.pending).toBe(1); // one session's merged changes wait for Redis
       expect(await redis.hget(keys.sessions('voice', p), field)).not.toBeNull();
@@ -224,6 +226,8 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     voice.setAfkChannel(a.id, afk);
     await sleep(100);
 
+    // Wall-clock on purpose, from here on: the sleeps are how long members stay in voice. The simulator's
+    // truth and the shard's tracker both measure real time, which is what this end-to-end test compares.
     voice.join(a.id, shared, a1);
     voice.join(b.id, shared, b1); // the same person in two servers: two sessions
     voice.join(a.id, u2, a1, { selfMute: true });
@@ -256,8 +260,7 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const end = Date.now();
 
     // Everyone left: no session remains, and the stored time equals the truth.
-    const deadline = Date.now() + 10_000;
-    while ((bot.sessions.voice.sessions(a.id).size > 0 || bot.sessions.voice.sessions(b.id).size > 0) && Date.now() < deadline) await sleep(20);
+    await expect.poll(() => bot.sessions.voice.sessions(a.id).size + bot.sessions.voice.sessions(b.id).size, { timeout: 10_000 }).toBe(0);
     expect(await bot.sessions.writer.settled()).toBe(true);
     expect(await redis.hlen(sessionsKey)).toBe(0);
     await ingestAll(ingestor);
@@ -291,8 +294,7 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     voice.join(g.id, otherBot, channel);
     voice.join(g.id, human, channel);
     const open = () => bot.sessions.voice.sessions(g.id);
-    const deadline = Date.now() + 20_000;
-    while (!(sim.identifyLog.length > identifies && open().has(`${g.id}|${human}`)) && Date.now() < deadline) await sleep(50);
+    await expect.poll(() => sim.identifyLog.length > identifies && open().has(`${g.id}|${human}`), { timeout: 20_000 }).toBe(true);
     expect(open().has(`${g.id}|${human}`)).toBe(true);
     expect(open().has(`${g.id}|${otherBot}`)).toBe(false);
     voice.leave(g.id, otherBot);
@@ -346,6 +348,8 @@ describe('voice time across a SIGKILLed cluster process', () => {
     const ck = w.voiceChannels(gk.id)[0]!.id;
     const co = w.voiceChannels(go.id)[0]!.id;
 
+    // Wall-clock on purpose: the sleeps are session lengths and the downtime, measured in real time by the
+    // simulator's truth and by the cluster processes.
     voice.join(gk.id, k1, ck); // stays throughout
     const k2Joined = voice.join(gk.id, k2, ck, { selfMute: true }); // leaves while the process is dead
     voice.join(gk.id, k4, ck); // leaves before the kill
@@ -361,8 +365,7 @@ describe('voice time across a SIGKILLed cluster process', () => {
     voice.leave(gk.id, k2);
     voice.join(gk.id, k3, ck); // joins while the process is dead: counted from its GUILD_CREATE
     const reidentified = () => cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
-    const deadline = Date.now() + 60_000;
-    while (!reidentified() && Date.now() < deadline) await sleep(50);
+    await expect.poll(reidentified, { timeout: 60_000 }).toBe(true);
     await sim.waitForShards(4, 60_000);
     const back = Date.now();
     await sleep(2_500);

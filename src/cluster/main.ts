@@ -1,7 +1,8 @@
 // `npm run start:cluster`: the cluster manager process of a deployment.
 import { loadConfig, redisTarget, required } from '../config.js';
 import { startOpsServer } from '../http.js';
-import { handleProcessErrors, handleShutdownSignals, stopClusterProcesses } from '../lifecycle.js';
+import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
+import { stopClusterProcesses } from './supervisor.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics } from '../metrics.js';
 import { aggregateMetrics, createManager } from './manager.js';

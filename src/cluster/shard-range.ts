@@ -8,16 +8,7 @@
 // each other. Inside a pod the ClusterManager's spawn queue spaces them; across pods the StatefulSet's
 // OrderedReady policy starts pod N+1 only once pod N is ready (every cluster identified), see k8s/.
 
-import { totalClusters } from '../config.js';
-
-export interface ShardLayout {
-  totalShards: number;
-  shardsPerCluster: number;
-  /** Replicas of the StatefulSet. */
-  pods: number;
-  /** Clusters per pod; default: the clusters spread as evenly as contiguous groups allow (ceil). */
-  clustersPerPod?: number;
-}
+import { layoutProblems, totalClusters, type ShardLayout } from '../shard-layout.js';
 
 export interface PodShards {
   podIndex: number;
@@ -31,28 +22,7 @@ export class ShardLayoutError extends Error {
   override name = 'ShardLayoutError';
 }
 
-export { totalClusters };
-
-/** Problems with a layout (empty when every shard is owned by exactly one pod and no pod is idle). */
-export function layoutProblems(l: ShardLayout): string[] {
-  const problems: string[] = [];
-  for (const [name, v] of Object.entries({ totalShards: l.totalShards, shardsPerCluster: l.shardsPerCluster, pods: l.pods })) {
-    if (!Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive whole number, got ${v}`);
-  }
-  if (l.clustersPerPod !== undefined && (!Number.isInteger(l.clustersPerPod) || l.clustersPerPod < 1)) {
-    problems.push(`clustersPerPod must be a positive whole number, got ${l.clustersPerPod}`);
-  }
-  if (problems.length > 0) return problems;
-  const clusters = totalClusters(l);
-  const perPod = l.clustersPerPod ?? Math.ceil(clusters / l.pods);
-  if (perPod * l.pods < clusters) {
-    problems.push(`${l.pods} pods × ${perPod} clusters per pod cannot hold ${clusters} clusters (${l.totalShards} shards / ${l.shardsPerCluster} per cluster)`);
-  } else if (perPod * (l.pods - 1) >= clusters) {
-    // The last pod would run nothing: it would pass readiness while doing no work, so refuse the layout.
-    problems.push(`${l.pods} pods × ${perPod} clusters per pod leaves the last pod without shards (${clusters} clusters): use fewer pods`);
-  }
-  return problems;
-}
+export { layoutProblems, totalClusters, type ShardLayout };
 
 /** The shards and cluster ids of pod `podIndex`; throws ShardLayoutError on a layout that loses or idles shards. */
 export function podShards(l: ShardLayout, podIndex: number): PodShards {

@@ -126,3 +126,28 @@ export class ClusterSupervisor {
     }, delay);
   }
 }
+/**
+ * The manager's side: no respawns, SIGTERM to every cluster process, and wait for them to exit (each
+ * has its own grace period); whatever is still alive after `graceMs` is killed. True when all exited 0.
+ */
+export async function stopClusterProcesses(manager: ClusterManager, graceMs: number, logger: Logger): Promise<boolean> {
+  supervisorOf(manager)?.stop();
+  const children = [...manager.clusters.values()].map((c) => ({ id: c.id, child: c.thread?.process as ChildProcess | undefined }));
+  const codes = await Promise.all(
+    children.map(({ id, child }) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? 0);
+      return new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.error({ cluster: id }, 'cluster process did not exit within the grace period: killing it');
+          child.kill('SIGKILL');
+        }, graceMs);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
+        child.kill('SIGTERM');
+      });
+    }),
+  );
+  return codes.every((c) => c === 0);
+}

@@ -1,9 +1,11 @@
 // /export: a guild's rows as CSV, for admins (Manage Server). Counter families come from their hourly
 // rollups, member joins/leaves from member_events. Rows are streamed from Postgres through a cursor
-// (FETCH pages, never the whole result in memory) and the file stops below Discord's 8 MiB attachment
+// (pg-cursor pages, never the whole result in memory) and the file stops below Discord's 8 MiB attachment
 // limit, saying where it was truncated. Snowflakes are exported as text, never as numbers.
 import { AttachmentBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import type { Pool } from '../db/pool.js';
+import Cursor from 'pg-cursor';
+import { withTransaction, type Pool } from '../db/pool.js';
+import { FAMILIES, rollupOf, type FamilyName } from '../families.js';
 import { PERIODS, isPeriod } from '../stats/period.js';
 import type { Command } from './command.js';
 import { CommandError, quoted } from './context.js';
@@ -11,18 +13,18 @@ import { countOf } from './family-report.js';
 import { parseScope } from './filters.js';
 import { requireManageGuild } from './settings.js';
 
-/** What can be exported: relation and columns are constants, never built from input. */
+/** A counter family's hourly rollup: its dimensions and metrics per hour (src/families.ts). */
+const hourly = (family: FamilyName) =>
+  ({ from: rollupOf(FAMILIES[family], 'hourly'), time: 'bucket', columns: ['bucket', ...FAMILIES[family].dims, ...FAMILIES[family].metrics] }) as const;
+
+/** What can be exported: relation and columns come from constants, never from input. */
 export const EXPORTS = {
-  messages: { from: 'messages_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'messages', 'words', 'attachments'] },
-  message_details: {
-    from: 'message_details_hourly',
-    time: 'bucket',
-    columns: ['bucket', 'guild_id', 'channel_id', 'parent_id', 'user_id', 'characters', 'replies', 'stickers', 'embeds'],
-  },
-  voice: { from: 'voice_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'seconds', 'muted_seconds', 'deafened_seconds', 'streaming_seconds', 'video_seconds'] },
-  emojis: { from: 'emojis_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'emoji', 'source', 'uses'] },
-  apps: { from: 'app_commands_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'channel_id', 'user_id', 'application_id', 'command', 'uses'] },
-  activities: { from: 'activities_hourly', time: 'bucket', columns: ['bucket', 'guild_id', 'user_id', 'activity', 'seconds'] },
+  messages: hourly('messages'),
+  message_details: hourly('message_details'),
+  voice: hourly('voice'),
+  emojis: hourly('emojis'),
+  apps: hourly('apps'),
+  activities: hourly('activities'),
   members: { from: 'member_events', time: 'at', columns: ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'] },
 } as const;
 
@@ -73,45 +75,44 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
   let size = chunks[0]!.length;
   let rows = 0;
   let truncated = false;
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  try {
-    // A cursor lives in a transaction; READ ONLY so the export can never write.
-    await client.query('BEGIN READ ONLY');
-    const params: unknown[] = [o.guildId, o.since];
-    // Members who hold the role now (@everyone, the guild's id: every current member), as scope.ts filters.
-    let role = '';
-    if (o.roleId !== undefined) {
-      params.push(o.roleId);
-      role = ` AND user_id IN (SELECT user_id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $3::bigint
+  // A cursor lives in a transaction; READ ONLY so the export can never write.
+  await withTransaction(
+    pool,
+    async (client) => {
+      const params: unknown[] = [o.guildId, o.since];
+      // Members who hold the role now (@everyone, the guild's id: every current member), as scope.ts filters.
+      let role = '';
+      if (o.roleId !== undefined) {
+        params.push(o.roleId);
+        role = ` AND user_id IN (SELECT user_id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $3::bigint
         UNION ALL SELECT user_id FROM guild_members WHERE guild_id = $1::bigint AND $3::bigint = $1::bigint)`;
-    }
-    await client.query(
-      `DECLARE export_cursor NO SCROLL CURSOR FOR SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2${role} ORDER BY ${order}`,
-      params,
-    );
-    outer: for (;;) {
-      const page = await client.query<Record<string, string | null>>({ text: `FETCH ${FETCH_ROWS} FROM export_cursor`, rowMode: 'array' } as never);
-      for (const r of page.rows as unknown as (string | null)[][]) {
-        const line = Buffer.from(r.map((v) => (v === null ? '' : csvField(v))).join(',') + '\n');
-        if (size + line.length > limit) {
-          truncated = true;
-          break outer;
-        }
-        chunks.push(line);
-        size += line.length;
-        rows++;
       }
-      if (page.rows.length < FETCH_ROWS) break;
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    failed = err as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(failed);
-  }
+      const cursor = client.query(
+        new Cursor<(string | null)[]>(`SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2${role} ORDER BY ${order}`, params, {
+          rowMode: 'array',
+        }),
+      );
+      try {
+        outer: for (;;) {
+          const page = await cursor.read(FETCH_ROWS);
+          for (const r of page) {
+            const line = Buffer.from(r.map((v) => (v === null ? '' : csvField(v))).join(',') + '\n');
+            if (size + line.length > limit) {
+              truncated = true;
+              break outer;
+            }
+            chunks.push(line);
+            size += line.length;
+            rows++;
+          }
+          if (page.length < FETCH_ROWS) break;
+        }
+      } finally {
+        await cursor.close().catch(() => {}); // COMMIT or ROLLBACK closes it anyway
+      }
+    },
+    'BEGIN READ ONLY',
+  );
   return { csv: Buffer.concat(chunks, size), rows, truncated };
 }
 

@@ -3,30 +3,32 @@
 // keeps no member cache), emoji labels, durations, ranked embed lines and the chart reply.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type Guild, type SlashCommandStringOption } from 'discord.js';
 import type { ChartSpec } from '../render/spec.js';
-import type { Bucket } from '../stats/period.js';
+import { PERIODS, type Bucket } from '../stats/period.js';
 import type { Range } from '../stats/queries.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { dateRangeOption } from './options.js';
 import { displayEmoji } from '../emoji.js';
+import { DISCORD_EPOCH_MS } from '../families.js';
 import { emojiNames } from '../stats/emoji-names.js';
+import { formatNumber } from '../format.js';
+
+export { formatDuration, formatNumber } from '../format.js';
 
 export const EMBED_COLOR = 0x5865f2;
 
-/** Lookbacks offered by these commands and the bucket a time chart over each one is drawn with. */
+/** Lookbacks offered by these commands: src/stats/period.ts's (length and bucket), with their labels. */
 export const REPORT_PERIODS = {
-  '24h': { ms: 86_400_000, bucket: 'hour', label: 'last 24 hours' },
-  '7d': { ms: 7 * 86_400_000, bucket: 'hour', label: 'last 7 days' },
-  '30d': { ms: 30 * 86_400_000, bucket: 'day', label: 'last 30 days' },
-  '90d': { ms: 90 * 86_400_000, bucket: 'day', label: 'last 90 days' },
-  '1y': { ms: 365 * 86_400_000, bucket: 'day', label: 'last 12 months' },
+  '24h': { ...PERIODS['24h'], label: 'last 24 hours' },
+  '7d': { ...PERIODS['7d'], label: 'last 7 days' },
+  '30d': { ...PERIODS['30d'], label: 'last 30 days' },
+  '90d': { ...PERIODS['90d'], label: 'last 90 days' },
+  '1y': { ...PERIODS['1y'], label: 'last 12 months' },
   all: { ms: Number.POSITIVE_INFINITY, bucket: 'day', label: 'all time' },
 } as const satisfies Record<string, { ms: number; bucket: Bucket; label: string }>;
 
 export type ReportPeriod = keyof typeof REPORT_PERIODS;
 
-/** Nothing the bot counts predates Discord's epoch: 'all' starts there. */
-const DISCORD_EPOCH_MS = 1_420_070_400_000;
 
 /** The `period` option with the standard choices: `.addStringOption(periodOption('7d'))`. */
 export function periodOption(defaultPeriod: ReportPeriod): (o: SlashCommandStringOption) => SlashCommandStringOption {
@@ -148,23 +150,6 @@ export async function emojiLabeler(guild: Guild, ctx: CommandContext, keys: read
     // Seen before names were kept: from another server, or deleted from this one; either way not here.
     return { chart: `emoji ${key}`, embed: `Emoji not in this server (${key})` };
   };
-}
-
-/** Seconds as "3h 12m" (minutes and seconds below an hour, days above a day). */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.round(totalSeconds);
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3_600);
-  const m = Math.floor((s % 3_600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `${d}d ${h}h ${m}m`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${sec}s`;
-  return `${sec}s`;
-}
-
-export function formatNumber(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** "1 message", "2 messages", "1,204 joins": a count with its noun, singular for exactly one. */

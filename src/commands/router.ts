@@ -2,6 +2,7 @@
 // 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
+import { InFlight } from '../in-flight.js';
 import { commandDeadlineMisses, commandLatency } from '../metrics.js';
 import { CommandError, quoted, type CommandContext } from './context.js';
 import { optionProblem } from './options.js';
@@ -31,6 +32,9 @@ export function userMessageFor(err: unknown): string {
 const DEFAULT_COOLDOWN_MS = 5_000;
 /** Discord refuses message content longer than this, error replies included. */
 const MAX_CONTENT = 2_000;
+
+/** Chat-input commands this process's router has begun and not yet answered: what a graceful stop awaits. */
+export const commandsInFlight = new InFlight();
 
 export function routeCommands(client: Client, ctx: CommandContext): void {
   // Last use per server, member and command, for cooldowns; old entries are swept so the map stays small.
@@ -86,7 +90,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     }
     lastUse.set(cooldownKey, Date.now());
 
-    void (async () => {
+    void commandsInFlight.track((async () => {
       let outcome = 'ok';
       try {
         await acknowledge(interaction, command?.ephemeral ?? false);
@@ -101,12 +105,15 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
       } finally {
         commandLatency.observe({ command: key, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       }
-    })();
+    })());
   });
 }
 
-/** Discord drops an interaction not acknowledged within 3 s of its creation (Unknown interaction, 10062). */
-const ACK_DEADLINE_MS = 3_000;
+/**
+ * Discord drops an interaction not acknowledged within 3 s of its creation (Unknown interaction, 10062) and
+ * shows "The application did not respond". The one deadline the router and the interactions service keep.
+ */
+export const ACK_DEADLINE_MS = 3_000;
 
 /** deferReply, counting a miss of Discord's acknowledgement window (stats_command_deadline_misses_total). */
 async function acknowledge(interaction: ChatInputCommandInteraction<'cached'>, ephemeral: boolean): Promise<void> {

@@ -10,9 +10,9 @@ import { BUCKET_MS } from '../stats/period.js';
 import type { Range, SeriesPoint } from '../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bots.js';
-import { METRICS, parseMetric, parseWindow, type MetricName, type StatsWindow } from './options.js';
-
-const EMBED_COLOR = 0x5865f2;
+import { EMBED_COLOR } from './family-report.js';
+import { formatDuration } from '../format.js';
+import { METRICS, parseMetric, parseWindow, type MetricName, type MetricSpec, type StatsWindow } from './options.js';
 
 export interface ReportTarget {
   kind: 'server' | 'member' | 'channel' | 'category';
@@ -26,20 +26,7 @@ export interface ReportTarget {
   notes?: string[];
 }
 
-/** "3h 12m 5s", "45s": how voice time reads in embeds. */
-export function formatDuration(seconds: number): string {
-  let s = Math.round(seconds);
-  const d = Math.floor(s / 86_400);
-  s -= d * 86_400;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const parts = [d ? `${d}d` : '', h ? `${h}h` : '', m ? `${m}m` : '', s || (!d && !h && !m) ? `${s}s` : ''];
-  return parts.filter(Boolean).join(' ');
-}
-
-interface Field {
+export interface Field {
   name: string;
   family: FamilyName;
   column: string;
@@ -48,18 +35,25 @@ interface Field {
   perMessage?: boolean;
 }
 
+/** A chartable metric (options.ts METRICS) as an embed field. */
+const field = (m: MetricSpec): Field => ({ name: m.label, family: m.family, column: m.column, ...(m.format === 'duration' ? { duration: true } : {}) });
+
+/** The embed's fields: every chartable metric, and attachments (counted, not charted). */
 const F = {
-  messages: { name: 'Messages', family: 'messages', column: 'messages' },
-  words: { name: 'Words', family: 'messages', column: 'words' },
+  messages: field(METRICS.messages),
+  words: field(METRICS.words),
   attachments: { name: 'Attachments', family: 'messages', column: 'attachments' },
   length: { name: 'Average length', family: 'message_details', column: 'characters', perMessage: true },
   replies: { name: 'Replies', family: 'message_details', column: 'replies' },
   stickers: { name: 'Stickers', family: 'message_details', column: 'stickers' },
   embeds: { name: 'Embeds', family: 'message_details', column: 'embeds' },
-  voice: { name: 'Voice time', family: 'voice', column: 'seconds', duration: true },
-  emojis: { name: 'Emojis', family: 'emojis', column: 'uses' },
-  commands: { name: 'Commands', family: 'apps', column: 'uses' },
+  voice: field(METRICS.voice),
+  emojis: field(METRICS.emojis),
+  commands: field(METRICS.commands),
 } as const satisfies Record<string, Field>;
+
+/** Every field a server's report totals (the benchmarks ask the same queries). */
+export const REPORT_FIELDS: readonly Field[] = Object.values(F);
 
 function hasChannels(family: FamilyName): boolean {
   return (FAMILIES[family].dims as readonly string[]).includes('channel_id');

@@ -23,7 +23,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { detectEngine, isEngine, type Engine } from './engine.js';
-import type { Queryable } from './pool.js';
+import { inTransaction, type Queryable } from './pool.js';
 
 // Arbitrary constant shared by every process of this project; keeps us off other apps' lock ids.
 const MIGRATION_LOCK_ID = 7_316_482_551;
@@ -129,13 +129,12 @@ export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}):
           await db.exec(scripts[0]!);
           await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
         } else {
-          await db.query('BEGIN');
-          for (const script of scripts) await db.exec(script);
-          await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
-          await db.query('COMMIT');
+          await inTransaction(db, async () => {
+            for (const script of scripts) await db.exec(script);
+            await db.query('INSERT INTO schema_migrations (version, engine) VALUES ($1, $2)', [m.version, engine]);
+          });
         }
       } catch (err) {
-        if (!noTransaction) await db.query('ROLLBACK').catch(() => {});
         throw new Error(`migration ${m.version} (${engine}) failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.version);

@@ -21,3 +21,34 @@ export function createPool(connectionString: string, max = 5): pg.Pool {
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
+
+/**
+ * `fn` between BEGIN (or `begin`, e.g. 'BEGIN READ ONLY') and COMMIT on `db`, one connection; ROLLBACK
+ * when it throws, and the error goes on. The one transaction block of the code base (ledger, export,
+ * privacy deletion, migrations).
+ */
+export async function inTransaction<T>(db: Queryable, fn: () => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  await db.query(begin);
+  try {
+    const out = await fn();
+    await db.query('COMMIT');
+    return out;
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** inTransaction on a client of the pool; a client that failed is discarded, not returned in an unknown state. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    return await inTransaction(client, () => fn(client), begin);
+  } catch (err) {
+    failed = err as Error;
+    throw err;
+  } finally {
+    client.release(failed);
+  }
+}

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Pool } from '../db/pool.js';
+import { withTransaction, type Pool } from '../db/pool.js';
 
 export interface LedgerBatch {
   batchId: string;
@@ -20,27 +20,15 @@ export interface LedgerBatch {
 
 /** 'loaded' when this call committed the batch, 'duplicate' when an earlier one had. */
 export async function loadWithLedger(pool: Pool, b: LedgerBatch): Promise<'loaded' | 'duplicate'> {
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const ledger = await client.query(
       'INSERT INTO ingest_ledger (batch_id, family, partition, rows) VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id) DO NOTHING',
       [b.batchId, b.family, b.partition, b.rows],
     );
-    if (ledger.rowCount === 0) {
-      await client.query('ROLLBACK');
-      return 'duplicate';
-    }
+    // Nothing was written: committing the empty transaction leaves the database as a rollback would.
+    if (ledger.rowCount === 0) return 'duplicate';
     for (const q of b.also ?? []) await client.query(q.text, q.values);
     await pipeline(Readable.from(b.chunks), client.query(copyFrom(b.copySql)));
-    await client.query('COMMIT');
     return 'loaded';
-  } catch (err) {
-    failed = err as Error;
-    throw err;
-  } finally {
-    // A client that failed mid-transaction is discarded rather than returned in an unknown state.
-    client.release(failed);
-  }
+  });
 }

@@ -4,7 +4,8 @@
 import { ConfigError, loadConfig, redisTarget, required, type Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { startOpsServer } from '../http.js';
-import { handleProcessErrors, handleShutdownSignals, trackCommands } from '../lifecycle.js';
+import { commandsInFlight } from '../commands/router.js';
+import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics, registry } from '../metrics.js';
 import { connectRedis, type RedisTarget } from '../redis.js';
@@ -34,7 +35,6 @@ const pool = createPool(databaseUrl);
 const render = new RenderPool({ threads: cfg.renderThreads, logger });
 
 const service = await startInteractionsService({ config: cfg, redis, pool, render, logger, ready: () => !lifecycle.stopping() });
-const commands = trackCommands(service.responder.client);
 const ops = await startOpsServer({
   port: cfg.metricsPort,
   logger,
@@ -49,8 +49,8 @@ const lifecycle = handleShutdownSignals({
   graceMs: cfg.shutdownGraceMs,
   async stop() {
     await service.stop();
-    const answered = await commands.idle(cfg.shutdownGraceMs);
-    if (!answered) logger.warn({ inFlight: await commands.inFlight() }, 'stopping with slash commands unanswered');
+    const answered = await commandsInFlight.settled(cfg.shutdownGraceMs);
+    if (!answered) logger.warn({ inFlight: commandsInFlight.size }, 'stopping with slash commands unanswered');
     await ops.close();
     await Promise.allSettled([render.close(), pool.end(), redis.quit()]);
     return answered;

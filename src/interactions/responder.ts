@@ -22,9 +22,7 @@ import { routeCommands } from '../commands/router.js';
 import { GuildLoader, NotInGuildError } from './guilds.js';
 import { InlineResponses } from './inline.js';
 
-/** Past this, Discord shows "The application did not respond"; the service answers itself before it. */
-export const DISCORD_DEADLINE_MS = 3_000;
-/** If the router has not answered by then, the service does (margin for the network to Discord). */
+/** If the router has not answered by then, the service does: before ACK_DEADLINE_MS (commands/router.ts), with a margin for the network to Discord. */
 const OWN_ANSWER_MS = 2_500;
 
 export type Outcome = 'deferred' | 'replied' | 'bot_absent' | 'unanswered';

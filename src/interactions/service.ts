@@ -12,7 +12,8 @@ import type { Logger } from '../logger.js';
 import { OptOutStore } from '../privacy.js';
 import type { RenderPool } from '../render/pool.js';
 import { GuildSettingsStore } from '../settings.js';
-import { createResponder, DISCORD_DEADLINE_MS, type Responder } from './responder.js';
+import { ACK_DEADLINE_MS } from '../commands/router.js';
+import { createResponder, type Responder } from './responder.js';
 import { buildInteractionsServer } from './server.js';
 import { ed25519PublicKey } from './verify.js';
 
@@ -60,7 +61,7 @@ export async function startInteractionsService(o: { config: Config; redis: Redis
       // Fastify's close lets requests in flight finish; commands already acknowledged finish their edits.
       // Connections Node does not count as idle (seen with the simulator's keep-alive fetch) would hold
       // the close forever: past Discord's 3-second window nobody waits for an answer, so cut them then.
-      const cut = setTimeout(() => app.server.closeAllConnections(), DISCORD_DEADLINE_MS + 1_000);
+      const cut = setTimeout(() => app.server.closeAllConnections(), ACK_DEADLINE_MS + 1_000);
       await app.close();
       clearTimeout(cut);
       await responder.stop();

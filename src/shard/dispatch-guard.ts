@@ -36,7 +36,7 @@ export class OncePerKind {
 
 /**
  * A short JSON excerpt of a payload for the log. Interaction tokens are left out, and message content is
- * replaced by its length: content is read for counting only, never kept (DESIGN.md, invariant 5).
+ * replaced by its length: content is read for counting only, never kept (docs/architecture.md, invariant 5).
  */
 export function sampleOf(d: unknown, max = 300): string {
   let json: string;

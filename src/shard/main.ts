@@ -5,7 +5,8 @@ import { Events } from 'discord.js';
 import { EXIT_UNRECOVERABLE, FATAL_REPORT, isMetricsRequest, type FatalReport } from '../cluster-ipc.js';
 import { loadConfig, redisTarget, required } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { handleProcessErrors, handleShutdownSignals, trackCommands } from '../lifecycle.js';
+import { commandsInFlight } from '../commands/router.js';
+import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { registry } from '../metrics.js';
 import { connectRedis } from '../redis.js';
@@ -54,14 +55,13 @@ bot.client.once(Events.ClientReady, () => cluster.triggerReady());
 // (Discord delivers the shards' events to the process that identifies next; an interaction sent in that
 // gap is not answered). Commands already running finish, increments and sessions are written, then exit
 // 0 — or exit 1 when SHUTDOWN_GRACE_MS runs out first.
-const commands = trackCommands(bot.client);
 const lifecycle = handleShutdownSignals({
   logger,
   graceMs: config.shutdownGraceMs,
   async stop() {
     const clean = await bot.stop();
-    const answered = await commands.idle(config.shutdownGraceMs);
-    if (!answered) logger.warn({ inFlight: await commands.inFlight() }, 'stopping with slash commands unanswered');
+    const answered = await commandsInFlight.settled(config.shutdownGraceMs);
+    if (!answered) logger.warn({ inFlight: commandsInFlight.size }, 'stopping with slash commands unanswered');
     await Promise.allSettled([render.close(), pool.end(), redis.quit()]);
     return clean;
   },

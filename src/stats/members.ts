@@ -13,7 +13,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { bucketKey, grainFor, sinceRangeStart, slots } from './zoned.js';
+import { bucketKey, grainFor, guildRange, slots } from './zoned.js';
 
 export interface GrowthPoint {
   t: number;
@@ -36,7 +36,7 @@ export async function memberGrowth(db: Queryable, r: Range, bucket: Bucket): Pro
               count(*) FILTER (WHERE kind = 'join') AS joins,
               count(*) FILTER (WHERE kind = 'leave') AS leaves
          FROM member_events
-        WHERE guild_id = $1::bigint AND NOT bot AND ${sinceRangeStart('at', grain)} AND at < $3
+        WHERE ${guildRange('at', grain)} AND NOT bot
         GROUP BY k, o
      )
      SELECT slots.t, coalesce(data.joins, 0) AS joins, coalesce(data.leaves, 0) AS leaves

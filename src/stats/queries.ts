@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/pool.js';
 import { familySeries } from './families.js';
 import type { Bucket } from './period.js';
-import { grainFor, sinceRangeStart } from './zoned.js';
+import { grainFor, guildRange } from './zoned.js';
 
 export interface Range {
   guildId: string;
@@ -33,7 +33,7 @@ export async function messageTotals(db: Queryable, r: Range, alignTo: Bucket = '
             coalesce(sum(attachments), 0) AS attachments,
             count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
        FROM messages_raw
-      WHERE guild_id = $1::bigint AND ${sinceRangeStart('bucket', grainFor(alignTo, r))} AND bucket < $3`,
+      WHERE ${guildRange('bucket', grainFor(alignTo, r))}`,
     [r.guildId, r.from, r.to, alignTo, r.timeZone ?? 'UTC'],
   );
   const row = rows[0]!;

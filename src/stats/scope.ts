@@ -4,7 +4,7 @@
 import { FAMILIES, type FamilyName } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { grainFor, relation, sinceRangeStart, spanRelation, type Grain } from './zoned.js';
+import { grainFor, guildRange, relation, spanRelation, type Grain } from './zoned.js';
 
 export interface Filter {
   /** A channel; for messages, threads whose parent it is count too. */
@@ -78,7 +78,7 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
 export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {}, o: { span?: boolean } = {}): Scope {
   const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
   const grain = grainFor(align, r);
-  const sql = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3${filterSql(family, f, params)}`;
+  const sql = `${guildRange('bucket', grain)}${filterSql(family, f, params)}`;
   return { grain, source: o.span ? spanRelation(family, grain) : relation(family, grain), sql, params };
 }
 
@@ -94,7 +94,7 @@ export function guildSums(family: FamilyName, metric: string, r: Range, align: B
   if (Object.values(narrowing).some((v) => v !== undefined)) return undefined;
   const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
   const grain = grainFor(align, r);
-  const range = `guild_id = $1::bigint AND ${sinceRangeStart('bucket', grain)} AND bucket < $3`;
+  const range = guildRange('bucket', grain);
   // Per bot (LATERAL, kept apart by OFFSET 0), so the bot's id reaches every branch of the relation as an
   // index condition (guild, user, bucket) instead of the planner hashing all the guild's rows.
   const bots = f.withoutBots

@@ -165,6 +165,11 @@ export function sinceRangeStart(col: string, grain: Grain): string {
   return `${col} >= $2::timestamptz - INTERVAL '31 hours' AND ${col} >= ${rangeStart(grain)}`;
 }
 
+/** SQL condition of every range query: guild $1's rows from the start of the range to before $3 (`col`, an instant). */
+export function guildRange(col: string, grain: Grain): string {
+  return `guild_id = $1::bigint AND ${sinceRangeStart(col, grain)} AND ${col} < $3`;
+}
+
 /**
  * SQL of a CTE body `(k, o, t)`: one row per zone bucket of unit $4 from the one holding $2 up to $3,
  * keyed like bucketKey keys data, starting at instant `t`, the earliest of the points generated in it.

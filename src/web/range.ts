@@ -1,11 +1,11 @@
 // The period a dashboard request asks for, cut in the server's zone: a preset (24h, 7d, 30d, 90d, 1y)
 // ending now, or calendar dates from..to (inclusive) in the zone. The previous period is the same length
 // just before. Absurd ranges are refused with a reason (HTTP 400).
+import { DISCORD_EPOCH_MS } from '../families.js';
 import { bucketForSpan, isPeriod, nextDay, parseCalendarDate, PERIODS, startOfZonedDay, type Bucket } from '../stats/period.js';
 import type { Range } from '../stats/queries.js';
 
-/** Nothing on Discord is older than its epoch (2015); no range spans more than two years. */
-const DISCORD_EPOCH_MS = Date.UTC(2015, 0, 1);
+/** No range spans more than two years (and none starts before Discord's epoch). */
 export const MAX_SPAN_MS = 2 * 366 * 86_400_000;
 
 export class BadRequest extends Error {}

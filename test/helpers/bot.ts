@@ -12,6 +12,7 @@ import { RenderPool } from '../../src/render/pool.js';
 import { createBot, type Bot } from '../../src/shard/bot.js';
 import { startInteractionsService, type InteractionsService } from '../../src/interactions/service.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from 'discord-sim';
+import { vi } from 'vitest';
 import { cleanupPrefix, testDatabase, testRedis } from './services.js';
 
 export interface TestBot {
@@ -97,15 +98,14 @@ export async function startTestBot(o: {
     mode,
     service,
     async ingestUntil(check, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      let diff: string[] = [];
-      while (Date.now() < end) {
-        await ingestor.runOnce();
-        diff = await check();
-        if (diff.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
+      await vi.waitFor(
+        async () => {
+          await ingestor.runOnce();
+          const diff = await check();
+          if (diff.length > 0) throw new Error(`database differs from the truth: ${diff.slice(0, 5).join(', ')}`);
+        },
+        { timeout: timeoutMs, interval: 200 },
+      );
     },
     async stop() {
       await service?.stop();

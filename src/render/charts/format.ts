@@ -1,48 +1,19 @@
-// How values read on axes and labels: counts as 950 / 12.3k / 4.5M, durations (seconds) as 45s / 12m /
-// 3h 12m / 2d 4h. Axis scales for durations step in whole clock units (15m, 1h, 6h...), not in 250 s.
+// How values read on axes and labels (src/format.ts): counts as 950 / 12.3k / 4.5M, durations (seconds)
+// in their two largest units, 45s / 12m / 3h 12m / 2d 4h. Axis scales for durations step in whole clock
+// units (15m, 1h, 6h...), not in 250 s.
+import { formatCount, formatDuration } from '../../format.js';
 import type { ValueFormat } from '../spec.js';
 import { formatTick, niceScale, type LinearScale } from './scale.js';
 
 const MIN = 60;
 const HOUR = 3600;
 const DAY = 86_400;
+/** Units of a duration a chart label shows: "3h 12m", not "3h 12m 5s". */
+const CHART_UNITS = 2;
 
-/** "3h 12m": the two largest units, dropping a zero second unit ("2h", not "2h 0m"). */
-export function formatDuration(seconds: number): string {
-  const neg = seconds < 0;
-  let s = Math.round(Math.abs(seconds));
-  let out: string;
-  if (s < MIN) out = `${s}s`;
-  else if (s < HOUR) out = `${Math.round(s / MIN)}m`;
-  else if (s < 2 * DAY) {
-    s = Math.round(s / MIN) * MIN;
-    const h = Math.floor(s / HOUR);
-    const m = Math.round((s - h * HOUR) / MIN);
-    out = m ? `${h}h ${m}m` : `${h}h`;
-  } else {
-    s = Math.round(s / HOUR) * HOUR;
-    const d = Math.floor(s / DAY);
-    const h = Math.round((s - d * DAY) / HOUR);
-    out = h ? `${d}d ${h}h` : `${d}d`;
-  }
-  return neg && out !== '0s' ? `-${out}` : out;
-}
-
-/** A count for a label: exact below 10 000 ("9,876"), else abbreviated to three significant digits. */
-export function formatCount(v: number): string {
-  const abs = Math.abs(v);
-  if (abs < 10_000) {
-    const rounded = Number.isInteger(v) ? v : Number(v.toFixed(abs < 10 ? 2 : 1));
-    return rounded.toLocaleString('en-US');
-  }
-  const [div, suffix] = abs >= 1e9 ? [1e9, 'B'] : abs >= 1e6 ? [1e6, 'M'] : [1e3, 'k'];
-  const x = v / div;
-  const digits = Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2;
-  return `${Number(x.toFixed(digits))}${suffix}`;
-}
-
+/** A value label in the chart's format. */
 export function formatValue(v: number, fmt: ValueFormat = 'number'): string {
-  return fmt === 'duration' ? formatDuration(v) : formatCount(v);
+  return fmt === 'duration' ? formatDuration(v, CHART_UNITS) : formatCount(v);
 }
 
 const DURATION_STEPS = [1, 5, 10, 15, 30, MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
@@ -65,6 +36,6 @@ export function valueScale(lo: number, hi: number, maxTicks: number, integers: b
 
 /** An axis tick label in the chart's format. */
 export function formatAxis(v: number, step: number, fmt: ValueFormat = 'number'): string {
-  if (fmt === 'duration') return v === 0 ? '0' : formatDuration(v);
+  if (fmt === 'duration') return v === 0 ? '0' : formatDuration(v, CHART_UNITS);
   return formatTick(v, step);
 }

@@ -18,6 +18,7 @@
 // caller's onConflict adopts it (SessionTracker), so later changes apply again.
 import client from 'prom-client';
 import type { RedisClient } from '../../redis.js';
+import { InFlight } from '../../in-flight.js';
 import type { Logger } from '../../logger.js';
 import { incrementsShed, redisWriteErrors, registry } from '../../metrics.js';
 
@@ -95,6 +96,8 @@ function merge(a: Change, b: Change): Change {
 
 export class SessionWriter {
   private readonly chains = new Map<string, Chain>();
+  /** The Redis calls in flight, so that settled() awaits them. */
+  private readonly inflight = new InFlight();
   private failedCount = 0;
   private readonly command: ApplyCommand;
   private readonly timer: NodeJS.Timeout;
@@ -136,7 +139,7 @@ export class SessionWriter {
     chain.sending = true;
     const args: (string | number)[] = [chain.field, change.expected, change.next];
     for (const [f, by] of change.incs) if (by !== 0) args.push(f, by);
-    this.command(chain.sessionKey, chain.liveKey, ...args).then(
+    void this.inflight.track(this.command(chain.sessionKey, chain.liveKey, ...args).then(
       (result) => {
         chain.sending = false;
         if (retrying) {
@@ -145,7 +148,7 @@ export class SessionWriter {
         }
         if (result === 0) {
           chain.sending = true;
-          void this.resolve(id, chain, change);
+          void this.inflight.track(this.resolve(id, chain, change));
           return;
         }
         this.send(id, chain);
@@ -164,7 +167,7 @@ export class SessionWriter {
         this.failedCount++;
         if (this.failedCount === 1) this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
       },
-    );
+    ));
   }
 
   /** A refused change: write it afresh if Redis lost the session, else let the caller adopt what Redis holds. */
@@ -221,12 +224,16 @@ export class SessionWriter {
     for (const [id, chain] of this.chains) if (chain.failed !== undefined && !chain.sending) this.send(id, chain);
   }
 
-  /** Resolves once nothing is in flight or pending (or after timeoutMs); true when everything was written. */
+  /**
+   * Resolves once nothing is in flight or pending (or after timeoutMs); true when everything was written.
+   * Awaits the Redis calls in flight; failed changes are resent at most every 10 ms meanwhile.
+   */
   async settled(timeoutMs = 10_000): Promise<boolean> {
     const end = Date.now() + timeoutMs;
     while (this.chains.size > 0 && Date.now() < end) {
       if (this.failedCount > 0) this.retry();
-      await new Promise((r) => setTimeout(r, 10));
+      if (this.inflight.size > 0) await this.inflight.settled(Math.max(0, end - Date.now()));
+      if (this.chains.size > 0 && (this.failedCount > 0 || this.inflight.size === 0)) await new Promise((r) => setTimeout(r, 10));
     }
     return this.chains.size === 0;
   }
