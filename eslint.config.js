@@ -52,6 +52,11 @@ export default tseslint.config(
     { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/web/*', 'discord-hybrid-sharding'], message: 'The scheduler must not load shard, cluster, ingest, interactions or dashboard code.' },
     ...production,
   ]),
+  // Concept folders shared by commands and scheduler jobs: never a process's code.
+  boundary(['src/channel-counters/**/*.ts', 'src/digest/**/*.ts', 'src/autoroles/**/*.ts'], [
+    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/scheduler/*', '**/scheduler/**', '**/web/*'], message: 'Counters, digests and activity roles must not import process code.' },
+    ...production,
+  ]),
   // The ingest worker needs neither discord.js nor shard code.
   boundary(['src/ingest/**/*.ts'], [
     { group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'], message: 'The ingest worker must not load shard, cluster or discord.js code.' },
