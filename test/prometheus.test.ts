@@ -15,6 +15,7 @@ import { aggregateMetrics } from '../src/cluster/manager.js';
 import { entryPoint } from '../src/entry.js';
 import { startOpsServer } from '../src/http.js';
 import { createLogger } from '../src/logger.js';
+import { requestRun } from '../src/scheduled-runs.js';
 import { collectProcessMetrics, registry } from '../src/metrics.js';
 import { testDatabase, testRedis } from './helpers/services.js';
 
@@ -145,6 +146,11 @@ beforeAll(async () => {
     options: [{ name: 'period', type: 3, value: '1h' }],
     timeoutMs: 30_000,
   });
+  // One scheduler pass (the stack's scheduler, in this process): a counters run for a guild, so the run
+  // counter and duration histogram have series.
+  await requestRun(stack.pool, 'counters', guildId);
+  expect(await stack.scheduler.tick()).toBe(1);
+  await stack.scheduler.idle();
   // A dashboard request (refused: no session), so its request histogram has a series.
   expect((await fetch(`${stack.web!.url}/api/me`)).status).toBe(401);
   // Every target up, and enough scrapes after the command for rate() over a short window.

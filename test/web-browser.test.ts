@@ -5,7 +5,7 @@
 // saved to docs/screenshots/ for the README.
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import { startTestWeb, type TestWeb } from './helpers/web.js';
 
@@ -32,6 +32,15 @@ beforeAll(async () => {
     );
     return Number(rows[0]!.n) === truth ? [] : [`db ${rows[0]!.n} truth ${truth}`];
   });
+  // Members' names arrive with the member list the shard asks for (op 8): every author's, before the pages show them.
+  const authors = [...new Set(t.sim.truth.messagesIn(guildId).filter((m) => !m.webhook).map((m) => m.authorId))];
+  await vi.waitFor(
+    async () => {
+      const { rows } = await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM guild_members WHERE guild_id = $1 AND user_id = ANY ($2::bigint[])', [guildId, authors]);
+      if (Number(rows[0]!.n) !== authors.length) throw new Error(`${rows[0]!.n} of ${authors.length} authors' names recorded`);
+    },
+    { timeout: 20_000, interval: 250 },
+  );
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
 afterAll(async () => {
