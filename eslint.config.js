@@ -20,46 +20,120 @@ export default tseslint.config(
     },
   },
   // The simulator is a product of its own: it imports nothing outside its package.
-  boundary(['packages/discord-sim/**/*.ts'], [
-    { group: ['../../*', '../../../*'], message: 'The simulator package imports nothing of the bot (or of other folders).' },
-  ]),
+  boundary(
+    ['packages/discord-sim/**/*.ts'],
+    [
+      {
+        group: ['../../*', '../../../*'],
+        message: 'The simulator package imports nothing of the bot (or of other folders).',
+      },
+    ],
+  ),
   // Production code never imports development code (harness, demo, embedded services, simulator, tests).
   boundary(['src/**/*.ts'], production),
   // Later entries replace earlier ones for their files, so each repeats `production`.
   // Shard processes record; they share formats with the ingest worker through src/*.ts, not its code.
-  boundary(['src/shard/**/*.ts'], [
-    { group: ['**/ingest/*', '**/cluster/*', '**/interactions/*'], message: 'Shard code must not import ingest, cluster-manager or interactions-service code; share formats through src/.' },
-    ...production,
-  ]),
+  boundary(
+    ['src/shard/**/*.ts'],
+    [
+      {
+        group: ['**/ingest/*', '**/cluster/*', '**/interactions/*'],
+        message:
+          'Shard code must not import ingest, cluster-manager or interactions-service code; share formats through src/.',
+      },
+      ...production,
+    ],
+  ),
   // Commands run in a cluster process (gateway mode) and in the interactions service: they read src/stats
   // and render, never a process's own code.
-  boundary(['src/commands/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/scheduler/*', '**/scheduler/**'], message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).' },
-    ...production,
-  ]),
+  boundary(
+    ['src/commands/**/*.ts'],
+    [
+      {
+        group: [
+          '**/shard/*',
+          '**/shard/**',
+          '**/ingest/*',
+          '**/cluster/*',
+          '**/interactions/*',
+          '**/scheduler/*',
+          '**/scheduler/**',
+        ],
+        message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).',
+      },
+      ...production,
+    ],
+  ),
   // The interactions service answers commands without a gateway: no shard, ingest or cluster code.
-  boundary(['src/interactions/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', 'discord-hybrid-sharding'], message: 'The interactions service must not load shard, ingest or cluster code.' },
-    ...production,
-  ]),
+  boundary(
+    ['src/interactions/**/*.ts'],
+    [
+      {
+        group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', 'discord-hybrid-sharding'],
+        message: 'The interactions service must not load shard, ingest or cluster code.',
+      },
+      ...production,
+    ],
+  ),
   // The dashboard reads src/stats and the settings/permission policy of the commands, never a process's code.
-  boundary(['src/web/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'], message: 'The dashboard must not import process code (shard, ingest, cluster).' },
-    ...production,
-  ]),
+  boundary(
+    ['src/web/**/*.ts'],
+    [
+      {
+        group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*'],
+        message: 'The dashboard must not import process code (shard, ingest, cluster).',
+      },
+      ...production,
+    ],
+  ),
   // The scheduler talks to Discord over REST only: no gateway (shard, cluster) code, no other process's code.
-  boundary(['src/scheduler/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/web/*', 'discord-hybrid-sharding'], message: 'The scheduler must not load shard, cluster, ingest, interactions or dashboard code.' },
-    ...production,
-  ]),
+  boundary(
+    ['src/scheduler/**/*.ts'],
+    [
+      {
+        group: [
+          '**/shard/*',
+          '**/shard/**',
+          '**/ingest/*',
+          '**/cluster/*',
+          '**/interactions/*',
+          '**/web/*',
+          'discord-hybrid-sharding',
+        ],
+        message: 'The scheduler must not load shard, cluster, ingest, interactions or dashboard code.',
+      },
+      ...production,
+    ],
+  ),
   // Concept folders shared by commands and scheduler jobs: never a process's code.
-  boundary(['src/channel-counters/**/*.ts', 'src/digest/**/*.ts', 'src/autoroles/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/ingest/*', '**/cluster/*', '**/interactions/*', '**/scheduler/*', '**/scheduler/**', '**/web/*'], message: 'Counters, digests and activity roles must not import process code.' },
-    ...production,
-  ]),
+  boundary(
+    ['src/channel-counters/**/*.ts', 'src/digest/**/*.ts', 'src/autoroles/**/*.ts'],
+    [
+      {
+        group: [
+          '**/shard/*',
+          '**/shard/**',
+          '**/ingest/*',
+          '**/cluster/*',
+          '**/interactions/*',
+          '**/scheduler/*',
+          '**/scheduler/**',
+          '**/web/*',
+        ],
+        message: 'Counters, digests and activity roles must not import process code.',
+      },
+      ...production,
+    ],
+  ),
   // The ingest worker needs neither discord.js nor shard code.
-  boundary(['src/ingest/**/*.ts'], [
-    { group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'], message: 'The ingest worker must not load shard, cluster or discord.js code.' },
-    ...production,
-  ]),
+  boundary(
+    ['src/ingest/**/*.ts'],
+    [
+      {
+        group: ['**/shard/*', '**/shard/**', '**/cluster/*', 'discord.js', 'discord-hybrid-sharding'],
+        message: 'The ingest worker must not load shard, cluster or discord.js code.',
+      },
+      ...production,
+    ],
+  ),
 );

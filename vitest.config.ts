@@ -6,11 +6,37 @@ import { defineConfig } from 'vitest/config';
 // with its own key prefix / database. The simulator package's own tests (packages/discord-sim/
 // vitest.config.ts) need neither. Files may run in parallel, but the machine has two cores: keep forks few.
 /** Test files that need neither PostgreSQL nor Redis (nor the simulator). */
-const UNIT_SUITES = ['alerts', 'build', 'config', 'format', 'k8s', 'keys', 'process-errors', 'render', 'render-kinds', 'render-png'];
+const UNIT_SUITES = [
+  'alerts',
+  'build',
+  'config',
+  'format',
+  'k8s',
+  'keys',
+  'process-errors',
+  'render',
+  'render-kinds',
+  'render-png',
+];
 /** Suites that invoke commands through the simulator; each also runs in HTTP mode (project bot-http). */
 const HTTP_MODE_SUITES = [
-  'e2e', 'apps', 'command-guards', 'commands-families', 'commands-stats', 'emoji-leaderboards', 'export', 'message-details', 'privacy', 'settings-command', 'zones-e2e',
-  'channel-counters', 'digest', 'inactive', 'retention', 'autoroles', 'backfill',
+  'e2e',
+  'apps',
+  'command-guards',
+  'commands-families',
+  'commands-stats',
+  'emoji-leaderboards',
+  'export',
+  'message-details',
+  'privacy',
+  'settings-command',
+  'zones-e2e',
+  'channel-counters',
+  'digest',
+  'inactive',
+  'retention',
+  'autoroles',
+  'backfill',
 ];
 const files = (names: string[]) => names.map((f) => `test/${f}.test.ts`);
 

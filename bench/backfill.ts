@@ -38,7 +38,13 @@ async function runOnce(messages: number, oneChannel: boolean, rateLimits: boolea
     const g = [...sim.world.guilds.keys()][0]!;
     const channelId = sim.world.textChannels(g)[0]!.id;
     const humans = sim.world.humanMembers(g);
-    for (let i = 0; i < messages; i++) past.sendMessage({ guildId: g, channelId, authorId: humans[i % humans.length]!.user.id, content: `message ${i} with a few words 🎉 <@${humans[(i * 7) % humans.length]!.user.id}>` });
+    for (let i = 0; i < messages; i++)
+      past.sendMessage({
+        guildId: g,
+        channelId,
+        authorId: humans[i % humans.length]!.user.id,
+        content: `message ${i} with a few words 🎉 <@${humans[(i * 7) % humans.length]!.user.id}>`,
+      });
   } else await sendEmojiTraffic(past, { messages, reactions: 0, seed: 13 });
   const prefix = `bench-backfill-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -65,7 +71,13 @@ async function runOnce(messages: number, oneChannel: boolean, rateLimits: boolea
               sum(messages_read)::text AS read, sum(messages_loaded)::text AS loaded FROM backfill_channels`,
     );
     const r = rows[0]!;
-    return { seconds: r.s, read: Number(r.read), loaded: Number(r.loaded), requests: sim.restStats.routes.get('GET /channels/{id}/messages') ?? 0, limited: { ...sim.restStats.rateLimited } };
+    return {
+      seconds: r.s,
+      read: Number(r.read),
+      loaded: Number(r.loaded),
+      requests: sim.restStats.routes.get('GET /channels/{id}/messages') ?? 0,
+      limited: { ...sim.restStats.rateLimited },
+    };
   } finally {
     await bot.stop();
     await render.close();
@@ -88,7 +100,9 @@ export async function benchBackfill(opts: { messages?: number } = {}): Promise<v
       console.log(
         `  ${label.padEnd(34)} ${r.seconds.toFixed(1).padStart(5)} s, ${r.requests} requests, 429s ${r.limited.user}+${r.limited.global}: read ${rate(r, r.read).toFixed(0)} msg/s (${(rate(r, r.read) / ceiling).toFixed(2)}× the ceiling), loaded ${rate(r, r.loaded).toFixed(0)} msg/s (${(rate(r, r.loaded) / ceiling).toFixed(2)}×)`,
       );
-    console.log(`  ceilings from the rate limits: one channel ${PAGE} × ${ROUTE_PER_SECOND} req/s = ${perChannel} msg/s; many channels ${PAGE} × ${global / PAGE} req/s (the process's global share) = ${global} msg/s`);
+    console.log(
+      `  ceilings from the rate limits: one channel ${PAGE} × ${ROUTE_PER_SECOND} req/s = ${perChannel} msg/s; many channels ${PAGE} × ${global / PAGE} req/s (the process's global share) = ${global} msg/s`,
+    );
     line(`one channel, ${messages / 2} messages`, await runOnce(messages / 2, true, true, redisUrl), perChannel);
     line(`all channels, ${messages} messages`, await runOnce(messages, false, true, redisUrl), global);
     line(`all channels, limits off`, await runOnce(messages, false, false, redisUrl), global);

@@ -24,7 +24,9 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   const n = opts.messages ?? 40_000;
   const rounds = opts.rounds ?? 3;
   const child = entryPoint('./sim-child.ts', import.meta.url);
-  const sim = spawn(process.execPath, [...child.execArgv, child.file, '50', String(SHARDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const sim = spawn(process.execPath, [...child.execArgv, child.file, '50', String(SHARDS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = readline.createInterface({ input: sim.stdout! })[Symbol.asyncIterator]();
   const next = async () => String((await lines.next()).value);
   const { apiUrl, token } = JSON.parse(await next()) as { apiUrl: string; token: string };
@@ -34,7 +36,13 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   };
 
   const redisServer = await startEmbeddedRedis();
-  const config = loadConfig({ ...process.env, DISCORD_TOKEN: token, DISCORD_API_URL: apiUrl, REDIS_URL: redisServer.url, LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    ...process.env,
+    DISCORD_TOKEN: token,
+    DISCORD_API_URL: apiUrl,
+    REDIS_URL: redisServer.url,
+    LOG_LEVEL: 'error',
+  });
   const logger = createLogger('error');
   const redis = createRedis(redisServer.url);
   const pool = createPool('postgres://bench@127.0.0.1:1/none'); // never queried: no commands run here
@@ -68,24 +76,47 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   }
 
   const baseline = createClient(config, [0, 1], SHARDS);
-  await measure('empty handler', baseline, async () => {
-    const ready = new Promise((r) => baseline.once(Events.ClientReady, r));
-    await baseline.login(token);
-    await ready;
-  }, async () => {});
+  await measure(
+    'empty handler',
+    baseline,
+    async () => {
+      const ready = new Promise((r) => baseline.once(Events.ClientReady, r));
+      await baseline.login(token);
+      await ready;
+    },
+    async () => {},
+  );
 
-  const bot = createBot({ config, redis, pool, render, logger, shards: [0, 1], shardCount: SHARDS, registerCommands: false });
-  await measure('all collectors', bot.client, () => bot.start(), () => bot.counters.settled());
+  const bot = createBot({
+    config,
+    redis,
+    pool,
+    render,
+    logger,
+    shards: [0, 1],
+    shardCount: SHARDS,
+    registerCommands: false,
+  });
+  await measure(
+    'all collectors',
+    bot.client,
+    () => bot.start(),
+    () => bot.counters.settled(),
+  );
   await bot.stop();
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const base = median(results['empty handler']!.rate);
   const full = median(results['all collectors']!.rate);
-  console.log(`collectors: ${n} MESSAGE_CREATE events × ${rounds} rounds, ${SHARDS} shards, one client process (median)`);
+  console.log(
+    `collectors: ${n} MESSAGE_CREATE events × ${rounds} rounds, ${SHARDS} shards, one client process (median)`,
+  );
   console.log(`  empty handler   ${Math.round(base).toLocaleString('en-US')} events/s`);
   console.log(`  all collectors  ${Math.round(full).toLocaleString('en-US')} events/s`);
   console.log(`  ratio collectors / empty: ${(full / base).toFixed(2)}`);
-  console.log(`  Redis commands per event (all collectors): ${median(results['all collectors']!.commandsPerEvent).toFixed(2)}`);
+  console.log(
+    `  Redis commands per event (all collectors): ${median(results['all collectors']!.commandsPerEvent).toFixed(2)}`,
+  );
 
   sim.stdin!.write('quit\n');
   await Promise.allSettled([render.close(), pool.end(), redis.quit()]);

@@ -33,7 +33,8 @@ function freePort(): Promise<number> {
   });
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 /** Invocations kept in flight at once. */
 const CONCURRENCY = 4;
@@ -47,7 +48,9 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
   const services = await resolveServices({ databaseUrl: undefined, redisUrl: undefined }, logger);
   await migrate(services.databaseUrl, logger);
   const child = entryPoint('./sim-child.ts', import.meta.url);
-  const sim = spawn(process.execPath, [...child.execArgv, child.file, '20', String(SHARDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const sim = spawn(process.execPath, [...child.execArgv, child.file, '20', String(SHARDS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const waiting: ((line: string) => void)[] = [];
   const lines: string[] = [];
   readline.createInterface({ input: sim.stdout! }).on('line', (line) => {
@@ -55,7 +58,8 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
     if (w) w(line);
     else lines.push(line);
   });
-  const next = (): Promise<string> => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((r) => waiting.push(r)));
+  const next = (): Promise<string> =>
+    lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((r) => waiting.push(r));
   // The flood's completion line can arrive between invocations: skip anything that is not the answer.
   let flooding = false;
   const answer = async (verb: string): Promise<string> => {
@@ -68,14 +72,29 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
   const ask = (line: string) => sim.stdin!.write(`${line}\n`);
   const { apiUrl, token, publicKey } = JSON.parse(await next()) as { apiUrl: string; token: string; publicKey: string };
 
-  const env = { DISCORD_TOKEN: token, DISCORD_API_URL: apiUrl, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl, LOG_LEVEL: 'error' };
+  const env = {
+    DISCORD_TOKEN: token,
+    DISCORD_API_URL: apiUrl,
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL: services.redisUrl,
+    LOG_LEVEL: 'error',
+  };
   // The shards route commands too: in the HTTP phase the simulator sends them none (as Discord, once the
   // endpoint URL is set), so they only record.
   const config = loadConfig(env);
   const redis = createRedis(services.redisUrl);
   const pool = createPool(services.databaseUrl);
   const render = new RenderPool({ logger });
-  const bot = createBot({ config, redis, pool, render, logger, shards: [...Array(SHARDS).keys()], shardCount: SHARDS, registerCommands: true });
+  const bot = createBot({
+    config,
+    redis,
+    pool,
+    render,
+    logger,
+    shards: [...Array(SHARDS).keys()],
+    shardCount: SHARDS,
+    registerCommands: true,
+  });
   let received = 0;
   bot.client.on(Events.MessageCreate, () => received++);
   await bot.start();
@@ -84,7 +103,13 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
   ask('send 20000');
   await next();
   await bot.counters.settled();
-  const ingestor = new Ingestor({ redis, pool, keys: new Keys(config.redisKeyPrefix), partitions: config.redisPartitions, logger });
+  const ingestor = new Ingestor({
+    redis,
+    pool,
+    keys: new Keys(config.redisKeyPrefix),
+    partitions: config.redisPartitions,
+    logger,
+  });
   await ingestor.runOnce(); // in production ingest is its own process: not on this one's event loop
 
   let user = 0;
@@ -110,7 +135,13 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
     await Promise.all(Array.from({ length: CONCURRENCY }, one));
     return { ms, failed, unanswered };
   }
-  async function underLoad(): Promise<{ ms: number[]; failed: number; unanswered: number; rate: number; floodLasted: boolean }> {
+  async function underLoad(): Promise<{
+    ms: number[];
+    failed: number;
+    unanswered: number;
+    rate: number;
+    floodLasted: boolean;
+  }> {
     ask(`flood ${flood}`);
     await answer('flooding');
     flooding = true;
@@ -139,10 +170,24 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
   const port = await freePort();
   const entry = entryPoint('../src/interactions/main.ts', import.meta.url);
   const service = spawn(process.execPath, [...entry.execArgv, entry.file], {
-    env: { ...process.env, ...env, REDIS_KEY_PREFIX: config.redisKeyPrefix, DISCORD_PUBLIC_KEY: publicKey, INTERACTIONS_PORT: String(port), METRICS_PORT: '0', RENDER_THREADS: '1' },
+    env: {
+      ...process.env,
+      ...env,
+      REDIS_KEY_PREFIX: config.redisKeyPrefix,
+      DISCORD_PUBLIC_KEY: publicKey,
+      INTERACTIONS_PORT: String(port),
+      METRICS_PORT: '0',
+      RENDER_THREADS: '1',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let end = Date.now() + 60_000; !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); ) {
+  for (
+    let end = Date.now() + 60_000;
+    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+  ) {
     if (Date.now() > end || service.exitCode !== null) throw new Error('the interactions service did not start');
     await new Promise((res) => setTimeout(res, 100));
   }
@@ -163,14 +208,20 @@ export async function benchCommands(opts: { invocations?: number; flood?: number
   const line = (name: string, r: { ms: number[]; failed: number; unanswered: number }) =>
     `  ${name.padEnd(36)} p50 ${percentile(r.ms, 50).toFixed(0).padStart(5)} ms  p99 ${percentile(r.ms, 99).toFixed(0).padStart(5)} ms  (${r.ms.length} charts, ${r.failed - r.unanswered} error replies, ${r.unanswered} unanswered)`;
   // The flood's sending may end before the shards have read it all: the rate is what they received.
-  const loadName = (mode: string, r: { rate: number; floodLasted: boolean }) => `${mode} under load (${Math.round(r.rate).toLocaleString('en-US')} events/s)`;
-  const ratio = (a: { ms: number[] }, b: { ms: number[] }) => `p50 ${(percentile(a.ms, 50) / percentile(b.ms, 50)).toFixed(2)}, p99 ${(percentile(a.ms, 99) / percentile(b.ms, 99)).toFixed(2)}`;
-  console.log(`commands: /stats server, interaction → final reply with PNG, ${invocations} invocations per row, ${CONCURRENCY} in flight`);
+  const loadName = (mode: string, r: { rate: number; floodLasted: boolean }) =>
+    `${mode} under load (${Math.round(r.rate).toLocaleString('en-US')} events/s)`;
+  const ratio = (a: { ms: number[] }, b: { ms: number[] }) =>
+    `p50 ${(percentile(a.ms, 50) / percentile(b.ms, 50)).toFixed(2)}, p99 ${(percentile(a.ms, 99) / percentile(b.ms, 99)).toFixed(2)}`;
+  console.log(
+    `commands: /stats server, interaction → final reply with PNG, ${invocations} invocations per row, ${CONCURRENCY} in flight`,
+  );
   console.log(line('gateway idle', gatewayIdle));
   console.log(line(loadName('gateway', gatewayLoaded), gatewayLoaded));
   console.log(line('http idle', httpIdle));
   console.log(line(loadName('http', httpLoaded), httpLoaded));
-  console.log(`  ratio loaded / idle: gateway ${ratio(gatewayLoaded, gatewayIdle)}; http ${ratio(httpLoaded, httpIdle)}`);
+  console.log(
+    `  ratio loaded / idle: gateway ${ratio(gatewayLoaded, gatewayIdle)}; http ${ratio(httpLoaded, httpIdle)}`,
+  );
   const ack = (name: string, d: { n: number; failed: number; p50: string; p99: string }) =>
     `  http acknowledgement (POST → HTTP response), ${name}: p50 ${d.p50} ms, p99 ${d.p99} ms; ${d.failed} of ${d.n} without a valid answer within Discord's 3 s`;
   console.log(ack('idle', ackIdle));

@@ -37,7 +37,12 @@ function makeRows(n: number): BenchRow[] {
     rows.push({
       minute: minute0 + (i % 60),
       // User ids are distinct per row, so every row is its own (minute, dims).
-      dims: [String(800_000_000_000_000_000n + BigInt(i % 1_000)), String(810_000_000_000_000_000n + BigInt(i % 50)), '0', String(820_000_000_000_000_000n + BigInt(i))],
+      dims: [
+        String(800_000_000_000_000_000n + BigInt(i % 1_000)),
+        String(810_000_000_000_000_000n + BigInt(i % 50)),
+        '0',
+        String(820_000_000_000_000_000n + BigInt(i)),
+      ],
       values: [1 + (i % 5), 3 + (i % 17), i % 3],
     });
   }
@@ -64,7 +69,9 @@ async function totals(url: string): Promise<{ rows: number; messages: number }> 
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const { rows } = await c.query<{ rows: number; messages: number }>('SELECT count(*)::int AS rows, coalesce(sum(messages), 0)::int AS messages FROM messages_raw');
+    const { rows } = await c.query<{ rows: number; messages: number }>(
+      'SELECT count(*)::int AS rows, coalesce(sum(messages), 0)::int AS messages FROM messages_raw',
+    );
     return rows[0]!;
   } finally {
     await c.end();
@@ -119,26 +126,48 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
 
     // Baseline: the same rows as a text COPY file, loaded by psql's \copy (client-side COPY).
     const iso = (m: number): string => new Date(m * 60_000).toISOString();
-    await writeFile(copyFile, rows.map((r) => `${iso(r.minute)}\t${r.dims.join('\t')}\t${r.values.join('\t')}\n`).join(''));
+    await writeFile(
+      copyFile,
+      rows.map((r) => `${iso(r.minute)}\t${r.dims.join('\t')}\t${r.values.join('\t')}\n`).join(''),
+    );
     const cols = ['bucket', ...spec.dims, ...spec.metrics].join(', ');
     const t1 = performance.now();
-    await run('psql', [dbUrl(base, copyDb), '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy messages_raw (${cols}) from '${copyFile}'`]);
+    await run('psql', [
+      dbUrl(base, copyDb),
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-qc',
+      `\\copy messages_raw (${cols}) from '${copyFile}'`,
+    ]);
     const copyMs = performance.now() - t1;
     const base2 = await totals(dbUrl(base, copyDb));
     if (base2.rows !== n) throw new Error(`psql \\copy loaded ${base2.rows} rows, expected ${n}`);
     const t2 = performance.now();
-    await run('psql', [dbUrl(base, bareDb), '-v', 'ON_ERROR_STOP=1', '-qc', `\\copy messages_raw (${cols}) from '${copyFile}'`]);
+    await run('psql', [
+      dbUrl(base, bareDb),
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-qc',
+      `\\copy messages_raw (${cols}) from '${copyFile}'`,
+    ]);
     const bareMs = performance.now() - t2;
-    if ((await totals(dbUrl(base, bareDb))).rows !== n) throw new Error(`psql \\copy (no rollup triggers) loaded the wrong number of rows`);
+    if ((await totals(dbUrl(base, bareDb))).rows !== n)
+      throw new Error(`psql \\copy (no rollup triggers) loaded the wrong number of rows`);
 
     const ingestRate = n / (ingestMs / 1000);
     const copyRate = n / (copyMs / 1000);
     console.log(`ingest bench: ${n} rows (${n * 3} hash fields)`);
-    console.log(`  Ingestor (rotate + HSCAN + COPY): ${ingestMs.toFixed(0)} ms, ${Math.round(ingestRate).toLocaleString('en-US')} rows/s`);
-    console.log(`  psql \\copy baseline:              ${copyMs.toFixed(0)} ms, ${Math.round(copyRate).toLocaleString('en-US')} rows/s`);
+    console.log(
+      `  Ingestor (rotate + HSCAN + COPY): ${ingestMs.toFixed(0)} ms, ${Math.round(ingestRate).toLocaleString('en-US')} rows/s`,
+    );
+    console.log(
+      `  psql \\copy baseline:              ${copyMs.toFixed(0)} ms, ${Math.round(copyRate).toLocaleString('en-US')} rows/s`,
+    );
     console.log(`  ratio Ingestor / \\copy: ${(ingestRate / copyRate).toFixed(2)}`);
     const bareRate = n / (bareMs / 1000);
-    console.log(`  psql \\copy, rollup triggers off:  ${bareMs.toFixed(0)} ms, ${Math.round(bareRate).toLocaleString('en-US')} rows/s (Ingestor / this ${(ingestRate / bareRate).toFixed(2)}; maintained rollups cost COPY ${(bareRate / copyRate).toFixed(1)}x)`);
+    console.log(
+      `  psql \\copy, rollup triggers off:  ${bareMs.toFixed(0)} ms, ${Math.round(bareRate).toLocaleString('en-US')} rows/s (Ingestor / this ${(ingestRate / bareRate).toFixed(2)}; maintained rollups cost COPY ${(bareRate / copyRate).toFixed(1)}x)`,
+    );
   } finally {
     await pool?.end();
     await redis.unlink(keys.live('messages', 0)).catch(() => {});

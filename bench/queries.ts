@@ -31,7 +31,10 @@ const COMMANDS: Record<string, (db: Pool, r: Range) => Promise<unknown>> = {
   '/stats server 30d': async (db, r) => {
     await botAuthorCount(db, r, 'day', {});
     const f = { withoutBots: true };
-    return Promise.all([Promise.all(FIELDS.map(([family, col]) => familySeries(db, family, col, r, 'day', f))), messageActivity(db, r, 'day', f)]);
+    return Promise.all([
+      Promise.all(FIELDS.map(([family, col]) => familySeries(db, family, col, r, 'day', f))),
+      messageActivity(db, r, 'day', f),
+    ]);
   },
   '/top messages 30d': async (db, r) => {
     await botAuthorCount(db, r, 'hour', {});
@@ -81,7 +84,9 @@ async function load(db: Pool, now: number): Promise<{ rows: Record<string, numbe
   const seconds = (performance.now() - t) / 1000;
   const rows: Record<string, number> = {};
   for (const f of FAMILY_NAMES) {
-    rows[FAMILIES[f].table] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${FAMILIES[f].table}`)).rows[0]!.n);
+    rows[FAMILIES[f].table] = Number(
+      (await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${FAMILIES[f].table}`)).rows[0]!.n,
+    );
   }
   return { rows, seconds };
 }
@@ -110,20 +115,33 @@ export async function benchQueries(): Promise<void> {
     await ours.query('VACUUM ANALYZE');
     const total = Object.values(rows).reduce((a, b) => a + b, 0);
     console.log(
-      `  PostgreSQL: ${DAYS} days of one guild, ${Object.entries(rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}; loaded through the rollup triggers in ${seconds.toFixed(0)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s)`,
+      `  PostgreSQL: ${DAYS} days of one guild, ${Object.entries(rows)
+        .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+        .join(
+          ', ',
+        )}; loaded through the rollup triggers in ${seconds.toFixed(0)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s)`,
     );
     const sizes = await ours.query<{ rel: string; n: string; mb: string }>(
       `SELECT relname AS rel, reltuples::bigint AS n, round(pg_total_relation_size(oid) / 1048576.0, 1) AS mb FROM pg_class
         WHERE relkind = 'r' AND relname = ANY($1::text[]) ORDER BY pg_total_relation_size(oid) DESC`,
       [[FAMILIES.messages.table, ...rollupsOf(FAMILIES.messages)]],
     );
-    console.log(`  sizes: ${sizes.rows.map((s) => `${s.rel} ${Number(s.n).toLocaleString('en-US')} rows ${s.mb} MiB`).join(', ')}`);
+    console.log(
+      `  sizes: ${sizes.rows.map((s) => `${s.rel} ${Number(s.n).toLocaleString('en-US')} rows ${s.mb} MiB`).join(', ')}`,
+    );
     for (const timeZone of ZONES) {
-      const r: Range = { guildId: GUILD, from: new Date(now + 60_000 - 30 * 86_400_000), to: new Date(now + 60_000), timeZone };
+      const r: Range = {
+        guildId: GUILD,
+        from: new Date(now + 60_000 - 30 * 86_400_000),
+        to: new Date(now + 60_000),
+        timeZone,
+      };
       for (const [command, run] of Object.entries(COMMANDS)) {
         const o = await p95(RUNS, () => run(ours, r));
         if (timeZone !== 'UTC') {
-          console.log(`  ${command.padEnd(18)} ${timeZone.padEnd(13)} tables p50 ${ms(o.p50).padStart(8)} p95 ${ms(o.p95).padStart(8)}`);
+          console.log(
+            `  ${command.padEnd(18)} ${timeZone.padEnd(13)} tables p50 ${ms(o.p50).padStart(8)} p95 ${ms(o.p95).padStart(8)}`,
+          );
           continue;
         }
         const t = performance.now();

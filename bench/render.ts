@@ -31,7 +31,14 @@ function benchSpec(): LineChartSpec {
       v: Math.round((k + 1) * 400 * (1.2 + Math.sin((i / 24) * 2 * Math.PI)) + 300 * rnd()),
     })),
   }));
-  return { kind: 'line', title: 'Messages', subtitle: 'Last 30 days, hourly', timeZone: 'Europe/Berlin', bucketMs: HOUR, series };
+  return {
+    kind: 'line',
+    title: 'Messages',
+    subtitle: 'Last 30 days, hourly',
+    timeZone: 'Europe/Berlin',
+    bucketMs: HOUR,
+    series,
+  };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -52,15 +59,26 @@ const H = 600;
 function kindSpecs(): ChartSpec[] {
   const line = benchSpec();
   const bar: BarChartSpec = {
-    kind: 'bar', title: 'Top members', subtitle: 'Messages, last 30 days',
-    rows: Array.from({ length: 10 }, (_, i) => ({ label: i % 3 === 0 ? `🎮 player ${i}` : i % 3 === 1 ? `日本語ユーザー${i}` : `member-${i}`, value: Math.round(50_000 / (i + 1)) })),
+    kind: 'bar',
+    title: 'Top members',
+    subtitle: 'Messages, last 30 days',
+    rows: Array.from({ length: 10 }, (_, i) => ({
+      label: i % 3 === 0 ? `🎮 player ${i}` : i % 3 === 1 ? `日本語ユーザー${i}` : `member-${i}`,
+      value: Math.round(50_000 / (i + 1)),
+    })),
   };
   const heatmap: HeatmapSpec = {
-    kind: 'heatmap', title: 'Activity by hour', subtitle: 'Messages',
-    cells: Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => Math.round(100 + 90 * Math.sin(((h - 6) / 24) * 2 * Math.PI) + d * 10))),
+    kind: 'heatmap',
+    title: 'Activity by hour',
+    subtitle: 'Messages',
+    cells: Array.from({ length: 7 }, (_, d) =>
+      Array.from({ length: 24 }, (_, h) => Math.round(100 + 90 * Math.sin(((h - 6) / 24) * 2 * Math.PI) + d * 10)),
+    ),
   };
   const donut: DonutSpec = {
-    kind: 'donut', title: 'Messages by channel', subtitle: 'Last 7 days',
+    kind: 'donut',
+    title: 'Messages by channel',
+    subtitle: 'Last 7 days',
     slices: Array.from({ length: 12 }, (_, i) => ({ label: `channel-${i}`, value: Math.round(10_000 / (i + 1)) })),
   };
   return [line, { ...line, title: 'Messages (smooth)', smooth: true }, bar, heatmap, donut];
@@ -68,7 +86,12 @@ function kindSpecs(): ChartSpec[] {
 
 /** The same data as a Chart.js configuration (Chart.js has no heatmap: a scatter of square points stands in). */
 function chartJsConfig(spec: ChartSpec): ChartConfiguration {
-  const base = { animation: false as const, responsive: false, devicePixelRatio: 1, plugins: { title: { display: true, text: spec.title } } };
+  const base = {
+    animation: false as const,
+    responsive: false,
+    devicePixelRatio: 1,
+    plugins: { title: { display: true, text: spec.title } },
+  };
   switch (spec.kind) {
     case 'line':
       return {
@@ -76,7 +99,11 @@ function chartJsConfig(spec: ChartSpec): ChartConfiguration {
         data: {
           labels: spec.series[0]?.points.map((p) => p.t) ?? [],
           datasets: spec.series.map((ser, i) => ({
-            label: ser.name, data: ser.points.map((p) => p.v), borderColor: seriesColor(darkTheme, i), fill: i === 0, pointRadius: 0,
+            label: ser.name,
+            data: ser.points.map((p) => p.v),
+            borderColor: seriesColor(darkTheme, i),
+            fill: i === 0,
+            pointRadius: 0,
             cubicInterpolationMode: spec.smooth ? ('monotone' as const) : ('default' as const),
           })),
         },
@@ -85,7 +112,10 @@ function chartJsConfig(spec: ChartSpec): ChartConfiguration {
     case 'bar':
       return {
         type: 'bar',
-        data: { labels: spec.rows.map((r, i) => `#${i + 1} ${r.label}`), datasets: [{ label: 'value', data: spec.rows.map((r) => r.value), backgroundColor: darkTheme.palette[0] }] },
+        data: {
+          labels: spec.rows.map((r, i) => `#${i + 1} ${r.label}`),
+          datasets: [{ label: 'value', data: spec.rows.map((r) => r.value), backgroundColor: darkTheme.palette[0] }],
+        },
         options: { ...base, indexAxis: 'y' },
       };
     case 'heatmap': {
@@ -94,10 +124,15 @@ function chartJsConfig(spec: ChartSpec): ChartConfiguration {
       return {
         type: 'scatter',
         data: {
-          datasets: [{
-            label: 'activity', data: points, pointStyle: 'rect', pointRadius: 20,
-            backgroundColor: points.map((p) => `rgba(88, 101, 242, ${(0.1 + (0.9 * p.v) / max).toFixed(3)})`),
-          }],
+          datasets: [
+            {
+              label: 'activity',
+              data: points,
+              pointStyle: 'rect',
+              pointRadius: 20,
+              backgroundColor: points.map((p) => `rgba(88, 101, 242, ${(0.1 + (0.9 * p.v) / max).toFixed(3)})`),
+            },
+          ],
         },
         options: { ...base, scales: { y: { reverse: true, ticks: { callback: (v) => WEEKDAYS[Number(v)] ?? '' } } } },
       };
@@ -105,7 +140,15 @@ function chartJsConfig(spec: ChartSpec): ChartConfiguration {
     case 'donut':
       return {
         type: 'doughnut',
-        data: { labels: spec.slices.map((s) => s.label), datasets: [{ data: spec.slices.map((s) => s.value), backgroundColor: spec.slices.map((_, i) => seriesColor(darkTheme, i)) }] },
+        data: {
+          labels: spec.slices.map((s) => s.label),
+          datasets: [
+            {
+              data: spec.slices.map((s) => s.value),
+              backgroundColor: spec.slices.map((_, i) => seriesColor(darkTheme, i)),
+            },
+          ],
+        },
         options: { ...base, plugins: { ...base.plugins, legend: { position: 'right' } } },
       };
   }
@@ -132,7 +175,11 @@ interface Measured {
  * Times `ours` and `theirs` in alternating rounds, so that both see the same load on a shared machine,
  * and checks that each is deterministic (every round the same bytes).
  */
-async function timePair(rounds: number, ours: () => Promise<Buffer>, theirs: () => Promise<Buffer>): Promise<[Measured, Measured]> {
+async function timePair(
+  rounds: number,
+  ours: () => Promise<Buffer>,
+  theirs: () => Promise<Buffer>,
+): Promise<[Measured, Measured]> {
   const fns = [ours, theirs];
   const ms: number[][] = [[], []];
   const first: (Buffer | null)[] = [null, null];
@@ -147,7 +194,10 @@ async function timePair(rounds: number, ours: () => Promise<Buffer>, theirs: () 
       else if (!f.equals(png)) throw new Error(`${k === 0 ? 'our' : 'the Chart.js'} render is not deterministic`);
     }
   }
-  return [0, 1].map((k) => ({ ...summary(ms[k] as number[]), bytes: (first[k] as Buffer).length })) as [Measured, Measured];
+  return [0, 1].map((k) => ({ ...summary(ms[k] as number[]), bytes: (first[k] as Buffer).length })) as [
+    Measured,
+    Measured,
+  ];
 }
 
 /** Median ms of our three stages: drawing (recorded by Skia), rasterising (canvas.data()), encoding. */
@@ -174,14 +224,22 @@ async function benchAgainstChartJs(): Promise<void> {
   Chart.register(...registerables);
   Chart.defaults.font.family = FONT_STACK;
   Chart.defaults.color = darkTheme.mutedText;
-  console.log(`render vs Chart.js ${Chart.version}: ${W}x${H} to PNG on the main thread, ${KIND_ROUNDS} alternating rounds each`);
-  console.log('  kind               ours p50 / p99 ms  bytes    Chart.js p50 / p99 ms  bytes    ours/Chart.js: p50   p99    bytes');
+  console.log(
+    `render vs Chart.js ${Chart.version}: ${W}x${H} to PNG on the main thread, ${KIND_ROUNDS} alternating rounds each`,
+  );
+  console.log(
+    '  kind               ours p50 / p99 ms  bytes    Chart.js p50 / p99 ms  bytes    ours/Chart.js: p50   p99    bytes',
+  );
   const notes: string[] = [];
   let worstTime = 0;
   let worstBytes = 0;
   for (const spec of kindSpecs()) {
     const config = chartJsConfig(spec);
-    const [ours, theirs] = await timePair(KIND_ROUNDS, () => renderChart(spec), () => chartJsPng(config));
+    const [ours, theirs] = await timePair(
+      KIND_ROUNDS,
+      () => renderChart(spec),
+      () => chartJsPng(config),
+    );
     const name = spec.kind === 'line' ? (spec.smooth ? 'line (smooth)' : 'line (3x720 pts)') : spec.kind;
     console.log(
       `  ${name.padEnd(17)} ${f(ours.p50).padStart(6)} / ${f(ours.p99).padEnd(7)} ${String(ours.bytes).padStart(7)}  ${f(theirs.p50).padStart(9)} / ${f(theirs.p99).padEnd(7)} ${String(theirs.bytes).padStart(7)}  ${(ours.p50 / theirs.p50).toFixed(2).padStart(19)}  ${(ours.p99 / theirs.p99).toFixed(2).padStart(5)}  ${(ours.bytes / theirs.bytes).toFixed(2).padStart(6)}`,
@@ -244,9 +302,15 @@ async function benchPool(): Promise<void> {
 
     const p = summary(poolMs);
     const m = summary(syncMs);
-    console.log(`render: 1200x600 line chart, 3 series x 720 points, ${ROUNDS} rounds, pool of ${pool.threads} threads`);
-    console.log(`  pool (one at a time)               p50 ${f(p.p50)} ms  p99 ${f(p.p99)} ms  max event-loop lag ${f(poolLagMax)} ms`);
-    console.log(`  main thread (same render, sync)    p50 ${f(m.p50)} ms  p99 ${f(m.p99)} ms  max event-loop lag ${f(syncLagMax)} ms`);
+    console.log(
+      `render: 1200x600 line chart, 3 series x 720 points, ${ROUNDS} rounds, pool of ${pool.threads} threads`,
+    );
+    console.log(
+      `  pool (one at a time)               p50 ${f(p.p50)} ms  p99 ${f(p.p99)} ms  max event-loop lag ${f(poolLagMax)} ms`,
+    );
+    console.log(
+      `  main thread (same render, sync)    p50 ${f(m.p50)} ms  p99 ${f(m.p99)} ms  max event-loop lag ${f(syncLagMax)} ms`,
+    );
     console.log(`  latency ratio pool/main p50 ${(p.p50 / m.p50).toFixed(2)}x, p99 ${(p.p99 / m.p99).toFixed(2)}x`);
     console.log(
       `  throughput pool ${f(poolThroughput)}/s (${ROUNDS} concurrent) vs main thread ${f(syncThroughput)}/s: ${(poolThroughput / syncThroughput).toFixed(2)}x`,

@@ -29,7 +29,16 @@ const RUNS = 5;
 const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
 /** The fields /stats server charts and totals. */
 const FIELDS: [FamilyName, string][] = REPORT_FIELDS.map((f) => [f.family, f.column]);
-const HOURLY: Record<FamilyName, string> = { messages: 'messages_hourly', voice: 'voice_hourly', emojis: 'emojis_hourly', apps: 'app_commands_hourly', activities: 'activities_hourly', mentions: 'mentions_hourly', message_details: 'message_details_hourly', channel_emojis: 'channel_emojis_hourly' };
+const HOURLY: Record<FamilyName, string> = {
+  messages: 'messages_hourly',
+  voice: 'voice_hourly',
+  emojis: 'emojis_hourly',
+  apps: 'app_commands_hourly',
+  activities: 'activities_hourly',
+  mentions: 'mentions_hourly',
+  message_details: 'message_details_hourly',
+  channel_emojis: 'channel_emojis_hourly',
+};
 
 // ---- before: the previous release's /stats queries (src/stats/families.ts and activity.ts) ----
 
@@ -67,7 +76,10 @@ async function beforeStats(db: Queryable, r: Range): Promise<number> {
 async function afterStats(db: Queryable, r: Range): Promise<number> {
   const f = { withoutBots: true };
   await botAuthorCount(db, r, 'day');
-  const [series] = await Promise.all([Promise.all(FIELDS.map(([family, col]) => familySeries(db, family, col, r, 'day', f))), messageActivity(db, r, 'day', f)]);
+  const [series] = await Promise.all([
+    Promise.all(FIELDS.map(([family, col]) => familySeries(db, family, col, r, 'day', f))),
+    messageActivity(db, r, 'day', f),
+  ]);
   return series[0]!.reduce((a, p) => a + p.v, 0);
 }
 
@@ -107,12 +119,22 @@ const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
 
 async function queryTimes(engine: string, db: Queryable, now: number): Promise<void> {
   for (const timeZone of ZONES) {
-    const r: Range = { guildId: GUILD, from: new Date(now + 60_000 - DAYS * 86_400_000), to: new Date(now + 60_000), timeZone };
+    const r: Range = {
+      guildId: GUILD,
+      from: new Date(now + 60_000 - DAYS * 86_400_000),
+      to: new Date(now + 60_000),
+      timeZone,
+    };
     const [b, a] = [await beforeStats(db, r), await afterStats(db, r)];
     const tb = await median(() => beforeStats(db, r));
     const ta = await median(() => afterStats(db, r));
-    const exact = a === b ? 'same messages total' : `messages total ${b} before, ${a} after (before cut the zone's days at UTC hours)`;
-    console.log(`  ${engine} /stats server 30d, ${timeZone.padEnd(13)} before ${ms(tb).padStart(9)}  after ${ms(ta).padStart(9)}  after/before ${(ta / tb).toFixed(2)}  (${exact})`);
+    const exact =
+      a === b
+        ? 'same messages total'
+        : `messages total ${b} before, ${a} after (before cut the zone's days at UTC hours)`;
+    console.log(
+      `  ${engine} /stats server 30d, ${timeZone.padEnd(13)} before ${ms(tb).padStart(9)}  after ${ms(ta).padStart(9)}  after/before ${(ta / tb).toFixed(2)}  (${exact})`,
+    );
   }
 }
 
@@ -128,7 +150,9 @@ async function benchPostgres(): Promise<void> {
               (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'messages\\_%' AND c.relname <> 'messages_raw') AS rollups`,
     );
     const perMillion = (bytes: string) => mb((Number(bytes) * 1e6) / n);
-    console.log(`  PostgreSQL: ${n.toLocaleString('en-US')} raw rows; per million raw rows: raw table and index ${perMillion(rows[0]!.raw)}, rollup tables kept by triggers (sql/015) ${perMillion(rows[0]!.rollups)}`);
+    console.log(
+      `  PostgreSQL: ${n.toLocaleString('en-US')} raw rows; per million raw rows: raw table and index ${perMillion(rows[0]!.raw)}, rollup tables kept by triggers (sql/015) ${perMillion(rows[0]!.rollups)}`,
+    );
     await queryTimes('PostgreSQL', pool, now);
   } finally {
     await pool.end();
@@ -143,18 +167,36 @@ async function benchTimescale(): Promise<void> {
     const now = Date.now();
     const n = await load(lite, now);
     // What the policies do: materialize every rollup, compress raw and quarter-hour chunks past 2 days.
-    for (const v of ['messages_15m', 'messages_hourly', 'messages_daily']) await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, now() - INTERVAL '1 hour')`);
-    await lite.query("SELECT count(compress_chunk(c)) FROM show_chunks('messages_raw', older_than => INTERVAL '2 days') c");
-    const size = async (rel: string) => Number((await lite.query<{ b: string }>(`SELECT hypertable_size('${rel}') AS b`)).rows[0]!.b);
-    const count = async (rel: string) => Number((await lite.query<{ n: string }>(`SELECT count(*) AS n FROM ${rel}`)).rows[0]!.n);
+    for (const v of ['messages_15m', 'messages_hourly', 'messages_daily'])
+      await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, now() - INTERVAL '1 hour')`);
+    await lite.query(
+      "SELECT count(compress_chunk(c)) FROM show_chunks('messages_raw', older_than => INTERVAL '2 days') c",
+    );
+    const size = async (rel: string) =>
+      Number((await lite.query<{ b: string }>(`SELECT hypertable_size('${rel}') AS b`)).rows[0]!.b);
+    const count = async (rel: string) =>
+      Number((await lite.query<{ n: string }>(`SELECT count(*) AS n FROM ${rel}`)).rows[0]!.n);
     const quarterPlain = await size('messages_15m');
-    await lite.query("SELECT count(compress_chunk(c)) FROM show_chunks('messages_15m', older_than => INTERVAL '2 days') c");
-    const [raw, hourly, daily, quarter] = await Promise.all([size('messages_raw'), size('messages_hourly'), size('messages_daily'), size('messages_15m')]);
+    await lite.query(
+      "SELECT count(compress_chunk(c)) FROM show_chunks('messages_15m', older_than => INTERVAL '2 days') c",
+    );
+    const [raw, hourly, daily, quarter] = await Promise.all([
+      size('messages_raw'),
+      size('messages_hourly'),
+      size('messages_daily'),
+      size('messages_15m'),
+    ]);
     const [hourlyRows, quarterRows] = [await count('messages_hourly'), await count('messages_15m')];
     const per = (b: number) => mb((b * 1e6) / n);
-    console.log(`  TimescaleDB (PGlite): ${n.toLocaleString('en-US')} raw rows -> ${quarterRows.toLocaleString('en-US')} quarter-hour rows, ${hourlyRows.toLocaleString('en-US')} hourly rows`);
-    console.log(`  per million raw rows: raw (compressed past 2 days) ${per(raw)}, hourly ${per(hourly)}, daily ${per(daily)}, quarter-hour ${per(quarter)} (${per(quarterPlain)} uncompressed)`);
-    console.log(`  rollups per million raw rows: before (hourly + daily) ${per(hourly + daily)}, after (+ quarter-hour) ${per(hourly + daily + quarter)}, after/before ${((hourly + daily + quarter) / (hourly + daily)).toFixed(2)}`);
+    console.log(
+      `  TimescaleDB (PGlite): ${n.toLocaleString('en-US')} raw rows -> ${quarterRows.toLocaleString('en-US')} quarter-hour rows, ${hourlyRows.toLocaleString('en-US')} hourly rows`,
+    );
+    console.log(
+      `  per million raw rows: raw (compressed past 2 days) ${per(raw)}, hourly ${per(hourly)}, daily ${per(daily)}, quarter-hour ${per(quarter)} (${per(quarterPlain)} uncompressed)`,
+    );
+    console.log(
+      `  rollups per million raw rows: before (hourly + daily) ${per(hourly + daily)}, after (+ quarter-hour) ${per(hourly + daily + quarter)}, after/before ${((hourly + daily + quarter) / (hourly + daily)).toFixed(2)}`,
+    );
     await queryTimes('TimescaleDB', lite, now);
   } finally {
     await lite.close();

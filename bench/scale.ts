@@ -75,7 +75,11 @@ async function scrape(port: number, name: string, match = ''): Promise<number> {
 }
 
 /** `piped`: stdin and stdout are ours to talk over; otherwise the child logs to our terminal. */
-function spawnEntry(relative: string, env: Record<string, string>, opts: { piped?: boolean; nodeArgs?: string[] } = {}): ChildProcess {
+function spawnEntry(
+  relative: string,
+  env: Record<string, string>,
+  opts: { piped?: boolean; nodeArgs?: string[] } = {},
+): ChildProcess {
   const e = entryPoint(relative, import.meta.url);
   return spawn(process.execPath, [...(opts.nodeArgs ?? []), ...e.execArgv, e.file], {
     env: { ...process.env, ...env },
@@ -111,7 +115,8 @@ export async function benchScale(): Promise<void> {
   };
   const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
   const redisMode = flag('redis') ?? 'single';
-  if (redisMode !== 'single' && redisMode !== 'cluster') throw new Error(`--redis must be single or cluster, got ${redisMode}`);
+  if (redisMode !== 'single' && redisMode !== 'cluster')
+    throw new Error(`--redis must be single or cluster, got ${redisMode}`);
   const ingestWorkers = Number(flag('ingest-workers') ?? (redisMode === 'cluster' ? 2 : 1));
   const redisCluster: LocalRedisCluster | undefined = redisMode === 'cluster' ? await startRedisCluster() : undefined;
   const embeddedRedis = redisCluster || process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
@@ -128,8 +133,12 @@ export async function benchScale(): Promise<void> {
     sim = await startSimulator({ guilds: GUILDS, shards: SHARDS, logLevel: 'error' });
     const s = sim;
     const members = [...s.world.guilds.values()].reduce((a, g) => a + g.members.size, 0);
-    console.log(`scale: ${GUILDS} guilds (${members.toLocaleString('en-US')} members), ${SHARDS} shards in ${SHARDS / SHARDS_PER_CLUSTER} cluster processes, ${rate} messages/s for ${durationS} s`);
-    console.log(`  redis: ${redisCluster ? `cluster of 3 masters + 3 replicas (REDIS_WAIT_REPLICAS=1)` : 'single server'}, ${ingestWorkers} ingest worker(s)`);
+    console.log(
+      `scale: ${GUILDS} guilds (${members.toLocaleString('en-US')} members), ${SHARDS} shards in ${SHARDS / SHARDS_PER_CLUSTER} cluster processes, ${rate} messages/s for ${durationS} s`,
+    );
+    console.log(
+      `  redis: ${redisCluster ? `cluster of 3 masters + 3 replicas (REDIS_WAIT_REPLICAS=1)` : 'single server'}, ${ingestWorkers} ingest worker(s)`,
+    );
     console.log(`  simulator world built and listening in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const env = {
@@ -158,7 +167,12 @@ export async function benchScale(): Promise<void> {
       const proc = spawnEntry('../src/ingest/main.ts', { ...env, METRICS_PORT: String(port) });
       procs.push(proc);
       ingests.push({ proc, port });
-      await waitFor('the ingest worker', 120_000, () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false));
+      await waitFor('the ingest worker', 120_000, () =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      );
     }
 
     // Baseline processes: all 5,000 guilds each, our cache configuration and discord.js's defaults.
@@ -173,7 +187,13 @@ export async function benchScale(): Promise<void> {
     }
     const baselineMemory = async (cache: string) => {
       baselines[cache]!.proc.stdin!.write('mem\n');
-      return JSON.parse(await baselines[cache]!.next()) as { rss: number; heapUsed: number; guilds: number; members: number; messages: number };
+      return JSON.parse(await baselines[cache]!.next()) as {
+        rss: number;
+        heapUsed: number;
+        guilds: number;
+        members: number;
+        messages: number;
+      };
     };
 
     // Steady traffic and a /stats server command every 10 s, until the deadline.
@@ -209,7 +229,11 @@ export async function benchScale(): Promise<void> {
 
     const clusters = () => childPids(manager.pid!, 'shard/main'); // not tsx's esbuild service
     const started = Date.now();
-    let last = { at: started, sent: s.truth.sentCount, counted: await scrape(managerPort, 'stats_gateway_events_total', 'type="MESSAGE_CREATE"') };
+    let last = {
+      at: started,
+      sent: s.truth.sentCount,
+      counted: await scrape(managerPort, 'stats_gateway_events_total', 'type="MESSAGE_CREATE"'),
+    };
     let latencyFrom = 0;
     const peak = { clusters: 0 };
     while (Date.now() < deadline) {
@@ -217,10 +241,15 @@ export async function benchScale(): Promise<void> {
       const now = Date.now();
       const sent = s.truth.sentCount;
       const counted = await scrape(managerPort, 'stats_gateway_events_total', 'type="MESSAGE_CREATE"').catch(() => NaN);
-      const lag = Math.max(...(await Promise.all(ingests.map((w) => scrape(w.port, 'stats_ingest_lag_seconds').catch(() => NaN)))));
+      const lag = Math.max(
+        ...(await Promise.all(ingests.map((w) => scrape(w.port, 'stats_ingest_lag_seconds').catch(() => NaN)))),
+      );
       const dt = (now - last.at) / 1000;
       const clusterRss = clusters().map(rssMb);
-      peak.clusters = Math.max(peak.clusters, clusterRss.reduce((a, b) => a + b, 0));
+      peak.clusters = Math.max(
+        peak.clusters,
+        clusterRss.reduce((a, b) => a + b, 0),
+      );
       const window = latencies.slice(latencyFrom);
       latencyFrom = latencies.length;
       console.log(
@@ -237,23 +266,40 @@ export async function benchScale(): Promise<void> {
     const ours = await baselineMemory('ours');
     const dflt = await baselineMemory('default');
     const per1k = (bytes: number, guilds: number) => (bytes / 1024 / 1024 / guilds) * 1000;
-    const clusterTotal = clusters().map(rssMb).reduce((a, b) => a + b, 0);
+    const clusterTotal = clusters()
+      .map(rssMb)
+      .reduce((a, b) => a + b, 0);
     console.log(`memory per 1,000 guilds (same run, same 5,000 guilds, same traffic):`);
-    console.log(`  cluster processes (4, production config, RSS incl. render thread): ${(clusterTotal / (GUILDS / 1000)).toFixed(1)} MB (total ${mb(clusterTotal)}, peak ${mb(peak.clusters)})`);
-    console.log(`  one client, our caches:     heap ${per1k(ours.heapUsed, ours.guilds).toFixed(1)} MB, RSS ${per1k(ours.rss, ours.guilds).toFixed(1)} MB  (cached members ${ours.members}, messages ${ours.messages})`);
-    console.log(`  one client, default caches: heap ${per1k(dflt.heapUsed, dflt.guilds).toFixed(1)} MB, RSS ${per1k(dflt.rss, dflt.guilds).toFixed(1)} MB  (cached members ${dflt.members}, messages ${dflt.messages})`);
-    console.log(`  ratio default / ours: heap ${(dflt.heapUsed / ours.heapUsed).toFixed(2)}, RSS ${(dflt.rss / ours.rss).toFixed(2)}`);
-    console.log(`  /stats server over the run: ${median(latencies).toFixed(0)} ms median, ${Math.max(...latencies).toFixed(0)} ms max, ${latencies.length} replies, ${commandFailures} failures`);
+    console.log(
+      `  cluster processes (4, production config, RSS incl. render thread): ${(clusterTotal / (GUILDS / 1000)).toFixed(1)} MB (total ${mb(clusterTotal)}, peak ${mb(peak.clusters)})`,
+    );
+    console.log(
+      `  one client, our caches:     heap ${per1k(ours.heapUsed, ours.guilds).toFixed(1)} MB, RSS ${per1k(ours.rss, ours.guilds).toFixed(1)} MB  (cached members ${ours.members}, messages ${ours.messages})`,
+    );
+    console.log(
+      `  one client, default caches: heap ${per1k(dflt.heapUsed, dflt.guilds).toFixed(1)} MB, RSS ${per1k(dflt.rss, dflt.guilds).toFixed(1)} MB  (cached members ${dflt.members}, messages ${dflt.messages})`,
+    );
+    console.log(
+      `  ratio default / ours: heap ${(dflt.heapUsed / ours.heapUsed).toFixed(2)}, RSS ${(dflt.rss / ours.rss).toFixed(2)}`,
+    );
+    console.log(
+      `  /stats server over the run: ${median(latencies).toFixed(0)} ms median, ${Math.max(...latencies).toFixed(0)} ms max, ${latencies.length} replies, ${commandFailures} failures`,
+    );
     const rest = s.restStats;
-    console.log(`  REST against Discord's limits (simulated): ${rest.requests.toLocaleString('en-US')} requests, 429s ${rest.rateLimited.user} per-route, ${rest.rateLimited.global} global${rest.limitedRoutes.size ? ` (${[...rest.limitedRoutes].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`);
+    console.log(
+      `  REST against Discord's limits (simulated): ${rest.requests.toLocaleString('en-US')} requests, 429s ${rest.rateLimited.user} per-route, ${rest.rateLimited.global} global${rest.limitedRoutes.size ? ` (${[...rest.limitedRoutes].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+    );
 
     // Ingest catches up: Postgres holds exactly the messages the simulator counts as members'.
     const truth = [...s.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);
-    const dbTotal = async () => [...(await messageTotalsByChannelMember(pool, guildIds)).values()].reduce((a, t) => a + t.messages, 0);
+    const dbTotal = async () =>
+      [...(await messageTotalsByChannelMember(pool, guildIds)).values()].reduce((a, t) => a + t.messages, 0);
     t0 = performance.now();
     await waitFor('ingest to catch up', 120_000, async () => (await dbTotal()) === truth).catch(() => {});
     const loaded = await dbTotal();
-    console.log(`  after traffic: ${loaded.toLocaleString('en-US')} of ${truth.toLocaleString('en-US')} counted messages in Postgres${loaded === truth ? ` (exact, ${((performance.now() - t0) / 1000).toFixed(1)} s after the traffic stopped)` : ' (NOT exact)'}`);
+    console.log(
+      `  after traffic: ${loaded.toLocaleString('en-US')} of ${truth.toLocaleString('en-US')} counted messages in Postgres${loaded === truth ? ` (exact, ${((performance.now() - t0) / 1000).toFixed(1)} s after the traffic stopped)` : ' (NOT exact)'}`,
+    );
   } finally {
     // SIGTERM: the manager stops its cluster processes gracefully and waits for them.
     await Promise.all(

@@ -51,12 +51,19 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
  * guild-wide rollups, which it did not have, are views too, so src/stats runs unchanged on either.
  */
 function viewsSql(): string {
-  const cuts = { _15m: "date_bin(INTERVAL '15 minutes', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')", _hourly: "date_trunc('hour', bucket, 'UTC')", _daily: "date_trunc('day', bucket, 'UTC')" };
+  const cuts = {
+    _15m: "date_bin(INTERVAL '15 minutes', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+    _hourly: "date_trunc('hour', bucket, 'UTC')",
+    _daily: "date_trunc('day', bucket, 'UTC')",
+  };
   const out = ['CREATE SCHEMA views;'];
   for (const f of FAMILY_NAMES) {
     const { table, dims, metrics } = FAMILIES[f];
     for (const [suffix, cut] of Object.entries(cuts)) {
-      for (const [name, keys] of [[suffix, dims], [`_guild${suffix}`, ['guild_id']]] as const) {
+      for (const [name, keys] of [
+        [suffix, dims],
+        [`_guild${suffix}`, ['guild_id']],
+      ] as const) {
         out.push(`CREATE VIEW views.${table.replace(/_raw$/, name)} AS SELECT ${cut} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')}
                   FROM public.${table} GROUP BY ${['1', ...keys].join(', ')};`);
       }

@@ -18,7 +18,9 @@ const sim = await startSimulator({ guilds, shards, logLevel: 'error' });
 process.stdout.write(JSON.stringify({ apiUrl: sim.apiUrl, token: sim.token, publicKey: sim.publicKey }) + '\n');
 
 const invokers = [...sim.world.guilds.keys()].flatMap((guildId) =>
-  sim.world.humanMembers(guildId).map((m) => ({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId: m.user.id })),
+  sim.world
+    .humanMembers(guildId)
+    .map((m) => ({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId: m.user.id })),
 );
 let seed = 1;
 for await (const line of readline.createInterface({ input: process.stdin })) {
@@ -29,15 +31,23 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
     process.stdout.write(`sent ${s.sent}\n`);
   } else if (verb === 'flood') {
     process.stdout.write('flooding now\n');
-    void sim.sendTraffic({ messages: Number(arg), seed: seed++ }).then((s) => process.stdout.write(`flooded ${s.sent} ${s.durationMs}\n`));
+    void sim
+      .sendTraffic({ messages: Number(arg), seed: seed++ })
+      .then((s) => process.stdout.write(`flooded ${s.sent} ${s.durationMs}\n`));
   } else if (verb === 'invoke') {
     const who = invokers[Number(arg) % invokers.length]!;
     const t0 = performance.now();
     void sim
       // 20 s: an interaction not acknowledged within 3 s never gets a reply; waiting longer only stalls the bench.
       .invokeCommand({ ...who, name: 'stats', subcommand: 'server', timeoutMs: 20_000 })
-      .then((r) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : `NOFILE ${JSON.stringify(r.content)}`}\n`))
-      .catch((err: Error) => process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL ${JSON.stringify(err.message)}\n`));
+      .then((r) =>
+        process.stdout.write(
+          `invoked ${(performance.now() - t0).toFixed(1)} ${r.files.length > 0 ? 'OK' : `NOFILE ${JSON.stringify(r.content)}`}\n`,
+        ),
+      )
+      .catch((err: Error) =>
+        process.stdout.write(`invoked ${(performance.now() - t0).toFixed(1)} FAIL ${JSON.stringify(err.message)}\n`),
+      );
   } else if (verb === 'endpoint') {
     await sim.setInteractionsEndpoint(arg === 'none' ? null : arg!).then(
       () => process.stdout.write('endpoint OK\n'),
@@ -46,7 +56,8 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
   } else if (verb === 'deliveries') {
     const ds = sim.endpointDeliveries.slice(Number(arg ?? 0));
     const ms = ds.map((d) => d.ms).sort((a, b) => a - b);
-    const pct = (p: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(0) : 'NaN');
+    const pct = (p: number) =>
+      ms.length ? ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(0) : 'NaN';
     process.stdout.write(`deliveries ${ds.length} ${ds.filter((d) => d.error).length} ${pct(50)} ${pct(99)}\n`);
   } else if (verb === 'quit') break;
 }

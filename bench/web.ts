@@ -20,7 +20,15 @@ const GUILD = '1900000000000000016';
 const DAYS = 90;
 const PER_MINUTE = Number(process.env.BENCH_WEB_ROWS_PER_MINUTE ?? 78);
 const RUNS = { baseline: 3, rollups: 15 };
-const PAGES = ['overview?period=90d', 'overview?period=7d', 'channels?period=90d', 'members?period=90d', 'members/1900000000000005001?period=90d', 'voice?period=90d', 'heatmap?period=90d'];
+const PAGES = [
+  'overview?period=90d',
+  'overview?period=7d',
+  'channels?period=90d',
+  'members?period=90d',
+  'members/1900000000000005001?period=90d',
+  'voice?period=90d',
+  'heatmap?period=90d',
+];
 
 async function load(pool: Pool, now: number): Promise<number> {
   const end = new Date(Math.floor(now / 60_000) * 60_000);
@@ -46,11 +54,14 @@ async function load(pool: Pool, now: number): Promise<number> {
   }
   await pool.query('VACUUM ANALYZE messages_raw');
   await pool.query('VACUUM ANALYZE voice_raw');
-  const { rows } = await pool.query<{ n: string }>('SELECT (SELECT count(*) FROM messages_raw) + (SELECT count(*) FROM voice_raw) AS n');
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT (SELECT count(*) FROM messages_raw) + (SELECT count(*) FROM voice_raw) AS n',
+  );
   return Number(rows[0]!.n);
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 export async function benchWeb(): Promise<void> {
@@ -63,14 +74,38 @@ export async function benchWeb(): Promise<void> {
   try {
     const started = Date.now();
     const n = await load(pool, started);
-    console.log(`  ${n.toLocaleString('en-US')} raw rows (messages + voice) over ${DAYS} days in one guild, loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `  ${n.toLocaleString('en-US')} raw rows (messages + voice) over ${DAYS} days in one guild, loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
     const sessions = new SessionStore(redis, prefix);
     // A session whose guild list never goes stale: the bench measures the API, not Discord.
-    const { id } = await sessions.create({ userId: '1900000000000005001', username: 'bench', accessToken: 'x', guilds: [{ id: GUILD, name: 'Busy', owner: true, permissions: '8' }], guildsAt: Date.now() + 1e12 });
-    const discord = new DiscordClient({ apiUrl: 'http://127.0.0.1:9/api', oauthUrl: 'http://127.0.0.1:9', clientId: '1', clientSecret: 'x', botToken: 'x', redirectUri: 'http://127.0.0.1/auth/callback' });
+    const { id } = await sessions.create({
+      userId: '1900000000000005001',
+      username: 'bench',
+      accessToken: 'x',
+      guilds: [{ id: GUILD, name: 'Busy', owner: true, permissions: '8' }],
+      guildsAt: Date.now() + 1e12,
+    });
+    const discord = new DiscordClient({
+      apiUrl: 'http://127.0.0.1:9/api',
+      oauthUrl: 'http://127.0.0.1:9',
+      clientId: '1',
+      clientSecret: 'x',
+      botToken: 'x',
+      redirectUri: 'http://127.0.0.1/auth/callback',
+    });
     const frontEnd = await bundledFrontEnd();
     const measure = async (db: Pool, runs: number) => {
-      const app = await buildWebServer({ db, redis, keyPrefix: prefix, settings: new GuildSettingsStore(db, redis, prefix, logger), discord, publicUrl: 'http://127.0.0.1', frontEnd, logger });
+      const app = await buildWebServer({
+        db,
+        redis,
+        keyPrefix: prefix,
+        settings: new GuildSettingsStore(db, redis, prefix, logger),
+        discord,
+        publicUrl: 'http://127.0.0.1',
+        frontEnd,
+        logger,
+      });
       const out = new Map<string, number[]>();
       for (const page of PAGES) {
         const times: number[] = [];
@@ -87,11 +122,15 @@ export async function benchWeb(): Promise<void> {
     };
     const before = await measure(views, RUNS.baseline);
     const after = await measure(pool, RUNS.rollups);
-    console.log(`  per page: p50 / p95 (baseline: rollups as views over the raw tables, ${RUNS.baseline} runs; rollups: tables kept by triggers, ${RUNS.rollups} runs)`);
+    console.log(
+      `  per page: p50 / p95 (baseline: rollups as views over the raw tables, ${RUNS.baseline} runs; rollups: tables kept by triggers, ${RUNS.rollups} runs)`,
+    );
     for (const page of PAGES) {
       const b = before.get(page)!;
       const a = after.get(page)!;
-      console.log(`  ${page.padEnd(42)} baseline ${ms(pct(b, 50)).padStart(9)} / ${ms(pct(b, 95)).padStart(9)}   rollups ${ms(pct(a, 50)).padStart(7)} / ${ms(pct(a, 95)).padStart(7)}   p95 rollups/baseline ${(pct(a, 95) / pct(b, 95)).toFixed(3)}`);
+      console.log(
+        `  ${page.padEnd(42)} baseline ${ms(pct(b, 50)).padStart(9)} / ${ms(pct(b, 95)).padStart(9)}   rollups ${ms(pct(a, 50)).padStart(7)} / ${ms(pct(a, 95)).padStart(7)}   p95 rollups/baseline ${(pct(a, 95) / pct(b, 95)).toFixed(3)}`,
+      );
     }
   } finally {
     const keys = await redis.keys(`${prefix}:*`);

@@ -55,10 +55,14 @@ const say = (line: string) => console.log(line);
 
 say('starting services…');
 const services = await resolveServices(config, logger);
-say(`  PostgreSQL: ${services.embedded.postgres ? 'embedded' : 'DATABASE_URL'}   Redis: ${services.embedded.redis ? 'embedded' : 'REDIS_URL'}`);
+say(
+  `  PostgreSQL: ${services.embedded.postgres ? 'embedded' : 'DATABASE_URL'}   Redis: ${services.embedded.redis ? 'embedded' : 'REDIS_URL'}`,
+);
 await migrate(services.databaseUrl, logger);
 
-say(`starting the simulator (${guilds} guilds), 2 cluster processes × 2 shards, the interactions service and the scheduler…`);
+say(
+  `starting the simulator (${guilds} guilds), 2 cluster processes × 2 shards, the interactions service and the scheduler…`,
+);
 const stack = await startStack({
   databaseUrl: services.databaseUrl,
   redisUrl: services.redisUrl,
@@ -69,12 +73,21 @@ const stack = await startStack({
   env: { VOICE_CREDIT_INTERVAL_MS: '5000', PRESENCE_INTENT: 'true', BACKFILL_ON_JOIN: 'true', BACKFILL_POLL_MS: '500' },
   // History that predates the bot: never dispatched, only readable through GET /channels/{id}/messages.
   beforeStart(s) {
-    const past = s.historyChat({ fromMs: started - 29 * 86_400_000, toMs: started - historyHours * 3_600_000 - 3_600_000, seed: 0xbac });
+    const past = s.historyChat({
+      fromMs: started - 29 * 86_400_000,
+      toMs: started - historyHours * 3_600_000 - 3_600_000,
+      seed: 0xbac,
+    });
     for (const g of s.world.guilds.keys()) {
       const humans = s.world.humanMembers(g);
       const channels = s.world.textChannels(g);
       for (let i = 0; i < backfillMessages; i++) {
-        past.sendMessage({ guildId: g, channelId: channels[i % channels.length]!.id, authorId: humans[(i * 7) % humans.length]!.user.id, content: `an older message, number ${i}` });
+        past.sendMessage({
+          guildId: g,
+          channelId: channels[i % channels.length]!.id,
+          authorId: humans[(i * 7) % humans.length]!.user.id,
+          content: `an older message, number ${i}`,
+        });
       }
     }
   },
@@ -115,7 +128,9 @@ function progress(sent: number, total: number): void {
 try {
   // Backfills first: the live traffic below is dated into the past (which Discord never does), and must
   // not land in the history a backfill is still paging through.
-  say(`backfilling ${backfillMessages} messages per guild from before the bot joined (GET /channels/{id}/messages, within Discord's rate limits)…`);
+  say(
+    `backfilling ${backfillMessages} messages per guild from before the bot joined (GET /channels/{id}/messages, within Discord's rate limits)…`,
+  );
   const t0 = Date.now();
   for (;;) {
     const { rows } = await stack.pool.query<{ done: string; all: string; loaded: string }>(
@@ -124,13 +139,17 @@ try {
     );
     const r = rows[0]!;
     if (Number(r.all) >= guilds && r.done === r.all) {
-      say(`  ${r.done} guilds backfilled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.loaded} messages loaded; REST 429s: ${sim.restStats.rateLimited.user + sim.restStats.rateLimited.global}`);
+      say(
+        `  ${r.done} guilds backfilled in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.loaded} messages loaded; REST 429s: ${sim.restStats.rateLimited.user + sim.restStats.rateLimited.global}`,
+      );
       break;
     }
     if (Date.now() - t0 > 300_000) throw new Error(`backfills not done after 5 min (${r.done}/${r.all})`);
     await sleep(500);
   }
-  say(`sending ${messages} messages at ~${rate}/s dated over the last ${historyHours} h, then emojis, reactions, other apps' commands, member joins and voice…`);
+  say(
+    `sending ${messages} messages at ~${rate}/s dated over the last ${historyHours} h, then emojis, reactions, other apps' commands, member joins and voice…`,
+  );
   const traffic = await sendMixedTraffic(sim, {
     messages,
     ratePerSec: rate,
@@ -154,11 +173,19 @@ try {
   const ingest = await stack.ingestUntilMatch(120_000);
   say(`  ingested ${ingest.rows} rows (all families) in ${ingest.rounds} rounds`);
   const families = await familiesAgree(traffic);
-  say(`  emojis: ${sim.truth.emojiUses.size} (guild, member, emoji, source) keys, database == ground truth ${families.emojis ? '✓' : '✗'}`);
+  say(
+    `  emojis: ${sim.truth.emojiUses.size} (guild, member, emoji, source) keys, database == ground truth ${families.emojis ? '✓' : '✗'}`,
+  );
   say(`  app commands: ${sim.truth.appUses.size} keys, database == ground truth ${families.apps ? '✓' : '✗'}`);
-  say(`  members: ${sim.members.joins.length} joins, ${sim.members.leaves.length} leaves, attributions == expected ${families.members ? '✓' : '✗'}`);
-  say(`  voice: ${traffic.voice.truth().size} (guild, channel, member) keys, every one within 1 s of ground truth ${families.voice ? '✓' : '✗'}`);
-  say(`  activities: ${traffic.presence.truth().size} (guild, member, game) keys, every one within 1 s of ground truth ${families.activities ? '✓' : '✗'}`);
+  say(
+    `  members: ${sim.members.joins.length} joins, ${sim.members.leaves.length} leaves, attributions == expected ${families.members ? '✓' : '✗'}`,
+  );
+  say(
+    `  voice: ${traffic.voice.truth().size} (guild, channel, member) keys, every one within 1 s of ground truth ${families.voice ? '✓' : '✗'}`,
+  );
+  say(
+    `  activities: ${traffic.presence.truth().size} (guild, member, game) keys, every one within 1 s of ground truth ${families.activities ? '✓' : '✗'}`,
+  );
 
   await mkdir(args.out!, { recursive: true });
   const guildIds = [...sim.world.guilds.keys()].slice(0, 3);
@@ -183,12 +210,17 @@ try {
     const shown = fields.find((f) => f.name === 'Messages')?.value ?? '?';
     // Within the period asked for: the backfilled history lies before it.
     const from = Date.now() - periodHours * 3_600_000;
-    const truth = sim.truth.messages.filter((m) => m.guildId === guildId && !m.bot && !m.webhook && m.timestamp >= from).length;
-    say(`  /stats server in ${guild.name}: embed says ${shown} messages, ground truth ${truth}${png ? `, chart ${file}` : `, no chart: ${reply.content}`}`);
+    const truth = sim.truth.messages.filter(
+      (m) => m.guildId === guildId && !m.bot && !m.webhook && m.timestamp >= from,
+    ).length;
+    say(
+      `  /stats server in ${guild.name}: embed says ${shown} messages, ground truth ${truth}${png ? `, chart ${file}` : `, no chart: ${reply.content}`}`,
+    );
   }
   // The server where most happened in voice and membership shows every command kind with data.
   const score = (g: string) =>
-    [...traffic.voice.truth().keys()].filter((k) => k.startsWith(`${g}|`)).length + sim.members.joins.filter((j) => j.guildId === g).length;
+    [...traffic.voice.truth().keys()].filter((k) => k.startsWith(`${g}|`)).length +
+    sim.members.joins.filter((j) => j.guildId === g).length;
   const busiest = [...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!;
   await everyCommand(busiest);
   await countersAndDigest(busiest);
@@ -197,7 +229,9 @@ try {
   // sign-in link goes straight through OAuth2 (the picker at /oauth2/authorize offers other test users).
   const owner = sim.world.guild(busiest)!;
   sim.oauth.signInAs(owner.ownerId);
-  say(`dashboard: ${stack.web!.url}/auth/login signs in as ${owner.members.get(owner.ownerId)!.user.username}, owner of ${owner.name} (demo admin)`);
+  say(
+    `dashboard: ${stack.web!.url}/auth/login signs in as ${owner.members.get(owner.ownerId)!.user.username}, owner of ${owner.name} (demo admin)`,
+  );
 
   await summary();
   if (durationMs === undefined) say('running steady traffic until Ctrl-C (or pass --duration SECONDS)…');
@@ -234,9 +268,24 @@ async function everyCommand(guildId: string): Promise<void> {
   const categoryId = sim.world.textChannels(guildId).find((c) => c.parentId !== null)?.parentId ?? undefined;
   const someone = members[1]!.user.id;
   const week = { name: 'period', type: 3, value: '7d' } as const;
-  const asks: { file: string; name: string; subcommand?: string; options?: { name: string; type: number; value: string | number | boolean }[] }[] = [
-    { file: 'stats-channel', name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: channelId }] },
-    { file: 'stats-member', name: 'stats', subcommand: 'member', options: [{ name: 'member', type: 6, value: someone }, week] },
+  const asks: {
+    file: string;
+    name: string;
+    subcommand?: string;
+    options?: { name: string; type: number; value: string | number | boolean }[];
+  }[] = [
+    {
+      file: 'stats-channel',
+      name: 'stats',
+      subcommand: 'channel',
+      options: [{ name: 'channel', type: 7, value: channelId }],
+    },
+    {
+      file: 'stats-member',
+      name: 'stats',
+      subcommand: 'member',
+      options: [{ name: 'member', type: 6, value: someone }, week],
+    },
     { file: 'me', name: 'me', options: [week] },
     { file: 'top-messages', name: 'top', subcommand: 'messages', options: [week] },
     { file: 'top-voice', name: 'top', subcommand: 'voice', options: [week] },
@@ -252,13 +301,34 @@ async function everyCommand(guildId: string): Promise<void> {
     { file: 'retention', name: 'retention', options: [{ name: 'period', type: 3, value: '30d' }] },
     { file: 'inactive', name: 'inactive', options: [{ name: 'days', type: 4, value: 1 }] },
     // Structure, mentions, message details and emoji leaderboards per member, channel and category.
-    ...(categoryId ? [{ file: 'stats-category', name: 'stats', subcommand: 'category', options: [{ name: 'category', type: 7, value: categoryId }, week] }] : []),
+    ...(categoryId
+      ? [
+          {
+            file: 'stats-category',
+            name: 'stats',
+            subcommand: 'category',
+            options: [{ name: 'category', type: 7, value: categoryId }, week],
+          },
+        ]
+      : []),
     { file: 'top-mentions', name: 'top', subcommand: 'mentions', options: [week] },
-    { file: 'stats-server-replies', name: 'stats', subcommand: 'server', options: [{ name: 'metric', type: 3, value: 'replies' }, week] },
-    { file: 'stats-channel-characters', name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: channelId }, { name: 'metric', type: 3, value: 'characters' }, week] },
+    {
+      file: 'stats-server-replies',
+      name: 'stats',
+      subcommand: 'server',
+      options: [{ name: 'metric', type: 3, value: 'replies' }, week],
+    },
+    {
+      file: 'stats-channel-characters',
+      name: 'stats',
+      subcommand: 'channel',
+      options: [{ name: 'channel', type: 7, value: channelId }, { name: 'metric', type: 3, value: 'characters' }, week],
+    },
     { file: 'emojis-member', name: 'emojis', options: [{ name: 'member', type: 6, value: someone }, week] },
     { file: 'emojis-channel', name: 'emojis', options: [{ name: 'channel', type: 7, value: channelId }, week] },
-    ...(categoryId ? [{ file: 'emojis-category', name: 'emojis', options: [{ name: 'category', type: 7, value: categoryId }, week] }] : []),
+    ...(categoryId
+      ? [{ file: 'emojis-category', name: 'emojis', options: [{ name: 'category', type: 7, value: categoryId }, week] }]
+      : []),
     { file: 'export-message-details', name: 'export', options: [{ name: 'table', type: 3, value: 'message_details' }] },
   ];
   let written = 0;
@@ -283,7 +353,8 @@ async function everyCommand(guildId: string): Promise<void> {
     const file = path.join(args.out!, `${ask.file}${path.extname(attachment.name) || '.png'}`);
     await writeFile(file, attachment.data);
     // The embed holds the numbers (totals, averages, changes, leaderboards) beside the chart.
-    if (reply.embeds.length) await writeFile(path.join(args.out!, `${ask.file}.embed.json`), JSON.stringify(reply.embeds, null, 2));
+    if (reply.embeds.length)
+      await writeFile(path.join(args.out!, `${ask.file}.embed.json`), JSON.stringify(reply.embeds, null, 2));
     written++;
   }
   say(`  every command kind asked in one server: ${written} of ${asks.length} answers written to ${args.out}/`);
@@ -303,32 +374,60 @@ async function countersAndDigest(guildId: string): Promise<void> {
   const channelId = sim.world.textChannels(guildId)[0]!.id;
   const voice = sim.world.voiceChannels(guildId)[0]!;
   const category = g.channels.find((c) => c.type === 4)!;
-  const ask = (k: number, name: string, subcommand: string, options: { name: string; type: number; value: string }[] = []) =>
-    sim.invokeCommand({ guildId, channelId, userId: members[k % members.length]!.user.id, name, subcommand, options, permissions: MANAGE_GUILD, timeoutMs: 30_000 });
+  const ask = (
+    k: number,
+    name: string,
+    subcommand: string,
+    options: { name: string; type: number; value: string }[] = [],
+  ) =>
+    sim.invokeCommand({
+      guildId,
+      channelId,
+      userId: members[k % members.length]!.user.id,
+      name,
+      subcommand,
+      options,
+      permissions: MANAGE_GUILD,
+      timeoutMs: 30_000,
+    });
   const counters: [string, string][] = [
     [voice.id, '👥 Members: {members}'],
     [category.id, '💬 {messages.today} messages today'],
   ];
   for (const [k, [id, template]] of counters.entries()) {
-    const r = await ask(k, 'counters', 'add', [{ name: 'channel', type: 7, value: id }, { name: 'template', type: 3, value: template }]);
+    const r = await ask(k, 'counters', 'add', [
+      { name: 'channel', type: 7, value: id },
+      { name: 'template', type: 3, value: template },
+    ]);
     say(`  /counters add ${template}: ${r.content}`);
   }
   const renamed = (id: string) => sim.truth.channelRenames.filter((x) => x.channelId === id).at(-1)?.name;
-  for (const end = Date.now() + 30_000; Date.now() < end && counters.some(([id]) => !renamed(id)); ) await sleep(250);
-  for (const [id, template] of counters) say(`  counter ${template} → channel renamed by the scheduler to "${renamed(id) ?? '(not yet)'}"`);
+  for (const end = Date.now() + 30_000; Date.now() < end && counters.some(([id]) => !renamed(id));) await sleep(250);
+  for (const [id, template] of counters)
+    say(`  counter ${template} → channel renamed by the scheduler to "${renamed(id) ?? '(not yet)'}"`);
   const list = await ask(2, 'counters', 'list');
   await writeFile(path.join(args.out!, 'counters-list.txt'), `${list.content}\n`);
   const preview = await ask(3, 'digest', 'preview');
   const png = preview.files[0];
   if (png) await writeFile(path.join(args.out!, 'digest-preview.png'), png.data);
   const fields = (preview.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? [];
-  await writeFile(path.join(args.out!, 'digest-preview.txt'), fields.map((f) => `${f.name}: ${f.value}`).join('\n') + '\n');
-  const set = await ask(4, 'digest', 'set', [{ name: 'channel', type: 7, value: channelId }, { name: 'every', type: 3, value: 'week' }]);
-  say(`  /digest preview: ${png ? `chart ${path.join(args.out!, 'digest-preview.png')}` : preview.content}; /digest set: ${set.content}`);
+  await writeFile(
+    path.join(args.out!, 'digest-preview.txt'),
+    fields.map((f) => `${f.name}: ${f.value}`).join('\n') + '\n',
+  );
+  const set = await ask(4, 'digest', 'set', [
+    { name: 'channel', type: 7, value: channelId },
+    { name: 'every', type: 3, value: 'week' },
+  ]);
+  say(
+    `  /digest preview: ${png ? `chart ${path.join(args.out!, 'digest-preview.png')}` : preview.content}; /digest set: ${set.content}`,
+  );
 }
 
 /** Ingests until emojis, apps, members and voice agree with the ground truth (or 30 s pass). */
-async function familiesAgree(t: MixedTraffic): Promise<Record<'emojis' | 'apps' | 'members' | 'voice' | 'activities', boolean>> {
+async function familiesAgree(
+  t: MixedTraffic,
+): Promise<Record<'emojis' | 'apps' | 'members' | 'voice' | 'activities', boolean>> {
   let r = { emojis: false, apps: false, members: false, voice: false, activities: false };
   for (const end = Date.now() + 30_000; Date.now() < end; await sleep(500)) {
     await stack.ingestor.runOnce();
@@ -351,6 +450,8 @@ async function summary(): Promise<void> {
   say(
     `summary: messages sent ${sim.truth.sentCount} (counted, humans only: ${truth}); rows in messages_raw ${raw.rows}; ` +
       `messages in database ${raw.messages}; replies ${sim.replies.length}; ` +
-      (diff.length === 0 ? 'database == ground truth ✓' : `database differs in ${diff.length} keys (ingest catching up)`),
+      (diff.length === 0
+        ? 'database == ground truth ✓'
+        : `database differs in ${diff.length} keys (ingest catching up)`),
   );
 }

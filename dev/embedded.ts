@@ -124,7 +124,20 @@ export async function startEmbeddedRedis(opts: { port?: number; logger?: Logger 
 async function spawnRedis(port: number, logger?: Logger): Promise<RunningService> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', os.tmpdir(), '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      os.tmpdir(),
+      '--loglevel',
+      'warning',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -225,7 +238,10 @@ export async function startEmbeddedPostgres(
   } catch (err) {
     await server.stop().catch(() => {});
     if (throwaway) await rm(dataDir, { recursive: true, force: true }).catch(() => {});
-    throw new Error(`embedded PostgreSQL failed to start: ${(err as Error | undefined)?.message ?? 'postgres exited'}`, { cause: err });
+    throw new Error(
+      `embedded PostgreSQL failed to start: ${(err as Error | undefined)?.message ?? 'postgres exited'}`,
+      { cause: err },
+    );
   }
   const proc = (server as unknown as { process?: ChildProcess }).process;
   // On an abrupt exit: SIGQUIT is PostgreSQL's immediate shutdown (the postmaster takes its backends
@@ -272,7 +288,10 @@ export interface ResolvedServices {
 }
 
 /** The configured URLs where set; embedded servers for whatever is missing. */
-export async function resolveServices(cfg: Pick<Config, 'databaseUrl' | 'redisUrl'>, logger?: Logger): Promise<ResolvedServices> {
+export async function resolveServices(
+  cfg: Pick<Config, 'databaseUrl' | 'redisUrl'>,
+  logger?: Logger,
+): Promise<ResolvedServices> {
   const started: RunningService[] = [];
   try {
     let databaseUrl = cfg.databaseUrl;

@@ -48,7 +48,14 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 }
 
 function admin(port: number): Redis {
-  const r = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  const r = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
   r.on('error', () => {});
   return r;
 }
@@ -76,10 +83,12 @@ function parseNodes(text: string): ClusterNodeInfo[] {
         role: flags!.includes('master') ? ('master' as const) : ('replica' as const),
         masterId: master === '-' ? undefined : master,
         failed: flags!.includes('fail'),
-        slots: slots.filter((s) => !s.startsWith('[')).map((s) => {
-          const [a, b] = s.split('-').map(Number);
-          return [a!, b ?? a!] as [number, number];
-        }),
+        slots: slots
+          .filter((s) => !s.startsWith('['))
+          .map((s) => {
+            const [a, b] = s.split('-').map(Number);
+            return [a!, b ?? a!] as [number, number];
+          }),
       };
     });
 }
@@ -100,9 +109,26 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
     const child = spawn(
       'redis-server',
       [
-        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000',
-        '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning',
+        '--port',
+        String(port),
+        '--cluster-port',
+        String(busPort),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        path.join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '1000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--loglevel',
+        'warning',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -120,13 +146,18 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
       const { child, stderr } = startServer(port, busPort);
       try {
         // An exited server ends the wait at once (and is retried on other ports).
-        await waitUntil(`node ${port} did not answer`, 10_000, async () => child.exitCode !== null || withNode(port, async (r) => (await r.ping()) === 'PONG'));
+        await waitUntil(
+          `node ${port} did not answer`,
+          10_000,
+          async () => child.exitCode !== null || withNode(port, async (r) => (await r.ping()) === 'PONG'),
+        );
         if (child.exitCode !== null) throw new Error(`redis-server exited: ${stderr()}`);
         return;
       } catch (err) {
         child.kill('SIGKILL');
         servers.delete(port);
-        if (attempt === 3) throw new Error(`redis-server on ${port}/${busPort} did not start: ${stderr() || (err as Error).message}`);
+        if (attempt === 3)
+          throw new Error(`redis-server on ${port}/${busPort} did not start: ${stderr() || (err as Error).message}`);
       }
     }
   };
@@ -138,21 +169,40 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
   try {
     for (let i = 0; i < count; i++) await startFresh();
     const seeds = [...servers.keys()].map((p) => `127.0.0.1:${p}`);
-    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-replicas', '1', '--cluster-yes'], {
+      timeout: 30_000,
+    });
     const healthy = (): Promise<boolean> =>
       Promise.all(
-        [...servers.keys()].map((p) => withNode(p, async (r) => /cluster_state:ok/.test(((await r.cluster('INFO')) as string)) && /cluster_known_nodes:(\d+)/.exec(((await r.cluster('INFO')) as string))?.[1] === String(count))),
+        [...servers.keys()].map((p) =>
+          withNode(
+            p,
+            async (r) =>
+              /cluster_state:ok/.test((await r.cluster('INFO')) as string) &&
+              /cluster_known_nodes:(\d+)/.exec((await r.cluster('INFO')) as string)?.[1] === String(count),
+          ),
+        ),
       ).then((all) => all.every(Boolean));
     await waitUntil('did not become healthy', 30_000, healthy);
     // Replicas in sync, so a failover never starts from an empty replica.
     const synced = (): Promise<boolean> =>
-      Promise.all([...servers.keys()].map((p) => withNode(p, async (r) => !/master_link_status:down|master_sync_in_progress:1/.test(await r.info('replication'))))).then((a) => a.every(Boolean));
+      Promise.all(
+        [...servers.keys()].map((p) =>
+          withNode(
+            p,
+            async (r) => !/master_link_status:down|master_sync_in_progress:1/.test(await r.info('replication')),
+          ),
+        ),
+      ).then((a) => a.every(Boolean));
     await waitUntil('replicas did not sync', 30_000, synced);
 
     const live = (): number => [...servers.entries()].find(([, c]) => c.exitCode === null && c.signalCode === null)![0];
-    const topology = (): Promise<ClusterNodeInfo[]> => withNode(live(), async (r) => parseNodes((await r.cluster('NODES')) as string));
+    const topology = (): Promise<ClusterNodeInfo[]> =>
+      withNode(live(), async (r) => parseNodes((await r.cluster('NODES')) as string));
     const masterOf = async (slot: number): Promise<ClusterNodeInfo> => {
-      const m = (await topology()).find((n) => n.role === 'master' && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b));
+      const m = (await topology()).find(
+        (n) => n.role === 'master' && !n.failed && n.slots.some(([a, b]) => slot >= a && slot <= b),
+      );
       if (!m) throw new Error(`no master serves slot ${slot}`);
       return m;
     };
@@ -171,7 +221,13 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
         let promoted: ClusterNodeInfo | undefined;
         await waitUntil('no replica took over', timeoutMs, async () => {
           const nodes = await topology();
-          promoted = nodes.find((n) => n.role === 'master' && !n.failed && n.port !== port && before.slots.every(([a]) => n.slots.some(([x, y]) => a >= x && a <= y)));
+          promoted = nodes.find(
+            (n) =>
+              n.role === 'master' &&
+              !n.failed &&
+              n.port !== port &&
+              before.slots.every(([a]) => n.slots.some(([x, y]) => a >= x && a <= y)),
+          );
           return promoted !== undefined && (await healthy());
         });
         return promoted!;
@@ -196,7 +252,9 @@ export async function startRedisCluster(o: { masters?: number } = {}): Promise<L
             await src.cluster('SETSLOT', slot, 'NODE', to.id);
           }),
         );
-        for (const n of (await topology()).filter((x) => x.role === 'master' && !x.failed && x.id !== from.id && x.id !== to.id)) {
+        for (const n of (await topology()).filter(
+          (x) => x.role === 'master' && !x.failed && x.id !== from.id && x.id !== to.id,
+        )) {
           await withNode(n.port, (r) => r.cluster('SETSLOT', slot, 'NODE', to.id));
         }
         return moved;

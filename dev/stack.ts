@@ -86,7 +86,12 @@ export interface Stack {
 
 export async function startStack(o: StackOptions): Promise<Stack> {
   const totalShards = o.totalShards ?? 4;
-  const sim = await startSimulator({ guilds: o.guilds ?? 20, shards: totalShards, seed: o.seed ?? 1, heartbeatIntervalMs: o.heartbeatIntervalMs });
+  const sim = await startSimulator({
+    guilds: o.guilds ?? 20,
+    shards: totalShards,
+    seed: o.seed ?? 1,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+  });
   await o.beforeStart?.(sim);
   const mode = o.interactions ?? 'gateway';
   const interactionsPort = mode === 'http' ? await freePort() : 0;
@@ -127,7 +132,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const scheduler = new Scheduler({
     pool,
     redis,
-    rest: createSchedulerRest({ api: config.discordApiUrl, token: sim.token, globalRequestsPerSecond: config.schedulerRestPerSecond }),
+    rest: createSchedulerRest({
+      api: config.discordApiUrl,
+      token: sim.token,
+      globalRequestsPerSecond: config.schedulerRestPerSecond,
+    }),
     keys: new Keys(config.redisKeyPrefix),
     partitions: config.redisPartitions,
     render: schedulerRender,
@@ -146,7 +155,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (mode === 'http') {
       const entry = entryPoint('../src/interactions/main.ts', import.meta.url);
       // Its own process, as in production, with its /metrics on a port of its own (scraped by the Prometheus test).
-      service = spawn(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, METRICS_PORT: String(interactionsMetricsPort) }, stdio: ['ignore', 'inherit', 'inherit'] });
+      service = spawn(process.execPath, [...entry.execArgv, entry.file], {
+        env: { ...process.env, METRICS_PORT: String(interactionsMetricsPort) },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       const url = `http://127.0.0.1:${interactionsPort}/interactions`;
       await waitForReady(`http://127.0.0.1:${interactionsPort}/readyz`, service, 60_000);
       // As in the developer portal: the simulator checks the URL before it delivers there.
@@ -164,7 +176,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     throw err;
   }
   if (o.scheduler?.start) scheduler.start();
-  const web = o.web ? await startDashboard({ sim, pool, redis, keyPrefix: config.redisKeyPrefix, logger: o.logger, port: o.web.port }) : undefined;
+  const web = o.web
+    ? await startDashboard({ sim, pool, redis, keyPrefix: config.redisKeyPrefix, logger: o.logger, port: o.web.port })
+    : undefined;
 
   const diff = async (): Promise<string[]> => {
     const truth = sim.truth.messageTotals();
@@ -195,8 +209,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     diffEmojis: () => diffEmojis(pool, sim),
     diffApps: () => diffApps(pool, sim),
     diffMembers: () => diffMembers(pool, sim),
-    diffActivities: (presence, toleranceSec) => diffActivities(pool, presence, [...sim.world.guilds.keys()], toleranceSec),
-    memberEventsSettled: (timeoutMs) => memberEventsSettled({ redis, pool, keys: new Keys(config.redisKeyPrefix), partitions: config.redisPartitions, sim }, timeoutMs),
+    diffActivities: (presence, toleranceSec) =>
+      diffActivities(pool, presence, [...sim.world.guilds.keys()], toleranceSec),
+    memberEventsSettled: (timeoutMs) =>
+      memberEventsSettled(
+        { redis, pool, keys: new Keys(config.redisKeyPrefix), partitions: config.redisPartitions, sim },
+        timeoutMs,
+      ),
     diffVoice: (voice, toleranceSec) => diffVoice(pool, voice, [...sim.world.guilds.keys()], toleranceSec),
     async ingestUntilMatch(timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
@@ -207,7 +226,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         rounds++;
         const d = await diff();
         if (d.length === 0) return { rounds, rows };
-        if (Date.now() > end) throw new Error(`database differs from ground truth in ${d.length} keys:\n${d.slice(0, 10).join('\n')}`);
+        if (Date.now() > end)
+          throw new Error(`database differs from ground truth in ${d.length} keys:\n${d.slice(0, 10).join('\n')}`);
         await sleep(250);
       }
     },
@@ -239,8 +259,12 @@ function freePort(): Promise<number> {
 async function waitForReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`the interactions service exited with ${child.exitCode} before it was ready`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`the interactions service exited with ${child.exitCode} before it was ready`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }
@@ -305,13 +329,20 @@ export async function diffMembers(pool: Queryable, sim: Simulator): Promise<stri
   );
   const truth = new Map<string, number>();
   const add = (k: string) => truth.set(k, (truth.get(k) ?? 0) + 1);
-  for (const j of sim.members.joins) add(`${j.guildId}|${j.userId}|join|${j.expected.attribution}|${j.expected.inviterId ?? '-'}`);
+  for (const j of sim.members.joins)
+    add(`${j.guildId}|${j.userId}|join|${j.expected.attribution}|${j.expected.inviterId ?? '-'}`);
   for (const l of sim.members.leaves) add(`${l.guildId}|${l.userId}|leave|-|-`);
   return diffCounts(truth, db);
 }
 
 /** Seconds per key, Postgres vs a driver's truth: keys off by more than `toleranceSec`, or missing on a side. */
-async function diffSeconds(pool: Queryable, truth: Map<string, { seconds: number }>, sql: string, guildIds: string[], toleranceSec: number): Promise<string[]> {
+async function diffSeconds(
+  pool: Queryable,
+  truth: Map<string, { seconds: number }>,
+  sql: string,
+  guildIds: string[],
+  toleranceSec: number,
+): Promise<string[]> {
   const db = await sumUses(pool, sql, guildIds);
   const out: string[] = [];
   for (const [k, t] of truth) {
@@ -323,7 +354,12 @@ async function diffSeconds(pool: Queryable, truth: Map<string, { seconds: number
 }
 
 /** Voice seconds per guild|channel|user vs the voice driver's truth (tolerance: event latency to the bot). */
-export function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+export function diffVoice(
+  pool: Queryable,
+  voice: VoiceDriver,
+  guildIds: string[],
+  toleranceSec: number,
+): Promise<string[]> {
   return diffSeconds(
     pool,
     voice.truth(),
@@ -335,7 +371,12 @@ export function diffVoice(pool: Queryable, voice: VoiceDriver, guildIds: string[
 }
 
 /** Presence activity seconds per guild|user|activity vs the presence driver's truth. */
-export function diffActivities(pool: Queryable, presence: PresenceDriver, guildIds: string[], toleranceSec: number): Promise<string[]> {
+export function diffActivities(
+  pool: Queryable,
+  presence: PresenceDriver,
+  guildIds: string[],
+  toleranceSec: number,
+): Promise<string[]> {
   return diffSeconds(
     pool,
     presence.truth(),
@@ -357,8 +398,13 @@ export async function memberEventsSettled(
   const expected = o.sim.members.joins.length + o.sim.members.leaves.length;
   const guilds = [...o.sim.world.guilds.keys()];
   for (const end = Date.now() + timeoutMs; Date.now() < end; await sleep(20)) {
-    const lengths = await Promise.all(Array.from({ length: o.partitions }, (_, p) => o.redis.xlen(o.keys.memberEvents(p))));
-    const { rows } = await o.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_events WHERE guild_id = ANY($1::bigint[])', [guilds]);
+    const lengths = await Promise.all(
+      Array.from({ length: o.partitions }, (_, p) => o.redis.xlen(o.keys.memberEvents(p))),
+    );
+    const { rows } = await o.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM member_events WHERE guild_id = ANY($1::bigint[])',
+      [guilds],
+    );
     if (lengths.reduce((a, b) => a + b, 0) + Number(rows[0]!.n) >= expected) return;
   }
   throw new Error('the bot did not record every member join and leave in time');

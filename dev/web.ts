@@ -27,7 +27,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDashboard(o: { sim: Simulator; pool: Queryable; redis: RedisClient; keyPrefix: string; logger: Logger; port?: number }): Promise<Dashboard> {
+export async function startDashboard(o: {
+  sim: Simulator;
+  pool: Queryable;
+  redis: RedisClient;
+  keyPrefix: string;
+  logger: Logger;
+  port?: number;
+}): Promise<Dashboard> {
   const port = o.port || (await freePort());
   const url = `http://127.0.0.1:${port}`;
   o.sim.oauth.registerRedirectUri(`${url}/auth/callback`);
@@ -40,7 +47,16 @@ export async function startDashboard(o: { sim: Simulator; pool: Queryable; redis
     botToken: o.sim.token,
     redirectUri: `${url}/auth/callback`,
   });
-  const app = await buildWebServer({ db: o.pool, redis: o.redis, keyPrefix: o.keyPrefix, settings, discord, publicUrl: url, frontEnd: await bundledFrontEnd(), logger: o.logger });
+  const app = await buildWebServer({
+    db: o.pool,
+    redis: o.redis,
+    keyPrefix: o.keyPrefix,
+    settings,
+    discord,
+    publicUrl: url,
+    frontEnd: await bundledFrontEnd(),
+    logger: o.logger,
+  });
   await app.listen({ port, host: '127.0.0.1' });
   return { url, app, settings, stop: () => app.close() };
 }

@@ -27,7 +27,10 @@ export interface BackfillStatus {
  * again: every channel resumes from its cursor, so nothing already loaded is read twice. Says whether this
  * call queued it, else the job's state.
  */
-export async function requestBackfill(db: Queryable, guildId: string): Promise<{ queued: true } | { queued: false; state: BackfillState }> {
+export async function requestBackfill(
+  db: Queryable,
+  guildId: string,
+): Promise<{ queued: true } | { queued: false; state: BackfillState }> {
   const { rows } = await db.query<{ state: BackfillState }>(
     `INSERT INTO backfill_jobs AS j (guild_id, state, reason) VALUES ($1::bigint, 'queued', 'command')
      ON CONFLICT (guild_id) DO UPDATE SET state = 'queued', reason = 'command', requested_at = now(), days = NULL, since = NULL,
@@ -37,7 +40,9 @@ export async function requestBackfill(db: Queryable, guildId: string): Promise<{
     [guildId],
   );
   if (rows.length > 0) return { queued: true };
-  const now = await db.query<{ state: BackfillState }>('SELECT state FROM backfill_jobs WHERE guild_id = $1::bigint', [guildId]);
+  const now = await db.query<{ state: BackfillState }>('SELECT state FROM backfill_jobs WHERE guild_id = $1::bigint', [
+    guildId,
+  ]);
   return { queued: false, state: now.rows[0]?.state ?? 'queued' };
 }
 
@@ -60,10 +65,20 @@ export async function backfillStatus(db: Queryable, guildId: string): Promise<Ba
     days: number | null;
     since: Date | null;
     error: string | null;
-  }>('SELECT state, reason, requested_at, started_at, finished_at, days, since, error FROM backfill_jobs WHERE guild_id = $1::bigint', [guildId]);
+  }>(
+    'SELECT state, reason, requested_at, started_at, finished_at, days, since, error FROM backfill_jobs WHERE guild_id = $1::bigint',
+    [guildId],
+  );
   const job = rows[0];
   if (!job) return undefined;
-  const agg = await db.query<{ total: string; done: string; skipped: string; pages: string; read: string; loaded: string }>(
+  const agg = await db.query<{
+    total: string;
+    done: string;
+    skipped: string;
+    pages: string;
+    read: string;
+    loaded: string;
+  }>(
     `SELECT count(*)::text AS total, count(*) FILTER (WHERE state = 'done')::text AS done, count(*) FILTER (WHERE state = 'skipped')::text AS skipped,
             coalesce(sum(pages), 0)::text AS pages, coalesce(sum(messages_read), 0)::text AS read, coalesce(sum(messages_loaded), 0)::text AS loaded
        FROM backfill_channels WHERE guild_id = $1::bigint`,

@@ -23,13 +23,29 @@ export function commandKey(interaction: CommandInteraction): string {
 }
 
 /** Counts every application command interaction `client` emits (chat input, user and message menus). */
-export function recordCommandUses(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function recordCommandUses(
+  client: Client,
+  counters: CounterWriter,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isCommand() || !interaction.inGuild()) return;
     gatewayEvents.inc({ type: 'INTERACTION_CREATE', shard: interaction.guild?.shardId ?? -1 });
     const { guildId, channelId, applicationId } = interaction;
     // Excluded channels and opted-out members are not counted.
-    if (!channelId || (settings !== undefined && isExcluded(settings.get(guildId), channelId)) || (privacy !== undefined && !privacy.tracked(guildId, interaction.user.id))) return;
-    counters.add('apps', guildId, minuteOf(interaction.createdTimestamp), [guildId, channelId, interaction.user.id, applicationId, commandKey(interaction)], [1]);
+    if (
+      !channelId ||
+      (settings !== undefined && isExcluded(settings.get(guildId), channelId)) ||
+      (privacy !== undefined && !privacy.tracked(guildId, interaction.user.id))
+    )
+      return;
+    counters.add(
+      'apps',
+      guildId,
+      minuteOf(interaction.createdTimestamp),
+      [guildId, channelId, interaction.user.id, applicationId, commandKey(interaction)],
+      [1],
+    );
   });
 }

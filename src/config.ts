@@ -167,11 +167,15 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], d
 function clusterNodes(env: Env, name: string, problems: string[]): string[] | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
-  const nodes = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const nodes = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   for (const n of nodes) {
     try {
       const u = new URL(n.includes('://') ? n : `redis://${n}`);
-      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') problems.push(`${name} entries must use redis: or rediss:, got "${u.protocol}"`);
+      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+        problems.push(`${name} entries must use redis: or rediss:, got "${u.protocol}"`);
       else if (!u.hostname || !u.port) problems.push(`${name} entries must be host:port`);
     } catch {
       problems.push(`${name} holds an entry that is not host:port or a redis:// URL`);
@@ -239,23 +243,31 @@ export function loadConfig(env: Env = process.env): Config {
     webPublicUrl: url(env, 'WEB_PUBLIC_URL', ['http:', 'https:'], problems)?.replace(/\/+$/, ''),
     discordClientId: env.DISCORD_CLIENT_ID || undefined,
     discordClientSecret: env.DISCORD_CLIENT_SECRET || undefined,
-    discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(/\/+$/, ''),
+    discordOAuthUrl: (url(env, 'DISCORD_OAUTH_URL', ['http:', 'https:'], problems) ?? 'https://discord.com').replace(
+      /\/+$/,
+      '',
+    ),
     backfillDays: int(env, 'BACKFILL_DAYS', 30, 1, 3650, problems),
     backfillOnJoin: bool(env, 'BACKFILL_ON_JOIN', true, problems),
     backfillPollMs: int(env, 'BACKFILL_POLL_MS', 5_000, 50, 600_000, problems),
     backfillLeaseMs: int(env, 'BACKFILL_LEASE_MS', 30_000, 500, 3_600_000, problems),
   };
   if (cfg.discordPublicKey !== undefined && !/^[0-9a-f]{64}$/.test(cfg.discordPublicKey)) {
-    problems.push('DISCORD_PUBLIC_KEY must be the 64 hex digits of the application\'s public key (developer portal, General Information)');
+    problems.push(
+      "DISCORD_PUBLIC_KEY must be the 64 hex digits of the application's public key (developer portal, General Information)",
+    );
   }
-  if (cfg.discordClientId !== undefined && !/^\d{17,20}$/.test(cfg.discordClientId)) problems.push('DISCORD_CLIENT_ID must be a snowflake (the application id)');
-  if (cfg.discordClientSecret !== undefined && /\s/.test(cfg.discordClientSecret)) problems.push('DISCORD_CLIENT_SECRET must not contain whitespace');
+  if (cfg.discordClientId !== undefined && !/^\d{17,20}$/.test(cfg.discordClientId))
+    problems.push('DISCORD_CLIENT_ID must be a snowflake (the application id)');
+  if (cfg.discordClientSecret !== undefined && /\s/.test(cfg.discordClientSecret))
+    problems.push('DISCORD_CLIENT_SECRET must not contain whitespace');
   if (cfg.podIndex !== undefined && cfg.podIndex >= cfg.pods) {
     problems.push(`POD_INDEX must be below PODS (${cfg.pods}), got ${cfg.podIndex}`);
   }
   if (problems.length === 0) {
     // A layout that loses shards or idles a pod is a configuration error, found before any pod connects.
-    for (const p of layoutProblems(cfg)) problems.push(`TOTAL_SHARDS / SHARDS_PER_CLUSTER / PODS / CLUSTERS_PER_POD: ${p}`);
+    for (const p of layoutProblems(cfg))
+      problems.push(`TOTAL_SHARDS / SHARDS_PER_CLUSTER / PODS / CLUSTERS_PER_POD: ${p}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;

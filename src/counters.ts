@@ -17,7 +17,14 @@ interface Increment {
 
 /** Where counting functions put increments: the shard's CounterWriter live, a page's rows in a backfill. */
 export interface CounterSink {
-  add(family: FamilyName, guildId: string, minute: number, dims: readonly string[], values: readonly number[], marks?: readonly string[]): void;
+  add(
+    family: FamilyName,
+    guildId: string,
+    minute: number,
+    dims: readonly string[],
+    values: readonly number[],
+    marks?: readonly string[],
+  ): void;
 }
 
 /** The shard's counters: increments into the live hashes, through a write buffer that merges them by field. */
@@ -46,7 +53,14 @@ export class CounterWriter extends WriteBuffer<Increment> implements CounterSink
    * Adds `values` (one per metric of the family, zeros skipped) to the minute bucket of `dims`; `marks` are
    * the family's row marks (FamilySpec.marks), '0' each when omitted.
    */
-  add(family: FamilyName, guildId: string, minute: number, dims: readonly string[], values: readonly number[], marks?: readonly string[]): void {
+  add(
+    family: FamilyName,
+    guildId: string,
+    minute: number,
+    dims: readonly string[],
+    values: readonly number[],
+    marks?: readonly string[],
+  ): void {
     const spec = FAMILIES[family];
     const key = this.opts.keys.live(family, partitionOf(guildId, this.opts.partitions));
     for (let m = 0; m < values.length; m++) {

@@ -6,7 +6,13 @@ import { PermissionFlagsBits, type APIGuild, type APIGuildMember, type APIOverwr
 
 const ALL = Object.values(PermissionFlagsBits).reduce((a, b) => a | b, 0n);
 
-export function channelPermissions(o: { guild: Pick<APIGuild, 'id' | 'owner_id'>; roles: readonly APIRole[]; member: Pick<APIGuildMember, 'roles'>; userId: string; overwrites: readonly APIOverwrite[] }): bigint {
+export function channelPermissions(o: {
+  guild: Pick<APIGuild, 'id' | 'owner_id'>;
+  roles: readonly APIRole[];
+  member: Pick<APIGuildMember, 'roles'>;
+  userId: string;
+  overwrites: readonly APIOverwrite[];
+}): bigint {
   if (o.guild.owner_id === o.userId) return ALL;
   let bits = 0n;
   for (const r of o.roles) if (r.id === o.guild.id || o.member.roles.includes(r.id)) bits |= BigInt(r.permissions);

@@ -109,7 +109,9 @@ export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
  * quarter-hours and hours on raw, then days on hours.
  */
 export function rollupsOf(spec: FamilySpec): string[] {
-  return [false, true].flatMap((guildWide) => (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)));
+  return [false, true].flatMap((guildWide) =>
+    (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)),
+  );
 }
 
 /** One rollup of a family's raw table: per member, or with `guildWide` the guild-wide sums. */
@@ -123,12 +125,19 @@ export function minuteOf(ms: number): number {
 }
 
 /** Hash field of one counter: `minute|dim1|dim2|...|mark1|...|metricIndex`. Snowflakes stay strings. */
-export function encodeField(spec: FamilySpec, minute: number, dims: readonly string[], metric: number, marks: readonly string[] = []): string {
+export function encodeField(
+  spec: FamilySpec,
+  minute: number,
+  dims: readonly string[],
+  metric: number,
+  marks: readonly string[] = [],
+): string {
   if (dims.length !== spec.dims.length) {
     throw new Error(`${spec.name}: expected ${spec.dims.length} dimensions, got ${dims.length}`);
   }
   const expected = spec.marks?.length ?? 0;
-  if (marks.length !== expected && marks.length !== 0) throw new Error(`${spec.name}: expected ${expected} marks, got ${marks.length}`);
+  if (marks.length !== expected && marks.length !== 0)
+    throw new Error(`${spec.name}: expected ${expected} marks, got ${marks.length}`);
   const all = marks.length === expected ? [...dims, ...marks] : [...dims, ...(spec.marks ?? []).map(() => '0')];
   return `${minute}|${all.join('|')}|${metric}`;
 }

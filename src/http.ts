@@ -29,7 +29,9 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<{ port: nu
       );
     } else if (path === '/healthz') {
       // Alive means the process serves; outages of its dependencies are reported here, not restarted.
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', ...opts.status?.() }) + '\n');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', ...opts.status?.() }) + '\n');
     } else if (path === '/readyz') {
       const ok = opts.ready?.() ?? true;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');

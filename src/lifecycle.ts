@@ -72,7 +72,10 @@ export function handleProcessErrors(logger: Logger, lifecycle: Lifecycle): void 
   });
   process.on('uncaughtException', (err, origin) => {
     processErrors.inc({ kind: 'uncaught_exception' });
-    logger.fatal({ err, origin }, 'uncaught exception: state may be corrupt; flushing what this process holds, then exiting');
+    logger.fatal(
+      { err, origin },
+      'uncaught exception: state may be corrupt; flushing what this process holds, then exiting',
+    );
     lifecycle.shutdown('uncaughtException', 1);
   });
 }

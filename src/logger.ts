@@ -46,7 +46,10 @@ const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s"@]*:)[^@/?#\s"]+@/gi;
 
 /** A line with every secret-shaped substring replaced. */
 export function scrubSecrets(line: string): string {
-  return line.replace(INTERACTION_TOKEN, '[interaction token]').replace(BOT_TOKEN, '[token]').replace(URL_PASSWORD, '$1[redacted]@');
+  return line
+    .replace(INTERACTION_TOKEN, '[interaction token]')
+    .replace(BOT_TOKEN, '[token]')
+    .replace(URL_PASSWORD, '$1[redacted]@');
 }
 
 /**
@@ -82,12 +85,29 @@ type Serialized = Record<string, unknown>;
  */
 export function serializeError(err: unknown): unknown {
   if (typeof err !== 'object' || err === null) return err;
-  const e = err as Error & { url?: unknown; status?: unknown; code?: unknown; method?: unknown; requestBody?: unknown; cause?: unknown; timeToReset?: unknown; retryAfter?: unknown; global?: unknown; scope?: unknown };
+  const e = err as Error & {
+    url?: unknown;
+    status?: unknown;
+    code?: unknown;
+    method?: unknown;
+    requestBody?: unknown;
+    cause?: unknown;
+    timeToReset?: unknown;
+    retryAfter?: unknown;
+    global?: unknown;
+    scope?: unknown;
+  };
   if (typeof e.url === 'string' && typeof e.method === 'string') {
-    const out: Serialized = { type: e.name, message: String(e.message ?? '').slice(0, 1000), method: e.method, route: discordRoute(e.url) };
+    const out: Serialized = {
+      type: e.name,
+      message: String(e.message ?? '').slice(0, 1000),
+      method: e.method,
+      route: discordRoute(e.url),
+    };
     if (e.status !== undefined) out.status = e.status;
     if (e.code !== undefined) out.code = e.code;
-    if (e.retryAfter !== undefined) Object.assign(out, { retryAfter: e.retryAfter, timeToReset: e.timeToReset, global: e.global, scope: e.scope });
+    if (e.retryAfter !== undefined)
+      Object.assign(out, { retryAfter: e.retryAfter, timeToReset: e.timeToReset, global: e.global, scope: e.scope });
     return out;
   }
   if (!(err instanceof Error)) return err;
@@ -117,7 +137,11 @@ function capture(line: string): void {
   }
 }
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  bindings: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
   const options: LoggerOptions = {
     level,
     base: { pid: process.pid, ...bindings },
@@ -133,7 +157,9 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', bi
       },
     },
     // Development only: pino-pretty is a dev dependency, loaded (in pino's transport worker) only when asked.
-    ...(!destination && /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '') ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+    ...(!destination && /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '')
+      ? { transport: { target: 'pino-pretty', options: { colorize: true } } }
+      : {}),
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -28,15 +28,24 @@ const ATTRIBUTIONS = new Set(['invite', 'vanity', 'unknown']);
 /** XADD field/value pairs of one event. */
 export function encodeMemberEvent(e: MemberEvent): string[] {
   return [
-    'at', String(e.at),
-    'g', e.guildId,
-    'u', e.userId,
-    'k', e.kind,
-    'a', e.attribution ?? '',
-    'i', e.inviterId ?? '',
-    'c', e.inviteCode ?? '',
-    'ac', String(e.accountCreatedAt),
-    'b', e.bot ? '1' : '0',
+    'at',
+    String(e.at),
+    'g',
+    e.guildId,
+    'u',
+    e.userId,
+    'k',
+    e.kind,
+    'a',
+    e.attribution ?? '',
+    'i',
+    e.inviterId ?? '',
+    'c',
+    e.inviteCode ?? '',
+    'ac',
+    String(e.accountCreatedAt),
+    'b',
+    e.bot ? '1' : '0',
   ];
 }
 
@@ -58,7 +67,8 @@ export function decodeMemberEvent(fields: readonly string[]): MemberEvent | unde
   const attribution = f.get('a') ?? '';
   const inviterId = f.get('i') ?? '';
   const inviteCode = f.get('c') ?? '';
-  if (at === undefined || accountCreatedAt === undefined || !isSnowflake(guildId) || !isSnowflake(userId)) return undefined;
+  if (at === undefined || accountCreatedAt === undefined || !isSnowflake(guildId) || !isSnowflake(userId))
+    return undefined;
   if (kind !== 'join' && kind !== 'leave') return undefined;
   if (kind === 'join' ? !ATTRIBUTIONS.has(attribution) : attribution !== '') return undefined;
   if (inviterId !== '' && !isSnowflake(inviterId)) return undefined;

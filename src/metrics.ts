@@ -205,7 +205,6 @@ export const interactionAckLatency = new client.Histogram({
   registers: [registry],
 });
 
-
 export const schedulerRuns = new client.Counter({
   name: 'stats_scheduler_runs_total',
   help: 'Scheduled job runs finished, by job and outcome (ok, error, aborted: lease lost or shutdown).',

@@ -58,7 +58,9 @@ export class OptOutStore implements Tracking {
     const setKey = optOutSetKey(this.prefix);
     let members = await this.redis.smembers(setKey);
     if (members.length === 0) {
-      const { rows } = await this.db.query<{ k: string }>(`SELECT guild_id::text || '|' || user_id::text AS k FROM privacy_opt_outs`);
+      const { rows } = await this.db.query<{ k: string }>(
+        `SELECT guild_id::text || '|' || user_id::text AS k FROM privacy_opt_outs`,
+      );
       members = rows.map((r) => r.k);
       if (members.length > 0) await this.redis.sadd(setKey, ...members);
     }
@@ -93,10 +95,10 @@ export class OptOutStore implements Tracking {
 
   /** Stops tracking the member everywhere: this process at once, the others on the pub/sub message. */
   async optOut(guildId: string, userId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
+    const { rowCount } = (await this.db.query(
       'INSERT INTO privacy_opt_outs (guild_id, user_id) VALUES ($1::bigint, $2::bigint) ON CONFLICT DO NOTHING',
       [guildId, userId],
-    ) as { rowCount?: number | null };
+    )) as { rowCount?: number | null };
     this.applyOut(guildId, userId);
     await this.redis.sadd(optOutSetKey(this.prefix), key(guildId, userId));
     await this.redis.publish(optOutChannel(this.prefix), `out|${guildId}|${userId}`);
@@ -105,7 +107,10 @@ export class OptOutStore implements Tracking {
 
   /** Resumes tracking from now on. */
   async optIn(guildId: string, userId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query('DELETE FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]) as {
+    const { rowCount } = (await this.db.query(
+      'DELETE FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint',
+      [guildId, userId],
+    )) as {
       rowCount?: number | null;
     };
     this.set.delete(key(guildId, userId));
@@ -116,7 +121,10 @@ export class OptOutStore implements Tracking {
 
   /** Postgres's answer, for a member asking about their own state. */
   async isOptedOut(guildId: string, userId: string): Promise<boolean> {
-    const { rows } = await this.db.query('SELECT 1 FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
+    const { rows } = await this.db.query(
+      'SELECT 1 FROM privacy_opt_outs WHERE guild_id = $1::bigint AND user_id = $2::bigint',
+      [guildId, userId],
+    );
     return rows.length > 0;
   }
 
@@ -146,11 +154,14 @@ export { key as memberKey };
  * statement for both: as two DELETEs, TimescaleDB 2.23 left mentions of the member in compressed chunks
  * (test/timescale.test.ts).
  */
-export const MEMBER_TABLES: readonly { table: string; rollups: readonly string[]; member?: string }[] = FAMILY_NAMES.map((name) => ({
-  table: FAMILIES[name].table,
-  rollups: rollupsOf(FAMILIES[name]),
-  ...(name === 'mentions' ? { member: "(user_id = $2::bigint OR (target_id = $2::bigint AND kind = 'member'))" } : {}),
-}));
+export const MEMBER_TABLES: readonly { table: string; rollups: readonly string[]; member?: string }[] =
+  FAMILY_NAMES.map((name) => ({
+    table: FAMILIES[name].table,
+    rollups: rollupsOf(FAMILIES[name]),
+    ...(name === 'mentions'
+      ? { member: "(user_id = $2::bigint OR (target_id = $2::bigint AND kind = 'member'))" }
+      : {}),
+  }));
 
 export interface DeletionReport {
   /** Rows deleted per table (raw tables and member_events). */
@@ -174,9 +185,15 @@ export function pgTransaction(pool: Pool): Transaction {
  * aggregates over the affected ranges are refreshed afterwards (refresh_continuous_aggregate cannot run
  * inside a transaction), hourly before daily (daily aggregates the hourly one).
  */
-export async function deleteMemberData(db: Queryable, transaction: Transaction, guildId: string, userId: string): Promise<DeletionReport> {
+export async function deleteMemberData(
+  db: Queryable,
+  transaction: Transaction,
+  guildId: string,
+  userId: string,
+): Promise<DeletionReport> {
   const ranges: { rollups: readonly string[]; from: string; to: string }[] = [];
-  const count = async (tx: Queryable, sql: string) => Number((await tx.query<{ n: string }>(sql, [guildId, userId])).rows[0]!.n);
+  const count = async (tx: Queryable, sql: string) =>
+    Number((await tx.query<{ n: string }>(sql, [guildId, userId])).rows[0]!.n);
   const { deleted, inviterCleared } = await transaction(async (tx) => {
     const deleted: Record<string, number> = {};
     for (const t of MEMBER_TABLES) {
@@ -190,11 +207,17 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
       deleted[t.table] = Number(r.n);
       if (r.lo && r.hi) ranges.push({ rollups: t.rollups, from: r.lo, to: r.hi });
     }
-    deleted.member_events = await count(tx, 'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    deleted.member_events = await count(
+      tx,
+      'WITH d AS (DELETE FROM member_events WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',
+    );
     // A bot author's record (bot_authors) goes too; it only ever holds bots, so this is for completeness.
     await tx.query('DELETE FROM bot_authors WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
     // Their display name and roles (sql/030); the opt-out that comes with deletion keeps them from coming back.
-    deleted.guild_members = await count(tx, 'WITH d AS (DELETE FROM guild_members WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d');
+    deleted.guild_members = await count(
+      tx,
+      'WITH d AS (DELETE FROM guild_members WHERE guild_id = $1::bigint AND user_id = $2::bigint RETURNING 1) SELECT count(*)::text AS n FROM d',
+    );
     await tx.query('DELETE FROM member_roles WHERE guild_id = $1::bigint AND user_id = $2::bigint', [guildId, userId]);
     const inviterCleared = await count(
       tx,
@@ -212,7 +235,10 @@ export async function deleteMemberData(db: Queryable, transaction: Transaction, 
  * loaded into the past by a backfill, outside the refresh policies' windows); nothing on plain PostgreSQL,
  * whose rollups change with the rows (sql/015). Returns the aggregates refreshed.
  */
-export async function refreshRollups(db: Queryable, ranges: readonly { rollups: readonly string[]; from: string; to: string }[]): Promise<string[]> {
+export async function refreshRollups(
+  db: Queryable,
+  ranges: readonly { rollups: readonly string[]; from: string; to: string }[],
+): Promise<string[]> {
   const refreshed: string[] = [];
   const caggs = await continuousAggregates(db);
   for (const r of ranges) {
@@ -247,7 +273,9 @@ export async function refreshRollups(db: Queryable, ranges: readonly { rollups: 
 async function continuousAggregates(db: Queryable): Promise<Set<string>> {
   const { rows: ext } = await db.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
   if (ext.length === 0) return new Set();
-  const { rows } = await db.query<{ view_name: string }>('SELECT view_name::text AS view_name FROM timescaledb_information.continuous_aggregates');
+  const { rows } = await db.query<{ view_name: string }>(
+    'SELECT view_name::text AS view_name FROM timescaledb_information.continuous_aggregates',
+  );
   return new Set(rows.map((r) => r.view_name));
 }
 
@@ -255,7 +283,12 @@ async function continuousAggregates(db: Queryable): Promise<Set<string>> {
  * Drops the items of opted-out members (ingest, at load time). One query per batch; nothing is copied
  * when nobody in the batch's guilds opted out.
  */
-export async function dropOptedOut<T>(db: Queryable, items: T[], guildOf: (t: T) => string, userOf: (t: T) => string): Promise<T[]> {
+export async function dropOptedOut<T>(
+  db: Queryable,
+  items: T[],
+  guildOf: (t: T) => string,
+  userOf: (t: T) => string,
+): Promise<T[]> {
   if (items.length === 0) return items;
   const out = await optedOutIn(db, [...new Set(items.map(guildOf))]);
   if (out.size === 0) return items;

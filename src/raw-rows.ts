@@ -27,7 +27,8 @@ export function botAuthors(spec: FamilySpec, rows: RawRow[]): { text: string; va
   if (mark < 0) return [];
   const user = spec.dims.indexOf('user_id');
   const pairs = new Map<string, [string, string]>();
-  for (const r of rows) if (r.marks[mark] === '1') pairs.set(`${r.dims[0]}|${r.dims[user]}`, [r.dims[0]!, r.dims[user]!]);
+  for (const r of rows)
+    if (r.marks[mark] === '1') pairs.set(`${r.dims[0]}|${r.dims[user]}`, [r.dims[0]!, r.dims[user]!]);
   if (pairs.size === 0) return [];
   const list = [...pairs.values()];
   return [

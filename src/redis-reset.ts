@@ -46,12 +46,15 @@ export class RedisResetWatcher {
     if (this.checking) return false;
     this.checking = true;
     try {
-      const previous = (await this.o.redis.call('SET', this.key, '1', 'EX', String(TTL_SECONDS), 'GET')) as string | null;
+      const previous = (await this.o.redis.call('SET', this.key, '1', 'EX', String(TTL_SECONDS), 'GET')) as
+        string | null;
       const lost = this.planted && previous === null;
       this.planted = true;
       if (!lost) return false;
       redisResets.inc();
-      this.o.logger.warn('Redis lost its data (flushed, or restarted without persistence): rebuilding what this process keeps there');
+      this.o.logger.warn(
+        'Redis lost its data (flushed, or restarted without persistence): rebuilding what this process keeps there',
+      );
       this.o.onReset();
       return true;
     } catch {

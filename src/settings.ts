@@ -14,12 +14,23 @@ export interface GuildSettings {
   memberStatsManagersOnly: boolean;
 }
 
-export const DEFAULT_SETTINGS: Readonly<GuildSettings> = Object.freeze({ includeBots: false, timeZone: 'UTC', excludedChannels: Object.freeze([]), memberStatsManagersOnly: false });
+export const DEFAULT_SETTINGS: Readonly<GuildSettings> = Object.freeze({
+  includeBots: false,
+  timeZone: 'UTC',
+  excludedChannels: Object.freeze([]),
+  memberStatsManagersOnly: false,
+});
 
 /** Whether a channel (or the thread's parent channel) is excluded from counting: a synchronous lookup. */
-export function isExcluded(s: Readonly<GuildSettings>, channelId: string | null | undefined, parentId?: string | null): boolean {
+export function isExcluded(
+  s: Readonly<GuildSettings>,
+  channelId: string | null | undefined,
+  parentId?: string | null,
+): boolean {
   if (s.excludedChannels.length === 0) return false;
-  return (!!channelId && s.excludedChannels.includes(channelId)) || (!!parentId && s.excludedChannels.includes(parentId));
+  return (
+    (!!channelId && s.excludedChannels.includes(channelId)) || (!!parentId && s.excludedChannels.includes(parentId))
+  );
 }
 
 interface Row {
@@ -59,17 +70,26 @@ export class GuildSettingsStore {
     );
     for (const id of guildIds) this.cache.delete(id);
     for (const r of rows) {
-      this.cache.set(r.guild_id, { includeBots: r.include_bots, timeZone: r.time_zone, excludedChannels: r.excluded_channels, memberStatsManagersOnly: r.member_stats_managers_only });
+      this.cache.set(r.guild_id, {
+        includeBots: r.include_bots,
+        timeZone: r.time_zone,
+        excludedChannels: r.excluded_channels,
+        memberStatsManagersOnly: r.member_stats_managers_only,
+      });
     }
   }
 
   /** Listens for changes made by any process; a dedicated connection, as Redis pub/sub requires. */
   async subscribe(isOurs: (guildId: string) => boolean): Promise<void> {
     this.subscriber = this.redis.duplicate();
-    this.subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'settings subscriber connection error'));
+    this.subscriber.on('error', (err) =>
+      this.logger.warn({ err: err.message }, 'settings subscriber connection error'),
+    );
     this.subscriber.on('message', (_channel, guildId: string) => {
       if (!isOurs(guildId)) return;
-      this.load([guildId]).catch((err: unknown) => this.logger.warn({ err, guild: guildId }, 'could not reload guild settings'));
+      this.load([guildId]).catch((err: unknown) =>
+        this.logger.warn({ err, guild: guildId }, 'could not reload guild settings'),
+      );
     });
     await this.subscriber.subscribe(settingsChannel(this.prefix));
   }

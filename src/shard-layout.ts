@@ -19,7 +19,11 @@ export function totalClusters(c: Pick<ShardLayout, 'totalShards' | 'shardsPerClu
 /** Problems with a layout (empty when every shard is owned by exactly one pod and no pod is idle). */
 export function layoutProblems(l: ShardLayout): string[] {
   const problems: string[] = [];
-  for (const [name, v] of Object.entries({ totalShards: l.totalShards, shardsPerCluster: l.shardsPerCluster, pods: l.pods })) {
+  for (const [name, v] of Object.entries({
+    totalShards: l.totalShards,
+    shardsPerCluster: l.shardsPerCluster,
+    pods: l.pods,
+  })) {
     if (!Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive whole number, got ${v}`);
   }
   if (l.clustersPerPod !== undefined && (!Number.isInteger(l.clustersPerPod) || l.clustersPerPod < 1)) {
@@ -29,10 +33,14 @@ export function layoutProblems(l: ShardLayout): string[] {
   const clusters = totalClusters(l);
   const perPod = l.clustersPerPod ?? Math.ceil(clusters / l.pods);
   if (perPod * l.pods < clusters) {
-    problems.push(`${l.pods} pods × ${perPod} clusters per pod cannot hold ${clusters} clusters (${l.totalShards} shards / ${l.shardsPerCluster} per cluster)`);
+    problems.push(
+      `${l.pods} pods × ${perPod} clusters per pod cannot hold ${clusters} clusters (${l.totalShards} shards / ${l.shardsPerCluster} per cluster)`,
+    );
   } else if (perPod * (l.pods - 1) >= clusters) {
     // The last pod would run nothing: it would pass readiness while doing no work, so refuse the layout.
-    problems.push(`${l.pods} pods × ${perPod} clusters per pod leaves the last pod without shards (${clusters} clusters): use fewer pods`);
+    problems.push(
+      `${l.pods} pods × ${perPod} clusters per pod leaves the last pod without shards (${clusters} clusters): use fewer pods`,
+    );
   }
   return problems;
 }

@@ -81,7 +81,10 @@ export class WriteBuffer<T> {
       this.shedSinceLog += this.o.weight?.(item) ?? 1;
       const now = Date.now();
       if (now - this.lastShedLog > 10_000) {
-        this.o.logger.error({ shed: this.shedSinceLog, buffered: this.buffer.size, err: err.message }, this.o.messages.full);
+        this.o.logger.error(
+          { shed: this.shedSinceLog, buffered: this.buffer.size, err: err.message },
+          this.o.messages.full,
+        );
         this.shedSinceLog = 0;
         this.lastShedLog = now;
       }

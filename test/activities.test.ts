@@ -45,7 +45,11 @@ describe('presence activity time in process', () => {
   const INTERVAL = 1000;
 
   beforeAll(async () => {
-    t = await startTestBot({ name: 'activities', sim: { seed: 1 }, env: { VOICE_CREDIT_INTERVAL_MS: String(INTERVAL), PRESENCE_INTENT: 'true' } });
+    t = await startTestBot({
+      name: 'activities',
+      sim: { seed: 1 },
+      env: { VOICE_CREDIT_INTERVAL_MS: String(INTERVAL), PRESENCE_INTENT: 'true' },
+    });
     ({ sim, bot, redis, pool, ingestor, prefix } = t);
   }, 60_000);
 
@@ -58,7 +62,10 @@ describe('presence activity time in process', () => {
     const a = guilds[0]!;
     const b = guilds.find((g) => g !== a && w.humanMembers(g.id).some((m) => a.members.has(m.user.id)))!;
     const shared = w.humanMembers(b.id).find((m) => a.members.has(m.user.id))!.user.id;
-    const [u2, u3, u4] = w.humanMembers(a.id).filter((m) => m.user.id !== shared).map((m) => m.user.id) as [string, string, string];
+    const [u2, u3, u4] = w
+      .humanMembers(a.id)
+      .filter((m) => m.user.id !== shared)
+      .map((m) => m.user.id) as [string, string, string];
     const presence = new PresenceDriver(sim);
     const game = { name: 'Some Game', type: 0, applicationId: APP_ID };
 
@@ -83,7 +90,9 @@ describe('presence activity time in process', () => {
     presence.set(a.id, u2, []); // stops while disconnected: closed at its last credit
     presence.set(a.id, u4, [{ name: 'Minecraft' }]); // starts while disconnected: opened at GUILD_CREATE
     const identifiedBefore = sim.identifyLog.length;
-    await expect.poll(() => sim.identifyLog.length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(identifiedBefore);
+    await expect
+      .poll(() => sim.identifyLog.length, { timeout: 30_000, interval: 20 })
+      .toBeGreaterThan(identifiedBefore);
     await sim.waitForShards(1);
     await expect.poll(() => bot.sessions.activities!.reconcilingGuilds, { timeout: 30_000, interval: 20 }).toBe(0);
     const back = Date.now();
@@ -92,7 +101,12 @@ describe('presence activity time in process', () => {
     presence.offline(a.id, u4);
     const end = Date.now();
 
-    await expect.poll(() => bot.sessions.activities!.sessions(a.id).size + bot.sessions.activities!.sessions(b.id).size, { timeout: 10_000, interval: 20 }).toBe(0);
+    await expect
+      .poll(() => bot.sessions.activities!.sessions(a.id).size + bot.sessions.activities!.sessions(b.id).size, {
+        timeout: 10_000,
+        interval: 20,
+      })
+      .toBe(0);
     expect(await bot.sessions.writer.settled()).toBe(true);
     const sessionsKey = new Keys(prefix).sessions('activities', partitionOf(a.id, 16));
     expect(Object.keys(await redis.hgetall(sessionsKey)).filter((f) => f.startsWith(`${a.id}|`))).toEqual([]);
@@ -112,12 +126,16 @@ describe('presence activity time in process', () => {
       report.push(`${key.split('|').slice(1).join('|')}: truth ${t.seconds.toFixed(2)} db ${got}`);
       expect(dev, `${key} over truth`).toBeLessThanOrEqual(0.5 * t.segments + 0.1);
       // Sessions that were open across the fresh identify lose at most the last interval and the gap.
-      const acrossGap = [`${a.id}|${shared}|${APP_ID}`, `${a.id}|${u2}|Spotify`, `${a.id}|${u4}|Minecraft`].includes(key);
+      const acrossGap = [`${a.id}|${shared}|${APP_ID}`, `${a.id}|${u2}|Spotify`, `${a.id}|${u4}|Minecraft`].includes(
+        key,
+      );
       const allowed = acrossGap ? INTERVAL / 1000 + gap + 1 : Math.max(1, t.segments);
       expect(-dev, `${key} under truth`).toBeLessThanOrEqual(allowed);
       if (!acrossGap) worstBefore = Math.max(worstBefore, Math.abs(dev));
     }
     for (const k of db.keys()) expect(truth.has(k), `${k} not in truth`).toBe(true);
-    console.log(`activities: reconnect gap ${gap.toFixed(2)} s; worst deviation outside the gap ${worstBefore.toFixed(3)} s; ${report.join('; ')}`);
+    console.log(
+      `activities: reconnect gap ${gap.toFixed(2)} s; worst deviation outside the gap ${worstBefore.toFixed(3)} s; ${report.join('; ')}`,
+    );
   }, 90_000);
 });

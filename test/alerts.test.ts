@@ -17,7 +17,8 @@ async function promtool(...args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool is not on PATH: install Prometheus (Debian: apt-get install prometheus)');
+    if (e.code === 'ENOENT')
+      throw new Error('promtool is not on PATH: install Prometheus (Debian: apt-get install prometheus)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 }
@@ -32,13 +33,21 @@ describe('alerting rules (promtool)', () => {
   });
 
   it('pass their unit tests, each alert tested firing and quiet', async () => {
-    const rules = parse(await readFile(path.join(dir, 'alerts.yaml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+    const rules = parse(await readFile(path.join(dir, 'alerts.yaml'), 'utf8')) as {
+      groups: { rules: { alert: string }[] }[];
+    };
     const tests = parse(await readFile(path.join(dir, 'alerts.test.yaml'), 'utf8')) as { tests: RuleTest[] };
     const cases = tests.tests.flatMap((t) => t.alert_rule_test);
     for (const { alert } of rules.groups.flatMap((g) => g.rules)) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect(mine.some((c) => c.exp_alerts.length > 0), `${alert} fires in a test`).toBe(true);
-      expect(mine.some((c) => c.exp_alerts.length === 0), `${alert} stays quiet in a test`).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${alert} stays quiet in a test`,
+      ).toBe(true);
     }
     expect(await promtool('test', 'rules', 'alerts.test.yaml')).toContain('SUCCESS');
   });

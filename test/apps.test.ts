@@ -30,7 +30,7 @@ async function ingestUntilEqual(timeoutMs = 20_000): Promise<void> {
 }
 
 describe('application command uses', () => {
-  it('counts our commands and other apps\' per application, command, user and channel exactly', async () => {
+  it("counts our commands and other apps' per application, command, user and channel exactly", async () => {
     const summary = await sendAppTraffic(sim, { messages: 800, seed: 21 });
     expect(summary.followups).toBeGreaterThan(0);
     expect(summary.components).toBeGreaterThan(0);
@@ -41,7 +41,11 @@ describe('application command uses', () => {
     for (const [i, guildId] of guildIds.entries()) {
       const channels = [...sim.world.textChannels(guildId), ...sim.world.threads(guildId)];
       const humans = sim.world.humanMembers(guildId);
-      const at = (n: number) => ({ guildId, channelId: channels[n % channels.length]!.id, userId: humans[n % humans.length]!.user.id });
+      const at = (n: number) => ({
+        guildId,
+        channelId: channels[n % channels.length]!.id,
+        userId: humans[n % humans.length]!.user.id,
+      });
       invocations.push(
         { ...at(i), name: 'stats', subcommand: 'server', options: [{ name: 'period', type: 3, value: 'forever' }] },
         { ...at(i + 1), name: 'stats', subcommand: 'server', options: [{ name: 'period', type: 3, value: 'forever' }] },
@@ -51,7 +55,11 @@ describe('application command uses', () => {
       );
     }
     // Chat-input commands get an answer; nothing answers context menus here, so those replies time out.
-    await Promise.all(invocations.map((c) => sim.invokeCommand({ ...c, timeoutMs: c.commandType ? 300 : 15_000 }).catch(() => undefined)));
+    await Promise.all(
+      invocations.map((c) =>
+        sim.invokeCommand({ ...c, timeoutMs: c.commandType ? 300 : 15_000 }).catch(() => undefined),
+      ),
+    );
 
     await ingestUntilEqual();
     await sleep(300); // wall-clock on purpose: time for a late write to show, where there must be none
@@ -71,13 +79,18 @@ describe('application command uses', () => {
     expect(theirs.some((u) => u.k[4] === 'config logging set')).toBe(true);
     // Apps whose application id differs from their bot user's id are keyed by the application.
     const bots = guildIds.flatMap((g) => sim.world.botMembers(g).map((m) => m.user));
-    expect(bots.some((b) => applicationIdOf(b) !== b.id && theirs.some((u) => u.k[3] === applicationIdOf(b)))).toBe(true);
+    expect(bots.some((b) => applicationIdOf(b) !== b.id && theirs.some((u) => u.k[3] === applicationIdOf(b)))).toBe(
+      true,
+    );
     // The invoking user is counted, never the app's bot.
     const botIds = new Set(bots.map((b) => b.id));
     expect(theirs.every((u) => !botIds.has(u.k[2]!))).toBe(true);
 
     // Those responses come from bots: the messages family does not count them.
-    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM messages_raw WHERE user_id = ANY($1::bigint[])', [[...botIds]]);
+    const { rows } = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM messages_raw WHERE user_id = ANY($1::bigint[])',
+      [[...botIds]],
+    );
     expect(Number(rows[0]!.n)).toBe(0);
   }, 60_000);
 });

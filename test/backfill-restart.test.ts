@@ -40,10 +40,16 @@ afterAll(async () => {
 }, 60_000);
 
 const progress = async () =>
-  (await stack.pool.query<{ pages: string; running: string }>(
-    `SELECT (SELECT coalesce(sum(pages), 0) FROM backfill_channels)::text AS pages, (SELECT count(*) FROM backfill_jobs WHERE state = 'running')::text AS running`,
-  )).rows[0]!;
-const unfinished = async () => Number((await stack.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM backfill_jobs WHERE state <> 'done'")).rows[0]!.n);
+  (
+    await stack.pool.query<{ pages: string; running: string }>(
+      `SELECT (SELECT coalesce(sum(pages), 0) FROM backfill_channels)::text AS pages, (SELECT count(*) FROM backfill_jobs WHERE state = 'running')::text AS running`,
+    )
+  ).rows[0]!;
+const unfinished = async () =>
+  Number(
+    (await stack.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM backfill_jobs WHERE state <> 'done'"))
+      .rows[0]!.n,
+  );
 
 describe('backfill across a restart', () => {
   it('resumes after the process running it is killed, and ends exact with nothing loaded twice', async () => {
@@ -60,7 +66,9 @@ describe('backfill across a restart', () => {
     child.kill('SIGKILL');
     expect(await unfinished()).toBeGreaterThan(0);
     // Respawned, it takes the job back once the dead runner's lease expires, and finishes it.
-    await expect.poll(() => (cluster.thread?.process as ChildProcess | undefined)?.pid, { timeout: 60_000 }).not.toBe(oldPid);
+    await expect
+      .poll(() => (cluster.thread?.process as ChildProcess | undefined)?.pid, { timeout: 60_000 })
+      .not.toBe(oldPid);
     await expect.poll(unfinished, { timeout: 180_000, interval: 250 }).toBe(0);
     expect(Number((await progress()).pages)).toBeGreaterThan(pagesAtKill);
     await stack.ingestUntilMatch(120_000);

@@ -20,7 +20,14 @@ const startedAt = Date.now();
 
 /** What the bot must hold: every member message in depth (30 days), readable, not by the opted-out member. */
 function expectedMessages(m: TruthMessage): boolean {
-  return !m.webhook && !m.bot && m.timestamp >= startedAt - 30 * DAY && m.channelId !== hidden && m.parentChannelId !== hidden && !optedOut.has(`${m.guildId}|${m.authorId}`);
+  return (
+    !m.webhook &&
+    !m.bot &&
+    m.timestamp >= startedAt - 30 * DAY &&
+    m.channelId !== hidden &&
+    m.parentChannelId !== hidden &&
+    !optedOut.has(`${m.guildId}|${m.authorId}`)
+  );
 }
 
 async function diffMessages(): Promise<string[]> {
@@ -36,7 +43,8 @@ async function diffMessages(): Promise<string[]> {
   );
   const db = new Map(rows.map((r) => [r.k, [Number(r.m), Number(r.w), Number(r.a)].join('/')]));
   const out: string[] = [];
-  for (const [k, v] of truth) if (db.get(k) !== v.join('/')) out.push(`messages ${k}: ${db.get(k) ?? 'none'} ≠ ${v.join('/')}`);
+  for (const [k, v] of truth)
+    if (db.get(k) !== v.join('/')) out.push(`messages ${k}: ${db.get(k) ?? 'none'} ≠ ${v.join('/')}`);
   for (const k of db.keys()) if (!truth.has(k)) out.push(`messages ${k}: not in the truth`);
   return out;
 }
@@ -55,13 +63,21 @@ async function diffDetails(): Promise<string[]> {
   );
   const db = new Map(rows.map((r) => [r.k, r.v]));
   const out: string[] = [];
-  for (const [k, v] of truth) if (v.some((x) => x > 0) && db.get(k) !== v.join('/')) out.push(`details ${k}: ${db.get(k) ?? 'none'} ≠ ${v.join('/')}`);
+  for (const [k, v] of truth)
+    if (v.some((x) => x > 0) && db.get(k) !== v.join('/'))
+      out.push(`details ${k}: ${db.get(k) ?? 'none'} ≠ ${v.join('/')}`);
   for (const k of db.keys()) if (!truth.has(k)) out.push(`details ${k}: not in the truth`);
   return out;
 }
 
 /** Database rows (k, n) against the truth's entries that `keep` keeps; the database must hold nothing else. */
-async function diffKeyed(sql: string, params: unknown[], truth: Map<string, number>, keep: (k: string) => boolean, what: string): Promise<string[]> {
+async function diffKeyed(
+  sql: string,
+  params: unknown[],
+  truth: Map<string, number>,
+  keep: (k: string) => boolean,
+  what: string,
+): Promise<string[]> {
   const { rows } = await t.pool.query<{ k: string; n: string }>(sql, params);
   const db = new Map(rows.map((r) => [r.k, Number(r.n)]));
   const out: string[] = [];
@@ -81,7 +97,13 @@ async function diff(): Promise<string[]> {
   return [
     ...(await diffMessages()),
     ...(await diffDetails()),
-    ...(await diffKeyed(`SELECT guild_id || '|' || user_id || '|' || emoji || '|' || source AS k, sum(uses)::text AS n FROM emojis_raw GROUP BY 1`, [], t.sim.truth.emojiUses, notOptedOut, 'emojis')),
+    ...(await diffKeyed(
+      `SELECT guild_id || '|' || user_id || '|' || emoji || '|' || source AS k, sum(uses)::text AS n FROM emojis_raw GROUP BY 1`,
+      [],
+      t.sim.truth.emojiUses,
+      notOptedOut,
+      'emojis',
+    )),
     ...(await diffKeyed(
       `SELECT guild_id || '|' || user_id || '|' || target_id || '|' || kind AS k, sum(mentions)::text AS n FROM mentions_raw WHERE guild_id = $1 GROUP BY 1`,
       [guildB],
@@ -92,13 +114,30 @@ async function diff(): Promise<string[]> {
   ];
 }
 
-const jobState = async (guildId: string) => (await t.pool.query<{ state: string }>('SELECT state FROM backfill_jobs WHERE guild_id = $1', [guildId])).rows[0]?.state;
-const pages = async () => Number((await t.pool.query<{ n: string }>('SELECT coalesce(sum(pages), 0)::text AS n FROM backfill_channels')).rows[0]!.n);
+const jobState = async (guildId: string) =>
+  (await t.pool.query<{ state: string }>('SELECT state FROM backfill_jobs WHERE guild_id = $1', [guildId])).rows[0]
+    ?.state;
+const pages = async () =>
+  Number(
+    (await t.pool.query<{ n: string }>('SELECT coalesce(sum(pages), 0)::text AS n FROM backfill_channels')).rows[0]!.n,
+  );
 // A different member each time: commands have a per-member cooldown.
 let invoker = 1;
 const invoke = (guildId: string, subcommand: string, permissions = ADMIN) =>
-  t.sim.invokeCommand({ guildId, channelId: t.sim.world.textChannels(guildId)[0]!.id, userId: t.sim.world.humanMembers(guildId)[invoker++]!.user.id, name: 'backfill', subcommand, permissions, timeoutMs: 30_000 });
-const unfinished = async () => Number((await t.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM backfill_jobs WHERE state <> 'done'")).rows[0]!.n);
+  t.sim.invokeCommand({
+    guildId,
+    channelId: t.sim.world.textChannels(guildId)[0]!.id,
+    userId: t.sim.world.humanMembers(guildId)[invoker++]!.user.id,
+    name: 'backfill',
+    subcommand,
+    permissions,
+    timeoutMs: 30_000,
+  });
+const unfinished = async () =>
+  Number(
+    (await t.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM backfill_jobs WHERE state <> 'done'")).rows[0]!
+      .n,
+  );
 
 beforeAll(async () => {
   t = await startTestBot({
@@ -116,16 +155,31 @@ beforeAll(async () => {
       const old = sim.historyChat({ fromMs: startedAt - 60 * DAY, toMs: startedAt - 31 * DAY, seed: 4 });
       for (const g of [guildA!, guildB!, guildC]) {
         const humans = sim.world.humanMembers(g);
-        for (let i = 0; i < 200; i++) old.sendMessage({ guildId: g, channelId: sim.world.textChannels(g)[i % 3]!.id, authorId: humans[i % humans.length]!.user.id, content: `old message ${i}` });
+        for (let i = 0; i < 200; i++)
+          old.sendMessage({
+            guildId: g,
+            channelId: sim.world.textChannels(g)[i % 3]!.id,
+            authorId: humans[i % humans.length]!.user.id,
+            content: `old message ${i}`,
+          });
       }
       // Guild C: a channel the bot cannot see, with history in it; the others readable.
       hidden = sim.world.textChannels(guildC)[0]!.id;
       const c = sim.historyChat({ fromMs: startedAt - 10 * DAY, toMs: startedAt - 60_000, seed: 5 });
       const humansC = sim.world.humanMembers(guildC);
       for (const [i, ch] of sim.world.textChannels(guildC).entries()) {
-        for (let k = 0; k < 150; k++) c.sendMessage({ guildId: guildC, channelId: ch.id, authorId: humansC[(i + k) % humansC.length]!.user.id, content: `hello ${k} from ${i}`, attachments: k % 7 === 0 ? 1 : 0 });
+        for (let k = 0; k < 150; k++)
+          c.sendMessage({
+            guildId: guildC,
+            channelId: ch.id,
+            authorId: humansC[(i + k) % humansC.length]!.user.id,
+            content: `hello ${k} from ${i}`,
+            attachments: k % 7 === 0 ? 1 : 0,
+          });
       }
-      sim.setChannelOverwrites(hidden, [{ id: sim.world.botUser.id, type: 1, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) }]);
+      sim.setChannelOverwrites(hidden, [
+        { id: sim.world.botUser.id, type: 1, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
+      ]);
       // A member of A and one of B opted out before the bot joined: nothing of theirs is loaded, nor mentions of them.
       const store = new OptOutStore(pool, redis, config.redisKeyPrefix, logger);
       for (const g of [guildA!, guildB!]) {
@@ -149,7 +203,8 @@ describe('backfill', () => {
       await sendMentionTraffic(t.sim, { messages: 100, seed: 20 + i, guildIds: [guildB] });
       await expect.poll(pages, { timeout: 60_000 }).toBeGreaterThan(before);
     }
-    for (const g of [...t.sim.world.guilds.keys()]) await expect.poll(() => jobState(g), { timeout: 120_000, interval: 250 }).toBe('done');
+    for (const g of [...t.sim.world.guilds.keys()])
+      await expect.poll(() => jobState(g), { timeout: 120_000, interval: 250 }).toBe('done');
     await t.ingestUntil(diff, 60_000);
     expect(await diff()).toEqual([]);
     // Discord's limits held: discord.js waited out the per-channel buckets, nothing was refused.
@@ -164,7 +219,10 @@ describe('backfill', () => {
     );
     expect(Number(cuts.rows[0]!.first_live) + Number(cuts.rows[0]!.at_join)).toBeGreaterThan(0);
     // The unreadable channel was skipped, with why.
-    const skipped = await t.pool.query<{ state: string; note: string }>('SELECT state, note FROM backfill_channels WHERE channel_id = $1', [hidden]);
+    const skipped = await t.pool.query<{ state: string; note: string }>(
+      'SELECT state, note FROM backfill_channels WHERE channel_id = $1',
+      [hidden],
+    );
     expect(skipped.rows[0]?.state).toBe('skipped');
   }, 240_000);
 

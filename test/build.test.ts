@@ -11,11 +11,15 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
-const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
   return out.sort();
 }
 
@@ -93,7 +97,10 @@ describe('Dockerfile', () => {
   const sources = (copy: string): string[] => {
     const words = copy.split(/\s+/);
     const from = words.find((w) => w.startsWith('--from='));
-    return words.filter((w) => !w.startsWith('--')).slice(0, -1).map((s) => (from ? `${from.slice(7)}:${s}` : s));
+    return words
+      .filter((w) => !w.startsWith('--'))
+      .slice(0, -1)
+      .map((s) => (from ? `${from.slice(7)}:${s}` : s));
   };
 
   it('copies no development code into any stage', () => {
@@ -103,10 +110,14 @@ describe('Dockerfile', () => {
 
   it('builds the image from the production build, sql/ and production dependencies only', () => {
     const runtime = stages.at(-1)!;
-    expect(runtime.copies.flatMap(sources).sort()).toEqual(['build:/app/dist/src', 'build:/app/dist/web', 'package-lock.json', 'package.json', 'sql'].sort());
+    expect(runtime.copies.flatMap(sources).sort()).toEqual(
+      ['build:/app/dist/src', 'build:/app/dist/web', 'package-lock.json', 'package.json', 'sql'].sort(),
+    );
     expect(runtime.runs.some((r) => /npm ci\b.*--omit=dev/.test(r))).toBe(true);
     const build = stages.find((s) => s.name === 'build')!;
     expect(build.runs.some((r) => /npm run build/.test(r))).toBe(true);
-    expect(build.copies.flatMap(sources).sort()).toEqual(['package-lock.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json', 'web'].sort());
+    expect(build.copies.flatMap(sources).sort()).toEqual(
+      ['package-lock.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json', 'web'].sort(),
+    );
   });
 });

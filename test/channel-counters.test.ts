@@ -37,16 +37,29 @@ function grantBot(guildId: string, bits: bigint, on: boolean): void {
   const G = sim.world.guild(guildId)!;
   const me = G.members.get(sim.world.botUser.id)!;
   for (const r of G.roles) {
-    if (me.roles.includes(r.id)) r.permissions = (on ? BigInt(r.permissions) | bits : BigInt(r.permissions) & ~bits).toString();
+    if (me.roles.includes(r.id))
+      r.permissions = (on ? BigInt(r.permissions) | bits : BigInt(r.permissions) & ~bits).toString();
   }
 }
 
 const lastUse = new Map<string, number>();
-async function counters(subcommand: string, options: { name: string; type: number; value: string }[] = [], o: { userId?: string; permissions?: string } = {}) {
+async function counters(
+  subcommand: string,
+  options: { name: string; type: number; value: string }[] = [],
+  o: { userId?: string; permissions?: string } = {},
+) {
   const userId = o.userId ?? admin;
   const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now(); // the command's 1 s cooldown
   if (wait > 0) await sleep(wait);
-  const reply = await sim.invokeCommand({ guildId: g, channelId: text, userId, name: 'counters', subcommand, options, permissions: o.permissions ?? MANAGE_GUILD });
+  const reply = await sim.invokeCommand({
+    guildId: g,
+    channelId: text,
+    userId,
+    name: 'counters',
+    subcommand,
+    options,
+    permissions: o.permissions ?? MANAGE_GUILD,
+  });
   lastUse.set(userId, Date.now());
   return reply;
 }
@@ -59,10 +72,15 @@ async function runCounters(): Promise<void> {
   await scheduler.idle();
 }
 const renamesOf = (channelId: string) => sim.truth.channelRenames.filter((r) => r.channelId === channelId);
-const stored = async () => (await t.pool.query('SELECT channel_id::text, disabled_reason FROM channel_counters WHERE guild_id = $1', [g])).rows;
+const stored = async () =>
+  (await t.pool.query('SELECT channel_id::text, disabled_reason FROM channel_counters WHERE guild_id = $1', [g])).rows;
 
 beforeAll(async () => {
-  t = await startTestBot({ name: 'counters', sim: { guilds: 2, limits: { channelRenameWindowMs: SIM_WINDOW_MS } }, families: ['messages'] });
+  t = await startTestBot({
+    name: 'counters',
+    sim: { guilds: 2, limits: { channelRenameWindowMs: SIM_WINDOW_MS } },
+    families: ['messages'],
+  });
   sim = t.sim;
   [g, other] = [...sim.world.guilds.keys()] as [string, string];
   admin = sim.world.humanMembers(g)[1]!.user.id;
@@ -89,15 +107,29 @@ afterAll(async () => {
 describe('/counters', () => {
   it('refuses bad input with a clear ephemeral answer and stores nothing', async () => {
     const vc = sim.world.voiceChannels(g)[0]!.id;
-    const cases: [string, { name: string; type: number; value: string }[], RegExp, { userId?: string; permissions?: string }?][] = [
-      ['add', [channelOpt(vc), templateOpt('👥 Members: {members}')], /Manage Server/, { userId: sim.world.humanMembers(g)[2]!.user.id, permissions: SEND_MESSAGES }],
+    const cases: [
+      string,
+      { name: string; type: number; value: string }[],
+      RegExp,
+      { userId?: string; permissions?: string }?,
+    ][] = [
+      [
+        'add',
+        [channelOpt(vc), templateOpt('👥 Members: {members}')],
+        /Manage Server/,
+        { userId: sim.world.humanMembers(g)[2]!.user.id, permissions: SEND_MESSAGES },
+      ],
       ['add', [channelOpt(vc), templateOpt('Users: {users}')], /Unknown variable \{users\}/],
       ['add', [channelOpt(vc), templateOpt(`{members} ${'x'.repeat(91)}`)], /101 characters.*at most 100/],
       ['add', [channelOpt(vc), templateOpt(`{members}${'y'.repeat(191)}`)], /200 characters/],
       ['add', [channelOpt(vc), templateOpt('no variable here')], /no variable/],
       ['add', [channelOpt(vc), templateOpt('Members: {members')], /brace/],
       ['add', [channelOpt(text), templateOpt('👥 Members: {members}')], /voice channels or categories/],
-      ['add', [channelOpt(sim.world.voiceChannels(other)[0]!.id), templateOpt('👥 Members: {members}')], /not in this server/],
+      [
+        'add',
+        [channelOpt(sim.world.voiceChannels(other)[0]!.id), templateOpt('👥 Members: {members}')],
+        /not in this server/,
+      ],
       // No channel of that id exists (Discord answers 404, as for a channel the bot may not view).
       ['add', [channelOpt('123456789012345678'), templateOpt('👥 Members: {members}')], /cannot see/],
       ['remove', [channelOpt(vc)], /has no counter/],
@@ -145,8 +177,13 @@ describe('/counters', () => {
     const list = await counters('list');
     expect(list.content).toMatch(/waiting for Discord's rename limit/);
     // The job comes back when the window frees, not before (its row's next run).
-    const { rows } = await t.pool.query<{ next_run_at: Date }>("SELECT next_run_at FROM scheduled_runs WHERE job = 'counters' AND guild_id = $1", [g]);
-    const held = (await t.pool.query<{ held_until: Date }>('SELECT held_until FROM channel_counters WHERE channel_id = $1', [vc])).rows[0]!.held_until;
+    const { rows } = await t.pool.query<{ next_run_at: Date }>(
+      "SELECT next_run_at FROM scheduled_runs WHERE job = 'counters' AND guild_id = $1",
+      [g],
+    );
+    const held = (
+      await t.pool.query<{ held_until: Date }>('SELECT held_until FROM channel_counters WHERE channel_id = $1', [vc])
+    ).rows[0]!.held_until;
     expect(held.getTime()).toBe(T0 + 10 * MINUTE); // the first rename's window ends
     expect(rows[0]!.next_run_at.getTime()).toBe(held.getTime());
 
@@ -163,18 +200,28 @@ describe('/counters', () => {
     // The bot held back by itself: Discord (the simulator) never had to refuse a rename.
     expect(sim.restStats.limitedRoutes.get('PATCH /channels/{id}') ?? 0).toBe(0);
     // Within the simulator's window never more than 2 renames of the channel.
-    for (const r of renames) expect(renames.filter((x) => x.at > r.at - SIM_WINDOW_MS && x.at <= r.at).length).toBeLessThanOrEqual(2);
+    for (const r of renames)
+      expect(renames.filter((x) => x.at > r.at - SIM_WINDOW_MS && x.at <= r.at).length).toBeLessThanOrEqual(2);
     // CHANNEL_UPDATE reached the bot, which recorded the new name.
     await expect
-      .poll(async () => (await t.pool.query<{ name: string }>('SELECT name FROM guild_channels WHERE channel_id = $1', [vc])).rows[0]?.name, { timeout: 15_000 })
+      .poll(
+        async () =>
+          (await t.pool.query<{ name: string }>('SELECT name FROM guild_channels WHERE channel_id = $1', [vc])).rows[0]
+            ?.name,
+        { timeout: 15_000 },
+      )
       .toBe(expectName());
   });
 
   it('switches a counter off when its channel is deleted or the permission is gone, and says so in /counters list', async () => {
     const [cat] = sim.world.guild(g)!.channels.filter((c) => c.type === 4);
     const vc2 = sim.world.voiceChannels(g)[1]!.id;
-    expect((await counters('add', [channelOpt(cat!.id), templateOpt('📈 {messages.today} msgs today')])).content).toMatch(/Counter added/);
-    expect((await counters('add', [channelOpt(vc2), templateOpt('🎙 In voice: {voice.now}')])).content).toMatch(/Counter added/);
+    expect(
+      (await counters('add', [channelOpt(cat!.id), templateOpt('📈 {messages.today} msgs today')])).content,
+    ).toMatch(/Counter added/);
+    expect((await counters('add', [channelOpt(vc2), templateOpt('🎙 In voice: {voice.now}')])).content).toMatch(
+      /Counter added/,
+    );
     now += 11 * MINUTE;
     await runCounters();
     expect(renamesOf(cat!.id).map((r) => r.name)).toEqual(['📈 0 msgs today']);
@@ -183,7 +230,12 @@ describe('/counters', () => {
     sim.structure.deleteChannel(g, cat!.id);
     // Its value does not change, so no rename would fail: the bot knows of the deletion from CHANNEL_DELETE.
     await expect
-      .poll(async () => (await t.pool.query('SELECT deleted_at FROM guild_channels WHERE channel_id = $1', [cat!.id])).rows[0]?.deleted_at ?? null, { timeout: 15_000 })
+      .poll(
+        async () =>
+          (await t.pool.query('SELECT deleted_at FROM guild_channels WHERE channel_id = $1', [cat!.id])).rows[0]
+            ?.deleted_at ?? null,
+        { timeout: 15_000 },
+      )
       .not.toBeNull();
     grantBot(g, PermissionFlagsBits.ManageChannels, false);
     sim.members.leave(g, sim.world.humanMembers(g).at(-1)!.user.id); // the members counter changes too
@@ -198,7 +250,10 @@ describe('/counters', () => {
     // The admins are told in the channel the counters were added from.
     const notices = sim.channelMessages.posted.filter((m) => m.channelId === text).map((m) => m.content);
     expect(notices).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`<#${cat!.id}>.*switched off: the channel was deleted`)), expect.stringMatching(new RegExp(`<#${vc}>.*Manage Channels`))]),
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`<#${cat!.id}>.*switched off: the channel was deleted`)),
+        expect.stringMatching(new RegExp(`<#${vc}>.*Manage Channels`)),
+      ]),
     );
     const list = await counters('list');
     expect(list.content).toMatch(/switched off: the channel was deleted/);
@@ -223,7 +278,11 @@ describe('the simulator: channel renames as Discord answers them', () => {
   afterAll(() => s?.close());
 
   const patch = (channelId: string, body: unknown) =>
-    fetch(`${s.apiUrl}/v10/channels/${channelId}`, { method: 'PATCH', headers: { authorization: `Bot ${s.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${s.apiUrl}/v10/channels/${channelId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bot ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('needs Manage Channels, checks the name, allows 2 renames per 10 minutes, then answers 429 with X-RateLimit headers', async () => {
     const gid = [...s.world.guilds.keys()][0]!;
@@ -233,7 +292,9 @@ describe('the simulator: channel renames as Discord answers them', () => {
     expect(((await denied.json()) as { code: number }).code).toBe(50013);
     const G = s.world.guild(gid)!;
     const me = G.members.get(s.world.botUser.id)!;
-    for (const r of G.roles) if (me.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) | PermissionFlagsBits.ManageChannels).toString();
+    for (const r of G.roles)
+      if (me.roles.includes(r.id))
+        r.permissions = (BigInt(r.permissions) | PermissionFlagsBits.ManageChannels).toString();
     expect((await patch(vc, { name: 'x'.repeat(101) })).status).toBe(400);
     expect((await patch('123456789012345678', { name: 'a' })).status).toBe(404);
     expect((await patch(vc, { name: 'one' })).status).toBe(200);

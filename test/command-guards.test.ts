@@ -17,17 +17,28 @@ let chan: string;
 const EXTRA_MEMBERS = 1_000;
 
 const footer = (r: RecordedReply) => (r.embeds[0] as { footer?: { text: string } } | undefined)?.footer?.text ?? '';
-const field = (r: RecordedReply, name: string) => (r.embeds[0] as { fields?: { name: string; value: string }[] }).fields?.find((f) => f.name === name)?.value;
+const field = (r: RecordedReply, name: string) =>
+  (r.embeds[0] as { fields?: { name: string; value: string }[] }).fields?.find((f) => f.name === name)?.value;
 let nextUser = 0;
 const someone = () => t.sim.world.humanMembers(g)[nextUser++]!.user.id;
 
-function invoke(name: string, subcommand: string | undefined, options: CommandOption[] = [], userId = someone()): Promise<RecordedReply> {
+function invoke(
+  name: string,
+  subcommand: string | undefined,
+  options: CommandOption[] = [],
+  userId = someone(),
+): Promise<RecordedReply> {
   return t.sim.invokeCommand({ guildId: g, channelId: chan, userId, name, subcommand, options, timeoutMs: 30_000 });
 }
 
 beforeAll(async () => {
   log = capturedLogger('warn', { test: 'command-guards' });
-  t = await startTestBot({ name: 'command-guards', sim: { guilds: 2, seed: 31 }, families: ['messages'], logger: log.logger });
+  t = await startTestBot({
+    name: 'command-guards',
+    sim: { guilds: 2, seed: 31 },
+    families: ['messages'],
+    logger: log.logger,
+  });
   g = [...t.sim.world.guilds.keys()][0]!;
   chan = t.sim.world.textChannels(g)[0]!.id;
   // A large server: a thousand more members, each with a message, and a bot that is the most active author.
@@ -39,9 +50,11 @@ beforeAll(async () => {
   }
   await new GuildSettingsStore(t.pool, t.redis, t.prefix, t.logger).update(g, { includeBots: true, timeZone: 'UTC' });
   await vi.waitFor(() => expect(t.bot.settings.get(g).includeBots).toBe(true), { timeout: 5_000 }); // (a hook: no expect.poll)
-  for (const m of t.sim.world.humanMembers(g)) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: m.user.id, content: 'hello world' });
+  for (const m of t.sim.world.humanMembers(g))
+    t.sim.sendMessage({ guildId: g, channelId: chan, authorId: m.user.id, content: 'hello world' });
   const bot = t.sim.world.botMembers(g)[0]!;
-  for (let k = 0; k < 50; k++) t.sim.sendMessage({ guildId: g, channelId: chan, authorId: bot.user.id, content: 'beep' });
+  for (let k = 0; k < 50; k++)
+    t.sim.sendMessage({ guildId: g, channelId: chan, authorId: bot.user.id, content: 'beep' });
   await t.ingestUntil(async () => {
     const db = await messageTotalsByChannelMember(t.pool, [g]);
     return db.get(`${g}|${chan}|${bot.user.id}`)?.messages === 50 && db.size >= EXTRA_MEMBERS ? [] : ['not loaded yet'];
@@ -57,7 +70,14 @@ describe('member names within Discord limits', () => {
     // one a second: let both have gone out, so what is counted below is the command's alone.
     await expect.poll(() => t.sim.gatewayMessages(8), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     const before = t.sim.gatewayMessages(8);
-    const replies = await Promise.all([0, 1, 2].map(() => invoke('stats', 'server', [{ name: 'include_bots', type: 5, value: false }, { name: 'period', type: 3, value: '24h' }])));
+    const replies = await Promise.all(
+      [0, 1, 2].map(() =>
+        invoke('stats', 'server', [
+          { name: 'include_bots', type: 5, value: false },
+          { name: 'period', type: 3, value: '24h' },
+        ]),
+      ),
+    );
     for (const r of replies) {
       expect(r.files, r.content).toHaveLength(1);
       // The bot (the most active author) is known from what the ingest worker recorded, so its messages are left out.
@@ -93,12 +113,17 @@ describe('router', () => {
 
   it('echoes an option value of any length cut short, so the error reply stays within Discord limits', async () => {
     const long = 'z'.repeat(5_000);
-    for (const [sub, name] of [['server', 'metric'], ['server', 'period']] as const) {
+    for (const [sub, name] of [
+      ['server', 'metric'],
+      ['server', 'period'],
+    ] as const) {
       const r = await invoke('stats', sub, [{ name, type: 3, value: long }]);
       expect(r.content.length).toBeLessThan(400);
       expect(r.content).toContain(`"${'z'.repeat(49)}…"`);
     }
-    const r = await invoke('stats', 'server', [{ name: 'from', type: 3, value: `2026-01-01${'\n'.repeat(10)}${long}` }]);
+    const r = await invoke('stats', 'server', [
+      { name: 'from', type: 3, value: `2026-01-01${'\n'.repeat(10)}${long}` },
+    ]);
     expect(r.content.length).toBeLessThan(400);
   }, 30_000);
 });
@@ -111,7 +136,14 @@ describe('logs of Discord REST failures', () => {
     expect(r.kind).toBe('followup');
     expect(r.content).toMatch(/Something went wrong/);
     const failed = log.find(/^command failed$/).at(-1)!;
-    expect(failed.err).toEqual({ type: 'DiscordAPIError[0]', message: '400: Simulated failure', method: 'PATCH', route: expect.stringMatching(/^\/api\/v10\/webhooks\/\d+\/:token\/messages\/@original$/), status: 400, code: 0 });
+    expect(failed.err).toEqual({
+      type: 'DiscordAPIError[0]',
+      message: '400: Simulated failure',
+      method: 'PATCH',
+      route: expect.stringMatching(/^\/api\/v10\/webhooks\/\d+\/:token\/messages\/@original$/),
+      status: 400,
+      code: 0,
+    });
     const line = log.lines.find((l) => l.includes('"command failed"'))!;
     expect(line.length).toBeLessThan(1_000);
     expect(line).not.toMatch(/aW50ZXJhY3Rpb246|requestBody|iVBORw0KGgo/);
@@ -122,10 +154,23 @@ describe('logs of Discord REST failures', () => {
       const ask = await invoke('privacy', 'delete');
       const button = (ask.components[0] as { components: { custom_id: string }[] }).components[0]!.custom_id;
       t.sim.faults.failRest({ status: 400, routeIncludes: '/callback', count: 1 });
-      await t.sim.clickButton({ guildId: g, channelId: chan, userId: ask.userId, messageId: ask.messageId, customId: button, timeoutMs: 10_000 }).catch(() => undefined);
+      await t.sim
+        .clickButton({
+          guildId: g,
+          channelId: chan,
+          userId: ask.userId,
+          messageId: ask.messageId,
+          customId: button,
+          timeoutMs: 10_000,
+        })
+        .catch(() => undefined);
       await expect.poll(() => log.find(/^button failed$/).length, { timeout: 10_000 }).toBeGreaterThan(0);
       const b = log.find(/^button failed$/).at(-1)!;
-      expect(b.err).toMatchObject({ method: 'POST', status: 400, route: expect.stringMatching(/^\/api\/v10\/interactions\/\d+\/:token\/callback$/) });
+      expect(b.err).toMatchObject({
+        method: 'POST',
+        status: 400,
+        route: expect.stringMatching(/^\/api\/v10\/interactions\/\d+\/:token\/callback$/),
+      });
       expect(JSON.stringify(b)).not.toMatch(/aW50ZXJhY3Rpb246/);
     }
     // The structural protections did it: the last-resort scrubber had nothing to clean.

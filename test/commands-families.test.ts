@@ -23,7 +23,8 @@ async function messagesDiff(): Promise<string[]> {
   return [...t.sim.truth.messageTotals()].filter(([k, v]) => db.get(k)?.messages !== v.messages).map(([k]) => k);
 }
 
-const memberEventsSettled = () => settled({ redis: t.redis, pool: t.pool, keys: new Keys(t.prefix), partitions: t.config.redisPartitions, sim: t.sim });
+const memberEventsSettled = () =>
+  settled({ redis: t.redis, pool: t.pool, keys: new Keys(t.prefix), partitions: t.config.redisPartitions, sim: t.sim });
 
 function fields(r: RecordedReply): Record<string, string> {
   const embed = r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined;
@@ -40,7 +41,8 @@ function ranked(field: string | undefined): { label: string; value: string }[] {
 
 function seconds(duration: string): number {
   let s = 0;
-  for (const [, n, unit] of duration.matchAll(/(\d+)([dhms])/g)) s += Number(n) * { d: 86_400, h: 3600, m: 60, s: 1 }[unit as 'd' | 'h' | 'm' | 's'];
+  for (const [, n, unit] of duration.matchAll(/(\d+)([dhms])/g))
+    s += Number(n) * { d: 86_400, h: 3600, m: 60, s: 1 }[unit as 'd' | 'h' | 'm' | 's'];
   return s;
 }
 
@@ -54,7 +56,11 @@ function expectChart(r: RecordedReply): void {
 }
 
 /** Sums `counts` per key(k) over keys starting with the guild, and the top entries (all tied at the max). */
-function tops(counts: Map<string, number>, g: string, key: (parts: string[]) => string): { max: number; keys: string[]; sums: Map<string, number> } {
+function tops(
+  counts: Map<string, number>,
+  g: string,
+  key: (parts: string[]) => string,
+): { max: number; keys: string[]; sums: Map<string, number> } {
   const sums = new Map<string, number>();
   for (const [k, n] of counts) {
     const parts = k.split('|');
@@ -77,15 +83,34 @@ function busiestInstant(timestamps: number[], offsetMs: number): number {
 
 // Every invocation by a different member: the per-member cooldown never answers instead.
 let nextMember = 0;
-function invoke(g: string, name: string, subcommand: string | undefined, options: CommandOption[] = [], o: { userId?: string; permissions?: string } = {}): Promise<RecordedReply> {
+function invoke(
+  g: string,
+  name: string,
+  subcommand: string | undefined,
+  options: CommandOption[] = [],
+  o: { userId?: string; permissions?: string } = {},
+): Promise<RecordedReply> {
   const humans = t.sim.world.humanMembers(g);
   const userId = o.userId ?? humans[nextMember++ % humans.length]!.user.id;
-  return t.sim.invokeCommand({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId, name, subcommand, options, permissions: o.permissions, timeoutMs: 30_000 });
+  return t.sim.invokeCommand({
+    guildId: g,
+    channelId: t.sim.world.textChannels(g)[0]!.id,
+    userId,
+    name,
+    subcommand,
+    options,
+    permissions: o.permissions,
+    timeoutMs: 30_000,
+  });
 }
 const period = (value: string): CommandOption => ({ name: 'period', type: 3, value });
 
 beforeAll(async () => {
-  t = await startTestBot({ name: 'commands-families', sim: { guilds: 3, seed: 17 }, env: { VOICE_CREDIT_INTERVAL_MS: '1000' } });
+  t = await startTestBot({
+    name: 'commands-families',
+    sim: { guilds: 3, seed: 17 },
+    env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
+  });
   const traffic = await sendMixedTraffic(t.sim, {
     messages: 400,
     emojiMessages: 120,
@@ -121,7 +146,9 @@ afterAll(() => t?.stop(), 60_000);
 describe('/top', () => {
   it('messages: the leaderboard starts with the truth top member and count', async () => {
     const counted = new Map<string, number>();
-    for (const m of t.sim.truth.messagesIn(guildId)) if (!m.bot && !m.webhook) counted.set(`${guildId}|${m.authorId}`, (counted.get(`${guildId}|${m.authorId}`) ?? 0) + 1);
+    for (const m of t.sim.truth.messagesIn(guildId))
+      if (!m.bot && !m.webhook)
+        counted.set(`${guildId}|${m.authorId}`, (counted.get(`${guildId}|${m.authorId}`) ?? 0) + 1);
     const truth = tops(counted, guildId, (p) => p[1]!);
     const reply = await invoke(guildId, 'top', 'messages', [period('24h')]);
     expectChart(reply);
@@ -167,7 +194,9 @@ describe('/top', () => {
     expect((reply.embeds[0] as { footer?: { text: string } }).footer?.text).toMatch(/\/invites \(Manage Server\)/);
     const managers = await invoke(joinGuildId, 'top', 'invites', [period('30d')], { permissions: MANAGE_GUILD });
     const b = expected.inviters.get(id)!;
-    expect(ranked(fields(managers)['Top inviters (regular joins)'])[0]!.value).toMatch(new RegExp(`\\(${b.left} left · ${b.fake} fake\\)`));
+    expect(ranked(fields(managers)['Top inviters (regular joins)'])[0]!.value).toMatch(
+      new RegExp(`\\(${b.left} left · ${b.fake} fake\\)`),
+    );
   }, 60_000);
 });
 
@@ -189,8 +218,15 @@ describe('/emojis', () => {
     for (const e of unused.slice(0, 5)) expect(f[`Custom emojis not used (${unused.length})`]).toContain(e.id);
 
     // Reactions only.
-    const reactions = tops(new Map([...t.sim.truth.emojiUses].filter(([k]) => k.endsWith('|reaction'))), guildId, (p) => p[2]!);
-    const r = await invoke(guildId, 'emojis', undefined, [period('24h'), { name: 'source', type: 3, value: 'reaction' }]);
+    const reactions = tops(
+      new Map([...t.sim.truth.emojiUses].filter(([k]) => k.endsWith('|reaction'))),
+      guildId,
+      (p) => p[2]!,
+    );
+    const r = await invoke(guildId, 'emojis', undefined, [
+      period('24h'),
+      { name: 'source', type: 3, value: 'reaction' },
+    ]);
     expectChart(r);
     expect(num(ranked(fields(r)['Most used'])[0]!.value)).toBe(reactions.max);
   }, 60_000);
@@ -219,12 +255,19 @@ describe('/activity', () => {
     const f = fields(reply);
     expect(num(f.Messages!)).toBe(messages.length);
     // The busiest slot of the truth, in UTC (the default zone).
-    const now = new Date(busiestInstant(messages.map((m) => m.timestamp), 0));
+    const now = new Date(
+      busiestInstant(
+        messages.map((m) => m.timestamp),
+        0,
+      ),
+    );
     const weekday = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][now.getUTCDay()]!;
     expect(f['Busiest day']).toContain(weekday);
     expect(f['Busiest slot']).toContain(`${weekday} ${String(now.getUTCHours()).padStart(2, '0')}:00`);
 
-    const emojis = [...t.sim.truth.emojiUses].filter(([k]) => k.startsWith(`${guildId}|`)).reduce((a, [, n]) => a + n, 0);
+    const emojis = [...t.sim.truth.emojiUses]
+      .filter(([k]) => k.startsWith(`${guildId}|`))
+      .reduce((a, [, n]) => a + n, 0);
     const byEmoji = await invoke(guildId, 'activity', undefined, [{ name: 'metric', type: 3, value: 'emojis' }]);
     expectChart(byEmoji);
     expect(num(fields(byEmoji)['Emoji uses']!)).toBe(emojis);
@@ -238,7 +281,12 @@ describe('/activity', () => {
       const reply = await invoke(guildId, 'activity', undefined, [period('7d')]);
       expectChart(reply);
       const messages = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
-      const tokyo = new Date(busiestInstant(messages.map((m) => m.timestamp), 9 * 3_600_000));
+      const tokyo = new Date(
+        busiestInstant(
+          messages.map((m) => m.timestamp),
+          9 * 3_600_000,
+        ),
+      );
       expect(fields(reply)['Busiest slot']).toContain(`${String(tokyo.getUTCHours()).padStart(2, '0')}:00`);
       expect((reply.embeds[0] as { description: string }).description).toContain('Asia/Tokyo');
     } finally {
@@ -267,7 +315,8 @@ describe('/growth', () => {
 });
 
 describe('/invites', () => {
-  const line = (b: { regular: number; left: number; fake: number }) => `${b.regular} regular · ${b.left} left · ${b.fake} fake`;
+  const line = (b: { regular: number; left: number; fake: number }) =>
+    `${b.regular} regular · ${b.left} left · ${b.fake} fake`;
 
   it('shows a manager every inviter with regular / left / fake, and the unknown joins', async () => {
     const expected = t.sim.members.expectedInviteStats(joinGuildId);
@@ -292,15 +341,22 @@ describe('/invites', () => {
     expect([num(f.Regular!), num(f.Left!), num(f.Fake!)]).toEqual([b.regular, b.left, b.fake]);
 
     const other = t.sim.world.humanMembers(joinGuildId).find((m) => m.user.id !== inviter)!.user.id;
-    const refused = await invoke(joinGuildId, 'invites', undefined, [{ name: 'member', type: 6, value: inviter }], { userId: other, permissions: '0' });
+    const refused = await invoke(joinGuildId, 'invites', undefined, [{ name: 'member', type: 6, value: inviter }], {
+      userId: other,
+      permissions: '0',
+    });
     expect(refused.files).toHaveLength(0);
     expect(refused.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(refused.content).toMatch(/Manage Server/);
   }, 60_000);
 
   it('says clearly when nothing was recorded', async () => {
-    const nobody = t.sim.world.humanMembers(joinGuildId).find((m) => !t.sim.members.expectedInviteStats(joinGuildId).inviters.has(m.user.id))!.user.id;
-    const reply = await invoke(joinGuildId, 'invites', undefined, [{ name: 'member', type: 6, value: nobody }], { permissions: MANAGE_GUILD });
+    const nobody = t.sim.world
+      .humanMembers(joinGuildId)
+      .find((m) => !t.sim.members.expectedInviteStats(joinGuildId).inviters.has(m.user.id))!.user.id;
+    const reply = await invoke(joinGuildId, 'invites', undefined, [{ name: 'member', type: 6, value: nobody }], {
+      permissions: MANAGE_GUILD,
+    });
     expect(reply.files).toHaveLength(0);
     expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(reply.content).toMatch(/^Nobody joined through .+ invites in the last 30 days\.$/);
@@ -339,12 +395,23 @@ describe('custom emojis from another server', () => {
     // Used more than anything else in the guild, so they top the board.
     const most = tops(t.sim.truth.emojiUses, g, (p) => p[2]!).max;
     for (let k = 0; k <= most; k++) {
-      t.sim.sendMessage({ guildId: g, channelId, authorId: author, content: `<:partyblob:${blob}> <a:catjam:${legacy}><:partyblob:${blob}>`, emojis: [blob, legacy, blob] });
+      t.sim.sendMessage({
+        guildId: g,
+        channelId,
+        authorId: author,
+        content: `<:partyblob:${blob}> <a:catjam:${legacy}><:partyblob:${blob}>`,
+        emojis: [blob, legacy, blob],
+      });
     }
     await t.ingestUntil(async () => [...(await messagesDiff()), ...(await diffEmojis(t.pool, t.sim))]);
     await t.bot.emojiNames.flush();
-    expect((await t.pool.query('SELECT emoji_id::text AS id, name, animated FROM emoji_names ORDER BY 1')).rows).toEqual(
-      expect.arrayContaining([{ id: legacy, name: 'catjam', animated: true }, { id: blob, name: 'partyblob', animated: false }]),
+    expect(
+      (await t.pool.query('SELECT emoji_id::text AS id, name, animated FROM emoji_names ORDER BY 1')).rows,
+    ).toEqual(
+      expect.arrayContaining([
+        { id: legacy, name: 'catjam', animated: true },
+        { id: blob, name: 'partyblob', animated: false },
+      ]),
     );
     // An emoji counted before names were kept has none.
     await t.pool.query('DELETE FROM emoji_names WHERE emoji_id = $1', [legacy]);

@@ -24,13 +24,26 @@ describe('config', () => {
       METRICS_PORT: '0',
       REDIS_PARTITIONS: '32',
     });
-    expect(c).toMatchObject({ discordToken: 'abc.def', totalShards: 8, shardsPerCluster: 4, logLevel: 'debug', metricsPort: 0, redisPartitions: 32 });
+    expect(c).toMatchObject({
+      discordToken: 'abc.def',
+      totalShards: 8,
+      shardsPerCluster: 4,
+      logLevel: 'debug',
+      metricsPort: 0,
+      redisPartitions: 32,
+    });
   });
 
   it('names every bad variable and what is wrong, without echoing URLs', () => {
     let err: unknown;
     try {
-      loadConfig({ TOTAL_SHARDS: 'two', SHARDS_PER_CLUSTER: '0', LOG_LEVEL: 'loud', DATABASE_URL: 'not a url:secret@', REDIS_URL: 'http://x' });
+      loadConfig({
+        TOTAL_SHARDS: 'two',
+        SHARDS_PER_CLUSTER: '0',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'not a url:secret@',
+        REDIS_URL: 'http://x',
+      });
     } catch (e) {
       err = e;
     }
@@ -45,12 +58,17 @@ describe('config', () => {
   });
 
   it('REDIS_CLUSTER_NODES selects a Redis Cluster and wins over REDIS_URL; bad entries are named, passwords never echoed', () => {
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis://:pw@10.0.0.2:7001 ' };
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis://:pw@10.0.0.2:7001 ',
+    };
     const c = loadConfig(env);
     expect(c.redisClusterNodes).toEqual(['10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001']);
     expect(redisTarget(c, 'here')).toEqual({ clusterNodes: ['10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001'] });
     expect(redisTarget(loadConfig({ REDIS_URL: 'redis://h:1' }), 'here')).toEqual({ url: 'redis://h:1' });
-    expect(() => redisTarget(loadConfig({}), 'in a test')).toThrow('REDIS_URL (or REDIS_CLUSTER_NODES) is required in a test');
+    expect(() => redisTarget(loadConfig({}), 'in a test')).toThrow(
+      'REDIS_URL (or REDIS_CLUSTER_NODES) is required in a test',
+    );
     let err: unknown;
     try {
       loadConfig({ REDIS_CLUSTER_NODES: 'http://a:1,10.0.0.1,redis://:secret@[::1' });
@@ -66,7 +84,9 @@ describe('config', () => {
   });
 
   it('required() explains why a value is needed', () => {
-    expect(() => required(undefined, 'DISCORD_TOKEN', 'to connect to Discord')).toThrow('DISCORD_TOKEN is required to connect to Discord');
+    expect(() => required(undefined, 'DISCORD_TOKEN', 'to connect to Discord')).toThrow(
+      'DISCORD_TOKEN is required to connect to Discord',
+    );
     expect(required('x', 'A', 'b')).toBe('x');
   });
 });

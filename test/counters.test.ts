@@ -14,7 +14,6 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => {});
 });
 
-
 /** Sum of every counter of the messages family in a partition's live hash, by metric name. */
 async function liveTotals(redis: Redis, keys: Keys): Promise<Record<string, number>> {
   const out: Record<string, number> = { messages: 0, words: 0, attachments: 0 };
@@ -45,14 +44,28 @@ describe('CounterWriter', () => {
 
     const errorsBefore = (await redisWriteErrors.get()).values[0]?.value ?? 0;
     const t0 = performance.now();
-    for (let i = 0; i < 100; i++) w.add('messages', '111111111111111111', 1000 + (i % 5), ['111111111111111111', '2', '0', String(i % 7)], [1, 3, 0]);
+    for (let i = 0; i < 100; i++)
+      w.add(
+        'messages',
+        '111111111111111111',
+        1000 + (i % 5),
+        ['111111111111111111', '2', '0', String(i % 7)],
+        [1, 3, 0],
+      );
     expect(performance.now() - t0).toBeLessThan(1000); // synchronous: the loop never awaited Redis
     await w.settled();
     expect(await liveTotals(redis, keys)).toEqual({ messages: 100, words: 300, attachments: 0 });
 
     // This server keeps nothing on disk: what it held is gone with it, the buffer must bring the rest.
     await server.stop();
-    for (let i = 0; i < 200; i++) w.add('messages', '111111111111111111', 1000 + (i % 5), ['111111111111111111', '2', '0', String(i % 7)], [1, 2, 1]);
+    for (let i = 0; i < 200; i++)
+      w.add(
+        'messages',
+        '111111111111111111',
+        1000 + (i % 5),
+        ['111111111111111111', '2', '0', String(i % 7)],
+        [1, 2, 1],
+      );
     await expect.poll(() => w.pending.inflight === 0 && w.pending.buffered > 0, { timeout: 15_000 }).toBe(true);
     const errorsDuring = (await redisWriteErrors.get()).values[0]?.value ?? 0;
     expect(errorsDuring).toBeGreaterThan(errorsBefore);
@@ -77,7 +90,8 @@ describe('CounterWriter', () => {
 
     const shedBefore = (await incrementsShed.get()).values[0]?.value ?? 0;
     // 80 distinct users × 1 metric: 50 fit in the buffer, 30 are shed.
-    for (let i = 0; i < 80; i++) w.add('messages', '111111111111111111', 5, ['111111111111111111', '2', '0', String(1000 + i)], [1, 0, 0]);
+    for (let i = 0; i < 80; i++)
+      w.add('messages', '111111111111111111', 5, ['111111111111111111', '2', '0', String(1000 + i)], [1, 0, 0]);
     await expect.poll(() => w.pending.inflight, { timeout: 15_000 }).toBe(0);
     expect(w.pending.buffered).toBe(50);
     const shed = ((await incrementsShed.get()).values[0]?.value ?? 0) - shedBefore;

@@ -33,11 +33,24 @@ let scheduler: Scheduler;
 let now = NEXT + 11 * 60_000; // the week is over and its 10-minute ingest margin too
 
 const lastUse = new Map<string, number>();
-async function command(name: string, subcommand: string, options: { name: string; type: number; value: string }[] = [], o: { userId?: string; permissions?: string } = {}) {
+async function command(
+  name: string,
+  subcommand: string,
+  options: { name: string; type: number; value: string }[] = [],
+  o: { userId?: string; permissions?: string } = {},
+) {
   const userId = o.userId ?? admin;
   const wait = (lastUse.get(`${name}|${userId}`) ?? 0) + 2_100 - Date.now();
   if (wait > 0) await sleep(wait);
-  const reply = await sim.invokeCommand({ guildId: g, channelId: text, userId, name, subcommand, options, permissions: o.permissions ?? MANAGE_GUILD });
+  const reply = await sim.invokeCommand({
+    guildId: g,
+    channelId: text,
+    userId,
+    name,
+    subcommand,
+    options,
+    permissions: o.permissions ?? MANAGE_GUILD,
+  });
   lastUse.set(`${name}|${userId}`, Date.now());
   return reply;
 }
@@ -75,11 +88,40 @@ afterAll(async () => {
 describe('/digest', () => {
   it('refuses bad input ephemerally and stores nothing', async () => {
     const other = [...sim.world.guilds.keys()][1]!;
-    const cases: [{ name: string; type: number; value: string }[], RegExp, { userId?: string; permissions?: string }?][] = [
-      [[{ name: 'channel', type: 7, value: text }, { name: 'every', type: 3, value: 'week' }], /Manage Server/, { userId: sim.world.humanMembers(g)[2]!.user.id, permissions: SEND_MESSAGES }],
-      [[{ name: 'channel', type: 7, value: sim.world.voiceChannels(g)[0]!.id }, { name: 'every', type: 3, value: 'week' }], /not a text channel/],
-      [[{ name: 'channel', type: 7, value: sim.world.textChannels(other)[0]!.id }, { name: 'every', type: 3, value: 'week' }], /not in this server/],
-      [[{ name: 'channel', type: 7, value: text }, { name: 'every', type: 3, value: 'fortnight' }], /week.*month/],
+    const cases: [
+      { name: string; type: number; value: string }[],
+      RegExp,
+      { userId?: string; permissions?: string }?,
+    ][] = [
+      [
+        [
+          { name: 'channel', type: 7, value: text },
+          { name: 'every', type: 3, value: 'week' },
+        ],
+        /Manage Server/,
+        { userId: sim.world.humanMembers(g)[2]!.user.id, permissions: SEND_MESSAGES },
+      ],
+      [
+        [
+          { name: 'channel', type: 7, value: sim.world.voiceChannels(g)[0]!.id },
+          { name: 'every', type: 3, value: 'week' },
+        ],
+        /not a text channel/,
+      ],
+      [
+        [
+          { name: 'channel', type: 7, value: sim.world.textChannels(other)[0]!.id },
+          { name: 'every', type: 3, value: 'week' },
+        ],
+        /not in this server/,
+      ],
+      [
+        [
+          { name: 'channel', type: 7, value: text },
+          { name: 'every', type: 3, value: 'fortnight' },
+        ],
+        /week.*month/,
+      ],
     ];
     for (const [options, expected, o] of cases) {
       const r = await command('digest', 'set', options, o);
@@ -97,7 +139,8 @@ describe('/digest', () => {
     const [steady, newcomer, leaver] = [humans[3]!.user.id, humans[4]!.user.id, humans[5]!.user.id];
     const [c1, c2, quiet] = sim.world.textChannels(g).map((c) => c.id) as [string, string, string];
     const send = (authorId: string, channelId: string, at: number, n = 1) => {
-      for (let k = 0; k < n; k++) sim.sendMessage({ guildId: g, channelId, authorId, content: `hello ${k}`, timestamp: at + k * 1000 });
+      for (let k = 0; k < n; k++)
+        sim.sendMessage({ guildId: g, channelId, authorId, content: `hello ${k}`, timestamp: at + k * 1000 });
     };
     // Previous week: steady and leaver talk; the quiet channel is busy.
     send(steady, c1, PREV + 2 * HOUR, 4);
@@ -108,20 +151,31 @@ describe('/digest', () => {
     send(newcomer, c2, WEEK + 3 * DAY, 6);
     send(newcomer, c1, NEXT - 60_000); // Sunday 23:59
     send(steady, c1, NEXT + 60_000); // next week: not in this digest
-    const truthIn = (from: number, to: number) => sim.truth.messagesIn(g).filter((m) => !m.bot && m.timestamp >= from && m.timestamp < to);
+    const truthIn = (from: number, to: number) =>
+      sim.truth.messagesIn(g).filter((m) => !m.bot && m.timestamp >= from && m.timestamp < to);
     const total = sim.truth.messagesIn(g).filter((m) => !m.bot).length;
     await expect
       .poll(
         async () => {
           await t.bot.counters.settled();
           await t.ingestor.runOnce();
-          return Number((await t.pool.query<{ n: string }>('SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1', [g])).rows[0]!.n);
+          return Number(
+            (
+              await t.pool.query<{ n: string }>(
+                'SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1',
+                [g],
+              )
+            ).rows[0]!.n,
+          );
         },
         { timeout: 20_000, interval: 200 },
       )
       .toBe(total);
 
-    const set = await command('digest', 'set', [{ name: 'channel', type: 7, value: text }, { name: 'every', type: 3, value: 'week' }]);
+    const set = await command('digest', 'set', [
+      { name: 'channel', type: 7, value: text },
+      { name: 'every', type: 3, value: 'week' },
+    ]);
     expect(set.content).toMatch(/weekly digest will be posted in <#/);
     expect(set.content).toMatch(/Asia\/Kolkata/);
     // The first run is due after the current real week; the test's virtual clock is at the end of a past
@@ -146,14 +200,24 @@ describe('/digest', () => {
     expect(field('Messages')).toBe(`${week.length} (${pct}% vs previous)`);
     const authors = (ms: typeof week) => new Set(ms.map((m) => m.authorId)).size;
     const activePct = Math.round(((authors(week) - authors(prev)) / authors(prev)) * 100);
-    expect(field('Active members')).toBe(`${authors(week)} (${activePct === 0 ? 'no change' : `${activePct > 0 ? '+' : ''}${activePct}% vs previous`})`);
+    expect(field('Active members')).toBe(
+      `${authors(week)} (${activePct === 0 ? 'no change' : `${activePct > 0 ? '+' : ''}${activePct}% vs previous`})`,
+    );
     const by = (ms: typeof week, key: 'authorId' | 'channelId') => {
       const m = new Map<string, number>();
       for (const x of ms) m.set(x[key], (m.get(x[key]) ?? 0) + 1);
       return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     };
-    expect(field('Top members')).toBe(by(week, 'authorId').map(([u, n], k) => `\`${k + 1}.\` <@${u}> — ${n} messages`).join('\n'));
-    expect(field('Top channels')).toBe(by(week, 'channelId').map(([c, n], k) => `\`${k + 1}.\` <#${c}> — ${n} messages`).join('\n'));
+    expect(field('Top members')).toBe(
+      by(week, 'authorId')
+        .map(([u, n], k) => `\`${k + 1}.\` <@${u}> — ${n} messages`)
+        .join('\n'),
+    );
+    expect(field('Top channels')).toBe(
+      by(week, 'channelId')
+        .map(([c, n], k) => `\`${k + 1}.\` <#${c}> — ${n} messages`)
+        .join('\n'),
+    );
     expect(field('New regulars')).toBe(`<@${newcomer}>`);
     expect(field('Gone quiet')).toBe(`<#${quiet}>`);
 
@@ -162,7 +226,12 @@ describe('/digest', () => {
     await runDigest();
     expect(sim.channelMessages.posted.filter((m) => m.guildId === g)).toHaveLength(1);
     // The next run is the next week's end (plus the margin).
-    const row = (await t.pool.query<{ next_run_at: Date }>("SELECT next_run_at FROM scheduled_runs WHERE job = 'digest' AND guild_id = $1", [g])).rows[0]!;
+    const row = (
+      await t.pool.query<{ next_run_at: Date }>(
+        "SELECT next_run_at FROM scheduled_runs WHERE job = 'digest' AND guild_id = $1",
+        [g],
+      )
+    ).rows[0]!;
     expect(row.next_run_at.getTime()).toBe(NEXT + 7 * DAY + 10 * 60_000);
 
     // Down for three weeks: one catch-up post, of the latest complete week, not three.

@@ -15,7 +15,9 @@ import { FuzzRng, TEMPLATES, malformedDispatch, type FuzzContext } from './helpe
 import { capturedLogger, type CapturedLogger } from './helpers/log-lines.js';
 
 const sum = async (m: typeof dispatchesRejected | typeof collectorErrors, labels: Record<string, string>) =>
-  (await m.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((a, v) => a + v.value, 0);
+  (await m.get()).values
+    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
+    .reduce((a, v) => a + v.value, 0);
 
 describe('dispatch schemas', () => {
   let n = 1_000_000_000_000_000_000n;
@@ -60,12 +62,17 @@ describe('a collector that throws', () => {
     });
     guard.forCollector(client, 'healthy').on('messageCreate', () => counted++);
     const before = await sum(collectorErrors, { collector: 'broken', type: 'messageCreate' });
-    for (let i = 0; i < 5; i++) (client as unknown as EventEmitter).emit('messageCreate', { id: i, token: 'aW50ZXJhY3Rpb246secret' });
+    for (let i = 0; i < 5; i++)
+      (client as unknown as EventEmitter).emit('messageCreate', { id: i, token: 'aW50ZXJhY3Rpb246secret' });
     expect(counted).toBe(5);
     expect(await sum(collectorErrors, { collector: 'broken', type: 'messageCreate' })).toBe(before + 5);
     const lines = log.find(/handling a gateway event failed/);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ collector: 'broken', type: 'messageCreate', err: { type: 'TypeError', message: 'a bug' } });
+    expect(lines[0]).toMatchObject({
+      collector: 'broken',
+      type: 'messageCreate',
+      err: { type: 'TypeError', message: 'a bug' },
+    });
     expect(lines[0]!.sample).toBe('{"id":0,"token":"[redacted]"}');
   });
 });
@@ -75,7 +82,13 @@ describe('malformed dispatches into a running bot', () => {
   let log: CapturedLogger;
   beforeAll(async () => {
     log = capturedLogger('warn', { test: 'dispatch-guard' });
-    t = await startTestBot({ name: 'dispatch-guard', sim: { guilds: 2, seed: 5 }, env: { PRESENCE_INTENT: 'true' }, families: ['messages', 'activities', 'voice'], logger: log.logger });
+    t = await startTestBot({
+      name: 'dispatch-guard',
+      sim: { guilds: 2, seed: 5 },
+      env: { PRESENCE_INTENT: 'true' },
+      families: ['messages', 'activities', 'voice'],
+      logger: log.logger,
+    });
   }, 60_000);
   afterAll(() => t?.stop());
 
@@ -84,20 +97,41 @@ describe('malformed dispatches into a running bot', () => {
     const g = [...sim.world.guilds.keys()][0]!;
     const chan = sim.world.textChannels(g)[0]!.id;
     const user = sim.world.humanMembers(g)[0]!.user;
-    const base = { id: sim.newSnowflake(), channel_id: chan, guild_id: g, content: 'hi', timestamp: new Date().toISOString(), author: { id: user.id, username: user.username } };
+    const base = {
+      id: sim.newSnowflake(),
+      channel_id: chan,
+      guild_id: g,
+      content: 'hi',
+      timestamp: new Date().toISOString(),
+      author: { id: user.id, username: user.username },
+    };
     const bad: [string, unknown][] = [
       ['MESSAGE_CREATE', { ...base, author: undefined }], // no author
       ['MESSAGE_CREATE', { ...base, id: sim.newSnowflake(), content: 42 }], // non-string content
       ['MESSAGE_CREATE', null], // d: null
-      ['PRESENCE_UPDATE', { user: { id: user.id }, guild_id: g, status: 'online', activities: [{ name: 42, type: 0 }] }], // non-string activity name
+      [
+        'PRESENCE_UPDATE',
+        { user: { id: user.id }, guild_id: g, status: 'online', activities: [{ name: 42, type: 0 }] },
+      ], // non-string activity name
       ['VOICE_STATE_UPDATE', { guild_id: g, channel_id: 'abc', session_id: 'x' }], // channel "abc", no user
       ['GUILD_MEMBER_ADD', { guild_id: g, user: null }],
-      ['INTERACTION_CREATE', { id: sim.newSnowflake(), application_id: sim.world.application.id, type: 2, token: 'aW50ZXJhY3Rpb246leak', guild_id: g }], // no member, no user
+      [
+        'INTERACTION_CREATE',
+        {
+          id: sim.newSnowflake(),
+          application_id: sim.world.application.id,
+          type: 2,
+          token: 'aW50ZXJhY3Rpb246leak',
+          guild_id: g,
+        },
+      ], // no member, no user
       ['NOT_A_REAL_EVENT', { anything: true }],
     ];
     const rejectedBefore = await sum(dispatchesRejected, {});
     const errorsBefore = await sum(collectorErrors, {});
-    const otherBefore = (await gatewayDispatches.get()).values.filter((v) => v.labels.type === 'other').reduce((a, v) => a + v.value, 0);
+    const otherBefore = (await gatewayDispatches.get()).values
+      .filter((v) => v.labels.type === 'other')
+      .reduce((a, v) => a + v.value, 0);
     for (let round = 0; round < 3; round++) for (const [event, d] of bad) sim.faults.dispatchRaw(g, event, d);
     const good = sim.sendMessage({ guildId: g, channelId: chan, authorId: user.id, content: 'still counted' });
     await t.ingestUntil(async () => {
@@ -106,9 +140,17 @@ describe('malformed dispatches into a running bot', () => {
     });
     // 7 malformed known events × 3 rounds rejected; the unknown event passes through as "other".
     expect(await sum(dispatchesRejected, {})).toBe(rejectedBefore + 21);
-    expect((await gatewayDispatches.get()).values.filter((v) => v.labels.type === 'other').reduce((a, v) => a + v.value, 0)).toBe(otherBefore + 3);
+    expect(
+      (await gatewayDispatches.get()).values.filter((v) => v.labels.type === 'other').reduce((a, v) => a + v.value, 0),
+    ).toBe(otherBefore + 3);
     const dropped = log.find(/malformed gateway dispatch dropped/);
-    expect(dropped.map((l) => l.type).sort()).toEqual(['GUILD_MEMBER_ADD', 'INTERACTION_CREATE', 'MESSAGE_CREATE', 'PRESENCE_UPDATE', 'VOICE_STATE_UPDATE']);
+    expect(dropped.map((l) => l.type).sort()).toEqual([
+      'GUILD_MEMBER_ADD',
+      'INTERACTION_CREATE',
+      'MESSAGE_CREATE',
+      'PRESENCE_UPDATE',
+      'VOICE_STATE_UPDATE',
+    ]);
     const problems = Object.fromEntries(dropped.map((l) => [l.type as string, l.problem as string]));
     expect(problems).toMatchObject({
       MESSAGE_CREATE: "/ must have required property 'author'",

@@ -107,10 +107,17 @@ describe('end to end', () => {
 
   it("aggregates every cluster process's metrics over IPC, labelled by cluster and shard", async () => {
     const { body } = await aggregateMetrics(stack.manager);
-    for (const [cluster, shards] of [['0', ['0', '1']], ['1', ['2', '3']]] as const) {
+    for (const [cluster, shards] of [
+      ['0', ['0', '1']],
+      ['1', ['2', '3']],
+    ] as const) {
       for (const shard of shards) {
         expect(body).toContain(`stats_shard_ready{shard="${shard}",cluster="${cluster}"} 1`);
-        expect(body).toMatch(new RegExp(`stats_gateway_events_total\\{type="MESSAGE_CREATE",shard="${shard}",cluster="${cluster}"\\} [1-9]`));
+        expect(body).toMatch(
+          new RegExp(
+            `stats_gateway_events_total\\{type="MESSAGE_CREATE",shard="${shard}",cluster="${cluster}"\\} [1-9]`,
+          ),
+        );
       }
     }
     expect(body).toContain('process_resident_memory_bytes'); // the manager's own process metrics
@@ -125,7 +132,8 @@ describe('end to end', () => {
     const killedAt = Date.now();
     child.kill('SIGKILL');
     // The manager respawns it; the new process identifies its shards afresh (no resume across processes).
-    const reidentified = () => cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
+    const reidentified = () =>
+      cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
     await expect.poll(reidentified, { timeout: 60_000, interval: 100 }).toBe(true);
     await sim.waitForShards(4, 60_000);
     const newChild = cluster.thread!.process as import('node:child_process').ChildProcess;

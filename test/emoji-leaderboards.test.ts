@@ -24,10 +24,13 @@ async function diff(): Promise<string[]> {
 }
 
 const field = (r: RecordedReply, name: string): string | undefined =>
-  ((r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? []).find((f) => f.name === name)?.value;
+  ((r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? []).find(
+    (f) => f.name === name,
+  )?.value;
 
 /** The counts of the "Most used" board, in order. */
-const board = (r: RecordedReply) => [...(field(r, 'Most used') ?? '').matchAll(/ — ([\d,]+)$/gm)].map(([, n]) => Number(n!.replace(/,/g, '')));
+const board = (r: RecordedReply) =>
+  [...(field(r, 'Most used') ?? '').matchAll(/ — ([\d,]+)$/gm)].map(([, n]) => Number(n!.replace(/,/g, '')));
 
 /** The truth's per-emoji sums over the uses whose channel passes `inChannel` (and user `byUser`), largest first. */
 function expected(inChannel: (channelId: string) => boolean, byUser?: string): number[] {
@@ -59,8 +62,20 @@ async function invoke(o: Parameters<TestBot['sim']['invokeCommand']>[0]): Promis
   }
 }
 
-async function ask(userId: string, options: { name: string; type: number; value: string }[], permissions = ADMIN): Promise<RecordedReply> {
-  return invoke({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId, name: 'emojis', options: [{ name: 'period', type: 3, value: '24h' }, ...options], permissions, timeoutMs: 30_000 });
+async function ask(
+  userId: string,
+  options: { name: string; type: number; value: string }[],
+  permissions = ADMIN,
+): Promise<RecordedReply> {
+  return invoke({
+    guildId: g,
+    channelId: t.sim.world.textChannels(g)[0]!.id,
+    userId,
+    name: 'emojis',
+    options: [{ name: 'period', type: 3, value: '24h' }, ...options],
+    permissions,
+    timeoutMs: 30_000,
+  });
 }
 
 beforeAll(async () => {
@@ -69,7 +84,11 @@ beforeAll(async () => {
   await sendEmojiTraffic(t.sim, { messages: 1_200, reactions: 1_200, seed: 23 });
   await t.ingestUntil(diff, 60_000);
   // The shard records channels in batches off the gateway path: the options are checked against them.
-  await vi.waitFor(async () => expect((await t.pool.query('SELECT 1 FROM guild_channels WHERE guild_id = $1', [g])).rowCount).toBeGreaterThan(0), { timeout: 30_000, interval: 200 });
+  await vi.waitFor(
+    async () =>
+      expect((await t.pool.query('SELECT 1 FROM guild_channels WHERE guild_id = $1', [g])).rowCount).toBeGreaterThan(0),
+    { timeout: 30_000, interval: 200 },
+  );
 }, 120_000);
 
 afterAll(() => t?.stop(), 60_000);
@@ -80,9 +99,10 @@ describe('/emojis member, channel and category', () => {
     expect(await diff()).toEqual([]);
   });
 
-  it('channel: ranks the channel\'s emojis, its threads included', async () => {
+  it("channel: ranks the channel's emojis, its threads included", async () => {
     const counts = new Map<string, number>();
-    for (const [k, n] of t.sim.truth.channelEmojiUses) if (k.startsWith(`${g}|`)) counts.set(k.split('|')[1]!, (counts.get(k.split('|')[1]!) ?? 0) + n);
+    for (const [k, n] of t.sim.truth.channelEmojiUses)
+      if (k.startsWith(`${g}|`)) counts.set(k.split('|')[1]!, (counts.get(k.split('|')[1]!) ?? 0) + n);
     // The busiest text channel (not a thread) that has threads with uses, else the busiest.
     const texts = t.sim.world.textChannels(g).map((c) => c.id);
     const channel = texts.sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0))[0]!;
@@ -96,8 +116,16 @@ describe('/emojis member, channel and category', () => {
   }, 30_000);
 
   it('category: ranks the emojis of every channel under it, threads included', async () => {
-    const inCategory = (cat: string) => (c: string) => parentOf(c) === cat || (parentOf(c) !== null && parentOf(parentOf(c)!) === cat);
-    const categories = [...new Set(t.sim.world.textChannels(g).map((c) => c.parentId).filter((p): p is string => p !== null))];
+    const inCategory = (cat: string) => (c: string) =>
+      parentOf(c) === cat || (parentOf(c) !== null && parentOf(parentOf(c)!) === cat);
+    const categories = [
+      ...new Set(
+        t.sim.world
+          .textChannels(g)
+          .map((c) => c.parentId)
+          .filter((p): p is string => p !== null),
+      ),
+    ];
     const category = categories.sort((a, b) => expected(inCategory(b)).length - expected(inCategory(a)).length)[0]!;
     const want = expected(inCategory(category));
     expect(want.length).toBeGreaterThan(0);
@@ -109,7 +137,8 @@ describe('/emojis member, channel and category', () => {
 
   it("member: ranks one member's emojis (from the emojis family's history)", async () => {
     const perUser = new Map<string, number>();
-    for (const [k, n] of t.sim.truth.emojiUses) if (k.startsWith(`${g}|`)) perUser.set(k.split('|')[1]!, (perUser.get(k.split('|')[1]!) ?? 0) + n);
+    for (const [k, n] of t.sim.truth.emojiUses)
+      if (k.startsWith(`${g}|`)) perUser.set(k.split('|')[1]!, (perUser.get(k.split('|')[1]!) ?? 0) + n);
     const member = [...perUser].sort((a, b) => b[1] - a[1])[0]![0];
     const sums = new Map<string, number>();
     for (const [k, n] of t.sim.truth.emojiUses) {
@@ -126,39 +155,73 @@ describe('/emojis member, channel and category', () => {
     expect(own).toEqual(got);
   }, 30_000);
 
-  it('refuses another server\'s channel or category, a channel with a category, and others\' emojis without permission', async () => {
+  it("refuses another server's channel or category, a channel with a category, and others' emojis without permission", async () => {
     const asker = freshAsker();
     const foreignChannel = t.sim.world.textChannels(other)[0]!.id;
     const a = await ask(asker, [{ name: 'channel', type: 7, value: foreignChannel }]);
     expect(a.flags & 64).toBe(64);
     expect(a.content).toMatch(/not one of this server's channels/);
-    const foreignCategory = t.sim.world.textChannels(other).map((c) => c.parentId).find((p): p is string => p !== null)!;
+    const foreignCategory = t.sim.world
+      .textChannels(other)
+      .map((c) => c.parentId)
+      .find((p): p is string => p !== null)!;
     const b = await ask(freshAsker(), [{ name: 'category', type: 7, value: foreignCategory }]);
     expect(b.flags & 64).toBe(64);
     expect(b.content).toMatch(/not one of this server's channels/);
     const mine = t.sim.world.textChannels(g)[0]!;
-    const c = await ask(freshAsker(), [{ name: 'channel', type: 7, value: mine.id }, { name: 'category', type: 7, value: mine.parentId! }]);
+    const c = await ask(freshAsker(), [
+      { name: 'channel', type: 7, value: mine.id },
+      { name: 'category', type: 7, value: mine.parentId! },
+    ]);
     expect(c.content).toMatch(/channel or a category, not both/);
-    const d = await ask(freshAsker(t.sim.world.humanMembers(g)[0]!.user.id), [{ name: 'member', type: 6, value: t.sim.world.humanMembers(g)[0]!.user.id }], '0');
+    const d = await ask(
+      freshAsker(t.sim.world.humanMembers(g)[0]!.user.id),
+      [{ name: 'member', type: 6, value: t.sim.world.humanMembers(g)[0]!.user.id }],
+      '0',
+    );
     expect(d.flags & 64).toBe(64);
     expect(d.embeds).toHaveLength(0);
   }, 60_000);
 
   it('a deleted channel keeps its last name, marked deleted, and its counts', async () => {
     const counts = new Map<string, number>();
-    for (const [k, n] of t.sim.truth.channelEmojiUses) if (k.startsWith(`${g}|`)) counts.set(k.split('|')[1]!, (counts.get(k.split('|')[1]!) ?? 0) + n);
+    for (const [k, n] of t.sim.truth.channelEmojiUses)
+      if (k.startsWith(`${g}|`)) counts.set(k.split('|')[1]!, (counts.get(k.split('|')[1]!) ?? 0) + n);
     const doomed = t.sim.world.textChannels(g).sort((a, b) => (counts.get(b.id) ?? 0) - (counts.get(a.id) ?? 0))[0]!;
     const want = expected((c) => c === doomed.id || parentOf(c) === doomed.id);
     const name = doomed.name;
     t.sim.structure.deleteChannel(g, doomed.id);
-    await vi.waitFor(async () => expect((await t.pool.query('SELECT 1 FROM guild_channels WHERE guild_id = $1 AND channel_id = $2 AND deleted_at IS NOT NULL', [g, doomed.id])).rowCount).toBe(1), { timeout: 30_000, interval: 200 });
+    await vi.waitFor(
+      async () =>
+        expect(
+          (
+            await t.pool.query(
+              'SELECT 1 FROM guild_channels WHERE guild_id = $1 AND channel_id = $2 AND deleted_at IS NOT NULL',
+              [g, doomed.id],
+            )
+          ).rowCount,
+        ).toBe(1),
+      { timeout: 30_000, interval: 200 },
+    );
     const emojis = await ask(freshAsker(), [{ name: 'channel', type: 7, value: doomed.id }]);
-    expect(emojis.content).toBe("");
+    expect(emojis.content).toBe('');
     expect(emojis.embeds[0]!.title).toBe(`#${name} (deleted): emojis`);
     const got = board(emojis);
     expect(got).toEqual(want.slice(0, got.length));
-    const stats = await invoke({ guildId: g, channelId: t.sim.world.textChannels(g)[0]!.id, userId: freshAsker(), name: 'stats', subcommand: 'channel', options: [{ name: 'channel', type: 7, value: doomed.id }, { name: 'period', type: 3, value: '24h' }], permissions: ADMIN, timeoutMs: 30_000 });
-    expect(stats.content).toBe("");
+    const stats = await invoke({
+      guildId: g,
+      channelId: t.sim.world.textChannels(g)[0]!.id,
+      userId: freshAsker(),
+      name: 'stats',
+      subcommand: 'channel',
+      options: [
+        { name: 'channel', type: 7, value: doomed.id },
+        { name: 'period', type: 3, value: '24h' },
+      ],
+      permissions: ADMIN,
+      timeoutMs: 30_000,
+    });
+    expect(stats.content).toBe('');
     expect(stats.embeds[0]!.title).toMatch(new RegExp(`^#${name} \\(deleted\\): `));
   }, 60_000);
 });

@@ -25,7 +25,10 @@ beforeAll(async () => {
     async () => {
       await t.bot.counters.settled();
       await t.ingestor.runOnce();
-      const { rows } = await t.pool.query<{ n: string }>('SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1', [g]);
+      const { rows } = await t.pool.query<{ n: string }>(
+        'SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw WHERE guild_id = $1',
+        [g],
+      );
       expect(Number(rows[0]!.n)).toBeGreaterThanOrEqual(want);
     },
     { timeout: 30_000, interval: 100 },
@@ -46,8 +49,15 @@ async function dbRows(): Promise<string[]> {
 describe('/export', () => {
   it('attaches a CSV whose rows equal the hourly rollup of the guild', async () => {
     const reply = await sim.invokeCommand({
-      guildId: g, channelId: chan, userId: admin, name: 'export', permissions: MANAGE_GUILD,
-      options: [{ name: 'table', type: 3, value: 'messages' }, { name: 'period', type: 3, value: '24h' }],
+      guildId: g,
+      channelId: chan,
+      userId: admin,
+      name: 'export',
+      permissions: MANAGE_GUILD,
+      options: [
+        { name: 'table', type: 3, value: 'messages' },
+        { name: 'period', type: 3, value: '24h' },
+      ],
     });
     expect(reply.flags & 64).toBe(64);
     expect(reply.files).toHaveLength(1);
@@ -60,39 +70,69 @@ describe('/export', () => {
     expect([...lines].sort()).toEqual(want);
     // Snowflakes survive exactly (they exceed 2^53).
     expect(lines.every((l) => l.split(',')[1] === g)).toBe(true);
-    expect(reply.content).toBe(`messages, last 24h: ${want.length.toLocaleString("en-US")} rows.`);
+    expect(reply.content).toBe(`messages, last 24h: ${want.length.toLocaleString('en-US')} rows.`);
   }, 30_000);
 
   it('is refused to members without Manage Server', async () => {
     const member = sim.world.humanMembers(g)[2]!.user.id;
-    const reply = await sim.invokeCommand({ guildId: g, channelId: chan, userId: member, name: 'export', permissions: '0', options: [{ name: 'table', type: 3, value: 'members' }] });
+    const reply = await sim.invokeCommand({
+      guildId: g,
+      channelId: chan,
+      userId: member,
+      name: 'export',
+      permissions: '0',
+      options: [{ name: 'table', type: 3, value: 'members' }],
+    });
     expect(reply.flags & 64).toBe(64);
     expect(reply.files).toHaveLength(0);
     expect(reply.content).toMatch(/Manage Server/);
   });
 
   it('neutralises names a spreadsheet would run as formulas (OWASP), and leaves numbers alone', async () => {
-    const hostile = ['=HYPERLINK("http://evil.example","x")', '+1+cmd|/C calc', '-2+3', '@SUM(A1:A9)', '\tTab start', '\rReturn start', 'Plain game'];
+    const hostile = [
+      '=HYPERLINK("http://evil.example","x")',
+      '+1+cmd|/C calc',
+      '-2+3',
+      '@SUM(A1:A9)',
+      '\tTab start',
+      '\rReturn start',
+      'Plain game',
+    ];
     const at = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
     for (const [k, name] of hostile.entries()) {
-      await t.pool.query('INSERT INTO activities_raw (bucket, guild_id, user_id, activity, seconds) VALUES ($1, $2, $3, $4, $5)', [at, g, String(5000 + k), name, 60 + k]);
+      await t.pool.query(
+        'INSERT INTO activities_raw (bucket, guild_id, user_id, activity, seconds) VALUES ($1, $2, $3, $4, $5)',
+        [at, g, String(5000 + k), name, 60 + k],
+      );
     }
     const e = await exportCsv(t.pool, { guildId: g, table: 'activities', since: new Date(at.getTime() - 60_000) });
     const text = e.csv.toString('utf8');
     // Every cell, parsed as a spreadsheet would (RFC 4180 quoting): none starts with a formula character.
-    const cells = [...text.matchAll(/("(?:[^"]|"")*"|[^,\n]*)(,|\n)/g)].map((m) => (m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!));
+    const cells = [...text.matchAll(/("(?:[^"]|"")*"|[^,\n]*)(,|\n)/g)].map((m) =>
+      m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!,
+    );
     expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
     for (const name of hostile.slice(0, 6)) expect(cells).toContain(`'${name}`);
     expect(cells).toContain('Plain game');
     expect(cells).toContain('65'); // seconds, untouched
-    expect([csvField('-5'), csvField('12.5'), csvField('=1+1'), csvField('a,b')]).toEqual(['-5', '12.5', `"'=1+1"`, '"a,b"']);
+    expect([csvField('-5'), csvField('12.5'), csvField('=1+1'), csvField('a,b')]).toEqual([
+      '-5',
+      '12.5',
+      `"'=1+1"`,
+      '"a,b"',
+    ]);
   });
 
   it('stops at the size limit and says where it truncated', async () => {
     const all = await exportCsv(t.pool, { guildId: g, table: 'messages', since: new Date(Date.now() - 86_400_000) });
     expect(all.truncated).toBe(false);
     const limit = Math.floor(all.csv.length / 3);
-    const part = await exportCsv(t.pool, { guildId: g, table: 'messages', since: new Date(Date.now() - 86_400_000), limitBytes: limit });
+    const part = await exportCsv(t.pool, {
+      guildId: g,
+      table: 'messages',
+      since: new Date(Date.now() - 86_400_000),
+      limitBytes: limit,
+    });
     expect(part.truncated).toBe(true);
     expect(part.csv.length).toBeLessThanOrEqual(limit);
     expect(part.rows).toBeGreaterThan(0);
@@ -102,6 +142,8 @@ describe('/export', () => {
     expect(part.csv.toString('utf8').trimEnd().split('\n')).toHaveLength(part.rows + 1);
     expect(exportNote('messages', '24h', part)).toMatch(new RegExp(`truncated at ${part.rows} rows`));
     const none = await exportCsv(t.pool, { guildId: g, table: 'members', since: new Date(0) });
-    expect(none.csv.toString()).toBe('at,guild_id,user_id,kind,attribution,inviter_id,invite_code,account_created_at,bot\n');
+    expect(none.csv.toString()).toBe(
+      'at,guild_id,user_id,kind,attribution,inviter_id,invite_code,account_created_at,bot\n',
+    );
   });
 });

@@ -85,7 +85,9 @@ function startWorker(env: Record<string, string>): ChildProcess {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }
 
 describe('ingest under faults', () => {
@@ -110,7 +112,8 @@ describe('ingest under faults', () => {
     // unlink over the iterations.
     let seed = 42;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const ledgerRows = async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM ingest_ledger')).rows[0]!.n);
+    const ledgerRows = async () =>
+      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM ingest_ledger')).rows[0]!.n);
     const kills = 10;
     let leftAfterKill = 0;
     for (let i = 0; i < kills; i++) {
@@ -187,7 +190,13 @@ describe('ingest under faults', () => {
       const during = await loaded(pool);
       proxy.restore();
       for (let i = 0; i < 5; i++) await writer.burst(2_000);
-      await until(async () => (await pendingKeys(prefix)) === 0 && [...(await loaded(pool)).values()].reduce((a, b) => a + b, 0) >= writer.total, 60_000, 'ingest to catch up');
+      await until(
+        async () =>
+          (await pendingKeys(prefix)) === 0 &&
+          [...(await loaded(pool)).values()].reduce((a, b) => a + b, 0) >= writer.total,
+        60_000,
+        'ingest to catch up',
+      );
       expect([...during.values()].reduce((a, b) => a + b, 0)).toBeLessThan(writer.total); // the outage was real
       expect(await loaded(pool)).toEqual(writer.expected);
       expect(ingestor.status().consecutiveFailures).toBe(0);

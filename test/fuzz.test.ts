@@ -42,12 +42,14 @@ afterAll(async () => {
   await dropDb?.();
 }, 60_000);
 
-const pids = () => [...stack.manager.clusters.values()].map((c) => (c.thread?.process as ChildProcess | undefined)?.pid);
+const pids = () =>
+  [...stack.manager.clusters.values()].map((c) => (c.thread?.process as ChildProcess | undefined)?.pid);
 
 /** Sum of a metric's samples in the manager's aggregated /metrics, optionally only those matching `labels`. */
 function sum(body: string, name: string, labels?: RegExp): number {
   let n = 0;
-  for (const m of body.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) if (!labels || labels.test(m[1] ?? '')) n += Number(m[2]);
+  for (const m of body.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm')))
+    if (!labels || labels.test(m[1] ?? '')) n += Number(m[2]);
   return n;
 }
 
@@ -60,7 +62,9 @@ describe('fuzz', () => {
     expect(before.every((p) => typeof p === 'number')).toBe(true);
     const voice = new VoiceDriver(sim);
     const presence = new PresenceDriver(sim);
-    const invites = new Map(guilds.map((g) => [g, sim.members.createInvite(g, { inviterId: sim.world.humanMembers(g)[0]!.user.id }).code]));
+    const invites = new Map(
+      guilds.map((g) => [g, sim.members.createInvite(g, { inviterId: sim.world.humanMembers(g)[0]!.user.id }).code]),
+    );
     const recent: { guildId: string; channelId: string; id: string }[] = [];
     const inVoice = new Set<string>();
     const playing = new Set<string>();
@@ -74,12 +78,24 @@ describe('fuzz', () => {
         const channelId = rng.pick(sim.world.textChannels(guildId)).id;
         const authorId = rng.pick(sim.world.humanMembers(guildId)).user.id;
         const e = rng.pick(COMMON_UNICODE);
-        const m = sim.sendMessage({ guildId, channelId, authorId, content: `round ${round} ${e.text} fuzz`, emojis: [e.key] });
+        const m = sim.sendMessage({
+          guildId,
+          channelId,
+          authorId,
+          content: `round ${round} ${e.text} fuzz`,
+          emojis: [e.key],
+        });
         recent.push({ guildId, channelId, id: m.id });
       }
       for (let i = 0; i < 5; i++) {
         const m = rng.pick(recent);
-        sim.react({ guildId: m.guildId, channelId: m.channelId, messageId: m.id, userId: rng.pick(sim.world.humanMembers(m.guildId)).user.id, emoji: rng.pick(COMMON_UNICODE) });
+        sim.react({
+          guildId: m.guildId,
+          channelId: m.channelId,
+          messageId: m.id,
+          userId: rng.pick(sim.world.humanMembers(m.guildId)).user.id,
+          emoji: rng.pick(COMMON_UNICODE),
+        });
       }
       for (let i = 0; i < MALFORMED_PER_ROUND; i++) {
         const guildId = rng.pick(guilds);
@@ -91,7 +107,9 @@ describe('fuzz', () => {
       }
       if (round % 4 === 0) {
         const guildId = rng.pick(guilds);
-        const channel = rng.pick(sim.world.voiceChannels(guildId).filter((c) => c.id !== sim.world.guild(guildId)!.afkChannelId));
+        const channel = rng.pick(
+          sim.world.voiceChannels(guildId).filter((c) => c.id !== sim.world.guild(guildId)!.afkChannelId),
+        );
         const userId = rng.pick(sim.world.humanMembers(guildId)).user.id;
         const key = `${guildId}|${userId}`;
         if (channel && !inVoice.has(key)) {
@@ -107,7 +125,11 @@ describe('fuzz', () => {
       if (round % 3 === 0) {
         const guildId = rng.pick(guilds);
         const userId = rng.pick(sim.world.humanMembers(guildId)).user.id;
-        replies.push(sim.invokeCommand({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId, name: 'ping' }).catch(() => undefined));
+        replies.push(
+          sim
+            .invokeCommand({ guildId, channelId: sim.world.textChannels(guildId)[0]!.id, userId, name: 'ping' })
+            .catch(() => undefined),
+        );
       }
       if (round % 10 === 5) {
         // A join the bot can attribute: alone, so the next one waits until it is recorded.
@@ -155,7 +177,8 @@ describe('fuzz', () => {
     const total = [...malformed.values()].reduce((a, b) => a + b, 0);
     expect(total + unknownEvents).toBe(ROUNDS * MALFORMED_PER_ROUND);
     expect(new Set(malformed.keys())).toEqual(new Set(FUZZED_TYPES));
-    for (const [t, n] of malformed) expect(sum(body, 'stats_gateway_dispatches_rejected_total', new RegExp(`type="${t}"`)), t).toBe(n);
+    for (const [t, n] of malformed)
+      expect(sum(body, 'stats_gateway_dispatches_rejected_total', new RegExp(`type="${t}"`)), t).toBe(n);
     expect(sum(body, 'stats_gateway_dispatches_total', /type="other"/)).toBe(unknownEvents);
     expect(body).not.toMatch(/FUZZ_/);
     console.log(

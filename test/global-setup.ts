@@ -39,20 +39,29 @@ async function checkPostgres(url: string): Promise<void> {
     await client.connect();
     await client.query('SELECT 1');
   } catch (err) {
-    throw new Error(`DATABASE_URL (${safe(url)}) does not answer: ${(err as Error).message}. Unset it to use an embedded PostgreSQL.`);
+    throw new Error(
+      `DATABASE_URL (${safe(url)}) does not answer: ${(err as Error).message}. Unset it to use an embedded PostgreSQL.`,
+    );
   } finally {
     await client.end().catch(() => {});
   }
 }
 
 async function checkRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 5_000,
+  });
   redis.on('error', () => {});
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`REDIS_URL (${safe(url)}) does not answer: ${(err as Error).message}. Unset it to use an embedded redis-server.`);
+    throw new Error(
+      `REDIS_URL (${safe(url)}) does not answer: ${(err as Error).message}. Unset it to use an embedded redis-server.`,
+    );
   } finally {
     redis.disconnect();
   }

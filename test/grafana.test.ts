@@ -113,7 +113,19 @@ export const dashboard: Json<Dashboard> = ${JSON.stringify(json, null, 2)};\n`,
 
 // Grafana's PostgreSQL macro engine (pkg/tsdb/grafana-postgresql-datasource/macros.go) with timescaledb off;
 // dashboard variables and $__interval are interpolated first, as Grafana does.
-function expandSql(sql: string, v: { from: Date; to: Date; interval: string; intervalSeconds: number; guild: string; channel?: string; category?: string; role?: string }): string {
+function expandSql(
+  sql: string,
+  v: {
+    from: Date;
+    to: Date;
+    interval: string;
+    intervalSeconds: number;
+    guild: string;
+    channel?: string;
+    category?: string;
+    role?: string;
+  },
+): string {
   // The channel, category and role variables' "All" value is 0 (allValue), as Grafana substitutes it.
   const withVars = sql
     .replaceAll('$__interval', v.interval)
@@ -165,7 +177,13 @@ describe('provisioning', () => {
     expect(prov.providers).toHaveLength(1);
     expect(prov.providers[0]!.type).toBe('file');
     expect(prov.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
-    expect([...dashboards.keys()].sort()).toEqual(['apps.json', 'emojis.json', 'health.json', 'invites.json', 'server.json']);
+    expect([...dashboards.keys()].sort()).toEqual([
+      'apps.json',
+      'emojis.json',
+      'health.json',
+      'invites.json',
+      'server.json',
+    ]);
     const uids = [...dashboards.values()].map((d) => d.uid);
     expect(new Set(uids).size).toBe(uids.length);
   });
@@ -173,14 +191,28 @@ describe('provisioning', () => {
 
 describe('dashboards', () => {
   it('type-check against @grafana/schema Dashboard (and the check does catch broken ones)', () => {
-    const ok = { title: 'ok', schemaVersion: 39, panels: [{ type: 'timeseries', gridPos: { x: 0, y: 0, w: 12, h: 8 } }] };
+    const ok = {
+      title: 'ok',
+      schemaVersion: 39,
+      panels: [{ type: 'timeseries', gridPos: { x: 0, y: 0, w: 12, h: 8 } }],
+    };
     const broken: Record<string, unknown> = {
       'wrong-type.json': { ...ok, schemaVersion: '39' },
       'unknown-field.json': { ...ok, bogus: true },
       'incomplete-gridpos.json': { ...ok, panels: [{ type: 'timeseries', gridPos: { x: 0 } }] },
-      'bad-enum.json': { ...ok, panels: [{ ...ok.panels[0], fieldConfig: { defaults: { thresholds: { mode: 'relative-ish', steps: [] } }, overrides: [] } }] },
+      'bad-enum.json': {
+        ...ok,
+        panels: [
+          {
+            ...ok.panels[0],
+            fieldConfig: { defaults: { thresholds: { mode: 'relative-ish', steps: [] } }, overrides: [] },
+          },
+        ],
+      },
     };
-    const results = typeCheckAsDashboard(new Map<string, unknown>([...dashboards, ['ok.json', ok], ...Object.entries(broken)]));
+    const results = typeCheckAsDashboard(
+      new Map<string, unknown>([...dashboards, ['ok.json', ok], ...Object.entries(broken)]),
+    );
     for (const name of [...dashboards.keys(), 'ok.json']) expect(results.get(name), name).toEqual([]);
     for (const name of Object.keys(broken)) expect(results.get(name)!.length, name).toBeGreaterThan(0);
   }, 120_000);
@@ -211,7 +243,9 @@ describe('dashboards', () => {
       // prom-client types say MetricType (a numeric enum); the JSON carries the string, e.g. 'histogram'.
       if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) known.add(m.name + s);
     }
-    const exprs = [...dashboards.values()].flatMap((d) => allTargets(d).flatMap(({ target }) => (target.expr ? [target.expr] : [])));
+    const exprs = [...dashboards.values()].flatMap((d) =>
+      allTargets(d).flatMap(({ target }) => (target.expr ? [target.expr] : [])),
+    );
     expect(exprs.length).toBeGreaterThan(15);
     const used = new Set<string>();
     for (const expr of exprs) {
@@ -223,9 +257,17 @@ describe('dashboards', () => {
       }
     }
     // The health dashboard covers the brief: shards, events, ingest, render, commands, Redis writes.
-    for (const n of ['stats_shard_ready', 'stats_gateway_events_total', 'stats_ingest_batches_total', 'stats_ingest_rows_total',
-      'stats_ingest_batch_duration_seconds', 'stats_render_duration_seconds', 'stats_command_duration_seconds',
-      'stats_redis_write_errors_total', 'stats_increments_shed_total']) {
+    for (const n of [
+      'stats_shard_ready',
+      'stats_gateway_events_total',
+      'stats_ingest_batches_total',
+      'stats_ingest_rows_total',
+      'stats_ingest_batch_duration_seconds',
+      'stats_render_duration_seconds',
+      'stats_command_duration_seconds',
+      'stats_redis_write_errors_total',
+      'stats_increments_shed_total',
+    ]) {
       expect(used.has(n), n).toBe(true);
     }
   });
@@ -284,7 +326,16 @@ describe('SQL panels against the migrated schema', () => {
 
   it('has SQL panels on every family', () => {
     const sql = sqlTargets.map((t) => t.target.rawSql!).join('\n');
-    for (const table of ['messages_hourly', 'message_details_hourly', 'voice_hourly', 'emojis_hourly', 'app_commands_hourly', 'activities_hourly', 'mentions_hourly', 'member_events']) {
+    for (const table of [
+      'messages_hourly',
+      'message_details_hourly',
+      'voice_hourly',
+      'emojis_hourly',
+      'app_commands_hourly',
+      'activities_hourly',
+      'mentions_hourly',
+      'member_events',
+    ]) {
       expect(sql).toContain(table);
     }
     expect(sql).not.toMatch(/\b(messages|message_details|voice|emojis|app_commands|activities|mentions)_raw\b/); // rollups only
@@ -321,38 +372,69 @@ describe('SQL panels against the migrated schema', () => {
   it('counts only the selected guild and range (messages panel sums match the rows inserted)', async () => {
     const server = dashboards.get('server.json')!;
     const messages = allPanels(server).find((p) => p.title === 'Messages' && p.type === 'timeseries')!;
-    const res = await client.query(expandSql(messages.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
-    expect(res.rows.map((r: { time: string; messages: string }) => [new Date(Number(r.time) * 1000).toISOString(), Number(r.messages)])).toEqual([
+    const res = await client.query(
+      expandSql(messages.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+    );
+    expect(
+      res.rows.map((r: { time: string; messages: string }) => [
+        new Date(Number(r.time) * 1000).toISOString(),
+        Number(r.messages),
+      ]),
+    ).toEqual([
       ['2026-03-01T10:00:00.000Z', 5],
       ['2026-03-02T08:00:00.000Z', 4],
     ]);
     // Average length is characters over messages of the same hours: 30 characters in 5 messages at 10:00.
     const length = allPanels(server).find((p) => p.title.startsWith('Average message length'))!;
-    const l = await client.query(expandSql(length.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+    const l = await client.query(
+      expandSql(length.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+    );
     expect(l.rows.map((r: { characters_per_message: number | null }) => r.characters_per_message)).toEqual([6, 0]);
     // Names from the structure tables; a deleted channel keeps its last name, marked deleted.
     const channels = allPanels(server).find((p) => p.title === 'Top channels')!;
-    const c = await client.query(expandSql(channels.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
-    expect(c.rows.map((r: { channel: string; messages: string }) => [r.channel, Number(r.messages)])).toEqual([['general', 7], ['old-thread (deleted)', 2]]);
+    const c = await client.query(
+      expandSql(channels.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+    );
+    expect(c.rows.map((r: { channel: string; messages: string }) => [r.channel, Number(r.messages)])).toEqual([
+      ['general', 7],
+      ['old-thread (deleted)', 2],
+    ]);
     // The channel (threads included), category and role variables narrow the message panels.
     const series = async (vars: { channel?: string; category?: string; role?: string }) =>
-      (await client.query(expandSql(messages.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600, ...vars }))).rows.map(
-        (r: { messages: string }) => Number(r.messages),
-      );
+      (
+        await client.query(
+          expandSql(messages.targets![0]!.rawSql!, {
+            from,
+            to,
+            guild: GUILD,
+            interval: '1h',
+            intervalSeconds: 3600,
+            ...vars,
+          }),
+        )
+      ).rows.map((r: { messages: string }) => Number(r.messages));
     expect(await series({ channel: '11' })).toEqual([5, 4]);
     expect(await series({ channel: '12' })).toEqual([2]);
     expect(await series({ category: '13' })).toEqual([5, 4]);
     expect(await series({ role: '31' })).toEqual([3, 4]);
     const mentioned = allPanels(server).find((p) => p.title === 'Most mentioned members')!;
-    const mm = await client.query(expandSql(mentioned.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
-    expect(mm.rows.map((r: { member: string; mentions: string }) => [r.member, Number(r.mentions)])).toEqual([['Grace', 3]]);
+    const mm = await client.query(
+      expandSql(mentioned.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+    );
+    expect(mm.rows.map((r: { member: string; mentions: string }) => [r.member, Number(r.mentions)])).toEqual([
+      ['Grace', 3],
+    ]);
     const growth = allPanels(dashboards.get('invites.json')!).find((p) => p.title.startsWith('Net growth'))!;
-    const g = await client.query(expandSql(growth.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1d', intervalSeconds: 86400 }));
+    const g = await client.query(
+      expandSql(growth.targets![0]!.rawSql!, { from, to, guild: GUILD, interval: '1d', intervalSeconds: 86400 }),
+    );
     expect(g.rows.map((r: { net_growth: string }) => Number(r.net_growth))).toEqual([2, 1]);
   });
 
-  it('the retention panel answers as /retention does (src/stats/retention.ts), in the server\'s zone', async () => {
-    const panel = allPanels(dashboards.get('invites.json')!).find((p) => p.title === 'Activation and retention per week of joining')!;
+  it("the retention panel answers as /retention does (src/stats/retention.ts), in the server's zone", async () => {
+    const panel = allPanels(dashboards.get('invites.json')!).find(
+      (p) => p.title === 'Activation and retention per week of joining',
+    )!;
     const THIRD = '433333333333333333';
     const now = Date.now();
     const at = (daysAgo: number, hours = 0) => new Date(now - daysAgo * 86_400_000 + hours * 3_600_000).toISOString();
@@ -360,23 +442,46 @@ describe('SQL panels against the migrated schema', () => {
     await client.query('BEGIN');
     try {
       await client.query(`INSERT INTO guild_settings (guild_id, time_zone) VALUES (${THIRD}, 'Asia/Kolkata')`);
-      const joins = [[301, 120], [302, 100], [303, 45], [304, 40], [305, 10], [306, 3]] as const;
+      const joins = [
+        [301, 120],
+        [302, 100],
+        [303, 45],
+        [304, 40],
+        [305, 10],
+        [306, 3],
+      ] as const;
       for (const [user, age] of joins) {
-        await client.query(`INSERT INTO member_events VALUES ($1, ${THIRD}, $2, 'join', NULL, NULL, 'vanity', '2020-01-01', false)`, [at(age), user]);
+        await client.query(
+          `INSERT INTO member_events VALUES ($1, ${THIRD}, $2, 'join', NULL, NULL, 'vanity', '2020-01-01', false)`,
+          [at(age), user],
+        );
       }
       // 301 speaks at once and at day 31 and 92; 302 joins voice on day 8; 303 speaks on day 2; 305 on day 1.
-      for (const [user, age, hours] of [[301, 120, 1], [301, 89, 0], [301, 28, 0], [303, 43, 2], [305, 9, 3]] as const) {
-        await client.query(`INSERT INTO messages_raw VALUES ($1, ${THIRD}, 11, 0, $2, 1, 1, 0)`, [at(age, hours), user]);
+      for (const [user, age, hours] of [
+        [301, 120, 1],
+        [301, 89, 0],
+        [301, 28, 0],
+        [303, 43, 2],
+        [305, 9, 3],
+      ] as const) {
+        await client.query(`INSERT INTO messages_raw VALUES ($1, ${THIRD}, 11, 0, $2, 1, 1, 0)`, [
+          at(age, hours),
+          user,
+        ]);
       }
       await client.query(`INSERT INTO voice_raw VALUES ($1, ${THIRD}, 21, 302, 60, 0, 0, 0, 0)`, [at(92)]);
       const from = new Date(now - 365 * 86_400_000);
       const to = new Date(now);
-      const res = await client.query(expandSql(panel.targets![0]!.rawSql!, { from, to, guild: THIRD, interval: '1d', intervalSeconds: 86400 }));
+      const res = await client.query(
+        expandSql(panel.targets![0]!.rawSql!, { from, to, guild: THIRD, interval: '1d', intervalSeconds: 86400 }),
+      );
       const expected = await retention(client, { guildId: THIRD, from, to, timeZone: 'Asia/Kolkata' }, to);
       const pct = (r: { n: number; of: number }) => (r.of === 0 ? null : String(Math.round((100 * r.n) / r.of)));
-      expect(res.rows.map((r: Record<string, string | null>) => Object.values(r).map((v) => (v === null ? null : String(v))))).toEqual(
-        expected.byWeek.map((w) => [w.week, String(w.joins), ...RETENTION_MEASURES.map((m) => pct(w[m]))]),
-      );
+      expect(
+        res.rows.map((r: Record<string, string | null>) =>
+          Object.values(r).map((v) => (v === null ? null : String(v))),
+        ),
+      ).toEqual(expected.byWeek.map((w) => [w.week, String(w.joins), ...RETENTION_MEASURES.map((m) => pct(w[m]))]));
       expect(expected.total.active90).toEqual({ n: 1, of: 2 });
       expect(expected.total.first7).toEqual({ n: 3, of: 5 });
     } finally {
@@ -387,7 +492,9 @@ describe('SQL panels against the migrated schema', () => {
   it('the $guild variable query lists the guilds with data in the range', async () => {
     for (const d of dashboards.values()) {
       for (const v of d.templating.list.filter((x) => x.name === 'guild')) {
-        const res = await client.query(expandSql(v.query!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }));
+        const res = await client.query(
+          expandSql(v.query!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+        );
         expect(res.rows.map((r: Record<string, string>) => Object.values(r)[0])).toEqual([GUILD, OTHER]);
       }
     }
@@ -395,11 +502,20 @@ describe('SQL panels against the migrated schema', () => {
     const vars = new Map(dashboards.get('server.json')!.templating.list.map((v) => [v.name, v.query!]));
     expect([...vars.keys()]).toEqual(['guild', 'category', 'channel', 'role']);
     const options = async (name: string) =>
-      (await client.query(expandSql(vars.get(name)!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }))).rows.map((r: { __value: string; __text: string }) => [r.__value, r.__text]);
+      (
+        await client.query(
+          expandSql(vars.get(name)!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
+        )
+      ).rows.map((r: { __value: string; __text: string }) => [r.__value, r.__text]);
     expect(await options('category')).toEqual([['13', 'Talk']]);
-    expect(await options('channel')).toEqual([['11', '#general'], ['12', '#old-thread (deleted)']]);
+    expect(await options('channel')).toEqual([
+      ['11', '#general'],
+      ['12', '#old-thread (deleted)'],
+    ]);
     expect(await options('role')).toEqual([['31', '@Regulars']]);
     // Every dashboard but the health one is per guild.
-    expect([...dashboards.values()].filter((d) => d.templating.list.length === 0).map((d) => d.uid)).toEqual(['stats-health']);
+    expect([...dashboards.values()].filter((d) => d.templating.list.length === 0).map((d) => d.uid)).toEqual([
+      'stats-health',
+    ]);
   });
 });

@@ -30,10 +30,28 @@ afterAll(async () => {
 });
 
 /** One client per shard, all logging in at once; `throttled` adds the Redis throttler. */
-async function startClients(sim: Simulator, shardCount: number, opts: { throttled: boolean; prefix: string }): Promise<Client[]> {
+async function startClients(
+  sim: Simulator,
+  shardCount: number,
+  opts: { throttled: boolean; prefix: string },
+): Promise<Client[]> {
   const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, LOG_LEVEL: 'warn' });
   return Array.from({ length: shardCount }, (_, shard) =>
-    createClient(config, [shard], shardCount, opts.throttled ? { buildIdentifyThrottler: redisIdentifyThrottler({ redis, prefix: opts.prefix, intervalMs: INTERVAL, logger }) } : undefined),
+    createClient(
+      config,
+      [shard],
+      shardCount,
+      opts.throttled
+        ? {
+            buildIdentifyThrottler: redisIdentifyThrottler({
+              redis,
+              prefix: opts.prefix,
+              intervalMs: INTERVAL,
+              logger,
+            }),
+          }
+        : undefined,
+    ),
   );
 }
 
@@ -121,7 +139,8 @@ describe('identify throttling across processes (Redis)', () => {
       for (const c of clients) void c.login(sim.token).catch(() => {});
       await readyOne;
       // The second shard sees the first one's grant, then (once Discord's count has it) remaining 0.
-      const remaining = async () => (await registry.getSingleMetric('stats_session_start_remaining')!.get()).values[0]?.value;
+      const remaining = async () =>
+        (await registry.getSingleMetric('stats_session_start_remaining')!.get()).values[0]?.value;
       await expect.poll(remaining, { timeout: 15_000, interval: 100 }).toBe(0);
       await new Promise((res) => setTimeout(res, 500)); // wall-clock on purpose: time for a second identify to show, where there must be none
       expect(sim.identifyLog).toHaveLength(1);

@@ -31,11 +31,28 @@ function localInstant(daysAgo: number, hh: number, mm: number): number {
 let leaver: string;
 // Every invocation by another member (cooldowns are per member), with Manage Server in the payload.
 let nextManager = 10;
-const manager = () => ({ userId: t.sim.world.humanMembers(g).filter((m) => m.user.id !== admin)[nextManager++]!.user.id, permissions: MANAGE_GUILD });
+const manager = () => ({
+  userId: t.sim.world.humanMembers(g).filter((m) => m.user.id !== admin)[nextManager++]!.user.id,
+  permissions: MANAGE_GUILD,
+});
 let optedOut: string;
 
-function invoke(name: string, subcommand: string | undefined, options: CommandOption[], o: { userId?: string; permissions?: string } = {}): Promise<RecordedReply> {
-  return t.sim.invokeCommand({ guildId: g, channelId, userId: o.userId ?? admin, name, subcommand, options, permissions: o.permissions, timeoutMs: 30_000 });
+function invoke(
+  name: string,
+  subcommand: string | undefined,
+  options: CommandOption[],
+  o: { userId?: string; permissions?: string } = {},
+): Promise<RecordedReply> {
+  return t.sim.invokeCommand({
+    guildId: g,
+    channelId,
+    userId: o.userId ?? admin,
+    name,
+    subcommand,
+    options,
+    permissions: o.permissions,
+    timeoutMs: 30_000,
+  });
 }
 
 interface Line {
@@ -50,10 +67,13 @@ function lines(r: RecordedReply): Line[] {
   const field = embed?.fields?.find((f) => f.name === 'Last active')?.value ?? '';
   return field.split('\n').flatMap((l) => {
     const m = /^`(\d+)\.` (.+) \(<@(\d+)>\) — (\d{4}-\d{2}-\d{2}) · ([\d,]+) messages?/.exec(l);
-    return m ? [{ rank: Number(m[1]), name: m[2]!, id: m[3]!, date: m[4]!, messages: Number(m[5]!.replace(/,/g, '')) }] : [];
+    return m
+      ? [{ rank: Number(m[1]), name: m[2]!, id: m[3]!, date: m[4]!, messages: Number(m[5]!.replace(/,/g, '')) }]
+      : [];
   });
 }
-const description = (r: RecordedReply) => String((r.embeds[0] as { description?: string } | undefined)?.description ?? '');
+const description = (r: RecordedReply) =>
+  String((r.embeds[0] as { description?: string } | undefined)?.description ?? '');
 
 /** The expected quiet members from the simulator's truth: id → last local date and messages in the window. */
 function expected(): Map<string, { date: string; messages: number }> {
@@ -76,13 +96,19 @@ function expected(): Map<string, { date: string; messages: number }> {
 
 beforeAll(async () => {
   t = await startTestBot({ name: 'inactive', sim: { guilds: 6, seed: 41 } });
-  const guilds = [...t.sim.world.guilds.values()].sort((a, b) => t.sim.world.humanMembers(b.id).length - t.sim.world.humanMembers(a.id).length);
+  const guilds = [...t.sim.world.guilds.values()].sort(
+    (a, b) => t.sim.world.humanMembers(b.id).length - t.sim.world.humanMembers(a.id).length,
+  );
   g = guilds[0]!.id;
   admin = guilds[0]!.ownerId;
   channelId = t.sim.world.textChannels(g)[0]!.id;
-  const humans = t.sim.world.humanMembers(g).filter((m) => m.user.id !== admin).map((m) => m.user.id);
+  const humans = t.sim.world
+    .humanMembers(g)
+    .filter((m) => m.user.id !== admin)
+    .map((m) => m.user.id);
   expect(humans.length).toBeGreaterThanOrEqual(30);
-  const send = (authorId: string, timestamp: number) => t.sim.sendMessage({ guildId: g, channelId, authorId, content: 'hello there', timestamp });
+  const send = (authorId: string, timestamp: number) =>
+    t.sim.sendMessage({ guildId: g, channelId, authorId, content: 'hello there', timestamp });
   // Quiet: the last message on some day before the cutoff, 23:59 local (a minute before a local midnight
   // that is 18:15 UTC), after a few earlier ones.
   humans.slice(0, 24).forEach((id, k) => {
@@ -102,9 +128,13 @@ beforeAll(async () => {
   optedOut = humans[4]!;
   await t.ingestUntil(async () => {
     const db = await messageTotalsByChannelMember(t.pool, [g]);
-    return [...t.sim.truth.messageTotals()].filter(([k, v]) => k.startsWith(`${g}|`) && db.get(k)?.messages !== v.messages).map(([k]) => k);
+    return [...t.sim.truth.messageTotals()]
+      .filter(([k, v]) => k.startsWith(`${g}|`) && db.get(k)?.messages !== v.messages)
+      .map(([k]) => k);
   });
-  const tz = await invoke('settings', 'timezone', [{ name: 'zone', type: 3, value: ZONE }], { permissions: MANAGE_GUILD });
+  const tz = await invoke('settings', 'timezone', [{ name: 'zone', type: 3, value: ZONE }], {
+    permissions: MANAGE_GUILD,
+  });
   expect(tz.content).toContain(`Time zone set to **${ZONE}**`);
   // One quiet member leaves, another opts out (their past messages stay in the database).
   t.sim.members.leave(g, leaver);
@@ -112,11 +142,17 @@ beforeAll(async () => {
   expect(out.content).toContain('opted out');
   // The bot has the full member list (requested after connect, one guild a second), without those two.
   const present = [...t.sim.world.guild(g)!.members.keys()].filter((id) => id !== optedOut).sort();
-  await vi.waitFor(async () => {
-    await t.bot.structure.flush();
-    const { rows } = await t.pool.query<{ id: string }>('SELECT user_id::text AS id FROM guild_members WHERE guild_id = $1 ORDER BY 1', [g]);
-    expect(rows.map((r) => r.id)).toEqual(present);
-  }, { timeout: 30_000, interval: 250 });
+  await vi.waitFor(
+    async () => {
+      await t.bot.structure.flush();
+      const { rows } = await t.pool.query<{ id: string }>(
+        'SELECT user_id::text AS id FROM guild_members WHERE guild_id = $1 ORDER BY 1',
+        [g],
+      );
+      expect(rows.map((r) => r.id)).toEqual(present);
+    },
+    { timeout: 30_000, interval: 250 },
+  );
 }, 120_000);
 
 afterAll(() => t?.stop(), 60_000);
@@ -125,17 +161,37 @@ describe('/inactive', () => {
   it('lists who was active in the look-back window and silent since, by local date, with names from the database; pages with buttons', async () => {
     const want = expected();
     expect(want.size).toBe(24 - 2 + 1); // 24 quiet, minus the leaver and the opted-out, plus the window's first minute
-    const first = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: DAYS }, { name: 'lookback', type: 4, value: LOOKBACK }]);
+    const first = await invoke('inactive', undefined, [
+      { name: 'days', type: 4, value: DAYS },
+      { name: 'lookback', type: 4, value: LOOKBACK },
+    ]);
     expect(first.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(description(first)).toContain(`${want.size} members; page 1 of 3`);
     const p1 = lines(first);
     expect(p1.map((l) => l.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    const next = (r: RecordedReply) => (r.components[0] as { components: { custom_id: string; label: string; disabled?: boolean }[] }).components.find((b) => b.label === 'Next')!;
+    const next = (r: RecordedReply) =>
+      (r.components[0] as { components: { custom_id: string; label: string; disabled?: boolean }[] }).components.find(
+        (b) => b.label === 'Next',
+      )!;
     expect(next(first).disabled ?? false).toBe(false);
-    const second = await t.sim.clickButton({ guildId: g, channelId, userId: admin, messageId: first.messageId, customId: next(first).custom_id, timeoutMs: 30_000 });
+    const second = await t.sim.clickButton({
+      guildId: g,
+      channelId,
+      userId: admin,
+      messageId: first.messageId,
+      customId: next(first).custom_id,
+      timeoutMs: 30_000,
+    });
     const p2 = lines(second);
     expect(p2.map((l) => l.rank)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
-    const third = await t.sim.clickButton({ guildId: g, channelId, userId: admin, messageId: second.messageId, customId: next(second).custom_id, timeoutMs: 30_000 });
+    const third = await t.sim.clickButton({
+      guildId: g,
+      channelId,
+      userId: admin,
+      messageId: second.messageId,
+      customId: next(second).custom_id,
+      timeoutMs: 30_000,
+    });
     const p3 = lines(third);
     expect(p3.map((l) => l.rank)).toEqual([21, 22, 23]);
     expect(next(third).disabled).toBe(true);
@@ -149,12 +205,24 @@ describe('/inactive', () => {
     // Most recently active first.
     expect(all.map((l) => l.date)).toEqual([...all.map((l) => l.date)].sort().reverse());
     // The page option answers the same page.
-    const again = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: DAYS }, { name: 'lookback', type: 4, value: LOOKBACK }, { name: 'page', type: 4, value: 3 }], manager());
+    const again = await invoke(
+      'inactive',
+      undefined,
+      [
+        { name: 'days', type: 4, value: DAYS },
+        { name: 'lookback', type: 4, value: LOOKBACK },
+        { name: 'page', type: 4, value: 3 },
+      ],
+      manager(),
+    );
     expect(lines(again).map((l) => l.id)).toEqual(p3.map((l) => l.id));
   }, 90_000);
 
   it('refuses members without Manage Server, days out of 1-365 and pages past the end, ephemerally', async () => {
-    const denied = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: DAYS }], { userId: manager().userId, permissions: '0' });
+    const denied = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: DAYS }], {
+      userId: manager().userId,
+      permissions: '0',
+    });
     expect(denied.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(denied.content).toContain('Manage Server');
     for (const value of [0, 366]) {
@@ -162,7 +230,16 @@ describe('/inactive', () => {
       expect(r.flags & EPHEMERAL).toBe(EPHEMERAL);
       expect(r.content).toBe('`days` must be a whole number of days from 1 to 365.');
     }
-    const past = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: DAYS }, { name: 'lookback', type: 4, value: LOOKBACK }, { name: 'page', type: 4, value: 4 }], manager());
+    const past = await invoke(
+      'inactive',
+      undefined,
+      [
+        { name: 'days', type: 4, value: DAYS },
+        { name: 'lookback', type: 4, value: LOOKBACK },
+        { name: 'page', type: 4, value: 4 },
+      ],
+      manager(),
+    );
     expect(past.content).toBe('There are only 3 pages of quiet members.');
     // Nobody silent for 365 days was active in the 30 days before that.
     const none = await invoke('inactive', undefined, [{ name: 'days', type: 4, value: 365 }], manager());

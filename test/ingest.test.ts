@@ -93,7 +93,10 @@ async function batchKeys(): Promise<string[]> {
   return all;
 }
 
-async function counter(c: typeof ingestErrors | typeof ingestBatches, labels: Record<string, string> = {}): Promise<number> {
+async function counter(
+  c: typeof ingestErrors | typeof ingestBatches,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const { values } = await c.get();
   return values
     .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
@@ -112,7 +115,9 @@ describe('Ingestor', () => {
     expect(res.rows).toBe(expected.size);
     expect(res.batches).toBe(partitionsUsed.size);
     expect(await loaded()).toEqual(expected);
-    const { rows } = await pool.query('SELECT count(*)::int AS n, count(DISTINCT (bucket, guild_id, channel_id, parent_id, user_id))::int AS d FROM messages_raw');
+    const { rows } = await pool.query(
+      'SELECT count(*)::int AS n, count(DISTINCT (bucket, guild_id, channel_id, parent_id, user_id))::int AS d FROM messages_raw',
+    );
     expect(rows[0].n).toBe(rows[0].d);
     expect(await batchKeys()).toEqual([]);
     const ledger = await pool.query('SELECT family, sum(rows)::int AS rows FROM ingest_ledger GROUP BY family');
@@ -159,7 +164,9 @@ describe('Ingestor', () => {
     const first = await ing.runOnce();
     expect(first.rows).toBe(expected.size);
     // Re-create one committed batch as if its UNLINK never happened: same id, same content.
-    const { rows: ledger } = await pool.query<{ batch_id: string; partition: number }>('SELECT batch_id, partition FROM ingest_ledger LIMIT 1');
+    const { rows: ledger } = await pool.query<{ batch_id: string; partition: number }>(
+      'SELECT batch_id, partition FROM ingest_ledger LIMIT 1',
+    );
     const { batch_id: batchId, partition } = ledger[0]!;
     const key = keys.batch('messages', partition, batchId);
     await redis.hset(key, encodeField(spec, 28_000_000, ['900000000000000000', '1000', '0', '2000'], 0), '5');
@@ -204,8 +211,15 @@ describe('Ingestor', () => {
     });
     const res = await ingestor().runOnce();
     expect(res.malformed).toBe(1);
-    const { rows } = await pool.query<{ u: string; m: number }>('SELECT user_id::text AS u, sum(messages)::int AS m FROM messages_raw WHERE guild_id = $1 GROUP BY 1 ORDER BY 1', [guild]);
-    expect(rows).toEqual([{ u: '501', m: 3 }, { u: '502', m: 2 }, { u: '503', m: 4 }]);
+    const { rows } = await pool.query<{ u: string; m: number }>(
+      'SELECT user_id::text AS u, sum(messages)::int AS m FROM messages_raw WHERE guild_id = $1 GROUP BY 1 ORDER BY 1',
+      [guild],
+    );
+    expect(rows).toEqual([
+      { u: '501', m: 3 },
+      { u: '502', m: 2 },
+      { u: '503', m: 4 },
+    ]);
     const bots = await pool.query('SELECT guild_id::text AS g, user_id::text AS u FROM bot_authors');
     expect(bots.rows).toEqual([{ g: guild, u: '501' }]);
   });

@@ -35,7 +35,15 @@ function commandBody(guildId = g): string {
     version: 1,
     guild_id: guildId,
     channel_id: chan,
-    member: { user: { id: member.id, username: member.username, discriminator: '0', global_name: null, avatar: null }, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0, permissions: '0' },
+    member: {
+      user: { id: member.id, username: member.username, discriminator: '0', global_name: null, avatar: null },
+      roles: [],
+      joined_at: new Date().toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+      permissions: '0',
+    },
     data: { id: t.sim.newSnowflake(), name: 'me', type: 1 },
     locale: 'en-US',
     guild_locale: 'en-US',
@@ -54,7 +62,9 @@ describe('endpoint URL validation (as the developer portal does it)', () => {
   });
 
   it('rejects an endpoint that accepts any signature, and one that does not answer PONG', async () => {
-    const lax = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}'));
+    const lax = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}'),
+    );
     await new Promise<void>((r) => lax.listen(0, '127.0.0.1', r));
     const laxUrl = `http://127.0.0.1:${(lax.address() as AddressInfo).port}/`;
     const sim = t.sim;
@@ -71,7 +81,9 @@ describe('endpoint URL validation (as the developer portal does it)', () => {
 
 describe('requests that are refused before anything runs', () => {
   it('answers PING with PONG', async () => {
-    const res = await t.sim.postToEndpoint(JSON.stringify({ id: '1', application_id: t.sim.world.application.id, type: 1, token: 'x', version: 1 }));
+    const res = await t.sim.postToEndpoint(
+      JSON.stringify({ id: '1', application_id: t.sim.world.application.id, type: 1, token: 'x', version: 1 }),
+    );
     expect(res).toEqual({ status: 200, json: { type: 1 } });
   });
 
@@ -103,7 +115,9 @@ describe('requests that are refused before anything runs', () => {
     expect((await t.sim.postToEndpoint(big)).status).toBe(413);
     expect((await t.sim.postToEndpoint('{"type": 2, ')).status).toBe(400);
     expect((await t.sim.postToEndpoint('[1, 2]')).status).toBe(400);
-    expect((await t.sim.postToEndpoint(JSON.stringify({ id: '5', type: 99, token: 'x', version: 1 }))).status).toBe(400);
+    expect((await t.sim.postToEndpoint(JSON.stringify({ id: '5', type: 99, token: 'x', version: 1 }))).status).toBe(
+      400,
+    );
     const body = commandBody();
     const headers = { ...t.sim.applicationKeys.sign(body) };
     expect((await t.sim.postToEndpoint(body, headers)).status).toBe(200);
@@ -122,7 +136,12 @@ describe('delivery', () => {
   it('acknowledges every invocation in the HTTP response within the deadline, and the reply follows over the webhook', async () => {
     const before = t.sim.endpointDeliveries.length;
     const replies = await Promise.all(
-      t.sim.world.humanMembers(g).slice(1, 5).map((m) => t.sim.invokeCommand({ guildId: g, channelId: chan, userId: m.user.id, name: 'me', timeoutMs: 30_000 })),
+      t.sim.world
+        .humanMembers(g)
+        .slice(1, 5)
+        .map((m) =>
+          t.sim.invokeCommand({ guildId: g, channelId: chan, userId: m.user.id, name: 'me', timeoutMs: 30_000 }),
+        ),
     );
     // Deferred in the HTTP response, then answered over the webhook routes (an edit, or an ephemeral follow-up).
     for (const r of replies) expect(['edit', 'followup']).toContain(r.kind);

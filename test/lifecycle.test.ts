@@ -44,7 +44,10 @@ afterAll(async () => {
 async function received(type: string): Promise<number> {
   const { body } = await aggregateMetrics(stack.manager);
   let n = 0;
-  for (const m of body.matchAll(new RegExp(`^stats_gateway_dispatches_total\\{[^}]*type="${type}"[^}]*\\} (\\d+)`, 'gm'))) n += Number(m[1]);
+  for (const m of body.matchAll(
+    new RegExp(`^stats_gateway_dispatches_total\\{[^}]*type="${type}"[^}]*\\} (\\d+)`, 'gm'),
+  ))
+    n += Number(m[1]);
   return n;
 }
 const messagesReceived = () => received('MESSAGE_CREATE');
@@ -73,7 +76,9 @@ describe('graceful shutdown', () => {
       options: [{ name: 'period', type: 3, value: '1h' }],
       timeoutMs: 20_000,
     });
-    await expect.poll(() => received('INTERACTION_CREATE'), { timeout: 20_000, interval: 5 }).toBeGreaterThan(interactionsBefore);
+    await expect
+      .poll(() => received('INTERACTION_CREATE'), { timeout: 20_000, interval: 5 })
+      .toBeGreaterThan(interactionsBefore);
     const child = childOf(0);
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
       const t0 = Date.now();
@@ -111,7 +116,16 @@ describe('graceful shutdown', () => {
     const worker = (logLevel: string) => {
       const entry = entryPoint('../src/ingest/main.ts', import.meta.url);
       return spawn(process.execPath, [...entry.execArgv, entry.file], {
-        env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: r.url, REDIS_KEY_PREFIX: r.prefix, METRICS_PORT: '0', INGEST_INTERVAL_MS: '100', LOG_LEVEL: logLevel, SHUTDOWN_GRACE_MS: String(GRACE_MS) },
+        env: {
+          ...process.env,
+          DATABASE_URL: dbUrl,
+          REDIS_URL: r.url,
+          REDIS_KEY_PREFIX: r.prefix,
+          METRICS_PORT: '0',
+          INGEST_INTERVAL_MS: '100',
+          LOG_LEVEL: logLevel,
+          SHUTDOWN_GRACE_MS: String(GRACE_MS),
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
     };

@@ -23,9 +23,14 @@ export function captureLogs(): () => void {
       console.log(`log redaction: ${lines} log lines from ${files} processes, no token in any`);
       return;
     }
-    const report = leaks.slice(0, 20).map((l) => `  ${l.file}:${l.line} ${l.secret}: ${l.excerpt}`).join('\n');
+    const report = leaks
+      .slice(0, 20)
+      .map((l) => `  ${l.file}:${l.line} ${l.secret}: ${l.excerpt}`)
+      .join('\n');
     // An error thrown from a global teardown is only printed by vitest: fail the run's exit code explicitly.
-    console.error(`log redaction FAILED: ${leaks.length} log lines hold a secret (captures kept in ${captureDir}):\n${report}`);
+    console.error(
+      `log redaction FAILED: ${leaks.length} log lines hold a secret (captures kept in ${captureDir}):\n${report}`,
+    );
     process.exitCode = 1;
   };
 }

@@ -143,21 +143,29 @@ describe('cluster manager supervision', () => {
     const { code } = await run.exit;
     expect(code).toBe(EXIT_UNRECOVERABLE);
     const giveUp = run.lines.find(managerLine(/^giving up/))!;
-    expect(giveUp.reason).toMatch(/cluster 0 cannot run: Discord closed shard 0 with 4004 \(AuthenticationFailed\): the bot token was rejected/);
+    expect(giveUp.reason).toMatch(
+      /cluster 0 cannot run: Discord closed shard 0 with 4004 \(AuthenticationFailed\): the bot token was rejected/,
+    );
     expect(run.lines.some(managerLine(/restarting it/))).toBe(false);
     // The cluster process stopped cleanly on its own before exiting 78.
     expect(run.lines.some((l) => l.cluster === 0 && l.msg === 'stopped')).toBe(true);
   }, 90_000);
 
   it('a cluster process that keeps dying is restarted with backoff while the manager is not ready, then the manager exits 1', async () => {
-    const run = startManager({ CLUSTER_RESTART_BUDGET: '2', CLUSTER_RESTART_BACKOFF_MS: '1000', CLUSTER_RESTART_RECOVERY_MS: '600000' });
+    const run = startManager({
+      CLUSTER_RESTART_BUDGET: '2',
+      CLUSTER_RESTART_BACKOFF_MS: '1000',
+      CLUSTER_RESTART_RECOVERY_MS: '600000',
+    });
     const port = (await run.waitFor((l) => l.role === 'cluster-manager' && typeof l.port === 'number')).port!;
     const killed: number[] = [];
     const restartDelays: number[] = [];
     const readiness: number[] = [];
     // Every cluster process is killed as soon as it starts (the budget allows two restarts: three deaths).
     for (let i = 0; i < 3; i++) {
-      const startedLine = await run.waitFor((l) => managerLine(/cluster process started/)(l) && typeof l.pid === 'number' && !killed.includes(l.pid));
+      const startedLine = await run.waitFor(
+        (l) => managerLine(/cluster process started/)(l) && typeof l.pid === 'number' && !killed.includes(l.pid),
+      );
       process.kill(startedLine.pid!, 'SIGKILL');
       killed.push(startedLine.pid!);
       if (i < 2) {
@@ -172,7 +180,9 @@ describe('cluster manager supervision', () => {
     expect(restartDelays).toEqual([1000, 2000]); // exponential backoff
     expect(readiness).toEqual([503, 503]);
     const giveUp = run.lines.find(managerLine(/^giving up/))!;
-    expect(giveUp.reason).toMatch(/cluster 0 keeps dying \(last exit: SIGKILL\): its restart budget of 2 \(one back every 600 s\) is spent/);
+    expect(giveUp.reason).toMatch(
+      /cluster 0 keeps dying \(last exit: SIGKILL\): its restart budget of 2 \(one back every 600 s\) is spent/,
+    );
     expect(run.lines.filter(managerLine(/cluster process started/))).toHaveLength(3);
   }, 120_000);
 });

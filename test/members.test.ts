@@ -19,7 +19,13 @@ import { createBot, type Bot } from '../src/shard/bot.js';
 import { attributeJoin } from '../src/shard/invites/attribution.js';
 import { MemberEventWriter } from '../src/shard/invites/event-writer.js';
 import type { InviteSnapshot } from '../src/shard/invites/snapshot.js';
-import { runInviteScenario, startSimulator, type InviteScenarioCast, type JoinTruth, type Simulator } from 'discord-sim';
+import {
+  runInviteScenario,
+  startSimulator,
+  type InviteScenarioCast,
+  type JoinTruth,
+  type Simulator,
+} from 'discord-sim';
 import { inviteStats, memberGrowth } from '../src/stats/members.js';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
 
@@ -28,12 +34,25 @@ const logger = createLogger('warn', { test: 'members' });
 
 describe('attributeJoin (diff of invite uses)', () => {
   const snap = (uses: Record<string, number>, vanity?: number): InviteSnapshot => ({
-    invites: new Map(Object.entries(uses).map(([code, u]) => [code, { uses: u, maxUses: 0, inviterId: `1${code.length}`, expiresAt: null }])),
+    invites: new Map(
+      Object.entries(uses).map(([code, u]) => [
+        code,
+        { uses: u, maxUses: 0, inviterId: `1${code.length}`, expiresAt: null },
+      ]),
+    ),
     vanity: vanity === undefined ? null : { code: 'cool', uses: vanity },
   });
   it('credits the one invite whose uses rose by one, else vanity or unknown', () => {
-    expect(attributeJoin(snap({ aa: 1, bbb: 4 }, 9), snap({ aa: 2, bbb: 4 }, 9))).toEqual({ attribution: 'invite', inviteCode: 'aa', inviterId: '12' });
-    expect(attributeJoin(snap({ aa: 1 }, 9), snap({ aa: 1 }, 10))).toEqual({ attribution: 'vanity', inviteCode: 'cool', inviterId: null });
+    expect(attributeJoin(snap({ aa: 1, bbb: 4 }, 9), snap({ aa: 2, bbb: 4 }, 9))).toEqual({
+      attribution: 'invite',
+      inviteCode: 'aa',
+      inviterId: '12',
+    });
+    expect(attributeJoin(snap({ aa: 1 }, 9), snap({ aa: 1 }, 10))).toEqual({
+      attribution: 'vanity',
+      inviteCode: 'cool',
+      inviterId: null,
+    });
     // A new invite the snapshot missed counts from zero.
     expect(attributeJoin(snap({ aa: 1 }), snap({ aa: 1, bbb: 1 })).inviteCode).toBe('bbb');
     // Simultaneous joins, a +2 jump, invite + vanity, nothing (used-up invite vanished), no snapshot.
@@ -45,7 +64,17 @@ describe('attributeJoin (diff of invite uses)', () => {
   });
 
   it('round-trips a member event through the stream format and rejects what COPY would choke on', () => {
-    const e: MemberEvent = { at: 1_700_000_000_123, guildId: '1', userId: '2', kind: 'join', attribution: 'invite', inviterId: '3', inviteCode: 'AbC-9', accountCreatedAt: 1_600_000_000_000, bot: false };
+    const e: MemberEvent = {
+      at: 1_700_000_000_123,
+      guildId: '1',
+      userId: '2',
+      kind: 'join',
+      attribution: 'invite',
+      inviterId: '3',
+      inviteCode: 'AbC-9',
+      accountCreatedAt: 1_600_000_000_000,
+      bot: false,
+    };
     expect(decodeMemberEvent(encodeMemberEvent(e))).toEqual(e);
     expect(decodeMemberEvent(encodeMemberEvent({ ...e, inviteCode: 'a\tb' }))).toBeUndefined();
     expect(decodeMemberEvent(encodeMemberEvent({ ...e, kind: 'leave' }))).toBeUndefined(); // leaves carry no attribution
@@ -72,7 +101,10 @@ describe('members and invites end to end', () => {
   const recorded = () => sim.members.joins.length + sim.members.leaves.length;
   /** The bot has written every event the simulator sent; every other time, ingest runs meanwhile. */
   const written = async () => {
-    await vi.waitFor(() => expect(bot.members.events.written, 'member events the bot wrote').toBeGreaterThanOrEqual(recorded()), { timeout: 10_000, interval: 5 });
+    await vi.waitFor(
+      () => expect(bot.members.events.written, 'member events the bot wrote').toBeGreaterThanOrEqual(recorded()),
+      { timeout: 10_000, interval: 5 },
+    );
   };
   const settle = async () => {
     await written();
@@ -89,7 +121,12 @@ describe('members and invites end to end', () => {
     guildId = guilds.find((g) => g.vanity && sim.world.humanMembers(g.id).length >= 8)!.id;
     forbiddenGuildId = guilds.find((g) => g.id !== guildId)!.id;
     sim.members.revokeManageGuild(forbiddenGuildId);
-    config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' });
+    config = loadConfig({
+      DISCORD_TOKEN: sim.token,
+      DISCORD_API_URL: sim.apiUrl,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+    });
     keys = new Keys(prefix);
     redis = createRedis(r.url);
     pool = createPool(db.url);
@@ -111,19 +148,42 @@ describe('members and invites end to end', () => {
     await dropDb?.();
   }, 60_000);
 
-  type Row = { guild_id: string; user_id: string; kind: string; attribution: string | null; inviter_id: string | null; invite_code: string | null; at: Date; account_created_at: Date };
+  type Row = {
+    guild_id: string;
+    user_id: string;
+    kind: string;
+    attribution: string | null;
+    inviter_id: string | null;
+    invite_code: string | null;
+    at: Date;
+    account_created_at: Date;
+  };
   const dbEvents = async (): Promise<Row[]> =>
-    (await pool.query<Row>('SELECT guild_id, user_id, kind, attribution, inviter_id, invite_code, at, account_created_at FROM member_events ORDER BY at, user_id')).rows;
+    (
+      await pool.query<Row>(
+        'SELECT guild_id, user_id, kind, attribution, inviter_id, invite_code, at, account_created_at FROM member_events ORDER BY at, user_id',
+      )
+    ).rows;
 
-  const truthKey = (j: JoinTruth) => `${j.guildId}|${j.userId}|join|${j.expected.attribution}|${j.expected.inviterId ?? ''}|${j.expected.inviteCode ?? ''}|${j.accountCreatedAt}`;
+  const truthKey = (j: JoinTruth) =>
+    `${j.guildId}|${j.userId}|join|${j.expected.attribution}|${j.expected.inviterId ?? ''}|${j.expected.inviteCode ?? ''}|${j.accountCreatedAt}`;
   const expectDbEqualsTruth = async () => {
     const rows = await dbEvents();
-    const fromDb = rows.map((r) => `${r.guild_id}|${r.user_id}|${r.kind}|${r.attribution ?? ''}|${r.inviter_id ?? ''}|${r.invite_code ?? ''}${r.kind === 'join' ? `|${r.account_created_at.getTime()}` : ''}`).sort();
-    const truth = [...sim.members.joins.map(truthKey), ...sim.members.leaves.map((l) => `${l.guildId}|${l.userId}|leave|||`)].sort();
+    const fromDb = rows
+      .map(
+        (r) =>
+          `${r.guild_id}|${r.user_id}|${r.kind}|${r.attribution ?? ''}|${r.inviter_id ?? ''}|${r.invite_code ?? ''}${r.kind === 'join' ? `|${r.account_created_at.getTime()}` : ''}`,
+      )
+      .sort();
+    const truth = [
+      ...sim.members.joins.map(truthKey),
+      ...sim.members.leaves.map((l) => `${l.guildId}|${l.userId}|leave|||`),
+    ].sort();
     expect(fromDb).toEqual(truth);
     // Join times are Discord's joined_at, to the millisecond.
     const joinAt = new Map(sim.members.joins.map((j) => [`${j.guildId}|${j.userId}|${j.at}`, true]));
-    for (const r of rows) if (r.kind === 'join') expect(joinAt.has(`${r.guild_id}|${r.user_id}|${r.at.getTime()}`)).toBe(true);
+    for (const r of rows)
+      if (r.kind === 'join') expect(joinAt.has(`${r.guild_id}|${r.user_id}|${r.at.getTime()}`)).toBe(true);
   };
 
   const ingestAll = async () => {
@@ -158,7 +218,10 @@ describe('members and invites end to end', () => {
     expect(await redis.hexists(snapKey(forbiddenGuildId), '~at')).toBe(0);
     expect(await redis.ttl(snapKey(forbiddenGuildId))).toBeGreaterThan(0);
     // Each member event is in exactly one ledger batch.
-    const { rows: ledger } = await pool.query<{ n: string }>('SELECT coalesce(sum(rows), 0) AS n FROM ingest_ledger WHERE family = $1', [MEMBER_EVENTS]);
+    const { rows: ledger } = await pool.query<{ n: string }>(
+      'SELECT coalesce(sum(rows), 0) AS n FROM ingest_ledger WHERE family = $1',
+      [MEMBER_EVENTS],
+    );
     expect(Number(ledger[0]!.n)).toBe(rows.length);
   }, 60_000);
 
@@ -174,8 +237,18 @@ describe('members and invites end to end', () => {
     const stats = await inviteStats(pool, range);
     const inviter = (id: string) => stats.inviters.find((i) => i.inviterId === id);
     expect(inviter(cast.a)).toMatchObject({ joins: 3, regular: 1, left: 2, fake: 0 });
-    expect(inviter(cast.b)).toMatchObject({ joins: 2, regular: 0, left: 0, fake: 2, fakeReasons: { youngAccount: 1, selfInvite: 0, rejoin: 1 } });
-    expect(inviter(cast.c)).toMatchObject({ joins: 1, fake: 1, fakeReasons: { youngAccount: 0, selfInvite: 1, rejoin: 0 } });
+    expect(inviter(cast.b)).toMatchObject({
+      joins: 2,
+      regular: 0,
+      left: 0,
+      fake: 2,
+      fakeReasons: { youngAccount: 1, selfInvite: 0, rejoin: 1 },
+    });
+    expect(inviter(cast.c)).toMatchObject({
+      joins: 1,
+      fake: 1,
+      fakeReasons: { youngAccount: 0, selfInvite: 1, rejoin: 0 },
+    });
     expect(inviter(cast.seeded)).toMatchObject({ joins: 1, regular: 1 });
     expect(stats.vanity).toMatchObject({ joins: 1, regular: 1, left: 0, fake: 0 });
     expect(stats.unknown).toMatchObject({ joins: 3, regular: 3 });
@@ -199,7 +272,8 @@ describe('members and invites end to end', () => {
     const t = sim.members;
     const liveKeys = async () => {
       const out: string[] = [];
-      for (let p = 0; p < config.redisPartitions; p++) if ((await redis.exists(keys.memberEvents(p))) === 1) out.push(keys.memberEvents(p));
+      for (let p = 0; p < config.redisPartitions; p++)
+        if ((await redis.exists(keys.memberEvents(p))) === 1) out.push(keys.memberEvents(p));
       return out;
     };
     const newcomer = t.newUser();
@@ -235,13 +309,27 @@ describe('members and invites end to end', () => {
     const lite = await PGlite.create({ extensions: { timescaledb }, parsers: { [types.INT8]: (x: string) => x } });
     try {
       expect((await runMigrations(lite)).engine).toBe('timescale');
-      const { rows: ht } = await lite.query<{ n: number }>("SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_name = 'member_events'");
+      const { rows: ht } = await lite.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_name = 'member_events'",
+      );
       expect(ht[0]!.n).toBe(1);
-      const { rows } = await pool.query<Record<string, unknown>>('SELECT at, guild_id::text, user_id::text, kind, attribution, inviter_id::text, invite_code, account_created_at, bot FROM member_events');
+      const { rows } = await pool.query<Record<string, unknown>>(
+        'SELECT at, guild_id::text, user_id::text, kind, attribution, inviter_id::text, invite_code, account_created_at, bot FROM member_events',
+      );
       await lite.query(
         `INSERT INTO member_events (at, guild_id, user_id, kind, attribution, inviter_id, invite_code, account_created_at, bot)
          SELECT * FROM unnest($1::timestamptz[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[], $9::boolean[])`,
-        ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'].map((c) => rows.map((r) => r[c])),
+        [
+          'at',
+          'guild_id',
+          'user_id',
+          'kind',
+          'attribution',
+          'inviter_id',
+          'invite_code',
+          'account_created_at',
+          'bot',
+        ].map((c) => rows.map((r) => r[c])),
       );
       const range = { guildId, from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
       const day = { ...range, from: new Date(Date.now() - 7 * 86_400_000), timeZone: 'America/New_York' };
@@ -262,8 +350,25 @@ describe('members and invites end to end', () => {
     const badKeys = new Keys(`${prefix}:broken`);
     const badKey = badKeys.memberEvents(p);
     await redis.set(badKey, 'not a stream');
-    const writer = new MemberEventWriter({ redis, keys: badKeys, partitions: 1, logger, maxBuffered: 3, retryIntervalMs: 50 });
-    const e: MemberEvent = { at: Date.now(), guildId: '123456789012345678', userId: '223456789012345678', kind: 'leave', attribution: null, inviterId: null, inviteCode: null, accountCreatedAt: Date.now() - 1e10, bot: false };
+    const writer = new MemberEventWriter({
+      redis,
+      keys: badKeys,
+      partitions: 1,
+      logger,
+      maxBuffered: 3,
+      retryIntervalMs: 50,
+    });
+    const e: MemberEvent = {
+      at: Date.now(),
+      guildId: '123456789012345678',
+      userId: '223456789012345678',
+      kind: 'leave',
+      attribution: null,
+      inviterId: null,
+      inviteCode: null,
+      accountCreatedAt: Date.now() - 1e10,
+      bot: false,
+    };
     for (let i = 0; i < 5; i++) writer.add({ ...e, at: e.at + i });
     await writer.settled();
     expect(writer.pending.buffered).toBe(3); // two shed past the bound
@@ -278,7 +383,10 @@ describe('members and invites end to end', () => {
   it('a burst of joins in one guild never credits an invite with more uses than it had', async () => {
     const g = [...sim.world.guilds.values()].find((x) => x.id !== guildId && x.id !== forbiddenGuildId)!;
     const t = sim.members;
-    const inviters = sim.world.humanMembers(g.id).slice(0, 3).map((m) => m.user.id);
+    const inviters = sim.world
+      .humanMembers(g.id)
+      .slice(0, 3)
+      .map((m) => m.user.id);
     const codes = inviters.map((id) => t.createInvite(g.id, { inviterId: id }).code);
     const before = t.joins.length;
     // Three rounds: one join alone (the bot finishes it), then nine 1 ms apart that overlap the bot's
@@ -292,7 +400,12 @@ describe('members and invites end to end', () => {
     await written();
     await ingestAll();
     const burst = t.joins.slice(before);
-    const { rows } = await pool.query<{ user_id: string; attribution: string; invite_code: string | null; inviter_id: string | null }>(
+    const { rows } = await pool.query<{
+      user_id: string;
+      attribution: string;
+      invite_code: string | null;
+      inviter_id: string | null;
+    }>(
       "SELECT user_id::text, attribution, invite_code, inviter_id::text FROM member_events WHERE guild_id = $1 AND kind = 'join' AND user_id = ANY($2::bigint[])",
       [g.id, burst.map((j) => j.userId)],
     );

@@ -21,10 +21,19 @@ async function diff(): Promise<string[]> {
 }
 
 const fields = (r: RecordedReply): Record<string, string> =>
-  Object.fromEntries(((r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? []).map((f) => [f.name, f.value]));
+  Object.fromEntries(
+    ((r.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? []).map((f) => [
+      f.name,
+      f.value,
+    ]),
+  );
 
 /** `[id, n]` of the truth's member mentions matching `pick`, ranked like the bot (count desc, id asc). */
-function ranked(guildId: string, keyOf: (user: string, target: string) => string | undefined, limit: number): [string, number][] {
+function ranked(
+  guildId: string,
+  keyOf: (user: string, target: string) => string | undefined,
+  limit: number,
+): [string, number][] {
   const sums = new Map<string, number>();
   for (const [k, n] of t.sim.truth.mentions) {
     const [g, user, target, kind] = k.split('|');
@@ -57,11 +66,22 @@ describe('mentions', () => {
   it('/top mentions ranks the most mentioned members and totals role and @everyone mentions', async () => {
     const guildId = [...t.sim.world.guilds.keys()][0]!;
     const user = t.sim.world.humanMembers(guildId)[0]!.user.id;
-    const reply = await t.sim.invokeCommand({ guildId, channelId: t.sim.world.textChannels(guildId)[0]!.id, userId: user, name: 'top', subcommand: 'mentions', options: [{ name: 'period', type: 3, value: '24h' }], timeoutMs: 30_000 });
+    const reply = await t.sim.invokeCommand({
+      guildId,
+      channelId: t.sim.world.textChannels(guildId)[0]!.id,
+      userId: user,
+      name: 'top',
+      subcommand: 'mentions',
+      options: [{ name: 'period', type: 3, value: '24h' }],
+      timeoutMs: 30_000,
+    });
     const board = fields(reply)['Most mentioned members']!;
     const got = [...board.matchAll(/<@(\d+)> — (\d+)/g)].map(([, , n]) => Number(n));
     expect(got).toEqual(ranked(guildId, (_u, target) => target, 10).map(([, n]) => n));
-    const kinds = (kind: string) => [...t.sim.truth.mentions].filter(([k]) => k.startsWith(`${guildId}|`) && k.endsWith(`|${kind}`)).reduce((a, [, n]) => a + n, 0);
+    const kinds = (kind: string) =>
+      [...t.sim.truth.mentions]
+        .filter(([k]) => k.startsWith(`${guildId}|`) && k.endsWith(`|${kind}`))
+        .reduce((a, [, n]) => a + n, 0);
     const footer = JSON.stringify(reply.embeds[0]);
     expect(footer).toContain(`Role mentions: ${kinds('role')}`);
     expect(footer).toContain(`@everyone and @here: ${kinds('everyone')}`);
@@ -69,15 +89,34 @@ describe('mentions', () => {
 
   it('/stats member and /me: who mentions the member most, and whom they mention most', async () => {
     const guildId = [...t.sim.world.guilds.keys()][0]!;
-    const busiest = ranked(guildId, (_u, target) => target, 50).find(([id]) => t.sim.world.guild(guildId)!.members.get(id) && !t.sim.world.guild(guildId)!.members.get(id)!.user.bot)![0];
+    const busiest = ranked(guildId, (_u, target) => target, 50).find(
+      ([id]) => t.sim.world.guild(guildId)!.members.get(id) && !t.sim.world.guild(guildId)!.members.get(id)!.user.bot,
+    )![0];
     const asker = t.sim.world.humanMembers(guildId).find((m) => m.user.id !== busiest)!.user.id;
-    const list = (rows: [string, number][]) => (rows.length ? rows.map(([id, n]) => `<@${id}> — ${n}`).join('\n') : 'Nobody');
+    const list = (rows: [string, number][]) =>
+      rows.length ? rows.map(([id, n]) => `<@${id}> — ${n}`).join('\n') : 'Nobody';
     const by = list(ranked(guildId, (u, target) => (target === busiest && u !== busiest ? u : undefined), 3));
     const of = list(ranked(guildId, (u, target) => (u === busiest && target !== busiest ? target : undefined), 3));
-    const other = await t.sim.invokeCommand({ guildId, channelId: t.sim.world.textChannels(guildId)[0]!.id, userId: asker, name: 'stats', subcommand: 'member', options: [{ name: 'member', type: 6, value: busiest }], permissions: ADMIN, timeoutMs: 30_000 });
+    const other = await t.sim.invokeCommand({
+      guildId,
+      channelId: t.sim.world.textChannels(guildId)[0]!.id,
+      userId: asker,
+      name: 'stats',
+      subcommand: 'member',
+      options: [{ name: 'member', type: 6, value: busiest }],
+      permissions: ADMIN,
+      timeoutMs: 30_000,
+    });
     expect(fields(other)['Mentioned most by']).toBe(by);
     expect(fields(other)['Mentions most']).toBe(of);
-    const me = await t.sim.invokeCommand({ guildId, channelId: t.sim.world.textChannels(guildId)[0]!.id, userId: busiest, name: 'me', options: [], timeoutMs: 30_000 });
+    const me = await t.sim.invokeCommand({
+      guildId,
+      channelId: t.sim.world.textChannels(guildId)[0]!.id,
+      userId: busiest,
+      name: 'me',
+      options: [],
+      timeoutMs: 30_000,
+    });
     expect(fields(me)['Mentioned most by']).toBe(by);
   }, 30_000);
 });

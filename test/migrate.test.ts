@@ -31,7 +31,10 @@ describe('migrate', () => {
 
     expect(await migrate(db.url)).toEqual(all);
     expect(await migrate(db.url)).toEqual([]);
-    const recorded = await withClient(db.url, async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows);
+    const recorded = await withClient(
+      db.url,
+      async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows,
+    );
     expect(recorded).toEqual(all.map((version) => ({ version, engine: 'postgres' })));
   });
 
@@ -47,7 +50,8 @@ describe('migrate', () => {
     // Every family's rollups exist on both engines: views or tables kept by triggers (sql/015, created per
     // family by a function), and continuous aggregates.
     for (const m of ms) {
-      const rollup = /CREATE (MATERIALIZED )?VIEW \w+_(hourly|daily|15m)\b|CREATE (MATERIALIZED VIEW|TABLE) %I (WITH \(timescaledb|\(bucket)/;
+      const rollup =
+        /CREATE (MATERIALIZED )?VIEW \w+_(hourly|daily|15m)\b|CREATE (MATERIALIZED VIEW|TABLE) %I (WITH \(timescaledb|\(bucket)/;
       const hasRollups = (files: string[]) => files.some((f) => rollup.test(readFileSync(f, 'utf8')));
       expect(hasRollups(m.files.postgres), m.version).toBe(hasRollups(m.files.timescale));
     }
@@ -68,11 +72,23 @@ describe('migrate', () => {
     await writeFile(path.join(dir, '001_t.timescale.sql'), 'SELECT no_such_function();');
     await writeFile(path.join(dir, '002_v.postgres.sql'), 'CREATE VIEW v AS SELECT x FROM t;');
     // A ledger written before engines were recorded: no engine column.
-    await withClient(db.url, (c) => c.query("CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO schema_migrations (version) VALUES ('001_t'); CREATE TABLE t (x int)"));
-    await expect(migrate(db.url, undefined, { dir, engine: 'timescale' })).rejects.toThrow(/migrated for postgres, not timescale/);
+    await withClient(db.url, (c) =>
+      c.query(
+        "CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO schema_migrations (version) VALUES ('001_t'); CREATE TABLE t (x int)",
+      ),
+    );
+    await expect(migrate(db.url, undefined, { dir, engine: 'timescale' })).rejects.toThrow(
+      /migrated for postgres, not timescale/,
+    );
     expect(await migrate(db.url, undefined, { dir })).toEqual(['002_v']);
-    const rows = await withClient(db.url, async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows);
-    expect(rows).toEqual([{ version: '001_t', engine: 'postgres' }, { version: '002_v', engine: 'postgres' }]);
+    const rows = await withClient(
+      db.url,
+      async (c) => (await c.query('SELECT version, engine FROM schema_migrations ORDER BY version')).rows,
+    );
+    expect(rows).toEqual([
+      { version: '001_t', engine: 'postgres' },
+      { version: '002_v', engine: 'postgres' },
+    ]);
   });
 
   it('runs a no-transaction version outside a transaction, records it only once it completes, and re-runs it after a failure', async () => {
@@ -93,7 +109,15 @@ END $$;`,
     );
     await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/002_steps \(postgres\) failed: not yet/);
     const state = () =>
-      withClient(db.url, async (c) => (await c.query("SELECT to_regclass('step1') IS NOT NULL AS s1, to_regclass('step2') IS NOT NULL AS s2, (SELECT array_agg(version ORDER BY version) FROM schema_migrations) AS v")).rows[0]);
+      withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              "SELECT to_regclass('step1') IS NOT NULL AS s1, to_regclass('step2') IS NOT NULL AS s2, (SELECT array_agg(version ORDER BY version) FROM schema_migrations) AS v",
+            )
+          ).rows[0],
+      );
     expect(await state()).toEqual({ s1: true, s2: false, v: ['001_flag'] });
     await withClient(db.url, (c) => c.query('INSERT INTO flag VALUES (true)'));
     expect(await migrate(db.url, undefined, { dir })).toEqual(['002_steps']);
@@ -119,11 +143,20 @@ END $$;`,
                INSERT INTO member_events (at, guild_id, user_id, kind, attribution, account_created_at, bot) VALUES
                  ('2026-03-01Z', 1, 40, 'join', 'unknown', '2020-01-01Z', true), ('2026-03-01Z', 1, 41, 'join', 'unknown', '2020-01-01Z', false)`),
     );
-    expect(await migrate(db.url)).toEqual((await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version));
+    expect(await migrate(db.url)).toEqual(
+      (await listMigrations()).filter((x) => Number(x.version.slice(0, 3)) > 10).map((x) => x.version),
+    );
     await withClient(db.url, async (c) => {
-      const q = await c.query("SELECT to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') AS b, messages::int AS m FROM messages_15m ORDER BY 1");
-      expect(q.rows).toEqual([{ b: '00:45', m: 1 }, { b: '01:00', m: 6 }]);
-      expect((await c.query('SELECT guild_id::int AS g, user_id::int AS u FROM bot_authors')).rows).toEqual([{ g: 1, u: 40 }]);
+      const q = await c.query(
+        "SELECT to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') AS b, messages::int AS m FROM messages_15m ORDER BY 1",
+      );
+      expect(q.rows).toEqual([
+        { b: '00:45', m: 1 },
+        { b: '01:00', m: 6 },
+      ]);
+      expect((await c.query('SELECT guild_id::int AS g, user_id::int AS u FROM bot_authors')).rows).toEqual([
+        { g: 1, u: 40 },
+      ]);
     });
   });
 
@@ -148,7 +181,9 @@ END $$;`,
     await expect(migrate(db.url, undefined, { dir })).rejects.toThrow(/900_broken/);
     await withClient(db.url, async (c) => {
       expect((await c.query("SELECT to_regclass('half_done') AS t")).rows[0].t).toBeNull();
-      expect((await c.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version = '900_broken'")).rows[0].n).toBe(0);
+      expect(
+        (await c.query("SELECT count(*)::int AS n FROM schema_migrations WHERE version = '900_broken'")).rows[0].n,
+      ).toBe(0);
     });
   });
 
@@ -175,7 +210,14 @@ END $$;`,
         { h: '2024-03-01 11', guild_id: '1', user_id: '100', messages: '8', words: '1', attachments: '0' },
         { h: '2024-03-01 23', guild_id: '1', user_id: '101', messages: '16', words: '2', attachments: '2' },
         { h: '2024-03-02 00', guild_id: '1', user_id: '100', messages: '32', words: '0', attachments: '0' },
-        { h: '2024-03-01 10', guild_id: '9223372036854775807', user_id: '100', messages: '64', words: '0', attachments: '0' },
+        {
+          h: '2024-03-01 10',
+          guild_id: '9223372036854775807',
+          user_id: '100',
+          messages: '64',
+          words: '0',
+          attachments: '0',
+        },
       ]);
       const daily = (
         await c.query(`SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS d, guild_id, sum(messages)::int AS m

@@ -17,7 +17,11 @@ let pings = 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  t = await startTestBot({ name: 'privacy', sim: { guilds: 2, invites: true }, env: { VOICE_CREDIT_INTERVAL_MS: '1000' } });
+  t = await startTestBot({
+    name: 'privacy',
+    sim: { guilds: 2, invites: true },
+    env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
+  });
   sim = t.sim;
   g = [...sim.world.guilds.keys()][0]!;
   chan = sim.world.textChannels(g)[0]!.id;
@@ -31,7 +35,9 @@ beforeAll(async () => {
   await vi.waitFor(
     async () => {
       await t.ingestor.runOnce();
-      expect((await t.pool.query('SELECT 1 FROM member_events WHERE guild_id = $1 AND user_id = $2', [g, X])).rows.length).toBeGreaterThan(0);
+      expect(
+        (await t.pool.query('SELECT 1 FROM member_events WHERE guild_id = $1 AND user_id = $2', [g, X])).rows.length,
+      ).toBeGreaterThan(0);
     },
     { timeout: 10_000, interval: 100 },
   );
@@ -44,7 +50,13 @@ async function activity(round: number): Promise<void> {
   for (const user of [X, Y]) {
     const e = COMMON_UNICODE[round % COMMON_UNICODE.length]!;
     for (let i = 0; i < 3; i++) {
-      const m = sim.sendMessage({ guildId: g, channelId: chan, authorId: user, content: `round ${round} ${e.text}`, emojis: [e.key] });
+      const m = sim.sendMessage({
+        guildId: g,
+        channelId: chan,
+        authorId: user,
+        content: `round ${round} ${e.text}`,
+        emojis: [e.key],
+      });
       if (i === 0) sim.react({ guildId: g, channelId: chan, messageId: m.id, userId: user, emoji: COMMON_UNICODE[0]! });
     }
     pings++;
@@ -56,17 +68,40 @@ async function rows<T extends Record<string, unknown>>(sql: string, params: unkn
   return (await t.pool.query<T>(sql, params)).rows;
 }
 
-async function dbCounts(): Promise<{ messages: Map<string, number>; emojis: Map<string, number>; apps: Map<string, number> }> {
+async function dbCounts(): Promise<{
+  messages: Map<string, number>;
+  emojis: Map<string, number>;
+  apps: Map<string, number>;
+}> {
   const toMap = (r: { k: string; n: string }[]) => new Map(r.map((x) => [x.k, Number(x.n)]));
   return {
-    messages: toMap(await rows(`SELECT user_id::text AS k, sum(messages)::text AS n FROM messages_raw WHERE guild_id = $1 GROUP BY 1`)),
-    emojis: toMap(await rows(`SELECT concat_ws('|', guild_id, user_id, emoji, source) AS k, sum(uses)::text AS n FROM emojis_raw WHERE guild_id = $1 GROUP BY 1`)),
-    apps: toMap(await rows(`SELECT concat_ws('|', guild_id, channel_id, user_id, application_id, command) AS k, sum(uses)::text AS n FROM app_commands_raw WHERE guild_id = $1 GROUP BY 1`)),
+    messages: toMap(
+      await rows(
+        `SELECT user_id::text AS k, sum(messages)::text AS n FROM messages_raw WHERE guild_id = $1 GROUP BY 1`,
+      ),
+    ),
+    emojis: toMap(
+      await rows(
+        `SELECT concat_ws('|', guild_id, user_id, emoji, source) AS k, sum(uses)::text AS n FROM emojis_raw WHERE guild_id = $1 GROUP BY 1`,
+      ),
+    ),
+    apps: toMap(
+      await rows(
+        `SELECT concat_ws('|', guild_id, channel_id, user_id, application_id, command) AS k, sum(uses)::text AS n FROM app_commands_raw WHERE guild_id = $1 GROUP BY 1`,
+      ),
+    ),
   };
 }
 
 async function voiceSeconds(user: string): Promise<number> {
-  return Number((await rows<{ s: string }>('SELECT coalesce(sum(seconds), 0)::text AS s FROM voice_raw WHERE guild_id = $1 AND user_id = $2', [g, user]))[0]!.s);
+  return Number(
+    (
+      await rows<{ s: string }>(
+        'SELECT coalesce(sum(seconds), 0)::text AS s FROM voice_raw WHERE guild_id = $1 AND user_id = $2',
+        [g, user],
+      )
+    )[0]!.s,
+  );
 }
 
 interface Snapshot {
@@ -74,10 +109,18 @@ interface Snapshot {
   emojis: Map<string, number>;
   apps: Map<string, number>;
 }
-const snap = (): Snapshot => ({ messages: sim.truth.messages.length, emojis: new Map(sim.truth.emojiUses), apps: new Map(sim.truth.appUses) });
+const snap = (): Snapshot => ({
+  messages: sim.truth.messages.length,
+  emojis: new Map(sim.truth.emojiUses),
+  apps: new Map(sim.truth.appUses),
+});
 
 /** The truth for guild g, where X's own entries count only inside the given [from, to) truth windows. */
-function expected(windows: [Snapshot, Snapshot | undefined][]): { messages: Map<string, number>; emojis: Map<string, number>; apps: Map<string, number> } {
+function expected(windows: [Snapshot, Snapshot | undefined][]): {
+  messages: Map<string, number>;
+  emojis: Map<string, number>;
+  apps: Map<string, number>;
+} {
   const final = snap();
   const at = (s: Snapshot | undefined) => s ?? final;
   const messages = new Map<string, number>();
@@ -91,7 +134,10 @@ function expected(windows: [Snapshot, Snapshot | undefined][]): { messages: Map<
     for (const [k, n] of pick(final)) {
       const parts = k.split('|');
       if (parts[0] !== g) continue;
-      const v = parts[userIndex] !== X ? n : windows.reduce((sum, [a, b]) => sum + (pick(at(b)).get(k) ?? 0) - (pick(a).get(k) ?? 0), 0);
+      const v =
+        parts[userIndex] !== X
+          ? n
+          : windows.reduce((sum, [a, b]) => sum + (pick(at(b)).get(k) ?? 0) - (pick(a).get(k) ?? 0), 0);
       if (v > 0) out.set(k, v);
     }
     return out;
@@ -149,11 +195,14 @@ describe('/privacy', () => {
     // X's voice time is credited every second; wait until some of it has landed (on a loaded machine the
     // first credit can come after the messages).
     await expect
-      .poll(async () => {
-        await t.bot.sessions.writer.settled();
-        await t.ingestor.runOnce();
-        return voiceSeconds(X);
-      }, { timeout: 10_000, interval: 100 })
+      .poll(
+        async () => {
+          await t.bot.sessions.writer.settled();
+          await t.ingestor.runOnce();
+          return voiceSeconds(X);
+        },
+        { timeout: 10_000, interval: 100 },
+      )
       .toBeGreaterThan(0);
     const a = snap();
     const voiceXAtA = await voiceSeconds(X);
@@ -170,7 +219,13 @@ describe('/privacy', () => {
     const pending = await t.redis.keys(`${t.prefix}:*messages:live`);
     expect(pending.length).toBeGreaterThan(0);
 
-    const out = await sim.invokeCommand({ guildId: g, channelId: chan, userId: X, name: 'privacy', subcommand: 'opt-out' });
+    const out = await sim.invokeCommand({
+      guildId: g,
+      channelId: chan,
+      userId: X,
+      name: 'privacy',
+      subcommand: 'opt-out',
+    });
     expect(out.flags & 64).toBe(64);
     expect(out.content).toMatch(/opted out/);
     expect(await t.redis.sismember(`${t.prefix}:privacy:opt-outs`, `${g}|${X}`)).toBe(1);
@@ -205,36 +260,82 @@ describe('/privacy', () => {
     expect(members.find((r) => r.user_id === v.id)?.inviter_id ?? null).toBeNull();
 
     // Opt-in: counted again from then on (the opt-in command itself was used while opted out).
-    const inReply = await sim.invokeCommand({ guildId: g, channelId: chan, userId: X, name: 'privacy', subcommand: 'opt-in' });
+    const inReply = await sim.invokeCommand({
+      guildId: g,
+      channelId: chan,
+      userId: X,
+      name: 'privacy',
+      subcommand: 'opt-in',
+    });
     expect(inReply.content).toMatch(/counted again/);
     // In HTTP mode the opt-in reaches the shard over pub/sub, after the reply: wait for it there.
     await expect.poll(() => t.bot.privacy.tracked(g, X)).toBe(true);
     const d = snap();
     await activity(4);
-    await ingestUntil(expected([[start, a], [d, undefined]]));
+    await ingestUntil(
+      expected([
+        [start, a],
+        [d, undefined],
+      ]),
+    );
 
     // Delete: confirmed with the button, X's rows are gone from every table; everyone else's stay.
     const count = async (table: string, column = 'user_id') =>
-      Number((await rows<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE guild_id = $1 AND ${column} = $2`, [g, X]))[0]!.n);
+      Number(
+        (
+          await rows<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE guild_id = $1 AND ${column} = $2`, [
+            g,
+            X,
+          ])
+        )[0]!.n,
+      );
     const tables = ['messages_raw', 'emojis_raw', 'app_commands_raw', 'voice_raw', 'member_events'];
-    const totals = async () => Object.fromEntries(await Promise.all(tables.map(async (tb) => [tb, Number((await rows<{ n: string }>(`SELECT count(*)::text AS n FROM ${tb} WHERE guild_id = $1`))[0]!.n)])));
+    const totals = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          tables.map(async (tb) => [
+            tb,
+            Number((await rows<{ n: string }>(`SELECT count(*)::text AS n FROM ${tb} WHERE guild_id = $1`))[0]!.n),
+          ]),
+        ),
+      );
     const before = Object.fromEntries(await Promise.all(tables.map(async (tb) => [tb, await count(tb)])));
     for (const tb of tables) expect(before[tb], tb).toBeGreaterThan(0);
     expect(await count('member_events', 'inviter_id')).toBe(1);
     const totalsBefore = await totals();
 
     await sleep(1_100); // /privacy's per-member cooldown since the opt-in
-    const ask = await sim.invokeCommand({ guildId: g, channelId: chan, userId: X, name: 'privacy', subcommand: 'delete' });
+    const ask = await sim.invokeCommand({
+      guildId: g,
+      channelId: chan,
+      userId: X,
+      name: 'privacy',
+      subcommand: 'delete',
+    });
     expect(ask.flags & 64).toBe(64);
-    const buttons = (ask.components as { components: { custom_id: string; label: string }[] }[]).flatMap((r) => r.components);
+    const buttons = (ask.components as { components: { custom_id: string; label: string }[] }[]).flatMap(
+      (r) => r.components,
+    );
     const confirm = buttons.find((b) => b.label === 'Delete my data')!;
     expect(confirm.custom_id).toBe(`privacy:delete:${X}`);
     // Someone else's click does nothing to X's data.
-    const other = await sim.clickButton({ guildId: g, channelId: chan, userId: Y, messageId: ask.messageId, customId: confirm.custom_id });
+    const other = await sim.clickButton({
+      guildId: g,
+      channelId: chan,
+      userId: Y,
+      messageId: ask.messageId,
+      customId: confirm.custom_id,
+    });
     expect(other.content).toMatch(/belongs to someone else/);
     expect(await count('messages_raw')).toBe(before.messages_raw);
 
-    const done = await sim.clickButton({ guildId: g, channelId: chan, userId: X, messageId: ask.messageId, customId: confirm.custom_id });
+    const done = await sim.clickButton({
+      guildId: g,
+      channelId: chan,
+      userId: X,
+      messageId: ask.messageId,
+      customId: confirm.custom_id,
+    });
     expect(done.kind).toBe('edit');
     expect(done.components).toEqual([]);
     expect(done.content).toMatch(/Deleted: .*messages row/);
@@ -244,7 +345,16 @@ describe('/privacy', () => {
     const totalsAfter = await totals();
     for (const tb of tables) expect(totalsAfter[tb], tb).toBe(totalsBefore[tb] - before[tb]);
     // Rollups follow (views on plain PostgreSQL).
-    expect(Number((await rows<{ n: string }>('SELECT count(*)::text AS n FROM messages_hourly WHERE guild_id = $1 AND user_id = $2', [g, X]))[0]!.n)).toBe(0);
+    expect(
+      Number(
+        (
+          await rows<{ n: string }>(
+            'SELECT count(*)::text AS n FROM messages_hourly WHERE guild_id = $1 AND user_id = $2',
+            [g, X],
+          )
+        )[0]!.n,
+      ),
+    ).toBe(0);
     expect(pings).toBeGreaterThan(0);
   }, 120_000);
 });
@@ -259,24 +369,52 @@ describe('deleteMemberData on TimescaleDB (PGlite)', () => {
       const [gid, x, y] = ['1430000000000000001', '1430000000000000002', '1430000000000000003'];
       const at = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000).toISOString();
       for (const u of [x, y]) {
-        await lite.query('INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES ($1, $2, 5, 0, $3, 4, 9, 1)', [at, gid, u]);
-        await lite.query("INSERT INTO emojis_raw (bucket, guild_id, user_id, emoji, source, uses) VALUES ($1, $2, $3, '🔥', 'message', 2)", [at, gid, u]);
+        await lite.query(
+          'INSERT INTO messages_raw (bucket, guild_id, channel_id, parent_id, user_id, messages, words, attachments) VALUES ($1, $2, 5, 0, $3, 4, 9, 1)',
+          [at, gid, u],
+        );
+        await lite.query(
+          "INSERT INTO emojis_raw (bucket, guild_id, user_id, emoji, source, uses) VALUES ($1, $2, $3, '🔥', 'message', 2)",
+          [at, gid, u],
+        );
       }
-      const views = ['messages_15m', 'messages_hourly', 'messages_daily', 'emojis_15m', 'emojis_hourly', 'emojis_daily'];
+      const views = [
+        'messages_15m',
+        'messages_hourly',
+        'messages_daily',
+        'emojis_15m',
+        'emojis_hourly',
+        'emojis_daily',
+      ];
       // Materialise the rollups, as the refresh policies would have, and compress the quarter-hours, as
       // their compression policy does after two days.
       for (const v of views) await lite.query(`CALL refresh_continuous_aggregate('${v}', NULL, NULL)`);
       await lite.query("SELECT compress_chunk(c) FROM show_chunks('messages_15m') c");
-      const users = async (view: string) => (await lite.query<{ u: string }>(`SELECT user_id::text AS u FROM ${view} WHERE guild_id = $1 ORDER BY 1`, [gid])).rows.map((r) => r.u);
+      const users = async (view: string) =>
+        (
+          await lite.query<{ u: string }>(`SELECT user_id::text AS u FROM ${view} WHERE guild_id = $1 ORDER BY 1`, [
+            gid,
+          ])
+        ).rows.map((r) => r.u);
       for (const v of views) expect(await users(v), v).toEqual([x, y]);
 
       const report = await deleteMemberData(lite, (fn) => lite.transaction((tx) => fn(tx)), gid, x);
       expect(report.deleted).toMatchObject({ messages_raw: 1, emojis_raw: 1, voice_raw: 0, member_events: 0 });
       const guildWide = (f: string) => ['15m', 'hourly', 'daily'].map((g) => `${f}_guild_${g}`);
-      expect(report.refreshed).toEqual([...views.slice(0, 3), ...guildWide('messages'), ...views.slice(3), ...guildWide('emojis')]);
+      expect(report.refreshed).toEqual([
+        ...views.slice(0, 3),
+        ...guildWide('messages'),
+        ...views.slice(3),
+        ...guildWide('emojis'),
+      ]);
       for (const v of views) expect(await users(v), v).toEqual([y]);
       // The guild-wide rollups (on the per-member ones) lose the member's messages too: y's 4 are left.
-      for (const v of guildWide('messages')) expect((await lite.query<{ m: string }>(`SELECT sum(messages)::text AS m FROM ${v} WHERE guild_id = $1`, [gid])).rows, v).toEqual([{ m: '4' }]);
+      for (const v of guildWide('messages'))
+        expect(
+          (await lite.query<{ m: string }>(`SELECT sum(messages)::text AS m FROM ${v} WHERE guild_id = $1`, [gid]))
+            .rows,
+          v,
+        ).toEqual([{ m: '4' }]);
     } finally {
       await lite.close();
     }

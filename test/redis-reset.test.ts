@@ -19,7 +19,12 @@ let t: TestBot;
 beforeAll(async () => {
   server = await startEmbeddedRedis();
   admin = createRedis(server.url);
-  t = await startTestBot({ name: 'redis-reset', sim: { guilds: 3, invites: true }, env: { VOICE_CREDIT_INTERVAL_MS: String(CREDIT_MS) }, redisUrl: server.url });
+  t = await startTestBot({
+    name: 'redis-reset',
+    sim: { guilds: 3, invites: true },
+    env: { VOICE_CREDIT_INTERVAL_MS: String(CREDIT_MS) },
+    redisUrl: server.url,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -29,7 +34,9 @@ afterAll(async () => {
 }, 60_000);
 
 async function voiceSeconds(): Promise<Map<string, number>> {
-  const { rows } = await t.pool.query<{ k: string; s: string }>(`SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::text AS s FROM voice_raw GROUP BY 1`);
+  const { rows } = await t.pool.query<{ k: string; s: string }>(
+    `SELECT concat_ws('|', guild_id, channel_id, user_id) AS k, sum(seconds)::text AS s FROM voice_raw GROUP BY 1`,
+  );
   return new Map(rows.map((r) => [r.k, Number(r.s)]));
 }
 
@@ -37,7 +44,9 @@ describe('Redis emptied under a running bot', () => {
   it('open voice sessions keep crediting; opt-outs and invite snapshots are rebuilt; joins are attributed again', async () => {
     const { sim, bot } = t;
     const keys = new Keys(t.prefix);
-    const g = [...sim.world.guilds.keys()].find((id) => sim.world.voiceChannels(id).length > 0 && sim.world.humanMembers(id).length >= 4)!;
+    const g = [...sim.world.guilds.keys()].find(
+      (id) => sim.world.voiceChannels(id).length > 0 && sim.world.humanMembers(id).length >= 4,
+    )!;
     const channel = sim.world.voiceChannels(g).find((c) => c.id !== sim.world.guild(g)!.afkChannelId)!;
     const [a, b, optedOut, inviter] = sim.world.humanMembers(g).map((m) => m.user.id);
     const invite = sim.members.createInvite(g, { inviterId: inviter! });
@@ -67,7 +76,9 @@ describe('Redis emptied under a running bot', () => {
     await expect.poll(() => admin.sismember(optOutSetKey(t.prefix), `${g}|${optedOut}`), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => admin.hexists(snapshotKey, '~at'), { timeout: 15_000 }).toBe(1);
     expect((await redisResets.get()).values[0]!.value).toBe(resetsBefore + 1);
-    expect((await sessionConflicts.get()).values.find((v) => v.labels.resolution === 'rewritten')?.value).toBeGreaterThanOrEqual(2);
+    expect(
+      (await sessionConflicts.get()).values.find((v) => v.labels.resolution === 'rewritten')?.value,
+    ).toBeGreaterThanOrEqual(2);
 
     // The sessions go on for a while after the flush, then end.
     // Wall-clock on purpose: the sessions stay open for real credit intervals after the flush.
@@ -97,7 +108,10 @@ describe('Redis emptied under a running bot', () => {
       expect(got, key).toBeGreaterThanOrEqual(Math.floor(tr.seconds) - Math.ceil(CREDIT_MS / 1000) - 1);
       expect(tr.seconds).toBeGreaterThan(5);
     }
-    const { rows } = await t.pool.query<{ attribution: string; inviter_id: string }>('SELECT attribution, inviter_id::text FROM member_events WHERE user_id = $1', [joiner.id]);
+    const { rows } = await t.pool.query<{ attribution: string; inviter_id: string }>(
+      'SELECT attribution, inviter_id::text FROM member_events WHERE user_id = $1',
+      [joiner.id],
+    );
     expect(rows).toEqual([{ attribution: 'invite', inviter_id: inviter }]);
   }, 90_000);
 });

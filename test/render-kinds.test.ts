@@ -14,7 +14,14 @@ import { registerFonts, font } from '../src/render/fonts.js';
 import { drawChart } from '../src/render/draw.js';
 import { MAX_ERROR } from '../src/render/png.js';
 import { RenderPool } from '../src/render/pool.js';
-import { ChartSpecError, type BarChartSpec, type ChartSpec, type DonutSpec, type HeatmapSpec, type LineChartSpec } from '../src/render/spec.js';
+import {
+  ChartSpecError,
+  type BarChartSpec,
+  type ChartSpec,
+  type DonutSpec,
+  type HeatmapSpec,
+  type LineChartSpec,
+} from '../src/render/spec.js';
 import { emojiSegments, fitText } from '../src/render/text.js';
 
 const GOLDEN_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -43,26 +50,59 @@ function barSpec(over: Partial<BarChartSpec> = {}): BarChartSpec {
 
 function heatmapSpec(over: Partial<HeatmapSpec> = {}): HeatmapSpec {
   const cells = Array.from({ length: 7 }, (_, d) =>
-    Array.from({ length: 24 }, (_, h) => Math.round(Math.max(0, 100 * Math.sin(((h - 6) / 24) * Math.PI)) * (d >= 5 ? 1.6 : 1) + ((d * 7 + h * 13) % 17))),
+    Array.from({ length: 24 }, (_, h) =>
+      Math.round(Math.max(0, 100 * Math.sin(((h - 6) / 24) * Math.PI)) * (d >= 5 ? 1.6 : 1) + ((d * 7 + h * 13) % 17)),
+    ),
   );
-  return { kind: 'heatmap', title: 'When is the server active?', subtitle: 'Messages by hour, Europe/Berlin', cells, ...over };
+  return {
+    kind: 'heatmap',
+    title: 'When is the server active?',
+    subtitle: 'Messages by hour, Europe/Berlin',
+    cells,
+    ...over,
+  };
 }
 
 function donutSpec(over: Partial<DonutSpec> = {}): DonutSpec {
   const slices = [
-    ['general', 5400], ['🎮 gaming', 3100], ['日本語', 1200], ['memes', 800], ['help', 400],
-    ['off-topic', 300], ['music', 120], ['art', 60], ['bots', 30], ['x', 5],
+    ['general', 5400],
+    ['🎮 gaming', 3100],
+    ['日本語', 1200],
+    ['memes', 800],
+    ['help', 400],
+    ['off-topic', 300],
+    ['music', 120],
+    ['art', 60],
+    ['bots', 30],
+    ['x', 5],
   ].map(([label, value]) => ({ label: label as string, value: value as number }));
   return { kind: 'donut', title: 'Messages by channel', subtitle: 'Last 7 days', slices, ...over };
 }
 
 function lineSpec(over: Partial<LineChartSpec> = {}): LineChartSpec {
   const start = Date.UTC(2025, 0, 1);
-  const points = Array.from({ length: 30 }, (_, i) => ({ t: start + i * 24 * HOUR, v: Math.round(3600 * (3 + 2 * Math.sin(i / 3)) + ((i * 977) % 3000)) }));
-  return { kind: 'line', title: 'Voice time', subtitle: 'Per day', bucketMs: 24 * HOUR, valueFormat: 'duration', smooth: true, series: [{ name: 'Voice', points }], ...over };
+  const points = Array.from({ length: 30 }, (_, i) => ({
+    t: start + i * 24 * HOUR,
+    v: Math.round(3600 * (3 + 2 * Math.sin(i / 3)) + ((i * 977) % 3000)),
+  }));
+  return {
+    kind: 'line',
+    title: 'Voice time',
+    subtitle: 'Per day',
+    bucketMs: 24 * HOUR,
+    valueFormat: 'duration',
+    smooth: true,
+    series: [{ name: 'Voice', points }],
+    ...over,
+  };
 }
 
-const KINDS: Record<ChartSpec['kind'], () => ChartSpec> = { bar: barSpec, heatmap: heatmapSpec, donut: donutSpec, line: lineSpec };
+const KINDS: Record<ChartSpec['kind'], () => ChartSpec> = {
+  bar: barSpec,
+  heatmap: heatmapSpec,
+  donut: donutSpec,
+  line: lineSpec,
+};
 
 interface Img {
   width: number;
@@ -79,7 +119,14 @@ async function pixels(png: Buffer): Promise<Img> {
 }
 
 /** Pixels in [x0,x1)×[y0,y1) matching the predicate, given the pixel's channels. */
-function count(img: Img, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {
+function count(
+  img: Img,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  pred: (r: number, g: number, b: number) => boolean,
+): number {
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -107,7 +154,8 @@ function diff(a: Img, b: Img, levels: number, x0 = 0, y0 = 0, x1 = a.width, y1 =
   return n;
 }
 
-const ink = (r: number, g: number, b: number): boolean => Math.abs(r - BG[0]) + Math.abs(g - BG[1]) + Math.abs(b - BG[2]) > 120;
+const ink = (r: number, g: number, b: number): boolean =>
+  Math.abs(r - BG[0]) + Math.abs(g - BG[1]) + Math.abs(b - BG[2]) > 120;
 /** Saturated colour (emoji yellow/red/orange), never produced by the grey text or blurple bars. */
 const warm = (r: number, g: number, b: number): boolean => r > 150 && r - b > 80;
 
@@ -155,12 +203,18 @@ describe('chart kinds', () => {
       expect([got.width, got.height]).toEqual([want.width, want.height]);
       const share = diff(got, want, GOLDEN_LEVELS) / (got.width * got.height);
       if (share > GOLDEN_MAX_SHARE) writeFileSync(path.join(GOLDEN_DIR, `${kind}.actual.png`), png);
-      expect(share, `${kind}: ${(share * 100).toFixed(2)} % of pixels differ (see ${kind}.actual.png)`).toBeLessThanOrEqual(GOLDEN_MAX_SHARE);
+      expect(
+        share,
+        `${kind}: ${(share * 100).toFixed(2)} % of pixels differ (see ${kind}.actual.png)`,
+      ).toBeLessThanOrEqual(GOLDEN_MAX_SHARE);
     }
     // The tolerance is not so loose that a real change passes: two swapped rows fail the comparison.
     const swapped = barSpec();
     swapped.rows = [swapped.rows[1], swapped.rows[0], ...swapped.rows.slice(2)] as BarChartSpec['rows'];
-    const [got, want] = await Promise.all([pool.render(swapped).then(pixels), pixels(readFileSync(path.join(GOLDEN_DIR, 'bar.png')))]);
+    const [got, want] = await Promise.all([
+      pool.render(swapped).then(pixels),
+      pixels(readFileSync(path.join(GOLDEN_DIR, 'bar.png'))),
+    ]);
     expect(diff(got, want, GOLDEN_LEVELS) / (got.width * got.height)).toBeGreaterThan(GOLDEN_MAX_SHARE);
   });
 
@@ -168,8 +222,23 @@ describe('chart kinds', () => {
     // Row 1 holds the label under test; row 2 is long, so the name column is capped at the same width
     // whatever row 1 says and only row 1's label pixels can differ between the renders.
     const render = async (label: string): Promise<Img> =>
-      pixels(await pool.render(barSpec({ subtitle: undefined, rows: [{ label, value: 10 }, { label: 'x'.repeat(80), value: 5 }] })));
-    const [empty, cjk, tofu, emoji] = await Promise.all([render(''), render('日本語チャンネル'), render('\uE000\uE001\uE002\uE003\uE004\uE005\uE006\uE007'), render('🎮🔥😂👨‍👩‍👧')]);
+      pixels(
+        await pool.render(
+          barSpec({
+            subtitle: undefined,
+            rows: [
+              { label, value: 10 },
+              { label: 'x'.repeat(80), value: 5 },
+            ],
+          }),
+        ),
+      );
+    const [empty, cjk, tofu, emoji] = await Promise.all([
+      render(''),
+      render('日本語チャンネル'),
+      render('\uE000\uE001\uE002\uE003\uE004\uE005\uE006\uE007'),
+      render('🎮🔥😂👨‍👩‍👧'),
+    ]);
     const band = [52, 75, 440, 123] as const; // x0, y0, x1, y1 of row 1's name column
     expect(count(empty, ...band, ink)).toBe(0);
     expect(count(cjk, ...band, ink)).toBeGreaterThan(300);
@@ -184,8 +253,20 @@ describe('chart kinds', () => {
     // agree there within twice the encoder's bound.
     registerFonts();
     const drawn = (label: string): Img => {
-      const c = drawChart(barSpec({ subtitle: undefined, rows: [{ label, value: 10 }, { label: 'x'.repeat(80), value: 5 }] }));
-      return { width: c.width, height: c.height, data: new Uint8ClampedArray(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) };
+      const c = drawChart(
+        barSpec({
+          subtitle: undefined,
+          rows: [
+            { label, value: 10 },
+            { label: 'x'.repeat(80), value: 5 },
+          ],
+        }),
+      );
+      return {
+        width: c.width,
+        height: c.height,
+        data: new Uint8ClampedArray(c.getContext('2d').getImageData(0, 0, c.width, c.height).data),
+      };
     };
     expect(diff(drawn('日本語チャンネル'), drawn(''), 0, 0, 130, 1200, 600)).toBe(0);
     expect(diff(cjk, empty, 2 * MAX_ERROR, 0, 130, 1200, 600)).toBe(0);
@@ -219,10 +300,24 @@ describe('chart kinds', () => {
     const bad: [unknown, RegExp][] = [
       [heatmapSpec({ cells: cells7x24.slice(0, 6) }), /cells must be 7 weekday rows/],
       [heatmapSpec({ cells: cells7x24.map((r, i) => (i === 3 ? r.slice(1) : r)) }), /cells\[3\] must have 24 hours/],
-      [heatmapSpec({ cells: cells7x24.map((r, i) => (i === 2 ? r.map((v, h) => (h === 5 ? -1 : v)) : r)) }), /cells\[2\]\[5\]/],
-      [donutSpec({ slices: [{ label: 'a', value: 3 }, { label: 'b', value: -1 }] }), /slices\[1\]\.value must be a finite number >= 0/],
+      [
+        heatmapSpec({ cells: cells7x24.map((r, i) => (i === 2 ? r.map((v, h) => (h === 5 ? -1 : v)) : r)) }),
+        /cells\[2\]\[5\]/,
+      ],
+      [
+        donutSpec({
+          slices: [
+            { label: 'a', value: 3 },
+            { label: 'b', value: -1 },
+          ],
+        }),
+        /slices\[1\]\.value must be a finite number >= 0/,
+      ],
       [barSpec({ rows: [{ label: 'a', value: Number.NaN }] }), /rows\[0\]\.value/],
-      [barSpec({ rows: [{ label: 7, value: 1 }] as unknown as BarChartSpec['rows'] }), /rows\[0\]\.label must be a string/],
+      [
+        barSpec({ rows: [{ label: 7, value: 1 }] as unknown as BarChartSpec['rows'] }),
+        /rows\[0\]\.label must be a string/,
+      ],
       [{ ...barSpec(), valueFormat: 'percent' }, /valueFormat must be 'number' or 'duration'/],
       [{ ...lineSpec(), smooth: 'yes' }, /smooth must be a boolean/],
       [{ kind: 'pie', title: 'x' }, /unknown chart kind "pie"/],
@@ -260,7 +355,13 @@ describe('value formats and text', () => {
     expect(g).toHaveLength(MAX_SLICES);
     expect(g[0]?.label).toBe('general');
     expect(g[MAX_SLICES - 1]).toEqual({ label: 'Other (3)', value: 95, other: true });
-    expect(groupSlices([{ label: 'a', value: 1 }, { label: 'b', value: 3 }, { label: 'z', value: 0 }]).map((s) => s.label)).toEqual(['b', 'a']);
+    expect(
+      groupSlices([
+        { label: 'a', value: 1 },
+        { label: 'b', value: 3 },
+        { label: 'z', value: 0 },
+      ]).map((s) => s.label),
+    ).toEqual(['b', 'a']);
   });
 
   it('splits emoji runs whole and never cuts a grapheme when ellipsising', () => {
@@ -274,7 +375,8 @@ describe('value formats and text', () => {
     const ctx = createCanvas(10, 10).getContext('2d');
     ctx.font = font(16);
     const text = '👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧 family 日本語チャンネル';
-    const graphemes = (t: string): string[] => Array.from(new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(t), (g) => g.segment);
+    const graphemes = (t: string): string[] =>
+      Array.from(new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(t), (g) => g.segment);
     const all = graphemes(text);
     const seen = new Set<string>();
     for (let w = 20; w < 400; w += 7) {

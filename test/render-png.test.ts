@@ -21,7 +21,11 @@ async function decode(png: Buffer): Promise<Img> {
   const img = await loadImage(png);
   const c = createCanvas(img.width, img.height);
   c.getContext('2d').drawImage(img, 0, 0);
-  return { width: img.width, height: img.height, data: c.getContext('2d').getImageData(0, 0, img.width, img.height).data };
+  return {
+    width: img.width,
+    height: img.height,
+    data: c.getContext('2d').getImageData(0, 0, img.width, img.height).data,
+  };
 }
 
 /** PNG colour type (IHDR byte 9): 3 is indexed, 6 is RGBA. */
@@ -41,20 +45,37 @@ let seed = 7;
 const rnd = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const SPECS: ChartSpec[] = [
   {
-    kind: 'line', title: 'Messages', subtitle: 'Hourly', bucketMs: HOUR, smooth: true,
+    kind: 'line',
+    title: 'Messages',
+    subtitle: 'Hourly',
+    bucketMs: HOUR,
+    smooth: true,
     series: ['a', 'b', 'c'].map((name, k) => ({
-      name, points: Array.from({ length: 24 * 14 }, (_, i) => ({ t: start + i * HOUR, v: Math.round((k + 1) * 300 * (1.2 + Math.sin(i / 4)) + 200 * rnd()) })),
+      name,
+      points: Array.from({ length: 24 * 14 }, (_, i) => ({
+        t: start + i * HOUR,
+        v: Math.round((k + 1) * 300 * (1.2 + Math.sin(i / 4)) + 200 * rnd()),
+      })),
     })),
   },
   {
-    kind: 'bar', title: 'Top members', subtitle: 'Messages',
+    kind: 'bar',
+    title: 'Top members',
+    subtitle: 'Messages',
     rows: ['🎮 player', '日本語チャンネル', 'Привет', 'member'].map((label, i) => ({ label, value: 1000 - i * 200 })),
   },
   {
-    kind: 'heatmap', title: 'Activity by hour',
-    cells: Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, h) => Math.round(50 + 45 * Math.sin(h / 4) + d * 7))),
+    kind: 'heatmap',
+    title: 'Activity by hour',
+    cells: Array.from({ length: 7 }, (_, d) =>
+      Array.from({ length: 24 }, (_, h) => Math.round(50 + 45 * Math.sin(h / 4) + d * 7)),
+    ),
   },
-  { kind: 'donut', title: 'Channels', slices: Array.from({ length: 9 }, (_, i) => ({ label: `channel-${i}`, value: 900 - i * 90 })) },
+  {
+    kind: 'donut',
+    title: 'Channels',
+    slices: Array.from({ length: 9 }, (_, i) => ({ label: `channel-${i}`, value: 900 - i * 90 })),
+  },
 ];
 
 describe('indexed PNG encoding', () => {
@@ -80,7 +101,12 @@ describe('indexed PNG encoding', () => {
       // The background (the theme's colour, not read from the code under test) is exact in the corner.
       const bg = Number.parseInt(darkTheme.background.slice(1), 16);
       for (const p of [0, got.width - 1, pixels - 1]) {
-        expect(Array.from(got.data.subarray(p * 4, p * 4 + 4))).toEqual([(bg >> 16) & 255, (bg >> 8) & 255, bg & 255, 255]);
+        expect(Array.from(got.data.subarray(p * 4, p * 4 + 4))).toEqual([
+          (bg >> 16) & 255,
+          (bg >> 8) & 255,
+          bg & 255,
+          255,
+        ]);
       }
     }
   });
@@ -92,7 +118,8 @@ describe('indexed PNG encoding', () => {
     expect(new Set(new Uint32Array(truth.buffer, truth.byteOffset, truth.length / 4)).size).toBeGreaterThan(256);
     const got = (await decode(await encodeChart(canvas))).data;
     const { width } = canvas;
-    const at = (d: Uint8Array | Uint8ClampedArray, x: number, y: number): number[] => Array.from(d.subarray((y * width + x) * 4, (y * width + x) * 4 + 4));
+    const at = (d: Uint8Array | Uint8ClampedArray, x: number, y: number): number[] =>
+      Array.from(d.subarray((y * width + x) * 4, (y * width + x) * 4 + 4));
     const diff = (a: number[], b: number[]): number => Math.max(...a.map((v, k) => Math.abs(v - (b[k] as number))));
     // The first bar: bright blue pixels across the middle of the canvas; y is a row inside it.
     const isBar = (x: number, y: number): boolean => {
@@ -133,7 +160,9 @@ describe('indexed PNG encoding', () => {
     for (let p = 0; p < 64 * 48; p++) {
       const alpha = truth[p * 4 + 3] as number;
       // Opaque pixels exact; translucent ones within the rounding of unpremultiplying.
-      expect(channelDiff(truth, got.data, p), `pixel ${p} (alpha ${alpha})`).toBeLessThanOrEqual(alpha === 255 || alpha === 0 ? 0 : 1);
+      expect(channelDiff(truth, got.data, p), `pixel ${p} (alpha ${alpha})`).toBeLessThanOrEqual(
+        alpha === 255 || alpha === 0 ? 0 : 1,
+      );
     }
   });
 
@@ -156,7 +185,9 @@ describe('indexed PNG encoding', () => {
 
   it('is deterministic and rejects pixels that do not match the size', () => {
     const rgba = drawChart(SPECS[0] as ChartSpec).data();
-    expect(encodeIndexedPng(rgba, 1200, 600)?.equals(encodeIndexedPng(Buffer.from(rgba), 1200, 600) as Buffer)).toBe(true);
+    expect(encodeIndexedPng(rgba, 1200, 600)?.equals(encodeIndexedPng(Buffer.from(rgba), 1200, 600) as Buffer)).toBe(
+      true,
+    );
     expect(() => encodeIndexedPng(rgba, 1200, 599)).toThrow(/expected 2875200 bytes of RGBA, got 2880000/);
   });
 });

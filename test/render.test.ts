@@ -46,7 +46,14 @@ async function pixels(png: Buffer): Promise<{ width: number; height: number; dat
 type Img = Awaited<ReturnType<typeof pixels>>;
 
 /** Pixels in the rectangle that match the predicate. */
-function count(img: Img, x0: number, y0: number, x1: number, y1: number, pred: (r: number, g: number, b: number) => boolean): number {
+function count(
+  img: Img,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  pred: (r: number, g: number, b: number) => boolean,
+): number {
   let n = 0;
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -81,7 +88,9 @@ describe('render pool', () => {
     const small = await pixels(await pool.render(lineSpec({ width: 640, height: 360 })));
     expect([small.width, small.height]).toEqual([640, 360]);
     // Each render is timed on the main thread, labelled by kind.
-    const counts = (await renderDuration.get()).values.filter((v) => v.metricName === 'stats_render_duration_seconds_count');
+    const counts = (await renderDuration.get()).values.filter(
+      (v) => v.metricName === 'stats_render_duration_seconds_count',
+    );
     expect(counts.find((v) => v.labels.kind === 'line')?.value).toBeGreaterThanOrEqual(2);
   });
 
@@ -136,20 +145,26 @@ describe('render pool', () => {
   });
 
   it('handles 8 concurrent renders on 2 threads', async () => {
-    const specs = Array.from({ length: 8 }, (_, k) => lineSpec({ title: `Chart ${k}`, series: [series('s', 720, (i) => (i * (k + 1)) % 97)] }));
+    const specs = Array.from({ length: 8 }, (_, k) =>
+      lineSpec({ title: `Chart ${k}`, series: [series('s', 720, (i) => (i * (k + 1)) % 97)] }),
+    );
     const outs = await Promise.all(specs.map((s) => pool.render(s)));
     for (const png of outs) expect((await pixels(png)).width).toBe(1200);
     expect(new Set(outs.map((b) => b.toString('base64'))).size).toBe(8);
   });
 
   it('rejects bad specs with a clear error and keeps working', async () => {
-    await expect(pool.render({ ...lineSpec(), kind: 'pie' } as unknown as ChartSpec)).rejects.toThrow(/unknown chart kind "pie"/);
+    await expect(pool.render({ ...lineSpec(), kind: 'pie' } as unknown as ChartSpec)).rejects.toThrow(
+      /unknown chart kind "pie"/,
+    );
     await expect(pool.render(lineSpec({ width: 0 }))).rejects.toThrow(ChartSpecError);
     await expect(pool.render(lineSpec({ width: 0 }))).rejects.toThrow(/width must be an integer from 1/);
     await expect(pool.render(lineSpec({ timeZone: 'Mars/Olympus' }))).rejects.toThrow(/unknown time zone/);
     const bad = lineSpec({ series: [{ name: 'x', points: [{ t: START, v: Number.NaN }] }] });
     await expect(pool.render(bad)).rejects.toThrow(/series\[0\]\.points\[0\]\.v must be a finite number or null/);
-    await expect(pool.render(lineSpec({ bucketMs: () => 1 } as unknown as LineChartSpec))).rejects.toThrow(/not serialisable/);
+    await expect(pool.render(lineSpec({ bucketMs: () => 1 } as unknown as LineChartSpec))).rejects.toThrow(
+      /not serialisable/,
+    );
     expect((await pixels(await pool.render(lineSpec()))).width).toBe(1200);
   });
 });
@@ -246,7 +261,12 @@ describe('axis maths', () => {
   it('places time ticks on local boundaries of the zone, across DST', () => {
     // 2025-03-09 is the US spring-forward day: daily ticks must still sit on New York midnights.
     const from = Date.UTC(2025, 2, 5);
-    const ticks = timeTicks(from, from + 10 * DAY, { timeZone: 'America/New_York', locale: 'en-US', bucketMs: HOUR, maxTicks: 12 });
+    const ticks = timeTicks(from, from + 10 * DAY, {
+      timeZone: 'America/New_York',
+      locale: 'en-US',
+      bucketMs: HOUR,
+      maxTicks: 12,
+    });
     const hour = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' });
     expect(ticks.length).toBe(10);
     for (const t of ticks) expect(hour.format(t.t)).toBe('00');
@@ -254,7 +274,21 @@ describe('axis maths', () => {
     expect(ticks[0]?.context).toBe('2025');
     expect(ticks[1]?.context).toBeUndefined();
 
-    const hourly = timeTicks(from, from + DAY, { timeZone: 'Asia/Kolkata', locale: 'en-US', bucketMs: HOUR, maxTicks: 8 });
-    expect(hourly.map((t) => t.label)).toEqual(['06:00', '09:00', '12:00', '15:00', '18:00', '21:00', '00:00', '03:00']);
+    const hourly = timeTicks(from, from + DAY, {
+      timeZone: 'Asia/Kolkata',
+      locale: 'en-US',
+      bucketMs: HOUR,
+      maxTicks: 8,
+    });
+    expect(hourly.map((t) => t.label)).toEqual([
+      '06:00',
+      '09:00',
+      '12:00',
+      '15:00',
+      '18:00',
+      '21:00',
+      '00:00',
+      '03:00',
+    ]);
   });
 });

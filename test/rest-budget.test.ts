@@ -29,11 +29,20 @@ describe("the bot's share of Discord's global REST limit", () => {
     cleanup.push(() => sim.close());
     const db = await testDatabase();
     cleanup.push(db.drop);
-    const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl, REDIS_KEY_PREFIX: r.prefix, TOTAL_SHARDS: '2', SHARDS_PER_CLUSTER: '1', LOG_LEVEL: 'warn' });
+    const config = loadConfig({
+      DISCORD_TOKEN: sim.token,
+      DISCORD_API_URL: sim.apiUrl,
+      REDIS_KEY_PREFIX: r.prefix,
+      TOTAL_SHARDS: '2',
+      SHARDS_PER_CLUSTER: '1',
+      LOG_LEVEL: 'warn',
+    });
     expect(restRequestsPerSecond(config) * 2).toBeLessThanOrEqual(50);
     const pool = createPool(db.url);
     const render = new RenderPool({ threads: 1, logger });
-    const bots: Bot[] = [0, 1].map((shard) => createBot({ config, redis, pool, render, logger, shards: [shard], shardCount: 2, registerCommands: false }));
+    const bots: Bot[] = [0, 1].map((shard) =>
+      createBot({ config, redis, pool, render, logger, shards: [shard], shardCount: 2, registerCommands: false }),
+    );
     cleanup.push(async () => {
       await Promise.all(bots.map((b) => b.stop()));
       await render.close();

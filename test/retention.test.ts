@@ -27,14 +27,29 @@ let optedOut: string;
 
 const dateFmt = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 const localDate = (ms: number) => dateFmt.format(ms);
-const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+const addDays = (date: string, n: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 const monday = (date: string) => addDays(date, -((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7));
 
 let nextMember = 0;
-function invoke(name: string, subcommand: string | undefined, options: CommandOption[], o: { userId?: string; permissions?: string } = {}): Promise<RecordedReply> {
+function invoke(
+  name: string,
+  subcommand: string | undefined,
+  options: CommandOption[],
+  o: { userId?: string; permissions?: string } = {},
+): Promise<RecordedReply> {
   const humans = t.sim.world.humanMembers(g);
   const userId = o.userId ?? humans[nextMember++ % humans.length]!.user.id;
-  return t.sim.invokeCommand({ guildId: g, channelId, userId, name, subcommand, options, permissions: o.permissions ?? MANAGE_GUILD, timeoutMs: 30_000 });
+  return t.sim.invokeCommand({
+    guildId: g,
+    channelId,
+    userId,
+    name,
+    subcommand,
+    options,
+    permissions: o.permissions ?? MANAGE_GUILD,
+    timeoutMs: 30_000,
+  });
 }
 
 const WINDOWS = { first1: [0, 1], first7: [0, 7], active7: [7, 13], active30: [30, 36], active90: [90, 96] } as const;
@@ -50,38 +65,75 @@ function expectedOf(joins: JoinTruth[]): Rates {
       const d0 = localDate(j.at);
       if (addDays(d0, b) >= today) continue;
       out[m].of++;
-      const days = new Set(t.sim.truth.messages.filter((x) => x.guildId === g && x.authorId === j.userId).map((x) => localDate(x.timestamp)));
+      const days = new Set(
+        t.sim.truth.messages
+          .filter((x) => x.guildId === g && x.authorId === j.userId)
+          .map((x) => localDate(x.timestamp)),
+      );
       if ([...days].some((d) => d >= addDays(d0, a) && d <= addDays(d0, b))) out[m].n++;
     }
   }
   return out;
 }
 const pct = (r: { n: number; of: number }) => (r.of === 0 ? '—' : `${Math.round((100 * r.n) / r.of)}%`);
-const line = (label: string, r: Rates) => [label, String(r.joins), pct(r.first1), pct(r.first7), pct(r.active7), pct(r.active30), pct(r.active90)];
+const line = (label: string, r: Rates) => [
+  label,
+  String(r.joins),
+  pct(r.first1),
+  pct(r.first7),
+  pct(r.active7),
+  pct(r.active30),
+  pct(r.active90),
+];
 
 /** A code-block table of an embed field as rows of cells. */
 function tableOf(reply: RecordedReply, field: string): string[][] {
   const embed = reply.embeds[0] as { fields?: { name: string; value: string }[] };
   const value = embed.fields!.find((f) => f.name === field)!.value;
-  return value.replace(/```/g, '').trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  return value
+    .replace(/```/g, '')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/));
 }
 
 let joins: JoinTruth[];
 
 beforeAll(async () => {
   // Error level: every dated join is "later than the invite grace period", as it should be.
-  t = await startTestBot({ name: 'retention', sim: { guilds: 3, seed: 43, invites: true }, logger: createLogger('error', { test: 'retention' }) });
+  t = await startTestBot({
+    name: 'retention',
+    sim: { guilds: 3, seed: 43, invites: true },
+    logger: createLogger('error', { test: 'retention' }),
+  });
   const guild = [...t.sim.world.guilds.values()].find((x) => x.vanity)!;
   g = guild.id;
   channelId = t.sim.world.textChannels(g)[0]!.id;
   const humans = t.sim.world.humanMembers(g);
-  const settled = () => memberEventsSettled({ redis: t.redis, pool: t.pool, keys: new Keys(t.prefix), partitions: t.config.redisPartitions, sim: t.sim });
+  const settled = () =>
+    memberEventsSettled({
+      redis: t.redis,
+      pool: t.pool,
+      keys: new Keys(t.prefix),
+      partitions: t.config.redisPartitions,
+      sim: t.sim,
+    });
   const a = t.sim.members.createInvite(g, { inviterId: humans[0]!.user.id });
   const b = t.sim.members.createInvite(g, { inviterId: humans[1]!.user.id });
   const now = Date.now();
   // Joins from 130 days ago to yesterday, some a few minutes before or after a local midnight; each
   // joiner posts at some of the offsets (hours after the join) of their pattern.
-  const patterns = [[0.1, 24 * 8, 24 * 31, 24 * 91], [30], [24 * 2 - 1, 24 * 14], [], [24 * 7 + 2, 24 * 35], [5, 24 * 95], [24 * 36 + 12], [1, 24 * 6]];
+  const patterns = [
+    [0.1, 24 * 8, 24 * 31, 24 * 91],
+    [30],
+    [24 * 2 - 1, 24 * 14],
+    [],
+    [24 * 7 + 2, 24 * 35],
+    [5, 24 * 95],
+    [24 * 36 + 12],
+    [1, 24 * 6],
+  ];
   const ages = [130, 121, 104, 99.98, 97, 92, 64, 61, 45, 40, 37.99, 33, 20, 16, 12, 9, 8.01, 6, 3, 1];
   for (const [k, age] of ages.entries()) {
     const at = now - age * DAY;
@@ -90,7 +142,8 @@ beforeAll(async () => {
     await settled();
     for (const h of patterns[k % patterns.length]!) {
       const ts = at + h * 3_600_000;
-      if (ts < now - 60_000) t.sim.sendMessage({ guildId: g, channelId, authorId: user.id, content: 'hi all', timestamp: ts });
+      if (ts < now - 60_000)
+        t.sim.sendMessage({ guildId: g, channelId, authorId: user.id, content: 'hi all', timestamp: ts });
     }
   }
   joins = t.sim.members.joins.filter((j) => j.guildId === g);
@@ -98,7 +151,9 @@ beforeAll(async () => {
   optedOut = joins[2]!.userId;
   await t.ingestUntil(async () => {
     const db = await messageTotalsByChannelMember(t.pool, [g]);
-    const msgs = [...t.sim.truth.messageTotals()].filter(([k, v]) => k.startsWith(`${g}|`) && db.get(k)?.messages !== v.messages).map(([k]) => k);
+    const msgs = [...t.sim.truth.messageTotals()]
+      .filter(([k, v]) => k.startsWith(`${g}|`) && db.get(k)?.messages !== v.messages)
+      .map(([k]) => k);
     return [...msgs, ...(await diffMembers(t.pool, t.sim))];
   });
   const tz = await invoke('settings', 'timezone', [{ name: 'zone', type: 3, value: ZONE }]);
@@ -122,16 +177,24 @@ describe('/retention', () => {
     const byWeek = weeks.map((w) => line(w, expectedOf(counted.filter((j) => monday(localDate(j.at)) === w))));
     expect(tableOf(reply, 'Per week of joining')).toEqual(byWeek);
 
-    const label = (j: JoinTruth) => (j.expected.attribution === 'vanity' ? `vanity|${j.expected.inviteCode}` : j.expected.inviteCode!);
+    const label = (j: JoinTruth) =>
+      j.expected.attribution === 'vanity' ? `vanity|${j.expected.inviteCode}` : j.expected.inviteCode!;
     const sources = [...new Set(counted.map(label))];
     const bySource = sources
       .map((s) => ({ s, r: expectedOf(counted.filter((j) => label(j) === s)) }))
-      .sort((x, y) => y.r.joins - x.r.joins || (x.s.startsWith('vanity') ? 1 : 0) - (y.s.startsWith('vanity') ? 1 : 0) || x.s.localeCompare(y.s))
+      .sort(
+        (x, y) =>
+          y.r.joins - x.r.joins ||
+          (x.s.startsWith('vanity') ? 1 : 0) - (y.s.startsWith('vanity') ? 1 : 0) ||
+          x.s.localeCompare(y.s),
+      )
       .map(({ s, r }) => (s.startsWith('vanity|') ? ['vanity', ...line(s.slice(7), r)] : line(s, r)));
     expect(tableOf(reply, 'Per invite')).toEqual(bySource);
 
     const total = expectedOf(counted);
-    const fields = Object.fromEntries((reply.embeds[0] as { fields: { name: string; value: string }[] }).fields.map((f) => [f.name, f.value]));
+    const fields = Object.fromEntries(
+      (reply.embeds[0] as { fields: { name: string; value: string }[] }).fields.map((f) => [f.name, f.value]),
+    );
     expect(fields.Joins).toBe(String(counted.length));
     expect(fields['Spoke within 7 days']).toBe(`${pct(total.first7)} (${total.first7.n} of ${total.first7.of})`);
     expect(fields['Active at day 30']).toBe(`${pct(total.active30)} (${total.active30.n} of ${total.active30.of})`);

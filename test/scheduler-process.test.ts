@@ -41,7 +41,9 @@ describe('scheduler processes', () => {
     const g = [...sim.world.guilds.keys()][0]!;
     const G = sim.world.guild(g)!;
     const me = G.members.get(sim.world.botUser.id)!;
-    for (const r of G.roles) if (me.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) | PermissionFlagsBits.ManageChannels).toString();
+    for (const r of G.roles)
+      if (me.roles.includes(r.id))
+        r.permissions = (BigInt(r.permissions) | PermissionFlagsBits.ManageChannels).toString();
     const vc = sim.world.voiceChannels(g)[0]!.id;
     expect(await putCounter(pool, g, vc, '👥 Members: {members}', null)).toBe('added');
 
@@ -67,13 +69,24 @@ describe('scheduler processes', () => {
       children.push({ child, port, exit });
     }
     for (const c of children) {
-      await expect.poll(async () => (await fetch(`http://127.0.0.1:${c.port}/readyz`).catch(() => null))?.status ?? 0, { timeout: 60_000, interval: 250 }).toBe(200);
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${c.port}/readyz`).catch(() => null))?.status ?? 0, {
+          timeout: 60_000,
+          interval: 250,
+        })
+        .toBe(200);
     }
-    await expect.poll(() => sim.truth.channelRenames.filter((r) => r.channelId === vc).length, { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => sim.truth.channelRenames.filter((r) => r.channelId === vc).length, { timeout: 30_000 })
+      .toBe(1);
     // Both keep ticking every 100 ms; the next run is 5 minutes away, so nothing more happens.
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(sim.truth.channelRenames.filter((r) => r.channelId === vc).map((r) => r.name)).toEqual([`👥 Members: ${G.members.size}`]);
-    const runs = await Promise.all(children.map((c) => metricSum(c.port, 'stats_scheduler_runs_total', 'job="counters",outcome="ok"')));
+    expect(sim.truth.channelRenames.filter((r) => r.channelId === vc).map((r) => r.name)).toEqual([
+      `👥 Members: ${G.members.size}`,
+    ]);
+    const runs = await Promise.all(
+      children.map((c) => metricSum(c.port, 'stats_scheduler_runs_total', 'job="counters",outcome="ok"')),
+    );
     expect(runs.reduce((a, b) => a + b, 0)).toBe(1);
     for (const c of children) c.child.kill('SIGTERM');
     expect(await Promise.all(children.map((c) => c.exit))).toEqual([0, 0]);

@@ -67,7 +67,14 @@ function probe(name: string, guilds: string[], every: number, body?: (ctx: JobCo
 
 const row = async (pool: pg.Pool, job: string, guild: string) =>
   (
-    await pool.query<{ runs: string; last_run_at: Date | null; next_run_at: Date; lease_token: string | null; last_error: string | null; failures: number }>(
+    await pool.query<{
+      runs: string;
+      last_run_at: Date | null;
+      next_run_at: Date;
+      lease_token: string | null;
+      last_error: string | null;
+      failures: number;
+    }>(
       'SELECT runs, last_run_at, next_run_at, lease_token, last_error, failures FROM scheduled_runs WHERE job = $1 AND guild_id = $2',
       [job, guild],
     )
@@ -79,7 +86,21 @@ describe('scheduler', () => {
     const a = probe('probe-pair', guilds, HOUR);
     // Both replicas run the same job code (one shared record of runs, as the database sees them).
     const replicas = [newPool(), newPool()].map(
-      (pool) => new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [a.job], concurrency: 3, tickMs: 10, syncMs: 50, leaseMs: 5_000 }),
+      (pool) =>
+        new Scheduler({
+          render,
+          keys,
+          partitions: 16,
+          pool,
+          redis,
+          rest,
+          logger,
+          jobs: [a.job],
+          concurrency: 3,
+          tickMs: 10,
+          syncMs: 50,
+          leaseMs: 5_000,
+        }),
     );
     for (const s of replicas) s.start();
     await expect.poll(() => a.runs.length, { timeout: 30_000 }).toBe(guilds.length);
@@ -89,7 +110,9 @@ describe('scheduler', () => {
     expect(a.runs.length).toBe(guilds.length);
     expect(new Set(a.runs.map((r) => r.guild))).toEqual(new Set(guilds));
     expect(a.overlaps()).toBe(0);
-    const { rows } = await pools[0]!.query<{ runs: string }>("SELECT runs FROM scheduled_runs WHERE job = 'probe-pair'");
+    const { rows } = await pools[0]!.query<{ runs: string }>(
+      "SELECT runs FROM scheduled_runs WHERE job = 'probe-pair'",
+    );
     expect(rows.map((r) => Number(r.runs))).toEqual(guilds.map(() => 1));
   });
 
@@ -107,8 +130,30 @@ describe('scheduler', () => {
     const second = probe('probe-crash', [guild], DAY);
     const poolA = newPool();
     const poolB = newPool();
-    const a = new Scheduler({ render, keys, partitions: 16, pool: poolA, redis, rest, logger, jobs: [first.job], leaseMs: 60_000, clock });
-    const b = new Scheduler({ render, keys, partitions: 16, pool: poolB, redis, rest, logger, jobs: [second.job], leaseMs: 60_000, clock });
+    const a = new Scheduler({
+      render,
+      keys,
+      partitions: 16,
+      pool: poolA,
+      redis,
+      rest,
+      logger,
+      jobs: [first.job],
+      leaseMs: 60_000,
+      clock,
+    });
+    const b = new Scheduler({
+      render,
+      keys,
+      partitions: 16,
+      pool: poolB,
+      redis,
+      rest,
+      logger,
+      jobs: [second.job],
+      leaseMs: 60_000,
+      clock,
+    });
     await a.sync();
     expect(await a.tick()).toBe(1);
     await expect.poll(() => started).toBe(1);
@@ -173,7 +218,18 @@ describe('scheduler', () => {
       if (fail) throw new Error('Missing Permissions');
     });
     const pool = newPool();
-    const s = new Scheduler({ render, keys, partitions: 16, pool, redis, rest, logger, jobs: [p.job], clock, retryMs: 60_000 });
+    const s = new Scheduler({
+      render,
+      keys,
+      partitions: 16,
+      pool,
+      redis,
+      rest,
+      logger,
+      jobs: [p.job],
+      clock,
+      retryMs: 60_000,
+    });
     await s.sync();
     expect(await s.tick()).toBe(1);
     await s.idle();

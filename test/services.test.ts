@@ -48,7 +48,11 @@ describe('embedded services', () => {
 
   it('resolveServices keeps configured URLs and starts nothing for them', async () => {
     const res = await resolveServices({ databaseUrl: 'postgres://x@127.0.0.1:1/db', redisUrl: 'redis://127.0.0.1:1' });
-    expect(res).toMatchObject({ databaseUrl: 'postgres://x@127.0.0.1:1/db', redisUrl: 'redis://127.0.0.1:1', embedded: { postgres: false, redis: false } });
+    expect(res).toMatchObject({
+      databaseUrl: 'postgres://x@127.0.0.1:1/db',
+      redisUrl: 'redis://127.0.0.1:1',
+      embedded: { postgres: false, redis: false },
+    });
     await res.stop();
   });
 

@@ -33,10 +33,23 @@ afterAll(() => t?.stop());
 // router started the cooldown when the interaction reached it, which under load is well after it was sent).
 // Wall-clock on purpose: the cooldown is real time.
 const lastUse = new Map<string, number>();
-async function settings(userId: string, subcommand: string, options: { name: string; type: number; value: string | boolean }[] = [], permissions = MANAGE_GUILD) {
+async function settings(
+  userId: string,
+  subcommand: string,
+  options: { name: string; type: number; value: string | boolean }[] = [],
+  permissions = MANAGE_GUILD,
+) {
   const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now();
   if (wait > 0) await sleep(wait);
-  const reply = await sim.invokeCommand({ guildId: g, channelId: c1, userId, name: 'settings', subcommand, options, permissions });
+  const reply = await sim.invokeCommand({
+    guildId: g,
+    channelId: c1,
+    userId,
+    name: 'settings',
+    subcommand,
+    options,
+    permissions,
+  });
   lastUse.set(userId, Date.now());
   return reply;
 }
@@ -45,9 +58,12 @@ async function settings(userId: string, subcommand: string, options: { name: str
 async function counted(n: number): Promise<Map<string, number>> {
   const q = async () =>
     new Map(
-      (await t.pool.query<{ k: string; n: string }>('SELECT channel_id || \'|\' || user_id AS k, sum(messages)::text AS n FROM messages_raw WHERE guild_id = $1 GROUP BY 1', [g])).rows.map(
-        (r) => [r.k, Number(r.n)],
-      ),
+      (
+        await t.pool.query<{ k: string; n: string }>(
+          "SELECT channel_id || '|' || user_id AS k, sum(messages)::text AS n FROM messages_raw WHERE guild_id = $1 GROUP BY 1",
+          [g],
+        )
+      ).rows.map((r) => [r.k, Number(r.n)]),
     );
   let got = await q();
   const total = () => [...got.values()].reduce((a, b) => a + b, 0);
@@ -83,7 +99,10 @@ describe('/settings', () => {
     await expect.poll(() => t.bot.settings.get(g).timeZone).toBe('Europe/Berlin');
     const view = await settings(admin, 'view');
     expect(view.content).toMatch(/\*\*Time zone:\*\* Europe\/Berlin/);
-    const { rows } = await t.pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [g]);
+    const { rows } = await t.pool.query<{ time_zone: string }>(
+      'SELECT time_zone FROM guild_settings WHERE guild_id = $1',
+      [g],
+    );
     expect(rows[0]?.time_zone).toBe('Europe/Berlin');
     const names = await timeZoneNames(t.pool);
     expect(suggestTimeZones(names, 'berl')).toContain('Europe/Berlin');
@@ -92,25 +111,37 @@ describe('/settings', () => {
 
   it('keeps the zone name the admin chose: Asia/Kolkata is not turned into the older alias Asia/Calcutta', async () => {
     // ICU (Intl) canonicalises Asia/Kolkata to Asia/Calcutta; the tz database knows both.
-    expect(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kolkata' }).resolvedOptions().timeZone).toBe('Asia/Calcutta');
+    expect(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kolkata' }).resolvedOptions().timeZone).toBe(
+      'Asia/Calcutta',
+    );
     const ok = await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: ' asia/kolkata ' }]);
     expect(ok.content).toMatch(/Time zone set to \*\*Asia\/Kolkata\*\*/);
     await expect.poll(() => t.bot.settings.get(g).timeZone).toBe('Asia/Kolkata');
-    const { rows } = await t.pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [g]);
+    const { rows } = await t.pool.query<{ time_zone: string }>(
+      'SELECT time_zone FROM guild_settings WHERE guild_id = $1',
+      [g],
+    );
     expect(rows[0]?.time_zone).toBe('Asia/Kolkata');
     expect((await settings(admin, 'view')).content).toMatch(/\*\*Time zone:\*\* Asia\/Kolkata\n/);
     // The admin who wants the alias gets the alias; both are offered.
-    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Asia/Calcutta' }])).content).toMatch(/\*\*Asia\/Calcutta\*\*/);
+    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Asia/Calcutta' }])).content).toMatch(
+      /\*\*Asia\/Calcutta\*\*/,
+    );
     expect(suggestTimeZones(await timeZoneNames(t.pool), 'kolk')).toContain('Asia/Kolkata');
     expect(suggestTimeZones(await timeZoneNames(t.pool), 'kath')).toContain('Asia/Kathmandu');
-    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'posix/Europe/Berlin' }])).content).toMatch(/not a time zone/);
-    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Europe/Berlin' }])).content).toMatch(/\*\*Europe\/Berlin\*\*/);
+    expect(
+      (await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'posix/Europe/Berlin' }])).content,
+    ).toMatch(/not a time zone/);
+    expect((await settings(admin, 'timezone', [{ name: 'zone', type: 3, value: 'Europe/Berlin' }])).content).toMatch(
+      /\*\*Europe\/Berlin\*\*/,
+    );
   }, 30_000);
 
   it('include bots and excluded channels take effect on the running shard', async () => {
     const bot = sim.world.botMembers(g).find((m) => m.user.id !== sim.world.botUser.id)!.user.id;
     const human = sim.world.humanMembers(g)[3]!.user.id;
-    const send = (channelId: string, authorId: string) => sim.sendMessage({ guildId: g, channelId, authorId, content: 'hello there' });
+    const send = (channelId: string, authorId: string) =>
+      sim.sendMessage({ guildId: g, channelId, authorId, content: 'hello there' });
     // Before: bots are not counted.
     send(c1, bot);
     send(c1, human);
@@ -129,7 +160,12 @@ describe('/settings', () => {
     const got = await counted(3);
     await sleep(300); // wall-clock on purpose: time for a message wrongly counted to show, where there must be none
     expect(await counted(3)).toEqual(got);
-    expect(got).toEqual(new Map([[`${c1}|${human}`, 2], [`${c1}|${bot}`, 1]]));
+    expect(got).toEqual(
+      new Map([
+        [`${c1}|${human}`, 2],
+        [`${c1}|${bot}`, 1],
+      ]),
+    );
 
     const back = await settings(admin, 'include-channel', [{ name: 'channel', type: 7, value: c2 }]);
     expect(back.content).toMatch(/counted again/);

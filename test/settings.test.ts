@@ -35,7 +35,12 @@ describe('guild settings', () => {
       // Some certain bot messages in both guilds, whatever the random mix gave.
       for (const g of [a, b]) {
         const botMember = sim.world.botMembers(g).find((m) => m.user.id !== sim.world.botUser.id)!;
-        sim.sendMessage({ guildId: g, channelId: sim.world.textChannels(g)[0]!.id, authorId: botMember.user.id, content: `beep boop ${phase}` });
+        sim.sendMessage({
+          guildId: g,
+          channelId: sim.world.textChannels(g)[0]!.id,
+          authorId: botMember.user.id,
+          content: `beep boop ${phase}`,
+        });
       }
     };
     let received = 0;
@@ -70,7 +75,9 @@ describe('guild settings', () => {
         { timeout: 30_000, interval: 100 },
       )
       .toEqual(expected);
-    const botMessagesCounted = sim.truth.messages.filter((m, i) => i >= split && m.guildId === a && m.bot && !m.webhook).length;
+    const botMessagesCounted = sim.truth.messages.filter(
+      (m, i) => i >= split && m.guildId === a && m.bot && !m.webhook,
+    ).length;
     expect(botMessagesCounted).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { startSimulator } from 'discord-sim';
 import { cleanupPrefix, testDatabase, testRedis } from './helpers/services.js';
-import { layoutProblems, podShards, ShardLayoutError, totalClusters, type ShardLayout } from '../src/cluster/shard-range.js';
+import {
+  layoutProblems,
+  podShards,
+  ShardLayoutError,
+  totalClusters,
+  type ShardLayout,
+} from '../src/cluster/shard-range.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -58,14 +64,22 @@ describe('podShards', () => {
     const l = { totalShards: 100, shardsPerCluster: 8, pods: 5 }; // 13 clusters → 3,3,3,3,1
     expect([0, 1, 2, 3, 4].map((i) => podShards(l, i).clusterIds.length)).toEqual([3, 3, 3, 3, 1]);
     expect(podShards(l, 4).shards).toEqual([96, 97, 98, 99]);
-    expect(podShards(l, 1)).toEqual({ podIndex: 1, clusterIds: [3, 4, 5], shards: Array.from({ length: 24 }, (_, i) => 24 + i) });
+    expect(podShards(l, 1)).toEqual({
+      podIndex: 1,
+      clusterIds: [3, 4, 5],
+      shards: Array.from({ length: 24 }, (_, i) => 24 + i),
+    });
   });
 
   it('refuses layouts that lose shards or idle a pod, and bad pod indexes', () => {
-    expect(layoutProblems({ totalShards: 64, shardsPerCluster: 4, pods: 2, clustersPerPod: 4 })[0]).toMatch(/cannot hold 16 clusters/);
+    expect(layoutProblems({ totalShards: 64, shardsPerCluster: 4, pods: 2, clustersPerPod: 4 })[0]).toMatch(
+      /cannot hold 16 clusters/,
+    );
     expect(layoutProblems({ totalShards: 8, shardsPerCluster: 4, pods: 3 })[0]).toMatch(/last pod without shards/);
     expect(layoutProblems({ totalShards: 0, shardsPerCluster: 4, pods: 1 })[0]).toMatch(/totalShards/);
-    expect(layoutProblems({ totalShards: 8, shardsPerCluster: 4, pods: 1, clustersPerPod: 0 })[0]).toMatch(/clustersPerPod/);
+    expect(layoutProblems({ totalShards: 8, shardsPerCluster: 4, pods: 1, clustersPerPod: 0 })[0]).toMatch(
+      /clustersPerPod/,
+    );
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, 2)).toThrow(ShardLayoutError);
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, -1)).toThrow(/pod index/);
     expect(() => podShards({ totalShards: 8, shardsPerCluster: 4, pods: 2 }, 1.5)).toThrow(/pod index/);
@@ -74,11 +88,19 @@ describe('podShards', () => {
 
 describe('loadConfig and the pod layout', () => {
   it('reads POD_INDEX, PODS and CLUSTERS_PER_POD and refuses layouts that lose shards or idle a pod', () => {
-    expect(loadConfig({ TOTAL_SHARDS: '12', SHARDS_PER_CLUSTER: '2', PODS: '3', POD_INDEX: '2' })).toMatchObject({ podIndex: 2, pods: 3, clustersPerPod: undefined });
+    expect(loadConfig({ TOTAL_SHARDS: '12', SHARDS_PER_CLUSTER: '2', PODS: '3', POD_INDEX: '2' })).toMatchObject({
+      podIndex: 2,
+      pods: 3,
+      clustersPerPod: undefined,
+    });
     expect(loadConfig({}).podIndex).toBeUndefined();
     expect(() => loadConfig({ PODS: '2', POD_INDEX: '2', TOTAL_SHARDS: '4' })).toThrow(/POD_INDEX must be below PODS/);
-    expect(() => loadConfig({ TOTAL_SHARDS: '8', SHARDS_PER_CLUSTER: '4', PODS: '3' })).toThrow(/last pod without shards/);
-    expect(() => loadConfig({ TOTAL_SHARDS: '64', SHARDS_PER_CLUSTER: '4', PODS: '2', CLUSTERS_PER_POD: '4' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TOTAL_SHARDS: '8', SHARDS_PER_CLUSTER: '4', PODS: '3' })).toThrow(
+      /last pod without shards/,
+    );
+    expect(() => loadConfig({ TOTAL_SHARDS: '64', SHARDS_PER_CLUSTER: '4', PODS: '2', CLUSTERS_PER_POD: '4' })).toThrow(
+      ConfigError,
+    );
     expect(() => loadConfig({ POD_INDEX: '-1' })).toThrow(/POD_INDEX/);
   });
 });
@@ -119,7 +141,9 @@ describe('a StatefulSet pod (src/cluster/main.ts with POD_INDEX)', () => {
         .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status, { timeout: 60_000, interval: 250 })
         .toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const ready = [...metrics.matchAll(/^stats_shard_ready\{([^}]*)\} (\d+)$/gm)].map((m) => `${m[1]}=${m[2]}`).sort();
+      const ready = [...metrics.matchAll(/^stats_shard_ready\{([^}]*)\} (\d+)$/gm)]
+        .map((m) => `${m[1]}=${m[2]}`)
+        .sort();
       expect(ready).toEqual(['shard="2",cluster="2"=1', 'shard="3",cluster="3"=1']);
       const range = log.split('\n').find((l) => l.includes('shard range of this pod'))!;
       expect(JSON.parse(range)).toMatchObject({ pod: 1, pods: 2, clusters: [2, 3], shards: [2, 3] });

@@ -1,7 +1,15 @@
 // Family queries (series, top-N, summaries, heatmap, unused emojis) against a real migrated PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '../src/db/pool.js';
-import { channelSummary, familySeries, familyTotal, heatmap, memberSummary, topBy, unusedEmojis } from '../src/stats/families.js';
+import {
+  channelSummary,
+  familySeries,
+  familyTotal,
+  heatmap,
+  memberSummary,
+  topBy,
+  unusedEmojis,
+} from '../src/stats/families.js';
 import { testDatabase } from './helpers/services.js';
 
 let pool: Pool;
@@ -55,7 +63,13 @@ describe('family queries', () => {
     expect(days).toHaveLength(7);
     expect(days.map((p) => p.v)).toEqual([6, 0, 1, 0, 0, 0, 0]);
     expect(await familyTotal(pool, 'messages', 'messages', range)).toBe(7);
-    const voice = await familySeries(pool, 'voice', 'seconds', { ...range, to: new Date('2026-06-02T20:03:00Z'), from: new Date('2026-06-02T19:59:00Z') }, 'minute');
+    const voice = await familySeries(
+      pool,
+      'voice',
+      'seconds',
+      { ...range, to: new Date('2026-06-02T20:03:00Z'), from: new Date('2026-06-02T19:59:00Z') },
+      'minute',
+    );
     expect(voice.map((p) => p.v)).toEqual([0, 60, 105, 0]);
   });
 
@@ -77,13 +91,23 @@ describe('family queries', () => {
       { key: '👍', value: 5 },
       { key: '900000000000000001', value: 1 },
     ]);
-    expect(await topBy(pool, 'emojis', 'uses', 'emoji', range, { order: 'asc', limit: 1 })).toEqual([{ key: '900000000000000001', value: 1 }]);
-    expect(await topBy(pool, 'emojis', 'uses', 'emoji', range, { where: { dim: 'source', value: 'reaction' } })).toEqual([{ key: '👍', value: 2 }]);
+    expect(await topBy(pool, 'emojis', 'uses', 'emoji', range, { order: 'asc', limit: 1 })).toEqual([
+      { key: '900000000000000001', value: 1 },
+    ]);
+    expect(
+      await topBy(pool, 'emojis', 'uses', 'emoji', range, { where: { dim: 'source', value: 'reaction' } }),
+    ).toEqual([{ key: '👍', value: 2 }]);
     expect(await topBy(pool, 'apps', 'uses', 'command', range)).toEqual([{ key: 'stats server', value: 2 }]);
   });
 
   it('member summary across families', async () => {
-    expect(await memberSummary(pool, range, ALICE)).toEqual({ messages: 4, words: 20, voiceSeconds: 120, emojis: 3, commands: 2 });
+    expect(await memberSummary(pool, range, ALICE)).toEqual({
+      messages: 4,
+      words: 20,
+      voiceSeconds: 120,
+      emojis: 3,
+      commands: 2,
+    });
   });
 
   it('heatmap by weekday and hour in the guild zone', async () => {
@@ -97,14 +121,17 @@ describe('family queries', () => {
   });
 
   it('lists custom emojis nobody used', async () => {
-    expect(await unusedEmojis(pool, range, ['900000000000000001', '900000000000000002', '900000000000000003'])).toEqual([
-      '900000000000000002',
-      '900000000000000003',
-    ]);
+    expect(await unusedEmojis(pool, range, ['900000000000000001', '900000000000000002', '900000000000000003'])).toEqual(
+      ['900000000000000002', '900000000000000003'],
+    );
   });
 
   it('refuses names that are not in the family spec', async () => {
-    await expect(familyTotal(pool, 'messages', 'messages; DROP TABLE messages_raw', range)).rejects.toThrow('messages has no metric');
-    await expect(topBy(pool, 'messages', 'messages', 'emoji', range)).rejects.toThrow('messages has no dimension "emoji"');
+    await expect(familyTotal(pool, 'messages', 'messages; DROP TABLE messages_raw', range)).rejects.toThrow(
+      'messages has no metric',
+    );
+    await expect(topBy(pool, 'messages', 'messages', 'emoji', range)).rejects.toThrow(
+      'messages has no dimension "emoji"',
+    );
   });
 });

@@ -36,9 +36,17 @@ afterAll(async () => {
 
 describe('stats queries', () => {
   it('totals sum deltas within the range and the guild only', async () => {
-    const t = await messageTotals(pool, { guildId: G, from: new Date('2026-03-07T00:00:00Z'), to: new Date('2026-03-09T00:00:00Z') });
+    const t = await messageTotals(pool, {
+      guildId: G,
+      from: new Date('2026-03-07T00:00:00Z'),
+      to: new Date('2026-03-09T00:00:00Z'),
+    });
     expect(t).toEqual({ messages: 11, words: 37, attachments: 4, members: 2, channels: 2 });
-    const narrow = await messageTotals(pool, { guildId: G, from: new Date('2026-03-08T00:00:00Z'), to: new Date('2026-03-08T12:00:00Z') });
+    const narrow = await messageTotals(pool, {
+      guildId: G,
+      from: new Date('2026-03-08T00:00:00Z'),
+      to: new Date('2026-03-08T12:00:00Z'),
+    });
     expect(narrow.messages).toBe(5); // `to` is exclusive
   });
 
@@ -58,18 +66,34 @@ describe('stats queries', () => {
     const minutes = await messageSeries(pool, { guildId: G, from, to }, 'minute');
     expect(minutes.map((p) => p.v)).toEqual([0, 0, 3, 0, 0]);
     expect(minutes[2]!.t).toBe(Date.parse('2026-03-07T23:30:00Z'));
-    const hours = await messageSeries(pool, { guildId: G, from: new Date('2026-03-07T23:00:00Z'), to: new Date('2026-03-08T03:00:00Z') }, 'hour');
+    const hours = await messageSeries(
+      pool,
+      { guildId: G, from: new Date('2026-03-07T23:00:00Z'), to: new Date('2026-03-08T03:00:00Z') },
+      'hour',
+    );
     expect(hours.map((p) => p.v)).toEqual([3, 0, 5, 0]);
   });
 
   it('day buckets start at midnight in the guild time zone, DST included', async () => {
     // New York switched to DST on 2026-03-08: that local day has 23 hours.
-    const r = { guildId: G, from: new Date('2026-03-07T05:00:00Z'), to: new Date('2026-03-09T04:00:00Z'), timeZone: 'America/New_York' };
+    const r = {
+      guildId: G,
+      from: new Date('2026-03-07T05:00:00Z'),
+      to: new Date('2026-03-09T04:00:00Z'),
+      timeZone: 'America/New_York',
+    };
     const days = await messageSeries(pool, r, 'day');
-    expect(days.map((p) => new Date(p.t).toISOString())).toEqual(['2026-03-07T05:00:00.000Z', '2026-03-08T05:00:00.000Z']);
+    expect(days.map((p) => new Date(p.t).toISOString())).toEqual([
+      '2026-03-07T05:00:00.000Z',
+      '2026-03-08T05:00:00.000Z',
+    ]);
     // 23:30Z and 01:15Z on Mar 7/8 are both still March 7 in New York; 12:00Z Mar 8 is March 8.
     expect(days.map((p) => p.v)).toEqual([8, 3]);
-    const utc = await messageSeries(pool, { ...r, from: new Date('2026-03-07T00:00:00Z'), to: new Date('2026-03-09T00:00:00Z'), timeZone: 'UTC' }, 'day');
+    const utc = await messageSeries(
+      pool,
+      { ...r, from: new Date('2026-03-07T00:00:00Z'), to: new Date('2026-03-09T00:00:00Z'), timeZone: 'UTC' },
+      'day',
+    );
     expect(utc.map((p) => p.v)).toEqual([3, 8]);
   });
 

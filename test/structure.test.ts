@@ -35,11 +35,21 @@ function expected(sim: Simulator, guildIds: string[]): Omit<Snapshot, 'deleted'>
 async function actual(t: TestBot, guildIds: string[]): Promise<Snapshot> {
   const q = async (sql: string) => (await t.pool.query<{ k: string }>(sql, [guildIds])).rows.map((r) => r.k).sort();
   return {
-    channels: await q(`SELECT guild_id || '|' || channel_id || '|' || type || '|' || coalesce(parent_id::text, '-') || '|' || name AS k FROM guild_channels WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NULL`),
-    deleted: await q(`SELECT guild_id || '|' || channel_id || '|' || name AS k FROM guild_channels WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NOT NULL`),
-    roles: await q(`SELECT guild_id || '|' || role_id || '|' || name || '|' || colour AS k FROM guild_roles WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NULL`),
-    members: await q(`SELECT guild_id || '|' || user_id || '|' || display_name || '|' || bot AS k FROM guild_members WHERE guild_id = ANY ($1::bigint[])`),
-    memberRoles: await q(`SELECT guild_id || '|' || role_id || '|' || user_id AS k FROM member_roles WHERE guild_id = ANY ($1::bigint[])`),
+    channels: await q(
+      `SELECT guild_id || '|' || channel_id || '|' || type || '|' || coalesce(parent_id::text, '-') || '|' || name AS k FROM guild_channels WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NULL`,
+    ),
+    deleted: await q(
+      `SELECT guild_id || '|' || channel_id || '|' || name AS k FROM guild_channels WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NOT NULL`,
+    ),
+    roles: await q(
+      `SELECT guild_id || '|' || role_id || '|' || name || '|' || colour AS k FROM guild_roles WHERE guild_id = ANY ($1::bigint[]) AND deleted_at IS NULL`,
+    ),
+    members: await q(
+      `SELECT guild_id || '|' || user_id || '|' || display_name || '|' || bot AS k FROM guild_members WHERE guild_id = ANY ($1::bigint[])`,
+    ),
+    memberRoles: await q(
+      `SELECT guild_id || '|' || role_id || '|' || user_id AS k FROM member_roles WHERE guild_id = ANY ($1::bigint[])`,
+    ),
   };
 }
 
@@ -69,7 +79,9 @@ describe('guild structure in the database', () => {
     await expect.poll(synced, { timeout: 30_000, interval: 200 }).toEqual(expected(sim, guildIds));
     expect(sim.gatewayMessages(8)).toBeGreaterThanOrEqual(large.length);
     // Categories with their channels under them, threads under their channel.
-    const { rows } = await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM guild_channels c JOIN guild_channels p ON p.guild_id = c.guild_id AND p.channel_id = c.parent_id WHERE p.type = 4');
+    const { rows } = await t.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM guild_channels c JOIN guild_channels p ON p.guild_id = c.guild_id AND p.channel_id = c.parent_id WHERE p.type = 4',
+    );
     expect(Number(rows[0]!.n)).toBeGreaterThan(0);
   }, 40_000);
 
@@ -89,7 +101,9 @@ describe('guild structure in the database', () => {
     const humans = sim.world.humanMembers(g1!.id);
     s.setMemberRoles(g1!.id, humans[1]!.user.id, { add: [role.id] });
     s.setMemberRoles(g1!.id, humans[2]!.user.id, { add: [role.id] });
-    const someoneWithRoles = humans.find((m) => m.roles.length > 1 && m.user.id !== humans[1]!.user.id && m.user.id !== humans[2]!.user.id);
+    const someoneWithRoles = humans.find(
+      (m) => m.roles.length > 1 && m.user.id !== humans[1]!.user.id && m.user.id !== humans[2]!.user.id,
+    );
     if (someoneWithRoles) s.setMemberRoles(g1!.id, someoneWithRoles.user.id, { remove: [someoneWithRoles.roles[0]!] });
     s.updateRole(g1!.id, role.id, { name: 'Champions 2026' });
     const otherRole = g2!.roles.find((r) => r.id !== g2!.id && !r.managed)!;
@@ -100,8 +114,13 @@ describe('guild structure in the database', () => {
     await expect.poll(synced, { timeout: 20_000, interval: 200 }).toEqual(expected(sim, guildIds));
     // A deleted channel keeps its last name, marked deleted; so does a deleted thread.
     const after = await actual(t, guildIds);
-    expect(after.deleted).toEqual([`${g1!.id}|${doomed.id}|${doomed.name}`, `${g1!.id}|${thread.id}|${thread.name}`].sort());
-    const { rows } = await t.pool.query<{ name: string; deleted: boolean }>('SELECT name, deleted_at IS NOT NULL AS deleted FROM guild_roles WHERE guild_id = $1 AND role_id = $2', [g2!.id, otherRole.id]);
+    expect(after.deleted).toEqual(
+      [`${g1!.id}|${doomed.id}|${doomed.name}`, `${g1!.id}|${thread.id}|${thread.name}`].sort(),
+    );
+    const { rows } = await t.pool.query<{ name: string; deleted: boolean }>(
+      'SELECT name, deleted_at IS NOT NULL AS deleted FROM guild_roles WHERE guild_id = $1 AND role_id = $2',
+      [g2!.id, otherRole.id],
+    );
     expect(rows).toEqual([{ name: otherRole.name, deleted: true }]);
   }, 40_000);
 
@@ -135,7 +154,12 @@ describe('guild structure in the database', () => {
       .poll(
         async () => {
           await t.bot.structure.flush();
-          return (await t.pool.query('SELECT display_name FROM guild_members WHERE guild_id = $1 AND user_id = $2', [g.id, b!.user.id])).rows[0]?.display_name;
+          return (
+            await t.pool.query('SELECT display_name FROM guild_members WHERE guild_id = $1 AND user_id = $2', [
+              g.id,
+              b!.user.id,
+            ])
+          ).rows[0]?.display_name;
         },
         { timeout: 10_000, interval: 200 },
       )

@@ -30,14 +30,21 @@ async function voiceTotals(pool: Pool): Promise<Map<string, DbTotals>> {
     `SELECT guild_id::text AS g, channel_id::text AS c, user_id::text AS u, ${METRICS.map((m) => `sum(${m})::text AS ${m}`).join(', ')}
        FROM voice_raw GROUP BY 1, 2, 3`,
   );
-  return new Map(rows.map((r) => [`${r.g}|${r.c}|${r.u}`, Object.fromEntries(METRICS.map((m) => [m, Number(r[m])])) as DbTotals]));
+  return new Map(
+    rows.map((r) => [`${r.g}|${r.c}|${r.u}`, Object.fromEntries(METRICS.map((m) => [m, Number(r[m])])) as DbTotals]),
+  );
 }
 
 /** Per key and metric: db − truth, with the key's segment count. */
-function deviations(truth: Map<string, VoiceTotals>, db: Map<string, DbTotals>): { key: string; metric: string; dev: number; segments: number }[] {
+function deviations(
+  truth: Map<string, VoiceTotals>,
+  db: Map<string, DbTotals>,
+): { key: string; metric: string; dev: number; segments: number }[] {
   const out: { key: string; metric: string; dev: number; segments: number }[] = [];
-  for (const [key, t] of truth) for (const m of METRICS) out.push({ key, metric: m, dev: (db.get(key)?.[m] ?? 0) - t[m], segments: t.segments });
-  for (const [key, d] of db) if (!truth.has(key)) for (const m of METRICS) out.push({ key, metric: m, dev: d[m], segments: 0 });
+  for (const [key, t] of truth)
+    for (const m of METRICS) out.push({ key, metric: m, dev: (db.get(key)?.[m] ?? 0) - t[m], segments: t.segments });
+  for (const [key, d] of db)
+    if (!truth.has(key)) for (const m of METRICS) out.push({ key, metric: m, dev: d[m], segments: 0 });
   return out;
 }
 
@@ -87,7 +94,17 @@ describe('session crediting (fake clock, real Redis)', () => {
     const keys = new Keys(prefix);
     let now = Date.UTC(2026, 0, 1, 12, 0, 50, 300);
     const writer = new SessionWriter({ redis, logger, maxBuffered: 1000 });
-    const tracker = new SessionTracker({ family: 'voice', dims: voiceDims, redis, writer, keys, partitions, logger, intervalMs: 60_000, now: () => now });
+    const tracker = new SessionTracker({
+      family: 'voice',
+      dims: voiceDims,
+      redis,
+      writer,
+      keys,
+      partitions,
+      logger,
+      intervalMs: 60_000,
+      now: () => now,
+    });
     const guild = '111111111111111111';
     const channel = '222222222222222222';
     const user = '333333333333333333';
@@ -114,7 +131,14 @@ describe('session crediting (fake clock, real Redis)', () => {
     }
     // 9.7 s in minute 0, 60 s in minute 1 (49.7 s of it muted after the carried 0.7 s), 5.6 s in minute 2.
     // Exact: 75.3 s, 49.7 s muted; the muted remainder (0.7 s) rounds up when the session closes.
-    expect(Object.fromEntries(got)).toEqual({ '0:seconds': 9, '0:muted_seconds': 9, '1:seconds': 60, '1:muted_seconds': 40, '2:seconds': 6, '2:muted_seconds': 1 });
+    expect(Object.fromEntries(got)).toEqual({
+      '0:seconds': 9,
+      '0:muted_seconds': 9,
+      '1:seconds': 60,
+      '1:muted_seconds': 40,
+      '2:seconds': 6,
+      '2:muted_seconds': 1,
+    });
     expect(await redis.hlen(keys.sessions('voice', p))).toBe(0);
 
     // A change computed from a stale session (a replay after a crash) is refused: nothing is credited twice.
@@ -128,7 +152,18 @@ describe('session crediting (fake clock, real Redis)', () => {
     expect(Number(await redis.hget(keys.live('voice', p), minute2))).toBe(36);
     const apply = (redis as unknown as { sessionApply: (...a: (string | number)[]) => Promise<number> }).sessionApply;
     const stale = 'x|1|0|0|0,0,0,0,0';
-    expect(await apply.call(redis, keys.sessions('voice', p), keys.live('voice', p), field, stale, stale.replace('x', 'y'), minute2, 30)).toBe(0);
+    expect(
+      await apply.call(
+        redis,
+        keys.sessions('voice', p),
+        keys.live('voice', p),
+        field,
+        stale,
+        stale.replace('x', 'y'),
+        minute2,
+        30,
+      ),
+    ).toBe(0);
     expect(Number(await redis.hget(keys.live('voice', p), minute2))).toBe(36);
     // A change that applied but whose reply was lost is resent as it was: the resend is a no-op.
     const cur = (await redis.hget(keys.sessions('voice', p), field))!;
@@ -148,7 +183,17 @@ describe('session crediting (fake clock, real Redis)', () => {
     viaProxy.on('error', () => {});
     const writer = new SessionWriter({ redis: viaProxy, logger, maxBuffered: 1000, retryIntervalMs: 200 });
     let now = Date.UTC(2026, 0, 1, 12, 0, 10);
-    const tracker = new SessionTracker({ family: 'voice', dims: voiceDims, redis: viaProxy, writer, keys, partitions, logger, intervalMs: 60_000, now: () => now });
+    const tracker = new SessionTracker({
+      family: 'voice',
+      dims: voiceDims,
+      redis: viaProxy,
+      writer,
+      keys,
+      partitions,
+      logger,
+      intervalMs: 60_000,
+      now: () => now,
+    });
     const guild = '444444444444444444';
     const channel = '555555555555555555';
     const user = '666666666666666666';
@@ -216,11 +261,16 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const w = sim.world;
     const guilds = [...w.guilds.values()];
     const a = guilds.find((g) => w.voiceChannels(g.id).length >= 3)!;
-    const b = guilds.find((g) => g !== a && w.voiceChannels(g.id).length >= 1 && w.humanMembers(g.id).some((m) => a.members.has(m.user.id)))!;
+    const b = guilds.find(
+      (g) => g !== a && w.voiceChannels(g.id).length >= 1 && w.humanMembers(g.id).some((m) => a.members.has(m.user.id)),
+    )!;
     const [a1, a2, afk] = w.voiceChannels(a.id).map((c) => c.id) as [string, string, string];
     const b1 = w.voiceChannels(b.id)[0]!.id;
     const shared = w.humanMembers(b.id).find((m) => a.members.has(m.user.id))!.user.id;
-    const [u2, u3] = w.humanMembers(a.id).filter((m) => m.user.id !== shared).map((m) => m.user.id) as [string, string];
+    const [u2, u3] = w
+      .humanMembers(a.id)
+      .filter((m) => m.user.id !== shared)
+      .map((m) => m.user.id) as [string, string];
     const u4 = w.humanMembers(b.id).find((m) => m.user.id !== shared)!.user.id;
     const voice = new VoiceDriver(sim);
     voice.setAfkChannel(a.id, afk);
@@ -244,8 +294,11 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const stored = await redis.hgetall(sessionsKey);
     const mine = Object.entries(stored).filter(([f]) => f.startsWith(`${a.id}|`));
     expect(mine.map(([f]) => f).sort()).toEqual([`${a.id}|${shared}`, `${a.id}|${u2}`].sort()); // u3 is in AFK
-    for (const [, raw] of mine) expect(Date.now() - decodeState(raw, METRICS.length)!.last).toBeLessThan(INTERVAL * 2 + 500);
-    expect(await registry.getSingleMetricAsString('stats_open_sessions')).toContain('stats_open_sessions{family="voice"} 3');
+    for (const [, raw] of mine)
+      expect(Date.now() - decodeState(raw, METRICS.length)!.last).toBeLessThan(INTERVAL * 2 + 500);
+    expect(await registry.getSingleMetricAsString('stats_open_sessions')).toContain(
+      'stats_open_sessions{family="voice"} 3',
+    );
     voice.leave(b.id, shared);
     voice.join(b.id, u4, b1, { selfStream: true });
     await sleep(1500);
@@ -260,7 +313,9 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const end = Date.now();
 
     // Everyone left: no session remains, and the stored time equals the truth.
-    await expect.poll(() => bot.sessions.voice.sessions(a.id).size + bot.sessions.voice.sessions(b.id).size, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => bot.sessions.voice.sessions(a.id).size + bot.sessions.voice.sessions(b.id).size, { timeout: 10_000 })
+      .toBe(0);
     expect(await bot.sessions.writer.settled()).toBe(true);
     expect(await redis.hlen(sessionsKey)).toBe(0);
     await ingestAll(ingestor);
@@ -270,7 +325,9 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     expect(db.has(`${b.id}|${b1}|${shared}`) && db.has(`${a.id}|${a1}|${shared}`)).toBe(true);
     const devs = deviations(truth, db);
     const worst = devs.reduce((x, d) => (Math.abs(d.dev) > Math.abs(x.dev) ? d : x));
-    console.log(`voice in process: ${truth.size} keys, ${devs.length} key×metric values, worst deviation ${worst.dev.toFixed(3)} s (${worst.metric}, ${worst.segments} segments)`);
+    console.log(
+      `voice in process: ${truth.size} keys, ${devs.length} key×metric values, worst deviation ${worst.dev.toFixed(3)} s (${worst.metric}, ${worst.segments} segments)`,
+    );
     for (const d of devs) {
       // Whole seconds with carried milliseconds: off by < 1 s per segment (rounding + event latency).
       expect(Math.abs(d.dev), `${d.key} ${d.metric}`).toBeLessThanOrEqual(Math.max(1, d.segments));
@@ -282,7 +339,9 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
 
   it('does not count another bot that was in voice when the shard connected (GUILD_CREATE lists it as a bot)', async () => {
     const w = sim.world;
-    const g = [...w.guilds.values()].find((x) => w.botMembers(x.id).length > 0 && w.voiceChannels(x.id).some((c) => c.id !== x.afkChannelId))!;
+    const g = [...w.guilds.values()].find(
+      (x) => w.botMembers(x.id).length > 0 && w.voiceChannels(x.id).some((c) => c.id !== x.afkChannelId),
+    )!;
     const otherBot = w.botMembers(g.id)[0]!.user.id;
     const human = w.humanMembers(g.id).at(-1)!.user.id;
     const channel = w.voiceChannels(g.id).find((c) => c.id !== g.afkChannelId)!.id;
@@ -294,7 +353,9 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     voice.join(g.id, otherBot, channel);
     voice.join(g.id, human, channel);
     const open = () => bot.sessions.voice.sessions(g.id);
-    await expect.poll(() => sim.identifyLog.length > identifies && open().has(`${g.id}|${human}`), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => sim.identifyLog.length > identifies && open().has(`${g.id}|${human}`), { timeout: 20_000 })
+      .toBe(true);
     expect(open().has(`${g.id}|${human}`)).toBe(true);
     expect(open().has(`${g.id}|${otherBot}`)).toBe(false);
     voice.leave(g.id, otherBot);
@@ -337,8 +398,12 @@ describe('voice time across a SIGKILLed cluster process', () => {
     const w = sim.world;
     const voice = new VoiceDriver(sim);
     const killedShards = new Set(cluster.shardList);
-    const onKilled = [...w.guilds.values()].filter((g) => killedShards.has(sim.shardOf(g.id)) && w.voiceChannels(g.id).length > 0);
-    const onOther = [...w.guilds.values()].filter((g) => !killedShards.has(sim.shardOf(g.id)) && w.voiceChannels(g.id).length > 0);
+    const onKilled = [...w.guilds.values()].filter(
+      (g) => killedShards.has(sim.shardOf(g.id)) && w.voiceChannels(g.id).length > 0,
+    );
+    const onOther = [...w.guilds.values()].filter(
+      (g) => !killedShards.has(sim.shardOf(g.id)) && w.voiceChannels(g.id).length > 0,
+    );
     expect(onKilled.length).toBeGreaterThan(0);
     expect(onOther.length).toBeGreaterThan(0);
     const gk = onKilled[0]!;
@@ -364,7 +429,8 @@ describe('voice time across a SIGKILLed cluster process', () => {
     await sleep(300);
     voice.leave(gk.id, k2);
     voice.join(gk.id, k3, ck); // joins while the process is dead: counted from its GUILD_CREATE
-    const reidentified = () => cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
+    const reidentified = () =>
+      cluster.shardList.every((s) => sim.identifyLog.some((e) => e.shard === s && e.at > killedAt));
     await expect.poll(reidentified, { timeout: 60_000 }).toBe(true);
     await sim.waitForShards(4, 60_000);
     const back = Date.now();
@@ -395,7 +461,9 @@ describe('voice time across a SIGKILLed cluster process', () => {
       const allowed = spansKill ? INTERVAL / 1000 + downtime + tol : tol;
       expect(lost, key).toBeLessThanOrEqual(allowed);
     }
-    console.log(`voice across SIGKILL: downtime ${downtime.toFixed(2)} s, interval ${INTERVAL / 1000} s; ${report.join('; ')}`);
+    console.log(
+      `voice across SIGKILL: downtime ${downtime.toFixed(2)} s, interval ${INTERVAL / 1000} s; ${report.join('; ')}`,
+    );
     // k2 left during the downtime: closed at its last credit before the kill, never credited past it.
     const k2Key = `${gk.id}|${ck}|${k2}`;
     const k2Watched = (killedAt - k2Joined) / 1000;

@@ -19,7 +19,9 @@ beforeAll(async () => {
   await t.sim.sendTraffic({ messages: 1500, historyMs: 36 * 3_600_000, seed: 16 });
   const truth = t.sim.truth.totalsBy('guild');
   await t.ingestUntil(async () => {
-    const { rows } = await t.pool.query<{ g: string; n: string }>(`SELECT guild_id::text AS g, sum(messages) AS n FROM messages_raw m WHERE NOT EXISTS (SELECT 1 FROM bot_authors b WHERE b.guild_id = m.guild_id AND b.user_id = m.user_id) GROUP BY 1`);
+    const { rows } = await t.pool.query<{ g: string; n: string }>(
+      `SELECT guild_id::text AS g, sum(messages) AS n FROM messages_raw m WHERE NOT EXISTS (SELECT 1 FROM bot_authors b WHERE b.guild_id = m.guild_id AND b.user_id = m.user_id) GROUP BY 1`,
+    );
     const db = new Map(rows.map((r) => [r.g, Number(r.n)]));
     return [...truth].filter(([g, x]) => db.get(g) !== x.messages).map(([g]) => g);
   });
@@ -32,18 +34,25 @@ afterAll(async () => {
 const guild = () => t.sim.world.guild(guildId)!;
 const owner = () => guild().ownerId;
 /** A member with no role at all: @everyone's permissions only. */
-const plainMember = () => [...guild().members.values()].find((m) => !m.user.bot && m.roles.length === 0 && m.user.id !== owner())!.user.id;
+const plainMember = () =>
+  [...guild().members.values()].find((m) => !m.user.bot && m.roles.length === 0 && m.user.id !== owner())!.user.id;
 
 describe('dashboard API', () => {
   it('lists the servers the user shares with the bot and shows numbers equal to the ground truth', async () => {
     const c = await signIn(web, t, owner());
-    const me = (await (await c.get('/api/me')).json()) as { user: { id: string }; guilds: { id: string; server: boolean; manage: boolean }[] };
+    const me = (await (await c.get('/api/me')).json()) as {
+      user: { id: string };
+      guilds: { id: string; server: boolean; manage: boolean }[];
+    };
     expect(me.user.id).toBe(owner());
     const shared = [...t.sim.world.guilds.values()].filter((g) => g.members.has(owner())).map((g) => g.id);
     expect(me.guilds.map((g) => g.id).sort()).toEqual(shared.sort());
     expect(me.guilds.find((g) => g.id === guildId)).toMatchObject({ server: true, manage: true });
 
-    const ov = (await (await c.get(`/api/guilds/${guildId}/overview?period=7d`)).json()) as { totals: { messages: number; activeMembers: number }; series: { messages: [number, number][] } };
+    const ov = (await (await c.get(`/api/guilds/${guildId}/overview?period=7d`)).json()) as {
+      totals: { messages: number; activeMembers: number };
+      series: { messages: [number, number][] };
+    };
     const humans = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
     expect(ov.totals.messages).toBe(humans.length);
     expect(ov.series.messages.reduce((a, [, v]) => a + v, 0)).toBe(humans.length);
@@ -51,7 +60,9 @@ describe('dashboard API', () => {
     // Hourly points over 7 days: bounded, whatever the traffic.
     expect(ov.series.messages.length).toBeLessThanOrEqual(7 * 24 + 1);
 
-    const members = (await (await c.get(`/api/guilds/${guildId}/members?period=7d`)).json()) as { messages: { id: string; value: number }[] };
+    const members = (await (await c.get(`/api/guilds/${guildId}/members?period=7d`)).json()) as {
+      messages: { id: string; value: number }[];
+    };
     const perUser = new Map<string, number>();
     for (const m of humans) perUser.set(m.authorId, (perUser.get(m.authorId) ?? 0) + 1);
     const top = members.messages[0]!;
@@ -82,7 +93,9 @@ describe('dashboard API', () => {
   it('opens only their own page to a member without the permission', async () => {
     const plain = plainMember();
     const c = await signIn(web, t, plain);
-    const me = (await (await c.get('/api/me')).json()) as { guilds: { id: string; server: boolean; manage: boolean }[] };
+    const me = (await (await c.get('/api/me')).json()) as {
+      guilds: { id: string; server: boolean; manage: boolean }[];
+    };
     expect(me.guilds.find((g) => g.id === guildId)).toMatchObject({ server: false, manage: false });
     expect((await c.get(`/api/guilds/${guildId}/overview`)).status).toBe(403);
     expect((await c.get(`/api/guilds/${guildId}/members`)).status).toBe(403);
@@ -97,9 +110,20 @@ describe('dashboard API', () => {
 
   it('follows /settings member-stats: View Server Insights opens the server until the server narrows it to managers', async () => {
     const g = guild();
-    const user = [...g.members.values()].filter((m) => !m.user.bot && m.roles.length === 0 && m.user.id !== g.ownerId)[1]!;
+    const user = [...g.members.values()].filter(
+      (m) => !m.user.bot && m.roles.length === 0 && m.user.id !== g.ownerId,
+    )[1]!;
     const roleId = t.sim.newSnowflake();
-    g.roles.push({ id: roleId, name: 'Insights', color: 0, position: 1, permissions: String(PermissionFlagsBits.ViewGuildInsights), hoist: false, mentionable: false, managed: false });
+    g.roles.push({
+      id: roleId,
+      name: 'Insights',
+      color: 0,
+      position: 1,
+      permissions: String(PermissionFlagsBits.ViewGuildInsights),
+      hoist: false,
+      mentionable: false,
+      managed: false,
+    });
     user.roles.push(roleId);
     const c = await signIn(web, t, user.user.id);
     expect((await c.get(`/api/guilds/${guildId}/overview`)).status).toBe(200);
@@ -118,7 +142,15 @@ describe('dashboard API', () => {
     expect((await c.post(url, { includeBots: true }, { csrf: null })).status).toBe(403);
     expect((await c.post(url, { includeBots: true }, { csrf: 'A'.repeat(43) })).status).toBe(403);
     expect((await c.post(url, { includeBots: true }, { origin: 'http://evil.example' })).status).toBe(403);
-    expect((await fetch(`${web.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': c.csrf, origin: web.url }, body: '{}' })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${web.url}${url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': c.csrf, origin: web.url },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
     expect(t.bot.settings.get(guildId).includeBots).toBe(false);
     expect((await c.post(url, { timeZone: 'Not/AZone' })).status).toBe(400);
     const ok = await c.post(url, { includeBots: true, timeZone: 'asia/kolkata' });
@@ -133,7 +165,9 @@ describe('dashboard API', () => {
   });
 
   it('refuses a forged or replayed OAuth state and sets a hardened cookie and CSP', async () => {
-    expect((await fetch(`${web.url}/auth/callback?code=x&state=${'B'.repeat(43)}`, { redirect: 'manual' })).status).toBe(400);
+    expect(
+      (await fetch(`${web.url}/auth/callback?code=x&state=${'B'.repeat(43)}`, { redirect: 'manual' })).status,
+    ).toBe(400);
     const login = await fetch(`${web.url}/auth/login`, { redirect: 'manual' });
     const authorize = new URL(login.headers.get('location')!);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
@@ -152,7 +186,9 @@ describe('dashboard API', () => {
   it('ends access within a minute of losing the permission', async () => {
     const g = guild();
     const admin = g.roles.find((r) => r.name === 'Admin')!;
-    const user = [...g.members.values()].filter((m) => !m.user.bot && m.roles.length === 0 && m.user.id !== g.ownerId)[2]!;
+    const user = [...g.members.values()].filter(
+      (m) => !m.user.bot && m.roles.length === 0 && m.user.id !== g.ownerId,
+    )[2]!;
     user.roles.push(admin.id);
     const c = await signIn(web, t, user.user.id);
     expect((await c.get(`/api/guilds/${guildId}/overview`)).status).toBe(200);
@@ -169,7 +205,7 @@ describe('dashboard API', () => {
     expect(await t.redis.exists(key)).toBe(0);
   });
 
-  it('filters by role and category as the commands do, names members and channels, and refuses another server\'s', async () => {
+  it("filters by role and category as the commands do, names members and channels, and refuses another server's", async () => {
     const g = guild();
     const people = t.sim.world.humanMembers(guildId);
     const roleId = t.sim.structure.createRole(guildId, 'Dashboard testers', 0x3366ff).id;
@@ -177,7 +213,15 @@ describe('dashboard API', () => {
       if (k % 2 === 0) t.sim.structure.setMemberRoles(guildId, m.user.id, { add: [roleId] });
     });
     const holders = new Set(people.filter((m) => m.roles.includes(roleId)).map((m) => m.user.id));
-    const recorded = async () => Number((await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2', [guildId, roleId])).rows[0]!.n);
+    const recorded = async () =>
+      Number(
+        (
+          await t.pool.query<{ n: string }>(
+            'SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2',
+            [guildId, roleId],
+          )
+        ).rows[0]!.n,
+      );
     await expect.poll(recorded, { timeout: 20_000, interval: 200 }).toBe(holders.size);
 
     const c = await signIn(web, t, owner());
@@ -189,27 +233,39 @@ describe('dashboard API', () => {
     expect(byRole.totals.activeMembers).toBe(new Set(ofHolders.map((m) => m.authorId)).size);
 
     // The busiest category: messages of every channel under it, threads included.
-    const cats = g.channels.filter((x) => x.type === ChannelKind.Category).map((cat) => {
-      const ids = new Set(t.sim.world.categoryChannels(guildId, cat.id).map((x) => x.id));
-      return { cat, n: humans.filter((m) => ids.has(m.channelId)).length };
-    });
+    const cats = g.channels
+      .filter((x) => x.type === ChannelKind.Category)
+      .map((cat) => {
+        const ids = new Set(t.sim.world.categoryChannels(guildId, cat.id).map((x) => x.id));
+        return { cat, n: humans.filter((m) => ids.has(m.channelId)).length };
+      });
     const busiest = cats.sort((a, b) => b.n - a.n)[0]!;
     expect(busiest.n).toBeGreaterThan(0);
-    const byCategory = (await (await c.get(`/api/guilds/${guildId}/overview?period=7d&category=${busiest.cat.id}`)).json()) as Overview;
+    const byCategory = (await (
+      await c.get(`/api/guilds/${guildId}/overview?period=7d&category=${busiest.cat.id}`)
+    ).json()) as Overview;
     expect(byCategory.totals.messages).toBe(busiest.n);
 
     // Names: the roles and categories the pickers offer, and members by Discord's display-name rule.
-    const structure = (await (await c.get(`/api/guilds/${guildId}/structure`)).json()) as { channels: { id: string; name: string; type: number }[]; roles: { id: string; name: string }[] };
+    const structure = (await (await c.get(`/api/guilds/${guildId}/structure`)).json()) as {
+      channels: { id: string; name: string; type: number }[];
+      roles: { id: string; name: string }[];
+    };
     expect(structure.roles).toContainEqual(expect.objectContaining({ id: roleId, name: 'Dashboard testers' }));
-    expect(structure.channels).toContainEqual(expect.objectContaining({ id: busiest.cat.id, name: busiest.cat.name, type: ChannelKind.Category }));
+    expect(structure.channels).toContainEqual(
+      expect.objectContaining({ id: busiest.cat.id, name: busiest.cat.name, type: ChannelKind.Category }),
+    );
     type Members = { messages: { id: string; name: string | null }[] };
     // Names arrive with the member list the shard asks for (op 8); wait until the top members have theirs.
     let members: Members = { messages: [] };
     await expect
-      .poll(async () => {
-        members = (await (await c.get(`/api/guilds/${guildId}/members?period=7d`)).json()) as Members;
-        return members.messages.filter((r) => r.name === null).map((r) => r.id);
-      }, { timeout: 20_000, interval: 250 })
+      .poll(
+        async () => {
+          members = (await (await c.get(`/api/guilds/${guildId}/members?period=7d`)).json()) as Members;
+          return members.messages.filter((r) => r.name === null).map((r) => r.id);
+        },
+        { timeout: 20_000, interval: 250 },
+      )
       .toEqual([]);
     const displayName = (id: string) => {
       const m = g.members.get(id)!;
@@ -217,7 +273,9 @@ describe('dashboard API', () => {
     };
     expect(members.messages.length).toBeGreaterThan(0);
     for (const r of members.messages) expect(r.name, r.id).toBe(displayName(r.id));
-    const one = (await (await c.get(`/api/guilds/${guildId}/members/${members.messages[0]!.id}?period=7d`)).json()) as { name: string };
+    const one = (await (await c.get(`/api/guilds/${guildId}/members/${members.messages[0]!.id}?period=7d`)).json()) as {
+      name: string;
+    };
     expect(one.name).toBe(displayName(members.messages[0]!.id));
     const csv = (await (await c.get(`/api/guilds/${guildId}/channels.csv?period=7d`)).text()).split('\r\n');
     expect(csv[0]).toBe('channel_id,name,messages,voice_seconds');
@@ -230,7 +288,18 @@ describe('dashboard API', () => {
     const foreignCategory = other.channels.find((x) => x.type === ChannelKind.Category)!;
     const doomed = t.sim.structure.createRole(guildId, 'Short-lived');
     t.sim.structure.deleteRole(guildId, doomed.id);
-    await expect.poll(async () => (await t.pool.query('SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2 AND deleted_at IS NOT NULL', [guildId, doomed.id])).rows.length, { timeout: 10_000, interval: 200 }).toBe(1);
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.pool.query(
+              'SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2 AND deleted_at IS NOT NULL',
+              [guildId, doomed.id],
+            )
+          ).rows.length,
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(1);
     for (const [q, why] of [
       [`role=${foreignRole.id}`, /not one of this server's roles/],
       [`category=${foreignCategory.id}`, /not one of this server's channels/],
@@ -246,7 +315,18 @@ describe('dashboard API', () => {
 
   it('refuses absurd ranges and filters it cannot apply', async () => {
     const c = await signIn(web, t, owner());
-    for (const q of ['from=2026-05-02&to=2026-05-01', 'from=2001-01-01&to=2001-02-01', 'from=2016-01-01&to=2025-01-01', 'from=2024-02-30&to=2024-03-02', 'period=forever', 'from=2024-01-01', 'role=12', 'category=x', 'bots=maybe', 'extra=1']) {
+    for (const q of [
+      'from=2026-05-02&to=2026-05-01',
+      'from=2001-01-01&to=2001-02-01',
+      'from=2016-01-01&to=2025-01-01',
+      'from=2024-02-30&to=2024-03-02',
+      'period=forever',
+      'from=2024-01-01',
+      'role=12',
+      'category=x',
+      'bots=maybe',
+      'extra=1',
+    ]) {
       const r = await c.get(`/api/guilds/${guildId}/overview?${q}`);
       expect(r.status, q).toBe(400);
     }

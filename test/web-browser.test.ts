@@ -33,15 +33,29 @@ beforeAll(async () => {
     return Number(rows[0]!.n) === truth ? [] : [`db ${rows[0]!.n} truth ${truth}`];
   });
   // Members' names arrive with the member list the shard asks for (op 8): every author's, before the pages show them.
-  const authors = [...new Set(t.sim.truth.messagesIn(guildId).filter((m) => !m.webhook).map((m) => m.authorId))];
+  const authors = [
+    ...new Set(
+      t.sim.truth
+        .messagesIn(guildId)
+        .filter((m) => !m.webhook)
+        .map((m) => m.authorId),
+    ),
+  ];
   await vi.waitFor(
     async () => {
-      const { rows } = await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM guild_members WHERE guild_id = $1 AND user_id = ANY ($2::bigint[])', [guildId, authors]);
-      if (Number(rows[0]!.n) !== authors.length) throw new Error(`${rows[0]!.n} of ${authors.length} authors' names recorded`);
+      const { rows } = await t.pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM guild_members WHERE guild_id = $1 AND user_id = ANY ($2::bigint[])',
+        [guildId, authors],
+      );
+      if (Number(rows[0]!.n) !== authors.length)
+        throw new Error(`${rows[0]!.n} of ${authors.length} authors' names recorded`);
     },
     { timeout: 20_000, interval: 250 },
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -53,7 +67,10 @@ async function newPage(width = 1280): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await ctx.newPage();
   // Script errors and CSP refusals ("Refused to ..."); HTTP statuses are checked where they matter.
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  page.on(
+    'console',
+    (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()),
+  );
   page.on('pageerror', (e) => errors.push(e.message));
   return page;
 }
@@ -74,7 +91,9 @@ describe('dashboard in a browser', () => {
     const page = await newPage();
     await signInAs(page, g.members.get(g.ownerId)!.user.username);
     await page.getByTestId(`guild-${guildId}`).click();
-    await expect.poll(() => page.getByTestId('total-messages').textContent()).toBe(fmt(t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook).length));
+    await expect
+      .poll(() => page.getByTestId('total-messages').textContent())
+      .toBe(fmt(t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook).length));
     const humans = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
     expect(await page.getByTestId('total-active').textContent()).toBe(fmt(new Set(humans.map((m) => m.authorId)).size));
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(3);
@@ -112,15 +131,35 @@ describe('dashboard in a browser', () => {
     expect(busiest).toContain(await channelRow.locator('td').first().textContent());
 
     // The role filter: members who hold the role now, picked by name.
-    const holders = new Set(t.sim.world.humanMembers(guildId).filter((_, k) => k % 3 === 0).map((m) => m.user.id));
+    const holders = new Set(
+      t.sim.world
+        .humanMembers(guildId)
+        .filter((_, k) => k % 3 === 0)
+        .map((m) => m.user.id),
+    );
     const roleId = t.sim.structure.createRole(guildId, 'Browser testers', 0x3366ff).id;
     for (const id of holders) t.sim.structure.setMemberRoles(guildId, id, { add: [roleId] });
-    await expect.poll(async () => Number((await t.pool.query<{ n: string }>('SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2', [guildId, roleId])).rows[0]!.n), { timeout: 20_000, interval: 200 }).toBe(holders.size);
+    await expect
+      .poll(
+        async () =>
+          Number(
+            (
+              await t.pool.query<{ n: string }>(
+                'SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2',
+                [guildId, roleId],
+              )
+            ).rows[0]!.n,
+          ),
+        { timeout: 20_000, interval: 200 },
+      )
+      .toBe(holders.size);
     await page.goto(`${web.url}/g/${guildId}/overview?period=7d`);
     await page.getByTestId('role').selectOption({ label: '@Browser testers' });
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/role=/);
-    await expect.poll(() => page.getByTestId('total-messages').textContent()).toBe(fmt(humans.filter((m) => holders.has(m.authorId)).length));
+    await expect
+      .poll(() => page.getByTestId('total-messages').textContent())
+      .toBe(fmt(humans.filter((m) => holders.has(m.authorId)).length));
     expect(await page.getByTestId('scope-note').textContent()).toContain('hold the role now');
     if (shots) await page.screenshot({ path: screenshot('role-filter'), fullPage: true });
 

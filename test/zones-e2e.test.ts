@@ -102,7 +102,10 @@ function expectedHours(c: Case, times: number[]): { t: number; v: number }[] {
   const from = dayStart(c.day, c.zone);
   const to = dayStart(nextDate(c.day), c.zone);
   const slots = bucketsBetween(from, to, c.zone, 'hour');
-  return slots.map((s) => ({ t: s.start, v: times.filter((x) => x >= from && x < to && bucketOf(x, c.zone, 'hour') === s.key).length }));
+  return slots.map((s) => ({
+    t: s.start,
+    v: times.filter((x) => x >= from && x < to && bucketOf(x, c.zone, 'hour') === s.key).length,
+  }));
 }
 
 function nextDate(date: string): string {
@@ -115,7 +118,13 @@ function fields(r: RecordedReply): Record<string, string> {
 }
 
 let nextMember = 0;
-function invoke(c: Case, name: string, subcommand: string | undefined, options: CommandOption[], userId?: string): Promise<RecordedReply> {
+function invoke(
+  c: Case,
+  name: string,
+  subcommand: string | undefined,
+  options: CommandOption[],
+  userId?: string,
+): Promise<RecordedReply> {
   const humans = t.sim.world.humanMembers(c.guildId!);
   return t.sim.invokeCommand({
     guildId: c.guildId!,
@@ -143,7 +152,8 @@ async function chartOf(reply: RecordedReply, kind: ChartSpec['kind']): Promise<C
   return spec!;
 }
 
-const pointsOf = (spec: ChartSpec, series = 0) => (spec as Extract<ChartSpec, { kind: 'line' }>).series[series]!.points.map((p) => ({ t: p.t, v: p.v }));
+const pointsOf = (spec: ChartSpec, series = 0) =>
+  (spec as Extract<ChartSpec, { kind: 'line' }>).series[series]!.points.map((p) => ({ t: p.t, v: p.v }));
 
 beforeAll(async () => {
   t = await startTestBot({ name: 'zones-e2e', sim: { guilds: 3, seed: 29 } });
@@ -161,11 +171,19 @@ beforeAll(async () => {
     const times = messageTimes(c);
     const authors = times.map((_, k) => humans[k === times.length - 1 ? 5 : k % 4]!.user.id);
     userOf.set(c.guildId, authors);
-    times.forEach((timestamp, k) => t.sim.sendMessage({ guildId: c.guildId!, channelId, authorId: authors[k]!, content: `message ${k}`, timestamp }));
+    times.forEach((timestamp, k) =>
+      t.sim.sendMessage({ guildId: c.guildId!, channelId, authorId: authors[k]!, content: `message ${k}`, timestamp }),
+    );
     const invite = t.sim.members.createInvite(c.guildId, { inviterId: humans[0]!.user.id });
     for (const at of c.joins) {
       t.sim.members.join(c.guildId, t.sim.members.newUser(), { code: invite.code }, Date.parse(at));
-      await memberEventsSettled({ redis: t.redis, pool: t.pool, keys: new Keys(t.prefix), partitions: t.config.redisPartitions, sim: t.sim });
+      await memberEventsSettled({
+        redis: t.redis,
+        pool: t.pool,
+        keys: new Keys(t.prefix),
+        partitions: t.config.redisPartitions,
+        sim: t.sim,
+      });
     }
   }
   await t.ingestUntil(async () => {
@@ -175,7 +193,13 @@ beforeAll(async () => {
   });
   // The admins set the zones through /settings, as they would.
   for (const c of CASES) {
-    const r = await invoke(c, 'settings', 'timezone', [{ name: 'zone', type: 3, value: c.zone }], t.sim.world.humanMembers(c.guildId!)[7]!.user.id);
+    const r = await invoke(
+      c,
+      'settings',
+      'timezone',
+      [{ name: 'zone', type: 3, value: c.zone }],
+      t.sim.world.humanMembers(c.guildId!)[7]!.user.id,
+    );
     expect(r.content).toContain(`Time zone set to **${c.zone}**`);
   }
 }, 120_000);

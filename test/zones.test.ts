@@ -29,15 +29,38 @@ describe('exact in every zone (PostgreSQL)', () => {
     const whys = scenarios.map((s) => s.why);
     const offsets = whys.filter((w) => w.startsWith('offset '));
     // Every offset in use, the half and three-quarter hours among them.
-    for (const o of ['+05:30', '+05:45', '+08:45', '+12:45', '+13:45', '-03:30', '+10:30', '+14:00', '-11:00', '+00:00']) expect(offsets).toContain(`offset ${o}`);
-    for (const k of ['change +60m at 02:00', 'change -60m at 03:00', 'change +30m at 02:00', 'change -30m at 02:00', 'change +60m at 00:00', 'change -60m at 00:01', 'change +180m at 00:01', 'change +1440m at 00:00']) {
+    for (const o of [
+      '+05:30',
+      '+05:45',
+      '+08:45',
+      '+12:45',
+      '+13:45',
+      '-03:30',
+      '+10:30',
+      '+14:00',
+      '-11:00',
+      '+00:00',
+    ])
+      expect(offsets).toContain(`offset ${o}`);
+    for (const k of [
+      'change +60m at 02:00',
+      'change -60m at 03:00',
+      'change +30m at 02:00',
+      'change -30m at 02:00',
+      'change +60m at 00:00',
+      'change -60m at 00:01',
+      'change +180m at 00:01',
+      'change +1440m at 00:00',
+    ]) {
       expect(whys).toContain(k);
     }
     expect(whys.filter((w) => w.startsWith('named '))).toHaveLength(11);
     // The scenario's focus really has the offset it is about (the reference agrees with itself).
     for (const s of scenarios.filter((x) => x.why.startsWith('offset '))) {
       const o = offsetAt(s.focus, s.zone);
-      expect(`offset ${o < 0 ? '-' : '+'}${String(Math.floor(Math.abs(o) / 60)).padStart(2, '0')}:${String(Math.abs(o) % 60).padStart(2, '0')}`).toBe(s.why);
+      expect(
+        `offset ${o < 0 ? '-' : '+'}${String(Math.floor(Math.abs(o) / 60)).padStart(2, '0')}:${String(Math.abs(o) % 60).padStart(2, '0')}`,
+      ).toBe(s.why);
     }
     expect(scenarios.length).toBeGreaterThan(90);
   });

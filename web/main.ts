@@ -7,7 +7,16 @@ import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } 
 import { CanvasRenderer } from 'echarts/renderers';
 import './style.css';
 
-echarts.use([BarChart, HeatmapChart, LineChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([
+  BarChart,
+  HeatmapChart,
+  LineChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
 
 interface Guild {
   id: string;
@@ -116,7 +125,10 @@ const fmt = (n: number) => nf.format(n);
 const hours = (s: number) => `${(s / 3600).toFixed(1)} h`;
 
 function timeLabel(t: number, tz: string, bucket: string | undefined): string {
-  const o: Intl.DateTimeFormatOptions = bucket === 'hour' ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz } : { year: 'numeric', month: 'short', day: 'numeric', timeZone: tz };
+  const o: Intl.DateTimeFormatOptions =
+    bucket === 'hour'
+      ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: tz }
+      : { year: 'numeric', month: 'short', day: 'numeric', timeZone: tz };
   return new Intl.DateTimeFormat('en-GB', o).format(t);
 }
 
@@ -143,9 +155,19 @@ function card(label: string, value: string, testId: string, change?: { now: numb
   if (change) {
     const pct = change.before === 0 ? null : ((change.now - change.before) / change.before) * 100;
     const text = pct === null ? (change.now === 0 ? '±0' : 'new') : `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}%`;
-    delta = h('div', { class: `delta ${pct !== null && pct < 0 ? 'down' : 'up'}`, 'data-testid': `${testId}-change` }, `${text} vs previous period`);
+    delta = h(
+      'div',
+      { class: `delta ${pct !== null && pct < 0 ? 'down' : 'up'}`, 'data-testid': `${testId}-change` },
+      `${text} vs previous period`,
+    );
   }
-  return h('div', { class: 'card' }, h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-testid': testId }, value), delta);
+  return h(
+    'div',
+    { class: 'card' },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value', 'data-testid': testId }, value),
+    delta,
+  );
 }
 
 function chart(height = 280): { el: HTMLElement; draw: (option: echarts.EChartsCoreOption) => void } {
@@ -155,19 +177,34 @@ function chart(height = 280): { el: HTMLElement; draw: (option: echarts.EChartsC
     el,
     draw(option) {
       const c = echarts.init(el, undefined, { renderer: 'canvas' });
-      c.setOption({ animation: false, tooltip: { trigger: 'axis' }, grid: { left: 48, right: 16, top: 32, bottom: 32 }, ...option });
+      c.setOption({
+        animation: false,
+        tooltip: { trigger: 'axis' },
+        grid: { left: 48, right: 16, top: 32, bottom: 32 },
+        ...option,
+      });
       charts.push(c);
     },
   };
 }
 
-function lineOption(base: Base, series: { name: string; points: Point[]; type?: 'line' | 'bar' }[]): echarts.EChartsCoreOption {
+function lineOption(
+  base: Base,
+  series: { name: string; points: Point[]; type?: 'line' | 'bar' }[],
+): echarts.EChartsCoreOption {
   const labels = (series[0]?.points ?? []).map(([t]) => timeLabel(t, base.timeZone, base.bucket));
   return {
     legend: { top: 0 },
     xAxis: { type: 'category', data: labels },
     yAxis: { type: 'value' },
-    series: series.map((s) => ({ name: s.name, type: s.type ?? 'line', data: s.points.map(([, v]) => v), showSymbol: false, sampling: 'lttb', large: true })),
+    series: series.map((s) => ({
+      name: s.name,
+      type: s.type ?? 'line',
+      data: s.points.map(([, v]) => v),
+      showSymbol: false,
+      sampling: 'lttb',
+      large: true,
+    })),
   };
 }
 
@@ -175,7 +212,12 @@ function table(headers: string[], rows: (string | Node)[][], testId: string): HT
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', { 'data-testid': testId }, h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', {}, x)))), h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))),
+    h(
+      'table',
+      { 'data-testid': testId },
+      h('thead', {}, h('tr', {}, ...headers.map((x) => h('th', {}, x)))),
+      h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c))))),
+    ),
   );
 }
 
@@ -191,22 +233,55 @@ function query(): URLSearchParams {
 function filters(): HTMLElement {
   const q = query();
   const preset = h('select', { 'aria-label': 'Period', 'data-testid': 'period' });
-  for (const p of ['24h', '7d', '30d', '90d', '1y']) preset.append(h('option', q.get('period') === p || (!q.get('period') && !q.get('from') && p === '7d') ? { value: p, selected: '' } : { value: p }, p));
+  for (const p of ['24h', '7d', '30d', '90d', '1y'])
+    preset.append(
+      h(
+        'option',
+        q.get('period') === p || (!q.get('period') && !q.get('from') && p === '7d')
+          ? { value: p, selected: '' }
+          : { value: p },
+        p,
+      ),
+    );
   preset.append(h('option', q.get('from') ? { value: 'range', selected: '' } : { value: 'range' }, 'Dates…'));
   const from = h('input', { type: 'date', 'aria-label': 'From', value: q.get('from') ?? '' }) as HTMLInputElement;
   const to = h('input', { type: 'date', 'aria-label': 'To', value: q.get('to') ?? '' }) as HTMLInputElement;
-  const bots = h('select', { 'aria-label': 'Bots' }, h('option', { value: '' }, 'Bots: server setting'), h('option', { value: '0' }, 'Without bots'), h('option', { value: '1' }, 'With bots')) as HTMLSelectElement;
+  const bots = h(
+    'select',
+    { 'aria-label': 'Bots' },
+    h('option', { value: '' }, 'Bots: server setting'),
+    h('option', { value: '0' }, 'Without bots'),
+    h('option', { value: '1' }, 'With bots'),
+  ) as HTMLSelectElement;
   bots.value = q.get('bots') ?? '';
-  const channel = h('select', { 'aria-label': 'Channel' }, h('option', { value: '' }, 'All channels')) as HTMLSelectElement;
-  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type !== CATEGORY).sort((a, b) => a.name.localeCompare(b.name))) channel.append(h('option', { value: c.id }, channelName(c.id)));
-  if (q.get('channel') && !structure?.channels.has(q.get('channel')!)) channel.append(h('option', { value: q.get('channel')! }, q.get('channel')!));
+  const channel = h(
+    'select',
+    { 'aria-label': 'Channel' },
+    h('option', { value: '' }, 'All channels'),
+  ) as HTMLSelectElement;
+  for (const c of [...(structure?.channels.values() ?? [])]
+    .filter((x) => x.type !== CATEGORY)
+    .sort((a, b) => a.name.localeCompare(b.name)))
+    channel.append(h('option', { value: c.id }, channelName(c.id)));
+  if (q.get('channel') && !structure?.channels.has(q.get('channel')!))
+    channel.append(h('option', { value: q.get('channel')! }, q.get('channel')!));
   channel.value = q.get('channel') ?? '';
-  const category = h('select', { 'aria-label': 'Category', 'data-testid': 'category' }, h('option', { value: '' }, 'All categories')) as HTMLSelectElement;
-  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type === CATEGORY && !x.deleted)) category.append(h('option', { value: c.id }, c.name));
+  const category = h(
+    'select',
+    { 'aria-label': 'Category', 'data-testid': 'category' },
+    h('option', { value: '' }, 'All categories'),
+  ) as HTMLSelectElement;
+  for (const c of [...(structure?.channels.values() ?? [])].filter((x) => x.type === CATEGORY && !x.deleted))
+    category.append(h('option', { value: c.id }, c.name));
   category.value = q.get('category') ?? '';
   // Members who hold the role now (as /stats means it): a member who lost it leaves the numbers with all their past.
-  const role = h('select', { 'aria-label': 'Role', 'data-testid': 'role', title: 'Members who hold this role now' }, h('option', { value: '' }, 'All members')) as HTMLSelectElement;
-  for (const r of structure?.roles ?? []) if (r.id !== structure?.guildId) role.append(h('option', { value: r.id }, `@${r.name}`));
+  const role = h(
+    'select',
+    { 'aria-label': 'Role', 'data-testid': 'role', title: 'Members who hold this role now' },
+    h('option', { value: '' }, 'All members'),
+  ) as HTMLSelectElement;
+  for (const r of structure?.roles ?? [])
+    if (r.id !== structure?.guildId) role.append(h('option', { value: r.id }, `@${r.name}`));
   role.value = q.get('role') ?? '';
   const apply = h('button', { type: 'button' }, 'Apply');
   const dates = h('span', { class: q.get('from') ? 'dates' : 'dates hidden' }, from, ' – ', to);
@@ -244,7 +319,8 @@ async function render(): Promise<void> {
   const parts = location.pathname.split('/').filter(Boolean);
   if (parts[0] !== 'g' || !parts[1]) return serverList();
   const guild = me.guilds.find((g) => g.id === parts[1]);
-  if (!guild) return shell(null, h('p', { class: 'error', 'data-testid': 'error' }, 'Unknown server, or the bot is not in it.'));
+  if (!guild)
+    return shell(null, h('p', { class: 'error', 'data-testid': 'error' }, 'Unknown server, or the bot is not in it.'));
   const page = parts[2] ?? (guild.server ? 'overview' : 'members');
   try {
     await renderPage(guild, page, parts[3]);
@@ -254,7 +330,15 @@ async function render(): Promise<void> {
 }
 
 function signIn(): void {
-  app.replaceChildren(h('main', { class: 'signin' }, h('h1', {}, 'Server statistics'), h('p', {}, 'Charts of your Discord servers.'), h('a', { class: 'button', href: '/auth/login', 'data-testid': 'signin' }, 'Sign in with Discord')));
+  app.replaceChildren(
+    h(
+      'main',
+      { class: 'signin' },
+      h('h1', {}, 'Server statistics'),
+      h('p', {}, 'Charts of your Discord servers.'),
+      h('a', { class: 'button', href: '/auth/login', 'data-testid': 'signin' }, 'Sign in with Discord'),
+    ),
+  );
 }
 
 function fail(err: unknown, guild: Guild | null = null): void {
@@ -263,17 +347,32 @@ function fail(err: unknown, guild: Guild | null = null): void {
 
 function shell(guild: Guild | null, ...content: (HTMLElement | null)[]): void {
   const logout = h('button', { type: 'button', class: 'linkish' }, 'Sign out');
-  logout.addEventListener('click', () => void api('/auth/logout', { method: 'POST', body: '{}' }).finally(() => ((me = null), navigate('/'))));
+  logout.addEventListener(
+    'click',
+    () => void api('/auth/logout', { method: 'POST', body: '{}' }).finally(() => ((me = null), navigate('/'))),
+  );
   const nav = guild
     ? h(
         'nav',
         {},
-        ...PAGES.filter(([p]) => (p === 'settings' ? guild.manage : guild.server)).map(([p, label]) => link(`/g/${guild.id}/${p}${p === 'settings' ? '' : `?${query()}`}`, label, location.pathname.startsWith(`/g/${guild.id}/${p}`) ? { class: 'active' } : {})),
+        ...PAGES.filter(([p]) => (p === 'settings' ? guild.manage : guild.server)).map(([p, label]) =>
+          link(
+            `/g/${guild.id}/${p}${p === 'settings' ? '' : `?${query()}`}`,
+            label,
+            location.pathname.startsWith(`/g/${guild.id}/${p}`) ? { class: 'active' } : {},
+          ),
+        ),
         guild.server ? null : link(`/g/${guild.id}/members/${me!.user.id}`, 'My statistics'),
       )
     : null;
   app.replaceChildren(
-    h('header', {}, link('/', 'Server statistics', { class: 'brand' }), guild ? h('span', { class: 'guild', 'data-testid': 'guild-name' }, guild.name) : null, h('span', { class: 'user' }, me?.user.name ?? '', ' ', logout)),
+    h(
+      'header',
+      {},
+      link('/', 'Server statistics', { class: 'brand' }),
+      guild ? h('span', { class: 'guild', 'data-testid': 'guild-name' }, guild.name) : null,
+      h('span', { class: 'user' }, me?.user.name ?? '', ' ', logout),
+    ),
     ...(nav ? [nav] : []),
     h('main', {}, ...content),
   );
@@ -281,9 +380,20 @@ function shell(guild: Guild | null, ...content: (HTMLElement | null)[]): void {
 
 function serverList(): void {
   const items = me!.guilds.map((g) =>
-    h('li', {}, link(g.server ? `/g/${g.id}/overview` : `/g/${g.id}/members/${me!.user.id}`, g.name, { 'data-testid': `guild-${g.id}` }), h('span', { class: 'muted' }, g.server ? (g.manage ? ' · manage' : ' · insights') : ' · your own statistics')),
+    h(
+      'li',
+      {},
+      link(g.server ? `/g/${g.id}/overview` : `/g/${g.id}/members/${me!.user.id}`, g.name, {
+        'data-testid': `guild-${g.id}`,
+      }),
+      h('span', { class: 'muted' }, g.server ? (g.manage ? ' · manage' : ' · insights') : ' · your own statistics'),
+    ),
   );
-  shell(null, h('h1', {}, 'Your servers'), items.length ? h('ul', { class: 'guilds' }, ...items) : h('p', {}, 'No server you share with the bot.'));
+  shell(
+    null,
+    h('h1', {}, 'Your servers'),
+    items.length ? h('ul', { class: 'guilds' }, ...items) : h('p', {}, 'No server you share with the bot.'),
+  );
 }
 
 /** A member's name (their id when the bot holds no name: opted out, or left) linking to their page. */
@@ -299,32 +409,77 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
   const base = `/api/guilds/${guild.id}`;
   const get = <T>(p: string) => api<T & Base>(`${base}/${p}?${query()}`);
   if (guild.server && structure?.guildId !== guild.id) {
-    const s = await api<{ channels: Channel[]; roles: Role[] }>(`${base}/structure`).catch(() => ({ channels: [] as Channel[], roles: [] as Role[] }));
+    const s = await api<{ channels: Channel[]; roles: Role[] }>(`${base}/structure`).catch(() => ({
+      channels: [] as Channel[],
+      roles: [] as Role[],
+    }));
     structure = { guildId: guild.id, channels: new Map(s.channels.map((c) => [c.id, c])), roles: s.roles };
   }
   if (page === 'settings') return settingsPage(guild);
   if (page === 'members' && sub) {
-    const d = await get<{ name: string | null; summary: { messages: number; words: number; voiceSeconds: number; emojis: number; commands: number }; series: { messages: Point[]; voice: Point[] } }>(`members/${sub}`);
+    const d = await get<{
+      name: string | null;
+      summary: { messages: number; words: number; voiceSeconds: number; emojis: number; commands: number };
+      series: { messages: Point[]; voice: Point[] };
+    }>(`members/${sub}`);
     const c = chart();
-    shell(guild, h('h1', { 'data-testid': 'member-name' }, d.name ?? `Member ${sub}`), filters(), h('div', { class: 'cards' }, card('Messages', fmt(d.summary.messages), 'member-messages'), card('Words', fmt(d.summary.words), 'member-words'), card('Voice', hours(d.summary.voiceSeconds), 'member-voice'), card('Emojis', fmt(d.summary.emojis), 'member-emojis')), c.el, csvLink(`${base}/members/${sub}`));
-    c.draw(lineOption(d, [{ name: 'Messages', points: d.series.messages }, { name: 'Voice seconds', points: d.series.voice }]));
+    shell(
+      guild,
+      h('h1', { 'data-testid': 'member-name' }, d.name ?? `Member ${sub}`),
+      filters(),
+      h(
+        'div',
+        { class: 'cards' },
+        card('Messages', fmt(d.summary.messages), 'member-messages'),
+        card('Words', fmt(d.summary.words), 'member-words'),
+        card('Voice', hours(d.summary.voiceSeconds), 'member-voice'),
+        card('Emojis', fmt(d.summary.emojis), 'member-emojis'),
+      ),
+      c.el,
+      csvLink(`${base}/members/${sub}`),
+    );
+    c.draw(
+      lineOption(d, [
+        { name: 'Messages', points: d.series.messages },
+        { name: 'Voice seconds', points: d.series.voice },
+      ]),
+    );
     return;
   }
   if (page === 'overview') {
     type T = { messages: number; voiceSeconds: number; joins: number; leaves: number; activeMembers: number };
-    const d = await get<{ totals: T; previous: T; series: { messages: Point[]; voice: Point[]; growth: { t: number; joins: number; leaves: number }[] } }>('overview');
+    const d = await get<{
+      totals: T;
+      previous: T;
+      series: { messages: Point[]; voice: Point[]; growth: { t: number; joins: number; leaves: number }[] };
+    }>('overview');
     const [m, v, g] = [chart(), chart(), chart(220)];
     shell(
       guild,
       h('h1', {}, 'Overview'),
       filters(),
-      query().get('role') || query().get('category') ? h('p', { class: 'muted', 'data-testid': 'scope-note' }, 'Joins and leaves are counted for the whole server; the role filter means members who hold the role now.') : null,
+      query().get('role') || query().get('category')
+        ? h(
+            'p',
+            { class: 'muted', 'data-testid': 'scope-note' },
+            'Joins and leaves are counted for the whole server; the role filter means members who hold the role now.',
+          )
+        : null,
       h(
         'div',
         { class: 'cards' },
-        card('Messages', fmt(d.totals.messages), 'total-messages', { now: d.totals.messages, before: d.previous.messages }),
-        card('Voice', hours(d.totals.voiceSeconds), 'total-voice', { now: d.totals.voiceSeconds, before: d.previous.voiceSeconds }),
-        card('Active members', fmt(d.totals.activeMembers), 'total-active', { now: d.totals.activeMembers, before: d.previous.activeMembers }),
+        card('Messages', fmt(d.totals.messages), 'total-messages', {
+          now: d.totals.messages,
+          before: d.previous.messages,
+        }),
+        card('Voice', hours(d.totals.voiceSeconds), 'total-voice', {
+          now: d.totals.voiceSeconds,
+          before: d.previous.voiceSeconds,
+        }),
+        card('Active members', fmt(d.totals.activeMembers), 'total-active', {
+          now: d.totals.activeMembers,
+          before: d.previous.activeMembers,
+        }),
         card('Joins', fmt(d.totals.joins), 'total-joins', { now: d.totals.joins, before: d.previous.joins }),
         card('Leaves', fmt(d.totals.leaves), 'total-leaves', { now: d.totals.leaves, before: d.previous.leaves }),
       ),
@@ -337,30 +492,56 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
       csvLink(`${base}/overview`),
     );
     m.draw(lineOption(d, [{ name: 'Messages', points: d.series.messages }]));
-    v.draw(lineOption(d, [{ name: 'Voice hours', points: d.series.voice.map(([t, s]) => [t, Math.round(s / 36) / 100]) }]));
-    g.draw(lineOption(d, [{ name: 'Joins', points: d.series.growth.map((x) => [x.t, x.joins]), type: 'bar' }, { name: 'Leaves', points: d.series.growth.map((x) => [x.t, x.leaves]), type: 'bar' }]));
+    v.draw(
+      lineOption(d, [{ name: 'Voice hours', points: d.series.voice.map(([t, s]) => [t, Math.round(s / 36) / 100]) }]),
+    );
+    g.draw(
+      lineOption(d, [
+        { name: 'Joins', points: d.series.growth.map((x) => [x.t, x.joins]), type: 'bar' },
+        { name: 'Leaves', points: d.series.growth.map((x) => [x.t, x.leaves]), type: 'bar' },
+      ]),
+    );
     return;
   }
   if (page === 'channels' || page === 'members') {
     const d = await get<{ messages: Named[]; voice: Named[] }>(page);
     const who = (r: Named) => (page === 'members' ? memberLink(guild, r) : channelName(r.id));
     const cols = (label: string) => (page === 'channels' ? ['Channel', 'Category', label] : ['Member', label]);
-    const row = (r: Named, value: string) => (page === 'channels' ? [who(r), categoryOf(r.id), value] : [who(r), value]);
+    const row = (r: Named, value: string) =>
+      page === 'channels' ? [who(r), categoryOf(r.id), value] : [who(r), value];
     shell(
       guild,
       h('h1', {}, page === 'channels' ? 'Channels and categories' : 'Members'),
       filters(),
       h('h2', {}, 'By messages'),
-      table(cols('Messages'), d.messages.map((r) => row(r, fmt(r.value))), `${page}-messages`),
+      table(
+        cols('Messages'),
+        d.messages.map((r) => row(r, fmt(r.value))),
+        `${page}-messages`,
+      ),
       h('h2', {}, 'By voice'),
-      table(cols('Voice'), d.voice.map((r) => row(r, hours(r.value))), `${page}-voice`),
+      table(
+        cols('Voice'),
+        d.voice.map((r) => row(r, hours(r.value))),
+        `${page}-voice`,
+      ),
       csvLink(`${base}/${page}`),
     );
     return;
   }
   if (page === 'emojis') {
     const d = await get<{ emojis: (Ranked & { name: string | null })[] }>('emojis');
-    shell(guild, h('h1', {}, 'Emojis'), filters(), table(['Emoji', 'Uses'], d.emojis.map((e) => [e.name ?? e.id, fmt(e.value)]), 'emojis'), csvLink(`${base}/emojis`));
+    shell(
+      guild,
+      h('h1', {}, 'Emojis'),
+      filters(),
+      table(
+        ['Emoji', 'Uses'],
+        d.emojis.map((e) => [e.name ?? e.id, fmt(e.value)]),
+        'emojis',
+      ),
+      csvLink(`${base}/emojis`),
+    );
     return;
   }
   if (page === 'voice') {
@@ -372,24 +553,51 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
       filters(),
       h('div', { class: 'cards' }, card('Voice', hours(d.total), 'voice-total')),
       c.el,
-      table(['Channel', 'Voice'], d.channels.map((r) => [channelName(r.id), hours(r.value)]), 'voice-channels'),
-      table(['Member', 'Voice'], d.members.map((r) => [memberLink(guild, r), hours(r.value)]), 'voice-members'),
+      table(
+        ['Channel', 'Voice'],
+        d.channels.map((r) => [channelName(r.id), hours(r.value)]),
+        'voice-channels',
+      ),
+      table(
+        ['Member', 'Voice'],
+        d.members.map((r) => [memberLink(guild, r), hours(r.value)]),
+        'voice-members',
+      ),
       csvLink(`${base}/voice`),
     );
-    c.draw(lineOption(d, [{ name: 'Voice hours', points: d.series.map(([t, s]) => [t, Math.round(s / 36) / 100]), type: 'bar' }]));
+    c.draw(
+      lineOption(d, [
+        { name: 'Voice hours', points: d.series.map(([t, s]) => [t, Math.round(s / 36) / 100]), type: 'bar' },
+      ]),
+    );
     return;
   }
   if (page === 'heatmap') {
     const d = await get<{ messages: number[][]; voice: number[][] }>('heatmap');
     const [m, v] = [chart(300), chart(300)];
-    shell(guild, h('h1', {}, 'Activity by weekday and hour'), h('p', { class: 'muted' }, `Hours in ${d.timeZone}.`), filters(), h('h2', {}, 'Messages'), m.el, h('h2', {}, 'Voice'), v.el, csvLink(`${base}/heatmap`));
+    shell(
+      guild,
+      h('h1', {}, 'Activity by weekday and hour'),
+      h('p', { class: 'muted' }, `Hours in ${d.timeZone}.`),
+      filters(),
+      h('h2', {}, 'Messages'),
+      m.el,
+      h('h2', {}, 'Voice'),
+      v.el,
+      csvLink(`${base}/heatmap`),
+    );
     m.draw(heatOption(d.messages));
     v.draw(heatOption(d.voice));
     return;
   }
   if (page === 'invites') {
     type B = { joins: number; regular: number; left: number; fake: number };
-    const d = await get<{ inviters: (B & { inviterId: string | null })[]; vanity: B; unknown: B; growth: { t: number; joins: number; leaves: number; net: number }[] }>('invites');
+    const d = await get<{
+      inviters: (B & { inviterId: string | null })[];
+      vanity: B;
+      unknown: B;
+      growth: { t: number; joins: number; leaves: number; net: number }[];
+    }>('invites');
     const c = chart(240);
     const row = (name: string, b: B) => [name, fmt(b.joins), fmt(b.regular), fmt(b.left), fmt(b.fake)];
     shell(
@@ -397,7 +605,15 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
       h('h1', {}, 'Invites and growth'),
       filters(),
       c.el,
-      table(['Inviter', 'Joins', 'Regular', 'Left', 'Fake'], [...d.inviters.map((i) => row(i.inviterId ?? '(no inviter)', i)), row('Vanity URL', d.vanity), row('Unknown', d.unknown)], 'invites'),
+      table(
+        ['Inviter', 'Joins', 'Regular', 'Left', 'Fake'],
+        [
+          ...d.inviters.map((i) => row(i.inviterId ?? '(no inviter)', i)),
+          row('Vanity URL', d.vanity),
+          row('Unknown', d.unknown),
+        ],
+        'invites',
+      ),
       csvLink(`${base}/invites`),
     );
     c.draw(lineOption(d, [{ name: 'Net', points: d.growth.map((g) => [g.t, g.net]), type: 'bar' }]));
@@ -405,7 +621,22 @@ async function renderPage(guild: Guild, page: string, sub?: string): Promise<voi
   }
   if (page === 'apps') {
     const d = await get<{ applications: Ranked[]; commands: Ranked[] }>('apps');
-    shell(guild, h('h1', {}, 'Applications'), filters(), table(['Application', 'Command uses'], d.applications.map((r) => [r.id, fmt(r.value)]), 'apps'), table(['Command', 'Uses'], d.commands.map((r) => [r.id, fmt(r.value)]), 'commands'), csvLink(`${base}/apps`));
+    shell(
+      guild,
+      h('h1', {}, 'Applications'),
+      filters(),
+      table(
+        ['Application', 'Command uses'],
+        d.applications.map((r) => [r.id, fmt(r.value)]),
+        'apps',
+      ),
+      table(
+        ['Command', 'Uses'],
+        d.commands.map((r) => [r.id, fmt(r.value)]),
+        'commands',
+      ),
+      csvLink(`${base}/apps`),
+    );
     return;
   }
   shell(guild, h('p', { class: 'error' }, 'Unknown page.'));
@@ -426,13 +657,28 @@ function heatOption(cells: number[][]): echarts.EChartsCoreOption {
 }
 
 async function settingsPage(guild: Guild): Promise<void> {
-  const s = await api<{ timeZone: string; includeBots: boolean; memberStatsManagersOnly: boolean; excludedChannels: string[] }>(`/api/guilds/${guild.id}/settings`);
+  const s = await api<{
+    timeZone: string;
+    includeBots: boolean;
+    memberStatsManagersOnly: boolean;
+    excludedChannels: string[];
+  }>(`/api/guilds/${guild.id}/settings`);
   const tz = h('input', { type: 'text', name: 'timeZone', value: s.timeZone, 'data-testid': 'tz' }) as HTMLInputElement;
   const bots = h('input', { type: 'checkbox', name: 'includeBots', 'data-testid': 'include-bots' }) as HTMLInputElement;
   bots.checked = s.includeBots;
-  const who = h('select', { name: 'memberStats' }, h('option', { value: 'insights' }, 'Administrator, Manage Server and View Server Insights'), h('option', { value: 'managers' }, 'Administrator and Manage Server')) as HTMLSelectElement;
+  const who = h(
+    'select',
+    { name: 'memberStats' },
+    h('option', { value: 'insights' }, 'Administrator, Manage Server and View Server Insights'),
+    h('option', { value: 'managers' }, 'Administrator and Manage Server'),
+  ) as HTMLSelectElement;
   who.value = s.memberStatsManagersOnly ? 'managers' : 'insights';
-  const excluded = h('input', { type: 'text', name: 'excluded', value: s.excludedChannels.join(' '), placeholder: 'channel ids, space separated' }) as HTMLInputElement;
+  const excluded = h('input', {
+    type: 'text',
+    name: 'excluded',
+    value: s.excludedChannels.join(' '),
+    placeholder: 'channel ids, space separated',
+  }) as HTMLInputElement;
   const status = h('p', { class: 'status', 'data-testid': 'settings-status' });
   const save = h('button', { type: 'submit', 'data-testid': 'save' }, 'Save');
   const form = h(
@@ -447,7 +693,12 @@ async function settingsPage(guild: Guild): Promise<void> {
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const body = { timeZone: tz.value.trim(), includeBots: bots.checked, memberStatsManagersOnly: who.value === 'managers', excludedChannels: excluded.value.split(/[\s,]+/).filter(Boolean) };
+    const body = {
+      timeZone: tz.value.trim(),
+      includeBots: bots.checked,
+      memberStatsManagersOnly: who.value === 'managers',
+      excludedChannels: excluded.value.split(/[\s,]+/).filter(Boolean),
+    };
     api(`/api/guilds/${guild.id}/settings`, { method: 'POST', body: JSON.stringify(body) }).then(
       () => (status.textContent = 'Saved: every shard applies it now.'),
       (err: Error) => (status.textContent = `Not saved: ${err.message}`),

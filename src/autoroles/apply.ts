@@ -19,7 +19,17 @@ export interface ApplyResult {
 
 export async function applyChanges(
   rest: REST,
-  o: { guildId: string; roleId: string; add: readonly string[]; remove: readonly string[]; reason: string; maxChanges: number; perSecond: number; signal?: AbortSignal; logger: Logger },
+  o: {
+    guildId: string;
+    roleId: string;
+    add: readonly string[];
+    remove: readonly string[];
+    reason: string;
+    maxChanges: number;
+    perSecond: number;
+    signal?: AbortSignal;
+    logger: Logger;
+  },
 ): Promise<ApplyResult> {
   const work = [...o.add.map((id) => ({ id, add: true })), ...o.remove.map((id) => ({ id, add: false }))];
   const out: ApplyResult = { added: 0, removed: 0, gone: 0, left: 0 };
@@ -44,7 +54,10 @@ export async function applyChanges(
       if (err instanceof DiscordAPIError && err.status === 404 && err.code === 10007) out.gone++;
       else if (err instanceof DiscordAPIError && err.status === 403) {
         out.refused = err.message;
-        o.logger.warn({ guild: o.guildId, role: o.roleId, code: err.code }, 'activity role refused by Discord; rule stopped until the next run');
+        o.logger.warn(
+          { guild: o.guildId, role: o.roleId, code: err.code },
+          'activity role refused by Discord; rule stopped until the next run',
+        );
         break;
       } else throw err;
     }

@@ -15,7 +15,12 @@ export interface RolePlan {
   tooMany: boolean;
 }
 
-export async function planRule(db: Queryable, rule: Pick<AutoroleRule, 'guildId' | 'roleId' | 'family' | 'kind' | 'amount' | 'windowDays'>, timeZone: string, now = new Date()): Promise<RolePlan> {
+export async function planRule(
+  db: Queryable,
+  rule: Pick<AutoroleRule, 'guildId' | 'roleId' | 'family' | 'kind' | 'amount' | 'windowDays'>,
+  timeZone: string,
+  now = new Date(),
+): Promise<RolePlan> {
   const [qualifiers, holders] = await Promise.all([
     activityQualifiers(db, { ...rule, timeZone, limit: MAX_HOLDERS, now }),
     roleHolderIds(db, rule.guildId, rule.roleId),

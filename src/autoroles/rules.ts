@@ -19,8 +19,18 @@ export const MAX_HOLDERS = 10_000;
 /** Rules per server. */
 export const MAX_RULES = 25;
 
-type Row = { guild_id: string; role_id: string; family: AutoroleRule['family']; kind: AutoroleRule['kind']; amount: number; window_days: number; pending_changes: number; evaluated_at: Date | null };
-const COLS = 'guild_id::text AS guild_id, role_id::text AS role_id, family, kind, amount, window_days, pending_changes, evaluated_at';
+type Row = {
+  guild_id: string;
+  role_id: string;
+  family: AutoroleRule['family'];
+  kind: AutoroleRule['kind'];
+  amount: number;
+  window_days: number;
+  pending_changes: number;
+  evaluated_at: Date | null;
+};
+const COLS =
+  'guild_id::text AS guild_id, role_id::text AS role_id, family, kind, amount, window_days, pending_changes, evaluated_at';
 const toRule = (r: Row): AutoroleRule => ({
   guildId: r.guild_id,
   roleId: r.role_id,
@@ -40,12 +50,18 @@ export function describeRule(r: Pick<AutoroleRule, 'family' | 'kind' | 'amount' 
 }
 
 export async function listRules(db: Queryable, guildId: string): Promise<AutoroleRule[]> {
-  const { rows } = await db.query<Row>(`SELECT ${COLS} FROM autorole_rules WHERE guild_id = $1::bigint ORDER BY created_at, role_id`, [guildId]);
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLS} FROM autorole_rules WHERE guild_id = $1::bigint ORDER BY created_at, role_id`,
+    [guildId],
+  );
   return rows.map(toRule);
 }
 
 /** Adds the rule unless its role already has one or the server has MAX_RULES; false when refused. */
-export async function addRule(db: Queryable, r: Pick<AutoroleRule, 'guildId' | 'roleId' | 'family' | 'kind' | 'amount' | 'windowDays'>): Promise<'added' | 'exists' | 'full'> {
+export async function addRule(
+  db: Queryable,
+  r: Pick<AutoroleRule, 'guildId' | 'roleId' | 'family' | 'kind' | 'amount' | 'windowDays'>,
+): Promise<'added' | 'exists' | 'full'> {
   // One statement: the count and the insert see the same snapshot, and the primary key settles a race.
   const { rows } = await db.query<{ outcome: string }>(
     `WITH n AS (SELECT count(*) AS n FROM autorole_rules WHERE guild_id = $1::bigint),
@@ -61,16 +77,30 @@ export async function addRule(db: Queryable, r: Pick<AutoroleRule, 'guildId' | '
 }
 
 export async function removeRule(db: Queryable, guildId: string, roleId: string): Promise<boolean> {
-  const { rows } = await db.query('DELETE FROM autorole_rules WHERE guild_id = $1::bigint AND role_id = $2::bigint RETURNING 1', [guildId, roleId]);
+  const { rows } = await db.query(
+    'DELETE FROM autorole_rules WHERE guild_id = $1::bigint AND role_id = $2::bigint RETURNING 1',
+    [guildId, roleId],
+  );
   return rows.length > 0;
 }
 
 export async function guildsWithRules(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT DISTINCT guild_id::text AS id FROM autorole_rules ORDER BY 1');
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT DISTINCT guild_id::text AS id FROM autorole_rules ORDER BY 1',
+  );
   return rows.map((r) => r.id);
 }
 
 /** After a run: how many changes it left for the next one. */
-export async function markEvaluated(db: Queryable, guildId: string, roleId: string, pending: number, at: Date): Promise<void> {
-  await db.query('UPDATE autorole_rules SET pending_changes = $3, evaluated_at = $4 WHERE guild_id = $1::bigint AND role_id = $2::bigint', [guildId, roleId, pending, at]);
+export async function markEvaluated(
+  db: Queryable,
+  guildId: string,
+  roleId: string,
+  pending: number,
+  at: Date,
+): Promise<void> {
+  await db.query(
+    'UPDATE autorole_rules SET pending_changes = $3, evaluated_at = $4 WHERE guild_id = $1::bigint AND role_id = $2::bigint',
+    [guildId, roleId, pending, at],
+  );
 }

@@ -25,7 +25,8 @@ interface Raw {
   disabled_reason: string | null;
 }
 
-const COLUMNS = 'channel_id::text, template, notify_channel_id::text, applied_name, renamed_at, held_until, disabled_reason';
+const COLUMNS =
+  'channel_id::text, template, notify_channel_id::text, applied_name, renamed_at, held_until, disabled_reason';
 const toRow = (r: Raw): CounterRow => ({
   channelId: r.channel_id,
   template: r.template,
@@ -36,7 +37,11 @@ const toRow = (r: Raw): CounterRow => ({
   disabledReason: r.disabled_reason,
 });
 
-export async function listCounters(db: Queryable, guildId: string, o: { enabledOnly?: boolean } = {}): Promise<CounterRow[]> {
+export async function listCounters(
+  db: Queryable,
+  guildId: string,
+  o: { enabledOnly?: boolean } = {},
+): Promise<CounterRow[]> {
   const { rows } = await db.query<Raw>(
     `SELECT ${COLUMNS} FROM channel_counters WHERE guild_id = $1 ${o.enabledOnly ? 'AND disabled_reason IS NULL' : ''} ORDER BY created_at, channel_id`,
     [guildId],
@@ -49,7 +54,13 @@ export async function listCounters(db: Queryable, guildId: string, o: { enabledO
  * has the maximum of other counters (checked in the insert's own statement; two admins adding at the same
  * instant could both pass, which costs a rename slot, nothing more).
  */
-export async function putCounter(db: Queryable, guildId: string, channelId: string, template: string, notifyChannelId: string | null): Promise<'added' | 'replaced' | 'full'> {
+export async function putCounter(
+  db: Queryable,
+  guildId: string,
+  channelId: string,
+  template: string,
+  notifyChannelId: string | null,
+): Promise<'added' | 'replaced' | 'full'> {
   const { rows } = await db.query<{ outcome: string }>(
     `WITH others AS (SELECT count(*) AS n FROM channel_counters WHERE guild_id = $1 AND channel_id <> $2),
           existing AS (SELECT 1 FROM channel_counters WHERE guild_id = $1 AND channel_id = $2),
@@ -67,32 +78,61 @@ export async function putCounter(db: Queryable, guildId: string, channelId: stri
 }
 
 export async function removeCounter(db: Queryable, guildId: string, channelId: string): Promise<boolean> {
-  const { rows } = await db.query('DELETE FROM channel_counters WHERE guild_id = $1 AND channel_id = $2 RETURNING 1', [guildId, channelId]);
+  const { rows } = await db.query('DELETE FROM channel_counters WHERE guild_id = $1 AND channel_id = $2 RETURNING 1', [
+    guildId,
+    channelId,
+  ]);
   return rows.length > 0;
 }
 
 /** A rename went through: the name now shown and the renames still inside Discord's window. */
-export async function recordRename(db: Queryable, guildId: string, channelId: string, name: string, renamedAt: Date[]): Promise<void> {
-  await db.query('UPDATE channel_counters SET applied_name = $3, renamed_at = $4, held_until = NULL WHERE guild_id = $1 AND channel_id = $2', [guildId, channelId, name, renamedAt]);
+export async function recordRename(
+  db: Queryable,
+  guildId: string,
+  channelId: string,
+  name: string,
+  renamedAt: Date[],
+): Promise<void> {
+  await db.query(
+    'UPDATE channel_counters SET applied_name = $3, renamed_at = $4, held_until = NULL WHERE guild_id = $1 AND channel_id = $2',
+    [guildId, channelId, name, renamedAt],
+  );
 }
 
 /** A change waits for the rename limit until `until` (null: nothing waits). */
-export async function holdCounter(db: Queryable, guildId: string, channelId: string, until: Date | null): Promise<void> {
-  await db.query('UPDATE channel_counters SET held_until = $3 WHERE guild_id = $1 AND channel_id = $2', [guildId, channelId, until]);
+export async function holdCounter(
+  db: Queryable,
+  guildId: string,
+  channelId: string,
+  until: Date | null,
+): Promise<void> {
+  await db.query('UPDATE channel_counters SET held_until = $3 WHERE guild_id = $1 AND channel_id = $2', [
+    guildId,
+    channelId,
+    until,
+  ]);
 }
 
 export async function disableCounter(db: Queryable, guildId: string, channelId: string, reason: string): Promise<void> {
-  await db.query('UPDATE channel_counters SET disabled_reason = $3, held_until = NULL WHERE guild_id = $1 AND channel_id = $2', [guildId, channelId, reason]);
+  await db.query(
+    'UPDATE channel_counters SET disabled_reason = $3, held_until = NULL WHERE guild_id = $1 AND channel_id = $2',
+    [guildId, channelId, reason],
+  );
 }
 
 /** Guilds with at least one enabled counter. */
 export async function guildsWithCounters(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ guild_id: string }>('SELECT DISTINCT guild_id::text FROM channel_counters WHERE disabled_reason IS NULL');
+  const { rows } = await db.query<{ guild_id: string }>(
+    'SELECT DISTINCT guild_id::text FROM channel_counters WHERE disabled_reason IS NULL',
+  );
   return rows.map((r) => r.guild_id);
 }
 
 /** The earliest time a held-back change of the guild may be applied, or null. */
 export async function earliestHeld(db: Queryable, guildId: string): Promise<Date | null> {
-  const { rows } = await db.query<{ t: Date | null }>('SELECT min(held_until) AS t FROM channel_counters WHERE guild_id = $1 AND disabled_reason IS NULL', [guildId]);
+  const { rows } = await db.query<{ t: Date | null }>(
+    'SELECT min(held_until) AS t FROM channel_counters WHERE guild_id = $1 AND disabled_reason IS NULL',
+    [guildId],
+  );
   return rows[0]?.t ?? null;
 }

@@ -27,22 +27,36 @@ export function parseTemplate(template: string): { variables: Variable[] } | { e
   const chars = [...template];
   if (template.trim().length === 0) return { error: 'The template is empty.' };
   if (chars.length > MAX_NAME_LENGTH) {
-    return { error: `The template is ${chars.length} characters long; a channel name can have at most ${MAX_NAME_LENGTH}.` };
+    return {
+      error: `The template is ${chars.length} characters long; a channel name can have at most ${MAX_NAME_LENGTH}.`,
+    };
   }
   const used = new Set<Variable>();
   for (const m of template.matchAll(VAR_RE)) {
     const name = m[1]!.trim();
-    if (!isVariable(name)) return { error: `Unknown variable {${name.slice(0, 40)}}. Known: ${Object.keys(VARIABLES).map((v) => `{${v}}`).join(', ')}.` };
+    if (!isVariable(name))
+      return {
+        error: `Unknown variable {${name.slice(0, 40)}}. Known: ${Object.keys(VARIABLES)
+          .map((v) => `{${v}}`)
+          .join(', ')}.`,
+      };
     used.add(name);
   }
   if (/[{}]/.test(template.replace(VAR_RE, ''))) return { error: 'A brace is not closed: write variables as {name}.' };
-  if (used.size === 0) return { error: `The template has no variable, so it would never change. Use one of ${Object.keys(VARIABLES).map((v) => `{${v}}`).join(', ')}.` };
+  if (used.size === 0)
+    return {
+      error: `The template has no variable, so it would never change. Use one of ${Object.keys(VARIABLES)
+        .map((v) => `{${v}}`)
+        .join(', ')}.`,
+    };
   return { variables: [...used] };
 }
 
 /** Numbers as names show them: grouped digits (1,234), one decimal for fractional values. */
 export function formatValue(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+  return Number.isInteger(n)
+    ? n.toLocaleString('en-US')
+    : n.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 }
 
 /**

@@ -24,7 +24,12 @@ export interface ValueSources {
 }
 
 /** Members with an open voice session in the guild: fields `guild|user` of the partition's session hash. */
-export async function membersInVoice(redis: RedisClient, keys: Keys, partitions: number, guildId: string): Promise<number> {
+export async function membersInVoice(
+  redis: RedisClient,
+  keys: Keys,
+  partitions: number,
+  guildId: string,
+): Promise<number> {
   const key = keys.sessions('voice', partitionOf(guildId, partitions));
   let cursor = '0';
   let n = 0;
@@ -36,17 +41,32 @@ export async function membersInVoice(redis: RedisClient, keys: Keys, partitions:
   return n;
 }
 
-export async function counterValues(vars: ReadonlySet<Variable>, s: ValueSources): Promise<Partial<Record<Variable, number>>> {
+export async function counterValues(
+  vars: ReadonlySet<Variable>,
+  s: ValueSources,
+): Promise<Partial<Record<Variable, number>>> {
   const out: Partial<Record<Variable, number>> = {};
-  const today = { guildId: s.guildId, from: startOfZonedDayAt(s.now.getTime(), s.timeZone), to: s.now, timeZone: s.timeZone };
-  const week = { guildId: s.guildId, from: new Date(s.now.getTime() - 7 * 86_400_000), to: s.now, timeZone: s.timeZone };
+  const today = {
+    guildId: s.guildId,
+    from: startOfZonedDayAt(s.now.getTime(), s.timeZone),
+    to: s.now,
+    timeZone: s.timeZone,
+  };
+  const week = {
+    guildId: s.guildId,
+    from: new Date(s.now.getTime() - 7 * 86_400_000),
+    to: s.now,
+    timeZone: s.timeZone,
+  };
   const filter = { withoutBots: !s.includeBots };
   const jobs: Promise<void>[] = [];
   const want = (v: Variable, f: () => Promise<number>) => {
     if (vars.has(v)) jobs.push(f().then((n) => void (out[v] = n)));
   };
   want('members', async () => {
-    const g = (await s.rest.get(Routes.guild(s.guildId), { query: new URLSearchParams({ with_counts: 'true' }) })) as RESTGetAPIGuildResult;
+    const g = (await s.rest.get(Routes.guild(s.guildId), {
+      query: new URLSearchParams({ with_counts: 'true' }),
+    })) as RESTGetAPIGuildResult;
     return g.approximate_member_count ?? 0;
   });
   want('members.joined.today', async () => (await memberGrowth(s.db, today, 'day')).reduce((a, p) => a + p.joins, 0));

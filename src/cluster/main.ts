@@ -33,7 +33,10 @@ if (config.podIndex !== undefined) {
   const own = podShards(config, config.podIndex);
   manager.shardList = own.shards;
   manager.clusterList = own.clusterIds;
-  logger.info({ pod: config.podIndex, pods: config.pods, clusters: own.clusterIds, shards: own.shards }, 'shard range of this pod');
+  logger.info(
+    { pod: config.podIndex, pods: config.pods, clusters: own.clusterIds, shards: own.shards },
+    'shard range of this pod',
+  );
 }
 const ops = await startOpsServer({
   port: config.metricsPort,

@@ -48,7 +48,9 @@ export function createManager(opts: ManagerOptions): ClusterManager {
   manager.on('clusterCreate', (cluster) => {
     const log = logger.child({ cluster: cluster.id });
     log.info({ shards: cluster.shardList }, 'cluster created');
-    cluster.on('spawn', (thread) => log.info({ pid: (thread as ChildProcess | null | undefined)?.pid }, 'cluster process started'));
+    cluster.on('spawn', (thread) =>
+      log.info({ pid: (thread as ChildProcess | null | undefined)?.pid }, 'cluster process started'),
+    );
     cluster.on('death', (_c, thread) => {
       const child = thread as ChildProcess | null | undefined;
       const code = child?.exitCode ?? null;
@@ -66,12 +68,18 @@ export function createManager(opts: ManagerOptions): ClusterManager {
 type MetricJson = MetricObjectWithValues<MetricValue<string>>;
 
 /** Manager's own metrics plus every live cluster's, each cluster's series labelled `cluster`. */
-export async function aggregateMetrics(manager: ClusterManager, timeoutMs = 2_000): Promise<{ contentType: string; body: string }> {
+export async function aggregateMetrics(
+  manager: ClusterManager,
+  timeoutMs = 2_000,
+): Promise<{ contentType: string; body: string }> {
   const perCluster = await Promise.all(
     [...manager.clusters.values()].map(async (cluster) => {
       if (!cluster.thread) return [];
       try {
-        const reply = (await cluster.request({ kind: METRICS_REQUEST, options: { timeout: timeoutMs } })) as MetricsReply;
+        const reply = (await cluster.request({
+          kind: METRICS_REQUEST,
+          options: { timeout: timeoutMs },
+        })) as MetricsReply;
         return reply.metrics.map((m) => ({
           ...m,
           values: m.values.map((v) => ({ ...v, labels: { ...v.labels, cluster: String(cluster.id) } })),

@@ -108,7 +108,10 @@ export class ClusterSupervisor {
     const signal = child?.signalCode ?? null;
     const log = this.o.logger.child({ cluster: cluster.id });
     if (code === EXIT_UNRECOVERABLE) {
-      return this.giveUp(`cluster ${cluster.id} cannot run: ${s.fatalReason ?? 'it reported an unrecoverable error (see its log)'}`, EXIT_UNRECOVERABLE);
+      return this.giveUp(
+        `cluster ${cluster.id} cannot run: ${s.fatalReason ?? 'it reported an unrecoverable error (see its log)'}`,
+        EXIT_UNRECOVERABLE,
+      );
     }
     if (!this.take(s)) {
       return this.giveUp(
@@ -132,7 +135,10 @@ export class ClusterSupervisor {
  */
 export async function stopClusterProcesses(manager: ClusterManager, graceMs: number, logger: Logger): Promise<boolean> {
   supervisorOf(manager)?.stop();
-  const children = [...manager.clusters.values()].map((c) => ({ id: c.id, child: c.thread?.process as ChildProcess | undefined }));
+  const children = [...manager.clusters.values()].map((c) => ({
+    id: c.id,
+    child: c.thread?.process as ChildProcess | undefined,
+  }));
   const codes = await Promise.all(
     children.map(({ id, child }) => {
       if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? 0);

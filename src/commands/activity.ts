@@ -6,7 +6,14 @@ import type { Command } from './command.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { botScope } from './bots.js';
 import { parseScope } from './filters.js';
-import { periodOption, formatDuration, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import {
+  periodOption,
+  formatDuration,
+  formatNumber,
+  replyWithChart,
+  reportEmbed,
+  resolvePeriod,
+} from './family-report.js';
 import { fromDateOption, toDateOption } from './options.js';
 
 const METRICS = {
@@ -26,12 +33,20 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   const p = resolvePeriod(i, ctx, '30d');
   const name = i.options.getString('metric') ?? 'messages';
   // Own keys only: "constructor" must not find Object.prototype's.
-  if (!Object.hasOwn(METRICS, name)) throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
+  if (!Object.hasOwn(METRICS, name))
+    throw new CommandError(`Unknown metric ${quoted(name)}. Choose one of: ${Object.keys(METRICS).join(', ')}.`);
   const m = METRICS[name as MetricName];
   const scope = await parseScope(i, ctx);
-  if (scope.filter.categoryId !== undefined && m.family === 'emojis') throw new CommandError('Emoji uses are not recorded per channel; ask without a category to see them.');
+  if (scope.filter.categoryId !== undefined && m.family === 'emojis')
+    throw new CommandError('Emoji uses are not recorded per channel; ask without a category to see them.');
   // Bots' messages count as the guild's settings say now (bots.ts).
-  const bots = m.family === 'messages' ? await botScope(ctx.pool, p.range, 'hour', scope.filter, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null }) : { filter: scope.filter };
+  const bots =
+    m.family === 'messages'
+      ? await botScope(ctx.pool, p.range, 'hour', scope.filter, {
+          settingOn: ctx.settings.get(i.guildId).includeBots,
+          asked: null,
+        })
+      : { filter: scope.filter };
   const cells = await heatmap(ctx.pool, m.family, m.metric, p.range, bots.filter);
   const total = cells.flat().reduce((a, b) => a + b, 0);
   if (total === 0) throw new CommandError(`Nothing recorded for ${m.label.toLowerCase()} ${p.during} yet.`);
@@ -43,17 +58,31 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   let peak = { d: 0, h: 0, v: -1 };
   cells.forEach((row, d) => row.forEach((v, h) => v > peak.v && (peak = { d, h, v })));
   const zone = p.range.timeZone ?? 'UTC';
-  const about = [`${p.label}, times in ${zone}`, ...scope.notes, ...('note' in bots && bots.note ? [bots.note] : [])].join('. ');
+  const about = [
+    `${p.label}, times in ${zone}`,
+    ...scope.notes,
+    ...('note' in bots && bots.note ? [bots.note] : []),
+  ].join('. ');
   const embed = reportEmbed(`${i.guild.name}: ${m.label.toLowerCase()} by hour and weekday`, about).addFields(
     { name: m.label, value: fmt(total), inline: true },
     { name: 'Busiest day', value: `${WEEKDAYS[peakDay]} (${fmt(byDay[peakDay]!)})`, inline: true },
-    { name: 'Busiest hour', value: `${hour(peakHour)}–${hour((peakHour + 1) % 24)} (${fmt(byHour[peakHour]!)})`, inline: true },
+    {
+      name: 'Busiest hour',
+      value: `${hour(peakHour)}–${hour((peakHour + 1) % 24)} (${fmt(byHour[peakHour]!)})`,
+      inline: true,
+    },
     { name: 'Busiest slot', value: `${WEEKDAYS[peak.d]} ${hour(peak.h)} (${fmt(peak.v)})`, inline: true },
   );
   await replyWithChart(
     i,
     ctx,
-    { kind: 'heatmap', title: `${i.guild.name}: ${m.label.toLowerCase()} by hour and weekday`, subtitle: `${p.label}, ${zone}`, cells, valueFormat: m.duration ? 'duration' : 'number' },
+    {
+      kind: 'heatmap',
+      title: `${i.guild.name}: ${m.label.toLowerCase()} by hour and weekday`,
+      subtitle: `${p.label}, ${zone}`,
+      cells,
+      valueFormat: m.duration ? 'duration' : 'number',
+    },
     embed,
     'activity',
   );
@@ -74,7 +103,12 @@ export const activityCommand: Command = {
     .addStringOption(fromDateOption)
     .addStringOption(toDateOption)
     .addRoleOption((o) => o.setName('role').setDescription('Only members who hold this role now'))
-    .addChannelOption((o) => o.setName('category').setDescription('Only channels in this category (their threads included)').addChannelTypes(ChannelType.GuildCategory))
+    .addChannelOption((o) =>
+      o
+        .setName('category')
+        .setDescription('Only channels in this category (their threads included)')
+        .addChannelTypes(ChannelType.GuildCategory),
+    )
     .toJSON(),
   handlers: { '': activity },
 };

@@ -13,7 +13,8 @@ async function applicationNames(client: Client, ids: string[]): Promise<Map<stri
   const out = new Map<string, string>();
   await Promise.all(
     ids.map(async (id) => {
-      if (id === client.application?.id || id === client.user?.id) return void out.set(id, client.user?.username ?? 'this bot');
+      if (id === client.application?.id || id === client.user?.id)
+        return void out.set(id, client.user?.username ?? 'this bot');
       const user = await client.users.fetch(id, { cache: false }).catch(() => undefined);
       out.set(id, user?.bot ? user.username : `Application (${id})`);
     }),
@@ -29,24 +30,42 @@ async function apps(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContex
     topBy(ctx.pool, 'apps', 'uses', 'application_id', p.range, { limit: 10 }),
   ]);
   if (total === 0) throw new CommandError(`No application commands recorded in the ${p.label} yet.`);
-  const names = await applicationNames(i.client, applications.map((a) => a.key));
+  const names = await applicationNames(
+    i.client,
+    applications.map((a) => a.key),
+  );
   const embed = reportEmbed(`${i.guild.name}: application commands`, p.label).addFields(
     { name: 'Command uses', value: formatNumber(total), inline: true },
     { name: 'Applications', value: formatNumber(applications.length), inline: true },
-    { name: 'Top commands', value: rankLines(commands.map((c) => ({ label: `\`/${c.key}\``, value: formatNumber(c.value) }))) },
-    { name: 'Top applications', value: rankLines(applications.map((a) => ({ label: names.get(a.key) ?? a.key, value: formatNumber(a.value) }))) },
+    {
+      name: 'Top commands',
+      value: rankLines(commands.map((c) => ({ label: `\`/${c.key}\``, value: formatNumber(c.value) }))),
+    },
+    {
+      name: 'Top applications',
+      value: rankLines(applications.map((a) => ({ label: names.get(a.key) ?? a.key, value: formatNumber(a.value) }))),
+    },
   );
   await replyWithChart(
     i,
     ctx,
-    { kind: 'bar', title: `${i.guild.name}: most used commands`, subtitle: p.label, rows: commands.map((c) => ({ label: `/${c.key}`, value: c.value })) },
+    {
+      kind: 'bar',
+      title: `${i.guild.name}: most used commands`,
+      subtitle: p.label,
+      rows: commands.map((c) => ({ label: `/${c.key}`, value: c.value })),
+    },
     embed,
     'apps',
   );
 }
 
 export const appsCommand: Command = {
-  data: new SlashCommandBuilder().setName('apps').setDescription('Application and command usage in this server').setContexts(InteractionContextType.Guild)
-    .addStringOption(periodOption('7d')).toJSON(),
+  data: new SlashCommandBuilder()
+    .setName('apps')
+    .setDescription('Application and command usage in this server')
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption(periodOption('7d'))
+    .toJSON(),
   handlers: { '': apps },
 };

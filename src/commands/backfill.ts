@@ -17,12 +17,21 @@ export function describeStatus(s: BackfillStatus): string {
   const lines: string[] = [];
   const when = (d: Date) => time(d, TimestampStyles.RelativeTime);
   const state = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed' }[s.state];
-  lines.push(`**${state}** (${s.reason === 'join' ? 'started when the bot joined' : 'requested with /backfill start'} ${when(s.requestedAt)}${s.finishedAt ? `, finished ${when(s.finishedAt)}` : ''}).`);
-  if (s.since) lines.push(`Depth: messages since ${time(s.since, TimestampStyles.LongDate)} (${countOf(s.days ?? 0, 'day')}).`);
+  lines.push(
+    `**${state}** (${s.reason === 'join' ? 'started when the bot joined' : 'requested with /backfill start'} ${when(s.requestedAt)}${s.finishedAt ? `, finished ${when(s.finishedAt)}` : ''}).`,
+  );
+  if (s.since)
+    lines.push(`Depth: messages since ${time(s.since, TimestampStyles.LongDate)} (${countOf(s.days ?? 0, 'day')}).`);
   const c = s.channels;
-  if (c.total > 0) lines.push(`Channels: ${formatNumber(c.done)} of ${formatNumber(c.total)} done${c.skipped ? `, ${formatNumber(c.skipped)} skipped` : ''}${c.pending ? `, ${formatNumber(c.pending)} to go` : ''}.`);
-  lines.push(`Messages read: ${formatNumber(s.messagesRead)} in ${countOf(s.pages, 'page')}; counted within the depth: ${formatNumber(s.messagesLoaded)}.`);
-  if (s.skipped.length > 0) lines.push(`Not readable: ${s.skipped.map((x) => `<#${x.channelId}> (${x.note})`).join(', ')}.`);
+  if (c.total > 0)
+    lines.push(
+      `Channels: ${formatNumber(c.done)} of ${formatNumber(c.total)} done${c.skipped ? `, ${formatNumber(c.skipped)} skipped` : ''}${c.pending ? `, ${formatNumber(c.pending)} to go` : ''}.`,
+    );
+  lines.push(
+    `Messages read: ${formatNumber(s.messagesRead)} in ${countOf(s.pages, 'page')}; counted within the depth: ${formatNumber(s.messagesLoaded)}.`,
+  );
+  if (s.skipped.length > 0)
+    lines.push(`Not readable: ${s.skipped.map((x) => `<#${x.channelId}> (${x.note})`).join(', ')}.`);
   if (s.error) lines.push(`Error: ${s.error}`);
   return lines.join('\n');
 }
@@ -32,7 +41,9 @@ export const backfillCommand: Command = {
     .setName('backfill')
     .setDescription('Read this server’s message history from before the bot joined')
     .setContexts(InteractionContextType.Guild)
-    .addSubcommand((s) => s.setName('start').setDescription('Count the message history of every channel the bot can read'))
+    .addSubcommand((s) =>
+      s.setName('start').setDescription('Count the message history of every channel the bot can read'),
+    )
     .addSubcommand((s) => s.setName('status').setDescription('Progress of this server’s backfill'))
     .toJSON(),
   ephemeral: true,
@@ -51,13 +62,17 @@ export const backfillCommand: Command = {
         });
         return;
       }
-      throw new CommandError(`A backfill of this server is already ${r.state === 'queued' ? 'queued' : 'running'}: only one runs at a time, and nothing is read twice. Follow it with /backfill status.`);
+      throw new CommandError(
+        `A backfill of this server is already ${r.state === 'queued' ? 'queued' : 'running'}: only one runs at a time, and nothing is read twice. Follow it with /backfill status.`,
+      );
     },
     async status(i, ctx) {
       requireManageGuild(i, 'see the backfill');
       const s = await backfillStatus(ctx.pool, i.guildId);
       if (!s) {
-        await i.editReply({ content: `No backfill has run in this server yet. Use /backfill start.\n${NOT_BACKFILLED}` });
+        await i.editReply({
+          content: `No backfill has run in this server yet. Use /backfill start.\n${NOT_BACKFILLED}`,
+        });
         return;
       }
       await i.editReply({ content: `${describeStatus(s)}\n${NOT_BACKFILLED}` });

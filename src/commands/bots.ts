@@ -15,15 +15,29 @@ export interface BotScope {
   note?: string;
 }
 
-export async function botScope(db: Queryable, r: Range, align: Bucket, f: Filter, o: { settingOn: boolean; asked: boolean | null }): Promise<BotScope> {
+export async function botScope(
+  db: Queryable,
+  r: Range,
+  align: Bucket,
+  f: Filter,
+  o: { settingOn: boolean; asked: boolean | null },
+): Promise<BotScope> {
   const include = o.asked ?? o.settingOn;
   const bots = await botAuthorCount(db, r, align, f);
   const n = countOf(bots, 'bot');
   if (!include) {
     if (bots > 0) return { filter: { ...f, withoutBots: true }, note: `Bots left out (${n} with messages here)` };
-    return { filter: { ...f, withoutBots: true }, note: o.asked === false || o.settingOn ? 'No bot messages here' : undefined };
+    return {
+      filter: { ...f, withoutBots: true },
+      note: o.asked === false || o.settingOn ? 'No bot messages here' : undefined,
+    };
   }
   const recorded = o.settingOn ? '' : '; recorded only while /settings bots was on';
   if (bots > 0) return { filter: f, note: `Bots' messages included (${n}${recorded})` };
-  return { filter: f, note: o.settingOn ? "Bots' messages included (none here)" : "No bot messages here: bots' messages are recorded only while /settings bots is on" };
+  return {
+    filter: f,
+    note: o.settingOn
+      ? "Bots' messages included (none here)"
+      : "No bot messages here: bots' messages are recorded only while /settings bots is on",
+  };
 }

@@ -2,7 +2,15 @@
 // server's channels, and says nothing of the bot's access), and the bot's permissions in it computed
 // from Discord's current roles and overwrites. For commands that make the bot act on a channel later
 // (/counters renames it, /digest posts to it): refused now rather than failing on the scheduler.
-import { DiscordAPIError, Routes, type APIChannel, type APIGuild, type APIGuildMember, type APIRole, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  DiscordAPIError,
+  Routes,
+  type APIChannel,
+  type APIGuild,
+  type APIGuildMember,
+  type APIRole,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { channelPermissions } from '../discord-permissions.js';
 import { CommandError } from './context.js';
 
@@ -15,13 +23,19 @@ export async function targetChannel(i: Chat): Promise<APIChannel & { guild_id?: 
   try {
     return (await i.client.rest.get(Routes.channel(id))) as APIChannel & { guild_id?: string };
   } catch (err) {
-    if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404)) throw new CommandError(`The bot cannot see <#${id}>: give it the View Channel permission there, or pick another channel.`);
+    if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404))
+      throw new CommandError(
+        `The bot cannot see <#${id}>: give it the View Channel permission there, or pick another channel.`,
+      );
     throw err;
   }
 }
 
 /** The bot's permissions in a channel of this server, computed from Discord's current roles and overwrites. */
-export async function botPermissionsIn(i: Chat, channel: APIChannel & { permission_overwrites?: unknown }): Promise<bigint> {
+export async function botPermissionsIn(
+  i: Chat,
+  channel: APIChannel & { permission_overwrites?: unknown },
+): Promise<bigint> {
   const rest = i.client.rest;
   const [guild, roles, member] = await Promise.all([
     rest.get(Routes.guild(i.guildId)) as Promise<APIGuild>,
@@ -31,4 +45,3 @@ export async function botPermissionsIn(i: Chat, channel: APIChannel & { permissi
   const overwrites = Array.isArray(channel.permission_overwrites) ? channel.permission_overwrites : [];
   return channelPermissions({ guild, roles, member, userId: i.client.user.id, overwrites });
 }
-

@@ -32,13 +32,20 @@ async function add(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): Pr
   const channel = await targetChannel(i);
   if (channel.guild_id !== i.guildId) throw new CommandError('That channel is not in this server.');
   if (!(COUNTER_CHANNEL_TYPES as readonly ChannelType[]).includes(channel.type)) {
-    throw new CommandError(`<#${channel.id}> is a text channel: counters go on voice channels or categories, whose names can hold spaces and emoji and which members cannot post in.`);
+    throw new CommandError(
+      `<#${channel.id}> is a text channel: counters go on voice channels or categories, whose names can hold spaces and emoji and which members cannot post in.`,
+    );
   }
   const perms = await botPermissionsIn(i, channel);
-  if (!(perms & PermissionFlagsBits.ViewChannel)) throw new CommandError(`The bot cannot see <#${channel.id}>: give it the View Channel permission there.`);
-  if (!(perms & PermissionFlagsBits.ManageChannels)) throw new CommandError(`The bot needs the Manage Channels permission on <#${channel.id}> to rename it.`);
+  if (!(perms & PermissionFlagsBits.ViewChannel))
+    throw new CommandError(`The bot cannot see <#${channel.id}>: give it the View Channel permission there.`);
+  if (!(perms & PermissionFlagsBits.ManageChannels))
+    throw new CommandError(`The bot needs the Manage Channels permission on <#${channel.id}> to rename it.`);
   const outcome = await putCounter(ctx.pool, i.guildId, channel.id, template, i.channelId);
-  if (outcome === 'full') throw new CommandError(`This server already has ${MAX_COUNTERS_PER_GUILD} counters; remove one first (\`/counters remove\`).`);
+  if (outcome === 'full')
+    throw new CommandError(
+      `This server already has ${MAX_COUNTERS_PER_GUILD} counters; remove one first (\`/counters remove\`).`,
+    );
   await requestRun(ctx.pool, COUNTERS_JOB, i.guildId);
   await i.editReply({
     content: `${outcome === 'added' ? 'Counter added' : 'Counter replaced'} on <#${channel.id}>: \`${template.replace(/`/g, "'")}\`. Its name updates within a minute, then whenever the value changes (Discord allows 2 renames per channel per 10 minutes).`,
@@ -49,7 +56,8 @@ async function remove(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]):
   requireManageGuild(i, 'manage counters');
   const id = String(i.options.get('channel', true).value);
   if (!(await removeCounter(ctx.pool, i.guildId, id))) throw new CommandError(`<#${id}> has no counter.`);
-  if ((await listCounters(ctx.pool, i.guildId, { enabledOnly: true })).length === 0) await forgetRun(ctx.pool, COUNTERS_JOB, i.guildId);
+  if ((await listCounters(ctx.pool, i.guildId, { enabledOnly: true })).length === 0)
+    await forgetRun(ctx.pool, COUNTERS_JOB, i.guildId);
   await i.editReply({ content: `Counter removed from <#${id}>; the channel keeps its current name.` });
 }
 
@@ -57,7 +65,9 @@ async function list(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): P
   requireManageGuild(i, 'view counters');
   const rows = await listCounters(ctx.pool, i.guildId);
   if (rows.length === 0) {
-    await i.editReply({ content: 'No counters yet. Add one with `/counters add`, e.g. template `👥 Members: {members}`.' });
+    await i.editReply({
+      content: 'No counters yet. Add one with `/counters add`, e.g. template `👥 Members: {members}`.',
+    });
     return;
   }
   const lines = rows.map((c) => {
@@ -70,7 +80,9 @@ async function list(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): P
           : 'first update pending';
     return `<#${c.channelId}> \`${c.template.replace(/`/g, "'")}\` — ${state}`;
   });
-  await i.editReply({ content: `**Counters** (${rows.length}/${MAX_COUNTERS_PER_GUILD})\n${lines.join('\n')}`.slice(0, 2000) });
+  await i.editReply({
+    content: `**Counters** (${rows.length}/${MAX_COUNTERS_PER_GUILD})\n${lines.join('\n')}`.slice(0, 2000),
+  });
 }
 
 export const countersCommand: Command = {
@@ -83,11 +95,22 @@ export const countersCommand: Command = {
       s
         .setName('add')
         .setDescription('Keep a voice channel or category named after a template')
-        .addChannelOption((o) => o.setName('channel').setDescription('Voice channel or category').setRequired(true).addChannelTypes(...COUNTER_CHANNEL_TYPES))
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('Voice channel or category')
+            .setRequired(true)
+            .addChannelTypes(...COUNTER_CHANNEL_TYPES),
+        )
         .addStringOption((o) =>
           o
             .setName('template')
-            .setDescription(`e.g. 👥 Members: {members}; variables: ${Object.keys(VARIABLES).slice(0, 4).map((v) => `{${v}}`).join(' ')} …`.slice(0, 100))
+            .setDescription(
+              `e.g. 👥 Members: {members}; variables: ${Object.keys(VARIABLES)
+                .slice(0, 4)
+                .map((v) => `{${v}}`)
+                .join(' ')} …`.slice(0, 100),
+            )
             .setRequired(true),
         ),
     )

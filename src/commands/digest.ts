@@ -2,7 +2,13 @@
 // `preview` shows the current period so far against the same stretch of the previous one. Manage Server
 // only; replies are ephemeral. The channel is checked (this server's, text, the bot may post a chart
 // there) before anything is stored.
-import { ChannelType, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  ChannelType,
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { composeDigest, digestMessage } from '../digest/compose.js';
 import { nextPeriodStart, periodStart, previousPeriod, type Every } from '../digest/period.js';
 import { getDigest, putDigest, removeDigest } from '../digest/store.js';
@@ -19,7 +25,11 @@ export const DIGEST_JOB = 'digest';
 /** Matches the job's delay after a period ends (src/scheduler/jobs/digest.ts), for the reply only. */
 const POST_DELAY_MS = 10 * 60_000;
 const DIGEST_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
-const NEEDED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles;
+const NEEDED =
+  PermissionFlagsBits.ViewChannel |
+  PermissionFlagsBits.SendMessages |
+  PermissionFlagsBits.EmbedLinks |
+  PermissionFlagsBits.AttachFiles;
 
 async function set(i: Chat, ctx: CommandContext): Promise<void> {
   requireManageGuild(i, 'set up the digest');
@@ -27,16 +37,22 @@ async function set(i: Chat, ctx: CommandContext): Promise<void> {
   if (every !== 'week' && every !== 'month') throw new CommandError('Choose `week` or `month`.');
   const channel = await targetChannel(i);
   if (channel.guild_id !== i.guildId) throw new CommandError('That channel is not in this server.');
-  if (!(DIGEST_CHANNEL_TYPES as readonly ChannelType[]).includes(channel.type)) throw new CommandError(`<#${channel.id}> is not a text channel: the digest is a message.`);
+  if (!(DIGEST_CHANNEL_TYPES as readonly ChannelType[]).includes(channel.type))
+    throw new CommandError(`<#${channel.id}> is not a text channel: the digest is a message.`);
   const perms = await botPermissionsIn(i, channel);
-  if ((perms & NEEDED) !== NEEDED) throw new CommandError(`The bot needs View Channel, Send Messages, Embed Links and Attach Files in <#${channel.id}> to post the digest there.`);
+  if ((perms & NEEDED) !== NEEDED)
+    throw new CommandError(
+      `The bot needs View Channel, Send Messages, Embed Links and Attach Files in <#${channel.id}> to post the digest there.`,
+    );
   await putDigest(ctx.pool, i.guildId, channel.id, every);
   // The first run lands after the current period ends (a changed cadence moves the next run either way).
   await ctx.settings.load([i.guildId]);
   const { timeZone } = ctx.settings.get(i.guildId);
   const first = nextPeriodStart(Date.now(), every, timeZone).getTime() + POST_DELAY_MS;
   await scheduleRun(ctx.pool, DIGEST_JOB, i.guildId, new Date(first));
-  await i.editReply({ content: `A ${every}ly digest will be posted in <#${channel.id}>, the first <t:${Math.floor(first / 1000)}:R> (periods in ${timeZone}). See it now with \`/digest preview\`.` });
+  await i.editReply({
+    content: `A ${every}ly digest will be posted in <#${channel.id}>, the first <t:${Math.floor(first / 1000)}:R> (periods in ${timeZone}). See it now with \`/digest preview\`.`,
+  });
 }
 
 async function off(i: Chat, ctx: CommandContext): Promise<void> {
@@ -56,9 +72,23 @@ async function preview(i: Chat, ctx: CommandContext): Promise<void> {
   const from = periodStart(now, every, timeZone);
   const previous = previousPeriod({ from, to: new Date(now) }, every, timeZone);
   // The same stretch of the previous period, so the change is like for like.
-  const same = { from: previous.from, to: new Date(Math.min(previous.to.getTime(), previous.from.getTime() + (now - from.getTime()))) };
-  const digest = await composeDigest(ctx.pool, { guildId: i.guildId, period: { from, to: new Date(now) }, previous: same, timeZone, includeBots });
-  const msg = await digestMessage(digest, { every, timeZone, render: ctx.render, title: `Digest preview: this ${every} so far` });
+  const same = {
+    from: previous.from,
+    to: new Date(Math.min(previous.to.getTime(), previous.from.getTime() + (now - from.getTime()))),
+  };
+  const digest = await composeDigest(ctx.pool, {
+    guildId: i.guildId,
+    period: { from, to: new Date(now) },
+    previous: same,
+    timeZone,
+    includeBots,
+  });
+  const msg = await digestMessage(digest, {
+    every,
+    timeZone,
+    render: ctx.render,
+    title: `Digest preview: this ${every} so far`,
+  });
   const state = cfg
     ? cfg.disabledReason
       ? `⚠️ The digest is switched off: ${cfg.disabledReason}. Set it again with \`/digest set\`.`
@@ -77,15 +107,32 @@ export const digestCommand: Command = {
       s
         .setName('set')
         .setDescription('Post a digest to a channel after every week or month')
-        .addChannelOption((o) => o.setName('channel').setDescription('Text channel').setRequired(true).addChannelTypes(...DIGEST_CHANNEL_TYPES))
-        .addStringOption((o) => o.setName('every').setDescription('Cadence, in the server’s time zone').setRequired(true).addChoices({ name: 'week (from Monday)', value: 'week' }, { name: 'month', value: 'month' })),
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('Text channel')
+            .setRequired(true)
+            .addChannelTypes(...DIGEST_CHANNEL_TYPES),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('every')
+            .setDescription('Cadence, in the server’s time zone')
+            .setRequired(true)
+            .addChoices({ name: 'week (from Monday)', value: 'week' }, { name: 'month', value: 'month' }),
+        ),
     )
     .addSubcommand((s) => s.setName('off').setDescription('Stop posting the digest'))
     .addSubcommand((s) =>
       s
         .setName('preview')
         .setDescription('The digest of the current period so far')
-        .addStringOption((o) => o.setName('every').setDescription('Cadence (default: the one set)').addChoices({ name: 'week', value: 'week' }, { name: 'month', value: 'month' })),
+        .addStringOption((o) =>
+          o
+            .setName('every')
+            .setDescription('Cadence (default: the one set)')
+            .addChoices({ name: 'week', value: 'week' }, { name: 'month', value: 'month' }),
+        ),
     )
     .toJSON(),
   ephemeral: true,

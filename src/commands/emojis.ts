@@ -12,7 +12,16 @@ import { addCategoryOption, parseScope } from './filters.js';
 import { memberName } from './names.js';
 import { STATS_CHANNEL_TYPES, snowflakeOption } from './options.js';
 import { assertMayViewMember } from './permissions.js';
-import { emojiLabeler, formatNumber, listField, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import {
+  emojiLabeler,
+  formatNumber,
+  listField,
+  periodOption,
+  rankLines,
+  replyWithChart,
+  reportEmbed,
+  resolvePeriod,
+} from './family-report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
 type Source = keyof typeof SOURCES;
@@ -20,7 +29,8 @@ type Source = keyof typeof SOURCES;
 async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
   const source = (i.options.getString('source') ?? 'all') as Source;
-  if (!Object.hasOwn(SOURCES, source)) throw new CommandError(`Unknown source ${quoted(source)}. Choose one of: ${Object.keys(SOURCES).join(', ')}.`);
+  if (!Object.hasOwn(SOURCES, source))
+    throw new CommandError(`Unknown source ${quoted(source)}. Choose one of: ${Object.keys(SOURCES).join(', ')}.`);
   const where = source === 'all' ? undefined : { dim: 'source', value: source };
   const custom = [...i.guild.emojis.cache.keys()];
   const scope = await parseScope(i, ctx);
@@ -38,7 +48,10 @@ async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
     if (filter.categoryId !== undefined) throw new CommandError('Pick a channel or a category, not both.');
     // Checked against this server's channels as recorded (never another server's, even by id).
     const c = (await guildChannels(ctx.pool, i.guildId, [channelId])).get(channelId);
-    if (!c) throw new CommandError("That channel is not one of this server's channels (or the bot has not seen it yet): pick a channel of this server.");
+    if (!c)
+      throw new CommandError(
+        "That channel is not one of this server's channels (or the bot has not seen it yet): pick a channel of this server.",
+      );
     if (c.type === CATEGORY_TYPE) throw new CommandError(`${c.name} is a category: use the category option.`);
     filter.channelId = channelId;
     title = `#${c.name}${c.deleted ? ' (deleted)' : ''}${memberId !== undefined ? ` · ${title}` : ''}`;
@@ -55,20 +68,44 @@ async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
     unusedEmojis(ctx.pool, p.range, custom, filter, family),
     source === 'all' ? familyTotal(ctx.pool, family, 'uses', p.range, filter) : undefined,
   ]);
-  if (most.length === 0) throw new CommandError(`No emoji used ${SOURCES[source]} in the ${p.label} by ${title}${notes.length ? ` (${notes.join('; ')})` : ''} yet.`);
-  const label = await emojiLabeler(i.guild, ctx, [...most, ...least].map((r) => r.key));
+  if (most.length === 0)
+    throw new CommandError(
+      `No emoji used ${SOURCES[source]} in the ${p.label} by ${title}${notes.length ? ` (${notes.join('; ')})` : ''} yet.`,
+    );
+  const label = await emojiLabeler(
+    i.guild,
+    ctx,
+    [...most, ...least].map((r) => r.key),
+  );
   const embed = reportEmbed(`${title}: emojis`, [`${p.label}, ${SOURCES[source]}`, ...notes].join('. '));
   if (total !== undefined) embed.addFields({ name: 'Emoji uses', value: formatNumber(total), inline: true });
   embed.addFields(
     { name: 'Custom emojis', value: `${custom.length - unused.length} of ${custom.length} used`, inline: true },
-    { name: 'Most used', value: rankLines(most.map((r) => ({ label: label(r.key).embed, value: formatNumber(r.value) }))) },
-    { name: 'Least used', value: rankLines(least.map((r) => ({ label: label(r.key).embed, value: formatNumber(r.value) }))) },
-    { name: `Custom emojis not used (${unused.length})`, value: listField(unused.map((id) => label(id).embed), 'Every custom emoji was used.') },
+    {
+      name: 'Most used',
+      value: rankLines(most.map((r) => ({ label: label(r.key).embed, value: formatNumber(r.value) }))),
+    },
+    {
+      name: 'Least used',
+      value: rankLines(least.map((r) => ({ label: label(r.key).embed, value: formatNumber(r.value) }))),
+    },
+    {
+      name: `Custom emojis not used (${unused.length})`,
+      value: listField(
+        unused.map((id) => label(id).embed),
+        'Every custom emoji was used.',
+      ),
+    },
   );
   await replyWithChart(
     i,
     ctx,
-    { kind: 'bar', title: `${title}: most used emojis`, subtitle: `${p.label}, ${SOURCES[source]}`, rows: most.map((r) => ({ label: label(r.key).chart, value: r.value })) },
+    {
+      kind: 'bar',
+      title: `${title}: most used emojis`,
+      subtitle: `${p.label}, ${SOURCES[source]}`,
+      rows: most.map((r) => ({ label: label(r.key).chart, value: r.value })),
+    },
     embed,
     'emojis',
   );
@@ -76,18 +113,30 @@ async function emojis(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
 
 export const emojisCommand: Command = {
   data: addCategoryOption(
-    new SlashCommandBuilder().setName('emojis').setDescription('Most and least used emojis, and custom emojis nobody uses').setContexts(InteractionContextType.Guild),
+    new SlashCommandBuilder()
+      .setName('emojis')
+      .setDescription('Most and least used emojis, and custom emojis nobody uses')
+      .setContexts(InteractionContextType.Guild),
   )
     .addStringOption(periodOption('30d'))
     .addStringOption((o) =>
       o
         .setName('source')
         .setDescription('Where emojis were used (default both)')
-        .addChoices({ name: 'Messages and reactions', value: 'all' }, { name: 'In messages', value: 'message' }, { name: 'As reactions', value: 'reaction' }),
+        .addChoices(
+          { name: 'Messages and reactions', value: 'all' },
+          { name: 'In messages', value: 'message' },
+          { name: 'As reactions', value: 'reaction' },
+        ),
     )
     .addRoleOption((o) => o.setName('role').setDescription('Only members who hold this role now'))
     .addUserOption((o) => o.setName('member').setDescription("One member's emojis"))
-    .addChannelOption((o) => o.setName('channel').setDescription('Only this channel (its threads included)').addChannelTypes(...STATS_CHANNEL_TYPES))
+    .addChannelOption((o) =>
+      o
+        .setName('channel')
+        .setDescription('Only this channel (its threads included)')
+        .addChannelTypes(...STATS_CHANNEL_TYPES),
+    )
     .toJSON(),
   handlers: { '': emojis },
 };

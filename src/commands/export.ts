@@ -15,7 +15,11 @@ import { requireManageGuild } from './settings.js';
 
 /** A counter family's hourly rollup: its dimensions and metrics per hour (src/families.ts). */
 const hourly = (family: FamilyName) =>
-  ({ from: rollupOf(FAMILIES[family], 'hourly'), time: 'bucket', columns: ['bucket', ...FAMILIES[family].dims, ...FAMILIES[family].metrics] }) as const;
+  ({
+    from: rollupOf(FAMILIES[family], 'hourly'),
+    time: 'bucket',
+    columns: ['bucket', ...FAMILIES[family].dims, ...FAMILIES[family].metrics],
+  }) as const;
 
 /** What can be exported: relation and columns come from constants, never from input. */
 export const EXPORTS = {
@@ -25,7 +29,21 @@ export const EXPORTS = {
   emojis: hourly('emojis'),
   apps: hourly('apps'),
   activities: hourly('activities'),
-  members: { from: 'member_events', time: 'at', columns: ['at', 'guild_id', 'user_id', 'kind', 'attribution', 'inviter_id', 'invite_code', 'account_created_at', 'bot'] },
+  members: {
+    from: 'member_events',
+    time: 'at',
+    columns: [
+      'at',
+      'guild_id',
+      'user_id',
+      'kind',
+      'attribution',
+      'inviter_id',
+      'invite_code',
+      'account_created_at',
+      'bot',
+    ],
+  },
 } as const;
 
 export type ExportTable = keyof typeof EXPORTS;
@@ -63,11 +81,18 @@ export interface CsvExport {
  * The guild's rows of `table` since `since`, oldest first, as CSV with a header. Every column is selected
  * as text (snowflakes stay exact; timestamps are UTC ISO 8601). Stops before `limitBytes`.
  */
-export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportTable; since: Date; limitBytes?: number; roleId?: string }): Promise<CsvExport> {
+export async function exportCsv(
+  pool: Pool,
+  o: { guildId: string; table: ExportTable; since: Date; limitBytes?: number; roleId?: string },
+): Promise<CsvExport> {
   const spec = EXPORTS[o.table];
   const limit = o.limitBytes ?? EXPORT_LIMIT_BYTES;
   const select = spec.columns
-    .map((c) => (TIMESTAMP_COLUMNS.has(c) ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${c}` : `${c}::text AS ${c}`))
+    .map((c) =>
+      TIMESTAMP_COLUMNS.has(c)
+        ? `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${c}`
+        : `${c}::text AS ${c}`,
+    )
     .join(', ');
   const order = [spec.time, ...spec.columns.filter((c) => c !== spec.time && c !== 'guild_id')].slice(0, 4).join(', ');
   const header = spec.columns.join(',') + '\n';
@@ -88,9 +113,13 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
         UNION ALL SELECT user_id FROM guild_members WHERE guild_id = $1::bigint AND $3::bigint = $1::bigint)`;
       }
       const cursor = client.query(
-        new Cursor<(string | null)[]>(`SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2${role} ORDER BY ${order}`, params, {
-          rowMode: 'array',
-        }),
+        new Cursor<(string | null)[]>(
+          `SELECT ${select} FROM ${spec.from} WHERE guild_id = $1::bigint AND ${spec.time} >= $2${role} ORDER BY ${order}`,
+          params,
+          {
+            rowMode: 'array',
+          },
+        ),
       );
       try {
         outer: for (;;) {
@@ -118,7 +147,9 @@ export async function exportCsv(pool: Pool, o: { guildId: string; table: ExportT
 
 export function exportNote(table: ExportTable, period: string, e: CsvExport, scopeNote?: string): string {
   const base = `${table}, last ${period}${scopeNote ? ` (${scopeNote})` : ''}: ${countOf(e.rows, 'row')}.`;
-  return e.truncated ? `${base} The file reached Discord's 8 MiB limit: truncated at ${countOf(e.rows, 'row')}; export a shorter period for the rest.` : base;
+  return e.truncated
+    ? `${base} The file reached Discord's 8 MiB limit: truncated at ${countOf(e.rows, 'row')}; export a shorter period for the rest.`
+    : base;
 }
 
 const tableChoices = Object.keys(EXPORTS).map((t) => ({ name: t, value: t }));
@@ -130,8 +161,19 @@ export const exportCommand: Command = {
     .setDescription("Download this server's statistics as CSV (Manage Server)")
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addStringOption((o) => o.setName('table').setDescription('What to export').setRequired(true).addChoices(...tableChoices))
-    .addStringOption((o) => o.setName('period').setDescription('How far back (default 7d)').addChoices(...periodChoices))
+    .addStringOption((o) =>
+      o
+        .setName('table')
+        .setDescription('What to export')
+        .setRequired(true)
+        .addChoices(...tableChoices),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('period')
+        .setDescription('How far back (default 7d)')
+        .addChoices(...periodChoices),
+    )
     .addRoleOption((o) => o.setName('role').setDescription('Only rows of members who hold this role now'))
     .toJSON(),
   ephemeral: true,

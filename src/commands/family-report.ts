@@ -1,7 +1,13 @@
 // What the per-family commands (/top, /emojis, /voice, /activity, /growth, /invites, /apps) share: the
 // period option and the range it means in the guild's zone, member display names fetched by id (the bot
 // keeps no member cache), emoji labels, durations, ranked embed lines and the chart reply.
-import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction, type Guild, type SlashCommandStringOption } from 'discord.js';
+import {
+  AttachmentBuilder,
+  EmbedBuilder,
+  type ChatInputCommandInteraction,
+  type Guild,
+  type SlashCommandStringOption,
+} from 'discord.js';
 import type { ChartSpec } from '../render/spec.js';
 import { PERIODS, type Bucket } from '../stats/period.js';
 import type { Range } from '../stats/queries.js';
@@ -29,7 +35,6 @@ export const REPORT_PERIODS = {
 
 export type ReportPeriod = keyof typeof REPORT_PERIODS;
 
-
 /** The `period` option with the standard choices: `.addStringOption(periodOption('7d'))`. */
 export function periodOption(defaultPeriod: ReportPeriod): (o: SlashCommandStringOption) => SlashCommandStringOption {
   return (o) =>
@@ -53,12 +58,26 @@ export interface ResolvedPeriod {
  * The `period` option (or, where the command offers them, `from`/`to` dates) as a range in the guild's
  * time zone; a period ends now (the open minute included).
  */
-export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, defaultPeriod: ReportPeriod): ResolvedPeriod {
+export function resolvePeriod(
+  i: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+  defaultPeriod: ReportPeriod,
+): ResolvedPeriod {
   const timeZone = ctx.settings.get(i.guildId).timeZone;
   const dates = dateRangeOption(i, timeZone);
   if (dates) {
-    const during = dates.label.startsWith('since') ? dates.label : dates.label.includes(' to ') ? `from ${dates.label}` : `on ${dates.label}`;
-    return { name: 'dates', label: dates.label, during, bucket: dates.bucket, range: { guildId: i.guildId, from: dates.from, to: dates.to, timeZone } };
+    const during = dates.label.startsWith('since')
+      ? dates.label
+      : dates.label.includes(' to ')
+        ? `from ${dates.label}`
+        : `on ${dates.label}`;
+    return {
+      name: 'dates',
+      label: dates.label,
+      during,
+      bucket: dates.bucket,
+      range: { guildId: i.guildId, from: dates.from, to: dates.to, timeZone },
+    };
   }
   const name = i.options.getString('period') ?? defaultPeriod;
   if (!Object.hasOwn(REPORT_PERIODS, name)) {
@@ -68,7 +87,13 @@ export function resolvePeriod(i: ChatInputCommandInteraction<'cached'>, ctx: Com
   const to = new Date(Date.now() + 60_000);
   const from = new Date(Number.isFinite(p.ms) ? to.getTime() - p.ms : DISCORD_EPOCH_MS);
   const during = name === 'all' ? 'so far' : `in the ${p.label}`;
-  return { name: name as ReportPeriod, label: p.label, during, bucket: p.bucket, range: { guildId: i.guildId, from, to, timeZone } };
+  return {
+    name: name as ReportPeriod,
+    label: p.label,
+    during,
+    bucket: p.bucket,
+    range: { guildId: i.guildId, from, to, timeZone },
+  };
 }
 
 /**
@@ -79,7 +104,10 @@ export function chartRange(i: ChatInputCommandInteraction<'cached'>, p: Resolved
   if (p.name !== 'all') return p.range;
   // A gateway guild carries joined_at; a REST-fetched one (interactions service) has the bot's own member.
   const joined = i.guild.joinedTimestamp ?? i.guild.members.me?.joinedTimestamp ?? DISCORD_EPOCH_MS;
-  return { ...p.range, from: new Date(Math.max(DISCORD_EPOCH_MS, Math.min(joined, p.range.to.getTime() - 86_400_000))) };
+  return {
+    ...p.range,
+    from: new Date(Math.max(DISCORD_EPOCH_MS, Math.min(joined, p.range.to.getTime() - 86_400_000))),
+  };
 }
 
 /** Display names by id; `unresolved` are the ids whose names could not be looked up this time. */
@@ -88,7 +116,8 @@ export class MemberNames extends Map<string, string> {
 }
 
 /** Said under an answer whose member names are partly missing. */
-export const PARTIAL_NAMES_NOTE = 'Some member names could not be fetched right now (Discord limits how fast a bot may ask) and show as ids.';
+export const PARTIAL_NAMES_NOTE =
+  'Some member names could not be fetched right now (Discord limits how fast a bot may ask) and show as ids.';
 
 /**
  * Display names of present members by id (names.ts fetches them over the gateway within Discord's limits
@@ -189,7 +218,13 @@ export function reportEmbed(title: string, subtitle: string): EmbedBuilder {
 }
 
 /** Renders the chart and answers with the embed and the PNG it shows. */
-export async function replyWithChart(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, spec: ChartSpec, embed: EmbedBuilder, fileName: string): Promise<void> {
+export async function replyWithChart(
+  i: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+  spec: ChartSpec,
+  embed: EmbedBuilder,
+  fileName: string,
+): Promise<void> {
   const png = await ctx.render.render(spec);
   const file = new AttachmentBuilder(png, { name: `${fileName}.png` });
   embed.setImage(`attachment://${fileName}.png`);

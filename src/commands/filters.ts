@@ -19,7 +19,11 @@ export function addRoleOption<T extends OptionHost>(b: T): T {
 
 export function addCategoryOption<T extends OptionHost>(b: T, required = false): T {
   b.addChannelOption((o) =>
-    o.setName('category').setDescription('Only channels in this category (their threads included)').addChannelTypes(ChannelType.GuildCategory).setRequired(required),
+    o
+      .setName('category')
+      .setDescription('Only channels in this category (their threads included)')
+      .addChannelTypes(ChannelType.GuildCategory)
+      .setRequired(required),
   );
   return b;
 }
@@ -38,17 +42,29 @@ export async function parseScope(i: ChatInputCommandInteraction<'cached'>, ctx: 
   const roleId = snowflakeOption(i, 'role');
   if (roleId !== undefined) {
     const role = await guildRole(ctx.pool, i.guildId, roleId);
-    if (!role) throw new CommandError('That role is not one of this server\'s roles (or the bot has not seen it yet): pick a role of this server.');
-    if (role.deleted) throw new CommandError(`The role @${role.name} was deleted: nobody holds it any more. Pick a current role.`);
+    if (!role)
+      throw new CommandError(
+        "That role is not one of this server's roles (or the bot has not seen it yet): pick a role of this server.",
+      );
+    if (role.deleted)
+      throw new CommandError(`The role @${role.name} was deleted: nobody holds it any more. Pick a current role.`);
     const holders = await roleHolders(ctx.pool, i.guildId, roleId);
     out.filter.roleId = roleId;
-    out.notes.push(roleId === i.guildId ? `Members now in the server (${holders})` : `Only members who hold @${role.name} now (${countOf(holders, 'member')})`);
+    out.notes.push(
+      roleId === i.guildId
+        ? `Members now in the server (${holders})`
+        : `Only members who hold @${role.name} now (${countOf(holders, 'member')})`,
+    );
   }
   const categoryId = snowflakeOption(i, 'category');
   if (categoryId !== undefined) {
     const c = (await guildChannels(ctx.pool, i.guildId, [categoryId])).get(categoryId);
-    if (!c) throw new CommandError('That category is not one of this server\'s channels (or the bot has not seen it yet): pick a category of this server.');
-    if (c.type !== CATEGORY_TYPE) throw new CommandError(`#${c.name} is not a category: pick a category (or use the channel option).`);
+    if (!c)
+      throw new CommandError(
+        "That category is not one of this server's channels (or the bot has not seen it yet): pick a category of this server.",
+      );
+    if (c.type !== CATEGORY_TYPE)
+      throw new CommandError(`#${c.name} is not a category: pick a category (or use the channel option).`);
     out.filter.categoryId = categoryId;
     out.categoryName = c.deleted ? `${c.name} (deleted)` : c.name;
     out.notes.push(`Category ${out.categoryName}, threads included`);

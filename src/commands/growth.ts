@@ -15,13 +15,17 @@ async function growth(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCont
   const points = await memberGrowth(ctx.pool, chartRange(i, p), p.bucket);
   const joins = points.reduce((a, g) => a + g.joins, 0);
   const leaves = points.reduce((a, g) => a + g.leaves, 0);
-  if (joins === 0 && leaves === 0) throw new CommandError(`No member joined or left ${p.during} (since the bot is here).`);
+  if (joins === 0 && leaves === 0)
+    throw new CommandError(`No member joined or left ${p.during} (since the bot is here).`);
   // All time starts where the bot joined, which may be long before anything it recorded: start the chart at
   // the first day with a join or leave (keeping a week, so a new server still gets a line, not a dot).
   const first = points.findIndex((g) => g.joins > 0 || g.leaves > 0);
   const shown = p.name === 'all' ? points.slice(Math.max(0, Math.min(first, points.length - 7))) : points;
   const zone = p.range.timeZone ?? 'UTC';
-  const embed = reportEmbed(`${i.guild.name}: member growth`, `${p.label}, per ${p.bucket}, times in ${zone}`).addFields(
+  const embed = reportEmbed(
+    `${i.guild.name}: member growth`,
+    `${p.label}, per ${p.bucket}, times in ${zone}`,
+  ).addFields(
     { name: 'Joins', value: formatNumber(joins), inline: true },
     { name: 'Leaves', value: formatNumber(leaves), inline: true },
     { name: 'Net', value: signed(joins - leaves), inline: true },

@@ -24,7 +24,8 @@ const DEFAULT_LOOKBACK = 30;
 
 /** Refuses out-of-range numbers with what is allowed (Discord enforces min/max; a custom id might not). */
 function bounded(value: number, name: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new CommandError(`\`${name}\` must be a whole number of days from 1 to ${max}.`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw new CommandError(`\`${name}\` must be a whole number of days from 1 to ${max}.`);
   return value;
 }
 
@@ -34,11 +35,24 @@ interface View {
   page: number;
 }
 
-async function render(guildId: string, guildName: string, v: View, ctx: CommandContext): Promise<{ embeds: EmbedBuilder[]; components: ActionRowBuilder<ButtonBuilder>[] }> {
+async function render(
+  guildId: string,
+  guildName: string,
+  v: View,
+  ctx: CommandContext,
+): Promise<{ embeds: EmbedBuilder[]; components: ActionRowBuilder<ButtonBuilder>[] }> {
   const timeZone = ctx.settings.get(guildId).timeZone;
-  const q: QuietPage = await quietMembers(ctx.pool, { guildId, timeZone, days: v.days, lookBackDays: v.lookBack, limit: PAGE_SIZE, offset: (v.page - 1) * PAGE_SIZE });
+  const q: QuietPage = await quietMembers(ctx.pool, {
+    guildId,
+    timeZone,
+    days: v.days,
+    lookBackDays: v.lookBack,
+    limit: PAGE_SIZE,
+    offset: (v.page - 1) * PAGE_SIZE,
+  });
   const pages = Math.max(1, Math.ceil(q.total / PAGE_SIZE));
-  if (v.page > pages) throw new CommandError(`There ${pages === 1 ? 'is' : 'are'} only ${countOf(pages, 'page')} of quiet members.`);
+  if (v.page > pages)
+    throw new CommandError(`There ${pages === 1 ? 'is' : 'are'} only ${countOf(pages, 'page')} of quiet members.`);
   const embed = reportEmbed(
     `${guildName}: quiet members`,
     `Active in the ${v.lookBack} days before ${day(q.silentSince, timeZone)}, silent since (${countOf(v.days, 'whole day')} and today, ${timeZone}). ` +
@@ -57,8 +71,16 @@ async function render(guildId: string, guildName: string, v: View, ctx: CommandC
     pages > 1
       ? [
           new ActionRowBuilder<ButtonBuilder>().addComponents(
-            new ButtonBuilder().setCustomId(`inactive:${v.days}:${v.lookBack}:${v.page - 1}`).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(v.page <= 1),
-            new ButtonBuilder().setCustomId(`inactive:${v.days}:${v.lookBack}:${v.page + 1}`).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(v.page >= pages),
+            new ButtonBuilder()
+              .setCustomId(`inactive:${v.days}:${v.lookBack}:${v.page - 1}`)
+              .setLabel('Previous')
+              .setStyle(ButtonStyle.Secondary)
+              .setDisabled(v.page <= 1),
+            new ButtonBuilder()
+              .setCustomId(`inactive:${v.days}:${v.lookBack}:${v.page + 1}`)
+              .setLabel('Next')
+              .setStyle(ButtonStyle.Secondary)
+              .setDisabled(v.page >= pages),
           ),
         ]
       : [];
@@ -70,9 +92,14 @@ function day(at: Date, timeZone: string): string {
 }
 
 async function page(i: ButtonInteraction<'cached'>, ctx: CommandContext): Promise<void> {
-  if (!i.memberPermissions.has(PermissionFlagsBits.ManageGuild)) throw new CommandError('Only members with the Manage Server permission can list quiet members.');
+  if (!i.memberPermissions.has(PermissionFlagsBits.ManageGuild))
+    throw new CommandError('Only members with the Manage Server permission can list quiet members.');
   const [, days, lookBack, p] = i.customId.split(':').map(Number);
-  const v = { days: bounded(days!, 'days', MAX_DAYS), lookBack: bounded(lookBack!, 'lookback', MAX_DAYS), page: bounded(p!, 'page', 100_000) };
+  const v = {
+    days: bounded(days!, 'days', MAX_DAYS),
+    lookBack: bounded(lookBack!, 'lookback', MAX_DAYS),
+    page: bounded(p!, 'page', 100_000),
+  };
   await i.deferUpdate();
   await i.editReply(await render(i.guildId, i.guild.name, v, ctx));
 }
@@ -83,8 +110,21 @@ export const inactiveCommand: Command = {
     .setDescription('Members who were active before and have been silent for N days (Manage Server)')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addIntegerOption((o) => o.setName('days').setDescription('Whole days of silence (1-365)').setRequired(true).setMinValue(1).setMaxValue(MAX_DAYS))
-    .addIntegerOption((o) => o.setName('lookback').setDescription(`Active in this many days before the silence (default ${DEFAULT_LOOKBACK})`).setMinValue(1).setMaxValue(MAX_DAYS))
+    .addIntegerOption((o) =>
+      o
+        .setName('days')
+        .setDescription('Whole days of silence (1-365)')
+        .setRequired(true)
+        .setMinValue(1)
+        .setMaxValue(MAX_DAYS),
+    )
+    .addIntegerOption((o) =>
+      o
+        .setName('lookback')
+        .setDescription(`Active in this many days before the silence (default ${DEFAULT_LOOKBACK})`)
+        .setMinValue(1)
+        .setMaxValue(MAX_DAYS),
+    )
     .addIntegerOption((o) => o.setName('page').setDescription('Page of the list (10 per page)').setMinValue(1))
     .toJSON(),
   ephemeral: true,

@@ -2,14 +2,31 @@
 // joins (definitions in src/stats/members.ts), plus vanity-URL and unattributed joins. A member may always
 // see their own invites; anyone else's, and the whole table, need Manage Server (Discord's developer
 // policy for per-member statistics).
-import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { inviteStats, type InviteBreakdown } from '../stats/members.js';
 import type { Command } from './command.js';
 import { snowflakeOption } from './options.js';
 import { CommandError, type CommandContext } from './context.js';
-import { countOf, formatNumber, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import {
+  countOf,
+  formatNumber,
+  memberLabel,
+  memberNames,
+  notePartialNames,
+  periodOption,
+  rankLines,
+  replyWithChart,
+  reportEmbed,
+  resolvePeriod,
+} from './family-report.js';
 
-const breakdown = (b: InviteBreakdown) => `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;
+const breakdown = (b: InviteBreakdown) =>
+  `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;
 
 async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const p = resolvePeriod(i, ctx, '30d');
@@ -18,7 +35,9 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
   // Without a member: the table for managers, one's own invites for everyone else.
   const target = asked ?? (manager ? undefined : i.user.id);
   if (target !== undefined && target !== i.user.id && !manager) {
-    throw new CommandError("Only members with Manage Server can see other members' invites. You can see your own with /invites.");
+    throw new CommandError(
+      "Only members with Manage Server can see other members' invites. You can see your own with /invites.",
+    );
   }
   const stats = await inviteStats(ctx.pool, p.range);
 
@@ -34,7 +53,11 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
       { name: 'Fake', value: formatNumber(mine.fake), inline: true },
       {
         name: 'Why fake',
-        value: [countOf(mine.fakeReasons.youngAccount, 'young account'), countOf(mine.fakeReasons.selfInvite, 'self-invite'), countOf(mine.fakeReasons.rejoin, 'rejoin')].join(' · '),
+        value: [
+          countOf(mine.fakeReasons.youngAccount, 'young account'),
+          countOf(mine.fakeReasons.selfInvite, 'self-invite'),
+          countOf(mine.fakeReasons.rejoin, 'rejoin'),
+        ].join(' · '),
       },
     );
     notePartialNames(embed, names);
@@ -60,21 +83,51 @@ async function invites(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCon
   const total = stats.inviters.reduce((a, s) => a + s.joins, 0) + stats.vanity.joins + stats.unknown.joins;
   if (total === 0) throw new CommandError(`Nobody joined in the ${p.label} (since the bot is here).`);
   const inviters = stats.inviters.slice(0, 15);
-  const names = await memberNames(i.guild, inviters.flatMap((s) => (s.inviterId ? [s.inviterId] : [])), ctx);
+  const names = await memberNames(
+    i.guild,
+    inviters.flatMap((s) => (s.inviterId ? [s.inviterId] : [])),
+    ctx,
+  );
   const embed = reportEmbed(`${i.guild.name}: invites`, p.label).addFields(
     { name: 'Joins', value: formatNumber(total), inline: true },
     { name: 'Vanity URL', value: breakdown(stats.vanity), inline: true },
     { name: 'Unknown', value: breakdown(stats.unknown), inline: true },
     {
       name: 'Inviters',
-      value: rankLines(inviters.map((s) => ({ label: s.inviterId ? `<@${s.inviterId}>` : 'No inviter (widget)', value: breakdown(s) })), 'No join came through a member\'s invite.'),
+      value: rankLines(
+        inviters.map((s) => ({
+          label: s.inviterId ? `<@${s.inviterId}>` : 'No inviter (widget)',
+          value: breakdown(s),
+        })),
+        "No join came through a member's invite.",
+      ),
     },
   );
   notePartialNames(embed, names);
-  const rows = inviters.map((s) => ({ label: s.inviterId ? memberLabel(names, s.inviterId) : 'No inviter', value: s.regular, detail: `${s.left} left · ${s.fake} fake` }));
-  if (stats.vanity.joins > 0) rows.push({ label: 'Vanity URL', value: stats.vanity.regular, detail: `${stats.vanity.left} left · ${stats.vanity.fake} fake` });
-  if (stats.unknown.joins > 0) rows.push({ label: 'Unknown', value: stats.unknown.regular, detail: `${stats.unknown.left} left · ${stats.unknown.fake} fake` });
-  await replyWithChart(i, ctx, { kind: 'bar', title: `${i.guild.name}: regular joins per inviter`, subtitle: p.label, rows }, embed, 'invites');
+  const rows = inviters.map((s) => ({
+    label: s.inviterId ? memberLabel(names, s.inviterId) : 'No inviter',
+    value: s.regular,
+    detail: `${s.left} left · ${s.fake} fake`,
+  }));
+  if (stats.vanity.joins > 0)
+    rows.push({
+      label: 'Vanity URL',
+      value: stats.vanity.regular,
+      detail: `${stats.vanity.left} left · ${stats.vanity.fake} fake`,
+    });
+  if (stats.unknown.joins > 0)
+    rows.push({
+      label: 'Unknown',
+      value: stats.unknown.regular,
+      detail: `${stats.unknown.left} left · ${stats.unknown.fake} fake`,
+    });
+  await replyWithChart(
+    i,
+    ctx,
+    { kind: 'bar', title: `${i.guild.name}: regular joins per inviter`, subtitle: p.label, rows },
+    embed,
+    'invites',
+  );
 }
 
 export const invitesCommand: Command = {
@@ -82,7 +135,9 @@ export const invitesCommand: Command = {
     .setName('invites')
     .setDescription('Joins per inviter: regular, left and fake')
     .setContexts(InteractionContextType.Guild)
-    .addUserOption((o) => o.setName('member').setDescription('Whose invites (yours by default; others need Manage Server)'))
+    .addUserOption((o) =>
+      o.setName('member').setDescription('Whose invites (yours by default; others need Manage Server)'),
+    )
     .addStringOption(periodOption('30d'))
     .toJSON(),
   handlers: { '': invites },

@@ -5,6 +5,11 @@ import { addWindowAndMetricOptions } from './options.js';
 import { statsMember } from './stats-member.js';
 
 export const me: Command = {
-  data: addWindowAndMetricOptions(new SlashCommandBuilder().setName('me').setDescription('Your activity in this server').setContexts(InteractionContextType.Guild)).toJSON(),
+  data: addWindowAndMetricOptions(
+    new SlashCommandBuilder()
+      .setName('me')
+      .setDescription('Your activity in this server')
+      .setContexts(InteractionContextType.Guild),
+  ).toJSON(),
   handlers: { '': (i, ctx) => statsMember(i, ctx) },
 };

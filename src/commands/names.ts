@@ -101,7 +101,13 @@ export async function memberInfo(guild: Guild, ids: readonly string[]): Promise<
           const at = Date.now();
           for (const id of chunk) {
             const m = fetched.get(id);
-            remember(key(id), m ? { name: m.displayName, bot: m.user.bot, present: true } : { name: `former member ${id}`, bot: false, present: false }, at);
+            remember(
+              key(id),
+              m
+                ? { name: m.displayName, bot: m.user.bot, present: true }
+                : { name: `former member ${id}`, bot: false, present: false },
+              at,
+            );
           }
         },
         () => {
@@ -162,7 +168,11 @@ export interface ChannelLabel {
  * channels a few minutes); the others by their live name, else the recorded one; a channel never seen keeps
  * a placeholder. Only this guild's rows are read.
  */
-export async function channelNames(db: Queryable, guild: Guild, ids: readonly string[]): Promise<Map<string, ChannelLabel>> {
+export async function channelNames(
+  db: Queryable,
+  guild: Guild,
+  ids: readonly string[],
+): Promise<Map<string, ChannelLabel>> {
   const recorded = await guildChannels(db, guild.id, ids);
   const out = new Map<string, ChannelLabel>();
   for (const id of ids) {

@@ -51,7 +51,10 @@ const METRIC_CHOICE_NAMES: Record<MetricName, string> = {
   replies: 'replies',
   stickers: 'stickers',
   embeds: 'embeds',
-  voice: 'voice time', emojis: 'emojis', commands: 'commands' };
+  voice: 'voice time',
+  emojis: 'emojis',
+  commands: 'commands',
+};
 
 /** Channels that can hold messages or voice: what /stats channel and the server filter accept. */
 export const STATS_CHANNEL_TYPES = [
@@ -88,18 +91,28 @@ export function addWindowAndMetricOptions<T extends OptionHost>(b: T): T {
 
 /** `from` and `to`: a calendar range in the server's zone instead of a period (dateRangeOption reads them). */
 export const fromDateOption = (o: SlashCommandStringOption) =>
-  o.setName('from').setDescription('First day, YYYY-MM-DD (server time zone); instead of period').setMinLength(10).setMaxLength(10);
-export const toDateOption = (o: SlashCommandStringOption) => o.setName('to').setDescription('Last day, YYYY-MM-DD (default today)').setMinLength(10).setMaxLength(10);
+  o
+    .setName('from')
+    .setDescription('First day, YYYY-MM-DD (server time zone); instead of period')
+    .setMinLength(10)
+    .setMaxLength(10);
+export const toDateOption = (o: SlashCommandStringOption) =>
+  o.setName('to').setDescription('Last day, YYYY-MM-DD (default today)').setMinLength(10).setMaxLength(10);
 
 export function addIncludeBotsOption<T extends OptionHost>(b: T): T {
-  b.addBooleanOption((o) => o.setName('include_bots').setDescription("Count bots' messages (recorded while the server's settings include bots; default: the setting)"));
+  b.addBooleanOption((o) =>
+    o
+      .setName('include_bots')
+      .setDescription("Count bots' messages (recorded while the server's settings include bots; default: the setting)"),
+  );
   return b;
 }
 
 export function parseMetric(i: ChatInputCommandInteraction, fallback: MetricName = 'messages'): MetricName {
   const raw = i.options.getString('metric');
   if (raw === null) return fallback;
-  if (!Object.hasOwn(METRICS, raw)) throw new CommandError(`Unknown metric ${quoted(raw)}. Choose one of: ${METRIC_NAMES.join(', ')}.`);
+  if (!Object.hasOwn(METRICS, raw))
+    throw new CommandError(`Unknown metric ${quoted(raw)}. Choose one of: ${METRIC_NAMES.join(', ')}.`);
   return raw as MetricName;
 }
 
@@ -138,10 +151,14 @@ export async function parseWindow(
   const dates = dateRangeOption(i, timeZone, now);
   if (dates) return dates;
   const p = period ?? '24h';
-  if (!isPeriodChoice(p)) throw new CommandError(`Unknown period ${quoted(p)}. Choose one of: ${PERIOD_CHOICES.join(', ')}.`);
+  if (!isPeriodChoice(p))
+    throw new CommandError(`Unknown period ${quoted(p)}. Choose one of: ${PERIOD_CHOICES.join(', ')}.`);
   if (p === 'all') {
     const first = await firstRecorded();
-    if (!first) throw new CommandError('Nothing recorded here yet: statistics start when members are active after the bot joined.');
+    if (!first)
+      throw new CommandError(
+        'Nothing recorded here yet: statistics start when members are active after the bot joined.',
+      );
     const from = Math.min(first.getTime(), end - 60_000);
     return { from: new Date(from), to: new Date(end), bucket: bucketForSpan(end - from), label: 'all time' };
   }
@@ -150,7 +167,11 @@ export async function parseWindow(
 }
 
 /** The `from`/`to` options as a window (undefined when neither is given); refuses them beside `period`. */
-export function dateRangeOption(i: ChatInputCommandInteraction, timeZone: string, now = Date.now()): StatsWindow | undefined {
+export function dateRangeOption(
+  i: ChatInputCommandInteraction,
+  timeZone: string,
+  now = Date.now(),
+): StatsWindow | undefined {
   const fromRaw = i.options.getString('from');
   const toRaw = i.options.getString('to');
   if (fromRaw === null && toRaw === null) return undefined;
@@ -163,7 +184,8 @@ function dateRange(fromRaw: string, toRaw: string | null, timeZone: string, end:
   const from = parseCalendarDate(fromRaw);
   if (!from) throw new CommandError(`\`from\` must be a date like 2026-03-01 (YYYY-MM-DD), got ${quoted(fromRaw)}.`);
   const to = toRaw === null ? undefined : parseCalendarDate(toRaw);
-  if (toRaw !== null && !to) throw new CommandError(`\`to\` must be a date like 2026-03-31 (YYYY-MM-DD), got ${quoted(toRaw)}.`);
+  if (toRaw !== null && !to)
+    throw new CommandError(`\`to\` must be a date like 2026-03-31 (YYYY-MM-DD), got ${quoted(toRaw)}.`);
   const start = startOfZonedDay(from.year, from.month, from.day, timeZone).getTime();
   if (to && start > startOfZonedDay(to.year, to.month, to.day, timeZone).getTime()) {
     throw new CommandError(`\`from\` (${fromRaw}) is after \`to\` (${toRaw}): the range must run forwards.`);
@@ -171,9 +193,11 @@ function dateRange(fromRaw: string, toRaw: string | null, timeZone: string, end:
   if (start >= end) throw new CommandError(`\`from\` (${fromRaw}) is in the future (time zone ${timeZone}).`);
   const next = to ? nextDay(to) : undefined;
   const stop = next ? Math.min(startOfZonedDay(next.year, next.month, next.day, timeZone).getTime(), end) : end;
-  if (stop - start > MAX_RANGE_DAYS * 86_400_000) throw new CommandError(`That range is longer than ${MAX_RANGE_DAYS} days; pick a shorter one.`);
+  if (stop - start > MAX_RANGE_DAYS * 86_400_000)
+    throw new CommandError(`That range is longer than ${MAX_RANGE_DAYS} days; pick a shorter one.`);
   const fromLabel = fromRaw.trim();
-  const label = toRaw === null ? `since ${fromLabel}` : toRaw.trim() === fromLabel ? fromLabel : `${fromLabel} to ${toRaw.trim()}`;
+  const label =
+    toRaw === null ? `since ${fromLabel}` : toRaw.trim() === fromLabel ? fromLabel : `${fromLabel} to ${toRaw.trim()}`;
   // A calendar range is whole days, so it is never drawn per minute.
   const span = stop - start;
   return { from: new Date(start), to: new Date(stop), bucket: span <= PERIODS['7d'].ms ? 'hour' : 'day', label };
@@ -220,11 +244,15 @@ interface ProvidedOption {
  * definition (unknown option, wrong type, a value that does not fit its type), for a clear reply instead
  * of a failure deep in a handler. Undefined when they fit.
  */
-export function optionProblem(definitions: readonly OptionDefinition[] | undefined, provided: readonly ProvidedOption[]): string | undefined {
+export function optionProblem(
+  definitions: readonly OptionDefinition[] | undefined,
+  provided: readonly ProvidedOption[],
+): string | undefined {
   for (const o of provided) {
     const def = definitions?.find((d) => d.name === o.name);
     if (!def) return `This command has no option ${quoted(o.name)}.`;
-    if (def.type !== o.type) return `The option \`${def.name}\` must be ${OPTION_TYPE_NAMES[def.type] ?? 'something else'}.`;
+    if (def.type !== o.type)
+      return `The option \`${def.name}\` must be ${OPTION_TYPE_NAMES[def.type] ?? 'something else'}.`;
     if (o.type === 1 || o.type === 2) {
       const inner = optionProblem(def.options, o.options ?? []);
       if (inner) return inner;

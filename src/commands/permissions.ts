@@ -3,7 +3,11 @@
 import { PermissionFlagsBits, type ChatInputCommandInteraction, type PermissionsBitField } from 'discord.js';
 import { CommandError } from './context.js';
 
-export const MEMBER_INSIGHT_PERMISSIONS = [PermissionFlagsBits.Administrator, PermissionFlagsBits.ManageGuild, PermissionFlagsBits.ViewGuildInsights];
+export const MEMBER_INSIGHT_PERMISSIONS = [
+  PermissionFlagsBits.Administrator,
+  PermissionFlagsBits.ManageGuild,
+  PermissionFlagsBits.ViewGuildInsights,
+];
 
 /** A guild may narrow the policy to these (/settings member-stats), never widen it. */
 export const MEMBER_INSIGHT_PERMISSIONS_MANAGERS = [PermissionFlagsBits.Administrator, PermissionFlagsBits.ManageGuild];

@@ -38,7 +38,10 @@ async function confirmDelete(i: ButtonInteraction<'cached'>, ctx: CommandContext
   // behind the deletion.
   await ctx.privacy.optOut(i.guildId, i.user.id);
   const report = await deleteMemberData(ctx.pool, pgTransaction(ctx.pool), i.guildId, i.user.id);
-  ctx.logger.info({ guild: i.guildId, deleted: report.deleted, refreshed: report.refreshed }, 'member data deleted on request');
+  ctx.logger.info(
+    { guild: i.guildId, deleted: report.deleted, refreshed: report.refreshed },
+    'member data deleted on request',
+  );
   await i.editReply({ content: describeDeletion(report), components: [] });
 }
 
@@ -62,15 +65,21 @@ export const privacy: Command = {
     },
     async 'opt-in'(i, ctx) {
       const changed = await ctx.privacy.optIn(i.guildId, i.user.id);
-      await i.editReply({ content: changed ? 'You are counted again from now on.' : 'You were not opted out: your activity is counted.' });
+      await i.editReply({
+        content: changed ? 'You are counted again from now on.' : 'You were not opted out: your activity is counted.',
+      });
     },
     async delete(i) {
       const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-        new ButtonBuilder().setCustomId(`${CONFIRM}${i.user.id}`).setLabel('Delete my data').setStyle(ButtonStyle.Danger),
+        new ButtonBuilder()
+          .setCustomId(`${CONFIRM}${i.user.id}`)
+          .setLabel('Delete my data')
+          .setStyle(ButtonStyle.Danger),
         new ButtonBuilder().setCustomId(`${CANCEL}${i.user.id}`).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
       );
       await i.editReply({
-        content: 'This deletes every message, voice, emoji, command, activity and join/leave record about you in this server, and opts you out. It cannot be undone.',
+        content:
+          'This deletes every message, voice, emoji, command, activity and join/leave record about you in this server, and opts you out. It cannot be undone.',
         components: [row],
       });
     },

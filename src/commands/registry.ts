@@ -20,8 +20,24 @@ import { autorolesCommand } from './autoroles.js';
 import { backfillCommand } from './backfill.js';
 
 export const COMMAND_LIST: Command[] = [
-  stats, me, settings, exportCommand, privacy, topCommand, emojisCommand, voiceCommand, activityCommand, growthCommand, invitesCommand, appsCommand,
-  countersCommand, digestCommand, inactiveCommand, retentionCommand, autorolesCommand, backfillCommand,
+  stats,
+  me,
+  settings,
+  exportCommand,
+  privacy,
+  topCommand,
+  emojisCommand,
+  voiceCommand,
+  activityCommand,
+  growthCommand,
+  invitesCommand,
+  appsCommand,
+  countersCommand,
+  digestCommand,
+  inactiveCommand,
+  retentionCommand,
+  autorolesCommand,
+  backfillCommand,
 ];
 
 export const COMMANDS = COMMAND_LIST.map((c) => c.data);

@@ -16,7 +16,14 @@ function isDatabaseOutage(err: unknown): boolean {
 }
 
 /** discord.js's errors for options that are missing or of another type than a handler asked for. */
-const OPTION_ERRORS = new Set(['CommandInteractionOptionNotFound', 'CommandInteractionOptionType', 'CommandInteractionOptionEmpty', 'CommandInteractionOptionNoSubcommand', 'CommandInteractionOptionNoSubcommandGroup', 'CommandInteractionOptionInvalidChannelType']);
+const OPTION_ERRORS = new Set([
+  'CommandInteractionOptionNotFound',
+  'CommandInteractionOptionType',
+  'CommandInteractionOptionEmpty',
+  'CommandInteractionOptionNoSubcommand',
+  'CommandInteractionOptionNoSubcommandGroup',
+  'CommandInteractionOptionInvalidChannelType',
+]);
 
 export function userMessageFor(err: unknown): string {
   if (err instanceof CommandError) return err.message;
@@ -49,7 +56,9 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     if (interaction.isAutocomplete()) {
       if (!interaction.inCachedGuild()) return;
       const command = BY_NAME.get(interaction.commandName);
-      void command?.autocomplete?.(interaction, ctx).catch((err: unknown) => ctx.logger.warn({ err, command: interaction.commandName }, 'autocomplete failed'));
+      void command
+        ?.autocomplete?.(interaction, ctx)
+        .catch((err: unknown) => ctx.logger.warn({ err, command: interaction.commandName }, 'autocomplete failed'));
       return;
     }
     if (interaction.isButton()) {
@@ -59,13 +68,19 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
       void command.button(interaction, ctx).catch(async (err: unknown) => {
         if (!(err instanceof CommandError)) ctx.logger.error({ err, button: interaction.customId }, 'button failed');
         const content = userMessageFor(err);
-        await (interaction.deferred || interaction.replied ? interaction.followUp({ content, flags: MessageFlags.Ephemeral }) : interaction.reply({ content, flags: MessageFlags.Ephemeral })).catch(() => {});
+        await (
+          interaction.deferred || interaction.replied
+            ? interaction.followUp({ content, flags: MessageFlags.Ephemeral })
+            : interaction.reply({ content, flags: MessageFlags.Ephemeral })
+        ).catch(() => {});
       });
       return;
     }
     if (!interaction.isChatInputCommand()) return;
     if (!interaction.inCachedGuild()) {
-      void interaction.reply({ content: 'This command works in servers only.', flags: MessageFlags.Ephemeral }).catch(() => {});
+      void interaction
+        .reply({ content: 'This command works in servers only.', flags: MessageFlags.Ephemeral })
+        .catch(() => {});
       return;
     }
     const command = BY_NAME.get(interaction.commandName);
@@ -84,28 +99,38 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     if (wait > 0) {
       commandLatency.observe({ command: key, outcome: 'cooldown' }, Number(process.hrtime.bigint() - started) / 1e9);
       void interaction
-        .reply({ content: `Slow down: you can use /${interaction.commandName} again in ${Math.ceil(wait / 1000)} s.`, flags: MessageFlags.Ephemeral })
+        .reply({
+          content: `Slow down: you can use /${interaction.commandName} again in ${Math.ceil(wait / 1000)} s.`,
+          flags: MessageFlags.Ephemeral,
+        })
         .catch(() => {});
       return;
     }
     lastUse.set(cooldownKey, Date.now());
 
-    void commandsInFlight.track((async () => {
-      let outcome = 'ok';
-      try {
-        await acknowledge(interaction, command?.ephemeral ?? false);
-        if (!handler) throw new CommandError(`Unknown command ${quoted(`/${key}`)}.`);
-        const problem = optionProblem(command!.data.options as Parameters<typeof optionProblem>[0], interaction.options.data as Parameters<typeof optionProblem>[1]);
-        if (problem) throw new CommandError(problem);
-        await handler(interaction, ctx);
-      } catch (err) {
-        outcome = err instanceof CommandError ? 'user_error' : 'error';
-        if (outcome === 'error') log.error({ err }, 'command failed');
-        await replyWithError(interaction, userMessageFor(err)).catch((e: unknown) => log.warn({ err: e }, 'could not send the error reply'));
-      } finally {
-        commandLatency.observe({ command: key, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-      }
-    })());
+    void commandsInFlight.track(
+      (async () => {
+        let outcome = 'ok';
+        try {
+          await acknowledge(interaction, command?.ephemeral ?? false);
+          if (!handler) throw new CommandError(`Unknown command ${quoted(`/${key}`)}.`);
+          const problem = optionProblem(
+            command!.data.options as Parameters<typeof optionProblem>[0],
+            interaction.options.data as Parameters<typeof optionProblem>[1],
+          );
+          if (problem) throw new CommandError(problem);
+          await handler(interaction, ctx);
+        } catch (err) {
+          outcome = err instanceof CommandError ? 'user_error' : 'error';
+          if (outcome === 'error') log.error({ err }, 'command failed');
+          await replyWithError(interaction, userMessageFor(err)).catch((e: unknown) =>
+            log.warn({ err: e }, 'could not send the error reply'),
+          );
+        } finally {
+          commandLatency.observe({ command: key, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+        }
+      })(),
+    );
   });
 }
 

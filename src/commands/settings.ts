@@ -32,7 +32,9 @@ let zoneList: Promise<string[]> | undefined;
  */
 export function timeZoneNames(db: Queryable): Promise<string[]> {
   zoneList ??= db
-    .query<{ name: string }>("SELECT name FROM pg_timezone_names WHERE name !~ '^(posix|right)/' AND name NOT IN ('posixrules', 'localtime', 'Factory') ORDER BY name")
+    .query<{ name: string }>(
+      "SELECT name FROM pg_timezone_names WHERE name !~ '^(posix|right)/' AND name NOT IN ('posixrules', 'localtime', 'Factory') ORDER BY name",
+    )
     .then(({ rows }) => rows.map((r) => r.name).filter(intlKnows))
     .catch((err: unknown) => {
       zoneList = undefined;
@@ -63,7 +65,14 @@ export async function resolveTimeZone(db: Queryable, typed: string): Promise<str
 export function suggestTimeZones(names: readonly string[], typed: string): string[] {
   const q = typed.trim().toLowerCase().replace(/ /g, '_');
   if (q === '') return ['UTC', ...names.filter((z) => z !== 'UTC' && z.includes('/'))].slice(0, 25);
-  const starts = names.filter((z) => z.toLowerCase().startsWith(q) || z.toLowerCase().split('/').some((p) => p.startsWith(q)));
+  const starts = names.filter(
+    (z) =>
+      z.toLowerCase().startsWith(q) ||
+      z
+        .toLowerCase()
+        .split('/')
+        .some((p) => p.startsWith(q)),
+  );
   const contains = names.filter((z) => !starts.includes(z) && z.toLowerCase().includes(q));
   return [...starts, ...contains].slice(0, 25);
 }
@@ -97,7 +106,9 @@ export const settings: Command = {
       s
         .setName('timezone')
         .setDescription('Time zone for days and hours in charts')
-        .addStringOption((o) => o.setName('zone').setDescription('IANA name, e.g. Europe/Berlin').setRequired(true).setAutocomplete(true)),
+        .addStringOption((o) =>
+          o.setName('zone').setDescription('IANA name, e.g. Europe/Berlin').setRequired(true).setAutocomplete(true),
+        ),
     )
     .addSubcommand((s) =>
       s
@@ -109,7 +120,19 @@ export const settings: Command = {
       s
         .setName('exclude-channel')
         .setDescription('Stop counting a channel (and its threads) from now on')
-        .addChannelOption((o) => o.setName('channel').setDescription('Channel').setRequired(true).addChannelTypes(ChannelType.GuildText, ChannelType.GuildVoice, ChannelType.GuildAnnouncement, ChannelType.GuildForum, ChannelType.GuildStageVoice)),
+        .addChannelOption((o) =>
+          o
+            .setName('channel')
+            .setDescription('Channel')
+            .setRequired(true)
+            .addChannelTypes(
+              ChannelType.GuildText,
+              ChannelType.GuildVoice,
+              ChannelType.GuildAnnouncement,
+              ChannelType.GuildForum,
+              ChannelType.GuildStageVoice,
+            ),
+        ),
     )
     .addSubcommand((s) =>
       s
@@ -126,7 +149,10 @@ export const settings: Command = {
             .setName('visible-to')
             .setDescription('Discord allows at most Administrator, Manage Server and View Server Insights')
             .setRequired(true)
-            .addChoices({ name: 'insights: Administrator, Manage Server, View Server Insights', value: 'insights' }, { name: 'managers: Administrator, Manage Server', value: 'managers' }),
+            .addChoices(
+              { name: 'insights: Administrator, Manage Server, View Server Insights', value: 'insights' },
+              { name: 'managers: Administrator, Manage Server', value: 'managers' },
+            ),
         ),
     )
     .toJSON(),
@@ -142,12 +168,20 @@ export const settings: Command = {
       requireManageGuild(i, 'change the settings');
       const typed = i.options.getString('zone', true);
       const zone = await resolveTimeZone(ctx.pool, typed);
-      if (!zone) throw new CommandError(`"${typed.slice(0, 64)}" is not a time zone. Use an IANA name such as Europe/Berlin or Asia/Kolkata.`);
+      if (!zone)
+        throw new CommandError(
+          `"${typed.slice(0, 64)}" is not a time zone. Use an IANA name such as Europe/Berlin or Asia/Kolkata.`,
+        );
       await change(i, ctx, { timeZone: zone }, `Time zone set to **${zone}**.`);
     },
     async bots(i, ctx) {
       const include = i.options.getBoolean('include', true);
-      await change(i, ctx, { includeBots: include }, include ? "Bots' messages are counted from now on." : "Bots' messages are no longer counted.");
+      await change(
+        i,
+        ctx,
+        { includeBots: include },
+        include ? "Bots' messages are counted from now on." : "Bots' messages are no longer counted.",
+      );
     },
     async 'exclude-channel'(i, ctx) {
       const channel = i.options.getChannel('channel', true);
@@ -156,7 +190,12 @@ export const settings: Command = {
       const current = ctx.settings.get(i.guildId).excludedChannels;
       if (current.includes(channel.id)) throw new CommandError(`<#${channel.id}> is already excluded.`);
       if (current.length >= 100) throw new CommandError('At most 100 channels can be excluded.');
-      await change(i, ctx, { excludedChannels: [...current, channel.id] }, `<#${channel.id}> is no longer counted from now on.`);
+      await change(
+        i,
+        ctx,
+        { excludedChannels: [...current, channel.id] },
+        `<#${channel.id}> is no longer counted from now on.`,
+      );
     },
     async 'include-channel'(i, ctx) {
       const channel = i.options.getChannel('channel', true);
@@ -164,7 +203,12 @@ export const settings: Command = {
       await ctx.settings.load([i.guildId]);
       const current = ctx.settings.get(i.guildId).excludedChannels;
       if (!current.includes(channel.id)) throw new CommandError(`<#${channel.id}> is not excluded.`);
-      await change(i, ctx, { excludedChannels: current.filter((c) => c !== channel.id) }, `<#${channel.id}> is counted again from now on.`);
+      await change(
+        i,
+        ctx,
+        { excludedChannels: current.filter((c) => c !== channel.id) },
+        `<#${channel.id}> is counted again from now on.`,
+      );
     },
     async 'member-stats'(i, ctx) {
       const managersOnly = i.options.getString('visible-to', true) === 'managers';
@@ -179,6 +223,8 @@ export const settings: Command = {
   async autocomplete(i: AutocompleteInteraction<'cached'>, ctx: CommandContext) {
     const focused = i.options.getFocused(true);
     if (focused.name !== 'zone') return i.respond([]);
-    await i.respond(suggestTimeZones(await timeZoneNames(ctx.pool), String(focused.value)).map((z) => ({ name: z, value: z })));
+    await i.respond(
+      suggestTimeZones(await timeZoneNames(ctx.pool), String(focused.value)).map((z) => ({ name: z, value: z })),
+    );
   },
 };

@@ -5,7 +5,16 @@ import type { CommandContext } from './context.js';
 import { parseScope } from './filters.js';
 import { answerStats } from './stats-report.js';
 
-export async function statsCategory(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+export async function statsCategory(
+  interaction: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+): Promise<void> {
   const scope = await parseScope(interaction, ctx);
-  await answerStats(interaction, ctx, { kind: 'category', title: scope.categoryName ?? 'Category', filter: scope.filter, bots: true, notes: scope.notes });
+  await answerStats(interaction, ctx, {
+    kind: 'category',
+    title: scope.categoryName ?? 'Category',
+    filter: scope.filter,
+    bots: true,
+    notes: scope.notes,
+  });
 }

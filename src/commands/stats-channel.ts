@@ -7,7 +7,10 @@ import { channelNames } from './names.js';
 import { snowflakeOption } from './options.js';
 import { answerStats } from './stats-report.js';
 
-export async function statsChannel(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+export async function statsChannel(
+  interaction: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+): Promise<void> {
   const channelId = snowflakeOption(interaction, 'channel') ?? interaction.channelId;
   const channel = interaction.guild.channels.cache.get(channelId);
   const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;

@@ -7,9 +7,13 @@ import { snowflakeOption } from './options.js';
 import { assertMayViewMember } from './permissions.js';
 import { answerStats } from './stats-report.js';
 
-export async function statsMember(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+export async function statsMember(
+  interaction: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+): Promise<void> {
   const userId = snowflakeOption(interaction, 'member') ?? interaction.user.id;
   assertMayViewMember(interaction, userId, ctx.settings.get(interaction.guildId).memberStatsManagersOnly);
-  const title = userId === interaction.user.id ? interaction.member.displayName : await memberName(interaction.guild, userId);
+  const title =
+    userId === interaction.user.id ? interaction.member.displayName : await memberName(interaction.guild, userId);
   await answerStats(interaction, ctx, { kind: 'member', title, filter: { userId } });
 }

@@ -36,7 +36,12 @@ export interface Field {
 }
 
 /** A chartable metric (options.ts METRICS) as an embed field. */
-const field = (m: MetricSpec): Field => ({ name: m.label, family: m.family, column: m.column, ...(m.format === 'duration' ? { duration: true } : {}) });
+const field = (m: MetricSpec): Field => ({
+  name: m.label,
+  family: m.family,
+  column: m.column,
+  ...(m.format === 'duration' ? { duration: true } : {}),
+});
 
 /** The embed's fields: every chartable metric, and attachments (counted, not charted). */
 const F = {
@@ -83,22 +88,33 @@ function shown(x: Field, total: number, messages: number): string {
   return String(total);
 }
 
-export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, target: ReportTarget): Promise<void> {
+export async function answerStats(
+  i: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+  target: ReportTarget,
+): Promise<void> {
   const metricName = parseMetric(i, target.defaultMetric);
   const metric = METRICS[metricName];
   const perChannel = target.filter.channelId !== undefined || target.filter.categoryId !== undefined;
   if (perChannel && !hasChannels(metric.family)) {
-    throw new CommandError(`${metric.label} are not recorded per channel; ask without a channel or category to see them.`);
+    throw new CommandError(
+      `${metric.label} are not recorded per channel; ask without a channel or category to see them.`,
+    );
   }
   const settings = ctx.settings.get(i.guildId);
   const timeZone = settings.timeZone;
-  const window: StatsWindow = await parseWindow(i, timeZone, () => firstActivity(ctx.pool, metric.family, i.guildId, target.filter));
+  const window: StatsWindow = await parseWindow(i, timeZone, () =>
+    firstActivity(ctx.pool, metric.family, i.guildId, target.filter),
+  );
   const range: Range = { guildId: i.guildId, from: window.from, to: window.to, timeZone };
 
   const notes: string[] = [...(target.notes ?? [])];
   let f = target.filter;
   if (target.bots) {
-    const bots = await botScope(ctx.pool, range, window.bucket, f, { settingOn: settings.includeBots, asked: i.options.getBoolean('include_bots') });
+    const bots = await botScope(ctx.pool, range, window.bucket, f, {
+      settingOn: settings.includeBots,
+      asked: i.options.getBoolean('include_bots'),
+    });
     f = bots.filter;
     if (bots.note) notes.push(bots.note);
   }
@@ -124,9 +140,22 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const previous =
     window.label === 'all time'
       ? undefined
-      : await Promise.all(fields.map((x) => familySeries(ctx.pool, x.family, x.column, { ...range, from: new Date(start - span), to: new Date(start) }, window.bucket, f).then(sum)));
+      : await Promise.all(
+          fields.map((x) =>
+            familySeries(
+              ctx.pool,
+              x.family,
+              x.column,
+              { ...range, from: new Date(start - span), to: new Date(start) },
+              window.bucket,
+              f,
+            ).then(sum),
+          ),
+        );
   if (totals.get(chartField) === 0) {
-    throw new CommandError(`Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`);
+    throw new CommandError(
+      `Nothing recorded yet: no ${metric.label.toLowerCase()} for ${target.title} (${window.label}).`,
+    );
   }
 
   const messagesNow = totals.get(F.messages)!;
@@ -149,14 +178,23 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
     .setFooter({ text: [`Times in ${zoneNote}`, ...notes].join(' · ') });
   if (partners) {
     // Mentions as Discord renders them in an embed: names, and nobody is pinged.
-    const list = (rows: { key: string; value: number }[]) => (rows.length ? rows.map((r) => `<@${r.key}> — ${r.value}`).join('\n') : 'Nobody');
-    embed.addFields({ name: 'Mentioned most by', value: list(partners.by), inline: true }, { name: 'Mentions most', value: list(partners.of), inline: true });
+    const list = (rows: { key: string; value: number }[]) =>
+      rows.length ? rows.map((r) => `<@${r.key}> — ${r.value}`).join('\n') : 'Nobody';
+    embed.addFields(
+      { name: 'Mentioned most by', value: list(partners.by), inline: true },
+      { name: 'Mentions most', value: list(partners.of), inline: true },
+    );
   }
   if (previous) {
     embed.addFields({
-      name: window.label.startsWith('last ') ? `Change vs the previous ${window.label.slice(5)}` : 'Change vs the same length before',
+      name: window.label.startsWith('last ')
+        ? `Change vs the previous ${window.label.slice(5)}`
+        : 'Change vs the same length before',
       value: fields
-        .map((x, k) => `${x.name}: ${x.perMessage ? changeOf(perMessage(totals.get(x)!, messagesNow), perMessage(previous[k]!, previous[fields.indexOf(F.messages)]!)) : changeOf(totals.get(x)!, previous[k]!)}`)
+        .map(
+          (x, k) =>
+            `${x.name}: ${x.perMessage ? changeOf(perMessage(totals.get(x)!, messagesNow), perMessage(previous[k]!, previous[fields.indexOf(F.messages)]!)) : changeOf(totals.get(x)!, previous[k]!)}`,
+        )
         .join('\n'),
     });
   }
@@ -164,10 +202,12 @@ export async function answerStats(i: ChatInputCommandInteraction<'cached'>, ctx:
   const messages = totals.get(F.messages) ?? 0;
   const days = span / 86_400_000;
   if (days >= 1) embed.addFields({ name: 'Messages per day', value: average(messages / days), inline: true });
-  if (activity && activity.members > 0) embed.addFields({ name: 'Messages per active member', value: average(messages / activity.members), inline: true });
+  if (activity && activity.members > 0)
+    embed.addFields({ name: 'Messages per active member', value: average(messages / activity.members), inline: true });
   if (activity) {
     embed.addFields({ name: 'Active members', value: String(activity.members), inline: true });
-    if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category') embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
+    if ((target.kind === 'server' && f.channelId === undefined) || target.kind === 'category')
+      embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
   }
   await i.editReply({ embeds: [embed], files: [new AttachmentBuilder(Buffer.from(png), { name: fileName })] });
 }

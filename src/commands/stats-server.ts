@@ -6,9 +6,20 @@ import { channelNames } from './names.js';
 import { snowflakeOption } from './options.js';
 import { answerStats } from './stats-report.js';
 
-export async function statsServer(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
+export async function statsServer(
+  interaction: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+): Promise<void> {
   const channelId = snowflakeOption(interaction, 'channel');
-  const title = channelId ? `${interaction.guild.name} ${(await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name}` : interaction.guild.name;
+  const title = channelId
+    ? `${interaction.guild.name} ${(await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name}`
+    : interaction.guild.name;
   const scope = await parseScope(interaction, ctx);
-  await answerStats(interaction, ctx, { kind: 'server', title, filter: { ...(channelId ? { channelId } : {}), ...scope.filter }, bots: true, notes: scope.notes });
+  await answerStats(interaction, ctx, {
+    kind: 'server',
+    title,
+    filter: { ...(channelId ? { channelId } : {}), ...scope.filter },
+    bots: true,
+    notes: scope.notes,
+  });
 }

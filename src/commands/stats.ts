@@ -16,8 +16,12 @@ export const stats: Command = {
     .addSubcommand((sub) =>
       addRoleOption(
         addIncludeBotsOption(
-          addWindowAndMetricOptions(sub.setName('server').setDescription('This server over time')).addChannelOption((o) =>
-            o.setName('channel').setDescription('Only this channel (its threads included)').addChannelTypes(...STATS_CHANNEL_TYPES),
+          addWindowAndMetricOptions(sub.setName('server').setDescription('This server over time')).addChannelOption(
+            (o) =>
+              o
+                .setName('channel')
+                .setDescription('Only this channel (its threads included)')
+                .addChannelTypes(...STATS_CHANNEL_TYPES),
           ),
         ),
       ),
@@ -37,13 +41,27 @@ export const stats: Command = {
             sub
               .setName('channel')
               .setDescription('A channel over time (its threads included)')
-              .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').addChannelTypes(...STATS_CHANNEL_TYPES)),
+              .addChannelOption((o) =>
+                o
+                  .setName('channel')
+                  .setDescription('Default: this channel')
+                  .addChannelTypes(...STATS_CHANNEL_TYPES),
+              ),
           ),
         ),
       ),
     )
     .addSubcommand((sub) =>
-      addRoleOption(addIncludeBotsOption(addWindowAndMetricOptions(addCategoryOption(sub.setName('category').setDescription('Every channel in a category (threads included)'), true)))),
+      addRoleOption(
+        addIncludeBotsOption(
+          addWindowAndMetricOptions(
+            addCategoryOption(
+              sub.setName('category').setDescription('Every channel in a category (threads included)'),
+              true,
+            ),
+          ),
+        ),
+      ),
     )
     .toJSON(),
   handlers: { server: statsServer, member: statsMember, channel: statsChannel, category: statsCategory },

@@ -1,6 +1,11 @@
 // /top messages|voice|emojis|invites|apps: leaderboards over a period, as a ranked bar chart and the same
 // ranking in the embed (members as mentions, so the embed names them without pinging anyone).
-import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { topBy } from '../stats/families.js';
 import { inviteStats } from '../stats/members.js';
 import { mentionTotals } from '../stats/mentions.js';
@@ -40,28 +45,62 @@ interface Board {
   footnote?: string;
 }
 
-type Builder = (i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, p: ResolvedPeriod, scope: ScopeChoice) => Promise<Board>;
+type Builder = (
+  i: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+  p: ResolvedPeriod,
+  scope: ScopeChoice,
+) => Promise<Board>;
 
-async function memberBoard(i: ChatInputCommandInteraction<'cached'>, ctx: CommandContext, ranked: { key: string; value: number }[]): Promise<Pick<Board, 'rows' | 'names'>> {
-  const names = await memberNames(i.guild, ranked.map((r) => r.key), ctx);
-  return { names, rows: ranked.map((r) => ({ chart: memberLabel(names, r.key), embed: `<@${r.key}>`, value: r.value })) };
+async function memberBoard(
+  i: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+  ranked: { key: string; value: number }[],
+): Promise<Pick<Board, 'rows' | 'names'>> {
+  const names = await memberNames(
+    i.guild,
+    ranked.map((r) => r.key),
+    ctx,
+  );
+  return {
+    names,
+    rows: ranked.map((r) => ({ chart: memberLabel(names, r.key), embed: `<@${r.key}>`, value: r.value })),
+  };
 }
 
 const BOARDS: Record<string, Builder> = {
   async messages(i, ctx, p, scope) {
     // Bots' messages count as the guild's settings say now (bots.ts).
-    const bots = await botScope(ctx.pool, p.range, 'hour', scope.filter, { settingOn: ctx.settings.get(i.guildId).includeBots, asked: null });
-    const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, { limit: LIMIT, filter: bots.filter });
-    return { title: 'Top members by messages', unit: 'message', note: bots.note, ...(await memberBoard(i, ctx, ranked)) };
+    const bots = await botScope(ctx.pool, p.range, 'hour', scope.filter, {
+      settingOn: ctx.settings.get(i.guildId).includeBots,
+      asked: null,
+    });
+    const ranked = await topBy(ctx.pool, 'messages', 'messages', 'user_id', p.range, {
+      limit: LIMIT,
+      filter: bots.filter,
+    });
+    return {
+      title: 'Top members by messages',
+      unit: 'message',
+      note: bots.note,
+      ...(await memberBoard(i, ctx, ranked)),
+    };
   },
   async voice(i, ctx, p, scope) {
-    const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: LIMIT, filter: scope.filter });
+    const ranked = await topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, {
+      limit: LIMIT,
+      filter: scope.filter,
+    });
     return { title: 'Top members by voice time', unit: '', duration: true, ...(await memberBoard(i, ctx, ranked)) };
   },
   async mentions(i, ctx, p, scope) {
     // Mentioned members, by mentions from members (with a role: from the role's members).
     const [ranked, totals] = await Promise.all([
-      topBy(ctx.pool, 'mentions', 'mentions', 'target_id', p.range, { limit: LIMIT, filter: scope.filter, where: { dim: 'kind', value: 'member' } }),
+      topBy(ctx.pool, 'mentions', 'mentions', 'target_id', p.range, {
+        limit: LIMIT,
+        filter: scope.filter,
+        where: { dim: 'kind', value: 'member' },
+      }),
       mentionTotals(ctx.pool, p.range, scope.filter),
     ]);
     return {
@@ -73,7 +112,11 @@ const BOARDS: Record<string, Builder> = {
   },
   async emojis(i, ctx, p, scope) {
     const ranked = await topBy(ctx.pool, 'emojis', 'uses', 'emoji', p.range, { limit: LIMIT, filter: scope.filter });
-    const label = await emojiLabeler(i.guild, ctx, ranked.map((r) => r.key));
+    const label = await emojiLabeler(
+      i.guild,
+      ctx,
+      ranked.map((r) => r.key),
+    );
     return {
       title: 'Top emojis',
       unit: 'use',
@@ -86,7 +129,11 @@ const BOARDS: Record<string, Builder> = {
   async invites(i, ctx, p) {
     const stats = await inviteStats(ctx.pool, p.range);
     const ranked = stats.inviters.filter((s) => s.inviterId !== null && s.regular > 0).slice(0, LIMIT);
-    const names = await memberNames(i.guild, ranked.map((s) => s.inviterId!), ctx);
+    const names = await memberNames(
+      i.guild,
+      ranked.map((s) => s.inviterId!),
+      ctx,
+    );
     // The ranking (regular joins) is for everyone, like every leaderboard; an inviter's left and fake
     // joins are the /invites breakdown, for Manage Server only (README: "Invites").
     const breakdown = i.memberPermissions.has(PermissionFlagsBits.ManageGuild);
@@ -94,7 +141,9 @@ const BOARDS: Record<string, Builder> = {
       title: 'Top inviters (regular joins)',
       unit: 'join',
       names,
-      footnote: breakdown ? undefined : 'Left and fake joins per inviter: /invites (Manage Server); your own: /invites.',
+      footnote: breakdown
+        ? undefined
+        : 'Left and fake joins per inviter: /invites (Manage Server); your own: /invites.',
       rows: ranked.map((s) => ({
         chart: memberLabel(names, s.inviterId!),
         embed: `<@${s.inviterId}>`,
@@ -105,7 +154,11 @@ const BOARDS: Record<string, Builder> = {
   },
   async apps(i, ctx, p, scope) {
     const ranked = await topBy(ctx.pool, 'apps', 'uses', 'command', p.range, { limit: LIMIT, filter: scope.filter });
-    return { title: 'Top commands', unit: 'use', rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })) };
+    return {
+      title: 'Top commands',
+      unit: 'use',
+      rows: ranked.map((r) => ({ chart: `/${r.key}`, embed: `\`/${r.key}\``, value: r.value })),
+    };
   },
 };
 
@@ -113,12 +166,20 @@ async function topHandler(kind: string, i: ChatInputCommandInteraction<'cached'>
   const p = resolvePeriod(i, ctx, '7d');
   const scope = await parseScope(i, ctx);
   const board = await BOARDS[kind]!(i, ctx, p, scope);
-  if (board.rows.length === 0) throw new CommandError(`Nothing recorded for /top ${kind} in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
+  if (board.rows.length === 0)
+    throw new CommandError(
+      `Nothing recorded for /top ${kind} in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`,
+    );
   if (scope.notes.length) board.note = [...scope.notes, ...(board.note ? [board.note] : [])].join('. ');
   const fmt = (v: number) => (board.duration ? formatDuration(v) : countOf(v, board.unit));
-  const embed = reportEmbed(`${i.guild.name}: ${board.title.toLowerCase()}`, board.note ? `${p.label}. ${board.note}` : p.label).addFields({
+  const embed = reportEmbed(
+    `${i.guild.name}: ${board.title.toLowerCase()}`,
+    board.note ? `${p.label}. ${board.note}` : p.label,
+  ).addFields({
     name: board.title,
-    value: rankLines(board.rows.map((r) => ({ label: r.embed, value: r.detail ? `${fmt(r.value)} (${r.detail})` : fmt(r.value) }))),
+    value: rankLines(
+      board.rows.map((r) => ({ label: r.embed, value: r.detail ? `${fmt(r.value)} (${r.detail})` : fmt(r.value) })),
+    ),
   });
   if (board.footnote) embed.setFooter({ text: board.footnote });
   if (board.names) notePartialNames(embed, board.names);
@@ -146,7 +207,10 @@ const DESCRIPTIONS: Record<keyof typeof BOARDS, string> = {
   apps: 'Most used application commands',
 };
 
-const builder = new SlashCommandBuilder().setName('top').setDescription('Leaderboards').setContexts(InteractionContextType.Guild);
+const builder = new SlashCommandBuilder()
+  .setName('top')
+  .setDescription('Leaderboards')
+  .setContexts(InteractionContextType.Guild);
 /** Which boards take a role (members who hold it now) and a category (families recorded per channel). */
 const FILTERS: Record<keyof typeof BOARDS, { role: boolean; category: boolean }> = {
   messages: { role: true, category: true },

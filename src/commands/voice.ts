@@ -6,7 +6,17 @@ import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { parseScope } from './filters.js';
 import { channelNames } from './names.js';
-import { formatDuration, memberLabel, memberNames, notePartialNames, periodOption, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import {
+  formatDuration,
+  memberLabel,
+  memberNames,
+  notePartialNames,
+  periodOption,
+  rankLines,
+  replyWithChart,
+  reportEmbed,
+  resolvePeriod,
+} from './family-report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],
@@ -28,17 +38,40 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
     topBy(ctx.pool, 'voice', 'seconds', 'user_id', p.range, { limit: 10, filter: f }),
     ...STATES.map(([, metric]) => familyTotal(ctx.pool, 'voice', metric, p.range, f)),
   ]);
-  if (total === 0) throw new CommandError(`No voice time recorded in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`);
-  const names = await memberNames(i.guild, members.map((m) => m.key), ctx);
+  if (total === 0)
+    throw new CommandError(
+      `No voice time recorded in the ${p.label}${scope.notes.length ? ` (${scope.notes.join('; ')})` : ''} yet.`,
+    );
+  const names = await memberNames(
+    i.guild,
+    members.map((m) => m.key),
+    ctx,
+  );
   // Deleted channels by the name recorded last, marked deleted (a mention of one shows nothing useful).
-  const chNames = await channelNames(ctx.pool, i.guild, channels.slice(0, Math.max(10, SLICES)).map((c) => c.key));
+  const chNames = await channelNames(
+    ctx.pool,
+    i.guild,
+    channels.slice(0, Math.max(10, SLICES)).map((c) => c.key),
+  );
   const channelLabel = (id: string) => (chNames.get(id)!.deleted ? chNames.get(id)!.name : `<#${id}>`);
   const share = (s: number) => `${Math.round((s / total) * 100)}%`;
   const embed = reportEmbed(`${i.guild.name}: voice`, [p.label, ...scope.notes].join('. ')).addFields(
     { name: 'Voice time', value: formatDuration(total), inline: true },
-    ...STATES.map(([name], k) => ({ name, value: `${formatDuration(states[k]!)} (${share(states[k]!)})`, inline: true })),
-    { name: 'Channels', value: rankLines(channels.slice(0, 10).map((c) => ({ label: channelLabel(c.key), value: formatDuration(c.value) }))) },
-    { name: 'Members', value: rankLines(members.map((m) => ({ label: `<@${m.key}>`, value: formatDuration(m.value) }))) },
+    ...STATES.map(([name], k) => ({
+      name,
+      value: `${formatDuration(states[k]!)} (${share(states[k]!)})`,
+      inline: true,
+    })),
+    {
+      name: 'Channels',
+      value: rankLines(
+        channels.slice(0, 10).map((c) => ({ label: channelLabel(c.key), value: formatDuration(c.value) })),
+      ),
+    },
+    {
+      name: 'Members',
+      value: rankLines(members.map((m) => ({ label: `<@${m.key}>`, value: formatDuration(m.value) }))),
+    },
   );
   notePartialNames(embed, names);
   const slices = channels.slice(0, SLICES).map((c) => ({ label: chNames.get(c.key)!.name, value: c.value }));
@@ -47,7 +80,13 @@ async function voice(i: ChatInputCommandInteraction<'cached'>, ctx: CommandConte
   await replyWithChart(
     i,
     ctx,
-    { kind: 'donut', title: `${i.guild.name}: voice time per channel`, subtitle: `${p.label}; top member ${memberLabel(names, members[0]!.key)}`, slices, valueFormat: 'duration' },
+    {
+      kind: 'donut',
+      title: `${i.guild.name}: voice time per channel`,
+      subtitle: `${p.label}; top member ${memberLabel(names, members[0]!.key)}`,
+      slices,
+      valueFormat: 'duration',
+    },
     embed,
     'voice',
   );

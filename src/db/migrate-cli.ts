@@ -5,7 +5,11 @@ import { migrate } from './migrate.js';
 
 try {
   const cfg = loadConfig();
-  const url = required(cfg.databaseUrl, 'DATABASE_URL', 'to run migrations (e.g. postgres://user:pass@host:5432/stats)');
+  const url = required(
+    cfg.databaseUrl,
+    'DATABASE_URL',
+    'to run migrations (e.g. postgres://user:pass@host:5432/stats)',
+  );
   const logger = createLogger(cfg.logLevel, { service: 'migrate' });
   try {
     const applied = await migrate(url, logger);

@@ -51,7 +51,8 @@ export interface SqlExecutor extends Queryable {
 
 export function pgExecutor(client: pg.Client): SqlExecutor {
   return {
-    query: async <R>(text: string, params?: unknown[]) => client.query(text, params) as unknown as Promise<{ rows: R[] }>,
+    query: async <R>(text: string, params?: unknown[]) =>
+      client.query(text, params) as unknown as Promise<{ rows: R[] }>,
     exec: (sql: string) => client.query(sql),
   };
 }
@@ -68,7 +69,8 @@ export async function listMigrations(dir = defaultMigrationsDir()): Promise<Migr
   for (const file of (await readdir(dir)).sort()) {
     const m = FILE_RE.exec(file);
     if (!m) {
-      if (LOOKS_LIKE_MIGRATION_RE.test(file)) throw new Error(`unrecognised migration file ${file}: expected NNN_name[.postgres|.timescale].sql`);
+      if (LOOKS_LIKE_MIGRATION_RE.test(file))
+        throw new Error(`unrecognised migration file ${file}: expected NNN_name[.postgres|.timescale].sql`);
       continue;
     }
     const n = Number(m[1]);
@@ -102,7 +104,10 @@ export interface MigrateOptions {
  * Applies pending migrations over one connection; returns the versions applied by this call (empty when
  * up to date). The same code path serves pg and PGlite.
  */
-export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}): Promise<{ engine: Engine; applied: string[] }> {
+export async function runMigrations(
+  db: SqlExecutor,
+  opts: MigrateOptions = {},
+): Promise<{ engine: Engine; applied: string[] }> {
   const migrations = await listMigrations(opts.dir);
   const applied: string[] = [];
   await db.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
@@ -115,7 +120,8 @@ export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}):
         applied_at timestamptz NOT NULL DEFAULT now()
       );
       ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS engine text NOT NULL DEFAULT 'postgres'`);
-    const rows = (await db.query<{ version: string; engine: string }>('SELECT version, engine FROM schema_migrations')).rows;
+    const rows = (await db.query<{ version: string; engine: string }>('SELECT version, engine FROM schema_migrations'))
+      .rows;
     engine = await resolveEngine(db, rows, opts.engine);
     const done = new Set(rows.map((r) => r.version));
     for (const m of migrations) {
@@ -123,7 +129,8 @@ export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}):
       const files = m.files[engine];
       const scripts = await Promise.all(files.map((f) => readFile(f, 'utf8')));
       const noTransaction = scripts.some((s) => NO_TRANSACTION_RE.test(s.split('\n', 1)[0]!));
-      if (noTransaction && scripts.length !== 1) throw new Error(`migration ${m.version} (${engine}): a no-transaction version must be a single file`);
+      if (noTransaction && scripts.length !== 1)
+        throw new Error(`migration ${m.version} (${engine}): a no-transaction version must be a single file`);
       try {
         if (noTransaction) {
           await db.exec(scripts[0]!);
@@ -147,9 +154,14 @@ export async function runMigrations(db: SqlExecutor, opts: MigrateOptions = {}):
   return { engine, applied };
 }
 
-async function resolveEngine(db: Queryable, recorded: { engine: string }[], forced: Engine | undefined): Promise<Engine> {
+async function resolveEngine(
+  db: Queryable,
+  recorded: { engine: string }[],
+  forced: Engine | undefined,
+): Promise<Engine> {
   const engines = [...new Set(recorded.map((r) => r.engine))];
-  if (engines.length > 1) throw new Error(`schema_migrations mixes engines (${engines.join(', ')}): refusing to migrate`);
+  if (engines.length > 1)
+    throw new Error(`schema_migrations mixes engines (${engines.join(', ')}): refusing to migrate`);
   const previous = engines[0];
   if (previous !== undefined) {
     if (!isEngine(previous)) throw new Error(`schema_migrations records unknown engine ${previous}`);
@@ -160,7 +172,11 @@ async function resolveEngine(db: Queryable, recorded: { engine: string }[], forc
 }
 
 /** Connects to `databaseUrl` and applies pending migrations; returns the versions applied by this call. */
-export async function migrate(databaseUrl: string, logger?: Logger, opts: Omit<MigrateOptions, 'logger'> = {}): Promise<string[]> {
+export async function migrate(
+  databaseUrl: string,
+  logger?: Logger,
+  opts: Omit<MigrateOptions, 'logger'> = {},
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   // A dropped connection must surface as a rejected query, not an unhandled 'error' event.
   client.on('error', () => {});

@@ -40,7 +40,11 @@ export async function inTransaction<T>(db: Queryable, fn: () => Promise<T>, begi
 }
 
 /** inTransaction on a client of the pool; a client that failed is discarded, not returned in an unknown state. */
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   const client = await pool.connect();
   let failed: Error | undefined;
   try {

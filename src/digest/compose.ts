@@ -51,7 +51,10 @@ async function totals(db: Queryable, guildId: string, p: Period, timeZone: strin
   return { messages, voiceSeconds, joins: growth.reduce((a, g) => a + g.joins, 0), activeMembers: activity.members };
 }
 
-export async function composeDigest(db: Queryable, o: { guildId: string; period: Period; previous: Period; timeZone: string; includeBots: boolean }): Promise<Digest> {
+export async function composeDigest(
+  db: Queryable,
+  o: { guildId: string; period: Period; previous: Period; timeZone: string; includeBots: boolean },
+): Promise<Digest> {
   const f: Filter = { withoutBots: !o.includeBots };
   const r = { guildId: o.guildId, from: o.period.from, to: o.period.to, timeZone: o.timeZone };
   const rp = { guildId: o.guildId, from: o.previous.from, to: o.previous.to, timeZone: o.timeZone };
@@ -67,10 +70,14 @@ export async function composeDigest(db: Queryable, o: { guildId: string; period:
   // Without any message in the previous period (the bot is new, or the server was silent) everyone would
   // be "new": there is nothing to compare with, so no one is listed.
   const candidates = before.messages === 0 ? [] : members.filter((m) => m.value >= REGULAR_MIN_MESSAGES);
-  const earlier = await Promise.all(candidates.map((m) => familyTotal(db, 'messages', 'messages', rp, { ...f, userId: m.key })));
+  const earlier = await Promise.all(
+    candidates.map((m) => familyTotal(db, 'messages', 'messages', rp, { ...f, userId: m.key })),
+  );
   const newRegulars = candidates.filter((_, k) => earlier[k] === 0).map((m) => m.key);
   const wasBusy = prevChannels.filter((c) => c.value >= QUIET_MIN_MESSAGES);
-  const since = await Promise.all(wasBusy.map((c) => familyTotal(db, 'messages', 'messages', r, { ...f, channelId: c.key })));
+  const since = await Promise.all(
+    wasBusy.map((c) => familyTotal(db, 'messages', 'messages', r, { ...f, channelId: c.key })),
+  );
   const quietChannels = wasBusy.filter((_, k) => since[k] === 0).map((c) => c.key);
   return {
     period: o.period,
@@ -95,10 +102,14 @@ export function change(now: number, before: number): string {
   return pct === 0 ? 'no change' : `${pct > 0 ? '+' : ''}${pct}% vs previous`;
 }
 
-const dateLabel = (d: Date, timeZone: string) => d.toLocaleDateString('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric' });
+const dateLabel = (d: Date, timeZone: string) =>
+  d.toLocaleDateString('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric' });
 
 /** The message for a digest: an embed with the chart attached (rendered on the worker pool). */
-export async function digestMessage(d: Digest, o: { every: Every; timeZone: string; render: RenderPool; title?: string }): Promise<{ embed: EmbedBuilder; png: Buffer; fileName: string }> {
+export async function digestMessage(
+  d: Digest,
+  o: { every: Every; timeZone: string; render: RenderPool; title?: string },
+): Promise<{ embed: EmbedBuilder; png: Buffer; fileName: string }> {
   const last = new Date(d.period.to.getTime() - 1);
   const span = `${dateLabel(d.period.from, o.timeZone)} – ${dateLabel(last, o.timeZone)}`;
   // The previous period drawn over this one, day by day (its days shifted onto this period's).
@@ -111,7 +122,10 @@ export async function digestMessage(d: Digest, o: { every: Every; timeZone: stri
     bucketMs: BUCKET_MS.day,
     series: [
       { name: `This ${o.every}`, points: d.series },
-      { name: `Previous ${o.every}`, points: d.previousSeries.map((p) => ({ t: p.t + offset, v: p.v })).filter((p) => p.t < d.period.to.getTime()) },
+      {
+        name: `Previous ${o.every}`,
+        points: d.previousSeries.map((p) => ({ t: p.t + offset, v: p.v })).filter((p) => p.t < d.period.to.getTime()),
+      },
     ],
   });
   const t = d.totals;
@@ -122,15 +136,38 @@ export async function digestMessage(d: Digest, o: { every: Every; timeZone: stri
     .setTitle(o.title ?? `${o.every === 'week' ? 'Weekly' : 'Monthly'} digest: ${span}`)
     .addFields(
       { name: 'Messages', value: `${formatNumber(t.messages)} (${change(t.messages, b.messages)})`, inline: true },
-      { name: 'Voice', value: `${formatDuration(t.voiceSeconds)} (${change(t.voiceSeconds, b.voiceSeconds)})`, inline: true },
-      { name: 'Active members', value: `${formatNumber(t.activeMembers)} (${change(t.activeMembers, b.activeMembers)})`, inline: true },
+      {
+        name: 'Voice',
+        value: `${formatDuration(t.voiceSeconds)} (${change(t.voiceSeconds, b.voiceSeconds)})`,
+        inline: true,
+      },
+      {
+        name: 'Active members',
+        value: `${formatNumber(t.activeMembers)} (${change(t.activeMembers, b.activeMembers)})`,
+        inline: true,
+      },
       { name: 'Joins', value: `${formatNumber(t.joins)} (${change(t.joins, b.joins)})`, inline: true },
-      { name: 'Top members', value: list(d.topMembers.map((m, k) => `\`${k + 1}.\` <@${m.key}> — ${countOf(m.value, 'message')}`)) },
-      { name: 'Top channels', value: list(d.topChannels.map((c, k) => `\`${k + 1}.\` <#${c.key}> — ${countOf(c.value, 'message')}`)) },
-      { name: 'New regulars', value: b.messages === 0 ? 'No earlier period to compare with' : list(d.newRegulars.slice(0, 10).map((u) => `<@${u}>`)), inline: true },
+      {
+        name: 'Top members',
+        value: list(d.topMembers.map((m, k) => `\`${k + 1}.\` <@${m.key}> — ${countOf(m.value, 'message')}`)),
+      },
+      {
+        name: 'Top channels',
+        value: list(d.topChannels.map((c, k) => `\`${k + 1}.\` <#${c.key}> — ${countOf(c.value, 'message')}`)),
+      },
+      {
+        name: 'New regulars',
+        value:
+          b.messages === 0
+            ? 'No earlier period to compare with'
+            : list(d.newRegulars.slice(0, 10).map((u) => `<@${u}>`)),
+        inline: true,
+      },
       { name: 'Gone quiet', value: list(d.quietChannels.map((c) => `<#${c}>`)), inline: true },
     )
     .setImage(`attachment://${DIGEST_FILE}`)
-    .setFooter({ text: `Times in ${o.timeZone} · compared with ${dateLabel(d.previous.from, o.timeZone)} – ${dateLabel(new Date(d.previous.to.getTime() - 1), o.timeZone)}` });
+    .setFooter({
+      text: `Times in ${o.timeZone} · compared with ${dateLabel(d.previous.from, o.timeZone)} – ${dateLabel(new Date(d.previous.to.getTime() - 1), o.timeZone)}`,
+    });
   return { embed, png, fileName: DIGEST_FILE };
 }

@@ -21,7 +21,10 @@ export function periodStart(at: number, every: Every, timeZone: string): Date {
 /** The period starting at `start` (a period start), shifted by `n` periods. */
 function shifted(start: Date, every: Every, timeZone: string, n: number): Date {
   const d = zonedCalendarDate(start.getTime(), timeZone);
-  const u = every === 'month' ? new Date(Date.UTC(d.year, d.month - 1 + n, 1)) : new Date(Date.UTC(d.year, d.month - 1, d.day + 7 * n));
+  const u =
+    every === 'month'
+      ? new Date(Date.UTC(d.year, d.month - 1 + n, 1))
+      : new Date(Date.UTC(d.year, d.month - 1, d.day + 7 * n));
   return startOfZonedDay(u.getUTCFullYear(), u.getUTCMonth() + 1, u.getUTCDate(), timeZone);
 }
 

@@ -11,12 +11,23 @@ export interface DigestConfig {
 }
 
 export async function getDigest(db: Queryable, guildId: string): Promise<DigestConfig | undefined> {
-  const { rows } = await db.query<{ channel_id: string; every: Every; last_period_start: Date | null; disabled_reason: string | null }>(
-    'SELECT channel_id::text, every, last_period_start, disabled_reason FROM guild_digests WHERE guild_id = $1',
-    [guildId],
-  );
+  const { rows } = await db.query<{
+    channel_id: string;
+    every: Every;
+    last_period_start: Date | null;
+    disabled_reason: string | null;
+  }>('SELECT channel_id::text, every, last_period_start, disabled_reason FROM guild_digests WHERE guild_id = $1', [
+    guildId,
+  ]);
   const r = rows[0];
-  return r && { channelId: r.channel_id, every: r.every, lastPeriodStart: r.last_period_start, disabledReason: r.disabled_reason };
+  return (
+    r && {
+      channelId: r.channel_id,
+      every: r.every,
+      lastPeriodStart: r.last_period_start,
+      disabledReason: r.disabled_reason,
+    }
+  );
 }
 
 /** Sets (or changes) the digest; a change of cadence starts its own periods, so nothing counts as posted. */
@@ -48,6 +59,8 @@ export async function disableDigest(db: Queryable, guildId: string, reason: stri
 }
 
 export async function guildsWithDigest(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ guild_id: string }>('SELECT guild_id::text FROM guild_digests WHERE disabled_reason IS NULL');
+  const { rows } = await db.query<{ guild_id: string }>(
+    'SELECT guild_id::text FROM guild_digests WHERE disabled_reason IS NULL',
+  );
   return rows.map((r) => r.guild_id);
 }

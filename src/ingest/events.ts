@@ -46,7 +46,12 @@ export class MemberEventLoader {
    * A batch PostgreSQL refuses is counted towards quarantine and the next batch goes on; `retried` holds
    * the keys that failed before (their attempt count is cleared once they load).
    */
-  async runPartition(p: number, total: EventLoadResult, proceed: () => Promise<boolean> = async () => true, retried = new Set<string>()): Promise<void> {
+  async runPartition(
+    p: number,
+    total: EventLoadResult,
+    proceed: () => Promise<boolean> = async () => true,
+    retried = new Set<string>(),
+  ): Promise<void> {
     const { redis, keys } = this.o;
     const pending = await this.scanBatches(p);
     const batchKey = keys.batch(MEMBER_EVENTS, p, Keys.newBatchId());
@@ -115,9 +120,14 @@ export class MemberEventLoader {
     const { malformed } = read;
     // Opted-out members' joins and leaves never land, nor do they appear as anyone's inviter (src/privacy.ts).
     const optedOut = await optedOutIn(this.o.pool, [...new Set(read.events.map((e) => e.guildId))]);
-    const events = optedOut.size === 0 ? read.events : read.events
-      .filter((e) => !optedOut.has(memberKey(e.guildId, e.userId)))
-      .map((e) => (e.inviterId && optedOut.has(memberKey(e.guildId, e.inviterId)) ? { ...e, inviterId: null } : e));
+    const events =
+      optedOut.size === 0
+        ? read.events
+        : read.events
+            .filter((e) => !optedOut.has(memberKey(e.guildId, e.userId)))
+            .map((e) =>
+              e.inviterId && optedOut.has(memberKey(e.guildId, e.inviterId)) ? { ...e, inviterId: null } : e,
+            );
     total.malformed += malformed;
     if (events.length === 0) {
       await this.o.redis.unlink(key);
@@ -141,7 +151,10 @@ export class MemberEventLoader {
     if (duplicate) {
       total.duplicates++;
       ingestBatches.inc({ family: MEMBER_EVENTS, outcome: 'duplicate' });
-      this.o.logger?.warn({ batchId, family: MEMBER_EVENTS, partition: p }, 'batch was already loaded; unlinked without loading again');
+      this.o.logger?.warn(
+        { batchId, family: MEMBER_EVENTS, partition: p },
+        'batch was already loaded; unlinked without loading again',
+      );
     } else {
       total.rows += events.length;
       ingestBatches.inc({ family: MEMBER_EVENTS, outcome: 'loaded' });
@@ -156,17 +169,18 @@ function* copyChunks(events: MemberEvent[]): Generator<string> {
   let chunk = '';
   let n = 0;
   for (const e of events) {
-    chunk += [
-      new Date(e.at).toISOString(),
-      e.guildId,
-      e.userId,
-      e.kind,
-      e.attribution ?? '\\N',
-      e.inviterId ?? '\\N',
-      e.inviteCode ?? '\\N',
-      new Date(e.accountCreatedAt).toISOString(),
-      e.bot ? 't' : 'f',
-    ].join('\t') + '\n';
+    chunk +=
+      [
+        new Date(e.at).toISOString(),
+        e.guildId,
+        e.userId,
+        e.kind,
+        e.attribution ?? '\\N',
+        e.inviterId ?? '\\N',
+        e.inviteCode ?? '\\N',
+        new Date(e.accountCreatedAt).toISOString(),
+        e.bot ? 't' : 'f',
+      ].join('\t') + '\n';
     if (++n === COPY_CHUNK_ROWS) {
       yield chunk;
       chunk = '';

@@ -132,7 +132,8 @@ export class Ingestor {
   private share = Number.POSITIVE_INFINITY;
 
   constructor(opts: IngestorOptions) {
-    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1)
+      throw new Error('partitions must be a positive integer');
     this.redis = opts.redis;
     this.pool = opts.pool;
     this.keys = opts.keys;
@@ -145,7 +146,13 @@ export class Ingestor {
     this.workerId = opts.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.log = opts.logger?.child({ component: 'ingest', workerId: this.workerId });
     this.roster = new Roster(this.redis, this.keys.ingestWorkers(), this.workerId, this.leaseMs);
-    this.quarantine = new Quarantine({ redis: this.redis, keys: this.keys, partitions: this.partitions, maxAttempts: opts.maxAttempts ?? 3, logger: this.log });
+    this.quarantine = new Quarantine({
+      redis: this.redis,
+      keys: this.keys,
+      partitions: this.partitions,
+      maxAttempts: opts.maxAttempts ?? 3,
+      logger: this.log,
+    });
     if (opts.memberEvents ?? true) {
       this.memberEvents = new MemberEventLoader({
         redis: this.redis,
@@ -161,7 +168,12 @@ export class Ingestor {
 
   /** For /healthz: when the last cycle succeeded, how many failed in a row since, cycles finished. */
   status(): { lastSuccessAt: number | undefined; consecutiveFailures: number; leases: number; cycles: number } {
-    return { lastSuccessAt: this.lastSuccess, consecutiveFailures: this.consecutiveFailures, leases: this.held.size, cycles: this.cycles };
+    return {
+      lastSuccessAt: this.lastSuccess,
+      consecutiveFailures: this.consecutiveFailures,
+      leases: this.held.size,
+      cycles: this.cycles,
+    };
   }
 
   /** One cycle over every owned (family, partition). Cycles of one Ingestor never overlap. */
@@ -214,7 +226,15 @@ export class Ingestor {
   }
 
   private async cycle(): Promise<IngestResult> {
-    const total: IngestResult = { batches: 0, rows: 0, duplicates: 0, malformed: 0, skipped: 0, failed: 0, quarantined: 0 };
+    const total: IngestResult = {
+      batches: 0,
+      rows: 0,
+      duplicates: 0,
+      malformed: 0,
+      skipped: 0,
+      failed: 0,
+      quarantined: 0,
+    };
     const errors: unknown[] = [];
     await this.takeShare();
     outer: for (const family of this.families) {
@@ -340,7 +360,12 @@ export class Ingestor {
       total.skipped++;
       return;
     }
-    await this.memberEvents!.runPartition(p, total, async () => !this.halting && (await this.acquire(lease)), this.retried);
+    await this.memberEvents!.runPartition(
+      p,
+      total,
+      async () => !this.halting && (await this.acquire(lease)),
+      this.retried,
+    );
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
@@ -348,7 +373,13 @@ export class Ingestor {
     return (await scanKeys(this.redis, this.keys.batchPattern(family, p))).sort();
   }
 
-  private async loadBatch(spec: FamilySpec, family: FamilyName, p: number, key: string, total: IngestResult): Promise<void> {
+  private async loadBatch(
+    spec: FamilySpec,
+    family: FamilyName,
+    p: number,
+    key: string,
+    total: IngestResult,
+  ): Promise<void> {
     const endTimer = ingestDuration.startTimer({ family });
     const batchId = Keys.batchIdOf(key);
     const t0 = performance.now();
@@ -356,7 +387,12 @@ export class Ingestor {
     const { malformed } = read;
     // Opted-out members (src/privacy.ts): increments still in Redis when they opted out never land.
     const userDim = spec.dims.indexOf('user_id');
-    const rows = await dropOptedOut(this.pool, read.rows, (r) => r.dims[0]!, (r) => r.dims[userDim]!);
+    const rows = await dropOptedOut(
+      this.pool,
+      read.rows,
+      (r) => r.dims[0]!,
+      (r) => r.dims[userDim]!,
+    );
     const readMs = performance.now() - t0;
     total.malformed += malformed;
 
@@ -393,7 +429,10 @@ export class Ingestor {
       ingestBatches.inc({ family, outcome: 'loaded' });
       ingestRows.inc({ family }, rows.length);
       const loadMs = Math.round(performance.now() - t0 - readMs);
-      this.log?.debug({ batchId, family, partition: p, rows: rows.length, readMs: Math.round(readMs), loadMs }, 'batch loaded');
+      this.log?.debug(
+        { batchId, family, partition: p, rows: rows.length, readMs: Math.round(readMs), loadMs },
+        'batch loaded',
+      );
     }
     endTimer();
   }
@@ -437,7 +476,13 @@ export class Ingestor {
             bad(field, raw);
             continue;
           }
-          row = { minute: d.minute, dims: d.dims, marks: d.marks, values: new Array<number>(metricCount).fill(0), seen: 0 };
+          row = {
+            minute: d.minute,
+            dims: d.dims,
+            marks: d.marks,
+            values: new Array<number>(metricCount).fill(0),
+            seen: 0,
+          };
           rows.set(rowKey, row);
           metric = d.metric;
         } else {

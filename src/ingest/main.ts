@@ -17,7 +17,11 @@ let databaseUrl: string;
 let redisAt: RedisTarget;
 try {
   cfg = loadConfig();
-  databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL', 'by the ingest worker (e.g. postgres://user:pass@host:5432/stats)');
+  databaseUrl = required(
+    cfg.databaseUrl,
+    'DATABASE_URL',
+    'by the ingest worker (e.g. postgres://user:pass@host:5432/stats)',
+  );
   redisAt = redisTarget(cfg, 'by the ingest worker (e.g. redis://host:6379)');
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

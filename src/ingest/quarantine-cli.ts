@@ -27,7 +27,12 @@ async function run(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const redis = connectRedis(redisTarget(cfg, 'to reach the quarantined batches'));
   try {
-    const q = new Quarantine({ redis, keys: new Keys(cfg.redisKeyPrefix), partitions: cfg.redisPartitions, maxAttempts: cfg.ingestMaxAttempts });
+    const q = new Quarantine({
+      redis,
+      keys: new Keys(cfg.redisKeyPrefix),
+      partitions: cfg.redisPartitions,
+      maxAttempts: cfg.ingestMaxAttempts,
+    });
     if (command === 'list') {
       const all = await q.list();
       for (const r of all) print(r);

@@ -58,18 +58,39 @@ export class Quarantine {
     const { redis, keys, logger } = this.o;
     const batchId = Keys.batchIdOf(batchKey);
     const attemptsKey = keys.ingestAttempts(partition);
-    const results = await redis.multi().hincrby(attemptsKey, batchId, 1).expire(attemptsKey, ATTEMPTS_TTL_SECONDS).exec();
+    const results = await redis
+      .multi()
+      .hincrby(attemptsKey, batchId, 1)
+      .expire(attemptsKey, ATTEMPTS_TTL_SECONDS)
+      .exec();
     const attempts = Number(results?.[0]?.[1] ?? 1);
     const code = (err as { code?: unknown }).code;
     const error = err instanceof Error ? err.message.slice(0, 500) : String(err).slice(0, 500);
     ingestBatches.inc({ family, outcome: 'failed' });
     if (attempts < this.o.maxAttempts) {
-      logger?.warn({ batchId, family, partition, attempts, maxAttempts: this.o.maxAttempts, code, error }, 'batch failed to load; retried next cycle, later batches go on');
+      logger?.warn(
+        { batchId, family, partition, attempts, maxAttempts: this.o.maxAttempts, code, error },
+        'batch failed to load; retried next cycle, later batches go on',
+      );
       return 'retry';
     }
     const key = keys.quarantined(family, partition, batchId);
-    const record: QuarantineRecord = { batchId, family, partition, key, attempts, code: typeof code === 'string' ? code : null, error, quarantinedAt: new Date().toISOString() };
-    const moved = await redis.multi().rename(batchKey, key).hset(keys.quarantineIndex(partition), batchId, JSON.stringify(record)).hdel(attemptsKey, batchId).exec();
+    const record: QuarantineRecord = {
+      batchId,
+      family,
+      partition,
+      key,
+      attempts,
+      code: typeof code === 'string' ? code : null,
+      error,
+      quarantinedAt: new Date().toISOString(),
+    };
+    const moved = await redis
+      .multi()
+      .rename(batchKey, key)
+      .hset(keys.quarantineIndex(partition), batchId, JSON.stringify(record))
+      .hdel(attemptsKey, batchId)
+      .exec();
     const renameErr = moved?.[0]?.[0];
     if (renameErr) throw renameErr;
     ingestBatches.inc({ family, outcome: 'quarantined' });
@@ -115,7 +136,8 @@ export class Quarantine {
     const total = await redis.hlen(r.key);
     const [, flat] = await redis.hscan(r.key, '0', 'COUNT', limit);
     const sample: { field: string; value: string }[] = [];
-    for (let i = 0; i + 1 < flat.length && sample.length < limit; i += 2) sample.push({ field: flat[i]!, value: flat[i + 1]! });
+    for (let i = 0; i + 1 < flat.length && sample.length < limit; i += 2)
+      sample.push({ field: flat[i]!, value: flat[i + 1]! });
     return { total, sample };
   }
 
@@ -146,7 +168,9 @@ export class Quarantine {
 
   async count(): Promise<number> {
     // One HLEN per partition, auto-pipelined (per node on a cluster: a pipeline may not span slots there).
-    const lens = await Promise.all(Array.from({ length: this.o.partitions }, (_, p) => this.o.redis.hlen(this.o.keys.quarantineIndex(p))));
+    const lens = await Promise.all(
+      Array.from({ length: this.o.partitions }, (_, p) => this.o.redis.hlen(this.o.keys.quarantineIndex(p))),
+    );
     return lens.reduce((a, b) => a + b, 0);
   }
 

@@ -37,7 +37,9 @@ export class GuildLoader {
     if (hit) {
       if (Date.now() - hit.at > FRESH_MS) {
         hit.at = Date.now();
-        this.fetch(guildId).catch((err: unknown) => this.logger.warn({ err, guild: guildId }, 'could not refresh a guild'));
+        this.fetch(guildId).catch((err: unknown) =>
+          this.logger.warn({ err, guild: guildId }, 'could not refresh a guild'),
+        );
       }
       return hit.load;
     }
@@ -59,11 +61,16 @@ export class GuildLoader {
       await Promise.all([
         guild.channels.fetch(),
         guild.members.fetchMe(),
-        this.settings.load([guildId]).catch((err: unknown) => this.logger.warn({ err, guild: guildId }, 'could not load guild settings; defaults apply')),
+        this.settings
+          .load([guildId])
+          .catch((err: unknown) =>
+            this.logger.warn({ err, guild: guildId }, 'could not load guild settings; defaults apply'),
+          ),
       ]);
       return guild;
     } catch (err) {
-      if (err instanceof DiscordAPIError && NOT_IN_GUILD.has(err.code)) throw new NotInGuildError(`the bot is not in guild ${guildId}`);
+      if (err instanceof DiscordAPIError && NOT_IN_GUILD.has(err.code))
+        throw new NotInGuildError(`the bot is not in guild ${guildId}`);
       throw err;
     }
   }

@@ -40,7 +40,8 @@ export class InlineResponses {
     const w = id === undefined ? undefined : this.waiting.get(id);
     if (id !== undefined && w) {
       // A response with files would be multipart; no command sends one before deferring.
-      if (typeof init.body !== 'string') throw new Error('a first interaction response with files cannot be sent inline: defer, then edit');
+      if (typeof init.body !== 'string')
+        throw new Error('a first interaction response with files cannot be sent inline: defer, then edit');
       this.waiting.delete(id);
       w.resolve(JSON.parse(init.body) as APIInteractionResponse);
       if (await w.sent) return new Response(null, { status: 204 });

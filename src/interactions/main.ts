@@ -20,7 +20,11 @@ try {
   databaseUrl = required(cfg.databaseUrl, 'DATABASE_URL', 'by the interactions service');
   redisAt = redisTarget(cfg, 'by the interactions service');
   required(cfg.discordToken, 'DISCORD_TOKEN', 'by the interactions service (replies are edited over REST)');
-  required(cfg.discordPublicKey, 'DISCORD_PUBLIC_KEY', "by the interactions service (the application's public key, developer portal)");
+  required(
+    cfg.discordPublicKey,
+    'DISCORD_PUBLIC_KEY',
+    "by the interactions service (the application's public key, developer portal)",
+  );
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
@@ -34,7 +38,14 @@ redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection e
 const pool = createPool(databaseUrl);
 const render = new RenderPool({ threads: cfg.renderThreads, logger });
 
-const service = await startInteractionsService({ config: cfg, redis, pool, render, logger, ready: () => !lifecycle.stopping() });
+const service = await startInteractionsService({
+  config: cfg,
+  redis,
+  pool,
+  render,
+  logger,
+  ready: () => !lifecycle.stopping(),
+});
 const ops = await startOpsServer({
   port: cfg.metricsPort,
   logger,

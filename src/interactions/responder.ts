@@ -40,7 +40,10 @@ export interface Responder {
   stop(): Promise<void>;
 }
 
-const ephemeral = (content: string): APIInteractionResponse => ({ type: InteractionResponseType.ChannelMessageWithSource, data: { content, flags: MessageFlags.Ephemeral } });
+const ephemeral = (content: string): APIInteractionResponse => ({
+  type: InteractionResponseType.ChannelMessageWithSource,
+  data: { content, flags: MessageFlags.Ephemeral },
+});
 
 /** What the service says itself when the router did not answer in time, by interaction type. */
 function ownAnswer(payload: APIInteraction): APIInteractionResponse {
@@ -79,14 +82,21 @@ export function createResponder(config: Config, ctx: CommandContext): Responder 
     client,
     guilds,
     async start() {
-      if (!config.discordToken) throw new Error('DISCORD_TOKEN is required by the interactions service (edits and follow-ups go over REST)');
+      if (!config.discordToken)
+        throw new Error('DISCORD_TOKEN is required by the interactions service (edits and follow-ups go over REST)');
       client.rest.setToken(config.discordToken);
-      const [user, application] = await Promise.all([client.rest.get(Routes.user('@me')) as Promise<APIUser>, client.rest.get(Routes.currentApplication()) as Promise<APIApplication>]);
+      const [user, application] = await Promise.all([
+        client.rest.get(Routes.user('@me')) as Promise<APIUser>,
+        client.rest.get(Routes.currentApplication()) as Promise<APIApplication>,
+      ]);
       // What the READY handler sets (discord.js's constructors are internal, hence the casts): the bot user,
       // whose own member the caches keep, and the application (entitlements in payloads are added to it).
       type Ctor<T, D> = new (c: Client, data: D) => T;
       client.user = new (ClientUser as unknown as Ctor<ClientUser, APIUser>)(client, user);
-      client.application = new (ClientApplication as unknown as Ctor<ClientApplication, APIApplication>)(client, application);
+      client.application = new (ClientApplication as unknown as Ctor<ClientApplication, APIApplication>)(
+        client,
+        application,
+      );
       await ctx.settings.subscribe((guildId) => guilds.has(guildId));
     },
     async respond(payload, sent) {
@@ -95,17 +105,35 @@ export function createResponder(config: Config, ctx: CommandContext): Responder 
           await guilds.get(payload.guild_id);
         } catch (err) {
           if (!(err instanceof NotInGuildError)) throw err;
-          return { body: payload.type === 4 ? ownAnswer(payload) : ephemeral('This bot is not in this server, so it has no statistics here. A server manager can add it from its profile.'), outcome: 'bot_absent' };
+          return {
+            body:
+              payload.type === 4
+                ? ownAnswer(payload)
+                : ephemeral(
+                    'This bot is not in this server, so it has no statistics here. A server manager can add it from its profile.',
+                  ),
+            outcome: 'bot_absent',
+          };
         }
       }
       const first = inline.expect(payload.id, sent);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), OWN_ANSWER_MS)));
       // The same path as a gateway dispatch: discord.js builds the interaction and emits InteractionCreate.
-      (client as unknown as { actions: { InteractionCreate: { handle(d: unknown): void } } }).actions.InteractionCreate.handle(payload);
+      (
+        client as unknown as { actions: { InteractionCreate: { handle(d: unknown): void } } }
+      ).actions.InteractionCreate.handle(payload);
       const body = await Promise.race([first, late]);
       clearTimeout(timer);
-      if (body) return { body, outcome: body.type === InteractionResponseType.DeferredChannelMessageWithSource || body.type === InteractionResponseType.DeferredMessageUpdate ? 'deferred' : 'replied' };
+      if (body)
+        return {
+          body,
+          outcome:
+            body.type === InteractionResponseType.DeferredChannelMessageWithSource ||
+            body.type === InteractionResponseType.DeferredMessageUpdate
+              ? 'deferred'
+              : 'replied',
+        };
       inline.forget(payload.id);
       return { body: ownAnswer(payload), outcome: 'unanswered' };
     },

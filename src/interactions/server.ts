@@ -23,7 +23,11 @@ export interface InteractionsServerOptions {
   ready?: () => boolean;
 }
 
-const HANDLED = new Set<number>([InteractionType.ApplicationCommand, InteractionType.MessageComponent, InteractionType.ApplicationCommandAutocomplete]);
+const HANDLED = new Set<number>([
+  InteractionType.ApplicationCommand,
+  InteractionType.MessageComponent,
+  InteractionType.ApplicationCommandAutocomplete,
+]);
 
 export function buildInteractionsServer(o: InteractionsServerOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: o.maxBodyBytes, logger: false, return503OnClosing: true });
@@ -51,17 +55,33 @@ export function buildInteractionsServer(o: InteractionsServerOptions): FastifyIn
   app.post('/interactions', async (req, reply) => {
     const started = process.hrtime.bigint();
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const check = checkSignature(o.publicKey, header(req.headers['x-signature-ed25519']), header(req.headers['x-signature-timestamp']), body, o.maxAgeSec);
+    const check = checkSignature(
+      o.publicKey,
+      header(req.headers['x-signature-ed25519']),
+      header(req.headers['x-signature-timestamp']),
+      body,
+      o.maxAgeSec,
+    );
     if (check !== 'ok') {
-      const r = check === 'stale' ? refuse('stale', 401, 'timestamp too far from now') : refuse('bad_signature', 401, check === 'missing' ? 'missing signature headers' : 'invalid request signature');
+      const r =
+        check === 'stale'
+          ? refuse('stale', 401, 'timestamp too far from now')
+          : refuse(
+              'bad_signature',
+              401,
+              check === 'missing' ? 'missing signature headers' : 'invalid request signature',
+            );
       return reply.code(r.status).send(r.body);
     }
     let payload: APIInteraction;
     try {
       payload = JSON.parse(body.toString('utf8')) as APIInteraction;
-      if (typeof payload !== 'object' || payload === null || typeof payload.type !== 'number') throw new Error('not an interaction object');
+      if (typeof payload !== 'object' || payload === null || typeof payload.type !== 'number')
+        throw new Error('not an interaction object');
     } catch (err) {
-      const r = refuse('malformed', 400, 'body is not an interaction (JSON object with a numeric type)', { err: (err as Error).message });
+      const r = refuse('malformed', 400, 'body is not an interaction (JSON object with a numeric type)', {
+        err: (err as Error).message,
+      });
       return reply.code(r.status).send(r.body);
     }
     if (payload.type === InteractionType.Ping) {
@@ -85,14 +105,21 @@ export function buildInteractionsServer(o: InteractionsServerOptions): FastifyIn
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     interactionRequests.inc({ outcome });
     interactionAckLatency.observe(seconds);
-    if (outcome === 'bot_absent' || outcome === 'unanswered') o.logger.warn({ outcome, interaction: payload.id, guild: payload.guild_id }, 'interaction answered by the service itself');
+    if (outcome === 'bot_absent' || outcome === 'unanswered')
+      o.logger.warn(
+        { outcome, interaction: payload.id, guild: payload.guild_id },
+        'interaction answered by the service itself',
+      );
     return reply.send(response);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const ok = o.ready?.() ?? true;
-    return reply.code(ok ? 200 : 503).type('text/plain').send(ok ? 'ready\n' : 'not ready\n');
+    return reply
+      .code(ok ? 200 : 503)
+      .type('text/plain')
+      .send(ok ? 'ready\n' : 'not ready\n');
   });
   return app;
 }

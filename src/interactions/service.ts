@@ -25,16 +25,40 @@ export interface InteractionsService {
   stop(): Promise<void>;
 }
 
-export async function startInteractionsService(o: { config: Config; redis: RedisClient; pool: Pool; render: RenderPool; logger: Logger; host?: string; ready?: () => boolean }): Promise<InteractionsService> {
+export async function startInteractionsService(o: {
+  config: Config;
+  redis: RedisClient;
+  pool: Pool;
+  render: RenderPool;
+  logger: Logger;
+  host?: string;
+  ready?: () => boolean;
+}): Promise<InteractionsService> {
   const { config, redis, logger } = o;
-  const publicKey = ed25519PublicKey(required(config.discordPublicKey, 'DISCORD_PUBLIC_KEY', 'by the interactions service (the application\'s public key, developer portal)'));
+  const publicKey = ed25519PublicKey(
+    required(
+      config.discordPublicKey,
+      'DISCORD_PUBLIC_KEY',
+      "by the interactions service (the application's public key, developer portal)",
+    ),
+  );
   const settings = new GuildSettingsStore(o.pool, redis, config.redisKeyPrefix, logger);
   // Opt-outs: changed here (/privacy), and read here too, to leave opted-out members' command uses uncounted.
   const privacy = new OptOutStore(o.pool, redis, config.redisKeyPrefix, logger);
-  await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
+  await privacy
+    .subscribe()
+    .catch((err: unknown) =>
+      logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'),
+    );
   await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
   const keys = new Keys(config.redisKeyPrefix);
-  const counters = new CounterWriter({ redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax });
+  const counters = new CounterWriter({
+    redis,
+    keys,
+    partitions: config.redisPartitions,
+    logger,
+    maxBuffered: config.retryBufferMax,
+  });
   const responder = createResponder(config, { pool: o.pool, render: o.render, logger, settings, privacy });
   // Shards receive no interactions in HTTP mode: our command uses (the apps family) are counted here.
   recordCommandUses(responder.client, counters, settings, privacy);
@@ -66,7 +90,8 @@ export async function startInteractionsService(o: { config: Config; redis: Redis
       clearTimeout(cut);
       await responder.stop();
       privacy.close();
-      if (!(await counters.drain())) logger.error(counters.pending, 'stopping with command uses not yet written to Redis');
+      if (!(await counters.drain()))
+        logger.error(counters.pending, 'stopping with command uses not yet written to Redis');
       counters.close();
     },
   };

@@ -8,7 +8,11 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function ed25519PublicKey(hex: string): KeyObject {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error('an Ed25519 public key is 64 hex digits');
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(hex, 'hex')]), format: 'der', type: 'spki' });
+  return createPublicKey({
+    key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(hex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
 }
 
 export type SignatureCheck = 'ok' | 'missing' | 'bad_signature' | 'stale';
@@ -17,11 +21,19 @@ export type SignatureCheck = 'ok' | 'missing' | 'bad_signature' | 'stale';
  * Whether a request is Discord's: a valid signature over `timestamp + body`, with a timestamp (Unix
  * seconds) within `maxAgeSec` of now either way, so a captured request cannot be replayed later.
  */
-export function checkSignature(key: KeyObject, signature: string | undefined, timestamp: string | undefined, body: Buffer, maxAgeSec: number, nowMs = Date.now()): SignatureCheck {
+export function checkSignature(
+  key: KeyObject,
+  signature: string | undefined,
+  timestamp: string | undefined,
+  body: Buffer,
+  maxAgeSec: number,
+  nowMs = Date.now(),
+): SignatureCheck {
   if (!signature || !timestamp) return 'missing';
   if (!/^[0-9a-fA-F]{128}$/.test(signature) || !/^\d{1,12}$/.test(timestamp)) return 'bad_signature';
   // The signature first: an attacker must not learn anything from a forged request, not even about time.
-  if (!verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex'))) return 'bad_signature';
+  if (!verify(null, Buffer.concat([Buffer.from(timestamp), body]), key, Buffer.from(signature, 'hex')))
+    return 'bad_signature';
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > maxAgeSec) return 'stale';
   return 'ok';
 }

@@ -36,7 +36,11 @@ const FILES: readonly { pkg: string; file: string; family: string }[] = [
   { pkg: 'dejavu-fonts-ttf', file: 'ttf/DejaVuSans-Bold.ttf', family: FONT_FAMILY },
   { pkg: '@expo-google-fonts/noto-sans-jp', file: '400Regular/NotoSansJP_400Regular.ttf', family: CJK_FAMILY },
   { pkg: '@expo-google-fonts/noto-sans-jp', file: '700Bold/NotoSansJP_700Bold.ttf', family: CJK_FAMILY },
-  { pkg: '@expo-google-fonts/noto-color-emoji', file: '400Regular/NotoColorEmoji_400Regular.ttf', family: EMOJI_FAMILY },
+  {
+    pkg: '@expo-google-fonts/noto-color-emoji',
+    file: '400Regular/NotoColorEmoji_400Regular.ttf',
+    family: EMOJI_FAMILY,
+  },
 ];
 
 let registered = false;

@@ -18,7 +18,13 @@ export interface GradientStop {
  * (sorted by offset), padded with the end colours beyond them, as createLinearGradient would be. For a
  * context without a transform (the charts draw in canvas pixels).
  */
-export function linearGradient(ctx: Ctx, axis: 'x' | 'y', from: number, to: number, stops: readonly GradientStop[]): CanvasPattern {
+export function linearGradient(
+  ctx: Ctx,
+  axis: 'x' | 'y',
+  from: number,
+  to: number,
+  stops: readonly GradientStop[],
+): CanvasPattern {
   const first = stops[0];
   const last = stops[stops.length - 1];
   if (!first || !last) throw new Error('a gradient needs at least one stop');

@@ -18,7 +18,11 @@ export function layoutScale(width: number, height: number): number {
 export const snap = (v: number): number => Math.round(v) + 0.5;
 
 /** Fills the whole canvas with the theme background; returns the canvas size. */
-export function clear(ctx: Ctx, theme: Theme, spec: { width?: number; height?: number }): { width: number; height: number } {
+export function clear(
+  ctx: Ctx,
+  theme: Theme,
+  spec: { width?: number; height?: number },
+): { width: number; height: number } {
   const width = spec.width ?? DEFAULT_WIDTH;
   const height = spec.height ?? DEFAULT_HEIGHT;
   ctx.fillStyle = theme.background;
@@ -27,7 +31,16 @@ export function clear(ctx: Ctx, theme: Theme, spec: { width?: number; height?: n
 }
 
 /** A centred muted message (e.g. "No data for this period") in the given box. */
-export function drawEmpty(ctx: Ctx, theme: Theme, s: number, x: number, y: number, w: number, h: number, text = 'No data for this period'): void {
+export function drawEmpty(
+  ctx: Ctx,
+  theme: Theme,
+  s: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  text = 'No data for this period',
+): void {
   ctx.font = font(Math.round(18 * s));
   ctx.fillStyle = theme.mutedText;
   ctx.textAlign = 'center';

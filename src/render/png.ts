@@ -45,10 +45,20 @@ export interface Tolerance {
  * common edge shades within 12, rare ones within 16 (6 %). No pixel moves more than 16 levels, and
  * under 1 % of a chart's pixels more than 8.
  */
-export const DEFAULT_TOLERANCE: Tolerance = { fillPixels: 4, fillError: 1, commonPixels: 64, commonError: 12, edgeError: 16 };
+export const DEFAULT_TOLERANCE: Tolerance = {
+  fillPixels: 4,
+  fillError: 1,
+  commonPixels: 64,
+  commonError: 12,
+  edgeError: 16,
+};
 
 /** The furthest any pixel of a default-encoded PNG is from the drawing, in levels per channel. */
-export const MAX_ERROR = Math.max(DEFAULT_TOLERANCE.fillError, DEFAULT_TOLERANCE.commonError, DEFAULT_TOLERANCE.edgeError);
+export const MAX_ERROR = Math.max(
+  DEFAULT_TOLERANCE.fillError,
+  DEFAULT_TOLERANCE.commonError,
+  DEFAULT_TOLERANCE.edgeError,
+);
 
 export interface IndexedPngOptions {
   tolerance?: Tolerance;
@@ -115,7 +125,15 @@ function grow<T extends Uint16Array | Uint32Array>(a: T, size: number): T {
  * equal pixels in its column). Fills, gradients along either axis, grid lines and the straight edges
  * of bars and cells are made of such pixels; the shades on the edges of text and curves are not.
  */
-function isStructure(px: Uint32Array, width: number, i: number, x: number, v: number, leftEqual: boolean, lineAt: Int32Array): boolean {
+function isStructure(
+  px: Uint32Array,
+  width: number,
+  i: number,
+  x: number,
+  v: number,
+  leftEqual: boolean,
+  lineAt: Int32Array,
+): boolean {
   const up = i >= width ? (px[i - width] as number) : -1; // -1: equal to no pixel
   if (up !== -1 && (leftEqual || (x > 0 && near(v, px[i - 1] as number))) && (up === v || near(v, up))) return true;
   // The pixel above was found on a line down and this one continues it.
@@ -152,7 +170,7 @@ function scan(px: Uint32Array, width: number): Scan | null {
   let runs = 0;
   for (let row = 0; row < px.length; row += width) {
     const rowEnd = row + width;
-    for (let i = row; i < rowEnd; ) {
+    for (let i = row; i < rowEnd;) {
       const v = px[i] as number;
       let j = i + 1;
       while (j < rowEnd && px[j] === v) j++;
@@ -192,7 +210,9 @@ function scan(px: Uint32Array, width: number): Scan | null {
       const len = j - i;
       counts[id] = (counts[id] as number) + len;
       if (len >= LINE_RUN) structure[id] = (structure[id] as number) + len;
-      else for (let k = i; k < j; k++) if (isStructure(px, width, k, k - row, v, k > i, lineAt)) structure[id] = (structure[id] as number) + 1;
+      else
+        for (let k = i; k < j; k++)
+          if (isStructure(px, width, k, k - row, v, k > i, lineAt)) structure[id] = (structure[id] as number) + 1;
       if (runs === runIds.length) {
         runIds = grow(runIds, runs * 2);
         runLengths = grow(runLengths, runs * 2);
@@ -202,7 +222,15 @@ function scan(px: Uint32Array, width: number): Scan | null {
       i = j;
     }
   }
-  return { n, counts: counts.subarray(0, n), structure: structure.subarray(0, n), first: first.subarray(0, n), runIds, runLengths, runs };
+  return {
+    n,
+    counts: counts.subarray(0, n),
+    structure: structure.subarray(0, n),
+    first: first.subarray(0, n),
+    runIds,
+    runLengths,
+    runs,
+  };
 }
 
 /**
@@ -215,7 +243,12 @@ function coverPalette(rgb: Uint8Array, s: Scan, tol: Tolerance): { entries: numb
   for (let c = 0; c < n; c++) {
     const st = structure[c] as number;
     const count = counts[c] as number;
-    limit[c] = st >= tol.fillPixels && st * 2 >= count ? tol.fillError : count >= tol.commonPixels ? tol.commonError : tol.edgeError;
+    limit[c] =
+      st >= tol.fillPixels && st * 2 >= count
+        ? tol.fillError
+        : count >= tol.commonPixels
+          ? tol.commonError
+          : tol.edgeError;
   }
   // Most frequent first, ties to the colour seen first (lower id): one native sort of numeric keys.
   const keys = new Float64Array(n);
@@ -227,7 +260,8 @@ function coverPalette(rgb: Uint8Array, s: Scan, tol: Tolerance): { entries: numb
   const side = Math.max(tol.fillError, tol.commonError, tol.edgeError) + 1;
   const dim = Math.ceil(256 / side);
   const cellOf = (c: number): number =>
-    ((((rgb[c * 3] as number) / side) | 0) * dim + (((rgb[c * 3 + 1] as number) / side) | 0)) * dim + (((rgb[c * 3 + 2] as number) / side) | 0);
+    ((((rgb[c * 3] as number) / side) | 0) * dim + (((rgb[c * 3 + 1] as number) / side) | 0)) * dim +
+    (((rgb[c * 3 + 2] as number) / side) | 0);
   const head = new Int16Array(dim * dim * dim).fill(-1);
   const next = new Int16Array(256);
   const entries: number[] = [];
@@ -297,8 +331,14 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * Returns a PNG-8, or null when the image cannot be indexed within the tolerance (then encode it
  * losslessly another way).
  */
-export function encodeIndexedPng(rgba: Uint8Array, width: number, height: number, opts: IndexedPngOptions = {}): Buffer | null {
-  if (rgba.length !== width * height * 4) throw new RangeError(`expected ${width * height * 4} bytes of RGBA, got ${rgba.length}`);
+export function encodeIndexedPng(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  opts: IndexedPngOptions = {},
+): Buffer | null {
+  if (rgba.length !== width * height * 4)
+    throw new RangeError(`expected ${width * height * 4} bytes of RGBA, got ${rgba.length}`);
   if (width > 65_535) return null; // run lengths are 16-bit; charts are at most 4096 wide
   const aligned = rgba.byteOffset % 4 === 0 ? rgba : rgba.slice();
   const px = new Uint32Array(aligned.buffer, aligned.byteOffset, width * height);
@@ -363,7 +403,13 @@ export function encodeIndexedPng(rgba: Uint8Array, width: number, height: number
   const plte = new Uint8Array(entries.length * 3);
   entries.forEach((c, e) => plte.set(rgb.subarray(c * 3, c * 3 + 3), e * 3));
   const parts = [SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', plte)];
-  if (!opaque) parts.push(chunk('tRNS', Uint8Array.from(entries, (c) => alpha[c] as number)));
+  if (!opaque)
+    parts.push(
+      chunk(
+        'tRNS',
+        Uint8Array.from(entries, (c) => alpha[c] as number),
+      ),
+    );
   const level = opts.level ?? (s.runs * BUSY_RUNS > width * height ? BUSY_LEVEL : CALM_LEVEL);
   parts.push(chunk('IDAT', zlib.deflateSync(raw, { level })));
   parts.push(chunk('IEND', new Uint8Array(0)));

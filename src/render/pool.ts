@@ -144,7 +144,10 @@ export class RenderPool {
       renderDuration.observe({ kind: task.kind }, (performance.now() - task.started) / 1000);
       task.resolve(Buffer.from(msg.png));
     } else {
-      const err = msg.error.name === 'ChartSpecError' ? new ChartSpecError(msg.error.message) : new RenderError(msg.error.message);
+      const err =
+        msg.error.name === 'ChartSpecError'
+          ? new ChartSpecError(msg.error.message)
+          : new RenderError(msg.error.message);
       task.reject(err);
     }
     this.pump();
@@ -163,7 +166,11 @@ export class RenderPool {
     const task = slot.task;
     slot.task = null;
     if (task) {
-      task.reject(new RenderError(`render worker crashed while drawing a ${task.kind} chart (${reason}); the worker was replaced`));
+      task.reject(
+        new RenderError(
+          `render worker crashed while drawing a ${task.kind} chart (${reason}); the worker was replaced`,
+        ),
+      );
     }
     if (wasStarting) {
       // Every worker runs the same code: if one cannot start, none can. Fail the waiting renders instead
@@ -225,8 +232,13 @@ export class RenderPool {
     slot.timer = null;
     slot.task = null;
     slot.state = 'dead';
-    task.reject(new RenderError(`render of a ${task.kind} chart timed out after ${this.timeoutMs} ms; the worker was replaced`));
-    this.log.error({ worker: slot.n, kind: task.kind, timeoutMs: this.timeoutMs }, 'render timed out; replacing worker');
+    task.reject(
+      new RenderError(`render of a ${task.kind} chart timed out after ${this.timeoutMs} ms; the worker was replaced`),
+    );
+    this.log.error(
+      { worker: slot.n, kind: task.kind, timeoutMs: this.timeoutMs },
+      'render timed out; replacing worker',
+    );
     void slot.worker.terminate();
   }
 }

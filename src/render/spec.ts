@@ -116,7 +116,8 @@ export function kindLabel(spec: unknown): ChartKind | 'invalid' {
 export function validateSpec(spec: unknown): asserts spec is ChartSpec {
   if (typeof spec !== 'object' || spec === null) fail('chart spec must be an object');
   const s = spec as Record<string, unknown>;
-  if (kindLabel(s) === 'invalid') fail(`unknown chart kind ${JSON.stringify(s.kind)} (known: ${CHART_KINDS.join(', ')})`);
+  if (kindLabel(s) === 'invalid')
+    fail(`unknown chart kind ${JSON.stringify(s.kind)} (known: ${CHART_KINDS.join(', ')})`);
   if (typeof s.title !== 'string') fail('title must be a string');
   if (s.subtitle !== undefined && typeof s.subtitle !== 'string') fail('subtitle must be a string');
   checkDimension('width', s.width);
@@ -175,7 +176,8 @@ function validateLine(s: Record<string, unknown>): void {
     ser.points.forEach((p: unknown, j: number) => {
       const pt = p as Record<string, unknown> | null;
       if (typeof pt !== 'object' || pt === null) fail(`series[${i}].points[${j}] must be an object`);
-      if (typeof pt.t !== 'number' || !Number.isFinite(pt.t)) fail(`series[${i}].points[${j}].t must be a finite number`);
+      if (typeof pt.t !== 'number' || !Number.isFinite(pt.t))
+        fail(`series[${i}].points[${j}].t must be a finite number`);
       if (pt.v !== null && (typeof pt.v !== 'number' || !Number.isFinite(pt.v))) {
         fail(`series[${i}].points[${j}].v must be a finite number or null`);
       }
@@ -190,7 +192,8 @@ function validateBar(s: Record<string, unknown>): void {
     const r = row as Record<string, unknown> | null;
     if (typeof r !== 'object' || r === null) fail(`rows[${i}] must be an object`);
     if (typeof r.label !== 'string') fail(`rows[${i}].label must be a string`);
-    if (!isFiniteNumber(r.value) || r.value < 0) fail(`rows[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
+    if (!isFiniteNumber(r.value) || r.value < 0)
+      fail(`rows[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
     if (r.detail !== undefined && typeof r.detail !== 'string') fail(`rows[${i}].detail must be a string`);
   });
 }
@@ -198,7 +201,9 @@ function validateBar(s: Record<string, unknown>): void {
 function validateHeatmap(s: Record<string, unknown>): void {
   const cells = s.cells;
   if (!Array.isArray(cells) || cells.length !== 7) {
-    fail(`cells must be 7 weekday rows (Monday first) of 24 hours, got ${Array.isArray(cells) ? `${cells.length} rows` : typeof cells}`);
+    fail(
+      `cells must be 7 weekday rows (Monday first) of 24 hours, got ${Array.isArray(cells) ? `${cells.length} rows` : typeof cells}`,
+    );
   }
   cells.forEach((row: unknown, d: number) => {
     if (!Array.isArray(row) || row.length !== 24) {
@@ -217,6 +222,7 @@ function validateDonut(s: Record<string, unknown>): void {
     const r = slice as Record<string, unknown> | null;
     if (typeof r !== 'object' || r === null) fail(`slices[${i}] must be an object`);
     if (typeof r.label !== 'string') fail(`slices[${i}].label must be a string`);
-    if (!isFiniteNumber(r.value) || r.value < 0) fail(`slices[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
+    if (!isFiniteNumber(r.value) || r.value < 0)
+      fail(`slices[${i}].value must be a finite number >= 0, got ${String(r.value)}`);
   });
 }

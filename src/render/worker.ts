@@ -12,9 +12,7 @@ export interface RenderRequest {
 }
 
 export type WorkerMessage =
-  | { ready: true }
-  | { id: number; png: ArrayBuffer }
-  | { id: number; error: { name: string; message: string } };
+  { ready: true } | { id: number; png: ArrayBuffer } | { id: number; error: { name: string; message: string } };
 
 const port = parentPort;
 if (!port) throw new Error('render worker must run in a worker thread');
@@ -26,7 +24,9 @@ port.on('message', (req: RenderRequest) => {
     (png) => {
       // Transfer only a buffer that owns its whole ArrayBuffer; a view into a shared one is copied.
       const whole = png.byteOffset === 0 && png.byteLength === png.buffer.byteLength;
-      const ab = (whole ? png.buffer : png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength)) as ArrayBuffer;
+      const ab = (
+        whole ? png.buffer : png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength)
+      ) as ArrayBuffer;
       port.postMessage({ id: req.id, png: ab } satisfies WorkerMessage, [ab]);
     },
     (err: unknown) => {

@@ -41,7 +41,11 @@ const pool = createPool(databaseUrl);
 const render = new RenderPool({ threads: cfg.renderThreads, logger });
 // @discordjs/rest queues per route bucket and waits out 429s; the global share keeps this replica within
 // its part of the bot's 50 requests per second.
-const rest = createSchedulerRest({ api: cfg.discordApiUrl, token, globalRequestsPerSecond: cfg.schedulerRestPerSecond });
+const rest = createSchedulerRest({
+  api: cfg.discordApiUrl,
+  token,
+  globalRequestsPerSecond: cfg.schedulerRestPerSecond,
+});
 
 const scheduler = new Scheduler({
   pool,

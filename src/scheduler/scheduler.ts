@@ -78,10 +78,17 @@ export class Scheduler {
     const now = this.clock();
     for (const job of this.jobs.values()) {
       const wanted = new Set(await job.guilds(this.o.pool));
-      const { rows } = await this.o.pool.query<{ guild_id: string }>('SELECT guild_id::text FROM scheduled_runs WHERE job = $1', [job.name]);
+      const { rows } = await this.o.pool.query<{ guild_id: string }>(
+        'SELECT guild_id::text FROM scheduled_runs WHERE job = $1',
+        [job.name],
+      );
       const have = new Set(rows.map((r) => r.guild_id));
       const gone = [...have].filter((g) => !wanted.has(g));
-      if (gone.length > 0) await this.o.pool.query('DELETE FROM scheduled_runs WHERE job = $1 AND guild_id = ANY($2::bigint[])', [job.name, gone]);
+      if (gone.length > 0)
+        await this.o.pool.query('DELETE FROM scheduled_runs WHERE job = $1 AND guild_id = ANY($2::bigint[])', [
+          job.name,
+          gone,
+        ]);
       const added = [...wanted].filter((g) => !have.has(g));
       if (added.length === 0) continue;
       const times = await Promise.all(added.map((g) => job.nextRun(g, null, now, this.o.pool)));
@@ -124,17 +131,20 @@ export class Scheduler {
     const key = `${claim.job}/${claim.guild_id}`;
     const controller = new AbortController();
     const logger = this.o.logger.child({ job: claim.job, guild: claim.guild_id });
-    const renew = setInterval(() => {
-      this.renew(claim).then(
-        (held) => {
-          if (!held) {
-            logger.warn('lease lost (another replica took the run): aborting');
-            controller.abort(new Error('lease lost'));
-          }
-        },
-        (err: unknown) => logger.warn({ err }, 'lease renewal failed'),
-      );
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.renew(claim).then(
+          (held) => {
+            if (!held) {
+              logger.warn('lease lost (another replica took the run): aborting');
+              controller.abort(new Error('lease lost'));
+            }
+          },
+          (err: unknown) => logger.warn({ err }, 'lease renewal failed'),
+        );
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     const started = process.hrtime.bigint();
     const done = (async () => {
       let error: unknown;
@@ -162,7 +172,9 @@ export class Scheduler {
       const outcome = error === undefined ? 'ok' : controller.signal.aborted ? 'aborted' : 'error';
       schedulerRuns.inc({ job: claim.job, outcome });
       if (outcome === 'error') logger.error({ err: error }, 'scheduled run failed');
-      await this.finish(job, claim, error).catch((err: unknown) => logger.error({ err }, 'could not record a scheduled run (it runs again when its lease expires)'));
+      await this.finish(job, claim, error).catch((err: unknown) =>
+        logger.error({ err }, 'could not record a scheduled run (it runs again when its lease expires)'),
+      );
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, { controller, done });
   }
@@ -191,11 +203,10 @@ export class Scheduler {
     }
     if (this.stopped) {
       // Cut short by our own shutdown: hand the run back at once, due as it was, for another replica.
-      await this.o.pool.query('UPDATE scheduled_runs SET lease_until = NULL, lease_token = NULL WHERE job = $1 AND guild_id = $2 AND lease_token = $3', [
-        claim.job,
-        claim.guild_id,
-        claim.lease_token,
-      ]);
+      await this.o.pool.query(
+        'UPDATE scheduled_runs SET lease_until = NULL, lease_token = NULL WHERE job = $1 AND guild_id = $2 AND lease_token = $3',
+        [claim.job, claim.guild_id, claim.lease_token],
+      );
       return;
     }
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);

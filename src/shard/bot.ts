@@ -1,6 +1,14 @@
 // One discord.js client with the collectors and commands attached. Used by the cluster process
 // (src/shard/main.ts) and, in-process, by tests and benchmarks.
-import { Client, Events, type ClientOptions, GatewayCloseCodes, GatewayIntentBits, Options, Partials } from 'discord.js';
+import {
+  Client,
+  Events,
+  type ClientOptions,
+  GatewayCloseCodes,
+  GatewayIntentBits,
+  Options,
+  Partials,
+} from 'discord.js';
 import type { RedisClient } from '../redis.js';
 import { totalClusters, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
@@ -55,13 +63,16 @@ const UNRECOVERABLE_CLOSES: Record<number, string> = {
   [GatewayCloseCodes.ShardingRequired]: 'Discord requires more shards (raise TOTAL_SHARDS)',
   [GatewayCloseCodes.InvalidAPIVersion]: 'the gateway API version was refused',
   [GatewayCloseCodes.InvalidIntents]: 'the gateway intents were refused as invalid',
-  [GatewayCloseCodes.DisallowedIntents]: 'a privileged intent is not enabled for this application (enable it in the developer portal, or set PRESENCE_INTENT=false)',
+  [GatewayCloseCodes.DisallowedIntents]:
+    'a privileged intent is not enabled for this application (enable it in the developer portal, or set PRESENCE_INTENT=false)',
 };
 
 /** What an unrecoverable close code means, for the logs and the manager. */
 export function unrecoverableClose(code: number, shard: number): string | undefined {
   const why = UNRECOVERABLE_CLOSES[code];
-  return why === undefined ? undefined : `Discord closed shard ${shard} with ${code} (${GatewayCloseCodes[code] ?? 'unknown'}): ${why}`;
+  return why === undefined
+    ? undefined
+    : `Discord closed shard ${shard} with ${code} (${GatewayCloseCodes[code] ?? 'unknown'}): ${why}`;
 }
 
 export interface Bot {
@@ -146,7 +157,12 @@ export function createBot(opts: BotOptions): Bot {
   // process, through Redis.
   const guard = createDispatchGuard(logger);
   const client = createClient(config, opts.shards, opts.shardCount, {
-    buildIdentifyThrottler: redisIdentifyThrottler({ redis: opts.redis, prefix: config.redisKeyPrefix, intervalMs: config.identifyIntervalMs, logger }),
+    buildIdentifyThrottler: redisIdentifyThrottler({
+      redis: opts.redis,
+      prefix: config.redisKeyPrefix,
+      intervalMs: config.identifyIntervalMs,
+      logger,
+    }),
     buildStrategy: (manager) => guard.buildStrategy(manager),
   });
   guard.protect(client);
@@ -167,17 +183,43 @@ export function createBot(opts: BotOptions): Bot {
   const structureCollector = collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
   // "Opt-out stops storing": the member's name and roles go at once, and are not noted again.
   privacy.onOptOut((guildId, userId) => structureRecorder.memberRemoved(guildId, userId));
-  const structure = Object.assign(structureRecorder, { idle: () => structureCollector.idle() && structureRecorder.pending === 0 });
+  const structure = Object.assign(structureRecorder, {
+    idle: () => structureCollector.idle() && structureRecorder.pending === 0,
+  });
   collectApps(guard.forCollector(client, 'apps'), counters, settings, privacy);
-  const sessions = collectTimedSessions(guard.forCollector(client, 'sessions'), { config, redis: opts.redis, logger, settings, privacy });
+  const sessions = collectTimedSessions(guard.forCollector(client, 'sessions'), {
+    config,
+    redis: opts.redis,
+    logger,
+    settings,
+    privacy,
+  });
   const keys = new Keys(config.redisKeyPrefix);
   const members = {
-    events: new MemberEventWriter({ redis: opts.redis, keys, partitions: config.redisPartitions, logger, maxBuffered: config.retryBufferMax }),
-    invites: new InviteTracker({ client, store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions), logger, graceMs: config.inviteGraceMs }),
+    events: new MemberEventWriter({
+      redis: opts.redis,
+      keys,
+      partitions: config.redisPartitions,
+      logger,
+      maxBuffered: config.retryBufferMax,
+    }),
+    invites: new InviteTracker({
+      client,
+      store: new InviteSnapshotStore(opts.redis, keys, config.redisPartitions),
+      logger,
+      graceMs: config.inviteGraceMs,
+    }),
   };
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
   // In HTTP mode Discord delivers interactions to the interactions service (src/interactions): shards only record.
-  if (config.interactions === 'gateway') routeCommands(guard.forCollector(client, 'commands'), { pool: opts.pool, render: opts.render, logger, settings, privacy });
+  if (config.interactions === 'gateway')
+    routeCommands(guard.forCollector(client, 'commands'), {
+      pool: opts.pool,
+      render: opts.render,
+      logger,
+      settings,
+      privacy,
+    });
 
   // Redis emptied under us (FLUSHALL, a restart without persistence): rebuild at once what this process
   // mirrors there, rather than at its next start or a guild's next event.
@@ -194,11 +236,22 @@ export function createBot(opts: BotOptions): Bot {
 
   // Backfill: where live counting starts per channel, jobs for servers never backfilled, and the runner.
   recordLiveCuts(guard.forCollector(client, 'backfill'), opts.redis, keys, config.redisPartitions, logger);
-  const backfill = new BackfillRunner({ client, pool: opts.pool, redis: opts.redis, config, logger, settings, privacy, emojiNames });
+  const backfill = new BackfillRunner({
+    client,
+    pool: opts.pool,
+    redis: opts.redis,
+    config,
+    logger,
+    settings,
+    privacy,
+    emojiNames,
+  });
   const queueJoined = (ids: string[]) => {
     if (!config.backfillOnJoin) return;
     // A guild with a job row (any state) was backfilled or is being backfilled: only new ones are queued.
-    requestFirstBackfills(opts.pool, ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not queue backfills'));
+    requestFirstBackfills(opts.pool, ids).catch((err: unknown) =>
+      logger.warn({ err, guilds: ids.length }, 'could not queue backfills'),
+    );
   };
   client.once(Events.ClientReady, () => queueJoined([...client.guilds.cache.keys()]));
   client.on(Events.GuildCreate, (guild) => {
@@ -207,7 +260,11 @@ export function createBot(opts: BotOptions): Bot {
 
   // Settings for every guild at ready (one query), for a guild that adds the bot later, and on change.
   const loadSettings = (ids: string[]) =>
-    settings.load(ids).catch((err: unknown) => logger.warn({ err, guilds: ids.length }, 'could not load guild settings; defaults apply'));
+    settings
+      .load(ids)
+      .catch((err: unknown) =>
+        logger.warn({ err, guilds: ids.length }, 'could not load guild settings; defaults apply'),
+      );
   client.once(Events.ClientReady, () => void loadSettings([...client.guilds.cache.keys()]));
   client.on(Events.GuildCreate, (guild) => {
     if (client.isReady()) void loadSettings([guild.id]);
@@ -249,11 +306,17 @@ export function createBot(opts: BotOptions): Bot {
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       // Not awaited into failure: a Redis outage at start must not keep the shard off the gateway.
-      await settings.subscribe((guildId) => client.guilds.cache.has(guildId)).catch((err: unknown) =>
-        logger.error({ err }, 'could not subscribe to guild settings changes; restart to pick up changes'),
-      );
+      await settings
+        .subscribe((guildId) => client.guilds.cache.has(guildId))
+        .catch((err: unknown) =>
+          logger.error({ err }, 'could not subscribe to guild settings changes; restart to pick up changes'),
+        );
       // Opt-outs before the first event: a Redis outage leaves them empty (logged), Postgres is not needed.
-      await privacy.subscribe().catch((err: unknown) => logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'));
+      await privacy
+        .subscribe()
+        .catch((err: unknown) =>
+          logger.error({ err }, 'could not subscribe to privacy opt-outs; restart to pick up changes'),
+        );
       await privacy.load().catch((err: unknown) => logger.error({ err }, 'could not load privacy opt-outs'));
       await resets.start();
       await client.login(config.discordToken);
@@ -283,7 +346,8 @@ export function createBot(opts: BotOptions): Bot {
       await emojiNames.close();
       await structureRecorder.close();
       if (!clean) logger.error(counters.pending, 'stopping with increments not yet written to Redis');
-      if (!sessionsClean) logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
+      if (!sessionsClean)
+        logger.error({ sessions: sessions.writer.pending }, 'stopping with session changes not yet written to Redis');
       return clean && sessionsClean && eventsClean;
     },
   };

@@ -41,7 +41,10 @@ export class OncePerKind {
 export function sampleOf(d: unknown, max = 300): string {
   let json: string;
   try {
-    json = JSON.stringify(d, (k, v: unknown) => (k === 'token' ? '[redacted]' : k === 'content' && typeof v === 'string' ? `[${v.length} characters]` : v)) ?? String(d);
+    json =
+      JSON.stringify(d, (k, v: unknown) =>
+        k === 'token' ? '[redacted]' : k === 'content' && typeof v === 'string' ? `[${v.length} characters]` : v,
+      ) ?? String(d);
   } catch {
     json = String(d);
   }
@@ -50,7 +53,8 @@ export function sampleOf(d: unknown, max = 300): string {
 
 /** Error fields for a log line without the error's own enumerable payload (requests, bodies). */
 function errorSummary(err: unknown): { type: string; message: string; stack?: string } {
-  if (err instanceof Error) return { type: err.name, message: err.message.slice(0, 500), stack: err.stack?.split('\n').slice(0, 6).join('\n') };
+  if (err instanceof Error)
+    return { type: err.name, message: err.message.slice(0, 500), stack: err.stack?.split('\n').slice(0, 6).join('\n') };
   return { type: typeof err, message: String(err).slice(0, 500) };
 }
 
@@ -72,23 +76,30 @@ export function createDispatchGuard(logger: Logger): DispatchGuard {
   /** `type`: a dispatch name or discord.js event name (both bounded sets). */
   const handlerFailed = (stage: string, type: string, d: unknown, err: unknown) => {
     collectorErrors.inc({ collector: stage, type });
-    once.report(`${stage}:${type}`, { collector: stage, type, err: errorSummary(err), sample: sampleOf(d) }, 'handling a gateway event failed; event skipped there, counting goes on');
+    once.report(
+      `${stage}:${type}`,
+      { collector: stage, type, err: errorSummary(err), sample: sampleOf(d) },
+      'handling a gateway event failed; event skipped there, counting goes on',
+    );
   };
 
-  const guarded = <A extends unknown[]>(collector: string, type: string, fn: (...args: A) => unknown) => (...args: A): void => {
-    try {
-      const r = fn(...args);
-      if (r instanceof Promise) r.catch((err: unknown) => handlerFailed(collector, type, args[0], err));
-    } catch (err) {
-      handlerFailed(collector, type, args[0], err);
-    }
-  };
+  const guarded =
+    <A extends unknown[]>(collector: string, type: string, fn: (...args: A) => unknown) =>
+    (...args: A): void => {
+      try {
+        const r = fn(...args);
+        if (r instanceof Promise) r.catch((err: unknown) => handlerFailed(collector, type, args[0], err));
+      } catch (err) {
+        handlerFailed(collector, type, args[0], err);
+      }
+    };
 
   return {
     guarded,
     buildStrategy(manager) {
       // The strategy forwards every shard event through manager.emit: that is where dispatches are checked.
-      const forward = (event: string, payload: unknown): boolean => (manager.emit as (e: string, p: unknown) => boolean)(event, payload);
+      const forward = (event: string, payload: unknown): boolean =>
+        (manager.emit as (e: string, p: unknown) => boolean)(event, payload);
       const emit = (event: string, payload: { data?: { t?: unknown; d?: unknown }; shardId: number }): boolean => {
         if (event !== 'dispatch') {
           try {
@@ -105,7 +116,11 @@ export function createDispatchGuard(logger: Logger): DispatchGuard {
         const problem = dispatchProblem(t, d);
         if (problem !== undefined) {
           dispatchesRejected.inc({ type });
-          once.report(`invalid:${type}`, { type, event: typeof t === 'string' ? t.slice(0, 64) : typeof t, problem, sample: sampleOf(d) }, 'malformed gateway dispatch dropped');
+          once.report(
+            `invalid:${type}`,
+            { type, event: typeof t === 'string' ? t.slice(0, 64) : typeof t, problem, sample: sampleOf(d) },
+            'malformed gateway dispatch dropped',
+          );
           return true;
         }
         try {
@@ -127,7 +142,9 @@ export function createDispatchGuard(logger: Logger): DispatchGuard {
 
     protect(client) {
       // discord.js replays dispatches queued before ready from setImmediate, outside the strategy's emit.
-      const ws = client.ws as unknown as { handlePacket(packet?: { t?: unknown; d?: unknown }, shard?: unknown): boolean };
+      const ws = client.ws as unknown as {
+        handlePacket(packet?: { t?: unknown; d?: unknown }, shard?: unknown): boolean;
+      };
       const handle = ws.handlePacket.bind(ws);
       ws.handlePacket = (packet, shard) => {
         try {
@@ -153,6 +170,5 @@ export function createDispatchGuard(logger: Logger): DispatchGuard {
         },
       });
     },
-
   };
 }

@@ -59,8 +59,36 @@ const memberProps = {
 };
 const member = obj(memberProps);
 const memberWithUser = obj(memberProps, ['user']);
-const role = obj({ id: sf, name: str, color: int, hoist: bool, position: int, permissions: perms, managed: bool, mentionable: bool, flags: int, tags: anyObj, icon: strOrNull, unicode_emoji: strOrNull }, ['id', 'permissions']);
-const guildEmoji = obj({ id: sf, name: strOrNull, roles: arr(sf), user, animated: bool, managed: bool, available: bool, require_colons: bool }, ['id']);
+const role = obj(
+  {
+    id: sf,
+    name: str,
+    color: int,
+    hoist: bool,
+    position: int,
+    permissions: perms,
+    managed: bool,
+    mentionable: bool,
+    flags: int,
+    tags: anyObj,
+    icon: strOrNull,
+    unicode_emoji: strOrNull,
+  },
+  ['id', 'permissions'],
+);
+const guildEmoji = obj(
+  {
+    id: sf,
+    name: strOrNull,
+    roles: arr(sf),
+    user,
+    animated: bool,
+    managed: bool,
+    available: bool,
+    require_colons: bool,
+  },
+  ['id'],
+);
 const overwrite = obj({ id: sf, type: int, allow: perms, deny: perms }, ['id', 'type', 'allow', 'deny']);
 const channel = obj(
   {
@@ -81,7 +109,17 @@ const channel = obj(
     user_limit: int,
     rtc_region: strOrNull,
     available_tags: arr(anyObj),
-    thread_metadata: obj({ archived: bool, locked: bool, archive_timestamp: ts, auto_archive_duration: int, create_timestamp: tsOrNull, invitable: bool }, ['archived', 'auto_archive_duration', 'archive_timestamp', 'locked']),
+    thread_metadata: obj(
+      {
+        archived: bool,
+        locked: bool,
+        archive_timestamp: ts,
+        auto_archive_duration: int,
+        create_timestamp: tsOrNull,
+        invitable: bool,
+      },
+      ['archived', 'auto_archive_duration', 'archive_timestamp', 'locked'],
+    ),
     member: anyObj,
   },
   ['id', 'type'],
@@ -148,7 +186,21 @@ const messageProps = {
   mentions: arr(obj({ ...(user.properties as Record<string, Schema>), member }, ['id'])),
   mention_roles: arr(sf),
   mention_channels: arr(obj({ id: sf, guild_id: sf, type: int, name: str }, ['id'])),
-  attachments: arr(obj({ id: sf, filename: str, size: int, url: str, proxy_url: str, content_type: str, width: intOrNull, height: intOrNull }, ['id'])),
+  attachments: arr(
+    obj(
+      {
+        id: sf,
+        filename: str,
+        size: int,
+        url: str,
+        proxy_url: str,
+        content_type: str,
+        width: intOrNull,
+        height: intOrNull,
+      },
+      ['id'],
+    ),
+  ),
   embeds: arr(anyObj),
   reactions: arr(obj({ count: int, me: bool, emoji: reactionEmoji })),
   nonce: { type: ['string', 'integer'] },
@@ -161,7 +213,18 @@ const messageProps = {
   message_reference: obj({ type: int, message_id: sf, channel_id: sf, guild_id: sf }),
   flags: int,
   referenced_message: { anyOf: [{ type: 'null' }, { $ref: '#/$defs/message' }] },
-  interaction_metadata: obj({ id: sf, type: int, user, name: str, original_response_message_id: sf, interacted_message_id: sf, triggering_interaction_metadata: anyObj }, ['id', 'type', 'user']),
+  interaction_metadata: obj(
+    {
+      id: sf,
+      type: int,
+      user,
+      name: str,
+      original_response_message_id: sf,
+      interacted_message_id: sf,
+      triggering_interaction_metadata: anyObj,
+    },
+    ['id', 'type', 'user'],
+  ),
   interaction: obj({ id: sf, type: int, name: str, user, member }, ['id', 'type', 'name', 'user']),
   thread: channel,
   components: arr(anyObj),
@@ -176,7 +239,16 @@ const messageProps = {
 };
 const message = obj(messageProps, ['id', 'channel_id', 'author', 'content', 'timestamp']);
 
-const commandOption: Schema = obj({ name: str, type: int, value: { type: ['string', 'number', 'boolean'] }, options: arr({ $ref: '#/$defs/option' }), focused: bool }, ['name', 'type']);
+const commandOption: Schema = obj(
+  {
+    name: str,
+    type: int,
+    value: { type: ['string', 'number', 'boolean'] },
+    options: arr({ $ref: '#/$defs/option' }),
+    focused: bool,
+  },
+  ['name', 'type'],
+);
 const interaction = {
   ...obj(
     {
@@ -195,7 +267,14 @@ const interaction = {
         name: str,
         type: int,
         options: arr(commandOption),
-        resolved: obj({ users: anyObj, members: anyObj, roles: anyObj, channels: anyObj, messages: anyObj, attachments: anyObj }),
+        resolved: obj({
+          users: anyObj,
+          members: anyObj,
+          roles: anyObj,
+          channels: anyObj,
+          messages: anyObj,
+          attachments: anyObj,
+        }),
         guild_id: sf,
         target_id: sf,
         custom_id: str,
@@ -255,14 +334,34 @@ const guild = obj(guildProps, ['id']);
 
 /** Dispatches the collectors or discord.js caches depend on, by event name. */
 const SCHEMAS: Partial<Record<GatewayDispatchEvents, Schema>> = {
-  [GatewayDispatchEvents.Ready]: obj({ user, guilds: arr(obj({ id: sf, unavailable: bool }, ['id'])), session_id: str, application: obj({ id: sf, flags: int }, ['id']), shard: arr(int) }, ['user', 'guilds', 'session_id', 'application']),
+  [GatewayDispatchEvents.Ready]: obj(
+    {
+      user,
+      guilds: arr(obj({ id: sf, unavailable: bool }, ['id'])),
+      session_id: str,
+      application: obj({ id: sf, flags: int }, ['id']),
+      shard: arr(int),
+    },
+    ['user', 'guilds', 'session_id', 'application'],
+  ),
   [GatewayDispatchEvents.GuildCreate]: guild,
   [GatewayDispatchEvents.GuildUpdate]: guild,
   [GatewayDispatchEvents.GuildDelete]: obj({ id: sf, unavailable: bool }, ['id']),
   [GatewayDispatchEvents.GuildMemberAdd]: obj({ ...memberProps, guild_id: sf }, ['guild_id', 'user']),
   [GatewayDispatchEvents.GuildMemberUpdate]: obj({ ...memberProps, guild_id: sf }, ['guild_id', 'user']),
   [GatewayDispatchEvents.GuildMemberRemove]: obj({ guild_id: sf, user }, ['guild_id', 'user']),
-  [GatewayDispatchEvents.GuildMembersChunk]: obj({ guild_id: sf, members: arr(memberWithUser), chunk_index: int, chunk_count: int, not_found: arr(), presences: arr(presence), nonce: str }, ['guild_id', 'members']),
+  [GatewayDispatchEvents.GuildMembersChunk]: obj(
+    {
+      guild_id: sf,
+      members: arr(memberWithUser),
+      chunk_index: int,
+      chunk_count: int,
+      not_found: arr(),
+      presences: arr(presence),
+      nonce: str,
+    },
+    ['guild_id', 'members'],
+  ),
   [GatewayDispatchEvents.GuildRoleCreate]: obj({ guild_id: sf, role }, ['guild_id', 'role']),
   [GatewayDispatchEvents.GuildRoleUpdate]: obj({ guild_id: sf, role }, ['guild_id', 'role']),
   [GatewayDispatchEvents.GuildRoleDelete]: obj({ guild_id: sf, role_id: sf }, ['guild_id', 'role_id']),
@@ -273,17 +372,48 @@ const SCHEMAS: Partial<Record<GatewayDispatchEvents, Schema>> = {
   [GatewayDispatchEvents.ThreadCreate]: channel,
   [GatewayDispatchEvents.ThreadUpdate]: channel,
   [GatewayDispatchEvents.ThreadDelete]: obj({ id: sf, guild_id: sf, parent_id: sfOrNull, type: int }, ['id']),
-  [GatewayDispatchEvents.ThreadListSync]: obj({ guild_id: sf, channel_ids: arr(sf), threads: arr(channel), members: arr(anyObj) }, ['guild_id', 'threads']),
+  [GatewayDispatchEvents.ThreadListSync]: obj(
+    { guild_id: sf, channel_ids: arr(sf), threads: arr(channel), members: arr(anyObj) },
+    ['guild_id', 'threads'],
+  ),
   [GatewayDispatchEvents.MessageCreate]: { $ref: '#/$defs/message' },
   [GatewayDispatchEvents.MessageUpdate]: obj(messageProps, ['id', 'channel_id']),
   [GatewayDispatchEvents.MessageDelete]: obj({ id: sf, channel_id: sf, guild_id: sf }, ['id', 'channel_id']),
   [GatewayDispatchEvents.MessageDeleteBulk]: obj({ ids: arr(sf), channel_id: sf, guild_id: sf }, ['ids', 'channel_id']),
-  [GatewayDispatchEvents.MessageReactionAdd]: obj({ user_id: sf, channel_id: sf, message_id: sf, guild_id: sf, member, emoji: reactionEmoji, message_author_id: sf, burst: bool, type: int }, ['user_id', 'channel_id', 'message_id', 'emoji']),
-  [GatewayDispatchEvents.MessageReactionRemove]: obj({ user_id: sf, channel_id: sf, message_id: sf, guild_id: sf, emoji: reactionEmoji }, ['user_id', 'channel_id', 'message_id', 'emoji']),
+  [GatewayDispatchEvents.MessageReactionAdd]: obj(
+    {
+      user_id: sf,
+      channel_id: sf,
+      message_id: sf,
+      guild_id: sf,
+      member,
+      emoji: reactionEmoji,
+      message_author_id: sf,
+      burst: bool,
+      type: int,
+    },
+    ['user_id', 'channel_id', 'message_id', 'emoji'],
+  ),
+  [GatewayDispatchEvents.MessageReactionRemove]: obj(
+    { user_id: sf, channel_id: sf, message_id: sf, guild_id: sf, emoji: reactionEmoji },
+    ['user_id', 'channel_id', 'message_id', 'emoji'],
+  ),
   [GatewayDispatchEvents.VoiceStateUpdate]: { ...voiceState, required: ['guild_id', 'user_id', 'channel_id'] },
   [GatewayDispatchEvents.PresenceUpdate]: { ...presence, required: ['user', 'guild_id'] },
   [GatewayDispatchEvents.InviteCreate]: obj(
-    { channel_id: sf, code: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' }, guild_id: sf, created_at: ts, expires_at: tsOrNull, inviter: user, max_age: int, max_uses: int, temporary: bool, uses: int, type: int },
+    {
+      channel_id: sf,
+      code: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+      guild_id: sf,
+      created_at: ts,
+      expires_at: tsOrNull,
+      inviter: user,
+      max_age: int,
+      max_uses: int,
+      temporary: bool,
+      uses: int,
+      type: int,
+    },
     ['channel_id', 'code'],
   ),
   [GatewayDispatchEvents.InviteDelete]: obj({ channel_id: sf, code: str, guild_id: sf }, ['channel_id', 'code']),

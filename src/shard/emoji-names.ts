@@ -60,7 +60,10 @@ export class EmojiNameRecorder {
       if (this.written.size + batch.length > MAX_WRITTEN) this.written.clear();
       for (const e of batch) this.written.set(e.id, `${e.name}|${e.animated}`);
       if (this.dropped > 0) {
-        this.logger.warn({ dropped: this.dropped }, 'emoji names dropped while the database was unavailable; they are noted again at their next use');
+        this.logger.warn(
+          { dropped: this.dropped },
+          'emoji names dropped while the database was unavailable; they are noted again at their next use',
+        );
         this.dropped = 0;
       }
     } catch (err) {

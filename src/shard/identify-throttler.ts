@@ -81,7 +81,10 @@ export class RedisIdentifyThrottler implements IIdentifyThrottler {
           acquired = (await this.redis((r) => r.set(key, token, 'PX', this.holdMs, 'NX'))) === 'OK';
         } catch (err) {
           // Without Redis, fall back to discord.js's per-process throttle rather than keep the shard offline.
-          this.o.logger.warn({ err: (err as Error).message, shard: shardId }, 'identify lock unavailable (Redis); throttling identifies in this process only');
+          this.o.logger.warn(
+            { err: (err as Error).message, shard: shardId },
+            'identify lock unavailable (Redis); throttling identifies in this process only',
+          );
           await this.local.waitForIdentify(shardId, signal);
           await this.waitForBudget(shardId, signal, undefined);
           return;
@@ -111,13 +114,24 @@ export class RedisIdentifyThrottler implements IIdentifyThrottler {
       limit = await this.o.sessionStartLimit();
     } catch (err) {
       // discord.js would fail the same request itself; identifying without the check matches its default.
-      this.o.logger.warn({ err, shard: shardId }, 'could not fetch session_start_limit; identifying without checking it');
+      this.o.logger.warn(
+        { err, shard: shardId },
+        'could not fetch session_start_limit; identifying without checking it',
+      );
       return true;
     }
     sessionStartRemaining.set(limit.remaining);
     if (limit.remaining > 0) {
       const reserved = await this.redis((r) =>
-        r.eval(RESERVE, 1, `${this.o.prefix}:identify:grants`, Date.now(), GRANT_TTL_MS, limit.remaining, `${process.pid}:${shardId}:${randomBytes(4).toString('hex')}`),
+        r.eval(
+          RESERVE,
+          1,
+          `${this.o.prefix}:identify:grants`,
+          Date.now(),
+          GRANT_TTL_MS,
+          limit.remaining,
+          `${process.pid}:${shardId}:${randomBytes(4).toString('hex')}`,
+        ),
       ).catch(() => 1); // Redis gone: the per-bucket fallback already applies; do not block on the reservation
       if (reserved === 1) return true;
       if (key) await this.redis((r) => r.del(key)).catch(() => 0);
@@ -156,7 +170,9 @@ const SESSION_LIMIT_FRESH_MS = 5_000;
  * (as discord.js's default does) and session_start_limit before each identify, fetched again at most every
  * SESSION_LIMIT_FRESH_MS (and once for identifies waiting at the same time).
  */
-export function redisIdentifyThrottler(o: Omit<RedisIdentifyThrottlerOptions, 'maxConcurrency' | 'sessionStartLimit'>): BuildIdentifyThrottler {
+export function redisIdentifyThrottler(
+  o: Omit<RedisIdentifyThrottlerOptions, 'maxConcurrency' | 'sessionStartLimit'>,
+): BuildIdentifyThrottler {
   return async (manager: GatewayManager) => {
     // discord.js fetched this at login, moments ago.
     const info = await manager.fetchGatewayInformation();
@@ -164,13 +180,18 @@ export function redisIdentifyThrottler(o: Omit<RedisIdentifyThrottlerOptions, 'm
     let inflight: Promise<SessionStartLimit> | null = null;
     const sessionStartLimit = async (): Promise<SessionStartLimit> => {
       const age = Date.now() - cached.at;
-      if (age < SESSION_LIMIT_FRESH_MS) return { remaining: cached.limit.remaining, reset_after: cached.limit.reset_after - age };
+      if (age < SESSION_LIMIT_FRESH_MS)
+        return { remaining: cached.limit.remaining, reset_after: cached.limit.reset_after - age };
       inflight ??= manager
         .fetchGatewayInformation(true)
         .then((fresh) => (cached = { limit: fresh.session_start_limit, at: Date.now() }).limit)
         .finally(() => (inflight = null));
       return inflight;
     };
-    return new RedisIdentifyThrottler({ ...o, maxConcurrency: info.session_start_limit.max_concurrency, sessionStartLimit });
+    return new RedisIdentifyThrottler({
+      ...o,
+      maxConcurrency: info.session_start_limit.max_concurrency,
+      sessionStartLimit,
+    });
   };
 }

@@ -70,7 +70,8 @@ const lifecycle = handleShutdownSignals({
 handleProcessErrors(logger, lifecycle);
 
 bot.start().catch((err: unknown) => {
-  if ((err as { code?: unknown }).code === 'TokenInvalid') return unrecoverable('Discord rejected the bot token (401 Unauthorized): check DISCORD_TOKEN');
+  if ((err as { code?: unknown }).code === 'TokenInvalid')
+    return unrecoverable('Discord rejected the bot token (401 Unauthorized): check DISCORD_TOKEN');
   logger.fatal({ err }, 'cluster process failed to start');
   lifecycle.shutdown('start failed', 1);
 });

@@ -147,7 +147,11 @@ export class StructureRecorder {
 
   /** After a complete member list that began at `before` (ms): members not seen since have left. */
   sweepMembers(guildId: string, before: number): void {
-    if (this.incomplete.delete(guildId)) return void this.logger.warn({ guild: guildId }, 'member list incomplete (pending bound reached); members who left unseen stay until the next full list');
+    if (this.incomplete.delete(guildId))
+      return void this.logger.warn(
+        { guild: guildId },
+        'member list incomplete (pending bound reached); members who left unseen stay until the next full list',
+      );
     this.sweeps.push({ kind: 'members', guildId, before });
   }
 
@@ -178,7 +182,15 @@ export class StructureRecorder {
                FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::bigint[], $5::text[], $6::int[], $7::boolean[]) AS x(g, c, t, p, n, pos, d)
              ON CONFLICT (guild_id, channel_id) DO UPDATE SET type = EXCLUDED.type, parent_id = EXCLUDED.parent_id, name = EXCLUDED.name,
                position = EXCLUDED.position, deleted_at = CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL ELSE coalesce(guild_channels.deleted_at, EXCLUDED.deleted_at) END, updated_at = now()`,
-            [upsert.map((c) => c.guildId), upsert.map((c) => c.id), upsert.map((c) => c.type), upsert.map((c) => c.parentId), upsert.map((c) => c.name), upsert.map((c) => c.position), upsert.map((c) => c.deleted)],
+            [
+              upsert.map((c) => c.guildId),
+              upsert.map((c) => c.id),
+              upsert.map((c) => c.type),
+              upsert.map((c) => c.parentId),
+              upsert.map((c) => c.name),
+              upsert.map((c) => c.position),
+              upsert.map((c) => c.deleted),
+            ],
           );
         }
         const gone = channels.filter((c) => !c.row);
@@ -197,7 +209,14 @@ export class StructureRecorder {
              SELECT g, r, n, c, p, CASE WHEN d THEN now() END FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::boolean[]) AS x(g, r, n, c, p, d)
              ON CONFLICT (guild_id, role_id) DO UPDATE SET name = EXCLUDED.name, colour = EXCLUDED.colour, position = EXCLUDED.position,
                deleted_at = CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL ELSE coalesce(guild_roles.deleted_at, EXCLUDED.deleted_at) END, updated_at = now()`,
-            [roleRows.map((r) => r.guildId), roleRows.map((r) => r.id), roleRows.map((r) => r.name), roleRows.map((r) => r.colour), roleRows.map((r) => r.position), roleRows.map((r) => r.deleted)],
+            [
+              roleRows.map((r) => r.guildId),
+              roleRows.map((r) => r.id),
+              roleRows.map((r) => r.name),
+              roleRows.map((r) => r.colour),
+              roleRows.map((r) => r.position),
+              roleRows.map((r) => r.deleted),
+            ],
           );
         }
         const rolesGone = roles.filter((r) => r.deleted);
@@ -209,25 +228,37 @@ export class StructureRecorder {
             args,
           );
           // Nobody holds a deleted role (Discord sends no member updates for it).
-          await tx.query('DELETE FROM member_roles m USING unnest($1::bigint[], $2::bigint[]) AS x(g, r) WHERE m.guild_id = x.g AND m.role_id = x.r', args);
+          await tx.query(
+            'DELETE FROM member_roles m USING unnest($1::bigint[], $2::bigint[]) AS x(g, r) WHERE m.guild_id = x.g AND m.role_id = x.r',
+            args,
+          );
         }
-        if (members.length > 0) await writeMembers(tx, members.map(([, m]) => m));
+        if (members.length > 0)
+          await writeMembers(
+            tx,
+            members.map(([, m]) => m),
+          );
         for (const s of sweeps) await runSweep(tx, s);
       });
       if (this.dropped > 0) {
-        this.logger.warn({ dropped: this.dropped }, 'guild structure rows dropped while writes were behind; the next full list notes them again');
+        this.logger.warn(
+          { dropped: this.dropped },
+          'guild structure rows dropped while writes were behind; the next full list notes them again',
+        );
         this.dropped = 0;
       }
     } catch (err) {
       // Back in, unless a newer state was noted meanwhile.
-      for (const c of channels) if (!this.channels.has(`${c.guildId}:${c.id}`)) this.channels.set(`${c.guildId}:${c.id}`, c);
+      for (const c of channels)
+        if (!this.channels.has(`${c.guildId}:${c.id}`)) this.channels.set(`${c.guildId}:${c.id}`, c);
       for (const r of roles) if (!this.roles.has(`${r.guildId}:${r.id}`)) this.roles.set(`${r.guildId}:${r.id}`, r);
       for (const [k, m] of members) if (!this.members.has(k)) this.members.set(k, m);
       this.sweeps = [...sweeps, ...this.sweeps];
       this.logger.warn({ err, pending: this.pending }, 'could not write guild structure; retrying');
       return;
     }
-    if (this.members.size >= MEMBER_BATCH || (this.members.size === 0 && this.sweeps.length > 0 && sweeps.length === 0)) setImmediate(() => void this.flush());
+    if (this.members.size >= MEMBER_BATCH || (this.members.size === 0 && this.sweeps.length > 0 && sweeps.length === 0))
+      setImmediate(() => void this.flush());
   }
 
   /** Stops the timer after writing what is pending. */
@@ -243,7 +274,10 @@ export class StructureRecorder {
 
 type Tx = Parameters<Parameters<ReturnType<typeof pgTransaction>>[0]>[0];
 
-async function writeMembers(tx: Tx, members: (MemberRow | { guildId: string; userId: string; removed: true })[]): Promise<void> {
+async function writeMembers(
+  tx: Tx,
+  members: (MemberRow | { guildId: string; userId: string; removed: true })[],
+): Promise<void> {
   const present = members.filter((m): m is MemberRow => !('removed' in m));
   // Every member in the batch loses their role rows; those present get their current ones back.
   await tx.query(
@@ -252,25 +286,30 @@ async function writeMembers(tx: Tx, members: (MemberRow | { guildId: string; use
   );
   const removed = members.filter((m) => 'removed' in m);
   if (removed.length > 0) {
-    await tx.query('DELETE FROM guild_members m USING unnest($1::bigint[], $2::bigint[]) AS x(g, u) WHERE m.guild_id = x.g AND m.user_id = x.u', [
-      removed.map((m) => m.guildId),
-      removed.map((m) => m.userId),
-    ]);
+    await tx.query(
+      'DELETE FROM guild_members m USING unnest($1::bigint[], $2::bigint[]) AS x(g, u) WHERE m.guild_id = x.g AND m.user_id = x.u',
+      [removed.map((m) => m.guildId), removed.map((m) => m.userId)],
+    );
   }
   if (present.length === 0) return;
   await tx.query(
     `INSERT INTO guild_members (guild_id, user_id, display_name, bot, seen_at)
      SELECT g, u, n, b, to_timestamp(s / 1000.0) FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::float8[]) AS x(g, u, n, b, s)
      ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = EXCLUDED.display_name, bot = EXCLUDED.bot, seen_at = greatest(guild_members.seen_at, EXCLUDED.seen_at)`,
-    [present.map((m) => m.guildId), present.map((m) => m.userId), present.map((m) => m.name), present.map((m) => m.bot), present.map((m) => m.seenAt)],
+    [
+      present.map((m) => m.guildId),
+      present.map((m) => m.userId),
+      present.map((m) => m.name),
+      present.map((m) => m.bot),
+      present.map((m) => m.seenAt),
+    ],
   );
   const held = present.flatMap((m) => m.roles.map((r) => [m.guildId, r, m.userId] as const));
   if (held.length > 0) {
-    await tx.query('INSERT INTO member_roles (guild_id, role_id, user_id) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) ON CONFLICT DO NOTHING', [
-      held.map((h) => h[0]),
-      held.map((h) => h[1]),
-      held.map((h) => h[2]),
-    ]);
+    await tx.query(
+      'INSERT INTO member_roles (guild_id, role_id, user_id) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) ON CONFLICT DO NOTHING',
+      [held.map((h) => h[0]), held.map((h) => h[1]), held.map((h) => h[2])],
+    );
   }
 }
 
@@ -282,12 +321,24 @@ async function runSweep(tx: Tx, s: Sweep): Promise<void> {
       [s.guildId, s.keep, THREAD_TYPES],
     );
   } else if (s.kind === 'roles') {
-    await tx.query('UPDATE guild_roles SET deleted_at = now(), updated_at = now() WHERE guild_id = $1::bigint AND deleted_at IS NULL AND NOT (role_id = ANY ($2::bigint[]))', [s.guildId, s.keep]);
-    await tx.query('DELETE FROM member_roles WHERE guild_id = $1::bigint AND NOT (role_id = ANY ($2::bigint[]))', [s.guildId, s.keep]);
+    await tx.query(
+      'UPDATE guild_roles SET deleted_at = now(), updated_at = now() WHERE guild_id = $1::bigint AND deleted_at IS NULL AND NOT (role_id = ANY ($2::bigint[]))',
+      [s.guildId, s.keep],
+    );
+    await tx.query('DELETE FROM member_roles WHERE guild_id = $1::bigint AND NOT (role_id = ANY ($2::bigint[]))', [
+      s.guildId,
+      s.keep,
+    ]);
   } else {
     const before = s.before / 1000;
-    await tx.query('DELETE FROM member_roles r USING guild_members m WHERE m.guild_id = $1::bigint AND m.seen_at < to_timestamp($2) AND r.guild_id = m.guild_id AND r.user_id = m.user_id', [s.guildId, before]);
-    await tx.query('DELETE FROM guild_members WHERE guild_id = $1::bigint AND seen_at < to_timestamp($2)', [s.guildId, before]);
+    await tx.query(
+      'DELETE FROM member_roles r USING guild_members m WHERE m.guild_id = $1::bigint AND m.seen_at < to_timestamp($2) AND r.guild_id = m.guild_id AND r.user_id = m.user_id',
+      [s.guildId, before],
+    );
+    await tx.query('DELETE FROM guild_members WHERE guild_id = $1::bigint AND seen_at < to_timestamp($2)', [
+      s.guildId,
+      before,
+    ]);
   }
 }
 
@@ -320,7 +371,14 @@ interface RawRole {
 }
 
 export function channelRow(guildId: string, c: RawChannel): ChannelRow {
-  return { guildId, id: c.id, type: c.type, parentId: c.parent_id ?? null, name: c.name ?? '', position: c.position ?? 0 };
+  return {
+    guildId,
+    id: c.id,
+    type: c.type,
+    parentId: c.parent_id ?? null,
+    name: c.name ?? '',
+    position: c.position ?? 0,
+  };
 }
 
 export function roleRow(guildId: string, r: RawRole): RoleRow {
@@ -331,7 +389,14 @@ export function roleRow(guildId: string, r: RawRole): RoleRow {
 export function memberRow(guildId: string, m: RawMember, seenAt: number): MemberRow | undefined {
   const u = m.user;
   if (!u) return undefined;
-  return { guildId, userId: u.id, name: m.nick || u.global_name || u.username || u.id, bot: u.bot === true, roles: (m.roles ?? []).filter((r) => r !== guildId), seenAt };
+  return {
+    guildId,
+    userId: u.id,
+    name: m.nick || u.global_name || u.username || u.id,
+    bot: u.bot === true,
+    roles: (m.roles ?? []).filter((r) => r !== guildId),
+    seenAt,
+  };
 }
 
 /** Discord's nonce limit is 32 bytes. */
@@ -344,7 +409,11 @@ const REQUEST_INTERVAL_MS = 1_000;
  * list (REQUEST_GUILD_MEMBERS) of guilds whose GUILD_CREATE does not carry every member, one request at a
  * time.
  */
-export function collectStructure(client: Client, recorder: StructureRecorder, logger: Logger): { stop(): void; idle(): boolean } {
+export function collectStructure(
+  client: Client,
+  recorder: StructureRecorder,
+  logger: Logger,
+): { stop(): void; idle(): boolean } {
   const queue: { guildId: string; shardId: number }[] = [];
   /** nonce → the guild and when its request was sent. */
   const requests = new Map<string, { guildId: string; at: number }>();
@@ -368,7 +437,10 @@ export function collectStructure(client: Client, recorder: StructureRecorder, lo
       logger.debug({ err, guild: next.guildId }, 'could not send a member list request');
     };
     try {
-      const sent = shard.send({ op: GatewayOpcodes.RequestGuildMembers, d: { guild_id: next.guildId, query: '', limit: 0, nonce } }) as unknown;
+      const sent = shard.send({
+        op: GatewayOpcodes.RequestGuildMembers,
+        d: { guild_id: next.guildId, query: '', limit: 0, nonce },
+      }) as unknown;
       if (sent instanceof Promise) sent.catch(failed);
     } catch (err) {
       failed(err);
@@ -384,12 +456,23 @@ export function collectStructure(client: Client, recorder: StructureRecorder, lo
       case 'GUILD_CREATE': {
         if (d.unavailable === true) return;
         const guildId = d.id as string;
-        const channels = [...((d.channels as RawChannel[] | undefined) ?? []), ...((d.threads as RawChannel[] | undefined) ?? [])];
+        const channels = [
+          ...((d.channels as RawChannel[] | undefined) ?? []),
+          ...((d.threads as RawChannel[] | undefined) ?? []),
+        ];
         for (const c of channels) recorder.channel(channelRow(guildId, c));
-        if (Array.isArray(d.channels)) recorder.sweepChannels(guildId, channels.map((c) => c.id));
+        if (Array.isArray(d.channels))
+          recorder.sweepChannels(
+            guildId,
+            channels.map((c) => c.id),
+          );
         const roles = (d.roles as RawRole[] | undefined) ?? [];
         for (const r of roles) recorder.role(roleRow(guildId, r));
-        if (Array.isArray(d.roles)) recorder.sweepRoles(guildId, roles.map((r) => r.id));
+        if (Array.isArray(d.roles))
+          recorder.sweepRoles(
+            guildId,
+            roles.map((r) => r.id),
+          );
         const members = (d.members as RawMember[] | undefined) ?? [];
         for (const m of members) {
           const row = memberRow(guildId, m, now);
@@ -416,7 +499,8 @@ export function collectStructure(client: Client, recorder: StructureRecorder, lo
         if (typeof d.guild_id === 'string') recorder.channelDeleted(d.guild_id, d.id as string);
         return;
       case 'THREAD_LIST_SYNC':
-        for (const c of (d.threads as RawChannel[] | undefined) ?? []) recorder.channel(channelRow(d.guild_id as string, c));
+        for (const c of (d.threads as RawChannel[] | undefined) ?? [])
+          recorder.channel(channelRow(d.guild_id as string, c));
         return;
       case 'GUILD_ROLE_CREATE':
       case 'GUILD_ROLE_UPDATE':

@@ -17,7 +17,12 @@ export interface MessageActivity {
 }
 
 /** Distinct authors and channels with messages in the range, aligned down to `align` like the chart. */
-export async function messageActivity(db: Queryable, r: Range, align: Bucket, f: Filter = {}): Promise<MessageActivity> {
+export async function messageActivity(
+  db: Queryable,
+  r: Range,
+  align: Bucket,
+  f: Filter = {},
+): Promise<MessageActivity> {
   const w = scope('messages', r, align, f, { span: true });
   const { rows } = await db.query<{ members: string; channels: string }>(
     `SELECT count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels FROM ${w.source} WHERE ${w.sql}`,
@@ -38,9 +43,17 @@ export async function botAuthorCount(db: Queryable, r: Range, align: Bucket, f: 
 }
 
 /** Start of the first hour with anything of `family` in the guild (under the filter), or null. */
-export async function firstActivity(db: Queryable, family: FamilyName, guildId: string, f: Filter = {}): Promise<Date | null> {
+export async function firstActivity(
+  db: Queryable,
+  family: FamilyName,
+  guildId: string,
+  f: Filter = {},
+): Promise<Date | null> {
   const params: unknown[] = [guildId];
-  const { rows } = await db.query<{ t: Date | null }>(`SELECT min(bucket) AS t FROM ${relation(family, 'hour')} WHERE guild_id = $1::bigint${filterSql(family, f, params)}`, params);
+  const { rows } = await db.query<{ t: Date | null }>(
+    `SELECT min(bucket) AS t FROM ${relation(family, 'hour')} WHERE guild_id = $1::bigint${filterSql(family, f, params)}`,
+    params,
+  );
   const t = rows[0]?.t;
   return t ? new Date(t) : null;
 }

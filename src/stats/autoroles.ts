@@ -47,5 +47,9 @@ export async function activityQualifiers(db: Queryable, q: QualifierQuery): Prom
       ORDER BY 2 DESC, user_id LIMIT $${w.params.length}`,
     w.params,
   );
-  return { members: rows.map((r) => ({ userId: r.id, value: Number(r.v) })), total: rows.length > 0 ? Number(rows[0]!.total) : 0, from };
+  return {
+    members: rows.map((r) => ({ userId: r.id, value: Number(r.v) })),
+    total: rows.length > 0 ? Number(rows[0]!.total) : 0,
+    from,
+  };
 }

@@ -38,7 +38,14 @@ function sums(family: FamilyName, col: string, r: Range, align: Bucket, f?: Filt
 }
 
 /** Sum of one metric per bucket, every bucket present (zero where nothing happened). */
-export async function familySeries(db: Queryable, family: FamilyName, metric: string, r: Range, bucket: Bucket, f?: Filter): Promise<SeriesPoint[]> {
+export async function familySeries(
+  db: Queryable,
+  family: FamilyName,
+  metric: string,
+  r: Range,
+  bucket: Bucket,
+  f?: Filter,
+): Promise<SeriesPoint[]> {
   const col = metricColumn(family, metric);
   const { w, v } = sums(family, col, r, bucket, f);
   const { rows } = await db.query<{ t: Date; v: string }>(
@@ -52,11 +59,20 @@ export async function familySeries(db: Queryable, family: FamilyName, metric: st
 }
 
 /** Sum of one metric over the range, aligned like the hourly chart. */
-export async function familyTotal(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number> {
+export async function familyTotal(
+  db: Queryable,
+  family: FamilyName,
+  metric: string,
+  r: Range,
+  f?: Filter,
+): Promise<number> {
   const col = metricColumn(family, metric);
   const g = guildSums(family, col, r, 'hour', f);
   const [w, v] = g ? [g, 'v'] : [scope(family, r, 'hour', f, { span: true }), col];
-  const { rows } = await db.query<{ v: string }>(`SELECT coalesce(sum(${v}), 0) AS v FROM ${w.source} WHERE ${w.sql}`, w.params);
+  const { rows } = await db.query<{ v: string }>(
+    `SELECT coalesce(sum(${v}), 0) AS v FROM ${w.source} WHERE ${w.sql}`,
+    w.params,
+  );
   return Number(rows[0]!.v);
 }
 
@@ -126,7 +142,9 @@ export async function channelSummary(db: Queryable, r: Range, channelId: string)
   const [messages, voiceSeconds, members] = await Promise.all([
     familyTotal(db, 'messages', 'messages', r, f),
     familyTotal(db, 'voice', 'seconds', r, f),
-    db.query<{ n: string }>(`SELECT count(DISTINCT user_id) AS n FROM ${w.source} WHERE ${w.sql}`, w.params).then((q) => Number(q.rows[0]!.n)),
+    db
+      .query<{ n: string }>(`SELECT count(DISTINCT user_id) AS n FROM ${w.source} WHERE ${w.sql}`, w.params)
+      .then((q) => Number(q.rows[0]!.n)),
   ]);
   return { messages, voiceSeconds, members };
 }
@@ -135,7 +153,13 @@ export async function channelSummary(db: Queryable, r: Range, channelId: string)
  * Hour-of-day × weekday activity in the guild's zone: `cells[weekday][hour]`, weekday 0 = Monday. Read
  * from a rollup whose buckets never straddle a local hour, so every use lands in its own local hour.
  */
-export async function heatmap(db: Queryable, family: FamilyName, metric: string, r: Range, f?: Filter): Promise<number[][]> {
+export async function heatmap(
+  db: Queryable,
+  family: FamilyName,
+  metric: string,
+  r: Range,
+  f?: Filter,
+): Promise<number[][]> {
   const col = metricColumn(family, metric);
   const { w, v } = sums(family, col, r, 'hour', f);
   const { rows } = await db.query<{ dow: number; hour: number; v: string }>(
@@ -153,7 +177,13 @@ export async function heatmap(db: Queryable, family: FamilyName, metric: string,
  * Custom emojis of the guild that were not used at all over the range (to free emoji slots); with a channel
  * or category filter, read from the per-channel family.
  */
-export async function unusedEmojis(db: Queryable, r: Range, customEmojiIds: string[], f?: Filter, family: 'emojis' | 'channel_emojis' = 'emojis'): Promise<string[]> {
+export async function unusedEmojis(
+  db: Queryable,
+  r: Range,
+  customEmojiIds: string[],
+  f?: Filter,
+  family: 'emojis' | 'channel_emojis' = 'emojis',
+): Promise<string[]> {
   if (customEmojiIds.length === 0) return [];
   const w = scope(family, r, 'hour', f, { span: true });
   w.params.push(customEmojiIds);

@@ -131,6 +131,8 @@ export async function inviteStats(db: Queryable, r: Range, opts: InviteStatsOpti
     else if (row.attribution === 'vanity') out.vanity = b;
     else out.unknown = b;
   }
-  out.inviters.sort((a, b) => b.regular - a.regular || b.joins - a.joins || String(a.inviterId).localeCompare(String(b.inviterId)));
+  out.inviters.sort(
+    (a, b) => b.regular - a.regular || b.joins - a.joins || String(a.inviterId).localeCompare(String(b.inviterId)),
+  );
   return out;
 }

@@ -14,14 +14,23 @@ export interface MentionTotals {
 /** Mentions of each kind over the range (under the filter: user_id is the one who mentions). */
 export async function mentionTotals(db: Queryable, r: Range, f?: Filter): Promise<MentionTotals> {
   const w = scope('mentions', r, 'hour', f);
-  const { rows } = await db.query<{ kind: string; n: string }>(`SELECT kind, sum(mentions) AS n FROM ${w.source} WHERE ${w.sql} GROUP BY kind ORDER BY kind`, w.params);
+  const { rows } = await db.query<{ kind: string; n: string }>(
+    `SELECT kind, sum(mentions) AS n FROM ${w.source} WHERE ${w.sql} GROUP BY kind ORDER BY kind`,
+    w.params,
+  );
   const out: MentionTotals = { member: 0, role: 0, everyone: 0 };
-  for (const row of rows) if (row.kind === 'member' || row.kind === 'role' || row.kind === 'everyone') out[row.kind] = Number(row.n);
+  for (const row of rows)
+    if (row.kind === 'member' || row.kind === 'role' || row.kind === 'everyone') out[row.kind] = Number(row.n);
   return out;
 }
 
 /** Members who mention `userId` most (`by`) and members `userId` mentions most (`of`), ties by id. */
-export async function mentionPartners(db: Queryable, r: Range, userId: string, limit = 3): Promise<{ by: Ranked[]; of: Ranked[] }> {
+export async function mentionPartners(
+  db: Queryable,
+  r: Range,
+  userId: string,
+  limit = 3,
+): Promise<{ by: Ranked[]; of: Ranked[] }> {
   const ranked = async (key: 'user_id' | 'target_id', other: 'user_id' | 'target_id') => {
     const w = scope('mentions', r, 'hour');
     w.params.push(userId, limit);

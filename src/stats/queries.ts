@@ -28,7 +28,13 @@ export interface MessageTotals {
  * (in the guild's zone), so the totals equal the sum of the chart drawn with that bucket.
  */
 export async function messageTotals(db: Queryable, r: Range, alignTo: Bucket = 'minute'): Promise<MessageTotals> {
-  const { rows } = await db.query<{ messages: string; words: string; attachments: string; members: string; channels: string }>(
+  const { rows } = await db.query<{
+    messages: string;
+    words: string;
+    attachments: string;
+    members: string;
+    channels: string;
+  }>(
     `SELECT coalesce(sum(messages), 0) AS messages, coalesce(sum(words), 0) AS words,
             coalesce(sum(attachments), 0) AS attachments,
             count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels
@@ -60,8 +66,18 @@ export function messageSeries(db: Queryable, r: Range, bucket: Bucket): Promise<
 }
 
 /** Whole-history totals keyed `guild|channel|user`, for reconciling against a known source of truth. */
-export async function messageTotalsByChannelMember(db: Queryable, guildIds?: string[]): Promise<Map<string, Omit<MessageTotals, 'members' | 'channels'>>> {
-  const { rows } = await db.query<{ guild_id: string; channel_id: string; user_id: string; messages: string; words: string; attachments: string }>(
+export async function messageTotalsByChannelMember(
+  db: Queryable,
+  guildIds?: string[],
+): Promise<Map<string, Omit<MessageTotals, 'members' | 'channels'>>> {
+  const { rows } = await db.query<{
+    guild_id: string;
+    channel_id: string;
+    user_id: string;
+    messages: string;
+    words: string;
+    attachments: string;
+  }>(
     `SELECT guild_id, channel_id, user_id, sum(messages) AS messages, sum(words) AS words, sum(attachments) AS attachments
        FROM messages_raw
       WHERE $1::bigint[] IS NULL OR guild_id = ANY ($1::bigint[])

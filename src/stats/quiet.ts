@@ -48,7 +48,14 @@ export async function quietMembers(db: Queryable, q: QuietQuery): Promise<QuietP
   const lookBackFrom = midnight(localDateMinus(now, zone, q.days + q.lookBackDays), zone);
   // Local midnights lie on this grain's grid over the range, so each bucket sits inside one local day.
   const grain = grainFor('day', { from: lookBackFrom, to: new Date(now), timeZone: zone });
-  const { rows } = await db.query<{ user_id: string; display_name: string; last_active: string; messages: string; voice_seconds: string; total: string }>(
+  const { rows } = await db.query<{
+    user_id: string;
+    display_name: string;
+    last_active: string;
+    messages: string;
+    voice_seconds: string;
+    total: string;
+  }>(
     `WITH a AS (
        SELECT user_id, bucket, messages AS messages, 0::bigint AS seconds FROM ${relation('messages', grain)}
         WHERE guild_id = $1::bigint AND bucket >= $2 AND messages > 0
@@ -75,6 +82,12 @@ export async function quietMembers(db: Queryable, q: QuietQuery): Promise<QuietP
     lookBackFrom,
     silentSince,
     total,
-    members: rows.map((r) => ({ userId: r.user_id, displayName: r.display_name, lastActive: r.last_active, messages: Number(r.messages), voiceSeconds: Number(r.voice_seconds) })),
+    members: rows.map((r) => ({
+      userId: r.user_id,
+      displayName: r.display_name,
+      lastActive: r.last_active,
+      messages: Number(r.messages),
+      voiceSeconds: Number(r.voice_seconds),
+    })),
   };
 }

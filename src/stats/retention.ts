@@ -43,7 +43,13 @@ export interface Retention {
 export const RETENTION_MEASURES = ['first1', 'first7', 'active7', 'active30', 'active90'] as const;
 type Measure = (typeof RETENTION_MEASURES)[number];
 /** First and last day (after the join date) of each measure's window. */
-export const RETENTION_WINDOWS: Record<Measure, [number, number]> = { first1: [0, 1], first7: [0, 7], active7: [7, 13], active30: [30, 36], active90: [90, 96] };
+export const RETENTION_WINDOWS: Record<Measure, [number, number]> = {
+  first1: [0, 1],
+  first7: [0, 7],
+  active7: [7, 13],
+  active30: [30, 36],
+  active90: [90, 96],
+};
 
 /** The local calendar date (YYYY-MM-DD) of an instant. */
 function localDate(at: number, timeZone: string): string {
@@ -62,7 +68,9 @@ export async function retention(db: Queryable, r: Range, now: Date = new Date())
     return `EXISTS (SELECT 1 FROM days d WHERE d.user_id = j.user_id AND d.day BETWEEN j.d0 + ${a} AND j.d0 + ${b}) AS ${m},
             j.d0 + ${b} < $5::date AS ${m}_of`;
   });
-  const counts = RETENTION_MEASURES.map((m) => `count(*) FILTER (WHERE ${m}_of AND ${m}) AS ${m}, count(*) FILTER (WHERE ${m}_of) AS ${m}_of`);
+  const counts = RETENTION_MEASURES.map(
+    (m) => `count(*) FILTER (WHERE ${m}_of AND ${m}) AS ${m}, count(*) FILTER (WHERE ${m}_of) AS ${m}_of`,
+  );
   const { rows } = await db.query<Record<string, string | null> & { gw: number; gs: number }>(
     `WITH j AS (
        SELECT e.user_id, (e.at AT TIME ZONE $4)::date AS d0, e.attribution,
@@ -89,7 +97,15 @@ export async function retention(db: Queryable, r: Range, now: Date = new Date())
     for (const m of RETENTION_MEASURES) out[m] = { n: Number(x[m]), of: Number(x[`${m}_of`]) };
     return out;
   };
-  const empty = row({ joins: '0', ...Object.fromEntries(RETENTION_MEASURES.flatMap((m) => [[m, '0'], [`${m}_of`, '0']])) });
+  const empty = row({
+    joins: '0',
+    ...Object.fromEntries(
+      RETENTION_MEASURES.flatMap((m) => [
+        [m, '0'],
+        [`${m}_of`, '0'],
+      ]),
+    ),
+  });
   const total = rows.find((x) => Number(x.gw) === 1 && Number(x.gs) !== 0);
   return {
     total: total ? row(total) : empty,
@@ -100,6 +116,11 @@ export async function retention(db: Queryable, r: Range, now: Date = new Date())
     bySource: rows
       .filter((x) => Number(x.gs) === 0)
       .map((x) => ({ attribution: x.attribution as JoinSource['attribution'], code: x.code ?? null, ...row(x) }))
-      .sort((a, b) => b.joins - a.joins || a.attribution.localeCompare(b.attribution) || String(a.code).localeCompare(String(b.code))),
+      .sort(
+        (a, b) =>
+          b.joins - a.joins ||
+          a.attribution.localeCompare(b.attribution) ||
+          String(a.code).localeCompare(String(b.code)),
+      ),
   };
 }

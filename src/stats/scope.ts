@@ -64,7 +64,8 @@ export function filterSql(family: FamilyName, f: Filter, params: unknown[]): str
     params.push(f.userId);
     sql += ` AND ${dimColumn(family, 'user_id')} = $${params.length}::bigint`;
   }
-  if (f.withoutBots) sql += ` AND ${dimColumn(family, 'user_id')} NOT IN (SELECT user_id FROM bot_authors WHERE guild_id = $1::bigint)`;
+  if (f.withoutBots)
+    sql += ` AND ${dimColumn(family, 'user_id')} NOT IN (SELECT user_id FROM bot_authors WHERE guild_id = $1::bigint)`;
   return sql;
 }
 
@@ -88,7 +89,13 @@ export function scope(family: FamilyName, r: Range, align: Bucket, f: Filter = {
  * the rows of the guild's known bots when they are left out. Exact: the bots' rows are exactly those the
  * member filter would drop. Undefined when the filter needs per-member rows.
  */
-export function guildSums(family: FamilyName, metric: string, r: Range, align: Bucket, f: Filter = {}): Scope | undefined {
+export function guildSums(
+  family: FamilyName,
+  metric: string,
+  r: Range,
+  align: Bucket,
+  f: Filter = {},
+): Scope | undefined {
   // Only leaving bots out can be done on guild-wide rows; every other filter needs per-member rows.
   const { withoutBots: _, ...narrowing } = f;
   if (Object.values(narrowing).some((v) => v !== undefined)) return undefined;
@@ -102,5 +109,10 @@ export function guildSums(family: FamilyName, metric: string, r: Range, align: B
           (SELECT bucket, ${metric} AS v FROM ${relation(family, grain)} WHERE ${range} AND ${dimColumn(family, 'user_id')} = b.user_id OFFSET 0) AS x
          WHERE b.guild_id = $1::bigint`
     : '';
-  return { grain, source: `(SELECT bucket, ${metric} AS v FROM ${relation(family, grain, true)} WHERE ${range}${bots}) AS sums`, sql: 'true', params };
+  return {
+    grain,
+    source: `(SELECT bucket, ${metric} AS v FROM ${relation(family, grain, true)} WHERE ${range}${bots}) AS sums`,
+    sql: 'true',
+    params,
+  };
 }

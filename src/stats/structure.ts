@@ -22,14 +22,29 @@ export interface RoleInfo {
 export const CATEGORY_TYPE = 4;
 
 /** Known channels of the guild by id (deleted ones keep their last name). */
-export async function guildChannels(db: Queryable, guildId: string, ids: readonly string[]): Promise<Map<string, ChannelInfo>> {
+export async function guildChannels(
+  db: Queryable,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, ChannelInfo>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; type: number; parent_id: string | null; name: string; deleted: boolean }>(
+  const { rows } = await db.query<{
+    id: string;
+    type: number;
+    parent_id: string | null;
+    name: string;
+    deleted: boolean;
+  }>(
     `SELECT channel_id::text AS id, type, parent_id::text AS parent_id, name, deleted_at IS NOT NULL AS deleted
        FROM guild_channels WHERE guild_id = $1::bigint AND channel_id = ANY ($2::bigint[])`,
     [guildId, ids],
   );
-  return new Map(rows.map((r) => [r.id, { id: r.id, type: Number(r.type), parentId: r.parent_id, name: r.name, deleted: r.deleted }]));
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, type: Number(r.type), parentId: r.parent_id, name: r.name, deleted: r.deleted },
+    ]),
+  );
 }
 
 /** One role of the guild; undefined when the guild has no such role (another server's, or never seen). */
@@ -54,7 +69,11 @@ export async function roleHolders(db: Queryable, guildId: string, roleId: string
 }
 
 /** Display names of current members by id (opted-out and departed members have none). */
-export async function memberDisplayNames(db: Queryable, guildId: string, ids: readonly string[]): Promise<Map<string, string>> {
+export async function memberDisplayNames(
+  db: Queryable,
+  guildId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const { rows } = await db.query<{ id: string; name: string }>(
     'SELECT user_id::text AS id, display_name AS name FROM guild_members WHERE guild_id = $1::bigint AND user_id = ANY ($2::bigint[])',
@@ -85,13 +104,23 @@ export async function guildStructure(db: Queryable, guildId: string): Promise<Gu
     ),
   ]);
   return {
-    channels: channels.rows.map((r) => ({ id: r.id, type: Number(r.type), parentId: r.parent_id, name: r.name, position: Number(r.position), deleted: r.deleted })),
+    channels: channels.rows.map((r) => ({
+      id: r.id,
+      type: Number(r.type),
+      parentId: r.parent_id,
+      name: r.name,
+      position: Number(r.position),
+      deleted: r.deleted,
+    })),
     roles: roles.rows.map((r) => ({ id: r.id, name: r.name, colour: Number(r.colour), position: Number(r.position) })),
   };
 }
 
 /** Ids of the members who hold the role now (not @everyone: nobody is listed with it). */
 export async function roleHolderIds(db: Queryable, guildId: string, roleId: string): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>('SELECT user_id::text AS id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $2::bigint ORDER BY user_id', [guildId, roleId]);
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT user_id::text AS id FROM member_roles WHERE guild_id = $1::bigint AND role_id = $2::bigint ORDER BY user_id',
+    [guildId, roleId],
+  );
   return rows.map((r) => r.id);
 }

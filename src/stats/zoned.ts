@@ -19,7 +19,12 @@ import { BUCKET_MS, zoneOffsetMinutes, type Bucket } from './period.js';
 export type Grain = 'minute' | '15m' | 'hour' | 'day';
 
 const SUFFIX: Record<Grain, string> = { minute: '_raw', '15m': '_15m', hour: '_hourly', day: '_daily' };
-const STEP: Record<Grain, string> = { minute: "INTERVAL '1 minute'", '15m': "INTERVAL '15 minutes'", hour: "INTERVAL '1 hour'", day: "INTERVAL '1 day'" };
+const STEP: Record<Grain, string> = {
+  minute: "INTERVAL '1 minute'",
+  '15m': "INTERVAL '15 minutes'",
+  hour: "INTERVAL '1 hour'",
+  day: "INTERVAL '1 day'",
+};
 const GRAIN_MINUTES: Record<Exclude<Grain, 'day' | 'minute'>, number> = { '15m': 15, hour: 60 };
 
 /**
@@ -29,7 +34,8 @@ const GRAIN_MINUTES: Record<Exclude<Grain, 'day' | 'minute'>, number> = { '15m':
  * (rollup_coverage, sql/011): before that hour the hourly rollup is read, the best there is.
  */
 export function relation(family: FamilyName, grain: Grain, guildWide = false): string {
-  const named = (g: Grain) => FAMILIES[family].table.replace(/_raw$/, `${guildWide && g !== 'minute' ? '_guild' : ''}${SUFFIX[g]}`);
+  const named = (g: Grain) =>
+    FAMILIES[family].table.replace(/_raw$/, `${guildWide && g !== 'minute' ? '_guild' : ''}${SUFFIX[g]}`);
   const name = named(grain);
   if (grain !== '15m') return name;
   // A guild-wide quarter-hour aggregate is built on the per-member one and covers what it covers.
@@ -80,7 +86,7 @@ function zoneYear(timeZone: string, year: number): ZoneYear {
     let t = Date.UTC(year, 0, 1);
     let prev = zoneOffsetMinutes(t, timeZone);
     offsets.add(prev);
-    for (const end = Date.UTC(year + 1, 0, 1); (t += DAY_MS) <= end; ) {
+    for (const end = Date.UTC(year + 1, 0, 1); (t += DAY_MS) <= end;) {
       const o = zoneOffsetMinutes(t, timeZone);
       if (o === prev) continue;
       let lo = (t - DAY_MS) / 60_000;
@@ -102,7 +108,11 @@ function zoneYear(timeZone: string, year: number): ZoneYear {
 }
 
 /** The zone's offsets (minutes) and transitions over [from, to], by whole UTC years. */
-export function zoneFactsBetween(timeZone: string, from: number, to: number): { offsets: Set<number>; transitions: number[] } {
+export function zoneFactsBetween(
+  timeZone: string,
+  from: number,
+  to: number,
+): { offsets: Set<number>; transitions: number[] } {
   const offsets = new Set<number>();
   const transitions: number[] = [];
   const last = new Date(Math.max(from, to)).getUTCFullYear();
@@ -122,8 +132,13 @@ export function zoneFactsBetween(timeZone: string, from: number, to: number): { 
 export function grainFor(unit: Bucket, r: { from: Date; to: Date; timeZone?: string }): Grain {
   if (unit === 'minute') return 'minute';
   // The range starts at the start of the bucket holding `from`: look a day further back.
-  const { offsets, transitions } = zoneFactsBetween(r.timeZone ?? 'UTC', r.from.getTime() - BUCKET_MS.day - BUCKET_MS[unit], r.to.getTime());
-  const on = (minutes: number) => [...offsets].every((o) => o % minutes === 0) && transitions.every((t) => t % (minutes * 60_000) === 0);
+  const { offsets, transitions } = zoneFactsBetween(
+    r.timeZone ?? 'UTC',
+    r.from.getTime() - BUCKET_MS.day - BUCKET_MS[unit],
+    r.to.getTime(),
+  );
+  const on = (minutes: number) =>
+    [...offsets].every((o) => o % minutes === 0) && transitions.every((t) => t % (minutes * 60_000) === 0);
   if (unit === 'day' && [...offsets].every((o) => o === 0)) return 'day';
   if (on(GRAIN_MINUTES.hour)) return 'hour';
   if (on(GRAIN_MINUTES['15m'])) return '15m';

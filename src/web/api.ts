@@ -44,18 +44,22 @@ const TOP = 100;
  * (default: the server's setting). A role or category is checked against this server's recorded structure
  * (src/stats/structure.ts), as the commands check theirs: another server's id is refused, never read.
  */
-export async function filterOf(db: Queryable, q: PageQuery, ctx: Pick<GuildContext, 'guildId' | 'settings'>): Promise<Filter> {
+export async function filterOf(
+  db: Queryable,
+  q: PageQuery,
+  ctx: Pick<GuildContext, 'guildId' | 'settings'>,
+): Promise<Filter> {
   const f: Filter = { withoutBots: q.bots === undefined ? !ctx.settings.includeBots : q.bots === '0' };
   if (q.channel !== undefined) f.channelId = q.channel;
   if (q.category !== undefined) {
     const c = (await guildChannels(db, ctx.guildId, [q.category])).get(q.category);
-    if (!c) throw new BadRequest('category is not one of this server\'s channels');
+    if (!c) throw new BadRequest("category is not one of this server's channels");
     if (c.type !== CATEGORY_TYPE) throw new BadRequest('category is a channel, not a category: use the channel filter');
     f.categoryId = q.category;
   }
   if (q.role !== undefined) {
     const role = await guildRole(db, ctx.guildId, q.role);
-    if (!role) throw new BadRequest('role is not one of this server\'s roles');
+    if (!role) throw new BadRequest("role is not one of this server's roles");
     if (role.deleted) throw new BadRequest('that role was deleted: nobody holds it any more');
     f.roleId = q.role;
   }
@@ -65,8 +69,14 @@ export async function filterOf(db: Queryable, q: PageQuery, ctx: Pick<GuildConte
 const sum = (s: SeriesPoint[]) => s.reduce((a, p) => a + p.v, 0);
 const series = (s: SeriesPoint[]) => s.map((p) => [p.t, p.v] as const);
 const ranked = (r: Ranked[]) => r.map((x) => ({ id: x.key, value: x.value }));
-const seriesCsv = (name: string, s: readonly (readonly [number, number])[]): Cell[][] => [['time', name], ...s.map(([t, v]) => [new Date(t).toISOString(), v])];
-const rankedCsv = (key: string, value: string, r: { id: string; value: number }[]): Cell[][] => [[key, value], ...r.map((x) => [x.id, x.value])];
+const seriesCsv = (name: string, s: readonly (readonly [number, number])[]): Cell[][] => [
+  ['time', name],
+  ...s.map(([t, v]) => [new Date(t).toISOString(), v]),
+];
+const rankedCsv = (key: string, value: string, r: { id: string; value: number }[]): Cell[][] => [
+  [key, value],
+  ...r.map((x) => [x.id, x.value]),
+];
 
 /** Totals of a period: each the sum of the series drawn for it (invariant 7: totals equal their series). */
 async function totals(db: Queryable, p: Period, range: Period['range'], f: Filter) {
@@ -92,7 +102,13 @@ const overview: Page<Awaited<ReturnType<typeof overviewJson>>> = {
   json: (db, p, f) => overviewJson(db, p, f),
   csv: (d) => [
     ['time', 'messages', 'voice_seconds', 'joins', 'leaves'],
-    ...d.series.messages.map(([t, v], i) => [new Date(t).toISOString(), v, d.series.voice[i]?.[1] ?? 0, d.series.growth[i]?.joins ?? 0, d.series.growth[i]?.leaves ?? 0]),
+    ...d.series.messages.map(([t, v], i) => [
+      new Date(t).toISOString(),
+      v,
+      d.series.voice[i]?.[1] ?? 0,
+      d.series.growth[i]?.joins ?? 0,
+      d.series.growth[i]?.leaves ?? 0,
+    ]),
   ],
 };
 
@@ -114,21 +130,36 @@ type Named = { id: string; value: number; name: string | null };
 type TwoLists = { messages: Named[]; voice: Named[] };
 
 /** Ranked rows with their names: members' display names, or channels' names ("(deleted)" when gone). */
-async function named(db: Queryable, guildId: string, kind: 'member' | 'channel', lists: Ranked[][]): Promise<Named[][]> {
+async function named(
+  db: Queryable,
+  guildId: string,
+  kind: 'member' | 'channel',
+  lists: Ranked[][],
+): Promise<Named[][]> {
   const ids = [...new Set(lists.flat().map((r) => r.key))];
   const names =
     kind === 'member'
       ? await memberDisplayNames(db, guildId, ids)
-      : new Map([...(await guildChannels(db, guildId, ids))].map(([id, c]) => [id, c.deleted ? `${c.name} (deleted)` : c.name]));
+      : new Map(
+          [...(await guildChannels(db, guildId, ids))].map(([id, c]) => [
+            id,
+            c.deleted ? `${c.name} (deleted)` : c.name,
+          ]),
+        );
   return lists.map((l) => l.map((x) => ({ id: x.key, value: x.value, name: names.get(x.key) ?? null })));
 }
 
 const channels: Page<TwoLists> = {
   async json(db, p, f, ctx) {
-    const [messages, voice] = await named(db, ctx.guildId, 'channel', await Promise.all([
-      topBy(db, 'messages', 'messages', 'channel_id', p.range, { limit: TOP, filter: f }),
-      topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
-    ]));
+    const [messages, voice] = await named(
+      db,
+      ctx.guildId,
+      'channel',
+      await Promise.all([
+        topBy(db, 'messages', 'messages', 'channel_id', p.range, { limit: TOP, filter: f }),
+        topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
+      ]),
+    );
     return { messages: messages!, voice: voice! };
   },
   csv: (d) => [['channel_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
@@ -136,10 +167,15 @@ const channels: Page<TwoLists> = {
 
 const members: Page<TwoLists> = {
   async json(db, p, f, ctx) {
-    const [messages, voice] = await named(db, ctx.guildId, 'member', await Promise.all([
-      topBy(db, 'messages', 'messages', 'user_id', p.range, { limit: TOP, filter: f }),
-      topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
-    ]));
+    const [messages, voice] = await named(
+      db,
+      ctx.guildId,
+      'member',
+      await Promise.all([
+        topBy(db, 'messages', 'messages', 'user_id', p.range, { limit: TOP, filter: f }),
+        topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
+      ]),
+    );
     return { messages: messages!, voice: voice! };
   },
   csv: (d) => [['user_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
@@ -154,7 +190,10 @@ function mergeRanked(a: Named[], b: Named[]): Cell[][] {
 
 const member: Page<Awaited<ReturnType<typeof memberJson>>> = {
   json: (db, p, f, ctx, req) => memberJson(db, p, f, ctx.guildId, (req.params as { userId: string }).userId),
-  csv: (d) => [['time', 'messages', 'voice_seconds'], ...d.series.messages.map(([t, v], i) => [new Date(t).toISOString(), v, d.series.voice[i]?.[1] ?? 0])],
+  csv: (d) => [
+    ['time', 'messages', 'voice_seconds'],
+    ...d.series.messages.map(([t, v], i) => [new Date(t).toISOString(), v, d.series.voice[i]?.[1] ?? 0]),
+  ],
 };
 
 async function memberJson(db: Queryable, p: Period, f: Filter, guildId: string, userId: string) {
@@ -165,14 +204,32 @@ async function memberJson(db: Queryable, p: Period, f: Filter, guildId: string, 
     familySeries(db, 'messages', 'messages', p.range, p.bucket, mf),
     familySeries(db, 'voice', 'seconds', p.range, p.bucket, mf),
   ]);
-  return { userId, name: names.get(userId) ?? null, bucket: p.bucket, summary, series: { messages: series(messages), voice: series(voice) } };
+  return {
+    userId,
+    name: names.get(userId) ?? null,
+    bucket: p.bucket,
+    summary,
+    series: { messages: series(messages), voice: series(voice) },
+  };
 }
 
 const emojis: Page<{ emojis: { id: string; value: number; name: string | null }[] }> = {
   async json(db, p, f) {
-    const top = await topBy(db, 'emojis', 'uses', 'emoji', p.range, { limit: TOP, filter: { ...f, channelId: undefined } });
-    const names = await emojiNames(db, top.map((e) => e.key).filter((k) => /^\d+$/.test(k)));
-    return { emojis: top.map((e) => ({ id: e.key, value: e.value, name: names.get(e.key)?.name ?? (/^\d+$/.test(e.key) ? null : e.key) })) };
+    const top = await topBy(db, 'emojis', 'uses', 'emoji', p.range, {
+      limit: TOP,
+      filter: { ...f, channelId: undefined },
+    });
+    const names = await emojiNames(
+      db,
+      top.map((e) => e.key).filter((k) => /^\d+$/.test(k)),
+    );
+    return {
+      emojis: top.map((e) => ({
+        id: e.key,
+        value: e.value,
+        name: names.get(e.key)?.name ?? (/^\d+$/.test(e.key) ? null : e.key),
+      })),
+    };
   },
   csv: (d) => [['emoji', 'name', 'uses'], ...d.emojis.map((e) => [e.id, e.name, e.value])],
 };
@@ -188,16 +245,25 @@ async function voiceJson(db: Queryable, p: Period, f: Filter, guildId: string) {
     topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
     topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
   ]);
-  const [[channels], [members]] = await Promise.all([named(db, guildId, 'channel', [byChannel]), named(db, guildId, 'member', [byMember])]);
+  const [[channels], [members]] = await Promise.all([
+    named(db, guildId, 'channel', [byChannel]),
+    named(db, guildId, 'member', [byMember]),
+  ]);
   return { bucket: p.bucket, total: sum(s), series: series(s), channels: channels!, members: members! };
 }
 
 const heat: Page<{ messages: number[][]; voice: number[][] }> = {
   async json(db, p, f) {
-    const [messages, v] = await Promise.all([heatmap(db, 'messages', 'messages', p.range, f), heatmap(db, 'voice', 'seconds', p.range, f)]);
+    const [messages, v] = await Promise.all([
+      heatmap(db, 'messages', 'messages', p.range, f),
+      heatmap(db, 'voice', 'seconds', p.range, f),
+    ]);
     return { messages, voice: v };
   },
-  csv: (d) => [['weekday', ...Array.from({ length: 24 }, (_, h) => `h${h}`)], ...d.messages.map((row, i) => [['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][i]!, ...row])],
+  csv: (d) => [
+    ['weekday', ...Array.from({ length: 24 }, (_, h) => `h${h}`)],
+    ...d.messages.map((row, i) => [['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][i]!, ...row]),
+  ],
 };
 
 const invites: Page<Awaited<ReturnType<typeof invitesJson>>> = {
@@ -258,11 +324,26 @@ export const pageQuerySchema = {
 } as const;
 
 /** Runs a page for a request whose guild context is settled. */
-export async function runPage(db: Queryable, name: PageName, q: PageQuery, ctx: GuildContext, req: FastifyRequest): Promise<{ data: unknown; csv: () => string }> {
+export async function runPage(
+  db: Queryable,
+  name: PageName,
+  q: PageQuery,
+  ctx: GuildContext,
+  req: FastifyRequest,
+): Promise<{ data: unknown; csv: () => string }> {
   const page = PAGES[name] as Page<unknown>;
   const p = parsePeriod(q, ctx.guildId, ctx.settings.timeZone);
   const data = await page.json(db, p, await filterOf(db, q, ctx), ctx, req);
-  return { data: { guildId: ctx.guildId, timeZone: ctx.settings.timeZone, from: p.range.from.getTime(), to: p.range.to.getTime(), ...(data as object) }, csv: () => toCsv(page.csv(data)) };
+  return {
+    data: {
+      guildId: ctx.guildId,
+      timeZone: ctx.settings.timeZone,
+      from: p.range.from.getTime(),
+      to: p.range.to.getTime(),
+      ...(data as object),
+    },
+    csv: () => toCsv(page.csv(data)),
+  };
 }
 
 export type { FastifyInstance };

@@ -60,7 +60,12 @@ export class DiscordClient {
   }
 
   async exchangeCode(code: string, verifier: string): Promise<RESTPostOAuth2AccessTokenResult> {
-    const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.o.redirectUri, code_verifier: verifier });
+    const body = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.o.redirectUri,
+      code_verifier: verifier,
+    });
     const basic = Buffer.from(`${this.o.clientId}:${this.o.clientSecret}`).toString('base64');
     return this.call<RESTPostOAuth2AccessTokenResult>('POST', '/oauth2/token', `Basic ${basic}`, body);
   }
@@ -70,7 +75,11 @@ export class DiscordClient {
   }
 
   async userGuilds(accessToken: string): Promise<UserGuild[]> {
-    const list = await this.call<RESTGetAPICurrentUserGuildsResult>('GET', '/users/@me/guilds', `Bearer ${accessToken}`);
+    const list = await this.call<RESTGetAPICurrentUserGuildsResult>(
+      'GET',
+      '/users/@me/guilds',
+      `Bearer ${accessToken}`,
+    );
     return list.map((g) => ({ id: g.id, name: g.name, owner: g.owner, permissions: g.permissions }));
   }
 
@@ -79,14 +88,24 @@ export class DiscordClient {
     const ids = new Set<string>();
     let after = '0';
     for (;;) {
-      const page = await this.call<RESTGetAPICurrentUserGuildsResult>('GET', `/users/@me/guilds?limit=200&after=${after}`, `Bot ${this.o.botToken}`);
+      const page = await this.call<RESTGetAPICurrentUserGuildsResult>(
+        'GET',
+        `/users/@me/guilds?limit=200&after=${after}`,
+        `Bot ${this.o.botToken}`,
+      );
       for (const g of page) ids.add(g.id);
       if (page.length < 200) return ids;
       after = page[page.length - 1]!.id;
     }
   }
 
-  private async call<T>(method: string, path: string, authorization: string, body?: URLSearchParams, retried = false): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    authorization: string,
+    body?: URLSearchParams,
+    retried = false,
+  ): Promise<T> {
     const res = await fetch(`${this.o.apiUrl}/v10${path}`, {
       method,
       headers: { authorization, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
@@ -98,7 +117,8 @@ export class DiscordClient {
       await new Promise((r) => setTimeout(r, after * 1000));
       return this.call(method, path, authorization, body, true);
     }
-    if (!res.ok) throw new DiscordError(res.status, `Discord answered ${res.status} to ${method} ${path.split('?')[0]}`);
+    if (!res.ok)
+      throw new DiscordError(res.status, `Discord answered ${res.status} to ${method} ${path.split('?')[0]}`);
     return (await res.json()) as T;
   }
 }

@@ -44,5 +44,7 @@ export async function prebuiltFrontEnd(dir: string): Promise<FrontEnd> {
   } catch {
     throw new Error(`front-end bundle not found in ${dir}: run npm run build`);
   }
-  return frontEndOf(new Map(await Promise.all(names.map(async (n) => [n, await readFile(path.join(dir, n))] as const))));
+  return frontEndOf(
+    new Map(await Promise.all(names.map(async (n) => [n, await readFile(path.join(dir, n))] as const))),
+  );
 }

@@ -15,7 +15,15 @@ import { DiscordClient } from './discord.js';
 import { prebuiltFrontEnd } from './frontend.js';
 import { buildWebServer } from './server.js';
 
-let env: { cfg: ReturnType<typeof loadConfig>; databaseUrl: string; redisAt: RedisTarget; token: string; clientId: string; clientSecret: string; publicUrl: string };
+let env: {
+  cfg: ReturnType<typeof loadConfig>;
+  databaseUrl: string;
+  redisAt: RedisTarget;
+  token: string;
+  clientId: string;
+  clientSecret: string;
+  publicUrl: string;
+};
 try {
   const cfg = loadConfig();
   const why = 'by the dashboard';
@@ -51,7 +59,16 @@ const discord = new DiscordClient({
 });
 // dist/src/web/main.js → dist/web, written by npm run build.
 const web = await prebuiltFrontEnd(fileURLToPath(new URL('../../web/', import.meta.url)));
-const app = await buildWebServer({ db: pool, redis, keyPrefix: cfg.redisKeyPrefix, settings, discord, publicUrl: env.publicUrl, frontEnd: web, logger });
+const app = await buildWebServer({
+  db: pool,
+  redis,
+  keyPrefix: cfg.redisKeyPrefix,
+  settings,
+  discord,
+  publicUrl: env.publicUrl,
+  frontEnd: web,
+  logger,
+});
 await app.listen({ port: cfg.webPort, host: '0.0.0.0' });
 const ops = await startOpsServer({
   port: cfg.metricsPort,

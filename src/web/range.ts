@@ -2,7 +2,15 @@
 // ending now, or calendar dates from..to (inclusive) in the zone. The previous period is the same length
 // just before. Absurd ranges are refused with a reason (HTTP 400).
 import { DISCORD_EPOCH_MS } from '../families.js';
-import { bucketForSpan, isPeriod, nextDay, parseCalendarDate, PERIODS, startOfZonedDay, type Bucket } from '../stats/period.js';
+import {
+  bucketForSpan,
+  isPeriod,
+  nextDay,
+  parseCalendarDate,
+  PERIODS,
+  startOfZonedDay,
+  type Bucket,
+} from '../stats/period.js';
 import type { Range } from '../stats/queries.js';
 
 /** No range spans more than two years (and none starts before Discord's epoch). */
@@ -16,7 +24,12 @@ export interface Period {
   bucket: Bucket;
 }
 
-export function parsePeriod(q: { period?: string; from?: string; to?: string }, guildId: string, timeZone: string, now = Date.now()): Period {
+export function parsePeriod(
+  q: { period?: string; from?: string; to?: string },
+  guildId: string,
+  timeZone: string,
+  now = Date.now(),
+): Period {
   let from: Date;
   let to: Date;
   if (q.from !== undefined || q.to !== undefined) {

@@ -57,10 +57,17 @@ declare module 'fastify' {
 
 export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstance> {
   // Unknown query or body fields are refused (400), not silently dropped (Fastify's default).
-  const app = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024, ajv: { customOptions: { removeAdditional: false } } });
+  const app = Fastify({
+    logger: false,
+    trustProxy: true,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const sessions = new SessionStore(o.redis, o.keyPrefix);
   const origin = new URL(o.publicUrl).origin;
-  const local = new URL(o.publicUrl).protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(new URL(o.publicUrl).hostname);
+  const local =
+    new URL(o.publicUrl).protocol === 'http:' &&
+    ['localhost', '127.0.0.1', '[::1]'].includes(new URL(o.publicUrl).hostname);
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: !local, maxAge: SESSION_TTL_S } as const;
 
   await app.register(fastifyCookie);
@@ -84,12 +91,16 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    webRequestDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    webRequestDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (err instanceof BadRequest || err.validation) return reply.code(400).send({ error: err.message });
-    if (err instanceof DiscordError && err.status === 401) return reply.code(401).send({ error: 'Discord access ended: sign in again' });
+    if (err instanceof DiscordError && err.status === 401)
+      return reply.code(401).send({ error: 'Discord access ended: sign in again' });
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     o.logger.error({ err, route: req.routeOptions.url }, 'dashboard request failed');
     return reply.code(500).send({ error: 'internal error' });
@@ -118,13 +129,21 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
   app.get<{ Querystring: { code?: string; state?: string; error?: string } }>('/auth/callback', async (req, reply) => {
     const { code, state, error } = req.query;
     const verifier = typeof state === 'string' ? await sessions.finish(state) : null;
-    if (!verifier) return reply.code(400).type('text/plain').send('Sign-in expired or was not started here: please sign in again.');
-    if (error || typeof code !== 'string') return reply.code(400).type('text/plain').send('Discord did not grant access.');
+    if (!verifier)
+      return reply.code(400).type('text/plain').send('Sign-in expired or was not started here: please sign in again.');
+    if (error || typeof code !== 'string')
+      return reply.code(400).type('text/plain').send('Discord did not grant access.');
     const token = await o.discord.exchangeCode(code, verifier);
     const [user, guilds] = await Promise.all([o.discord.user(token.access_token), sharedGuilds(token.access_token)]);
     // A fresh id on every sign-in (no session fixation); an old session of this browser ends.
     if (req.authed) await sessions.destroy(req.authed.sid);
-    const { id } = await sessions.create({ userId: user.id, username: user.global_name ?? user.username, accessToken: token.access_token, guilds, guildsAt: Date.now() });
+    const { id } = await sessions.create({
+      userId: user.id,
+      username: user.global_name ?? user.username,
+      accessToken: token.access_token,
+      guilds,
+      guildsAt: Date.now(),
+    });
     reply.setCookie(SESSION_COOKIE, id, cookieOptions);
     return reply.redirect('/');
   });
@@ -180,7 +199,12 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
   }
 
   /** The guild context, or a 404 (not shared) / 403 (no permission) reply and null. */
-  async function guildContext(req: FastifyRequest<{ Params: { guildId: string } }>, reply: FastifyReply, need: 'server' | 'member' | 'manage', memberId?: string): Promise<(GuildContext & { manage: boolean }) | null> {
+  async function guildContext(
+    req: FastifyRequest<{ Params: { guildId: string } }>,
+    reply: FastifyReply,
+    need: 'server' | 'member' | 'manage',
+    memberId?: string,
+  ): Promise<(GuildContext & { manage: boolean }) | null> {
     const a = await requireSession(req, reply);
     if (!a) return null;
     const g = a.session.guilds.find((x) => x.id === req.params.guildId);
@@ -190,9 +214,19 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
     }
     const settings = await settingsOf(g.id);
     const access = accessOf(g, settings.memberStatsManagersOnly);
-    const allowed = need === 'manage' ? access.manage : need === 'member' ? access.server || memberId === a.session.userId : access.server;
+    const allowed =
+      need === 'manage'
+        ? access.manage
+        : need === 'member'
+          ? access.server || memberId === a.session.userId
+          : access.server;
     if (!allowed) {
-      await reply.code(403).send({ error: need === 'manage' ? 'Only members with Manage Server can change settings.' : 'You need Administrator, Manage Server or View Server Insights to see this server.' });
+      await reply.code(403).send({
+        error:
+          need === 'manage'
+            ? 'Only members with Manage Server can change settings.'
+            : 'You need Administrator, Manage Server or View Server Insights to see this server.',
+      });
       return null;
     }
     return { guildId: g.id, settings, server: access.server, manage: access.manage, userId: a.session.userId };
@@ -204,44 +238,68 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
     if (!a) return;
     // One query for every listed guild's settings (member-stats narrows who sees a server).
     await o.settings.load(a.session.guilds.map((g) => g.id));
-    const guilds = a.session.guilds.map((g) => ({ id: g.id, name: g.name, ...accessOf(g, o.settings.get(g.id).memberStatsManagersOnly) }));
+    const guilds = a.session.guilds.map((g) => ({
+      id: g.id,
+      name: g.name,
+      ...accessOf(g, o.settings.get(g.id).memberStatsManagersOnly),
+    }));
     return { user: { id: a.session.userId, name: a.session.username }, csrf: a.session.csrf, guilds };
   });
 
-  const guildParams = { type: 'object', required: ['guildId'], properties: { guildId: { type: 'string', pattern: SNOWFLAKE } } } as const;
-  const memberParams = { type: 'object', required: ['guildId', 'userId'], properties: { guildId: { type: 'string', pattern: SNOWFLAKE }, userId: { type: 'string', pattern: SNOWFLAKE } } } as const;
+  const guildParams = {
+    type: 'object',
+    required: ['guildId'],
+    properties: { guildId: { type: 'string', pattern: SNOWFLAKE } },
+  } as const;
+  const memberParams = {
+    type: 'object',
+    required: ['guildId', 'userId'],
+    properties: { guildId: { type: 'string', pattern: SNOWFLAKE }, userId: { type: 'string', pattern: SNOWFLAKE } },
+  } as const;
 
   for (const name of Object.keys(PAGES) as PageName[]) {
     const path = name === 'member' ? '/api/guilds/:guildId/members/:userId' : `/api/guilds/:guildId/${name}`;
     for (const csv of [false, true]) {
-      app.get<{ Params: { guildId: string; userId?: string }; Querystring: PageQuery }>(csv ? `${path}.csv` : path, { schema: { params: name === 'member' ? memberParams : guildParams, querystring: pageQuerySchema } }, async (req, reply) => {
-        const ctx = await guildContext(req, reply, name === 'member' ? 'member' : 'server', req.params.userId);
-        if (!ctx) return;
-        const out = await runPage(o.db, name, req.query, ctx, req);
-        reply.header('cache-control', 'private, no-store');
-        if (!csv) return out.data;
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${name}-${ctx.guildId}.csv"`)
-          .send(out.csv());
-      });
+      app.get<{ Params: { guildId: string; userId?: string }; Querystring: PageQuery }>(
+        csv ? `${path}.csv` : path,
+        { schema: { params: name === 'member' ? memberParams : guildParams, querystring: pageQuerySchema } },
+        async (req, reply) => {
+          const ctx = await guildContext(req, reply, name === 'member' ? 'member' : 'server', req.params.userId);
+          if (!ctx) return;
+          const out = await runPage(o.db, name, req.query, ctx, req);
+          reply.header('cache-control', 'private, no-store');
+          if (!csv) return out.data;
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${name}-${ctx.guildId}.csv"`)
+            .send(out.csv());
+        },
+      );
     }
   }
 
   // Names of channels, categories and roles as the shards recorded them (sql/030): labels, the channel,
   // category and role pickers and the channels page's categories. Member names come with each page's rows.
-  app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/structure', { schema: { params: guildParams } }, async (req, reply) => {
-    const ctx = await guildContext(req, reply, 'server');
-    if (!ctx) return;
-    reply.header('cache-control', 'private, no-store');
-    return guildStructure(o.db, ctx.guildId);
-  });
+  app.get<{ Params: { guildId: string } }>(
+    '/api/guilds/:guildId/structure',
+    { schema: { params: guildParams } },
+    async (req, reply) => {
+      const ctx = await guildContext(req, reply, 'server');
+      if (!ctx) return;
+      reply.header('cache-control', 'private, no-store');
+      return guildStructure(o.db, ctx.guildId);
+    },
+  );
 
-  app.get<{ Params: { guildId: string } }>('/api/guilds/:guildId/settings', { schema: { params: guildParams } }, async (req, reply) => {
-    const ctx = await guildContext(req, reply, 'manage');
-    if (!ctx) return;
-    return ctx.settings;
-  });
+  app.get<{ Params: { guildId: string } }>(
+    '/api/guilds/:guildId/settings',
+    { schema: { params: guildParams } },
+    async (req, reply) => {
+      const ctx = await guildContext(req, reply, 'manage');
+      if (!ctx) return;
+      return ctx.settings;
+    },
+  );
 
   app.post<{ Params: { guildId: string }; Body: Partial<GuildSettings> }>(
     '/api/guilds/:guildId/settings',
@@ -256,7 +314,12 @@ export async function buildWebServer(o: WebServerOptions): Promise<FastifyInstan
             timeZone: { type: 'string', maxLength: 64 },
             includeBots: { type: 'boolean' },
             memberStatsManagersOnly: { type: 'boolean' },
-            excludedChannels: { type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', pattern: SNOWFLAKE } },
+            excludedChannels: {
+              type: 'array',
+              maxItems: 100,
+              uniqueItems: true,
+              items: { type: 'string', pattern: SNOWFLAKE },
+            },
           },
         },
       },

@@ -51,7 +51,13 @@ export async function startTestBot(o: {
    */
   interactions?: 'gateway' | 'http';
   /** Runs before the bot connects (e.g. history laid down before the bot joins, opt-outs already made). */
-  beforeStart?: (x: { sim: Simulator; config: Config; redis: Redis; pool: Pool; logger: Logger }) => Promise<void> | void;
+  beforeStart?: (x: {
+    sim: Simulator;
+    config: Config;
+    redis: Redis;
+    pool: Pool;
+    logger: Logger;
+  }) => Promise<void> | void;
 }): Promise<TestBot> {
   const mode = o.interactions ?? (process.env.TEST_INTERACTIONS === 'http' ? 'http' : 'gateway');
   const db = await testDatabase();
@@ -84,7 +90,14 @@ export async function startTestBot(o: {
     // As in the developer portal: the simulator checks the URL (signed PING, forged signature) first.
     await sim.setInteractionsEndpoint(service.url);
   }
-  const ingestor = new Ingestor({ redis, pool, keys: new Keys(r.prefix), partitions: config.redisPartitions, logger, families: o.families });
+  const ingestor = new Ingestor({
+    redis,
+    pool,
+    keys: new Keys(r.prefix),
+    partitions: config.redisPartitions,
+    logger,
+    families: o.families,
+  });
   return {
     sim,
     bot,

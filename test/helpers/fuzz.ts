@@ -24,7 +24,22 @@ export class FuzzRng {
   }
 }
 
-type Kind = 'delete' | 'null' | 'number' | 'string' | 'bool' | 'array' | 'object' | 'snowflake' | 'perms' | 'timestamp' | 'element' | 'float' | 'range' | 'empty' | 'enum';
+type Kind =
+  | 'delete'
+  | 'null'
+  | 'number'
+  | 'string'
+  | 'bool'
+  | 'array'
+  | 'object'
+  | 'snowflake'
+  | 'perms'
+  | 'timestamp'
+  | 'element'
+  | 'float'
+  | 'range'
+  | 'empty'
+  | 'enum';
 
 // What the reference forbids for each kind of field.
 const SF_REQ: Kind[] = ['delete', 'null', 'number', 'bool', 'array', 'object', 'snowflake'];
@@ -117,8 +132,23 @@ interface Template {
   paths: Record<string, Kind[]>;
 }
 
-const user = (c: FuzzContext) => ({ id: c.userId, username: c.username, global_name: null, discriminator: '0', avatar: null, bot: false });
-const member = (c: FuzzContext) => ({ user: user(c), nick: null, roles: [], joined_at: '2024-01-01T00:00:00.000000+00:00', deaf: false, mute: false, flags: 0 });
+const user = (c: FuzzContext) => ({
+  id: c.userId,
+  username: c.username,
+  global_name: null,
+  discriminator: '0',
+  avatar: null,
+  bot: false,
+});
+const member = (c: FuzzContext) => ({
+  user: user(c),
+  nick: null,
+  roles: [],
+  joined_at: '2024-01-01T00:00:00.000000+00:00',
+  deaf: false,
+  mute: false,
+  flags: 0,
+});
 const now = () => new Date().toISOString();
 
 export const TEMPLATES: Record<string, Template> = {
@@ -170,7 +200,16 @@ export const TEMPLATES: Record<string, Template> = {
     },
   },
   MESSAGE_REACTION_ADD: {
-    build: (c) => ({ user_id: c.userId, channel_id: c.textChannelId, message_id: c.messageId, guild_id: c.guildId, member: member(c), emoji: { id: null, name: '👍' }, burst: false, type: 0 }),
+    build: (c) => ({
+      user_id: c.userId,
+      channel_id: c.textChannelId,
+      message_id: c.messageId,
+      guild_id: c.guildId,
+      member: member(c),
+      emoji: { id: null, name: '👍' },
+      burst: false,
+      type: 0,
+    }),
     paths: {
       user_id: SF_REQ,
       channel_id: SF_REQ,
@@ -256,8 +295,30 @@ export const TEMPLATES: Record<string, Template> = {
     paths: { guild_id: SF_REQ, user: OBJ_REQ, 'user.id': SF_REQ, 'user.username': STR_OPT },
   },
   INVITE_CREATE: {
-    build: (c) => ({ type: 0, channel_id: c.textChannelId, guild_id: c.guildId, code: 'fuzzCode1', created_at: now(), expires_at: null, inviter: user(c), max_age: 0, max_uses: 0, temporary: false, uses: 0 }),
-    paths: { channel_id: SF_REQ, guild_id: SF_OPT, code: [...STR_REQ, 'empty'], uses: INT_OPT, max_uses: INT_OPT, inviter: OBJ_OPT, 'inviter.id': SF_REQ, created_at: TS_REQ.filter((k) => k !== 'delete'), expires_at: TS_NULLABLE },
+    build: (c) => ({
+      type: 0,
+      channel_id: c.textChannelId,
+      guild_id: c.guildId,
+      code: 'fuzzCode1',
+      created_at: now(),
+      expires_at: null,
+      inviter: user(c),
+      max_age: 0,
+      max_uses: 0,
+      temporary: false,
+      uses: 0,
+    }),
+    paths: {
+      channel_id: SF_REQ,
+      guild_id: SF_OPT,
+      code: [...STR_REQ, 'empty'],
+      uses: INT_OPT,
+      max_uses: INT_OPT,
+      inviter: OBJ_OPT,
+      'inviter.id': SF_REQ,
+      created_at: TS_REQ.filter((k) => k !== 'delete'),
+      expires_at: TS_NULLABLE,
+    },
   },
   INVITE_DELETE: {
     build: (c) => ({ channel_id: c.textChannelId, guild_id: c.guildId, code: 'fuzzCode1' }),
@@ -311,13 +372,47 @@ export const TEMPLATES: Record<string, Template> = {
       owner_id: c.userId,
       afk_channel_id: null,
       features: [],
-      roles: [{ id: c.guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '1024', managed: false, mentionable: false, flags: 0 }],
+      roles: [
+        {
+          id: c.guildId,
+          name: '@everyone',
+          color: 0,
+          hoist: false,
+          position: 0,
+          permissions: '1024',
+          managed: false,
+          mentionable: false,
+          flags: 0,
+        },
+      ],
       emojis: [],
-      channels: [{ id: c.textChannelId, type: 0, name: 'general', position: 0, permission_overwrites: [], parent_id: null }],
+      channels: [
+        { id: c.textChannelId, type: 0, name: 'general', position: 0, permission_overwrites: [], parent_id: null },
+      ],
       threads: [],
       members: [member(c)],
-      voice_states: [{ channel_id: c.voiceChannelId, user_id: c.userId, session_id: 'f'.repeat(32), deaf: false, mute: false, self_deaf: false, self_mute: false, self_stream: false, self_video: false, suppress: false }],
-      presences: [{ user: { id: c.userId }, status: 'online', activities: [{ name: 'Fuzz Game', type: 0, created_at: Date.now() }], client_status: {} }],
+      voice_states: [
+        {
+          channel_id: c.voiceChannelId,
+          user_id: c.userId,
+          session_id: 'f'.repeat(32),
+          deaf: false,
+          mute: false,
+          self_deaf: false,
+          self_mute: false,
+          self_stream: false,
+          self_video: false,
+          suppress: false,
+        },
+      ],
+      presences: [
+        {
+          user: { id: c.userId },
+          status: 'online',
+          activities: [{ name: 'Fuzz Game', type: 0, created_at: Date.now() }],
+          client_status: {},
+        },
+      ],
       member_count: 1,
       large: false,
       joined_at: now(),
@@ -353,19 +448,59 @@ export const TEMPLATES: Record<string, Template> = {
     },
   },
   GUILD_UPDATE: {
-    build: (c) => ({ id: c.guildId, name: 'Fuzz', owner_id: c.userId, afk_channel_id: null, features: [], roles: [], emojis: [] }),
-    paths: { id: SF_REQ, afk_channel_id: SF_NULLABLE, owner_id: SF_OPT, roles: ARR_OPT, features: ARR_OPT, name: STR_OPT },
+    build: (c) => ({
+      id: c.guildId,
+      name: 'Fuzz',
+      owner_id: c.userId,
+      afk_channel_id: null,
+      features: [],
+      roles: [],
+      emojis: [],
+    }),
+    paths: {
+      id: SF_REQ,
+      afk_channel_id: SF_NULLABLE,
+      owner_id: SF_OPT,
+      roles: ARR_OPT,
+      features: ARR_OPT,
+      name: STR_OPT,
+    },
   },
   GUILD_DELETE: {
     build: (c) => ({ id: c.guildId, unavailable: true }),
     paths: { id: SF_REQ, unavailable: BOOL_OPT },
   },
   CHANNEL_CREATE: {
-    build: (c) => ({ id: c.snowflake(), guild_id: c.guildId, type: 0, name: 'fuzz', position: 9, permission_overwrites: [{ id: c.roleId, type: 0, allow: '0', deny: '0' }], parent_id: null, nsfw: false }),
-    paths: { id: SF_REQ, type: INT_REQ, guild_id: SF_OPT, parent_id: SF_NULLABLE, permission_overwrites: ARR_OPT, 'permission_overwrites.0.allow': PERMS, 'permission_overwrites.0.id': SF_REQ },
+    build: (c) => ({
+      id: c.snowflake(),
+      guild_id: c.guildId,
+      type: 0,
+      name: 'fuzz',
+      position: 9,
+      permission_overwrites: [{ id: c.roleId, type: 0, allow: '0', deny: '0' }],
+      parent_id: null,
+      nsfw: false,
+    }),
+    paths: {
+      id: SF_REQ,
+      type: INT_REQ,
+      guild_id: SF_OPT,
+      parent_id: SF_NULLABLE,
+      permission_overwrites: ARR_OPT,
+      'permission_overwrites.0.allow': PERMS,
+      'permission_overwrites.0.id': SF_REQ,
+    },
   },
   CHANNEL_UPDATE: {
-    build: (c) => ({ id: c.textChannelId, guild_id: c.guildId, type: 0, name: 'general', position: 0, permission_overwrites: [], parent_id: null }),
+    build: (c) => ({
+      id: c.textChannelId,
+      guild_id: c.guildId,
+      type: 0,
+      name: 'general',
+      position: 0,
+      permission_overwrites: [],
+      parent_id: null,
+    }),
     paths: { id: SF_REQ, type: INT_REQ, parent_id: SF_NULLABLE, permission_overwrites: ARR_OPT, name: STR_NULLABLE },
   },
   THREAD_CREATE: {
@@ -378,15 +513,49 @@ export const TEMPLATES: Record<string, Template> = {
       owner_id: c.userId,
       thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now(), locked: false },
     }),
-    paths: { id: SF_REQ, type: INT_REQ, parent_id: SF_NULLABLE, owner_id: SF_OPT, thread_metadata: OBJ_OPT, 'thread_metadata.archive_timestamp': TS_REQ, 'thread_metadata.archived': BOOL_OPT },
+    paths: {
+      id: SF_REQ,
+      type: INT_REQ,
+      parent_id: SF_NULLABLE,
+      owner_id: SF_OPT,
+      thread_metadata: OBJ_OPT,
+      'thread_metadata.archive_timestamp': TS_REQ,
+      'thread_metadata.archived': BOOL_OPT,
+    },
   },
   GUILD_ROLE_UPDATE: {
-    build: (c) => ({ guild_id: c.guildId, role: { id: c.roleId, name: 'r', color: 0, hoist: false, position: 1, permissions: '0', managed: false, mentionable: false, flags: 0 } }),
+    build: (c) => ({
+      guild_id: c.guildId,
+      role: {
+        id: c.roleId,
+        name: 'r',
+        color: 0,
+        hoist: false,
+        position: 1,
+        permissions: '0',
+        managed: false,
+        mentionable: false,
+        flags: 0,
+      },
+    }),
     paths: { guild_id: SF_REQ, role: OBJ_REQ, 'role.id': SF_REQ, 'role.permissions': PERMS },
   },
   MESSAGE_UPDATE: {
-    build: (c) => ({ id: c.messageId, channel_id: c.textChannelId, guild_id: c.guildId, content: 'edited', edited_timestamp: now() }),
-    paths: { id: SF_REQ, channel_id: SF_REQ, guild_id: SF_OPT, content: STR_OPT, edited_timestamp: TS_NULLABLE, author: OBJ_OPT },
+    build: (c) => ({
+      id: c.messageId,
+      channel_id: c.textChannelId,
+      guild_id: c.guildId,
+      content: 'edited',
+      edited_timestamp: now(),
+    }),
+    paths: {
+      id: SF_REQ,
+      channel_id: SF_REQ,
+      guild_id: SF_OPT,
+      content: STR_OPT,
+      edited_timestamp: TS_NULLABLE,
+      author: OBJ_OPT,
+    },
   },
   MESSAGE_DELETE: {
     build: (c) => ({ id: c.messageId, channel_id: c.textChannelId, guild_id: c.guildId }),
@@ -400,7 +569,11 @@ export const FUZZED_TYPES = Object.keys(TEMPLATES);
 export function malformedDispatch(rng: FuzzRng, c: FuzzContext): { t: string; d: unknown; how: string } {
   if (rng.int(20) === 0) {
     const t = `FUZZ_${rng.pick(['EVENT', 'UNKNOWN', 'X'])}_${rng.int(1_000_000)}`;
-    return { t, d: rng.pick<unknown>([null, 1, 'x', [], { id: 'abc', nested: [null, { deep: true }] }]), how: 'unknown event' };
+    return {
+      t,
+      d: rng.pick<unknown>([null, 1, 'x', [], { id: 'abc', nested: [null, { deep: true }] }]),
+      how: 'unknown event',
+    };
   }
   const t = rng.pick(FUZZED_TYPES);
   const tpl = TEMPLATES[t]!;

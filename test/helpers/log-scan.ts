@@ -34,7 +34,13 @@ export function scanLogs(dir: string): { files: number; lines: number; leaks: Le
       lines++;
       for (const s of SECRETS) {
         const m = s.re.exec(line);
-        if (m) leaks.push({ file: name, line: i + 1, secret: s.name, excerpt: line.replace(m[0], `<${s.name}>`).slice(0, 400) });
+        if (m)
+          leaks.push({
+            file: name,
+            line: i + 1,
+            secret: s.name,
+            excerpt: line.replace(m[0], `<${s.name}>`).slice(0, 400),
+          });
       }
     });
   }

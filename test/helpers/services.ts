@@ -22,7 +22,9 @@ async function admin<T>(baseUrl: string, fn: (c: pg.Client) => Promise<T>): Prom
 }
 
 /** A new database on the run's server, migrated unless `migrate: false`. Call drop() in afterAll. */
-export async function testDatabase(opts: { migrate?: boolean } = {}): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function testDatabase(
+  opts: { migrate?: boolean } = {},
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const base = inject('databaseUrl');
   const name = `test_${uniqueSuffix()}`;
   // template0: template1 refuses to be copied while another session (a parallel test file) is on it.

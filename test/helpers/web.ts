@@ -27,7 +27,8 @@ export async function signIn(web: TestWeb, _t: TestBot, userId: string): Promise
   if (!callback.startsWith(web.url)) throw new Error(`authorize did not redirect back: ${granted.status} ${callback}`);
   const done = await fetch(callback, { redirect: 'manual' });
   const cookie = (done.headers.get('set-cookie') ?? '').split(';')[0]!;
-  if (!cookie.startsWith('sid=')) throw new Error(`no session cookie after the callback (${done.status}: ${await done.text()})`);
+  if (!cookie.startsWith('sid='))
+    throw new Error(`no session cookie after the callback (${done.status}: ${await done.text()})`);
   const get = (path: string) => fetch(`${web.url}${path}`, { headers: { cookie } });
   const me = (await (await get('/api/me')).json()) as { csrf: string };
   return {

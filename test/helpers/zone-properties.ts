@@ -44,7 +44,8 @@ export interface Scenario {
   openRange: { from: number; to: number };
 }
 
-const fmtOffset = (o: number) => `${o < 0 ? '-' : '+'}${String(Math.floor(Math.abs(o) / 60)).padStart(2, '0')}:${String(Math.abs(o) % 60).padStart(2, '0')}`;
+const fmtOffset = (o: number) =>
+  `${o < 0 ? '-' : '+'}${String(Math.floor(Math.abs(o) / 60)).padStart(2, '0')}:${String(Math.abs(o) % 60).padStart(2, '0')}`;
 const wall = (t: number, o: number) => new Date(t + o * MINUTE).toISOString().slice(11, 16);
 
 /** Named in the issue or known to be tricky; each gets a scenario at its latest change (or now). */
@@ -85,7 +86,7 @@ export function buildScenarios(seed = 9): Scenario[] {
     ...[...byKind].map(([k, p]) => ({ why: k, ...p })),
     ...NAMED_ZONES.map((zone) => ({ why: `named ${zone}`, zone, at: latest.get(zone) ?? Date.UTC(2026, 5, 1) })),
   ];
-  return picks.map((p, i) => scenario(p.why, p.zone, `7${String(i).padStart(18, "0")}`, p.at, rnd));
+  return picks.map((p, i) => scenario(p.why, p.zone, `7${String(i).padStart(18, '0')}`, p.at, rnd));
 }
 
 function scenario(why: string, zone: string, guildId: string, focus: number, rnd: () => number): Scenario {
@@ -122,7 +123,14 @@ function scenario(why: string, zone: string, guildId: string, focus: number, rnd
 
 /** Inserts every scenario's messages (raw minute rows) and joins (member_events) into `db`. */
 export async function loadScenarios(db: Queryable, scenarios: Scenario[]): Promise<void> {
-  const rows = scenarios.flatMap((s) => s.minutes.map((t, i) => ({ t, g: s.guildId, c: `2${String(i % 3).padStart(18, '0')}`, u: `3${String(i % 5).padStart(18, '0')}` })));
+  const rows = scenarios.flatMap((s) =>
+    s.minutes.map((t, i) => ({
+      t,
+      g: s.guildId,
+      c: `2${String(i % 3).padStart(18, '0')}`,
+      u: `3${String(i % 5).padStart(18, '0')}`,
+    })),
+  );
   for (let i = 0; i < rows.length; i += 5_000) {
     const chunk = rows.slice(i, i + 5_000);
     await db.query(
@@ -133,7 +141,11 @@ export async function loadScenarios(db: Queryable, scenarios: Scenario[]): Promi
     await db.query(
       `INSERT INTO member_events (at, guild_id, user_id, kind, attribution, account_created_at)
        SELECT a, g, u, 'join', 'unknown', TIMESTAMPTZ '2015-01-01Z' FROM unnest($1::timestamptz[], $2::bigint[], $3::bigint[]) AS x(a, g, u)`,
-      [chunk.map((r) => new Date(r.t)), chunk.map((r) => r.g), chunk.map((r, k) => `4${String(i + k).padStart(18, '0')}`)],
+      [
+        chunk.map((r) => new Date(r.t)),
+        chunk.map((r) => r.g),
+        chunk.map((r, k) => `4${String(i + k).padStart(18, '0')}`),
+      ],
     );
   }
 }
@@ -148,7 +160,8 @@ export function expectedSeries(s: Scenario, unit: Unit, r: { from: number; to: n
   const slots = bucketsBetween(r.from, r.to, s.zone, unit);
   const counts = new Map<string, number>();
   const start = slots[0]!.start;
-  for (const t of s.minutes) if (t >= start && t < r.to) counts.set(bucketOf(t, s.zone, unit), (counts.get(bucketOf(t, s.zone, unit)) ?? 0) + 1);
+  for (const t of s.minutes)
+    if (t >= start && t < r.to) counts.set(bucketOf(t, s.zone, unit), (counts.get(bucketOf(t, s.zone, unit)) ?? 0) + 1);
   const out = slots.map((x) => ({ t: x.start, v: counts.get(x.key) ?? 0 }));
   // Every counted message has its slot.
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
@@ -168,20 +181,31 @@ export function expectedHeatmap(s: Scenario, r: { from: number; to: number }): n
   return cells;
 }
 
-const range = (s: Scenario, r: { from: number; to: number }): Range => ({ guildId: s.guildId, from: new Date(r.from), to: new Date(r.to), timeZone: s.zone });
+const range = (s: Scenario, r: { from: number; to: number }): Range => ({
+  guildId: s.guildId,
+  from: new Date(r.from),
+  to: new Date(r.to),
+  timeZone: s.zone,
+});
 
 /**
  * Every property for every scenario on `db`; returns one line per failure (empty when all hold) and how
  * many comparisons were made. `growth: false` leaves out /growth's series (member_events is a plain
  * hypertable on TimescaleDB, no rollup: the engine adds nothing to check there, and PGlite is slow).
  */
-export async function checkScenarios(db: Queryable, scenarios: Scenario[], o: { growth?: boolean } = {}): Promise<{ failures: string[]; checks: number }> {
+export async function checkScenarios(
+  db: Queryable,
+  scenarios: Scenario[],
+  o: { growth?: boolean } = {},
+): Promise<{ failures: string[]; checks: number }> {
   const failures: string[] = [];
   let checks = 0;
   const same = (what: string, s: Scenario, got: unknown, want: unknown) => {
     checks++;
     if (JSON.stringify(got) !== JSON.stringify(want)) {
-      failures.push(`${s.why} (${s.zone}, focus ${new Date(s.focus).toISOString()}): ${what}\n    got  ${JSON.stringify(got).slice(0, 600)}\n    want ${JSON.stringify(want).slice(0, 600)}`);
+      failures.push(
+        `${s.why} (${s.zone}, focus ${new Date(s.focus).toISOString()}): ${what}\n    got  ${JSON.stringify(got).slice(0, 600)}\n    want ${JSON.stringify(want).slice(0, 600)}`,
+      );
     }
   };
   const iso = (p: Point[]) => p.map((x) => `${new Date(x.t).toISOString().slice(0, 16)}=${x.v}`);
@@ -208,8 +232,18 @@ export async function checkScenarios(db: Queryable, scenarios: Scenario[], o: { 
     ]);
     same('heatmap (weekday × local hour)', s, cells, expectedHeatmap(s, s.dayRange));
     // Totals equal the sum of their series.
-    same('total over the hour range = sum of the hour series', s, total, messages[0]!.reduce((a, p) => a + p.v, 0));
-    same('raw total over the day range = sum of the day series', s, totals.messages, messages[1]!.reduce((a, p) => a + p.v, 0));
+    same(
+      'total over the hour range = sum of the hour series',
+      s,
+      total,
+      messages[0]!.reduce((a, p) => a + p.v, 0),
+    );
+    same(
+      'raw total over the day range = sum of the day series',
+      s,
+      totals.messages,
+      messages[1]!.reduce((a, p) => a + p.v, 0),
+    );
   }
   return { failures, checks };
 }

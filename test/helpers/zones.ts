@@ -10,7 +10,8 @@ const partFormats = new Map<string, Intl.DateTimeFormat>();
 /** UTC offset in minutes at instant t. */
 export function offsetAt(t: number, zone: string): number {
   let f = offsetFormats.get(zone);
-  if (!f) offsetFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })));
+  if (!f)
+    offsetFormats.set(zone, (f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })));
   const m = /GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(f.format(t))!;
   return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]) + Number(m[4] ?? 0) / 60) : 0;
 }
@@ -44,11 +45,26 @@ export function local(t: number, zone: string): Local {
 function computeLocal(t: number, zone: string): Local {
   let f = partFormats.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+    });
     partFormats.set(zone, f);
   }
   const p = Object.fromEntries(f.formatToParts(t).map((x) => [x.type, x.value]));
-  return { date: `${p.year}-${p.month}-${p.day}`, hour: Number(p.hour), minute: Number(p.minute), weekday: WEEKDAYS[p.weekday!]!, offset: offsetAt(t, zone) };
+  return {
+    date: `${p.year}-${p.month}-${p.day}`,
+    hour: Number(p.hour),
+    minute: Number(p.minute),
+    weekday: WEEKDAYS[p.weekday!]!,
+    offset: offsetAt(t, zone),
+  };
 }
 
 export type Unit = 'hour' | 'day';

@@ -48,7 +48,13 @@ export class ChannelEditor {
     if (typeof name !== 'string' || [...name].length < 1 || [...name].length > 100) {
       return {
         status: 400,
-        body: { code: RESTJSONErrorCodes.InvalidFormBodyOrContentType, message: 'Invalid Form Body', errors: { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } } },
+        body: {
+          code: RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+          message: 'Invalid Form Body',
+          errors: {
+            name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] },
+          },
+        },
       };
     }
     const limit = this.o.limit;
@@ -63,10 +69,20 @@ export class ChannelEditor {
         'x-ratelimit-reset-after': after.toFixed(3),
       };
       if (recent.length >= limit.perWindow) {
-        const refusal: RESTRateLimit = { message: 'You are being rate limited.', retry_after: Math.round(after * 1000) / 1000, global: false, code: 0 };
+        const refusal: RESTRateLimit = {
+          message: 'You are being rate limited.',
+          retry_after: Math.round(after * 1000) / 1000,
+          global: false,
+          code: 0,
+        };
         return {
           status: 429,
-          headers: { ...headers, 'x-ratelimit-remaining': '0', 'retry-after': String(Math.ceil(after)), 'x-ratelimit-scope': 'shared' },
+          headers: {
+            ...headers,
+            'x-ratelimit-remaining': '0',
+            'retry-after': String(Math.ceil(after)),
+            'x-ratelimit-scope': 'shared',
+          },
           body: refusal,
         };
       }

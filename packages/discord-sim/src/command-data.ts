@@ -75,11 +75,18 @@ export function commandData(c: InvokeCommand, x: CommandDataContext): CommandDat
   const type = c.commandType ?? 1;
   if (type === ApplicationCommandType.ChatInput) {
     // Options are the caller's, typed by their `type` field as Discord's are.
-    const basic = (c.options ?? []) as APIApplicationCommandInteractionDataBasicOption<InteractionType.ApplicationCommand>[];
+    const basic = (c.options ??
+      []) as APIApplicationCommandInteractionDataBasicOption<InteractionType.ApplicationCommand>[];
     let options: APIApplicationCommandInteractionDataOption<InteractionType.ApplicationCommand>[] = basic;
     if (c.subcommand) {
-      const sub: APIApplicationCommandInteractionDataSubcommandOption<InteractionType.ApplicationCommand> = { name: c.subcommand, type: ApplicationCommandOptionType.Subcommand, options: basic };
-      options = c.subcommandGroup ? [{ name: c.subcommandGroup, type: ApplicationCommandOptionType.SubcommandGroup, options: [sub] }] : [sub];
+      const sub: APIApplicationCommandInteractionDataSubcommandOption<InteractionType.ApplicationCommand> = {
+        name: c.subcommand,
+        type: ApplicationCommandOptionType.Subcommand,
+        options: basic,
+      };
+      options = c.subcommandGroup
+        ? [{ name: c.subcommandGroup, type: ApplicationCommandOptionType.SubcommandGroup, options: [sub] }]
+        : [sub];
     }
     const resolved = resolveOptions(c, guild, x.world);
     return { ...base, type: ApplicationCommandType.ChatInput, options, ...(resolved ? { resolved } : {}) };
@@ -91,13 +98,28 @@ export function commandData(c: InvokeCommand, x: CommandDataContext): CommandDat
       ...base,
       type: ApplicationCommandType.User,
       target_id: target.user.id,
-      resolved: { users: { [target.user.id]: userJson(target.user) }, members: { [target.user.id]: resolvedMember(guild, target.user.id) } },
+      resolved: {
+        users: { [target.user.id]: userJson(target.user) },
+        members: { [target.user.id]: resolvedMember(guild, target.user.id) },
+      },
     };
   }
   const id = c.targetId ?? x.newId();
   const author = x.world.humanMembers(c.guildId)[0]!;
   const channel = x.world.channel(c.channelId)!;
-  const message = messageCreateJson({ id, guild, channel, authorId: author.user.id, content: 'message acted on', attachments: 0, webhook: false, timestamp: Date.now() }, x.attachmentsUrl);
+  const message = messageCreateJson(
+    {
+      id,
+      guild,
+      channel,
+      authorId: author.user.id,
+      content: 'message acted on',
+      attachments: 0,
+      webhook: false,
+      timestamp: Date.now(),
+    },
+    x.attachmentsUrl,
+  );
   return { ...base, type: ApplicationCommandType.Message, target_id: id, resolved: { messages: { [id]: message } } };
 }
 
@@ -113,11 +135,23 @@ function resolvedChannel(ch: SimChannel, c: InvokeCommand, g: SimGuild): APIInte
   const permissions = invokerPermissions(g, c);
   if (ch.type !== ChannelKind.PublicThread) return { id: ch.id, name: ch.name, type: ch.type, permissions };
   const { thread_metadata, parent_id } = threadJson(ch);
-  return { id: ch.id, name: ch.name, type: ch.type, permissions, parent_id, ...(thread_metadata ? { thread_metadata } : {}) };
+  return {
+    id: ch.id,
+    name: ch.name,
+    type: ch.type,
+    permissions,
+    parent_id,
+    ...(thread_metadata ? { thread_metadata } : {}),
+  };
 }
 
 function resolveOptions(c: InvokeCommand, g: SimGuild, world: World): APIInteractionDataResolved | undefined {
-  const r: Required<Pick<APIInteractionDataResolved, 'users' | 'members' | 'roles' | 'channels'>> = { users: {}, members: {}, roles: {}, channels: {} };
+  const r: Required<Pick<APIInteractionDataResolved, 'users' | 'members' | 'roles' | 'channels'>> = {
+    users: {},
+    members: {},
+    roles: {},
+    channels: {},
+  };
   for (const o of c.options ?? []) {
     const v = String(o.value);
     if (o.type === ApplicationCommandOptionType.User || o.type === ApplicationCommandOptionType.Mentionable) {
@@ -136,6 +170,7 @@ function resolveOptions(c: InvokeCommand, g: SimGuild, world: World): APIInterac
     }
   }
   const out: APIInteractionDataResolved = {};
-  for (const k of ['users', 'members', 'roles', 'channels'] as const) if (Object.keys(r[k]).length) Object.assign(out, { [k]: r[k] });
+  for (const k of ['users', 'members', 'roles', 'channels'] as const)
+    if (Object.keys(r[k]).length) Object.assign(out, { [k]: r[k] });
   return Object.keys(out).length ? out : undefined;
 }

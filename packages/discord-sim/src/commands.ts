@@ -1,5 +1,10 @@
 // Application command registration (global and per guild), stored the way Discord echoes it back.
-import { ApplicationCommandType, ApplicationIntegrationType, type APIApplicationCommand, type RESTPostAPIApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import {
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  type APIApplicationCommand,
+  type RESTPostAPIApplicationCommandsJSONBody,
+} from 'discord-api-types/v10';
 import type { SnowflakeGenerator } from './snowflake.js';
 
 /** A command as a client sends it (Discord validates it; the simulator takes it as given). */
@@ -18,7 +23,11 @@ export class CommandRegistry {
     return guildId ? (this.guild.get(guildId) ?? []) : this.global;
   }
 
-  private normalize(raw: CommandInput, guildId: string | null, existing: APIApplicationCommand[]): APIApplicationCommand {
+  private normalize(
+    raw: CommandInput,
+    guildId: string | null,
+    existing: APIApplicationCommand[],
+  ): APIApplicationCommand {
     const type = raw.type ?? ApplicationCommandType.ChatInput;
     // Overwriting keeps a command's id when name and type match, as Discord does.
     const prev = existing.find((c) => c.name === raw.name && c.type === type);

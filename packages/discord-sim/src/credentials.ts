@@ -62,7 +62,12 @@ export class SessionStartBudget {
   /** As GET /gateway/bot reports it. */
   view(now = Date.now()): { total: number; remaining: number; reset_after: number; max_concurrency: number } {
     this.roll(now);
-    return { total: this.total, remaining: this.remaining, reset_after: this.resetAt - now, max_concurrency: this.maxConcurrency };
+    return {
+      total: this.total,
+      remaining: this.remaining,
+      reset_after: this.resetAt - now,
+      max_concurrency: this.maxConcurrency,
+    };
   }
 
   private roll(now: number): void {

@@ -50,7 +50,10 @@ export async function sendEmojiTraffic(sim: ChatSink, opts: EmojiTrafficOptions)
     if (r < 0.8) return rng.pick(TRICKY_UNICODE);
     return rng.pick(COMMON_UNICODE);
   };
-  const emojiToken = (e: ReactionEmoji): Token => (isCustomEmoji(e) ? { text: `<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`, key: e.id } : { text: e.text, key: e.key });
+  const emojiToken = (e: ReactionEmoji): Token =>
+    isCustomEmoji(e)
+      ? { text: `<${e.animated ? 'a' : ''}:${e.name}:${e.id}>`, key: e.id }
+      : { text: e.text, key: e.key };
 
   const content = (g: SimGuild): { text: string; keys: string[] } => {
     const tokens: Token[] = [];
@@ -77,12 +80,25 @@ export async function sendEmojiTraffic(sim: ChatSink, opts: EmojiTrafficOptions)
     const roll = rng.next();
     const { text, keys } = content(g);
     if (roll < 0.04) {
-      sim.sendMessage({ guildId: g.id, channelId: g.webhook.channelId, authorId: g.webhook.id, webhook: true, content: text, emojis: keys });
+      sim.sendMessage({
+        guildId: g.id,
+        channelId: g.webhook.channelId,
+        authorId: g.webhook.id,
+        webhook: true,
+        content: text,
+        emojis: keys,
+      });
     } else {
       const bots = sim.world.botMembers(g.id);
       const author = roll < 0.12 && bots.length ? rng.pick(bots) : rng.pick(sim.world.humanMembers(g.id));
       const channel = rng.pick(channelsOf(g));
-      const m = sim.sendMessage({ guildId: g.id, channelId: channel.id, authorId: author.user.id, content: text, emojis: keys });
+      const m = sim.sendMessage({
+        guildId: g.id,
+        channelId: channel.id,
+        authorId: author.user.id,
+        content: text,
+        emojis: keys,
+      });
       sent.push({ guildId: g.id, channelId: channel.id, id: m.id });
       if (!author.user.bot) summary.messageEmojis += keys.length;
     }
@@ -94,12 +110,22 @@ export async function sendEmojiTraffic(sim: ChatSink, opts: EmojiTrafficOptions)
     let target = sent.length && rng.chance(0.8) ? rng.pick(sent) : undefined;
     if (!target) {
       const g = rng.pick(guilds);
-      target = { guildId: g.id, channelId: rng.pick(channelsOf(g)).id, id: sim.newSnowflake(Date.now() - rng.int(60_000, 30 * 86_400_000)) };
+      target = {
+        guildId: g.id,
+        channelId: rng.pick(channelsOf(g)).id,
+        id: sim.newSnowflake(Date.now() - rng.int(60_000, 30 * 86_400_000)),
+      };
     }
     const g = sim.world.guild(target.guildId)!;
     const bots = sim.world.botMembers(g.id);
     const user = rng.chance(0.1) && bots.length ? rng.pick(bots) : rng.pick(sim.world.humanMembers(g.id));
-    const r: SendReaction = { guildId: g.id, channelId: target.channelId, messageId: target.id, userId: user.user.id, emoji: pickEmoji(g) };
+    const r: SendReaction = {
+      guildId: g.id,
+      channelId: target.channelId,
+      messageId: target.id,
+      userId: user.user.id,
+      emoji: pickEmoji(g),
+    };
     sim.react(r);
     summary.reactions++;
     if (user.user.bot) summary.botReactions++;

@@ -1,7 +1,11 @@
 // Emojis as members type them and react with, keyed the way the simulator's truth records them: custom
 // emojis by id, unicode sequences by a key written out code point by code point (U+FE0F removed), never by
 // parsing content, so a broken parser cannot agree with itself. Used by the emoji and chat traffic.
-import { ReactionType, type GatewayMessageReactionAddDispatchData, type GatewayMessageReactionRemoveDispatchData } from 'discord-api-types/v10';
+import {
+  ReactionType,
+  type GatewayMessageReactionAddDispatchData,
+  type GatewayMessageReactionRemoveDispatchData,
+} from 'discord-api-types/v10';
 import { memberJson } from './payloads.js';
 import type { SimEmoji, SimMember } from './world.js';
 
@@ -14,14 +18,22 @@ export interface UnicodeEmoji {
 
 /** Multi-codepoint sequences and presentation variants. */
 export const TRICKY_UNICODE: readonly UnicodeEmoji[] = [
-  { label: 'family (ZWJ)', text: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', key: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}' },
+  {
+    label: 'family (ZWJ)',
+    text: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}',
+    key: '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}',
+  },
   { label: 'thumbs up, medium skin tone', text: '\u{1F44D}\u{1F3FD}', key: '\u{1F44D}\u{1F3FD}' },
   { label: 'flag France (regional indicators)', text: '\u{1F1EB}\u{1F1F7}', key: '\u{1F1EB}\u{1F1F7}' },
   { label: 'keycap 1', text: '1\uFE0F\u20E3', key: '1\u20E3' },
   { label: 'red heart with VS16', text: '\u2764\uFE0F', key: '\u2764' },
   { label: 'red heart without VS16', text: '\u2764', key: '\u2764' },
   { label: 'rainbow flag (VS16 + ZWJ)', text: '\u{1F3F3}\uFE0F\u200D\u{1F308}', key: '\u{1F3F3}\u200D\u{1F308}' },
-  { label: 'astronaut, dark skin tone (modifier + ZWJ)', text: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}', key: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}' },
+  {
+    label: 'astronaut, dark skin tone (modifier + ZWJ)',
+    text: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}',
+    key: '\u{1F9D1}\u{1F3FF}\u200D\u{1F680}',
+  },
 ];
 
 /** What people type most (also used by the plain chat traffic in traffic.ts). */
@@ -59,6 +71,16 @@ export function reactionAddJson(r: SendReaction, member: SimMember): GatewayMess
 
 /** MESSAGE_REACTION_REMOVE payload. */
 export function reactionRemoveJson(r: SendReaction): GatewayMessageReactionRemoveDispatchData {
-  const emoji = isCustomEmoji(r.emoji) ? { id: r.emoji.id, name: r.emoji.name, animated: r.emoji.animated } : { id: null, name: r.emoji.text };
-  return { user_id: r.userId, channel_id: r.channelId, message_id: r.messageId, guild_id: r.guildId, emoji, burst: false, type: ReactionType.Normal };
+  const emoji = isCustomEmoji(r.emoji)
+    ? { id: r.emoji.id, name: r.emoji.name, animated: r.emoji.animated }
+    : { id: null, name: r.emoji.text };
+  return {
+    user_id: r.userId,
+    channel_id: r.channelId,
+    message_id: r.messageId,
+    guild_id: r.guildId,
+    emoji,
+    burst: false,
+    type: ReactionType.Normal,
+  };
 }

@@ -119,7 +119,8 @@ export class Session {
     const s = ++this.seq;
     const text = `{"op":0,"s":${s},"t":${JSON.stringify(t)},"d":${dataJson}}`;
     this.history.push({ s, text });
-    if (this.history.length > HISTORY_CAP * 1.25) this.trimHistory(this.history[this.history.length - HISTORY_CAP - 1]!.s);
+    if (this.history.length > HISTORY_CAP * 1.25)
+      this.trimHistory(this.history[this.history.length - HISTORY_CAP - 1]!.s);
     if (this.open) this.conn!.transport.send(text);
   }
 
@@ -177,7 +178,9 @@ export class Gateway {
     const compress = params.get('compress');
     if (compress !== null && compress !== 'zlib-stream') {
       // zstd-stream needs zstd, which Node 20 lacks: say so instead of sending frames the client cannot read.
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nthe simulator offers compress=zlib-stream only, not ${compress}\n`);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nthe simulator offers compress=zlib-stream only, not ${compress}\n`,
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, params, via));
@@ -189,9 +192,14 @@ export class Gateway {
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on('close', (code) => this.onClose(conn, code));
     ws.on('error', (err) => this.o.logger.warn({ err }, 'gateway socket error'));
-    if (params.get('v') && params.get('v') !== '10') return this.closeConn(conn, Close.InvalidAPIVersion, 'Invalid API version.');
-    if (params.get('encoding') && params.get('encoding') !== 'json') return this.closeConn(conn, Close.DecodeError, 'Only JSON encoding is supported.');
-    const hello: GatewayHelloData & { _trace: string[] } = { heartbeat_interval: this.o.heartbeatIntervalMs, _trace: TRACE };
+    if (params.get('v') && params.get('v') !== '10')
+      return this.closeConn(conn, Close.InvalidAPIVersion, 'Invalid API version.');
+    if (params.get('encoding') && params.get('encoding') !== 'json')
+      return this.closeConn(conn, Close.DecodeError, 'Only JSON encoding is supported.');
+    const hello: GatewayHelloData & { _trace: string[] } = {
+      heartbeat_interval: this.o.heartbeatIntervalMs,
+      _trace: TRACE,
+    };
     conn.send(Op.Hello, hello);
     this.armHeartbeatDeadline(conn);
   }
@@ -244,7 +252,11 @@ export class Gateway {
       this.o.logger.warn({ shard: conn.session?.shardId }, 'more than 120 gateway sends in 60 s, closing (4008)');
       return this.closeConn(conn, Close.RateLimited, 'Rate limited.');
     }
-    const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw instanceof ArrayBuffer ? raw.byteLength : raw.length;
+    const bytes = Array.isArray(raw)
+      ? raw.reduce((n, b) => n + b.length, 0)
+      : raw instanceof ArrayBuffer
+        ? raw.byteLength
+        : raw.length;
     if (limits.gatewayPayloadSize && bytes > MAX_PAYLOAD_BYTES) {
       this.o.logger.warn({ shard: conn.session?.shardId, bytes }, 'gateway payload over 4096 bytes, closing (4002)');
       return this.closeConn(conn, Close.DecodeError, 'Error while decoding payload.');
@@ -285,23 +297,33 @@ export class Gateway {
 
   private identify(conn: Connection, d: Record<string, unknown>): void {
     if (conn.session) return this.closeConn(conn, Close.AlreadyAuthenticated, 'Already authenticated.');
-    if (!this.o.credentials.valid(typeof d.token === 'string' ? d.token : undefined)) return this.closeConn(conn, Close.AuthenticationFailed, 'Authentication failed.');
+    if (!this.o.credentials.valid(typeof d.token === 'string' ? d.token : undefined))
+      return this.closeConn(conn, Close.AuthenticationFailed, 'Authentication failed.');
     const intents = d.intents;
     if (typeof intents !== 'number' || !Number.isInteger(intents) || intents < 0 || (intents & ~KNOWN_INTENTS) !== 0) {
       return this.closeConn(conn, Close.InvalidIntents, 'Invalid intent(s).');
     }
     // A privileged intent the application has not enabled (events/gateway.mdx, "Gateway Restrictions").
-    const privileged = GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent;
-    if (intents & privileged & ~this.o.allowedPrivilegedIntents) return this.closeConn(conn, Close.DisallowedIntents, 'Disallowed intent(s).');
+    const privileged =
+      GatewayIntentBits.GuildMembers | GatewayIntentBits.GuildPresences | GatewayIntentBits.MessageContent;
+    if (intents & privileged & ~this.o.allowedPrivilegedIntents)
+      return this.closeConn(conn, Close.DisallowedIntents, 'Disallowed intent(s).');
     const shard = Array.isArray(d.shard) ? d.shard : [0, 1];
     const [shardId, shardCount] = shard as [unknown, unknown];
-    if (!Number.isInteger(shardId) || !Number.isInteger(shardCount) || (shardCount as number) < 1 || (shardId as number) < 0 || (shardId as number) >= (shardCount as number)) {
+    if (
+      !Number.isInteger(shardId) ||
+      !Number.isInteger(shardCount) ||
+      (shardCount as number) < 1 ||
+      (shardId as number) < 0 ||
+      (shardId as number) >= (shardCount as number)
+    ) {
       return this.closeConn(conn, Close.InvalidShard, 'Invalid shard.');
     }
     const sid = shardId as number;
     const n = shardCount as number;
     const guilds = [...this.o.world.guilds.values()].filter((g) => shardForGuild(g.id, n) === sid);
-    if (guilds.length > MAX_GUILDS_PER_SHARD) return this.closeConn(conn, Close.ShardingRequired, 'Sharding is required.');
+    if (guilds.length > MAX_GUILDS_PER_SHARD)
+      return this.closeConn(conn, Close.ShardingRequired, 'Sharding is required.');
 
     const now = Date.now();
     const { limits, sessionStart } = this.o;
@@ -311,18 +333,25 @@ export class Gateway {
       // Over max_concurrency: "the Gateway will respond with an Invalid Session (opcode 9)" (events/gateway.mdx,
       // "Identifying"). The socket stays open; the client identifies again after a while.
       this.identifyLog.push({ shard: sid, at: now, refused: 'concurrency' });
-      this.o.logger.warn({ shard: sid, previous: last.shard, gapMs: now - last.at }, 'IDENTIFY within the interval of another in its max_concurrency bucket: INVALID_SESSION');
+      this.o.logger.warn(
+        { shard: sid, previous: last.shard, gapMs: now - last.at },
+        'IDENTIFY within the interval of another in its max_concurrency bucket: INVALID_SESSION',
+      );
       conn.send(Op.InvalidSession, false);
       return;
     }
     if (!sessionStart.take(now) && limits.sessionStart) {
       this.identifyLog.push({ shard: sid, at: now, refused: 'session-start-limit' });
-      this.o.logger.error({ shard: sid }, 'IDENTIFY beyond the daily session start limit: every session terminated, token reset');
+      this.o.logger.error(
+        { shard: sid },
+        'IDENTIFY beyond the daily session start limit: every session terminated, token reset',
+      );
       return this.exceedSessionStartLimit(conn);
     }
     this.identifyLog.push({ shard: sid, at: now });
     // A fresh IDENTIFY for a shard abandons any disconnected session of it; drop those so they stop buffering.
-    for (const s of this.sessions.values()) if (s.shardId === sid && s.shardCount === n && !s.conn) this.sessions.delete(s.id);
+    for (const s of this.sessions.values())
+      if (s.shardId === sid && s.shardCount === n && !s.conn) this.sessions.delete(s.id);
 
     // large_threshold: 50 to 250, default 50 (gateway-events.mdx, "Identify Structure").
     const largeThreshold = Math.min(250, Math.max(50, typeof d.large_threshold === 'number' ? d.large_threshold : 50));
@@ -334,7 +363,9 @@ export class Gateway {
 
     const { world } = this.o;
     // READY's application is a partial object with id and flags (gateway-events.mdx, "Ready").
-    const ready: Omit<GatewayReadyDispatchData, 'application'> & { application: { id: string; flags: number } } & Record<string, unknown> = {
+    const ready: Omit<GatewayReadyDispatchData, 'application'> & {
+      application: { id: string; flags: number };
+    } & Record<string, unknown> = {
       v: 10,
       user: { ...userJson(world.botUser), verified: true, mfa_enabled: false, email: null },
       guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
@@ -352,7 +383,17 @@ export class Gateway {
       _trace: TRACE,
     };
     session.dispatch(GatewayDispatchEvents.Ready, JSON.stringify(ready));
-    for (const g of guilds) session.dispatch(GatewayDispatchEvents.GuildCreate, JSON.stringify(guildCreateJson(g, { members: this.guildCreateMembers(g, session), largeThreshold, joinedAt: g.members.get(world.botUser.id)?.joinedAt ?? new Date(g.createdAt).toISOString() })));
+    for (const g of guilds)
+      session.dispatch(
+        GatewayDispatchEvents.GuildCreate,
+        JSON.stringify(
+          guildCreateJson(g, {
+            members: this.guildCreateMembers(g, session),
+            largeThreshold,
+            joinedAt: g.members.get(world.botUser.id)?.joinedAt ?? new Date(g.createdAt).toISOString(),
+          }),
+        ),
+      );
   }
 
   /**
@@ -364,28 +405,36 @@ export class Gateway {
     const all = [...g.members.values()];
     const bot = this.o.world.botUser.id;
     const inVoice = (m: SimMember) => g.voiceStates.has(m.user.id);
-    if ((session.intents & GatewayIntentBits.GuildPresences) === 0 || all.length > HUGE_GUILD) return all.filter((m) => m.user.id === bot || inVoice(m));
+    if ((session.intents & GatewayIntentBits.GuildPresences) === 0 || all.length > HUGE_GUILD)
+      return all.filter((m) => m.user.id === bot || inVoice(m));
     if (all.length <= session.largeThreshold) return all;
     const online = (m: SimMember) => (g.presences.get(m.user.id)?.status ?? 'offline') !== 'offline';
-    return all.filter((m) => m.user.id === bot || inVoice(m) || online(m) || m.nick !== null || m.roles.some((r) => r !== g.id));
+    return all.filter(
+      (m) => m.user.id === bot || inVoice(m) || online(m) || m.nick !== null || m.roles.some((r) => r !== g.id),
+    );
   }
 
   /** "All active sessions for the app will be terminated, the bot token will be reset" (events/gateway.mdx, "Identifying"). */
   private exceedSessionStartLimit(conn: Connection): void {
     this.o.credentials.reset();
-    for (const c of [...this.conns]) if (c !== conn && c.session) this.closeConn(c, Close.AuthenticationFailed, 'Authentication failed.');
+    for (const c of [...this.conns])
+      if (c !== conn && c.session) this.closeConn(c, Close.AuthenticationFailed, 'Authentication failed.');
     this.closeConn(conn, Close.AuthenticationFailed, 'Authentication failed.');
     this.sessions.clear();
   }
 
   private resume(conn: Connection, d: Record<string, unknown>): void {
-    if (!this.o.credentials.valid(typeof d.token === 'string' ? d.token : undefined)) return this.closeConn(conn, Close.AuthenticationFailed, 'Authentication failed.');
+    if (!this.o.credentials.valid(typeof d.token === 'string' ? d.token : undefined))
+      return this.closeConn(conn, Close.AuthenticationFailed, 'Authentication failed.');
     if (conn.session) return this.closeConn(conn, Close.AlreadyAuthenticated, 'Already authenticated.');
     const session = this.sessions.get(String(d.session_id));
     const seq = typeof d.seq === 'number' ? d.seq : -1;
     if (session && seq > session.seq) {
       // A sequence the session never reached: "Invalid seq" (opcodes-and-status-codes.mdx, close code 4007).
-      this.o.logger.info({ session: session.id, seq, last: session.seq }, 'resume with a sequence beyond the session: 4007');
+      this.o.logger.info(
+        { session: session.id, seq, last: session.seq },
+        'resume with a sequence beyond the session: 4007',
+      );
       this.sessions.delete(session.id);
       return this.closeConn(conn, Close.InvalidSeq, 'Invalid seq.');
     }
@@ -415,12 +464,18 @@ export class Gateway {
     const strict = this.o.limits.requestGuildMembers;
     const ids = Array.isArray(d.guild_id) ? d.guild_id.map(String) : [String(d.guild_id)];
     // "You will be limited to requesting 1 guild_id per request."
-    if (strict && ids.length !== 1) return void this.o.logger.warn({ guilds: ids.length }, 'REQUEST_GUILD_MEMBERS for several guilds ignored: one guild per request');
+    if (strict && ids.length !== 1)
+      return void this.o.logger.warn(
+        { guilds: ids.length },
+        'REQUEST_GUILD_MEMBERS for several guilds ignored: one guild per request',
+      );
     const query = typeof d.query === 'string' ? d.query : undefined;
     const limit = typeof d.limit === 'number' && d.limit > 0 ? d.limit : 0;
-    const userIds = d.user_ids === undefined ? null : (Array.isArray(d.user_ids) ? d.user_ids : [d.user_ids]).map(String);
+    const userIds =
+      d.user_ids === undefined ? null : (Array.isArray(d.user_ids) ? d.user_ids : [d.user_ids]).map(String);
     const everyone = userIds === null && (query ?? '') === '';
-    const nonce = typeof d.nonce === 'string' && (!strict || Buffer.byteLength(d.nonce) <= NONCE_MAX_BYTES) ? d.nonce : undefined;
+    const nonce =
+      typeof d.nonce === 'string' && (!strict || Buffer.byteLength(d.nonce) <= NONCE_MAX_BYTES) ? d.nonce : undefined;
     // "GUILD_PRESENCES intent is required to set presences = true. Otherwise, it will always be false."
     const presences = d.presences === true && (!strict || (session.intents & GatewayIntentBits.GuildPresences) !== 0);
     for (const gid of ids) {
@@ -428,7 +483,11 @@ export class Gateway {
       if (!g || shardForGuild(gid, session.shardCount) !== session.shardId) continue;
       if (strict && everyone) {
         // "GUILD_MEMBERS intent is required to request the entire member list"; Discord answers nothing.
-        if ((session.intents & GatewayIntentBits.GuildMembers) === 0) return void this.o.logger.warn({ guild: gid }, 'REQUEST_GUILD_MEMBERS for every member without GUILD_MEMBERS: no answer, as on Discord');
+        if ((session.intents & GatewayIntentBits.GuildMembers) === 0)
+          return void this.o.logger.warn(
+            { guild: gid },
+            'REQUEST_GUILD_MEMBERS for every member without GUILD_MEMBERS: no answer, as on Discord',
+          );
         if (limit === 0) {
           const key = `${session.id}|${gid}`;
           const last = this.allMembersAt.get(key);
@@ -459,12 +518,18 @@ export class Gateway {
       const chunkCount = Math.max(1, Math.ceil(members.length / MEMBER_CHUNK));
       for (let i = 0; i < chunkCount; i++) {
         const part = members.slice(i * MEMBER_CHUNK, (i + 1) * MEMBER_CHUNK);
-        const chunk: GatewayGuildMembersChunkDispatchData = { guild_id: gid, members: part.map(memberJson), chunk_index: i, chunk_count: chunkCount };
+        const chunk: GatewayGuildMembersChunkDispatchData = {
+          guild_id: gid,
+          members: part.map(memberJson),
+          chunk_index: i,
+          chunk_count: chunkCount,
+        };
         if (i === 0 && notFound.length) chunk.not_found = notFound;
-        if (presences) chunk.presences = part.flatMap((m) => {
-          const p = g.presences.get(m.user.id);
-          return p ? [presenceJson(m.user.id, p, gid)] : [];
-        });
+        if (presences)
+          chunk.presences = part.flatMap((m) => {
+            const p = g.presences.get(m.user.id);
+            return p ? [presenceJson(m.user.id, p, gid)] : [];
+          });
         if (nonce !== undefined) chunk.nonce = nonce;
         session.dispatch(GatewayDispatchEvents.GuildMembersChunk, JSON.stringify(chunk));
       }
@@ -486,7 +551,12 @@ export class Gateway {
    * Sends a guild event to every session on the guild's shard that asked for its intent. `variant` lets the
    * caller build an intent-dependent payload (message content is blanked without MESSAGE_CONTENT).
    */
-  dispatchToGuild<E extends GatewayDispatchEvents>(guildId: string, t: E, d: DispatchData<E>, variant?: (d: DispatchData<E>, intents: number) => DispatchData<E>): number {
+  dispatchToGuild<E extends GatewayDispatchEvents>(
+    guildId: string,
+    t: E,
+    d: DispatchData<E>,
+    variant?: (d: DispatchData<E>, intents: number) => DispatchData<E>,
+  ): number {
     const need = intentFor(t);
     let delivered = 0;
     let plain: string | null = null;
@@ -521,7 +591,8 @@ export class Gateway {
   // ---- faults ----
 
   dropConnection(shardId: number, closeCode: number = Close.UnknownError): void {
-    for (const s of this.sessionsForShard(shardId)) if (s.conn) this.closeConn(s.conn, closeCode, 'simulated disconnect');
+    for (const s of this.sessionsForShard(shardId))
+      if (s.conn) this.closeConn(s.conn, closeCode, 'simulated disconnect');
   }
 
   invalidSession(shardId: number, resumable: boolean): void {

@@ -41,7 +41,12 @@ export class ApplicationKeys {
 }
 
 /** POSTs `body` with `headers` to `url` and waits at most `timeoutMs` for the whole response. */
-export async function postToEndpoint(url: string, body: string | Buffer, headers: Record<string, string>, timeoutMs: number): Promise<EndpointResponse> {
+export async function postToEndpoint(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<EndpointResponse> {
   try {
     const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
@@ -53,7 +58,11 @@ export async function postToEndpoint(url: string, body: string | Buffer, headers
     }
     return { status: res.status, json };
   } catch (err) {
-    return { status: 0, json: null, error: (err as Error).name === 'TimeoutError' ? `no response within ${timeoutMs} ms` : (err as Error).message };
+    return {
+      status: 0,
+      json: null,
+      error: (err as Error).name === 'TimeoutError' ? `no response within ${timeoutMs} ms` : (err as Error).message,
+    };
   }
 }
 
@@ -62,7 +71,12 @@ export async function postToEndpoint(url: string, body: string | Buffer, headers
  * same PING with a wrong signature must be refused (Discord sends both and rejects the URL otherwise).
  * Resolves with the reason the URL is rejected, or null when it is accepted.
  */
-export async function validateEndpoint(url: string, keys: ApplicationKeys, applicationId: string, timeoutMs: number): Promise<string | null> {
+export async function validateEndpoint(
+  url: string,
+  keys: ApplicationKeys,
+  applicationId: string,
+  timeoutMs: number,
+): Promise<string | null> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -70,15 +84,24 @@ export async function validateEndpoint(url: string, keys: ApplicationKeys, appli
     return 'not a valid URL';
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'the URL must use http or https';
-  const ping = JSON.stringify({ id: '0', application_id: applicationId, type: InteractionType.Ping, token: 'validation', version: 1 });
+  const ping = JSON.stringify({
+    id: '0',
+    application_id: applicationId,
+    type: InteractionType.Ping,
+    token: 'validation',
+    version: 1,
+  });
   const good = await postToEndpoint(url, ping, { ...keys.sign(ping) }, timeoutMs);
   if (good.error) return `the signed PING got no response: ${good.error}`;
-  if (good.status !== 200 || (good.json as { type?: unknown } | null)?.type !== InteractionResponseType.Pong) return `the signed PING was answered ${good.status} without a PONG`;
+  if (good.status !== 200 || (good.json as { type?: unknown } | null)?.type !== InteractionResponseType.Pong)
+    return `the signed PING was answered ${good.status} without a PONG`;
   const forged = { ...keys.sign(ping) };
   // Flip one signature bit: a valid-looking signature that does not match.
-  forged['x-signature-ed25519'] = (forged['x-signature-ed25519'].startsWith('0') ? '1' : '0') + forged['x-signature-ed25519'].slice(1);
+  forged['x-signature-ed25519'] =
+    (forged['x-signature-ed25519'].startsWith('0') ? '1' : '0') + forged['x-signature-ed25519'].slice(1);
   const bad = await postToEndpoint(url, ping, forged, timeoutMs);
   if (bad.error) return `the request with an invalid signature got no response: ${bad.error}`;
-  if (bad.status >= 200 && bad.status < 300) return `a request with an invalid signature was accepted (${bad.status}); it must be refused (401)`;
+  if (bad.status >= 200 && bad.status < 300)
+    return `a request with an invalid signature was accepted (${bad.status}); it must be refused (401)`;
   return null;
 }

@@ -5,16 +5,34 @@ import { ApplicationFlags, GatewayDispatchEvents as E, GatewayIntentBits as I } 
 const BY_EVENT = new Map<string, number>();
 const gate = (intent: number, events: E[]) => events.forEach((e) => BY_EVENT.set(e, intent));
 gate(I.Guilds, [
-  E.GuildCreate, E.GuildUpdate, E.GuildDelete, E.GuildRoleCreate, E.GuildRoleUpdate, E.GuildRoleDelete,
-  E.ChannelCreate, E.ChannelUpdate, E.ChannelDelete, E.ChannelPinsUpdate, E.ThreadCreate, E.ThreadUpdate,
-  E.ThreadDelete, E.ThreadListSync, E.ThreadMemberUpdate, E.StageInstanceCreate, E.StageInstanceUpdate,
+  E.GuildCreate,
+  E.GuildUpdate,
+  E.GuildDelete,
+  E.GuildRoleCreate,
+  E.GuildRoleUpdate,
+  E.GuildRoleDelete,
+  E.ChannelCreate,
+  E.ChannelUpdate,
+  E.ChannelDelete,
+  E.ChannelPinsUpdate,
+  E.ThreadCreate,
+  E.ThreadUpdate,
+  E.ThreadDelete,
+  E.ThreadListSync,
+  E.ThreadMemberUpdate,
+  E.StageInstanceCreate,
+  E.StageInstanceUpdate,
   E.StageInstanceDelete,
 ]);
 gate(I.GuildMembers, [E.GuildMemberAdd, E.GuildMemberUpdate, E.GuildMemberRemove, E.ThreadMembersUpdate]);
 gate(I.GuildModeration, [E.GuildAuditLogEntryCreate, E.GuildBanAdd, E.GuildBanRemove]);
 gate(I.GuildExpressions, [
-  E.GuildEmojisUpdate, E.GuildStickersUpdate, E.GuildSoundboardSoundCreate, E.GuildSoundboardSoundUpdate,
-  E.GuildSoundboardSoundDelete, E.GuildSoundboardSoundsUpdate,
+  E.GuildEmojisUpdate,
+  E.GuildStickersUpdate,
+  E.GuildSoundboardSoundCreate,
+  E.GuildSoundboardSoundUpdate,
+  E.GuildSoundboardSoundDelete,
+  E.GuildSoundboardSoundsUpdate,
 ]);
 gate(I.GuildIntegrations, [E.GuildIntegrationsUpdate, E.IntegrationCreate, E.IntegrationUpdate, E.IntegrationDelete]);
 gate(I.GuildWebhooks, [E.WebhooksUpdate]);
@@ -23,14 +41,24 @@ gate(I.GuildVoiceStates, [E.VoiceStateUpdate, E.VoiceChannelEffectSend]);
 gate(I.GuildPresences, [E.PresenceUpdate]);
 gate(I.GuildMessages, [E.MessageCreate, E.MessageUpdate, E.MessageDelete, E.MessageDeleteBulk]);
 gate(I.GuildMessageReactions, [
-  E.MessageReactionAdd, E.MessageReactionRemove, E.MessageReactionRemoveAll, E.MessageReactionRemoveEmoji,
+  E.MessageReactionAdd,
+  E.MessageReactionRemove,
+  E.MessageReactionRemoveAll,
+  E.MessageReactionRemoveEmoji,
 ]);
 gate(I.GuildMessageTyping, [E.TypingStart]);
 gate(I.GuildScheduledEvents, [
-  E.GuildScheduledEventCreate, E.GuildScheduledEventUpdate, E.GuildScheduledEventDelete,
-  E.GuildScheduledEventUserAdd, E.GuildScheduledEventUserRemove,
+  E.GuildScheduledEventCreate,
+  E.GuildScheduledEventUpdate,
+  E.GuildScheduledEventDelete,
+  E.GuildScheduledEventUserAdd,
+  E.GuildScheduledEventUserRemove,
 ]);
-gate(I.AutoModerationConfiguration, [E.AutoModerationRuleCreate, E.AutoModerationRuleUpdate, E.AutoModerationRuleDelete]);
+gate(I.AutoModerationConfiguration, [
+  E.AutoModerationRuleCreate,
+  E.AutoModerationRuleUpdate,
+  E.AutoModerationRuleDelete,
+]);
 gate(I.AutoModerationExecution, [E.AutoModerationActionExecution]);
 gate(I.GuildMessagePolls, [E.MessagePollVoteAdd, E.MessagePollVoteRemove]);
 
@@ -40,7 +68,9 @@ export function intentFor(event: string): number {
 }
 
 /** Every intent bit Discord defines; IDENTIFY with any other bit is closed with 4013. */
-export const KNOWN_INTENTS = Object.values(I).filter((v): v is number => typeof v === 'number').reduce((a, b) => a | b, 0);
+export const KNOWN_INTENTS = Object.values(I)
+  .filter((v): v is number => typeof v === 'number')
+  .reduce((a, b) => a | b, 0);
 
 /** The privileged intents (events/gateway.mdx, "Privileged Intents"). */
 export type PrivilegedIntent = 'guildMembers' | 'guildPresences' | 'messageContent';
@@ -48,8 +78,10 @@ export type PrivilegedIntent = 'guildMembers' | 'guildPresences' | 'messageConte
 /** Privileged intents an application's flags enable (either the verified or the "limited" flag of each). */
 export function enabledPrivilegedIntents(flags: number): number {
   let intents = 0;
-  if (flags & (ApplicationFlags.GatewayGuildMembers | ApplicationFlags.GatewayGuildMembersLimited)) intents |= I.GuildMembers;
+  if (flags & (ApplicationFlags.GatewayGuildMembers | ApplicationFlags.GatewayGuildMembersLimited))
+    intents |= I.GuildMembers;
   if (flags & (ApplicationFlags.GatewayPresence | ApplicationFlags.GatewayPresenceLimited)) intents |= I.GuildPresences;
-  if (flags & (ApplicationFlags.GatewayMessageContent | ApplicationFlags.GatewayMessageContentLimited)) intents |= I.MessageContent;
+  if (flags & (ApplicationFlags.GatewayMessageContent | ApplicationFlags.GatewayMessageContentLimited))
+    intents |= I.MessageContent;
   return intents;
 }

@@ -98,7 +98,11 @@ const err = (status: number, code: number, message: string): ApiError => ({ stat
 
 /** Embeds as Discord echoes them back: type "rich" and every field's `inline` set (MessageEmbedResponse). */
 function echoEmbeds(list: APIEmbed[]): APIEmbed[] {
-  return list.map((e) => ({ ...e, type: e.type ?? EmbedType.Rich, ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, inline: f.inline ?? false })) } : {}) }));
+  return list.map((e) => ({
+    ...e,
+    type: e.type ?? EmbedType.Rich,
+    ...(e.fields ? { fields: e.fields.map((f) => ({ ...f, inline: f.inline ?? false })) } : {}),
+  }));
 }
 
 export class Interactions {
@@ -126,7 +130,13 @@ export class Interactions {
     const found = this.findMessage(c.messageId);
     if (!found) throw new Error(`unknown message ${c.messageId}`);
     if (found.p.guildId !== c.guildId) throw new Error(`message ${c.messageId} is not in guild ${c.guildId}`);
-    const { base, pending, reply } = this.open({ guildId: c.guildId, channelId: c.channelId, userId: c.userId, name: found.p.commandName, timeoutMs: c.timeoutMs });
+    const { base, pending, reply } = this.open({
+      guildId: c.guildId,
+      channelId: c.channelId,
+      userId: c.userId,
+      name: found.p.commandName,
+      timeoutMs: c.timeoutMs,
+    });
     pending.owner = found.p;
     pending.original = found.m;
     const payload: APIMessageComponentGuildInteraction = {
@@ -139,7 +149,10 @@ export class Interactions {
   }
 
   /** Builds the INTERACTION_CREATE payload of a command with `data` and a promise for the bot's final reply. */
-  create(c: InvokeCommand, data: CommandData): { payload: APIApplicationCommandGuildInteraction; reply: Promise<RecordedReply> } {
+  create(
+    c: InvokeCommand,
+    data: CommandData,
+  ): { payload: APIApplicationCommandGuildInteraction; reply: Promise<RecordedReply> } {
     const { base, reply } = this.open(c);
     const type = InteractionType.ApplicationCommand;
     // One branch per kind of data, so each payload is the interaction type Discord defines for it.
@@ -153,15 +166,25 @@ export class Interactions {
     const guild = this.world.guild(c.guildId);
     if (!guild) throw new Error(`unknown guild ${c.guildId}`);
     const channel = this.world.channel(c.channelId);
-    if (!channel || channel.guildId !== c.guildId) throw new Error(`channel ${c.channelId} is not in guild ${c.guildId}`);
+    if (!channel || channel.guildId !== c.guildId)
+      throw new Error(`channel ${c.channelId} is not in guild ${c.guildId}`);
     const member = guild.members.get(c.userId);
     if (!member) throw new Error(`user ${c.userId} is not a member of guild ${c.guildId}`);
 
     const id = this.ids.next();
     const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(48).toString('base64url')}`;
     const pending: Pending = {
-      id, token, commandName: c.name, guildId: c.guildId, channelId: c.channelId, userId: c.userId,
-      createdAt: Date.now(), acked: false, original: null, followups: new Map(), settle: null,
+      id,
+      token,
+      commandName: c.name,
+      guildId: c.guildId,
+      channelId: c.channelId,
+      userId: c.userId,
+      createdAt: Date.now(),
+      acked: false,
+      original: null,
+      followups: new Map(),
+      settle: null,
     };
     const timeoutMs = c.timeoutMs ?? 15_000;
     const reply = new Promise<RecordedReply>((resolve, reject) => {
@@ -206,8 +229,19 @@ export class Interactions {
 
   private record(p: Pending, m: MessageState, kind: RecordedReply['kind']): RecordedReply {
     const r: RecordedReply = {
-      interactionId: p.id, commandName: p.commandName, guildId: p.guildId, channelId: p.channelId, userId: p.userId,
-      content: m.content, embeds: m.embeds, flags: m.flags, files: m.files, components: m.components, messageId: m.id, receivedAt: Date.now(), kind,
+      interactionId: p.id,
+      commandName: p.commandName,
+      guildId: p.guildId,
+      channelId: p.channelId,
+      userId: p.userId,
+      content: m.content,
+      embeds: m.embeds,
+      flags: m.flags,
+      files: m.files,
+      components: m.components,
+      messageId: m.id,
+      receivedAt: Date.now(),
+      kind,
     };
     this.replies.push(r);
     p.settle?.(r);
@@ -216,7 +250,9 @@ export class Interactions {
 
   private messageJson(p: Pending, m: MessageState): APIMessage {
     const user = this.world.guild(p.guildId)?.members.get(p.userId)?.user;
-    const invoker = user ? userJson(user) : { id: p.userId, username: 'departed', discriminator: '0', global_name: null, avatar: null };
+    const invoker = user
+      ? userJson(user)
+      : { id: p.userId, username: 'departed', discriminator: '0', global_name: null, avatar: null };
     return {
       id: m.id,
       type: MessageType.ChatInputCommand,
@@ -243,7 +279,12 @@ export class Interactions {
       components: m.components,
       webhook_id: this.world.application.id,
       application_id: this.world.application.id,
-      interaction_metadata: { id: p.id, type: InteractionType.ApplicationCommand, user: invoker, authorizing_integration_owners: { '0': p.guildId } },
+      interaction_metadata: {
+        id: p.id,
+        type: InteractionType.ApplicationCommand,
+        user: invoker,
+        authorizing_integration_owners: { '0': p.guildId },
+      },
       interaction: { id: p.id, type: InteractionType.ApplicationCommand, name: p.commandName, user: invoker },
     };
   }
@@ -254,7 +295,8 @@ export class Interactions {
     // The bot's request body, taken as Discord would accept it.
     if ('embeds' in body) m.embeds = Array.isArray(body.embeds) ? echoEmbeds(body.embeds as APIEmbed[]) : [];
     if (typeof body.flags === 'number') m.flags = body.flags;
-    if ('components' in body) m.components = Array.isArray(body.components) ? (body.components as APIMessageTopLevelComponent[]) : [];
+    if ('components' in body)
+      m.components = Array.isArray(body.components) ? (body.components as APIMessageTopLevelComponent[]) : [];
     if (files.length) m.files = files;
     else if (Array.isArray(body.attachments)) {
       // Kept attachments are referenced by their existing ids; anything not listed is removed.
@@ -264,7 +306,16 @@ export class Interactions {
   }
 
   private newMessage(): MessageState {
-    return { id: this.ids.next(), content: '', embeds: [], flags: 0, files: [], components: [], createdAt: Date.now(), editedAt: null };
+    return {
+      id: this.ids.next(),
+      content: '',
+      embeds: [],
+      flags: 0,
+      files: [],
+      components: [],
+      createdAt: Date.now(),
+      editedAt: null,
+    };
   }
 
   attachment(messageId: string, index: number): UploadedFile | undefined {
@@ -275,16 +326,32 @@ export class Interactions {
   }
 
   /** POST /interactions/{id}/{token}/callback */
-  callback(id: string, token: string, body: Record<string, unknown>, files: UploadedFile[], withResponse: boolean): { status: number; body: RESTPostAPIInteractionCallbackWithResponseResult | null } | ApiError {
+  callback(
+    id: string,
+    token: string,
+    body: Record<string, unknown>,
+    files: UploadedFile[],
+    withResponse: boolean,
+  ): { status: number; body: RESTPostAPIInteractionCallbackWithResponseResult | null } | ApiError {
     const p = this.byId.get(id);
-    if (!p || p.token !== token || Date.now() - p.createdAt > this.ackTimeoutMs) return err(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
-    if (p.acked) return err(400, RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged, 'Interaction has already been acknowledged.');
+    if (!p || p.token !== token || Date.now() - p.createdAt > this.ackTimeoutMs)
+      return err(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
+    if (p.acked)
+      return err(
+        400,
+        RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged,
+        'Interaction has already been acknowledged.',
+      );
     const type = body.type as InteractionResponseType;
     const data = (body.data ?? {}) as Record<string, unknown>;
     const m = this.newMessage();
     const R = InteractionResponseType;
     if ((type === R.DeferredMessageUpdate || type === R.UpdateMessage) && !p.owner) {
-      return err(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, `Invalid Form Body: interaction response type ${String(type)} is not valid for this interaction`);
+      return err(
+        400,
+        RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+        `Invalid Form Body: interaction response type ${String(type)} is not valid for this interaction`,
+      );
     }
     switch (type) {
       case R.DeferredMessageUpdate:
@@ -316,33 +383,55 @@ export class Interactions {
         this.record(p, m, 'modal');
         break;
       default:
-        return err(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, `Invalid Form Body: interaction response type ${String(type)} is not valid for an application command`);
+        return err(
+          400,
+          RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+          `Invalid Form Body: interaction response type ${String(type)} is not valid for an application command`,
+        );
     }
     if (!withResponse) return { status: 204, body: null };
     return {
       status: 200,
       body: {
-        interaction: { id: p.id, type: p.owner ? InteractionType.MessageComponent : InteractionType.ApplicationCommand, response_message_id: m.id, response_message_loading: type === R.DeferredChannelMessageWithSource, response_message_ephemeral: (m.flags & EPHEMERAL) !== 0 },
+        interaction: {
+          id: p.id,
+          type: p.owner ? InteractionType.MessageComponent : InteractionType.ApplicationCommand,
+          response_message_id: m.id,
+          response_message_loading: type === R.DeferredChannelMessageWithSource,
+          response_message_ephemeral: (m.flags & EPHEMERAL) !== 0,
+        },
         // A resource only where there is one: the message of types 4 and 7 (receiving-and-responding.mdx,
         // "Interaction Callback Resource Object"); the spec has no resource shape for the other types.
-        ...(type === R.ChannelMessageWithSource || type === R.UpdateMessage ? { resource: { type, message: this.messageJson(p, type === R.UpdateMessage ? p.original! : m) } } : {}),
+        ...(type === R.ChannelMessageWithSource || type === R.UpdateMessage
+          ? { resource: { type, message: this.messageJson(p, type === R.UpdateMessage ? p.original! : m) } }
+          : {}),
       },
     };
   }
 
   private byWebhook(appId: string, token: string): Pending | ApiError {
     const p = this.byToken.get(token);
-    if (appId !== this.world.application.id || !p) return err(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
-    if (Date.now() - p.createdAt > WEBHOOK_TOKEN_TTL_MS) return err(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
+    if (appId !== this.world.application.id || !p)
+      return err(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+    if (Date.now() - p.createdAt > WEBHOOK_TOKEN_TTL_MS)
+      return err(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
     return p;
   }
 
   private target(p: Pending, messageId: string): MessageState | undefined {
-    return messageId === '@original' ? (p.original ?? undefined) : p.followups.get(messageId) ?? (p.original?.id === messageId ? p.original : undefined);
+    return messageId === '@original'
+      ? (p.original ?? undefined)
+      : (p.followups.get(messageId) ?? (p.original?.id === messageId ? p.original : undefined));
   }
 
   /** PATCH /webhooks/{app}/{token}/messages/{@original|id} */
-  edit(appId: string, token: string, messageId: string, body: Record<string, unknown>, files: UploadedFile[]): { status: number; body: APIMessage } | ApiError {
+  edit(
+    appId: string,
+    token: string,
+    messageId: string,
+    body: Record<string, unknown>,
+    files: UploadedFile[],
+  ): { status: number; body: APIMessage } | ApiError {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     const m = this.target(p, messageId);
@@ -358,7 +447,9 @@ export class Interactions {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     const m = this.target(p, messageId);
-    return m ? { status: 200, body: this.messageJson(p, m) } : err(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
+    return m
+      ? { status: 200, body: this.messageJson(p, m) }
+      : err(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
   }
 
   /** DELETE /webhooks/{app}/{token}/messages/{id} */
@@ -373,7 +464,13 @@ export class Interactions {
   }
 
   /** POST /webhooks/{app}/{token} (follow-up message) */
-  followup(appId: string, token: string, body: Record<string, unknown>, files: UploadedFile[], wait: boolean): { status: number; body: APIMessage | null } | ApiError {
+  followup(
+    appId: string,
+    token: string,
+    body: Record<string, unknown>,
+    files: UploadedFile[],
+    wait: boolean,
+  ): { status: number; body: APIMessage | null } | ApiError {
     const p = this.byWebhook(appId, token);
     if ('status' in p) return p;
     if (!p.acked) return err(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');

@@ -76,17 +76,32 @@ export class MemberTraffic {
     const g = this.guild(guildId);
     const me = g.members.get(this.sim.world.botUser.id);
     for (const r of g.roles) {
-      if (r.id === g.id || me?.roles.includes(r.id)) r.permissions = (BigInt(r.permissions) & ~(PermissionFlagsBits.ManageGuild | PermissionFlagsBits.Administrator)).toString();
+      if (r.id === g.id || me?.roles.includes(r.id))
+        r.permissions = (
+          BigInt(r.permissions) & ~(PermissionFlagsBits.ManageGuild | PermissionFlagsBits.Administrator)
+        ).toString();
     }
   }
 
   /** A member creates an invite (INVITE_CREATE). */
-  createInvite(guildId: string, o: { inviterId: string | null; maxUses?: number; maxAgeSec?: number; channelId?: string }): SimInvite {
+  createInvite(
+    guildId: string,
+    o: { inviterId: string | null; maxUses?: number; maxAgeSec?: number; channelId?: string },
+  ): SimInvite {
     const g = this.guild(guildId);
     const channelId = o.channelId ?? this.sim.world.textChannels(guildId)[0]!.id;
     let code = inviteCode(this.rng);
     while (g.invites.has(code)) code = inviteCode(this.rng);
-    const inv: SimInvite = { code, guildId, channelId, inviterId: o.inviterId, uses: 0, maxUses: o.maxUses ?? 0, maxAge: o.maxAgeSec ?? 0, createdAt: Date.now() };
+    const inv: SimInvite = {
+      code,
+      guildId,
+      channelId,
+      inviterId: o.inviterId,
+      uses: 0,
+      maxUses: o.maxUses ?? 0,
+      maxAge: o.maxAgeSec ?? 0,
+      createdAt: Date.now(),
+    };
     g.invites.set(code, inv);
     this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.InviteCreate, inviteCreateJson(inv, g));
     return inv;
@@ -150,12 +165,21 @@ export class MemberTraffic {
       const alone = perGuild.get(guildId) === 1;
       let expected: JoinTruth['expected'] = { attribution: 'unknown', inviteCode: null, inviterId: null };
       if (alone && canManageGuild(g, this.sim.world.botUser.id) && !vanished) {
-        expected = used.kind === 'vanity' ? { attribution: 'vanity', inviteCode: used.code, inviterId: null } : { attribution: 'invite', inviteCode: used.code, inviterId: used.inviterId };
+        expected =
+          used.kind === 'vanity'
+            ? { attribution: 'vanity', inviteCode: used.code, inviterId: null }
+            : { attribution: 'invite', inviteCode: used.code, inviterId: used.inviterId };
       }
       out.push({ guildId, userId: user.id, at: now, accountCreatedAt: snowflakeTimestamp(user.id), used, expected });
     }
-    for (const j of out) this.sim.dispatchGuildEvent(j.guildId, GatewayDispatchEvents.GuildMemberAdd, memberAddJson(this.guild(j.guildId).members.get(j.userId)!, j.guildId));
-    for (const inv of usedUp) this.sim.dispatchGuildEvent(inv.guildId, GatewayDispatchEvents.InviteDelete, inviteDeleteJson(inv));
+    for (const j of out)
+      this.sim.dispatchGuildEvent(
+        j.guildId,
+        GatewayDispatchEvents.GuildMemberAdd,
+        memberAddJson(this.guild(j.guildId).members.get(j.userId)!, j.guildId),
+      );
+    for (const inv of usedUp)
+      this.sim.dispatchGuildEvent(inv.guildId, GatewayDispatchEvents.InviteDelete, inviteDeleteJson(inv));
     this.joins.push(...out);
     return out;
   }
@@ -240,13 +264,19 @@ export interface InviteScenarioCast {
  *   seeded inviter: 1 regular;  vanity: 1 regular;  unknown: 3 regular (a used-up single-use invite, and
  *   two simultaneous joins);  growth: 11 joins, 3 leaves, net 8. forbiddenGuildId: 1 join, unknown.
  */
-export async function runInviteScenario(sim: { readonly world: World; readonly members: MemberTraffic }, o: InviteScenarioOptions): Promise<InviteScenarioCast> {
+export async function runInviteScenario(
+  sim: { readonly world: World; readonly members: MemberTraffic },
+  o: InviteScenarioOptions,
+): Promise<InviteScenarioCast> {
   const t = sim.members;
   const g = sim.world.guild(o.guildId)!;
   if (!g.vanity) throw new Error(`guild ${o.guildId} has no vanity URL`);
   const seededInvite = listInvites(g).find((i) => i.inviterId !== null && g.members.has(i.inviterId))!;
   const seeded = seededInvite.inviterId!;
-  const [a, b, c] = sim.world.humanMembers(o.guildId).map((m) => m.user.id).filter((id) => id !== seeded && id !== g.ownerId);
+  const [a, b, c] = sim.world
+    .humanMembers(o.guildId)
+    .map((m) => m.user.id)
+    .filter((id) => id !== seeded && id !== g.ownerId);
   if (!a || !b || !c) throw new Error(`guild ${o.guildId} has too few members for the scenario`);
   const step = async (fn: () => unknown) => {
     fn();

@@ -103,6 +103,7 @@ export class Window {
   private roll(now: number): void {
     if (now < this.resetAt) return;
     this.used = 0;
-    if (this.anchor !== undefined) this.resetAt = this.anchor + (Math.floor((now - this.anchor) / this.windowMs) + 1) * this.windowMs;
+    if (this.anchor !== undefined)
+      this.resetAt = this.anchor + (Math.floor((now - this.anchor) / this.windowMs) + 1) * this.windowMs;
   }
 }

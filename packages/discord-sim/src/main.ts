@@ -33,7 +33,9 @@ const sim = await startSimulator({
   logLevel: values['log-level'],
 });
 
-console.log(`Discord simulator: ${sim.world.guilds.size} guilds, ${sim.world.guilds.size ? [...sim.world.guilds.values()].reduce((n, g) => n + g.members.size, 0) : 0} memberships`);
+console.log(
+  `Discord simulator: ${sim.world.guilds.size} guilds, ${sim.world.guilds.size ? [...sim.world.guilds.values()].reduce((n, g) => n + g.members.size, 0) : 0} memberships`,
+);
 console.log(`  REST     ${sim.apiUrl}        (discord.js: new Client({ rest: { api: '${sim.apiUrl}' } }))`);
 console.log(`  gateway  ${sim.gatewayUrl}`);
 console.log(`  token    ${sim.token}`);
@@ -45,8 +47,14 @@ if (messages > 0) {
   void (async () => {
     await sim.waitForShards(1, 24 * 3600 * 1000);
     console.log(`shard connected; sending ${messages} messages`);
-    const s = await sim.sendTraffic({ messages, ratePerSec: num(values.rate, 'rate'), onProgress: (n) => n % 10_000 < 500 && console.log(`  sent ${n}`) });
-    console.log(`traffic done: ${s.sent} messages (${s.humans} human, ${s.bots} bot, ${s.webhooks} webhook) in ${s.durationMs} ms`);
+    const s = await sim.sendTraffic({
+      messages,
+      ratePerSec: num(values.rate, 'rate'),
+      onProgress: (n) => n % 10_000 < 500 && console.log(`  sent ${n}`),
+    });
+    console.log(
+      `traffic done: ${s.sent} messages (${s.humans} human, ${s.bots} bot, ${s.webhooks} webhook) in ${s.durationMs} ms`,
+    );
   })().catch((err: unknown) => console.error('traffic failed', err));
 }
 

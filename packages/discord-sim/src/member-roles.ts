@@ -33,7 +33,14 @@ export class MemberRoleEditor {
 
   constructor(private readonly o: { world: World; structure: StructureDriver }) {}
 
-  change(method: 'PUT' | 'DELETE', guildId: string, userId: string, roleId: string, reasonHeader: string | undefined, now = Date.now()): MemberRoleReply {
+  change(
+    method: 'PUT' | 'DELETE',
+    guildId: string,
+    userId: string,
+    roleId: string,
+    reasonHeader: string | undefined,
+    now = Date.now(),
+  ): MemberRoleReply {
     const { world } = this.o;
     const g = world.guild(guildId);
     if (!g) return err(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
@@ -46,7 +53,10 @@ export class MemberRoleEditor {
     const allowed =
       bot !== undefined &&
       (g.ownerId === world.botUser.id ||
-        ((memberPermissions(g, world.botUser.id) & PermissionFlagsBits.ManageRoles) !== 0n && role.position < botTop && !role.managed && role.id !== g.id));
+        ((memberPermissions(g, world.botUser.id) & PermissionFlagsBits.ManageRoles) !== 0n &&
+          role.position < botTop &&
+          !role.managed &&
+          role.id !== g.id));
     if (!allowed) return err(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
     const has = m.roles.includes(roleId);
     const action = method === 'PUT' ? 'add' : 'remove';

@@ -21,9 +21,21 @@ export interface MentionTrafficSummary {
   silentReplies: number;
 }
 
-export async function sendMentionTraffic(sim: ChatSink & { truth: { recordMention(g: string, u: string, t: string, k: 'member' | 'role' | 'everyone'): void } }, opts: MentionTrafficOptions): Promise<MentionTrafficSummary> {
+export async function sendMentionTraffic(
+  sim: ChatSink & {
+    truth: { recordMention(g: string, u: string, t: string, k: 'member' | 'role' | 'everyone'): void };
+  },
+  opts: MentionTrafficOptions,
+): Promise<MentionTrafficSummary> {
   const rng = new Rng(opts.seed ?? 0x3e47);
-  const summary: MentionTrafficSummary = { messages: 0, memberMentions: 0, roleMentions: 0, everyoneMentions: 0, pingingReplies: 0, silentReplies: 0 };
+  const summary: MentionTrafficSummary = {
+    messages: 0,
+    memberMentions: 0,
+    roleMentions: 0,
+    everyoneMentions: 0,
+    pingingReplies: 0,
+    silentReplies: 0,
+  };
   const guilds = (opts.guildIds ?? [...sim.world.guilds.keys()]).map((id) => sim.world.guild(id)!);
   const last = new Map<string, { id: string; authorId: string }>();
   for (let i = 0; i < opts.messages; i++) {
@@ -42,9 +54,16 @@ export async function sendMentionTraffic(sim: ChatSink & { truth: { recordMentio
     const everyone = rng.chance(0.05);
     if (everyone) words.push(rng.chance(0.5) ? '@everyone' : '@here');
     const prev = last.get(channel.id);
-    const reply = prev && rng.chance(0.3) ? { messageId: prev.id, authorId: prev.authorId, ping: rng.chance(0.6) } : undefined;
+    const reply =
+      prev && rng.chance(0.3) ? { messageId: prev.id, authorId: prev.authorId, ping: rng.chance(0.6) } : undefined;
     if (reply?.ping) targets.add(reply.authorId);
-    const sent = sim.sendMessage({ guildId: g.id, channelId: channel.id, authorId: author, content: words.filter(Boolean).join(' '), replyTo: reply });
+    const sent = sim.sendMessage({
+      guildId: g.id,
+      channelId: channel.id,
+      authorId: author,
+      content: words.filter(Boolean).join(' '),
+      replyTo: reply,
+    });
     last.set(channel.id, { id: sent.id, authorId: author });
     summary.messages++;
     if (reply) summary[reply.ping ? 'pingingReplies' : 'silentReplies']++;

@@ -97,12 +97,28 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
   const { guild, channel } = m;
   const member = guild.members.get(m.authorId);
   const author = m.webhook
-    ? { id: m.authorId, username: guild.webhook.name, avatar: null, discriminator: '0000', bot: true, global_name: null, public_flags: 0, flags: 0 }
+    ? {
+        id: m.authorId,
+        username: guild.webhook.name,
+        avatar: null,
+        discriminator: '0000',
+        bot: true,
+        global_name: null,
+        public_flags: 0,
+        flags: 0,
+      }
     : userJson(member!.user);
   // Discord resolves mentions server-side: users and roles named in the content (once each), the replied-to
   // author when the reply pings, @everyone/@here.
-  const mentionIds = [...new Set([...[...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!), ...(m.replyTo?.ping ? [m.replyTo.authorId] : [])])];
-  const mentionRoles = [...new Set([...m.content.matchAll(/<@&(\d{17,20})>/g)].map((x) => x[1]!))].filter((id) => guild.roles.some((r) => r.id === id));
+  const mentionIds = [
+    ...new Set([
+      ...[...m.content.matchAll(/<@!?(\d{17,20})>/g)].map((x) => x[1]!),
+      ...(m.replyTo?.ping ? [m.replyTo.authorId] : []),
+    ]),
+  ];
+  const mentionRoles = [...new Set([...m.content.matchAll(/<@&(\d{17,20})>/g)].map((x) => x[1]!))].filter((id) =>
+    guild.roles.some((r) => r.id === id),
+  );
   const mentions = mentionIds.flatMap((id) => {
     const mm = guild.members.get(id);
     return mm ? [{ ...userJson(mm.user), member: memberWithoutUserJson(mm) }] : [];
@@ -137,14 +153,23 @@ export function messageCreateJson(m: MessageInput, baseUrl: string): GatewayMess
     mention_roles: mentionRoles,
     mention_channels: [],
     attachments,
-    embeds: Array.from({ length: m.embeds ?? 0 }, (_, i) => ({ type: EmbedType.Rich, title: `Embed ${i + 1}`, description: 'simulated embed', color: 0x5865f2 })),
+    embeds: Array.from({ length: m.embeds ?? 0 }, (_, i) => ({
+      type: EmbedType.Rich,
+      title: `Embed ${i + 1}`,
+      description: 'simulated embed',
+      color: 0x5865f2,
+    })),
     components: [],
     pinned: false,
     flags: 0 as MessageFlags,
     ...(m.webhook ? {} : { nonce: m.id }),
   };
   if (m.stickers) {
-    j.sticker_items = Array.from({ length: m.stickers }, (_, i) => ({ id: (BigInt(m.id) + 100n + BigInt(i)).toString(), name: `sticker${i}`, format_type: StickerFormatType.PNG }));
+    j.sticker_items = Array.from({ length: m.stickers }, (_, i) => ({
+      id: (BigInt(m.id) + 100n + BigInt(i)).toString(),
+      name: `sticker${i}`,
+      format_type: StickerFormatType.PNG,
+    }));
   }
   if (m.webhook) j.webhook_id = m.authorId;
   else j.member = memberWithoutUserJson(member!);
@@ -163,7 +188,11 @@ function addInteraction(j: GatewayMessageCreateDispatchData, x: MessageInteracti
   const original = x.type === 2 && !x.originalResponseMessageId;
   // Original command responses are CHAT_INPUT_COMMAND (20) or CONTEXT_MENU_COMMAND (23); follow-ups and
   // component responses are ordinary messages.
-  j.type = original ? ((x.commandType ?? 1) === 1 ? MessageType.ChatInputCommand : MessageType.ContextMenuCommand) : MessageType.Default;
+  j.type = original
+    ? (x.commandType ?? 1) === 1
+      ? MessageType.ChatInputCommand
+      : MessageType.ContextMenuCommand
+    : MessageType.Default;
   if (x.applicationId) j.application_id = x.applicationId;
   const base = {
     id: x.id,
@@ -176,7 +205,13 @@ function addInteraction(j: GatewayMessageCreateDispatchData, x: MessageInteracti
       ? { ...base, type: InteractionType.ApplicationCommand }
       : { ...base, type: InteractionType.MessageComponent, interacted_message_id: x.interactedMessageId ?? '' };
   j.interaction_metadata = metadata;
-  if (x.name !== undefined) j.interaction = { id: x.id, type: x.type === 2 ? InteractionType.ApplicationCommand : InteractionType.MessageComponent, name: x.name, user };
+  if (x.name !== undefined)
+    j.interaction = {
+      id: x.id,
+      type: x.type === 2 ? InteractionType.ApplicationCommand : InteractionType.MessageComponent,
+      name: x.name,
+      user,
+    };
 }
 
 /**

@@ -28,7 +28,10 @@ async function parseMultipart(ct: string, body: Buffer): Promise<ParsedBody> {
   if (typeof payload === 'string') json = JSON.parse(payload) as unknown;
   // files[n] pairs with attachments[{id: n, filename}] in payload_json; that filename wins if present.
   const declared = new Map<string, string>();
-  const declaredList = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as { attachments?: unknown }).attachments : undefined;
+  const declaredList =
+    json !== null && typeof json === 'object' && !Array.isArray(json)
+      ? (json as { attachments?: unknown }).attachments
+      : undefined;
   const attachments = Array.isArray(declaredList) ? (declaredList as { id?: unknown; filename?: unknown }[]) : [];
   for (const a of attachments) if (a.filename !== undefined) declared.set(String(a.id), String(a.filename));
   const files: { index: number; file: UploadedFile }[] = [];
@@ -38,7 +41,11 @@ async function parseMultipart(ct: string, body: Buffer): Promise<ParsedBody> {
     const index = m ? Number(m[1] || 0) : files.length;
     files.push({
       index,
-      file: { name: declared.get(String(index)) ?? value.name, contentType: value.type || 'application/octet-stream', data: Buffer.from(await value.arrayBuffer()) },
+      file: {
+        name: declared.get(String(index)) ?? value.name,
+        contentType: value.type || 'application/octet-stream',
+        data: Buffer.from(await value.arrayBuffer()),
+      },
     });
   }
   files.sort((a, b) => a.index - b.index);

@@ -6,7 +6,12 @@
 // registered (`registerRedirectUri`), as in the developer portal.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OAuth2Scopes, type APIUser, type RESTGetAPICurrentUserGuildsResult, type RESTPostOAuth2AccessTokenResult } from 'discord-api-types/v10';
+import {
+  OAuth2Scopes,
+  type APIUser,
+  type RESTGetAPICurrentUserGuildsResult,
+  type RESTPostOAuth2AccessTokenResult,
+} from 'discord-api-types/v10';
 import { userJson } from './payloads.js';
 import { memberPermissions } from './permissions.js';
 import type { SimUser, World } from './world.js';
@@ -38,7 +43,8 @@ export interface OAuthReply {
 }
 
 const json = (status: number, body: unknown): OAuthReply => ({ status, body });
-const oauthError = (error: string, description: string, status = 400): OAuthReply => json(status, { error, error_description: description });
+const oauthError = (error: string, description: string, status = 400): OAuthReply =>
+  json(status, { error, error_description: description });
 
 export class OAuth2 {
   /** The application's client secret (developer portal, OAuth2 page). */
@@ -87,7 +93,10 @@ export class OAuth2 {
   authorize(url: URL, res: ServerResponse): void {
     const q = url.searchParams;
     const redirectUri = q.get('redirect_uri') ?? '';
-    const page = (status: number, html: string) => res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><meta charset="utf-8"><title>Discord (simulated)</title>${html}`);
+    const page = (status: number, html: string) =>
+      res
+        .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+        .end(`<!doctype html><meta charset="utf-8"><title>Discord (simulated)</title>${html}`);
     if (q.get('client_id') !== this.clientId) return void page(400, '<p>Unknown application (client_id).</p>');
     if (!this.redirectUris.has(redirectUri)) return void page(400, '<p>Invalid OAuth2 redirect_uri.</p>');
     const back = (params: Record<string, string>) => {
@@ -97,18 +106,36 @@ export class OAuth2 {
       if (state !== null) to.searchParams.set('state', state);
       res.writeHead(302, { location: to.toString() }).end();
     };
-    if (q.get('response_type') !== 'code') return back({ error: 'unsupported_response_type', error_description: 'only code is supported' });
+    if (q.get('response_type') !== 'code')
+      return back({ error: 'unsupported_response_type', error_description: 'only code is supported' });
     const scopes = (q.get('scope') ?? '').split(/[ +]/).filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => !KNOWN_SCOPES.has(s))) return back({ error: 'invalid_scope', error_description: 'The requested scope is invalid, unknown, or malformed.' });
+    if (scopes.length === 0 || scopes.some((s) => !KNOWN_SCOPES.has(s)))
+      return back({
+        error: 'invalid_scope',
+        error_description: 'The requested scope is invalid, unknown, or malformed.',
+      });
     const challenge = q.get('code_challenge');
     const method = q.get('code_challenge_method') ?? 'plain';
-    if (challenge !== null && method !== 'S256' && method !== 'plain') return back({ error: 'invalid_request', error_description: 'code_challenge_method must be S256 or plain' });
+    if (challenge !== null && method !== 'S256' && method !== 'plain')
+      return back({ error: 'invalid_request', error_description: 'code_challenge_method must be S256 or plain' });
     const userId = q.get('sim_user') ?? this.signedIn;
     if (userId === null) return void page(200, this.picker(url));
     if (!this.user(userId)) return back({ error: 'access_denied', error_description: 'unknown user' });
-    if (q.get('sim_deny') === '1') return back({ error: 'access_denied', error_description: 'The resource owner or authorization server denied the request' });
+    if (q.get('sim_deny') === '1')
+      return back({
+        error: 'access_denied',
+        error_description: 'The resource owner or authorization server denied the request',
+      });
     const code = randomBytes(20).toString('base64url');
-    this.codes.set(code, { userId, clientId: this.clientId, redirectUri, scopes, challenge, method: method as 'S256' | 'plain', expiresAt: Date.now() + CODE_TTL_MS });
+    this.codes.set(code, {
+      userId,
+      clientId: this.clientId,
+      redirectUri,
+      scopes,
+      challenge,
+      method: method as 'S256' | 'plain',
+      expiresAt: Date.now() + CODE_TTL_MS,
+    });
     this.stats.codes++;
     back({ code });
   }
@@ -125,7 +152,9 @@ export class OAuth2 {
         const to = new URL(url);
         to.searchParams.set('sim_user', m.user.id);
         const role = m.user.id === g.ownerId ? `owner of ${g.name}` : `member of ${g.name}`;
-        items.push(`<li><a href="${escapeHtml(to.pathname + to.search)}">${escapeHtml(m.user.username)}</a> (${escapeHtml(role)})</li>`);
+        items.push(
+          `<li><a href="${escapeHtml(to.pathname + to.search)}">${escapeHtml(m.user.username)}</a> (${escapeHtml(role)})</li>`,
+        );
       }
     }
     return `<h1>Sign in as a test user</h1><ul>${items.join('')}</ul>`;
@@ -138,7 +167,8 @@ export class OAuth2 {
     let secret = form.get('client_secret');
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (basic) [clientId, secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') as [string, string];
-    if (clientId !== this.clientId || secret !== this.clientSecret) return this.refuse(oauthError('invalid_client', 'Invalid client', 401));
+    if (clientId !== this.clientId || secret !== this.clientSecret)
+      return this.refuse(oauthError('invalid_client', 'Invalid client', 401));
     const grantType = form.get('grant_type');
     if (grantType === 'refresh_token') {
       const old = this.refreshTokens.get(form.get('refresh_token') ?? '');
@@ -146,17 +176,21 @@ export class OAuth2 {
       this.refreshTokens.delete(form.get('refresh_token')!);
       return json(200, this.issue(old.userId, old.scopes));
     }
-    if (grantType !== 'authorization_code') return this.refuse(oauthError('unsupported_grant_type', 'Unsupported grant type'));
+    if (grantType !== 'authorization_code')
+      return this.refuse(oauthError('unsupported_grant_type', 'Unsupported grant type'));
     const code = form.get('code') ?? '';
     const grant = this.codes.get(code);
     // Single use: a replayed code is refused even when the first exchange succeeded.
     this.codes.delete(code);
-    if (!grant || grant.expiresAt < Date.now()) return this.refuse(oauthError('invalid_grant', 'Invalid "code" in request.'));
-    if (form.get('redirect_uri') !== grant.redirectUri) return this.refuse(oauthError('invalid_grant', 'Invalid "redirect_uri" in request.'));
+    if (!grant || grant.expiresAt < Date.now())
+      return this.refuse(oauthError('invalid_grant', 'Invalid "code" in request.'));
+    if (form.get('redirect_uri') !== grant.redirectUri)
+      return this.refuse(oauthError('invalid_grant', 'Invalid "redirect_uri" in request.'));
     if (grant.challenge !== null) {
       const verifier = form.get('code_verifier') ?? '';
       const derived = grant.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || derived !== grant.challenge) return this.refuse(oauthError('invalid_grant', 'Invalid "code_verifier" in request.'));
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || derived !== grant.challenge)
+        return this.refuse(oauthError('invalid_grant', 'Invalid "code_verifier" in request.'));
     }
     return json(200, this.issue(grant.userId, grant.scopes));
   }
@@ -173,12 +207,25 @@ export class OAuth2 {
     this.tokens.set(access, t);
     this.refreshTokens.set(refresh, t);
     this.stats.tokens++;
-    return { access_token: access, token_type: 'Bearer', expires_in: TOKEN_TTL_S, refresh_token: refresh, scope: scopes.join(' ') };
+    return {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: TOKEN_TTL_S,
+      refresh_token: refresh,
+      scope: scopes.join(' '),
+    };
   }
 
   /** Bearer-authenticated routes; null when the route is not one of them. */
   bearer(method: string, parts: string[], authorization: string): OAuthReply | null {
-    if (method !== 'GET' || parts[0] !== 'users' || parts[1] !== '@me' || parts.length > 3 || (parts.length === 3 && parts[2] !== 'guilds')) return null;
+    if (
+      method !== 'GET' ||
+      parts[0] !== 'users' ||
+      parts[1] !== '@me' ||
+      parts.length > 3 ||
+      (parts.length === 3 && parts[2] !== 'guilds')
+    )
+      return null;
     const t = this.tokens.get(authorization.replace(/^Bearer\s+/i, ''));
     if (!t || t.expiresAt < Date.now()) return json(401, { message: '401: Unauthorized', code: 0 });
     const user = this.user(t.userId);
@@ -191,7 +238,15 @@ export class OAuth2 {
     const guilds: RESTGetAPICurrentUserGuildsResult = [];
     for (const g of this.world.guilds.values()) {
       if (!g.members.has(t.userId)) continue;
-      guilds.push({ id: g.id, name: g.name, icon: null, banner: null, owner: g.ownerId === t.userId, permissions: String(memberPermissions(g, t.userId)), features: [] });
+      guilds.push({
+        id: g.id,
+        name: g.name,
+        icon: null,
+        banner: null,
+        owner: g.ownerId === t.userId,
+        permissions: String(memberPermissions(g, t.userId)),
+        features: [],
+      });
     }
     guilds.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     return json(200, guilds);

@@ -40,7 +40,19 @@ import {
   type UserFlags,
   type GuildChannelType,
 } from 'discord-api-types/v10';
-import { ChannelKind, type SimActivity, type SimChannel, type SimEmoji, type SimGuild, type SimInvite, type SimMember, type SimPresence, type SimRole, type SimUser, type SimVoiceState } from './world.js';
+import {
+  ChannelKind,
+  type SimActivity,
+  type SimChannel,
+  type SimEmoji,
+  type SimGuild,
+  type SimInvite,
+  type SimMember,
+  type SimPresence,
+  type SimRole,
+  type SimUser,
+  type SimVoiceState,
+} from './world.js';
 import { snowflakeTimestamp } from './snowflake.js';
 
 /** A member without its user, as inside MESSAGE_CREATE (the user is the author) and mentions. */
@@ -122,18 +134,48 @@ export function threadJson(c: SimChannel): ThreadChannelJson {
     member_count: 1,
     total_message_sent: 0,
     applied_tags: [],
-    thread_metadata: { archived: false, auto_archive_duration: ThreadAutoArchiveDuration.OneDay, archive_timestamp: created, locked: false, create_timestamp: created },
+    thread_metadata: {
+      archived: false,
+      auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+      archive_timestamp: created,
+      locked: false,
+      create_timestamp: created,
+    },
   };
 }
 
 export function guildChannelJson(c: SimChannel): GuildChannelJson {
-  const base = { id: c.id, guild_id: c.guildId, name: c.name, parent_id: c.parentId, flags: 0 as ChannelFlags, position: c.position, permission_overwrites: (c.overwrites ?? []).map((o) => ({ ...o })), nsfw: c.nsfw };
+  const base = {
+    id: c.id,
+    guild_id: c.guildId,
+    name: c.name,
+    parent_id: c.parentId,
+    flags: 0 as ChannelFlags,
+    position: c.position,
+    permission_overwrites: (c.overwrites ?? []).map((o) => ({ ...o })),
+    nsfw: c.nsfw,
+  };
   switch (c.type) {
     case ChannelKind.Text:
     case ChannelKind.Announcement:
-      return { ...base, type: c.type === ChannelKind.Text ? ChannelType.GuildText : ChannelType.GuildAnnouncement, topic: c.topic, last_message_id: null, rate_limit_per_user: 0, default_auto_archive_duration: ThreadAutoArchiveDuration.OneDay };
+      return {
+        ...base,
+        type: c.type === ChannelKind.Text ? ChannelType.GuildText : ChannelType.GuildAnnouncement,
+        topic: c.topic,
+        last_message_id: null,
+        rate_limit_per_user: 0,
+        default_auto_archive_duration: ThreadAutoArchiveDuration.OneDay,
+      };
     case ChannelKind.Voice:
-      return { ...base, type: ChannelType.GuildVoice, bitrate: 64000, user_limit: 0, rtc_region: null, last_message_id: null, rate_limit_per_user: 0 };
+      return {
+        ...base,
+        type: ChannelType.GuildVoice,
+        bitrate: 64000,
+        user_limit: 0,
+        rtc_region: null,
+        last_message_id: null,
+        rate_limit_per_user: 0,
+      };
     case ChannelKind.Category:
       return { ...base, type: ChannelType.GuildCategory, parent_id: null };
     case ChannelKind.Forum:
@@ -160,7 +202,15 @@ export function channelJson(c: SimChannel): APIChannel {
 }
 
 export function emojiJson(e: SimEmoji): APIEmoji {
-  return { id: e.id, name: e.name, animated: e.animated, roles: [], require_colons: true, managed: false, available: true };
+  return {
+    id: e.id,
+    name: e.name,
+    animated: e.animated,
+    roles: [],
+    require_colons: true,
+    managed: false,
+    available: true,
+  };
 }
 
 export function guildJson(g: SimGuild): APIGuild {
@@ -226,7 +276,9 @@ export function guildCreateJson(g: SimGuild, o: GuildCreateOptions): GatewayGuil
     members: o.members.map(memberJson),
     voice_states: [...g.voiceStates].map(([userId, vs]) => guildVoiceStateJson(userId, vs)),
     // Presences come with the members Discord sends (gateway-events.mdx, "Guild Create").
-    presences: [...g.presences].filter(([userId]) => sent.has(userId)).map(([userId, p]) => presenceJson(userId, p, g.id)),
+    presences: [...g.presences]
+      .filter(([userId]) => sent.has(userId))
+      .map(([userId, p]) => presenceJson(userId, p, g.id)),
     stage_instances: [],
     guild_scheduled_events: [],
     soundboard_sounds: [],
@@ -234,7 +286,10 @@ export function guildCreateJson(g: SimGuild, o: GuildCreateOptions): GatewayGuil
 }
 
 /** A voice state as in GUILD_CREATE: no guild_id and no member, as on Discord. */
-export function guildVoiceStateJson(userId: string, vs: SimVoiceState): GatewayGuildCreateDispatchData['voice_states'][number] {
+export function guildVoiceStateJson(
+  userId: string,
+  vs: SimVoiceState,
+): GatewayGuildCreateDispatchData['voice_states'][number] {
   return {
     channel_id: vs.channelId,
     user_id: userId,
@@ -254,8 +309,18 @@ export function guildVoiceStateJson(userId: string, vs: SimVoiceState): GatewayG
  * VOICE_STATE_UPDATE: the state with guild_id and the member (with its user, which discord.js needs);
  * `channelId` null for a leave.
  */
-export function voiceStateUpdateJson(userId: string, vs: Omit<SimVoiceState, 'channelId'> & { channelId: string | null }, guildId: string, member: SimMember): GatewayVoiceStateUpdateDispatchData {
-  const j: APIVoiceState = { ...guildVoiceStateJson(userId, { ...vs, channelId: vs.channelId ?? '' }), channel_id: vs.channelId, guild_id: guildId, member: memberJson(member) };
+export function voiceStateUpdateJson(
+  userId: string,
+  vs: Omit<SimVoiceState, 'channelId'> & { channelId: string | null },
+  guildId: string,
+  member: SimMember,
+): GatewayVoiceStateUpdateDispatchData {
+  const j: APIVoiceState = {
+    ...guildVoiceStateJson(userId, { ...vs, channelId: vs.channelId ?? '' }),
+    channel_id: vs.channelId,
+    guild_id: guildId,
+    member: memberJson(member),
+  };
   return j;
 }
 
@@ -265,7 +330,10 @@ export function voiceStateUpdateJson(userId: string, vs: Omit<SimVoiceState, 'ch
  */
 export function activityId(a: Pick<SimActivity, 'name' | 'type' | 'applicationId'>): string {
   if (a.type === ActivityType.Custom) return 'custom';
-  return createHash('sha1').update(`${a.type}|${a.applicationId ?? ''}|${a.name}`).digest('hex').slice(0, 16);
+  return createHash('sha1')
+    .update(`${a.type}|${a.applicationId ?? ''}|${a.name}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function activityJson(a: SimActivity): GatewayActivity {

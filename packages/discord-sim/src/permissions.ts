@@ -29,7 +29,10 @@ export function canManageGuild(g: SimGuild, userId: string): boolean {
 export function channelPermissions(g: SimGuild, channel: SimChannel, userId: string): bigint {
   const base = memberPermissions(g, userId);
   if (base === ALL) return ALL;
-  const source = channel.type === ChannelKind.PublicThread ? (g.channels.find((c) => c.id === channel.parentId) ?? channel) : channel;
+  const source =
+    channel.type === ChannelKind.PublicThread
+      ? (g.channels.find((c) => c.id === channel.parentId) ?? channel)
+      : channel;
   const ows = source.overwrites ?? [];
   const member = g.members.get(userId);
   let bits = base;

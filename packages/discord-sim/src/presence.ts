@@ -37,7 +37,13 @@ export function activityTruthKey(a: ActivityInput): string | undefined {
   const units: string[] = [];
   for (let i = 0; i < a.name.length; i++) {
     const c = a.name.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < a.name.length && a.name.charCodeAt(i + 1) >= 0xdc00 && a.name.charCodeAt(i + 1) <= 0xdfff) {
+    if (
+      c >= 0xd800 &&
+      c <= 0xdbff &&
+      i + 1 < a.name.length &&
+      a.name.charCodeAt(i + 1) >= 0xdc00 &&
+      a.name.charCodeAt(i + 1) <= 0xdfff
+    ) {
       units.push(a.name.slice(i, i + 2));
       i++;
     } else if (c >= 0xd800 && c <= 0xdfff) units.push('\uFFFD');
@@ -64,17 +70,25 @@ export class PresenceDriver {
     const now = Date.now();
     const before = g.presences.get(userId)?.activities ?? [];
     const list: SimActivity[] = activities.map((a) => {
-      const same = before.find((b) => b.name === a.name && b.type === (a.type ?? 0) && b.applicationId === a.applicationId);
-      return { name: a.name, type: a.type ?? 0, ...(a.applicationId ? { applicationId: a.applicationId } : {}), createdAt: same?.createdAt ?? now };
+      const same = before.find(
+        (b) => b.name === a.name && b.type === (a.type ?? 0) && b.applicationId === a.applicationId,
+      );
+      return {
+        name: a.name,
+        type: a.type ?? 0,
+        ...(a.applicationId ? { applicationId: a.applicationId } : {}),
+        createdAt: same?.createdAt ?? now,
+      };
     });
     const presence: SimPresence = { status, activities: status === 'offline' ? [] : list };
     g.presences.set(userId, presence);
 
     const keys = new Set<string>();
-    if (status !== 'offline') for (const a of activities) {
-      const k = activityTruthKey(a);
-      if (k) keys.add(`${guildId}|${userId}|${k}`);
-    }
+    if (status !== 'offline')
+      for (const a of activities) {
+        const k = activityTruthKey(a);
+        if (k) keys.add(`${guildId}|${userId}|${k}`);
+      }
     const prefix = `${guildId}|${userId}|`;
     for (const [k, seg] of this.open) {
       if (k.startsWith(prefix) && !keys.has(k)) {
@@ -88,7 +102,11 @@ export class PresenceDriver {
       this.segments.push(seg);
       this.open.set(k, seg);
     }
-    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.PresenceUpdate, presenceJson(userId, presence, guildId, member.user));
+    this.sim.dispatchGuildEvent(
+      guildId,
+      GatewayDispatchEvents.PresenceUpdate,
+      presenceJson(userId, presence, guildId, member.user),
+    );
     return now;
   }
 

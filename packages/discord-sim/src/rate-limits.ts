@@ -39,7 +39,12 @@ export function routeKey(method: string, parts: readonly string[]): RouteKey {
     template = [top, '{interaction_id}', '{interaction_token}', ...parts.slice(3)];
     resource = id ?? '';
   } else if (top === 'webhooks') {
-    template = [top, '{webhook_id}', ...(token !== undefined ? ['{webhook_token}'] : []), ...parts.slice(3).map((p) => (SNOWFLAKE.test(p) ? '{id}' : p))];
+    template = [
+      top,
+      '{webhook_id}',
+      ...(token !== undefined ? ['{webhook_token}'] : []),
+      ...parts.slice(3).map((p) => (SNOWFLAKE.test(p) ? '{id}' : p)),
+    ];
     resource = `${id ?? ''}/${token ?? ''}`;
   } else {
     if ((top === 'guilds' || top === 'channels') && id !== undefined) resource = id;
@@ -71,7 +76,11 @@ export class RestRateLimiter {
       if (!g.take(now)) {
         const after = Math.max(0.001, (g.resetsAt(now) - now) / 1000);
         return {
-          headers: { 'retry-after': String(Math.ceil(after)), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' },
+          headers: {
+            'retry-after': String(Math.ceil(after)),
+            'x-ratelimit-global': 'true',
+            'x-ratelimit-scope': 'global',
+          },
           refusal: { message: 'You are being rate limited.', retry_after: round(after), global: true, code: 0 },
         };
       }

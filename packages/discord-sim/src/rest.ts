@@ -32,7 +32,16 @@ import type { Credentials, SessionStartBudget } from './credentials.js';
 import type { Interactions } from './interactions.js';
 import { parseBody, type ParsedBody } from './multipart.js';
 import { listInvites } from './invites.js';
-import { guildChannelJson, guildJson, inviteJson, memberJson, roleJson, threadJson, channelJson, userJson } from './payloads.js';
+import {
+  guildChannelJson,
+  guildJson,
+  inviteJson,
+  memberJson,
+  roleJson,
+  threadJson,
+  channelJson,
+  userJson,
+} from './payloads.js';
 import type { OAuth2 } from './oauth.js';
 import { canManageGuild, channelPermissions, memberPermissions } from './permissions.js';
 import type { MessageHistory } from './history.js';
@@ -87,7 +96,10 @@ export interface Reply {
 /** A request path for the simulator's logs: interaction and webhook tokens (path segments) cut out. */
 const tokenless = (p: string) => p.replace(/\/(webhooks|interactions)\/([^/]+)\/[^/?]+/, '/$1/$2/:token');
 
-const error = (status: number, code: number, message: string): Reply => ({ status, body: { code, message } satisfies RESTError });
+const error = (status: number, code: number, message: string): Reply => ({
+  status,
+  body: { code, message } satisfies RESTError,
+});
 const notFound = (code = 0, message = '404: Not Found'): Reply => error(404, code, message);
 const ok = (body: unknown, status = 200): Reply => ({ status, body });
 const MAX_BODY = 25 * 1024 * 1024;
@@ -103,7 +115,12 @@ export interface RestStats {
 }
 
 export class RestApi {
-  readonly stats: RestStats = { requests: 0, routes: new Map(), rateLimited: { user: 0, global: 0 }, limitedRoutes: new Map() };
+  readonly stats: RestStats = {
+    requests: 0,
+    routes: new Map(),
+    rateLimited: { user: 0, global: 0 },
+    limitedRoutes: new Map(),
+  };
   private readonly faults: (RestFault & { left: number })[] = [];
 
   constructor(private readonly o: RestOptions) {}
@@ -127,7 +144,9 @@ export class RestApi {
       // No content type on 204: discord.js would try to parse an empty body as JSON and throw.
       res.writeHead(204, { ...reply.headers }).end();
     } else {
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(reply.body));
+      res
+        .writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
+        .end(JSON.stringify(reply.body));
     }
   }
 
@@ -144,7 +163,15 @@ export class RestApi {
     if (verdict.refusal) {
       this.stats.rateLimited[verdict.refusal.global ? 'global' : 'user']++;
       this.stats.limitedRoutes.set(key.route, (this.stats.limitedRoutes.get(key.route) ?? 0) + 1);
-      this.o.logger.info({ method, route: tokenless(url.pathname), retryAfter: verdict.refusal.retry_after, global: verdict.refusal.global }, 'rate limited (429)');
+      this.o.logger.info(
+        {
+          method,
+          route: tokenless(url.pathname),
+          retryAfter: verdict.refusal.retry_after,
+          global: verdict.refusal.global,
+        },
+        'rate limited (429)',
+      );
       return { status: 429, headers: verdict.headers, body: verdict.refusal };
     }
     const reply = await this.route(method, parts, url, req, raw);
@@ -153,7 +180,10 @@ export class RestApi {
 
   private fault(method: string, url: URL): Reply | null {
     const path = safeDecode(url.pathname);
-    const f = this.faults.find((x) => x.left > 0 && (!x.routeIncludes || path.includes(x.routeIncludes) || url.pathname.includes(x.routeIncludes)));
+    const f = this.faults.find(
+      (x) =>
+        x.left > 0 && (!x.routeIncludes || path.includes(x.routeIncludes) || url.pathname.includes(x.routeIncludes)),
+    );
     if (!f) return null;
     f.left--;
     if (f.left <= 0) this.faults.splice(this.faults.indexOf(f), 1);
@@ -170,7 +200,12 @@ export class RestApi {
       'x-ratelimit-scope': f.global ? 'global' : 'user',
     };
     if (f.global) headers['x-ratelimit-global'] = 'true';
-    const body: RESTRateLimit = { message: 'You are being rate limited.', retry_after: after, global: Boolean(f.global), code: 0 };
+    const body: RESTRateLimit = {
+      message: 'You are being rate limited.',
+      retry_after: after,
+      global: Boolean(f.global),
+      code: 0,
+    };
     return { status: 429, headers, body };
   }
 
@@ -178,7 +213,10 @@ export class RestApi {
     const [a, b, c, d, e] = parts;
     const { world, interactions, commands } = this.o;
     const body = (): Promise<ParsedBody> => parseBody(req.headers['content-type'], raw);
-    const obj = (p: ParsedBody): Record<string, unknown> => (p.json !== null && typeof p.json === 'object' && !Array.isArray(p.json) ? (p.json as Record<string, unknown>) : {});
+    const obj = (p: ParsedBody): Record<string, unknown> =>
+      p.json !== null && typeof p.json === 'object' && !Array.isArray(p.json)
+        ? (p.json as Record<string, unknown>)
+        : {};
 
     // Token-authenticated routes (interaction token in the path): no Authorization header needed.
     if (a === 'interactions' && b && c && d === 'callback' && parts.length === 4 && method === 'POST') {
@@ -199,7 +237,8 @@ export class RestApi {
         if (method === 'DELETE') return interactions.delete(b, c, e);
       }
     }
-    if (a === 'gateway' && parts.length === 1 && method === 'GET') return ok({ url: this.o.gatewayUrl() } satisfies RESTGetAPIGatewayResult);
+    if (a === 'gateway' && parts.length === 1 && method === 'GET')
+      return ok({ url: this.o.gatewayUrl() } satisfies RESTGetAPIGatewayResult);
 
     const auth = req.headers.authorization ?? '';
     // OAuth2 (oauth.ts): the token exchange authenticates the client in its body, user routes by Bearer token.
@@ -208,19 +247,40 @@ export class RestApi {
     if (!auth.startsWith('Bot ') || !this.o.credentials.valid(auth)) return error(401, 0, '401: Unauthorized');
 
     if (a === 'gateway' && b === 'bot' && parts.length === 2 && method === 'GET') {
-      return ok({ url: this.o.gatewayUrl(), shards: this.o.recommendedShards, session_start_limit: this.o.sessionStart.view() } satisfies RESTGetAPIGatewayBotResult);
+      return ok({
+        url: this.o.gatewayUrl(),
+        shards: this.o.recommendedShards,
+        session_start_limit: this.o.sessionStart.view(),
+      } satisfies RESTGetAPIGatewayBotResult);
     }
     if (a === 'users' && b === '@me' && c === 'guilds' && parts.length === 3 && method === 'GET') {
       // The bot's guilds, ascending by id, paginated with after/limit (max 200) as on Discord.
       const limit = Math.min(200, Math.max(1, Number(url.searchParams.get('limit') ?? 200)));
       const after = BigInt(url.searchParams.get('after') ?? '0');
-      const mine = [...world.guilds.values()].filter((g) => BigInt(g.id) > after).sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+      const mine = [...world.guilds.values()]
+        .filter((g) => BigInt(g.id) > after)
+        .sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
       return ok(
-        mine.slice(0, limit).map((g) => ({ id: g.id, name: g.name, icon: null, banner: null, owner: false, permissions: String(memberPermissions(g, world.botUser.id)), features: [] })) satisfies RESTGetAPICurrentUserGuildsResult,
+        mine.slice(0, limit).map((g) => ({
+          id: g.id,
+          name: g.name,
+          icon: null,
+          banner: null,
+          owner: false,
+          permissions: String(memberPermissions(g, world.botUser.id)),
+          features: [],
+        })) satisfies RESTGetAPICurrentUserGuildsResult,
       );
     }
     if (a === 'users' && b && parts.length === 2 && method === 'GET') {
-      if (b === '@me') return ok({ ...userJson(world.botUser), verified: true, mfa_enabled: false, email: null, locale: 'en-US' } satisfies RESTGetAPICurrentUserResult);
+      if (b === '@me')
+        return ok({
+          ...userJson(world.botUser),
+          verified: true,
+          mfa_enabled: false,
+          email: null,
+          locale: 'en-US',
+        } satisfies RESTGetAPICurrentUserResult);
       for (const g of world.guilds.values()) {
         const m = g.members.get(b);
         if (m) return ok(userJson(m.user) satisfies RESTGetAPIUserResult);
@@ -230,7 +290,11 @@ export class RestApi {
     if (a === 'applications' && b === '@me' && parts.length === 2 && method === 'GET') {
       // explicit_content_filter and eligible_oauth2_scopes are required by the spec (PrivateApplicationResponse)
       // but unknown to discord-api-types.
-      const app: RESTGetCurrentApplicationResult & { type: null; explicit_content_filter: number; eligible_oauth2_scopes: OAuth2Scopes[] } = {
+      const app: RESTGetCurrentApplicationResult & {
+        type: null;
+        explicit_content_filter: number;
+        eligible_oauth2_scopes: OAuth2Scopes[];
+      } = {
         id: world.application.id,
         type: null,
         name: world.application.name,
@@ -267,20 +331,40 @@ export class RestApi {
         if (rest.length === 1 && method === 'GET') return ok(commands.list(guildId ?? null));
         if (rest.length === 1 && method === 'PUT') {
           const p = await body();
-          if (!Array.isArray(p.json)) return error(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body');
+          if (!Array.isArray(p.json))
+            return error(400, RESTJSONErrorCodes.InvalidFormBodyOrContentType, 'Invalid Form Body');
           return ok(commands.overwrite(guildId ?? null, p.json as CommandInput[]));
         }
-        if (rest.length === 1 && method === 'POST') return ok(commands.upsert(guildId ?? null, (await body()).json as CommandInput), 201);
+        if (rest.length === 1 && method === 'POST')
+          return ok(commands.upsert(guildId ?? null, (await body()).json as CommandInput), 201);
         if (rest.length === 2 && cmdId) {
           const existing = commands.list(guildId ?? null).find((x) => x.id === cmdId);
           if (!existing) return notFound(RESTJSONErrorCodes.UnknownApplicationCommand, 'Unknown application command');
           if (method === 'GET') return ok(existing);
-          if (method === 'DELETE') return commands.remove(guildId ?? null, cmdId) ? { status: 204, body: null } : notFound(RESTJSONErrorCodes.UnknownApplicationCommand, 'Unknown application command');
-          if (method === 'PATCH') return ok(commands.upsert(guildId ?? null, { ...existing, ...((await body()).json as Partial<CommandInput>) } as CommandInput));
+          if (method === 'DELETE')
+            return commands.remove(guildId ?? null, cmdId)
+              ? { status: 204, body: null }
+              : notFound(RESTJSONErrorCodes.UnknownApplicationCommand, 'Unknown application command');
+          if (method === 'PATCH')
+            return ok(
+              commands.upsert(guildId ?? null, {
+                ...existing,
+                ...((await body()).json as Partial<CommandInput>),
+              } as CommandInput),
+            );
         }
       }
     }
-    if (a === 'guilds' && b && c === 'members' && d && e === 'roles' && parts[5] && parts.length === 6 && (method === 'PUT' || method === 'DELETE')) {
+    if (
+      a === 'guilds' &&
+      b &&
+      c === 'members' &&
+      d &&
+      e === 'roles' &&
+      parts[5] &&
+      parts.length === 6 &&
+      (method === 'PUT' || method === 'DELETE')
+    ) {
       const reason = req.headers['x-audit-log-reason'];
       return this.o.memberRoles.change(method, b, d, parts[5], Array.isArray(reason) ? reason[0] : reason);
     }
@@ -290,39 +374,74 @@ export class RestApi {
       if (method === 'GET' && parts.length === 2) {
         // home_header and nsfw are required by the spec (GuildWithCountsResponse), region too, which Discord
         // reports as "deprecated" since voice regions moved to channels.
-        const guild: RESTGetAPIGuildResult & { home_header: null; nsfw: boolean } = { ...guildJson(g), region: 'deprecated', home_header: null, nsfw: false, approximate_member_count: g.members.size };
+        const guild: RESTGetAPIGuildResult & { home_header: null; nsfw: boolean } = {
+          ...guildJson(g),
+          region: 'deprecated',
+          home_header: null,
+          nsfw: false,
+          approximate_member_count: g.members.size,
+        };
         return ok(guild);
       }
       if (method === 'GET' && (c === 'invites' || c === 'vanity-url') && parts.length === 3) {
         // Both need Manage Server, as on Discord.
-        if (!canManageGuild(g, world.botUser.id)) return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
-        if (c === 'vanity-url') return ok((g.vanity ? { code: g.vanity.code, uses: g.vanity.uses } : { code: null, uses: 0 }) satisfies RESTGetAPIGuildVanityUrlResult);
-        return ok(listInvites(g).map((inv) => inviteJson(inv, g, world.channel(inv.channelId)!)) satisfies RESTGetAPIGuildInvitesResult);
+        if (!canManageGuild(g, world.botUser.id))
+          return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
+        if (c === 'vanity-url')
+          return ok(
+            (g.vanity
+              ? { code: g.vanity.code, uses: g.vanity.uses }
+              : { code: null, uses: 0 }) satisfies RESTGetAPIGuildVanityUrlResult,
+          );
+        return ok(
+          listInvites(g).map((inv) =>
+            inviteJson(inv, g, world.channel(inv.channelId)!),
+          ) satisfies RESTGetAPIGuildInvitesResult,
+        );
       }
-      if (method === 'GET' && c === 'channels' && parts.length === 3) return ok(g.channels.filter((x) => x.type !== ChannelKind.PublicThread).map(guildChannelJson) satisfies RESTGetAPIGuildChannelsResult);
-      if (method === 'GET' && c === 'roles' && parts.length === 3) return ok(g.roles.map(roleJson) satisfies RESTGetAPIGuildRolesResult);
+      if (method === 'GET' && c === 'channels' && parts.length === 3)
+        return ok(
+          g.channels
+            .filter((x) => x.type !== ChannelKind.PublicThread)
+            .map(guildChannelJson) satisfies RESTGetAPIGuildChannelsResult,
+        );
+      if (method === 'GET' && c === 'roles' && parts.length === 3)
+        return ok(g.roles.map(roleJson) satisfies RESTGetAPIGuildRolesResult);
       if (method === 'GET' && c === 'threads' && d === 'active' && parts.length === 4) {
         // has_more is required by the spec (ThreadsResponse) though discord-api-types leaves it out.
-        const list: RESTGetAPIGuildThreadsResult & { has_more: boolean } = { threads: g.channels.filter((x) => x.type === ChannelKind.PublicThread).map(threadJson), members: [], has_more: false };
+        const list: RESTGetAPIGuildThreadsResult & { has_more: boolean } = {
+          threads: g.channels.filter((x) => x.type === ChannelKind.PublicThread).map(threadJson),
+          members: [],
+          has_more: false,
+        };
         return ok(list);
       }
       if (method === 'GET' && c === 'members' && parts.length === 3) {
         const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 1)));
         const after = BigInt(url.searchParams.get('after') ?? '0');
-        const sorted = [...g.members.values()].filter((m) => BigInt(m.user.id) > after).sort((x, y) => (BigInt(x.user.id) < BigInt(y.user.id) ? -1 : 1));
+        const sorted = [...g.members.values()]
+          .filter((m) => BigInt(m.user.id) > after)
+          .sort((x, y) => (BigInt(x.user.id) < BigInt(y.user.id) ? -1 : 1));
         return ok(sorted.slice(0, limit).map(memberJson) satisfies RESTGetAPIGuildMembersResult);
       }
       if (method === 'GET' && c === 'members' && d && parts.length === 4) {
         const m = g.members.get(d === '@me' ? world.botUser.id : d);
-        return m ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult) : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
+        return m
+          ? ok(memberJson(m) satisfies RESTGetAPIGuildMemberResult)
+          : notFound(RESTJSONErrorCodes.UnknownMember, 'Unknown Member');
       }
     }
-    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST') return this.o.channelMessages.create(b, await body());
-    if (a === 'channels' && b && parts.length === 2 && method === 'PATCH') return this.o.channels.edit(b, obj(await body()));
-    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'GET') return this.messages(b, url);
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'POST')
+      return this.o.channelMessages.create(b, await body());
+    if (a === 'channels' && b && parts.length === 2 && method === 'PATCH')
+      return this.o.channels.edit(b, obj(await body()));
+    if (a === 'channels' && b && c === 'messages' && parts.length === 3 && method === 'GET')
+      return this.messages(b, url);
     if (a === 'channels' && b && parts.length === 2 && method === 'GET') {
       const ch = world.channel(b);
-      return ch ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult) : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+      return ch
+        ? ok(channelJson(ch) satisfies RESTGetAPIChannelResult)
+        : notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
     }
     this.o.logger.warn({ method, route: tokenless(url.pathname) }, 'unknown REST route');
     return notFound();
@@ -339,9 +458,15 @@ export class RestApi {
     if (!ch) return notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
     const g = world.guild(ch.guildId);
     if (!g) return notFound(RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
-    if (ch.type === ChannelKind.Category || ch.type === ChannelKind.Forum) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+    if (ch.type === ChannelKind.Category || ch.type === ChannelKind.Forum)
+      return error(
+        400,
+        RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType,
+        'Cannot execute action on this channel type',
+      );
     const perms = channelPermissions(g, ch, world.botUser.id);
-    if ((perms & PermissionFlagsBits.ViewChannel) === 0n) return error(403, RESTJSONErrorCodes.MissingAccess, 'Missing Access');
+    if ((perms & PermissionFlagsBits.ViewChannel) === 0n)
+      return error(403, RESTJSONErrorCodes.MissingAccess, 'Missing Access');
     const q = url.searchParams;
     const rawLimit = q.get('limit');
     const limit = rawLimit === null ? 50 : Number(rawLimit);
@@ -349,18 +474,42 @@ export class RestApi {
     const badId = anchors.find((k) => !SNOWFLAKE_PARAM.test(q.get(k)!));
     if (!Number.isInteger(limit) || limit < 1 || limit > 100 || badId !== undefined) {
       const field = badId ?? 'limit';
-      const why = badId !== undefined ? { code: 'NUMBER_TYPE_COERCE', message: `Value "${q.get(badId)}" is not snowflake.` } : { code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' };
-      return { status: 400, body: { code: RESTJSONErrorCodes.InvalidFormBodyOrContentType, message: 'Invalid Form Body', errors: { [field]: { _errors: [why] } } } };
+      const why =
+        badId !== undefined
+          ? { code: 'NUMBER_TYPE_COERCE', message: `Value "${q.get(badId)}" is not snowflake.` }
+          : { code: 'NUMBER_TYPE_MAX', message: 'int value should be less than or equal to 100.' };
+      return {
+        status: 400,
+        body: {
+          code: RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+          message: 'Invalid Form Body',
+          errors: { [field]: { _errors: [why] } },
+        },
+      };
     }
     if ((perms & PermissionFlagsBits.ReadMessageHistory) === 0n) return ok([]);
     // Discord honours one anchor, in this order, when several are given.
-    const anchor = anchors.includes('around') ? 'around' : anchors.includes('before') ? 'before' : anchors.includes('after') ? 'after' : undefined;
+    const anchor = anchors.includes('around')
+      ? 'around'
+      : anchors.includes('before')
+        ? 'before'
+        : anchors.includes('after')
+          ? 'after'
+          : undefined;
     const page = this.o.history.page(ch.id, { limit, ...(anchor ? { [anchor]: q.get(anchor)! } : {}) });
     const base = this.o.attachmentsUrl();
     return ok(
       page.map((m) => {
-        const { guild_id: _g, member: _m, nonce: _n, ...rest } = messageCreateJson({ ...m, guild: g, channel: ch }, base);
-        return { ...rest, mentions: rest.mentions.map(({ member: _mm, ...u }) => u) } satisfies RESTGetAPIChannelMessagesResult[number];
+        const {
+          guild_id: _g,
+          member: _m,
+          nonce: _n,
+          ...rest
+        } = messageCreateJson({ ...m, guild: g, channel: ch }, base);
+        return {
+          ...rest,
+          mentions: rest.mentions.map(({ member: _mm, ...u }) => u),
+        } satisfies RESTGetAPIChannelMessagesResult[number];
       }),
     );
   }

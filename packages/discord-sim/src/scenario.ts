@@ -46,7 +46,13 @@ export interface MixedTraffic {
 
 export async function sendMixedTraffic(sim: MixedTrafficHost, o: MixedTrafficOptions): Promise<MixedTraffic> {
   const rng = new Rng(o.seed ?? 0x5ce7);
-  await sim.sendTraffic({ messages: o.messages, ratePerSec: o.ratePerSec, historyMs: o.historyMs, seed: o.seed, onProgress: o.onProgress });
+  await sim.sendTraffic({
+    messages: o.messages,
+    ratePerSec: o.ratePerSec,
+    historyMs: o.historyMs,
+    seed: o.seed,
+    onProgress: o.onProgress,
+  });
   await sendEmojiTraffic(sim, { messages: o.emojiMessages, reactions: o.reactions, seed: o.seed });
   await sendAppTraffic(sim, { messages: o.appMessages, seed: o.seed });
 
@@ -71,16 +77,29 @@ export async function sendMixedTraffic(sim: MixedTrafficHost, o: MixedTrafficOpt
   const voiceGuilds = guilds.filter((g) => sim.world.voiceChannels(g).length > 0);
   for (let i = 0; i < o.voiceMembers && voiceGuilds.length > 0; i++) {
     const guildId = rng.pick(voiceGuilds);
-    const free = sim.world.humanMembers(guildId).filter((m) => !inVoice.some((v) => v.guildId === guildId && v.userId === m.user.id));
+    const free = sim.world
+      .humanMembers(guildId)
+      .filter((m) => !inVoice.some((v) => v.guildId === guildId && v.userId === m.user.id));
     if (free.length === 0) continue;
     const userId = rng.pick(free).user.id;
-    const channel = rng.pick(sim.world.voiceChannels(guildId).filter((c) => c.id !== sim.world.guild(guildId)!.afkChannelId));
+    const channel = rng.pick(
+      sim.world.voiceChannels(guildId).filter((c) => c.id !== sim.world.guild(guildId)!.afkChannelId),
+    );
     if (!channel) continue;
-    voice.join(guildId, userId, channel.id, { selfMute: rng.chance(0.3), selfStream: rng.chance(0.15), selfVideo: rng.chance(0.1) });
+    voice.join(guildId, userId, channel.id, {
+      selfMute: rng.chance(0.3),
+      selfStream: rng.chance(0.15),
+      selfVideo: rng.chance(0.1),
+    });
     inVoice.push({ guildId, userId });
   }
   // Games and apps: by application id where Discord gives one, by name otherwise.
-  const GAMES = [{ name: 'Rocket League', applicationId: '356877880938070016' }, { name: 'Minecraft' }, { name: 'Spotify', type: 2 }, { name: 'Visual Studio Code' }];
+  const GAMES = [
+    { name: 'Rocket League', applicationId: '356877880938070016' },
+    { name: 'Minecraft' },
+    { name: 'Spotify', type: 2 },
+    { name: 'Visual Studio Code' },
+  ];
   const presence = new PresenceDriver(sim);
   const playing: { guildId: string; userId: string }[] = [];
   for (let i = 0; i < (o.activityMembers ?? 0); i++) {
@@ -95,9 +114,16 @@ export async function sendMixedTraffic(sim: MixedTrafficHost, o: MixedTrafficOpt
     presence,
     shuffleVoice() {
       for (const v of inVoice) {
-        const channels = sim.world.voiceChannels(v.guildId).filter((c) => c.id !== sim.world.guild(v.guildId)!.afkChannelId);
+        const channels = sim.world
+          .voiceChannels(v.guildId)
+          .filter((c) => c.id !== sim.world.guild(v.guildId)!.afkChannelId);
         if (rng.chance(0.3) && channels.length > 1) voice.move(v.guildId, v.userId, rng.pick(channels).id);
-        else voice.update(v.guildId, v.userId, { selfMute: rng.chance(0.5), selfDeaf: rng.chance(0.1), selfStream: rng.chance(0.2) });
+        else
+          voice.update(v.guildId, v.userId, {
+            selfMute: rng.chance(0.5),
+            selfDeaf: rng.chance(0.1),
+            selfStream: rng.chance(0.2),
+          });
       }
     },
     endVoice() {

@@ -124,8 +124,17 @@ export class Simulator implements ChatSink, GuildEventSink {
 
   /** Use startSimulator(). */
   constructor(opts: SimulatorOptions = {}) {
-    this.logger = pino({ level: opts.logLevel ?? 'warn', base: { pid: process.pid, component: 'sim' }, timestamp: pino.stdTimeFunctions.isoTime });
-    this.world = new World({ guilds: opts.guilds ?? 20, seed: opts.seed ?? 1, invites: opts.invites ?? false, privilegedIntents: opts.privilegedIntents });
+    this.logger = pino({
+      level: opts.logLevel ?? 'warn',
+      base: { pid: process.pid, component: 'sim' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    });
+    this.world = new World({
+      guilds: opts.guilds ?? 20,
+      seed: opts.seed ?? 1,
+      invites: opts.invites ?? false,
+      privilegedIntents: opts.privilegedIntents,
+    });
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
     this.channelMessages = new ChannelMessages({ world: this.world, newId: () => this.ids.next() });
@@ -136,7 +145,12 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.recommendedShards = opts.shards ?? 1;
     this.commands = new CommandRegistry(this.world.application.id, this.ids);
     this.ackTimeoutMs = opts.interactionAckTimeoutMs ?? 3000;
-    this.interactions = new Interactions(this.world, this.ids, this.ackTimeoutMs, () => `http://127.0.0.1:${this.port}/attachments/replies`);
+    this.interactions = new Interactions(
+      this.world,
+      this.ids,
+      this.ackTimeoutMs,
+      () => `http://127.0.0.1:${this.port}/attachments/replies`,
+    );
     const sessionStart = new SessionStartBudget(opts.sessionStartTotal ?? 1000, opts.maxConcurrency ?? 16);
     const gatewayUrl = () => this.gatewayUrl;
     this.gateway = new Gateway({
@@ -168,7 +182,9 @@ export class Simulator implements ChatSink, GuildEventSink {
         world: this.world,
         structure: this.structure,
         truth: this.truth,
-        limit: this.limits.channelRename ? { perWindow: this.limits.channelRenamesPerWindow, windowMs: this.limits.channelRenameWindowMs } : null,
+        limit: this.limits.channelRename
+          ? { perWindow: this.limits.channelRenamesPerWindow, windowMs: this.limits.channelRenameWindowMs }
+          : null,
       }),
       history: this.history,
       attachmentsUrl: () => `http://127.0.0.1:${this.port}/attachments`,
@@ -187,9 +203,12 @@ export class Simulator implements ChatSink, GuildEventSink {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/api/') || path === '/api') return void this.rest.handle(req, res);
-      if (path === '/oauth2/authorize' && req.method === 'GET') return this.oauth.authorize(new URL(req.url ?? '/', this.baseUrl), res);
+      if (path === '/oauth2/authorize' && req.method === 'GET')
+        return this.oauth.authorize(new URL(req.url ?? '/', this.baseUrl), res);
       if (path.startsWith('/attachments/replies/')) return this.serveReplyAttachment(path, res);
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: '404: Not Found', code: 0 }));
     });
     this.server.on('upgrade', (req, socket, head) => {
       const path = (req.url ?? '/').split('?')[0]?.replace(/\/$/, '');
@@ -240,7 +259,10 @@ export class Simulator implements ChatSink, GuildEventSink {
     return this.interactions.replies;
   }
 
-  get registeredCommands(): { global: readonly APIApplicationCommand[]; guild: ReadonlyMap<string, readonly APIApplicationCommand[]> } {
+  get registeredCommands(): {
+    global: readonly APIApplicationCommand[];
+    guild: ReadonlyMap<string, readonly APIApplicationCommand[]>;
+  } {
     return this.commands;
   }
 
@@ -291,7 +313,8 @@ export class Simulator implements ChatSink, GuildEventSink {
   async waitForShards(count: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.readyShards().length < count) {
-      if (Date.now() > deadline) throw new Error(`only shards [${this.readyShards().join(',')}] ready after ${timeoutMs} ms, wanted ${count}`);
+      if (Date.now() > deadline)
+        throw new Error(`only shards [${this.readyShards().join(',')}] ready after ${timeoutMs} ms, wanted ${count}`);
       await sleep(20);
     }
   }
@@ -341,7 +364,8 @@ export class Simulator implements ChatSink, GuildEventSink {
     const ch = this.world.channel(channelId);
     if (!ch) throw new Error(`unknown channel ${channelId}`);
     ch.overwrites = overwrites.map((o) => ({ ...o }));
-    const event = ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate;
+    const event =
+      ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate;
     this.gateway.dispatchToGuild(ch.guildId, event, channelJson(ch) as DispatchData<typeof event>);
   }
 
@@ -349,8 +373,10 @@ export class Simulator implements ChatSink, GuildEventSink {
     const guild = this.world.guild(m.guildId);
     if (!guild) throw new Error(`unknown guild ${m.guildId}`);
     const channel = this.world.channel(m.channelId);
-    if (!channel || channel.guildId !== guild.id) throw new Error(`channel ${m.channelId} is not in guild ${m.guildId}`);
-    if (channel.type === ChannelKind.Category || channel.type === ChannelKind.Forum) throw new Error(`channel ${m.channelId} (type ${channel.type}) cannot hold messages`);
+    if (!channel || channel.guildId !== guild.id)
+      throw new Error(`channel ${m.channelId} is not in guild ${m.guildId}`);
+    if (channel.type === ChannelKind.Category || channel.type === ChannelKind.Forum)
+      throw new Error(`channel ${m.channelId} (type ${channel.type}) cannot hold messages`);
     const webhook = m.webhook ?? false;
     const member = guild.members.get(m.authorId);
     if (!webhook && !member) throw new Error(`user ${m.authorId} is not a member of guild ${m.guildId}`);
@@ -373,12 +399,24 @@ export class Simulator implements ChatSink, GuildEventSink {
       stickers: m.stickers ?? 0,
       embeds: m.embeds ?? 0,
     });
-    if (m.emojis && !webhook && !member?.user.bot) for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message', 1, channel.id);
+    if (m.emojis && !webhook && !member?.user.bot)
+      for (const e of m.emojis) this.truth.recordEmojiUse(guild.id, m.authorId, e, 'message', 1, channel.id);
     const x = m.interaction;
     if (x && x.type === 2 && !x.originalResponseMessageId && x.applicationId !== this.world.application.id) {
       this.truth.recordAppUse(guild.id, channel.id, x.userId, x.applicationId ?? m.authorId, x.name ?? UNKNOWN_COMMAND);
     }
-    const stored = { id, authorId: m.authorId, content, attachments, webhook, timestamp: now, interaction: m.interaction, replyTo: m.replyTo, stickers: m.stickers, embeds: m.embeds };
+    const stored = {
+      id,
+      authorId: m.authorId,
+      content,
+      attachments,
+      webhook,
+      timestamp: now,
+      interaction: m.interaction,
+      replyTo: m.replyTo,
+      stickers: m.stickers,
+      embeds: m.embeds,
+    };
     this.history.add(channel.id, stored);
     if (deliver) {
       const payload = messageCreateJson({ ...stored, guild, channel }, `http://127.0.0.1:${this.port}/attachments`);
@@ -399,7 +437,11 @@ export class Simulator implements ChatSink, GuildEventSink {
       const { reply, ...p } = planner.next();
       const prev = reply && last.get(p.channelId);
       const replyTo = prev ? { messageId: prev.id, authorId: prev.authorId, ping: reply.ping } : undefined;
-      const sent = this.sendMessage({ ...p, ...(history ? { timestamp: history.next() } : {}), ...(replyTo ? { replyTo } : {}) });
+      const sent = this.sendMessage({
+        ...p,
+        ...(history ? { timestamp: history.next() } : {}),
+        ...(replyTo ? { replyTo } : {}),
+      });
       last.set(p.channelId, { id: sent.id, authorId: p.authorId });
       summary.sent++;
       if (p.kind === 'human') summary.humans++;
@@ -409,7 +451,8 @@ export class Simulator implements ChatSink, GuildEventSink {
     };
     while (summary.sent < opts.messages) {
       let due = opts.messages - summary.sent;
-      if (opts.ratePerSec) due = Math.min(due, Math.floor(((Date.now() - started) * opts.ratePerSec) / 1000) - summary.sent);
+      if (opts.ratePerSec)
+        due = Math.min(due, Math.floor(((Date.now() - started) * opts.ratePerSec) / 1000) - summary.sent);
       due = Math.min(due, 500); // yield regularly so sockets, heartbeats and REST keep flowing
       for (let i = 0; i < due; i++) sendOne();
       if (due > 0) opts.onProgress?.(summary.sent);
@@ -425,8 +468,14 @@ export class Simulator implements ChatSink, GuildEventSink {
   react(r: SendReaction): void {
     const member = this.world.guild(r.guildId)?.members.get(r.userId);
     if (!member) throw new Error(`user ${r.userId} is not a member of guild ${r.guildId}`);
-    if (r.remove) return void this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionRemove, reactionRemoveJson(r));
-    if (!member.user.bot) this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction', 1, r.channelId);
+    if (r.remove)
+      return void this.gateway.dispatchToGuild(
+        r.guildId,
+        GatewayDispatchEvents.MessageReactionRemove,
+        reactionRemoveJson(r),
+      );
+    if (!member.user.bot)
+      this.truth.recordEmojiUse(r.guildId, r.userId, reactionTruthKey(r.emoji), 'reaction', 1, r.channelId);
     this.gateway.dispatchToGuild(r.guildId, GatewayDispatchEvents.MessageReactionAdd, reactionAddJson(r, member));
   }
 
@@ -453,7 +502,8 @@ export class Simulator implements ChatSink, GuildEventSink {
       return reply;
     }
     const delivered = this.gateway.dispatchToGuild(c.guildId, GatewayDispatchEvents.InteractionCreate, payload);
-    if (delivered === 0) this.logger.warn({ guild: c.guildId, command: c.name }, 'interaction sent while no session holds the guild');
+    if (delivered === 0)
+      this.logger.warn({ guild: c.guildId, command: c.name }, 'interaction sent while no session holds the guild');
     return reply;
   }
 
@@ -469,7 +519,8 @@ export class Simulator implements ChatSink, GuildEventSink {
       return reply;
     }
     const delivered = this.gateway.dispatchToGuild(c.guildId, GatewayDispatchEvents.InteractionCreate, payload);
-    if (delivered === 0) this.logger.warn({ guild: c.guildId, button: c.customId }, 'button click sent while no session holds the guild');
+    if (delivered === 0)
+      this.logger.warn({ guild: c.guildId, button: c.customId }, 'button click sent while no session holds the guild');
     return reply;
   }
 
@@ -504,14 +555,30 @@ export class Simulator implements ChatSink, GuildEventSink {
     const body = JSON.stringify(payload);
     const started = performance.now();
     const res = await postToEndpoint(url, body, { ...this.applicationKeys.sign(body) }, this.ackTimeoutMs);
-    const delivery: EndpointDelivery = { interactionId: payload.id, status: res.status, ms: performance.now() - started };
+    const delivery: EndpointDelivery = {
+      interactionId: payload.id,
+      status: res.status,
+      ms: performance.now() - started,
+    };
     if (res.error) delivery.error = res.error;
-    else if (res.status !== 200 || typeof res.json !== 'object' || res.json === null) delivery.error = `endpoint answered ${res.status}${res.json === null ? ' without a JSON body' : ''}`;
+    else if (res.status !== 200 || typeof res.json !== 'object' || res.json === null)
+      delivery.error = `endpoint answered ${res.status}${res.json === null ? ' without a JSON body' : ''}`;
     else {
-      const applied = this.interactions.callback(payload.id, payload.token, res.json as Record<string, unknown>, [], false);
-      if ('body' in applied && applied.status >= 400) delivery.error = `response refused: ${JSON.stringify(applied.body)}`;
+      const applied = this.interactions.callback(
+        payload.id,
+        payload.token,
+        res.json as Record<string, unknown>,
+        [],
+        false,
+      );
+      if ('body' in applied && applied.status >= 400)
+        delivery.error = `response refused: ${JSON.stringify(applied.body)}`;
     }
-    if (delivery.error) this.logger.warn({ interaction: payload.id, error: delivery.error }, 'interaction failed: the application did not respond');
+    if (delivery.error)
+      this.logger.warn(
+        { interaction: payload.id, error: delivery.error },
+        'interaction failed: the application did not respond',
+      );
     if (this.endpointDeliveries.length >= 10_000) this.endpointDeliveries.shift();
     this.endpointDeliveries.push(delivery);
   }
@@ -520,7 +587,10 @@ export class Simulator implements ChatSink, GuildEventSink {
    * POSTs `body` to the endpoint as Discord would, with signature headers from `sign` (default: valid for
    * `body` now): for tests of the endpoint's defences (forged signatures, stale timestamps, odd bodies).
    */
-  async postToEndpoint(body: string | Buffer, headers: Record<string, string> = { ...this.applicationKeys.sign(body) }): Promise<{ status: number; json: unknown }> {
+  async postToEndpoint(
+    body: string | Buffer,
+    headers: Record<string, string> = { ...this.applicationKeys.sign(body) },
+  ): Promise<{ status: number; json: unknown }> {
     if (!this.endpointUrl) throw new Error('no interactions endpoint URL is set');
     return postToEndpoint(this.endpointUrl, body, headers, this.ackTimeoutMs);
   }
@@ -528,7 +598,10 @@ export class Simulator implements ChatSink, GuildEventSink {
   private serveReplyAttachment(path: string, res: ServerResponse): void {
     const [, , , messageId, index] = path.split('/');
     const file = messageId && index ? this.interactions.attachment(messageId, Number(index)) : undefined;
-    if (!file) return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: '404: Not Found', code: 0 }));
+    if (!file)
+      return void res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: '404: Not Found', code: 0 }));
     res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.data.length) }).end(file.data);
   }
 

@@ -16,7 +16,8 @@ export class SnowflakeGenerator {
   next(atMs: number = Date.now()): string {
     const ms = BigInt(Math.floor(atMs));
     const inc = this.increment++ & 0xfffn;
-    const id = ((ms - DISCORD_EPOCH) << 22n) | ((this.workerId & 0x1fn) << 17n) | ((this.processId & 0x1fn) << 12n) | inc;
+    const id =
+      ((ms - DISCORD_EPOCH) << 22n) | ((this.workerId & 0x1fn) << 17n) | ((this.processId & 0x1fn) << 12n) | inc;
     return id.toString();
   }
 }

@@ -36,10 +36,20 @@ export class StructureDriver {
   createChannel(guildId: string, c: NewChannel): SimChannel {
     const g = this.guild(guildId);
     const position = g.channels.filter((x) => x.type !== ChannelKind.PublicThread).length;
-    const ch: SimChannel = { id: this.newId(), guildId, type: c.type, name: c.name, position: c.type === ChannelKind.PublicThread ? 0 : position, parentId: c.parentId ?? null, topic: null, nsfw: false };
+    const ch: SimChannel = {
+      id: this.newId(),
+      guildId,
+      type: c.type,
+      name: c.name,
+      position: c.type === ChannelKind.PublicThread ? 0 : position,
+      parentId: c.parentId ?? null,
+      topic: null,
+      nsfw: false,
+    };
     g.channels.push(ch);
     this.sim.world.addChannel(ch);
-    const event = ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadCreate : GatewayDispatchEvents.ChannelCreate;
+    const event =
+      ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadCreate : GatewayDispatchEvents.ChannelCreate;
     this.sim.dispatchGuildEvent(guildId, event, channelJson(ch));
     return ch;
   }
@@ -49,7 +59,8 @@ export class StructureDriver {
     const ch = this.channelOf(this.guild(guildId), channelId);
     if (change.name !== undefined) ch.name = change.name;
     if (change.parentId !== undefined) ch.parentId = change.parentId;
-    const event = ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate;
+    const event =
+      ch.type === ChannelKind.PublicThread ? GatewayDispatchEvents.ThreadUpdate : GatewayDispatchEvents.ChannelUpdate;
     this.sim.dispatchGuildEvent(guildId, event, channelJson(ch));
     return ch;
   }
@@ -60,7 +71,12 @@ export class StructureDriver {
     g.channels.splice(g.channels.indexOf(ch), 1);
     this.sim.world.removeChannel(ch.id);
     if (ch.type === ChannelKind.PublicThread) {
-      this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.ThreadDelete, { id: ch.id, guild_id: guildId, parent_id: ch.parentId, type: ch.type });
+      this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.ThreadDelete, {
+        id: ch.id,
+        guild_id: guildId,
+        parent_id: ch.parentId,
+        type: ch.type,
+      });
     } else {
       this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.ChannelDelete, channelJson(ch));
     }
@@ -68,13 +84,29 @@ export class StructureDriver {
 
   createRole(guildId: string, name: string, color = 0): SimRole {
     const g = this.guild(guildId);
-    const role: SimRole = { id: this.newId(), name, color, position: 1, permissions: '0', hoist: false, mentionable: false, managed: false };
+    const role: SimRole = {
+      id: this.newId(),
+      name,
+      color,
+      position: 1,
+      permissions: '0',
+      hoist: false,
+      mentionable: false,
+      managed: false,
+    };
     g.roles.push(role);
-    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildRoleCreate, { guild_id: guildId, role: roleJson(role) });
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildRoleCreate, {
+      guild_id: guildId,
+      role: roleJson(role),
+    });
     return role;
   }
 
-  updateRole(guildId: string, roleId: string, change: { name?: string; color?: number; position?: number; permissions?: string; managed?: boolean }): SimRole {
+  updateRole(
+    guildId: string,
+    roleId: string,
+    change: { name?: string; color?: number; position?: number; permissions?: string; managed?: boolean },
+  ): SimRole {
     const role = this.guild(guildId).roles.find((r) => r.id === roleId);
     if (!role) throw new Error(`role ${roleId} is not in guild ${guildId}`);
     if (change.name !== undefined) role.name = change.name;
@@ -82,7 +114,10 @@ export class StructureDriver {
     if (change.position !== undefined) role.position = change.position;
     if (change.permissions !== undefined) role.permissions = change.permissions;
     if (change.managed !== undefined) role.managed = change.managed;
-    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildRoleUpdate, { guild_id: guildId, role: roleJson(role) });
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildRoleUpdate, {
+      guild_id: guildId,
+      role: roleJson(role),
+    });
     return role;
   }
 
@@ -102,11 +137,15 @@ export class StructureDriver {
     const m = g.members.get(userId);
     if (!m) throw new Error(`user ${userId} is not a member of guild ${guildId}`);
     for (const r of change.add ?? []) {
-      if (!g.roles.some((x) => x.id === r) || r === guildId) throw new Error(`role ${r} is not assignable in guild ${guildId}`);
+      if (!g.roles.some((x) => x.id === r) || r === guildId)
+        throw new Error(`role ${r} is not assignable in guild ${guildId}`);
       if (!m.roles.includes(r)) m.roles.push(r);
     }
     m.roles = m.roles.filter((r) => !(change.remove ?? []).includes(r));
-    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildMemberUpdate, { ...memberJson(m), guild_id: guildId });
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildMemberUpdate, {
+      ...memberJson(m),
+      guild_id: guildId,
+    });
     return [...m.roles];
   }
 
@@ -116,6 +155,9 @@ export class StructureDriver {
     const m = g.members.get(userId);
     if (!m) throw new Error(`user ${userId} is not a member of guild ${guildId}`);
     m.nick = nick;
-    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildMemberUpdate, { ...memberJson(m), guild_id: guildId });
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildMemberUpdate, {
+      ...memberJson(m),
+      guild_id: guildId,
+    });
   }
 }

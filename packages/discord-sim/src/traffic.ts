@@ -120,7 +120,14 @@ export class TrafficPlanner {
       if (!guild) throw new Error(`unknown guild ${id}`);
       const channels = [...world.textChannels(id), ...world.threads(id)];
       const humans = world.humanMembers(id);
-      return { guild, channels, channelWeights: zipf(channels.length, 1), humans, humanWeights: zipf(humans.length, 1.1), bots: world.botMembers(id) };
+      return {
+        guild,
+        channels,
+        channelWeights: zipf(channels.length, 1),
+        humans,
+        humanWeights: zipf(humans.length, 1.1),
+        bots: world.botMembers(id),
+      };
     });
     this.guildWeights = zipf(this.plans.length, 0.8);
   }
@@ -132,18 +139,52 @@ export class TrafficPlanner {
     const roll = rng.next();
     if (roll < 0.02) {
       const wh = plan.guild.webhook;
-      return { guildId, channelId: wh.channelId, authorId: wh.id, content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`, attachments: 0, webhook: true, kind: 'webhook', emojis: [], stickers: 0, embeds: 0 };
+      return {
+        guildId,
+        channelId: wh.channelId,
+        authorId: wh.id,
+        content: `[${rng.pick(['main', 'dev'])}] ${rng.int(1, 9)} new commit${rng.chance(0.5) ? 's' : ''}`,
+        attachments: 0,
+        webhook: true,
+        kind: 'webhook',
+        emojis: [],
+        stickers: 0,
+        embeds: 0,
+      };
     }
     const channel = weighted(rng, plan.channels, plan.channelWeights);
     if (roll < 0.07 && plan.bots.length) {
       const bot = rng.pick(plan.bots);
-      return { guildId, channelId: channel.id, authorId: bot.user.id, content: this.sentence(plan, 3, 12, []), attachments: 0, webhook: false, kind: 'bot', emojis: [], ...this.detailsOf('bot') };
+      return {
+        guildId,
+        channelId: channel.id,
+        authorId: bot.user.id,
+        content: this.sentence(plan, 3, 12, []),
+        attachments: 0,
+        webhook: false,
+        kind: 'bot',
+        emojis: [],
+        ...this.detailsOf('bot'),
+      };
     }
     const author = weighted(rng, plan.humans, plan.humanWeights);
     const attachments = rng.chance(0.08) ? rng.int(1, 3) : 0;
     const emojis: string[] = [];
-    const content = attachments && rng.chance(0.4) ? '' : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25, emojis);
-    return { guildId, channelId: channel.id, authorId: author.user.id, content, attachments, webhook: false, kind: 'human', emojis, ...this.detailsOf('human') };
+    const content =
+      attachments && rng.chance(0.4)
+        ? ''
+        : this.sentence(plan, 1, channel.type === ChannelKind.PublicThread ? 40 : 25, emojis);
+    return {
+      guildId,
+      channelId: channel.id,
+      authorId: author.user.id,
+      content,
+      attachments,
+      webhook: false,
+      kind: 'human',
+      emojis,
+      ...this.detailsOf('human'),
+    };
   }
 
   /** Bots embed often; members now and then send a sticker, get a link preview or reply (pinging or not). */

@@ -90,7 +90,12 @@ export class GroundTruth {
 
   /** Totals keyed by guild id, channel id or user id. A user's totals span all guilds. */
   totalsBy(dim: 'guild' | 'channel' | 'user', opts: TotalsOptions = {}): Map<string, Totals> {
-    const key = dim === 'guild' ? (m: TruthMessage) => m.guildId : dim === 'channel' ? (m: TruthMessage) => m.channelId : (m: TruthMessage) => m.authorId;
+    const key =
+      dim === 'guild'
+        ? (m: TruthMessage) => m.guildId
+        : dim === 'channel'
+          ? (m: TruthMessage) => m.channelId
+          : (m: TruthMessage) => m.authorId;
     return this.sum(key, opts);
   }
 
@@ -98,7 +103,14 @@ export class GroundTruth {
   detailTotalsBy(dim: 'guild' | 'channel' | 'user' | 'all', opts: TotalsOptions = {}): Map<string, DetailTotals> {
     const out = new Map<string, DetailTotals>();
     for (const m of this.counted(opts)) {
-      const k = dim === 'guild' ? m.guildId : dim === 'channel' ? m.channelId : dim === 'user' ? m.authorId : `${m.guildId}|${m.channelId}|${m.authorId}`;
+      const k =
+        dim === 'guild'
+          ? m.guildId
+          : dim === 'channel'
+            ? m.channelId
+            : dim === 'user'
+              ? m.authorId
+              : `${m.guildId}|${m.channelId}|${m.authorId}`;
       let t = out.get(k);
       if (!t) out.set(k, (t = { characters: 0, replies: 0, stickers: 0, embeds: 0 }));
       t.characters += m.characters;
@@ -126,7 +138,14 @@ export class GroundTruth {
   /** The same uses by channel, keyed `${guildId}|${channelId}|${userId}|${emoji}|${source}` (threads keep their own id). */
   readonly channelEmojiUses = new Map<string, number>();
 
-  recordEmojiUse(guildId: string, userId: string, emoji: string, source: 'message' | 'reaction', uses = 1, channelId?: string): void {
+  recordEmojiUse(
+    guildId: string,
+    userId: string,
+    emoji: string,
+    source: 'message' | 'reaction',
+    uses = 1,
+    channelId?: string,
+  ): void {
     const k = `${guildId}|${userId}|${emoji}|${source}`;
     this.emojiUses.set(k, (this.emojiUses.get(k) ?? 0) + uses);
     if (channelId !== undefined) {

@@ -9,7 +9,9 @@ import type { GuildEventSink } from './driver.js';
 import { guildJson, voiceStateUpdateJson } from './payloads.js';
 import type { SimGuild, SimVoiceState } from './world.js';
 
-export type VoiceFlags = Partial<Pick<SimVoiceState, 'selfMute' | 'selfDeaf' | 'mute' | 'deaf' | 'selfStream' | 'selfVideo'>>;
+export type VoiceFlags = Partial<
+  Pick<SimVoiceState, 'selfMute' | 'selfDeaf' | 'mute' | 'deaf' | 'selfStream' | 'selfVideo'>
+>;
 
 /** Seconds (fractional) in the voice family's metric order, plus how many segments made them. */
 export interface VoiceTotals {
@@ -28,7 +30,14 @@ interface Segment {
   to: number | undefined;
 }
 
-const EMPTY: Required<VoiceFlags> = { selfMute: false, selfDeaf: false, mute: false, deaf: false, selfStream: false, selfVideo: false };
+const EMPTY: Required<VoiceFlags> = {
+  selfMute: false,
+  selfDeaf: false,
+  mute: false,
+  deaf: false,
+  selfStream: false,
+  selfVideo: false,
+};
 
 export class VoiceDriver {
   private readonly segments: Segment[] = [];
@@ -49,7 +58,12 @@ export class VoiceDriver {
     const ch = this.sim.world.channel(channelId);
     if (!ch || ch.guildId !== guildId) throw new Error(`channel ${channelId} is not in guild ${guildId}`);
     const prev = g.voiceStates.get(userId);
-    const state: SimVoiceState = { ...EMPTY, ...(prev ?? { sessionId: randomBytes(16).toString('hex') }), ...flags, channelId };
+    const state: SimVoiceState = {
+      ...EMPTY,
+      ...(prev ?? { sessionId: randomBytes(16).toString('hex') }),
+      ...flags,
+      channelId,
+    };
     return this.send(g, userId, state);
   }
 
@@ -103,7 +117,12 @@ export class VoiceDriver {
       this.open.delete(id);
     }
     if (state && state.channelId !== g.afkChannelId) {
-      const seg: Segment = { key: `${g.id}|${state.channelId}|${userId}`, state: { ...state }, from: at, to: undefined };
+      const seg: Segment = {
+        key: `${g.id}|${state.channelId}|${userId}`,
+        state: { ...state },
+        from: at,
+        to: undefined,
+      };
       this.segments.push(seg);
       this.open.set(id, seg);
     }
@@ -117,7 +136,18 @@ export class VoiceDriver {
       if (to <= s.from) continue;
       const sec = (to - s.from) / 1000;
       let t = out.get(s.key);
-      if (!t) out.set(s.key, (t = { seconds: 0, muted_seconds: 0, deafened_seconds: 0, streaming_seconds: 0, video_seconds: 0, segments: 0 }));
+      if (!t)
+        out.set(
+          s.key,
+          (t = {
+            seconds: 0,
+            muted_seconds: 0,
+            deafened_seconds: 0,
+            streaming_seconds: 0,
+            video_seconds: 0,
+            segments: 0,
+          }),
+        );
       t.seconds += sec;
       if (s.state.mute || s.state.selfMute) t.muted_seconds += sec;
       if (s.state.deaf || s.state.selfDeaf) t.deafened_seconds += sec;

@@ -157,22 +157,102 @@ const PERM_EVERYONE = (
   (1n << 20n) | // CONNECT
   (1n << 21n) | // SPEAK
   (1n << 31n) | // USE_APPLICATION_COMMANDS
-  (1n << 38n) // SEND_MESSAGES_IN_THREADS
-).toString();
+  (1n << 38n)
+) // SEND_MESSAGES_IN_THREADS
+  .toString();
 const PERM_ADMIN = (1n << 3n).toString();
 const PERM_MOD = ((1n << 1n) | (1n << 2n) | (1n << 13n) | (1n << 40n) | BigInt(PERM_EVERYONE)).toString();
 const PERM_BOT = ((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 16n) | (1n << 5n)).toString();
 
-const ADJ = ['cozy', 'quiet', 'pixel', 'lunar', 'rusty', 'neon', 'mellow', 'cosmic', 'tiny', 'grand', 'wild', 'golden', 'salty', 'frosty'];
-const NOUN = ['otters', 'gamers', 'coders', 'bakers', 'hikers', 'artists', 'llamas', 'readers', 'foxes', 'guild', 'lounge', 'collective', 'club', 'crew'];
-const TEXT_NAMES = ['general', 'off-topic', 'memes', 'help', 'showcase', 'music', 'media', 'dev-chat', 'introductions', 'bot-commands', 'random', 'art', 'links', 'feedback', 'clips'];
+const ADJ = [
+  'cozy',
+  'quiet',
+  'pixel',
+  'lunar',
+  'rusty',
+  'neon',
+  'mellow',
+  'cosmic',
+  'tiny',
+  'grand',
+  'wild',
+  'golden',
+  'salty',
+  'frosty',
+];
+const NOUN = [
+  'otters',
+  'gamers',
+  'coders',
+  'bakers',
+  'hikers',
+  'artists',
+  'llamas',
+  'readers',
+  'foxes',
+  'guild',
+  'lounge',
+  'collective',
+  'club',
+  'crew',
+];
+const TEXT_NAMES = [
+  'general',
+  'off-topic',
+  'memes',
+  'help',
+  'showcase',
+  'music',
+  'media',
+  'dev-chat',
+  'introductions',
+  'bot-commands',
+  'random',
+  'art',
+  'links',
+  'feedback',
+  'clips',
+];
 const VOICE_NAMES = ['General', 'Gaming', 'Chill', 'Music', 'AFK', 'Study Room'];
 const CATEGORY_NAMES = ['Information', 'Community', 'Hobbies', 'Voice Channels', 'Projects'];
-const THREAD_NAMES = ['weekly plans', 'bug hunt', 'tips & tricks', 'screenshots', 'patch notes talk', 'recommendations'];
-const USER_A = ['shadow', 'blue', 'lazy', 'crimson', 'happy', 'silent', 'mega', 'astro', 'pocket', 'paper', 'velvet', 'turbo'];
+const THREAD_NAMES = [
+  'weekly plans',
+  'bug hunt',
+  'tips & tricks',
+  'screenshots',
+  'patch notes talk',
+  'recommendations',
+];
+const USER_A = [
+  'shadow',
+  'blue',
+  'lazy',
+  'crimson',
+  'happy',
+  'silent',
+  'mega',
+  'astro',
+  'pocket',
+  'paper',
+  'velvet',
+  'turbo',
+];
 const USER_B = ['wolf', 'cat', 'byte', 'panda', 'ninja', 'moth', 'comet', 'bean', 'toast', 'raven', 'sprout', 'gecko'];
 const BOT_NAMES = ['Modbot', 'TuneBox', 'Levelr', 'Pollster', 'Ticketeer', 'Welcomer'];
-const EMOJI_NAMES = ['pog', 'kekw', 'blobwave', 'catjam', 'partyparrot', 'pepehands', 'thonk', 'yes', 'no', 'hype', 'sadge', 'gg'];
+const EMOJI_NAMES = [
+  'pog',
+  'kekw',
+  'blobwave',
+  'catjam',
+  'partyparrot',
+  'pepehands',
+  'thonk',
+  'yes',
+  'no',
+  'hype',
+  'sadge',
+  'gg',
+];
 const ROLE_NAMES = ['Admin', 'Moderator', 'Regular', 'Artist', 'Booster', 'Member', 'Event Team'];
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -208,7 +288,8 @@ export class World {
     const ids = new SnowflakeGenerator(1n, 0n);
     // Dates are drawn from the seed, never from the wall clock, so ids are reproducible.
     const base = Date.UTC(2024, 0, 1);
-    const past = (minYears: number, maxYears: number) => base - Math.floor((minYears + rng.next() * (maxYears - minYears)) * YEAR_MS);
+    const past = (minYears: number, maxYears: number) =>
+      base - Math.floor((minYears + rng.next() * (maxYears - minYears)) * YEAR_MS);
 
     const appId = ids.next(past(1, 3));
     this.application = { id: appId, name: 'ServerStats', flags: applicationFlags(opts.privilegedIntents) };
@@ -227,7 +308,13 @@ export class World {
         bot: false,
       });
     }
-    const otherBots: SimUser[] = BOT_NAMES.map((n) => ({ id: ids.next(past(2, 6)), username: n, globalName: null, avatar: rng.hex(32), bot: true }));
+    const otherBots: SimUser[] = BOT_NAMES.map((n) => ({
+      id: ids.next(past(2, 6)),
+      username: n,
+      globalName: null,
+      avatar: rng.hex(32),
+      bot: true,
+    }));
 
     for (let g = 0; g < opts.guilds; g++) {
       const guild = this.makeGuild(rng, ids, past(0.1, 7), humans, otherBots);
@@ -238,25 +325,61 @@ export class World {
     if (opts.invites) this.seedInvites(new Rng((opts.seed ^ 0x1a2b3c4d) >>> 0));
   }
 
-  private makeGuild(rng: Rng, ids: SnowflakeGenerator, createdAt: number, humans: SimUser[], otherBots: SimUser[]): SimGuild {
+  private makeGuild(
+    rng: Rng,
+    ids: SnowflakeGenerator,
+    createdAt: number,
+    humans: SimUser[],
+    otherBots: SimUser[],
+  ): SimGuild {
     const id = ids.next(createdAt);
     let t = createdAt; // later objects are created after the guild
     const later = () => (t += rng.int(1000, 3 * 24 * 3600 * 1000));
 
     const roles: SimRole[] = [
-      { id, name: '@everyone', color: 0, position: 0, permissions: PERM_EVERYONE, hoist: false, mentionable: false, managed: false },
+      {
+        id,
+        name: '@everyone',
+        color: 0,
+        position: 0,
+        permissions: PERM_EVERYONE,
+        hoist: false,
+        mentionable: false,
+        managed: false,
+      },
     ];
     const roleCount = rng.int(2, 5);
     for (let i = 0; i < roleCount; i++) {
       const name = ROLE_NAMES[i] ?? `Role ${i}`;
       const permissions = name === 'Admin' ? PERM_ADMIN : name === 'Moderator' ? PERM_MOD : PERM_EVERYONE;
-      roles.push({ id: ids.next(later()), name, color: rng.int(0, 0xffffff), position: roleCount - i, permissions, hoist: i < 2, mentionable: rng.chance(0.5), managed: false });
+      roles.push({
+        id: ids.next(later()),
+        name,
+        color: rng.int(0, 0xffffff),
+        position: roleCount - i,
+        permissions,
+        hoist: i < 2,
+        mentionable: rng.chance(0.5),
+        managed: false,
+      });
     }
-    const botRole: SimRole = { id: ids.next(later()), name: this.botUser.username, color: 0, position: roleCount + 1, permissions: PERM_BOT, hoist: false, mentionable: false, managed: true, botId: this.botUser.id };
+    const botRole: SimRole = {
+      id: ids.next(later()),
+      name: this.botUser.username,
+      color: 0,
+      position: roleCount + 1,
+      permissions: PERM_BOT,
+      hoist: false,
+      mentionable: false,
+      managed: true,
+      botId: this.botUser.id,
+    };
     roles.push(botRole);
 
     const channels: SimChannel[] = [];
-    const add = (c: Omit<SimChannel, 'id' | 'guildId' | 'topic' | 'nsfw'> & Partial<Pick<SimChannel, 'topic' | 'nsfw'>>) => {
+    const add = (
+      c: Omit<SimChannel, 'id' | 'guildId' | 'topic' | 'nsfw'> & Partial<Pick<SimChannel, 'topic' | 'nsfw'>>,
+    ) => {
       const ch: SimChannel = { id: ids.next(later()), guildId: id, topic: null, nsfw: false, ...c };
       channels.push(ch);
       return ch;
@@ -265,13 +388,26 @@ export class World {
     let pos = 0;
     const categories = rng.int(1, 3);
     for (let c = 0; c < categories; c++) {
-      const cat = add({ type: ChannelKind.Category, name: CATEGORY_NAMES[c] ?? `Category ${c}`, position: c, parentId: null });
+      const cat = add({
+        type: ChannelKind.Category,
+        name: CATEGORY_NAMES[c] ?? `Category ${c}`,
+        position: c,
+        parentId: null,
+      });
       const texts = rng.int(2, 4);
       for (let i = 0; i < texts && textNames.length > 0; i++) {
         const name = textNames.splice(rng.int(0, textNames.length - 1), 1)[0]!;
-        add({ type: ChannelKind.Text, name, position: pos++, parentId: cat.id, topic: rng.chance(0.5) ? `All about ${name}` : null, nsfw: false });
+        add({
+          type: ChannelKind.Text,
+          name,
+          position: pos++,
+          parentId: cat.id,
+          topic: rng.chance(0.5) ? `All about ${name}` : null,
+          nsfw: false,
+        });
       }
-      if (rng.chance(0.7)) add({ type: ChannelKind.Voice, name: rng.pick(VOICE_NAMES), position: pos++, parentId: cat.id });
+      if (rng.chance(0.7))
+        add({ type: ChannelKind.Voice, name: rng.pick(VOICE_NAMES), position: pos++, parentId: cat.id });
     }
     add({ type: ChannelKind.Announcement, name: 'announcements', position: pos++, parentId: null });
     const forum = add({ type: ChannelKind.Forum, name: 'questions', position: pos++, parentId: null });
@@ -283,14 +419,25 @@ export class World {
     const humanRoles = roles.filter((r) => r.id !== id && !r.managed);
     const botCount = rng.int(1, 3);
     const chosenBots = [...otherBots].sort(() => rng.next() - 0.5).slice(0, botCount);
-    for (const b of chosenBots) members.set(b.id, { user: b, roles: [], nick: null, joinedAt: new Date(later()).toISOString() });
-    members.set(this.botUser.id, { user: this.botUser, roles: [botRole.id], nick: null, joinedAt: new Date(later()).toISOString() });
+    for (const b of chosenBots)
+      members.set(b.id, { user: b, roles: [], nick: null, joinedAt: new Date(later()).toISOString() });
+    members.set(this.botUser.id, {
+      user: this.botUser,
+      roles: [botRole.id],
+      nick: null,
+      joinedAt: new Date(later()).toISOString(),
+    });
     const start = rng.int(0, humans.length - 1);
     for (let i = 0; members.size < memberCount && i < humans.length; i++) {
       const u = humans[(start + i * 7) % humans.length]!;
       if (members.has(u.id)) continue;
       const roleIds = humanRoles.filter(() => rng.chance(0.25)).map((r) => r.id);
-      members.set(u.id, { user: u, roles: roleIds, nick: rng.chance(0.15) ? `${u.username}_nick` : null, joinedAt: new Date(createdAt + rng.int(0, 2 * YEAR_MS)).toISOString() });
+      members.set(u.id, {
+        user: u,
+        roles: roleIds,
+        nick: rng.chance(0.15) ? `${u.username}_nick` : null,
+        joinedAt: new Date(createdAt + rng.int(0, 2 * YEAR_MS)).toISOString(),
+      });
     }
     const humanIds = [...members.values()].filter((m) => !m.user.bot).map((m) => m.user.id);
     const ownerId = humanIds[0]!;
@@ -301,19 +448,49 @@ export class World {
     // Active public threads under some text channels, and forum posts (also type 11) under the forum.
     for (const parent of channels.filter((c) => c.type === ChannelKind.Text)) {
       const n = rng.chance(0.5) ? rng.int(1, 2) : 0;
-      for (let i = 0; i < n; i++) add({ type: ChannelKind.PublicThread, name: rng.pick(THREAD_NAMES), position: 0, parentId: parent.id, ownerId: rng.pick(humanIds) });
+      for (let i = 0; i < n; i++)
+        add({
+          type: ChannelKind.PublicThread,
+          name: rng.pick(THREAD_NAMES),
+          position: 0,
+          parentId: parent.id,
+          ownerId: rng.pick(humanIds),
+        });
     }
     const posts = rng.int(1, 2);
-    for (let i = 0; i < posts; i++) add({ type: ChannelKind.PublicThread, name: `How do I ${rng.pick(THREAD_NAMES)}?`, position: 0, parentId: forum.id, ownerId: rng.pick(humanIds) });
+    for (let i = 0; i < posts; i++)
+      add({
+        type: ChannelKind.PublicThread,
+        name: `How do I ${rng.pick(THREAD_NAMES)}?`,
+        position: 0,
+        parentId: forum.id,
+        ownerId: rng.pick(humanIds),
+      });
 
     const emojis: SimEmoji[] = [];
     const emojiCount = rng.int(0, 8);
-    for (let i = 0; i < emojiCount; i++) emojis.push({ id: ids.next(later()), name: `${rng.pick(EMOJI_NAMES)}${i}`, animated: rng.chance(0.3) });
+    for (let i = 0; i < emojiCount; i++)
+      emojis.push({ id: ids.next(later()), name: `${rng.pick(EMOJI_NAMES)}${i}`, animated: rng.chance(0.3) });
 
     const firstText = channels.find((c) => c.type === ChannelKind.Text)!;
     const webhook = { id: ids.next(later()), name: 'GitHub', channelId: firstText.id };
     const name = `${rng.pick(ADJ)} ${rng.pick(NOUN)}`.replace(/^./, (c) => c.toUpperCase());
-    return { id, name, ownerId, createdAt, roles, channels, members, emojis, webhook, afkChannelId: null, voiceStates: new Map(), presences: new Map(), invites: new Map(), vanity: null };
+    return {
+      id,
+      name,
+      ownerId,
+      createdAt,
+      roles,
+      channels,
+      members,
+      emojis,
+      webhook,
+      afkChannelId: null,
+      voiceStates: new Map(),
+      presences: new Map(),
+      invites: new Map(),
+      vanity: null,
+    };
   }
 
   guild(guildId: string): SimGuild | undefined {
@@ -329,9 +506,19 @@ export class World {
       const count = rng.int(1, 3);
       for (let i = 0; i < count; i++) {
         const code = inviteCode(rng);
-        g.invites.set(code, { code, guildId: g.id, channelId: rng.pick(texts).id, inviterId: rng.pick(humans).user.id, uses: rng.int(0, 40), maxUses: 0, maxAge: 0, createdAt: g.createdAt + rng.int(1, 30) * 86_400_000 });
+        g.invites.set(code, {
+          code,
+          guildId: g.id,
+          channelId: rng.pick(texts).id,
+          inviterId: rng.pick(humans).user.id,
+          uses: rng.int(0, 40),
+          maxUses: 0,
+          maxAge: 0,
+          createdAt: g.createdAt + rng.int(1, 30) * 86_400_000,
+        });
       }
-      if (n++ % 3 === 0) g.vanity = { code: `${g.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}${n}`, uses: rng.int(0, 500) };
+      if (n++ % 3 === 0)
+        g.vanity = { code: `${g.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}${n}`, uses: rng.int(0, 500) };
     }
   }
 
@@ -359,7 +546,10 @@ export class World {
     const all = this.guilds.get(guildId)?.channels ?? [];
     const direct = all.filter((c) => c.parentId === categoryId && c.type !== ChannelKind.PublicThread);
     const ids = new Set(direct.map((c) => c.id));
-    return [...direct, ...all.filter((c) => c.type === ChannelKind.PublicThread && c.parentId !== null && ids.has(c.parentId))];
+    return [
+      ...direct,
+      ...all.filter((c) => c.type === ChannelKind.PublicThread && c.parentId !== null && ids.has(c.parentId)),
+    ];
   }
 
   /** Members who are not bots (the people a stats bot counts). */
@@ -368,12 +558,16 @@ export class World {
   }
 
   botMembers(guildId: string): SimMember[] {
-    return [...(this.guilds.get(guildId)?.members.values() ?? [])].filter((m) => m.user.bot && m.user.id !== this.botUser.id);
+    return [...(this.guilds.get(guildId)?.members.values() ?? [])].filter(
+      (m) => m.user.bot && m.user.id !== this.botUser.id,
+    );
   }
 
   /** Guild text channels people post in: text (0) and announcement (5). */
   textChannels(guildId: string): SimChannel[] {
-    return (this.guilds.get(guildId)?.channels ?? []).filter((c) => c.type === ChannelKind.Text || c.type === ChannelKind.Announcement);
+    return (this.guilds.get(guildId)?.channels ?? []).filter(
+      (c) => c.type === ChannelKind.Text || c.type === ChannelKind.Announcement,
+    );
   }
 
   threads(guildId: string): SimChannel[] {

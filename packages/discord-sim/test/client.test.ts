@@ -55,7 +55,10 @@ describe('local Discord simulator with discord.js', () => {
       if (i.commandName === 'chart') {
         await i.deferReply();
         await new Promise((r) => setTimeout(r, 50)); // "rendering"
-        await i.editReply({ content: `chart for ${i.options.getSubcommand()} ${i.options.getString('period') ?? ''}`, files: [new AttachmentBuilder(png, { name: 'chart.png' })] });
+        await i.editReply({
+          content: `chart for ${i.options.getSubcommand()} ${i.options.getString('period') ?? ''}`,
+          files: [new AttachmentBuilder(png, { name: 'chart.png' })],
+        });
       } else if (i.commandName === 'ping') {
         await i.reply({ content: 'pong', embeds: [{ title: 'latency' }] });
       }
@@ -143,13 +146,31 @@ describe('local Discord simulator with discord.js', () => {
 
   it('registers commands and records a deferred reply with the exact PNG bytes', async () => {
     await client.application!.commands.set([
-      { name: 'chart', description: 'A chart', options: [{ type: 1, name: 'messages', description: 'Messages', options: [{ type: 3, name: 'period', description: 'Period' }] }] },
+      {
+        name: 'chart',
+        description: 'A chart',
+        options: [
+          {
+            type: 1,
+            name: 'messages',
+            description: 'Messages',
+            options: [{ type: 3, name: 'period', description: 'Period' }],
+          },
+        ],
+      },
       { name: 'ping', description: 'Ping' },
     ]);
     expect(sim.registeredCommands.global).toHaveLength(2);
     const g = guildOnShard(1);
     const channelId = sim.world.textChannels(g.id)[0]!.id;
-    const reply = await sim.invokeCommand({ guildId: g.id, channelId, userId: human(g), name: 'chart', subcommand: 'messages', options: [{ name: 'period', type: 3, value: '7d' }] });
+    const reply = await sim.invokeCommand({
+      guildId: g.id,
+      channelId,
+      userId: human(g),
+      name: 'chart',
+      subcommand: 'messages',
+      options: [{ name: 'period', type: 3, value: '7d' }],
+    });
     expect(reply.commandName).toBe('chart');
     expect(reply.kind).toBe('edit');
     expect(reply.content).toBe('chart for messages 7d');
@@ -171,7 +192,10 @@ describe('local Discord simulator with discord.js', () => {
     const identifies = sim.identifyLog.length;
     const resumed = once(client, Events.ShardResume);
     sim.faults.dropConnection(0);
-    const ids = Array.from({ length: 5 }, (_, i) => sim.sendMessage({ guildId: g.id, channelId, authorId: human(g), content: `while down ${i}` }).id);
+    const ids = Array.from(
+      { length: 5 },
+      (_, i) => sim.sendMessage({ guildId: g.id, channelId, authorId: human(g), content: `while down ${i}` }).id,
+    );
     await resumed;
     await until(() => ids.every((id) => seen.some((s) => s.id === id)), 5000, 'replayed messages');
     const after = sim.sendMessage({ guildId: g.id, channelId, authorId: human(g), content: 'after resume' }).id;
@@ -190,7 +214,12 @@ describe('local Discord simulator with discord.js', () => {
     await until(() => sim.identifyLog.length > identifies && sim.readyShards().includes(1), 15_000, 're-identify');
     await until(() => client.ws.shards.get(1)?.status === Status.Ready, 5000, 'shard 1 ready');
     const g = guildOnShard(1);
-    const id = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: human(g), content: 'after re-identify' }).id;
+    const id = sim.sendMessage({
+      guildId: g.id,
+      channelId: sim.world.textChannels(g.id)[0]!.id,
+      authorId: human(g),
+      content: 'after re-identify',
+    }).id;
     await until(() => seen.some((s) => s.id === id), 5000, 'message after re-identify');
     expect(sim.identifyViolations).toBe(0); // discord.js spaced its identifies per max_concurrency bucket
   });
@@ -225,7 +254,12 @@ describe('local Discord simulator with discord.js', () => {
       sim.faults.sendMalformed(1);
     }
     const g = guildOnShard(0);
-    const id = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: human(g), content: 'still alive' }).id;
+    const id = sim.sendMessage({
+      guildId: g.id,
+      channelId: sim.world.textChannels(g.id)[0]!.id,
+      authorId: human(g),
+      content: 'still alive',
+    }).id;
     await until(() => seen.some((s) => s.id === id), 5000, 'message after malformed dispatches');
     expect(client.ws.shards.get(0)?.status).toBe(Status.Ready);
   });
@@ -250,7 +284,9 @@ describe('local Discord simulator with discord.js', () => {
     }
     expect(tally).toEqual(sim.truth.messageTotals());
     const byGuild = sim.truth.totalsBy('guild', { includeBots: true });
-    expect([...byGuild.values()].reduce((n, t) => n + t.messages, 0)).toBe(sim.truth.messages.filter((m) => !m.webhook).length);
+    expect([...byGuild.values()].reduce((n, t) => n + t.messages, 0)).toBe(
+      sim.truth.messages.filter((m) => !m.webhook).length,
+    );
     expect(sim.truth.messages.some((m) => m.parentChannelId !== null)).toBe(true);
     expect(summary.bots + summary.webhooks).toBeGreaterThan(0);
     expect(clientErrors).toEqual([]);

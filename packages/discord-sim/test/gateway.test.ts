@@ -5,13 +5,31 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ChannelKind, PresenceDriver, startSimulator, VoiceDriver, type SimGuild, type Simulator, type Limits, type SimulatorOptions } from '../src/index.js';
+import {
+  ChannelKind,
+  PresenceDriver,
+  startSimulator,
+  VoiceDriver,
+  type SimGuild,
+  type Simulator,
+  type Limits,
+  type SimulatorOptions,
+} from '../src/index.js';
 import { RawGateway, until } from './helpers.js';
 
-const I = { Guilds: 1, GuildMembers: 1 << 1, GuildVoiceStates: 1 << 7, GuildPresences: 1 << 8, GuildMessages: 1 << 9, MessageContent: 1 << 15 };
+const I = {
+  Guilds: 1,
+  GuildMembers: 1 << 1,
+  GuildVoiceStates: 1 << 7,
+  GuildPresences: 1 << 8,
+  GuildMessages: 1 << 9,
+  MessageContent: 1 << 15,
+};
 
 let open: { sim: Simulator; clients: RawGateway[] }[] = [];
-async function sim(o: SimulatorOptions = {}): Promise<{ sim: Simulator; connect: (c?: { compress?: boolean; url?: string }) => Promise<RawGateway> }> {
+async function sim(
+  o: SimulatorOptions = {},
+): Promise<{ sim: Simulator; connect: (c?: { compress?: boolean; url?: string }) => Promise<RawGateway> }> {
   const s = await startSimulator({ guilds: 4, seed: 11, ...o });
   const entry = { sim: s, clients: [] as RawGateway[] };
   open.push(entry);
@@ -32,7 +50,8 @@ afterEach(async () => {
   open = [];
 });
 
-const biggestGuild = (s: Simulator): SimGuild => [...s.world.guilds.values()].sort((a, b) => b.members.size - a.members.size)[0]!;
+const biggestGuild = (s: Simulator): SimGuild =>
+  [...s.world.guilds.values()].sort((a, b) => b.members.size - a.members.size)[0]!;
 const ready = (raw: RawGateway) => raw.dispatches('READY')[0]!.d as { session_id: string; resume_gateway_url: string };
 const lastSeq = (raw: RawGateway) => Math.max(...raw.frames.filter((f) => f.op === 0).map((f) => f.s!));
 
@@ -48,7 +67,12 @@ describe('sessions: resume URL, RESUME and close codes', () => {
     a.ws.terminate(); // dropped without a close frame: the session stays resumable
     await until(() => s.readyShards().length === 0, 5000, 'session detached');
     const g = [...s.world.guilds.values()][0]!;
-    const sent = s.sendMessage({ guildId: g.id, channelId: s.world.textChannels(g.id)[0]!.id, authorId: s.world.humanMembers(g.id)[0]!.user.id, content: 'while away' });
+    const sent = s.sendMessage({
+      guildId: g.id,
+      channelId: s.world.textChannels(g.id)[0]!.id,
+      authorId: s.world.humanMembers(g.id)[0]!.user.id,
+      content: 'while away',
+    });
 
     const b = await connect({ url: r.resume_gateway_url });
     b.send(6, { token: s.token, session_id: r.session_id, seq });
@@ -145,7 +169,9 @@ describe('zlib-stream transport compression', () => {
 
   it('refuses a compression it does not offer (zstd-stream) instead of sending frames the client cannot read', async () => {
     const { sim: s } = await sim();
-    await expect(RawGateway.open(s.gatewayUrl, { query: 'v=10&encoding=json&compress=zstd-stream' })).rejects.toThrow(/400/);
+    await expect(RawGateway.open(s.gatewayUrl, { query: 'v=10&encoding=json&compress=zstd-stream' })).rejects.toThrow(
+      /400/,
+    );
   });
 });
 
@@ -209,7 +235,9 @@ describe('IDENTIFY: max_concurrency buckets, the daily session start limit, inte
     await new Promise((r) => setTimeout(r, 450)); // waiting is the point: the bucket refills after the interval
     await c.identify(s.token, { shard: [2, 4] });
     expect(s.identifyLog.map((x) => x.shard)).toEqual([0, 1, 2]);
-    expect(s.identifyAttempts.filter((x) => x.refused)).toEqual([expect.objectContaining({ shard: 2, refused: 'concurrency' })]);
+    expect(s.identifyAttempts.filter((x) => x.refused)).toEqual([
+      expect.objectContaining({ shard: 2, refused: 'concurrency' }),
+    ]);
   });
 
   it('accepts identifies back to back when the limit is switched off', async () => {
@@ -228,7 +256,9 @@ describe('IDENTIFY: max_concurrency buckets, the daily session start limit, inte
     await a.identify(old, { shard: [0, 2] });
     await b.identify(old, { shard: [1, 2] });
     const budget = await fetch(`${s.apiUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${old}` } });
-    expect(((await budget.json()) as { session_start_limit: { remaining: number } }).session_start_limit.remaining).toBe(0);
+    expect(
+      ((await budget.json()) as { session_start_limit: { remaining: number } }).session_start_limit.remaining,
+    ).toBe(0);
     c.send(2, { token: old, intents: 1, shard: [0, 2], properties: {} });
     expect(await c.closed()).toBe(4004);
     expect(await a.closed()).toBe(4004);
@@ -236,7 +266,9 @@ describe('IDENTIFY: max_concurrency buckets, the daily session start limit, inte
     expect(s.tokenResets).toBe(1);
     expect(s.token).not.toBe(old);
     expect((await fetch(`${s.apiUrl}/v10/users/@me`, { headers: { authorization: `Bot ${old}` } })).status).toBe(401);
-    expect((await fetch(`${s.apiUrl}/v10/users/@me`, { headers: { authorization: `Bot ${s.token}` } })).status).toBe(200);
+    expect((await fetch(`${s.apiUrl}/v10/users/@me`, { headers: { authorization: `Bot ${s.token}` } })).status).toBe(
+      200,
+    );
   });
 
   it('closes with 4014 for a privileged intent the application has not enabled, 4013 for an unknown intent bit', async () => {
@@ -254,7 +286,9 @@ describe('IDENTIFY: max_concurrency buckets, the daily session start limit, inte
 
 describe('GUILD_CREATE member lists', () => {
   /** A guild with more than 50 members (the lowest large_threshold): the world's are 10-60, so top one up. */
-  async function largeGuild(s: Simulator): Promise<{ g: SimGuild; voiceUser: string; onlineUser: string; plain: string[] }> {
+  async function largeGuild(
+    s: Simulator,
+  ): Promise<{ g: SimGuild; voiceUser: string; onlineUser: string; plain: string[] }> {
     const g = biggestGuild(s);
     while (g.members.size <= 55) {
       const u = s.world.newUser(Date.now() - 86_400_000);
@@ -270,7 +304,10 @@ describe('GUILD_CREATE member lists', () => {
     return { g, voiceUser, onlineUser, plain: plain.slice(2) };
   }
   const membersOf = (raw: RawGateway, guildId: string) =>
-    (raw.dispatches('GUILD_CREATE').map((f) => f.d as { id: string; members: { user: { id: string } }[]; presences: { user: { id: string } }[] }).find((d) => d.id === guildId))!;
+    raw
+      .dispatches('GUILD_CREATE')
+      .map((f) => f.d as { id: string; members: { user: { id: string } }[]; presences: { user: { id: string } }[] })
+      .find((d) => d.id === guildId)!;
 
   it('without GUILD_PRESENCES: the bot and the members in voice (and only their presences)', async () => {
     const { sim: s, connect } = await sim();
@@ -290,7 +327,14 @@ describe('GUILD_CREATE member lists', () => {
     a.send(2, { token: s.token, intents: I.Guilds | I.GuildPresences, large_threshold: 50, properties: {} });
     await until(() => a.dispatches('GUILD_CREATE').length === s.world.guilds.size, 5000, 'GUILD_CREATEs');
     const ids = new Set(membersOf(a, g.id).members.map((m) => m.user.id));
-    const expected = [...g.members.values()].filter((m) => m.user.id === s.world.botUser.id || m.user.id === voiceUser || m.user.id === onlineUser || m.roles.length > 0 || m.nick !== null);
+    const expected = [...g.members.values()].filter(
+      (m) =>
+        m.user.id === s.world.botUser.id ||
+        m.user.id === voiceUser ||
+        m.user.id === onlineUser ||
+        m.roles.length > 0 ||
+        m.nick !== null,
+    );
     expect([...ids].sort()).toEqual(expected.map((m) => m.user.id).sort());
     for (const id of plain) expect(ids.has(id)).toBe(false);
   });
@@ -310,10 +354,17 @@ describe('REQUEST_GUILD_MEMBERS (op 8)', () => {
     const g = [...s.world.guilds.values()][0]!;
     const a = await connect();
     await a.identify(s.token, { intents: I.Guilds });
-    const ids = s.world.humanMembers(g.id).slice(0, 3).map((m) => m.user.id);
+    const ids = s.world
+      .humanMembers(g.id)
+      .slice(0, 3)
+      .map((m) => m.user.id);
     a.send(8, { guild_id: g.id, user_ids: [...ids, '123456789012345678'], nonce: 'ids' });
     await until(() => a.dispatches('GUILD_MEMBERS_CHUNK').length === 1, 5000, 'chunk');
-    const chunk = a.dispatches('GUILD_MEMBERS_CHUNK')[0]!.d as { members: { user: { id: string } }[]; not_found: string[]; nonce: string };
+    const chunk = a.dispatches('GUILD_MEMBERS_CHUNK')[0]!.d as {
+      members: { user: { id: string } }[];
+      not_found: string[];
+      nonce: string;
+    };
     expect(chunk.members.map((m) => m.user.id).sort()).toEqual([...ids].sort());
     expect(chunk.not_found).toEqual(['123456789012345678']);
     expect(chunk.nonce).toBe('ids');
@@ -336,7 +387,11 @@ describe('REQUEST_GUILD_MEMBERS (op 8)', () => {
     expect(chunk.presences).toBeUndefined(); // presences: true needs GUILD_PRESENCES
     a.send(8, { guild_id: g!.id, query: '', limit: 0, nonce: 'again' });
     await until(() => a.dispatches('RATE_LIMITED').length === 1, 5000, 'RATE_LIMITED');
-    const limited = a.dispatches('RATE_LIMITED')[0]!.d as { opcode: number; retry_after: number; meta: { guild_id: string; nonce: string } };
+    const limited = a.dispatches('RATE_LIMITED')[0]!.d as {
+      opcode: number;
+      retry_after: number;
+      meta: { guild_id: string; nonce: string };
+    };
     expect(limited.opcode).toBe(8);
     expect(limited.retry_after).toBeGreaterThan(29);
     expect(limited.meta).toEqual({ guild_id: g!.id, nonce: 'again' });
@@ -375,7 +430,9 @@ describe('MESSAGE_CONTENT', () => {
     s.sendMessage({ guildId: g.id, channelId, authorId: author, content: 'secret words', attachments: 1 });
     s.sendMessage({ guildId: g.id, channelId, authorId: author, content: `<@${s.world.botUser.id}> hello` });
     await until(() => a.dispatches('MESSAGE_CREATE').length === 2, 5000, 'MESSAGE_CREATE');
-    const [plain, mention] = a.dispatches('MESSAGE_CREATE').map((f) => f.d as { content: string; attachments: unknown[] });
+    const [plain, mention] = a
+      .dispatches('MESSAGE_CREATE')
+      .map((f) => f.d as { content: string; attachments: unknown[] });
     expect(plain).toMatchObject({ content: '', attachments: [] });
     expect(mention!.content).toBe(`<@${s.world.botUser.id}> hello`);
     const seqs = a.frames.filter((f) => f.op === 0).map((f) => f.s!);

@@ -49,7 +49,8 @@ export class RawGateway {
       this.binaryFrames++;
       this.firstBinary ??= Buffer.from(data);
       if (!this.inflate) throw new Error('binary frame without compression');
-      if (!data.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))) throw new Error('compressed frame without the Z_SYNC_FLUSH suffix');
+      if (!data.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff])))
+        throw new Error('compressed frame without the Z_SYNC_FLUSH suffix');
       this.pending.push(data);
       this.inflateNext();
     });
@@ -91,7 +92,12 @@ export class RawGateway {
   }
 
   async identify(token: string, o: { intents?: number; shard?: [number, number] } = {}): Promise<void> {
-    this.send(2, { token, intents: o.intents ?? 1, shard: o.shard ?? [0, 1], properties: { os: 'linux', browser: 'raw', device: 'raw' } });
+    this.send(2, {
+      token,
+      intents: o.intents ?? 1,
+      shard: o.shard ?? [0, 1],
+      properties: { os: 'linux', browser: 'raw', device: 'raw' },
+    });
     await until(() => this.dispatches('READY').length > 0 || this.closeCode !== null, 5000, 'READY');
     if (this.closeCode !== null) throw new Error(`closed with ${this.closeCode} instead of READY`);
   }
@@ -128,5 +134,10 @@ export function tinyPng(): Buffer {
   };
   const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
   const idat = deflateSync(Buffer.from([0, 0x58, 0x65, 0xf2, 0xff]));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

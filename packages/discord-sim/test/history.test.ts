@@ -19,12 +19,15 @@ async function world(): Promise<{ s: Simulator; guildId: string; channelId: stri
   const t0 = Date.now() - 86_400_000;
   // Laid down out of order: the pages must still come back in id order.
   const times = Array.from({ length: 250 }, (_, i) => t0 + ((i * 7919) % 250) * 1000);
-  const ids = times.map((timestamp, i) => s.seedHistory({ guildId, channelId, authorId, content: `m${i}`, timestamp }).id);
+  const ids = times.map(
+    (timestamp, i) => s.seedHistory({ guildId, channelId, authorId, content: `m${i}`, timestamp }).id,
+  );
   ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
   return { s, guildId, channelId, ids, authorId };
 }
 
-const get = (s: Simulator, path: string) => fetch(`${s.apiUrl}/v10${path}`, { headers: { authorization: `Bot ${s.token}` } });
+const get = (s: Simulator, path: string) =>
+  fetch(`${s.apiUrl}/v10${path}`, { headers: { authorization: `Bot ${s.token}` } });
 const idsOf = async (r: Response) => ((await r.json()) as { id: string }[]).map((m) => m.id);
 
 describe('GET /channels/{id}/messages', () => {
@@ -32,9 +35,15 @@ describe('GET /channels/{id}/messages', () => {
     const { s, channelId, ids } = await world();
     const desc = [...ids].reverse();
     expect(await idsOf(await get(s, `/channels/${channelId}/messages`))).toEqual(desc.slice(0, 50));
-    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=100&before=${ids[200]}`))).toEqual(ids.slice(100, 200).reverse());
-    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=10&after=${ids[5]}`))).toEqual(ids.slice(6, 16).reverse());
-    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=10&around=${ids[100]}`))).toEqual(ids.slice(95, 105).reverse());
+    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=100&before=${ids[200]}`))).toEqual(
+      ids.slice(100, 200).reverse(),
+    );
+    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=10&after=${ids[5]}`))).toEqual(
+      ids.slice(6, 16).reverse(),
+    );
+    expect(await idsOf(await get(s, `/channels/${channelId}/messages?limit=10&around=${ids[100]}`))).toEqual(
+      ids.slice(95, 105).reverse(),
+    );
     // Walking back with `before` reads every message exactly once.
     const seen: string[] = [];
     let before = '';
@@ -55,9 +64,21 @@ describe('GET /channels/{id}/messages', () => {
   it('answers message objects as the gateway sends them, without guild_id or member', async () => {
     const { s, guildId, channelId } = await world();
     const [a, b] = s.world.humanMembers(guildId);
-    const sent = s.sendMessage({ guildId, channelId, authorId: a!.user.id, content: `hey <@${b!.user.id}>`, attachments: 1 });
+    const sent = s.sendMessage({
+      guildId,
+      channelId,
+      authorId: a!.user.id,
+      content: `hey <@${b!.user.id}>`,
+      attachments: 1,
+    });
     const [m] = (await (await get(s, `/channels/${channelId}/messages?limit=1`)).json()) as Record<string, unknown>[];
-    expect(m).toMatchObject({ id: sent.id, channel_id: channelId, content: `hey <@${b!.user.id}>`, author: { id: a!.user.id }, mentions: [{ id: b!.user.id }] });
+    expect(m).toMatchObject({
+      id: sent.id,
+      channel_id: channelId,
+      content: `hey <@${b!.user.id}>`,
+      author: { id: a!.user.id },
+      mentions: [{ id: b!.user.id }],
+    });
     expect((m!.attachments as unknown[]).length).toBe(1);
     expect(m).not.toHaveProperty('guild_id');
     expect(m).not.toHaveProperty('member');
@@ -69,11 +90,15 @@ describe('GET /channels/{id}/messages', () => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 10003, message: 'Unknown Channel' });
     const bot = s.world.botUser.id;
-    s.setChannelOverwrites(channelId, [{ id: bot, type: 1, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) }]);
+    s.setChannelOverwrites(channelId, [
+      { id: bot, type: 1, allow: '0', deny: String(PermissionFlagsBits.ViewChannel) },
+    ]);
     const hidden = await get(s, `/channels/${channelId}/messages`);
     expect(hidden.status).toBe(403);
     expect(await hidden.json()).toMatchObject({ code: 50001, message: 'Missing Access' });
-    s.setChannelOverwrites(channelId, [{ id: guildId, type: 0, allow: '0', deny: String(PermissionFlagsBits.ReadMessageHistory) }]);
+    s.setChannelOverwrites(channelId, [
+      { id: guildId, type: 0, allow: '0', deny: String(PermissionFlagsBits.ReadMessageHistory) },
+    ]);
     const noHistory = await get(s, `/channels/${channelId}/messages`);
     expect(noHistory.status).toBe(200);
     expect(await noHistory.json()).toEqual([]);

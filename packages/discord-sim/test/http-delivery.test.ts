@@ -16,13 +16,28 @@ afterEach(async () => {
 });
 
 function verifies(publicKeyHex: string, req: IncomingMessage, body: Buffer): boolean {
-  const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' });
+  const key = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKeyHex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
   const sig = String(req.headers['x-signature-ed25519'] ?? '');
-  return /^[0-9a-f]{128}$/.test(sig) && verify(null, Buffer.concat([Buffer.from(String(req.headers['x-signature-timestamp'])), body]), key, Buffer.from(sig, 'hex'));
+  return (
+    /^[0-9a-f]{128}$/.test(sig) &&
+    verify(
+      null,
+      Buffer.concat([Buffer.from(String(req.headers['x-signature-timestamp'])), body]),
+      key,
+      Buffer.from(sig, 'hex'),
+    )
+  );
 }
 
 /** A minimal endpoint: checks signatures with the portal's public key, then answers with `answer`. */
-async function endpoint(publicKeyHex: string, answer: (payload: { type: number }) => { delayMs?: number; body: unknown }): Promise<string> {
+async function endpoint(
+  publicKeyHex: string,
+  answer: (payload: { type: number }) => { delayMs?: number; body: unknown },
+): Promise<string> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -52,28 +67,49 @@ describe('HTTP delivery', () => {
 
   it('accepts an endpoint that verifies signatures, delivers commands to it and records the deferred reply', async () => {
     sim = await startSimulator({ guilds: 1, seed: 3 });
-    const url = await endpoint(sim.publicKey, (p) => ({ body: p.type === 1 ? { type: 1 } : { type: 4, data: { content: 'hello over HTTP' } } }));
+    const url = await endpoint(sim.publicKey, (p) => ({
+      body: p.type === 1 ? { type: 1 } : { type: 4, data: { content: 'hello over HTTP' } },
+    }));
     await sim.setInteractionsEndpoint(url);
     expect(sim.interactionsEndpointUrl).toBe(url);
     const g = [...sim.world.guilds.keys()][0]!;
-    const r = await sim.invokeCommand({ guildId: g, channelId: sim.world.textChannels(g)[0]!.id, userId: sim.world.humanMembers(g)[0]!.user.id, name: 'me' });
+    const r = await sim.invokeCommand({
+      guildId: g,
+      channelId: sim.world.textChannels(g)[0]!.id,
+      userId: sim.world.humanMembers(g)[0]!.user.id,
+      name: 'me',
+    });
     expect(r).toMatchObject({ kind: 'reply', content: 'hello over HTTP' });
     expect(sim.endpointDeliveries).toMatchObject([{ status: 200 }]);
   });
 
   it('rejects an endpoint that accepts a forged signature, and fails an interaction answered after the window', async () => {
     sim = await startSimulator({ guilds: 1, seed: 3, interactionAckTimeoutMs: 300 });
-    const lax = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}'));
+    const lax = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}'),
+    );
     servers.push(lax);
     await new Promise<void>((r) => lax.listen(0, '127.0.0.1', r));
-    await expect(sim.setInteractionsEndpoint(`http://127.0.0.1:${(lax.address() as AddressInfo).port}/`)).rejects.toThrow(/invalid signature was accepted/);
+    await expect(
+      sim.setInteractionsEndpoint(`http://127.0.0.1:${(lax.address() as AddressInfo).port}/`),
+    ).rejects.toThrow(/invalid signature was accepted/);
     expect(sim.interactionsEndpointUrl).toBeNull();
 
-    const slow = await endpoint(sim.publicKey, (p) => (p.type === 1 ? { body: { type: 1 } } : { delayMs: 600, body: { type: 5 } }));
+    const slow = await endpoint(sim.publicKey, (p) =>
+      p.type === 1 ? { body: { type: 1 } } : { delayMs: 600, body: { type: 5 } },
+    );
     await sim.setInteractionsEndpoint(slow);
     const g = [...sim.world.guilds.keys()][0]!;
-    const reply = sim.invokeCommand({ guildId: g, channelId: sim.world.textChannels(g)[0]!.id, userId: sim.world.humanMembers(g)[0]!.user.id, name: 'me', timeoutMs: 1_500 });
+    const reply = sim.invokeCommand({
+      guildId: g,
+      channelId: sim.world.textChannels(g)[0]!.id,
+      userId: sim.world.humanMembers(g)[0]!.user.id,
+      name: 'me',
+      timeoutMs: 1_500,
+    });
     await expect(reply).rejects.toThrow(/no reply/);
-    expect(sim.endpointDeliveries).toMatchObject([{ status: 0, error: expect.stringMatching(/no response within 300 ms/) }]);
+    expect(sim.endpointDeliveries).toMatchObject([
+      { status: 0, error: expect.stringMatching(/no response within 300 ms/) },
+    ]);
   });
 });

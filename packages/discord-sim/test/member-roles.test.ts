@@ -29,7 +29,10 @@ async function setup(o: { limits?: boolean } = {}) {
   const call = (method: 'PUT' | 'DELETE', userId: string, roleId: string, reason?: string) =>
     fetch(`${sim.apiUrl}/v10/guilds/${g.id}/members/${userId}/roles/${roleId}`, {
       method,
-      headers: { authorization: `Bot ${sim.token}`, ...(reason !== undefined ? { 'x-audit-log-reason': encodeURIComponent(reason) } : {}) },
+      headers: {
+        authorization: `Bot ${sim.token}`,
+        ...(reason !== undefined ? { 'x-audit-log-reason': encodeURIComponent(reason) } : {}),
+      },
     });
   return { sim, g, botRole, role, member, dispatched, call };
 }
@@ -55,12 +58,18 @@ describe('member roles over REST', () => {
     expect(removed.status).toBe(204);
     expect(g.members.get(member)!.roles).not.toContain(role.id);
     expect(sim.memberRoles.changes.map(({ at: _, ...c }) => c)).toEqual([
-      { guildId: g.id, userId: member, roleId: role.id, action: 'add', reason: 'Activity role: ≥ 100 messages in 30 days' },
+      {
+        guildId: g.id,
+        userId: member,
+        roleId: role.id,
+        action: 'add',
+        reason: 'Activity role: ≥ 100 messages in 30 days',
+      },
       { guildId: g.id, userId: member, roleId: role.id, action: 'remove', reason: null },
     ]);
   });
 
-  it('enforces the hierarchy (403 50013 at or above the bot\'s highest role, managed roles, @everyone) and answers 404s', async () => {
+  it("enforces the hierarchy (403 50013 at or above the bot's highest role, managed roles, @everyone) and answers 404s", async () => {
     // Without the REST limits: this is about the answers, not the pace.
     const { sim, g, botRole, role, member, call } = await setup({ limits: false });
     sim.structure.updateRole(g.id, botRole.id, { permissions: String(BigInt(botRole.permissions) | MANAGE_ROLES) });
@@ -87,7 +96,10 @@ describe('member roles over REST', () => {
   it('is rate limited per guild like every route: X-RateLimit headers, then a 429', async () => {
     const { sim, g, botRole, role, call } = await setup();
     sim.structure.updateRole(g.id, botRole.id, { permissions: String(BigInt(botRole.permissions) | MANAGE_ROLES) });
-    const members = sim.world.humanMembers(g.id).map((m) => m.user.id).slice(0, 6);
+    const members = sim.world
+      .humanMembers(g.id)
+      .map((m) => m.user.id)
+      .slice(0, 6);
     const statuses: number[] = [];
     for (const m of members) {
       const r = await call('PUT', m, role.id);

@@ -19,7 +19,16 @@ const challenge = createHash('sha256').update(verifier).digest('base64url');
 
 function authorizeUrl(extra: Record<string, string> = {}): string {
   const u = new URL('/oauth2/authorize', sim.baseUrl);
-  const q = { response_type: 'code', client_id: sim.oauth.clientId, scope: 'identify guilds', redirect_uri: redirect, state: 's1', code_challenge: challenge, code_challenge_method: 'S256', ...extra };
+  const q = {
+    response_type: 'code',
+    client_id: sim.oauth.clientId,
+    scope: 'identify guilds',
+    redirect_uri: redirect,
+    state: 's1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  };
   for (const [k, v] of Object.entries(q)) u.searchParams.set(k, v);
   return u.toString();
 }
@@ -36,7 +45,11 @@ async function codeFor(userId: string): Promise<string> {
 /** The token endpoint is rate limited like every route: wait out a 429 as a client must. */
 async function exchange(form: Record<string, string>): Promise<Response> {
   for (;;) {
-    const r = await fetch(`${sim.apiUrl}/v10/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+    const r = await fetch(`${sim.apiUrl}/v10/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
     if (r.status !== 429) return r;
     await new Promise((done) => setTimeout(done, Number(r.headers.get('retry-after') ?? 1) * 1000));
   }
@@ -63,7 +76,11 @@ describe('OAuth2', () => {
     const auth = { authorization: `Bearer ${token.access_token}` };
     const me = (await (await fetch(`${sim.apiUrl}/v10/users/@me`, { headers: auth })).json()) as { id: string };
     expect(me.id).toBe(owner);
-    const guilds = (await (await fetch(`${sim.apiUrl}/v10/users/@me/guilds`, { headers: auth })).json()) as { id: string; owner: boolean; permissions: string }[];
+    const guilds = (await (await fetch(`${sim.apiUrl}/v10/users/@me/guilds`, { headers: auth })).json()) as {
+      id: string;
+      owner: boolean;
+      permissions: string;
+    }[];
     const expected = [...sim.world.guilds.values()].filter((g) => g.members.has(owner)).map((g) => g.id);
     expect(guilds.map((g) => g.id).sort()).toEqual(expected.sort());
     const own = guilds.find((g) => g.id === guild.id)!;
@@ -72,7 +89,9 @@ describe('OAuth2', () => {
     // A plain member: their permissions are @everyone's and their roles' (no Manage Server in the world's plain roles).
     const plain = [...guild.members.values()].find((m) => !m.user.bot && m.roles.length === 0)!;
     const t2 = (await (await exchange(form(await codeFor(plain.user.id)))).json()) as { access_token: string };
-    const g2 = (await (await fetch(`${sim.apiUrl}/v10/users/@me/guilds`, { headers: { authorization: `Bearer ${t2.access_token}` } })).json()) as { id: string; permissions: string }[];
+    const g2 = (await (
+      await fetch(`${sim.apiUrl}/v10/users/@me/guilds`, { headers: { authorization: `Bearer ${t2.access_token}` } })
+    ).json()) as { id: string; permissions: string }[];
     expect(BigInt(g2.find((g) => g.id === guild.id)!.permissions) & PermissionFlagsBits.ManageGuild).toBe(0n);
   });
 
@@ -83,12 +102,18 @@ describe('OAuth2', () => {
     const replay = await exchange(form(code));
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
-    expect((await exchange(form(await codeFor(owner), { code_verifier: randomBytes(32).toString('base64url') }))).status).toBe(400);
+    expect(
+      (await exchange(form(await codeFor(owner), { code_verifier: randomBytes(32).toString('base64url') }))).status,
+    ).toBe(400);
     expect((await exchange(form(await codeFor(owner), { redirect_uri: 'http://127.0.0.1:9/other' }))).status).toBe(400);
     expect((await exchange(form(await codeFor(owner), { client_secret: 'nope' }))).status).toBe(401);
-    expect((await fetch(`${sim.apiUrl}/v10/users/@me`, { headers: { authorization: 'Bearer forged' } })).status).toBe(401);
+    expect((await fetch(`${sim.apiUrl}/v10/users/@me`, { headers: { authorization: 'Bearer forged' } })).status).toBe(
+      401,
+    );
     // An unregistered redirect URI never receives a code: Discord shows an error page instead.
-    const bad = await fetch(authorizeUrl({ redirect_uri: 'http://evil.example/cb', sim_user: owner }), { redirect: 'manual' });
+    const bad = await fetch(authorizeUrl({ redirect_uri: 'http://evil.example/cb', sim_user: owner }), {
+      redirect: 'manual',
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('location')).toBeNull();
   });

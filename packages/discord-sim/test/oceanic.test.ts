@@ -26,7 +26,8 @@ describe('Oceanic.js with compress=zlib-stream', () => {
     client.on('messageCreate', (m) => messages.push(m));
     client.on('shardResume', () => resumed++);
     client.on('interactionCreate', (i) => {
-      if (i instanceof CommandInteraction && i.data.name === 'ping') void i.createMessage({ content: `pong from ${i.user.id}` });
+      if (i instanceof CommandInteraction && i.data.name === 'ping')
+        void i.createMessage({ content: `pong from ${i.user.id}` });
     });
     const ready = new Promise<void>((resolve) => client.once('ready', resolve));
     await client.connect();
@@ -51,7 +52,12 @@ describe('Oceanic.js with compress=zlib-stream', () => {
 
   it('receives a message with its content', async () => {
     const g = [...sim.world.guilds.values()][0]!;
-    const sent = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: sim.world.humanMembers(g.id)[0]!.user.id, content: 'hello oceanic' });
+    const sent = sim.sendMessage({
+      guildId: g.id,
+      channelId: sim.world.textChannels(g.id)[0]!.id,
+      authorId: sim.world.humanMembers(g.id)[0]!.user.id,
+      content: 'hello oceanic',
+    });
     await until(() => messages.some((m) => m.id === sent.id), 5000, 'message');
     expect(messages.find((m) => m.id === sent.id)!.content).toBe('hello oceanic');
   });
@@ -59,7 +65,12 @@ describe('Oceanic.js with compress=zlib-stream', () => {
   it('answers an interaction', async () => {
     const g = [...sim.world.guilds.values()][1]!;
     const userId = sim.world.humanMembers(g.id)[0]!.user.id;
-    const reply = await sim.invokeCommand({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, userId, name: 'ping' });
+    const reply = await sim.invokeCommand({
+      guildId: g.id,
+      channelId: sim.world.textChannels(g.id)[0]!.id,
+      userId,
+      name: 'ping',
+    });
     expect(reply.kind).toBe('reply');
     expect(reply.content).toBe(`pong from ${userId}`);
   });
@@ -68,7 +79,12 @@ describe('Oceanic.js with compress=zlib-stream', () => {
     const g = [...sim.world.guilds.values()][2]!;
     const identifies = sim.identifyLog.length;
     sim.faults.dropConnection(0);
-    const missed = sim.sendMessage({ guildId: g.id, channelId: sim.world.textChannels(g.id)[0]!.id, authorId: sim.world.humanMembers(g.id)[0]!.user.id, content: 'while away' });
+    const missed = sim.sendMessage({
+      guildId: g.id,
+      channelId: sim.world.textChannels(g.id)[0]!.id,
+      authorId: sim.world.humanMembers(g.id)[0]!.user.id,
+      content: 'while away',
+    });
     await until(() => resumed > 0, 15_000, 'resume');
     await until(() => messages.some((m) => m.id === missed.id), 5000, 'replayed message');
     expect(sim.resumes.resume).toBe(1);

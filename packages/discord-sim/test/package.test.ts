@@ -16,7 +16,13 @@ function imports(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const f of readdirSync(src).filter((x) => x.endsWith('.ts'))) {
     const text = readFileSync(join(src, f), 'utf8');
-    out.set(f, [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm), ...text.matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => m[1]!));
+    out.set(
+      f,
+      [
+        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm),
+        ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+      ].map((m) => m[1]!),
+    );
   }
   return out;
 }
@@ -39,7 +45,12 @@ describe('the package stands alone', () => {
   });
 
   it('has no import cycle', () => {
-    const graph = new Map([...imports()].map(([f, specs]) => [f, specs.filter((s) => s.startsWith('./')).map((s) => s.slice(2).replace(/\.js$/, '.ts'))]));
+    const graph = new Map(
+      [...imports()].map(([f, specs]) => [
+        f,
+        specs.filter((s) => s.startsWith('./')).map((s) => s.slice(2).replace(/\.js$/, '.ts')),
+      ]),
+    );
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
     const visit = (f: string, path: string[]): void => {

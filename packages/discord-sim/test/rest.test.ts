@@ -18,7 +18,8 @@ afterEach(async () => {
   sims = [];
 });
 
-const get = (s: Simulator, path: string, token = s.token) => fetch(`${s.apiUrl}/v10${path}`, { headers: { authorization: `Bot ${token}` } });
+const get = (s: Simulator, path: string, token = s.token) =>
+  fetch(`${s.apiUrl}/v10${path}`, { headers: { authorization: `Bot ${token}` } });
 const rateHeaders = (r: Response) => ({
   limit: Number(r.headers.get('x-ratelimit-limit')),
   remaining: Number(r.headers.get('x-ratelimit-remaining')),
@@ -76,7 +77,11 @@ describe('per-route buckets', () => {
   it('is switched off with limits.rest: no headers, no 429s', async () => {
     const s = await sim({ limits: { rest: false } });
     const g = [...s.world.guilds.keys()][0]!;
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => get(s, `/guilds/${g}/roles`).then((r) => [r.status, r.headers.get('x-ratelimit-limit')])));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        get(s, `/guilds/${g}/roles`).then((r) => [r.status, r.headers.get('x-ratelimit-limit')]),
+      ),
+    );
     expect(statuses.every(([status, limit]) => status === 200 && limit === null)).toBe(true);
   });
 });
@@ -98,7 +103,11 @@ describe('the global limit', () => {
       expect(((await r.json()) as { global: boolean }).global).toBe(true);
     }
     // Within the same second, an interaction callback is not refused (a 404 for an unknown interaction).
-    const callback = await fetch(`${s.apiUrl}/v10/interactions/123456789012345678/token/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 1 }) });
+    const callback = await fetch(`${s.apiUrl}/v10/interactions/123456789012345678/token/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 1 }),
+    });
     expect(callback.status).toBe(404);
   });
 });

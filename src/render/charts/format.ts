@@ -16,10 +16,35 @@ export function formatValue(v: number, fmt: ValueFormat = 'number'): string {
   return fmt === 'duration' ? formatDuration(v, CHART_UNITS) : formatCount(v);
 }
 
-const DURATION_STEPS = [1, 5, 10, 15, 30, MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY];
+const DURATION_STEPS = [
+  1,
+  5,
+  10,
+  15,
+  30,
+  MIN,
+  5 * MIN,
+  10 * MIN,
+  15 * MIN,
+  30 * MIN,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+];
 
 /** Like niceScale, but for durations the step is a clock unit; zero is always on the axis. */
-export function valueScale(lo: number, hi: number, maxTicks: number, integers: boolean, fmt: ValueFormat = 'number'): LinearScale {
+export function valueScale(
+  lo: number,
+  hi: number,
+  maxTicks: number,
+  integers: boolean,
+  fmt: ValueFormat = 'number',
+): LinearScale {
   if (fmt !== 'duration') return niceScale(lo, hi, maxTicks, integers);
   let min = Math.min(0, lo);
   let max = Math.max(0, hi);

@@ -84,7 +84,13 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
       // Whole-pixel edges: crisp, and one shade per cell instead of a blend column on every side.
       const x0 = Math.round(gridLeft + h * cellW);
       const y0 = Math.round(gridTop + d * cellH);
-      ctx.roundRect(x0, y0, Math.round(gridLeft + (h + 1) * cellW - gap) - x0, Math.round(gridTop + (d + 1) * cellH - gap) - y0, radius);
+      ctx.roundRect(
+        x0,
+        y0,
+        Math.round(gridLeft + (h + 1) * cellW - gap) - x0,
+        Math.round(gridTop + (d + 1) * cellH - gap) - y0,
+        radius,
+      );
       ctx.fill();
     });
   });
@@ -94,7 +100,13 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
   const barH = Math.round(10 * s);
   const barX = gridRight - barW;
   const barY = gridBottom + 12 * s;
-  ctx.fillStyle = linearGradient(ctx, 'x', barX, barX + barW, Array.from({ length: 11 }, (_, i) => ({ offset: i / 10, color: rampRgba(i / 10) })));
+  ctx.fillStyle = linearGradient(
+    ctx,
+    'x',
+    barX,
+    barX + barW,
+    Array.from({ length: 11 }, (_, i) => ({ offset: i / 10, color: rampRgba(i / 10) })),
+  );
   ctx.beginPath();
   ctx.roundRect(barX, barY, barW, barH, barH / 2);
   ctx.fill();
@@ -110,9 +122,11 @@ export function drawHeatmap(ctx: Ctx, spec: HeatmapSpec, theme: Theme = darkThem
 
   // Busiest slot, in words: the one fact people look for first.
   let best: [number, number] | null = null;
-  spec.cells.forEach((row, d) => row.forEach((v, h) => {
-    if (v > 0 && (!best || v > (spec.cells[best[0]]?.[best[1]] ?? 0))) best = [d, h];
-  }));
+  spec.cells.forEach((row, d) =>
+    row.forEach((v, h) => {
+      if (v > 0 && (!best || v > (spec.cells[best[0]]?.[best[1]] ?? 0))) best = [d, h];
+    }),
+  );
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   ctx.font = font(Math.round(14 * s));

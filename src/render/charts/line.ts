@@ -9,7 +9,6 @@ import { tracePath } from './curve.js';
 import { formatAxis, valueScale } from './format.js';
 import { timeTicks } from './time.js';
 
-
 function sortedPoints(points: TimePoint[]): TimePoint[] {
   for (let i = 1; i < points.length; i++) {
     if ((points[i] as TimePoint).t < (points[i - 1] as TimePoint).t) return [...points].sort((a, b) => a.t - b.t);
@@ -159,7 +158,12 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
       if (run.length < 2) continue;
       ctx.beginPath();
       ctx.moveTo(xOf((run[0] as { t: number }).t), base);
-      tracePath(ctx, run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })), smooth, false);
+      tracePath(
+        ctx,
+        run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })),
+        smooth,
+        false,
+      );
       ctx.lineTo(xOf((run[run.length - 1] as { t: number }).t), base);
       ctx.closePath();
       ctx.fill();
@@ -184,7 +188,12 @@ export function drawLineChart(ctx: Ctx, spec: LineChartSpec, theme: Theme = dark
         continue;
       }
       ctx.beginPath();
-      tracePath(ctx, run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })), smooth, true);
+      tracePath(
+        ctx,
+        run.map((p) => ({ x: xOf(p.t), y: yOf(p.v) })),
+        smooth,
+        true,
+      );
       ctx.stroke();
     }
   }

@@ -54,7 +54,12 @@ interface LocalParts {
 
 function localParts(t: number, timeZone: string): LocalParts {
   const f = dtf('en-US', timeZone, {
-    year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
     hourCycle: 'h23',
   });
   const out: Record<string, number> = {};

@@ -35,15 +35,32 @@ export function createAutorolesJob(o: AutorolesJobOptions = {}): ScheduledJob {
     async run(ctx) {
       const rules = await listRules(ctx.pool, ctx.guildId);
       if (rules.length === 0) return;
-      const { rows } = await ctx.pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1::bigint', [ctx.guildId]);
+      const { rows } = await ctx.pool.query<{ time_zone: string }>(
+        'SELECT time_zone FROM guild_settings WHERE guild_id = $1::bigint',
+        [ctx.guildId],
+      );
       const timeZone = rows[0]?.time_zone ?? 'UTC';
-      const [roles, me] = (await Promise.all([ctx.rest.get(Routes.guildRoles(ctx.guildId)), ctx.rest.get(Routes.guildMember(ctx.guildId, '@me'))])) as [APIRole[], APIGuildMember];
-      const facts = roles.map((r) => ({ id: r.id, name: r.name, position: r.position, managed: r.managed, permissions: r.permissions }));
+      const [roles, me] = (await Promise.all([
+        ctx.rest.get(Routes.guildRoles(ctx.guildId)),
+        ctx.rest.get(Routes.guildMember(ctx.guildId, '@me')),
+      ])) as [APIRole[], APIGuildMember];
+      const facts = roles.map((r) => ({
+        id: r.id,
+        name: r.name,
+        position: r.position,
+        managed: r.managed,
+        permissions: r.permissions,
+      }));
       let budget = o.maxChangesPerRun ?? 300;
       for (const rule of rules) {
         if (ctx.signal.aborted) return;
         const log = ctx.logger.child({ guild: ctx.guildId, role: rule.roleId });
-        const problem = assignProblem({ guildId: ctx.guildId, roleId: rule.roleId, roles: facts, botRoleIds: me.roles });
+        const problem = assignProblem({
+          guildId: ctx.guildId,
+          roleId: rule.roleId,
+          roles: facts,
+          botRoleIds: me.roles,
+        });
         if (problem) {
           log.warn({ problem }, 'activity role skipped: the bot cannot give it');
           await markEvaluated(ctx.pool, ctx.guildId, rule.roleId, 0, ctx.now());
@@ -51,7 +68,10 @@ export function createAutorolesJob(o: AutorolesJobOptions = {}): ScheduledJob {
         }
         const plan = await planRule(ctx.pool, rule, timeZone, ctx.now());
         if (plan.tooMany) {
-          log.warn({ qualify: plan.qualifiers.total }, 'activity role skipped: more members qualify than a rule may give it to');
+          log.warn(
+            { qualify: plan.qualifiers.total },
+            'activity role skipped: more members qualify than a rule may give it to',
+          );
           await markEvaluated(ctx.pool, ctx.guildId, rule.roleId, 0, ctx.now());
           continue;
         }

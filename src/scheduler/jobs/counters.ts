@@ -8,7 +8,15 @@
 import { DiscordAPIError, RateLimitError, RESTJSONErrorCodes, Routes } from 'discord.js';
 import { counterValues } from '../../channel-counters/values.js';
 import { parseTemplate, renderTemplate, type Variable } from '../../channel-counters/template.js';
-import { disableCounter, earliestHeld, guildsWithCounters, holdCounter, listCounters, recordRename, type CounterRow } from '../../channel-counters/store.js';
+import {
+  disableCounter,
+  earliestHeld,
+  guildsWithCounters,
+  holdCounter,
+  listCounters,
+  recordRename,
+  type CounterRow,
+} from '../../channel-counters/store.js';
 import { guildChannels } from '../../stats/structure.js';
 import { GuildSettingsStore } from '../../settings.js';
 import type { JobContext, ScheduledJob } from '../job.js';
@@ -28,8 +36,13 @@ const DISABLING: Partial<Record<number, string>> = {
 async function run(ctx: JobContext): Promise<void> {
   let counters = await listCounters(ctx.pool, ctx.guildId, { enabledOnly: true });
   // A channel the shards saw deleted (CHANNEL_DELETE) is known without waiting for a rename to fail.
-  const known = await guildChannels(ctx.pool, ctx.guildId, counters.map((c) => c.channelId));
-  for (const c of counters.filter((x) => known.get(x.channelId)?.deleted)) await disable(ctx, c, DISABLING[RESTJSONErrorCodes.UnknownChannel]!);
+  const known = await guildChannels(
+    ctx.pool,
+    ctx.guildId,
+    counters.map((c) => c.channelId),
+  );
+  for (const c of counters.filter((x) => known.get(x.channelId)?.deleted))
+    await disable(ctx, c, DISABLING[RESTJSONErrorCodes.UnknownChannel]!);
   counters = counters.filter((x) => !known.get(x.channelId)?.deleted);
   if (counters.length === 0) return;
   const settingsStore = new GuildSettingsStore(ctx.pool, ctx.redis, ctx.keys.prefix, ctx.logger);
@@ -59,19 +72,38 @@ async function run(ctx: JobContext): Promise<void> {
       continue;
     }
     const now = ctx.now();
-    const recent = c.renamedAt.filter((t) => t.getTime() > now.getTime() - RENAME_WINDOW_MS).sort((a, b) => a.getTime() - b.getTime());
+    const recent = c.renamedAt
+      .filter((t) => t.getTime() > now.getTime() - RENAME_WINDOW_MS)
+      .sort((a, b) => a.getTime() - b.getTime());
     if (recent.length >= RENAMES_PER_WINDOW) {
-      await holdCounter(ctx.pool, ctx.guildId, c.channelId, new Date(recent[recent.length - RENAMES_PER_WINDOW]!.getTime() + RENAME_WINDOW_MS));
+      await holdCounter(
+        ctx.pool,
+        ctx.guildId,
+        c.channelId,
+        new Date(recent[recent.length - RENAMES_PER_WINDOW]!.getTime() + RENAME_WINDOW_MS),
+      );
       continue;
     }
     try {
-      await ctx.rest.patch(Routes.channel(c.channelId), { body: { name }, reason: 'Counter update (/counters)', signal: ctx.signal });
+      await ctx.rest.patch(Routes.channel(c.channelId), {
+        body: { name },
+        reason: 'Counter update (/counters)',
+        signal: ctx.signal,
+      });
       await recordRename(ctx.pool, ctx.guildId, c.channelId, name, [...recent, now]);
       ctx.logger.debug({ channel: c.channelId }, 'counter renamed');
     } catch (err) {
       if (err instanceof RateLimitError) {
-        await holdCounter(ctx.pool, ctx.guildId, c.channelId, new Date(now.getTime() + Math.max(1_000, err.retryAfter)));
-        ctx.logger.info({ channel: c.channelId, retryAfterMs: err.retryAfter }, 'counter rename refused by the rate limit: waiting');
+        await holdCounter(
+          ctx.pool,
+          ctx.guildId,
+          c.channelId,
+          new Date(now.getTime() + Math.max(1_000, err.retryAfter)),
+        );
+        ctx.logger.info(
+          { channel: c.channelId, retryAfterMs: err.retryAfter },
+          'counter rename refused by the rate limit: waiting',
+        );
         continue;
       }
       const reason = err instanceof DiscordAPIError && typeof err.code === 'number' ? DISABLING[err.code] : undefined;
@@ -88,13 +120,23 @@ async function disable(ctx: JobContext, c: CounterRow, reason: string): Promise<
 }
 
 /** Tells the admins in the channel the counter was added from (best effort: /counters list shows it too). */
-async function notify(ctx: JobContext, notifyChannelId: string | null, channelId: string, reason: string): Promise<void> {
+async function notify(
+  ctx: JobContext,
+  notifyChannelId: string | null,
+  channelId: string,
+  reason: string,
+): Promise<void> {
   if (!notifyChannelId || notifyChannelId === channelId) return;
   await ctx.rest
     .post(Routes.channelMessages(notifyChannelId), {
-      body: { content: `⚠️ The counter on <#${channelId}> is switched off: ${reason}. Fix it and add it again with \`/counters add\`.`, allowed_mentions: { parse: [] } },
+      body: {
+        content: `⚠️ The counter on <#${channelId}> is switched off: ${reason}. Fix it and add it again with \`/counters add\`.`,
+        allowed_mentions: { parse: [] },
+      },
     })
-    .catch((err: unknown) => ctx.logger.info({ err, channel: notifyChannelId }, 'could not post the disabled-counter notice'));
+    .catch((err: unknown) =>
+      ctx.logger.info({ err, channel: notifyChannelId }, 'could not post the disabled-counter notice'),
+    );
 }
 
 export const countersJob: ScheduledJob = {

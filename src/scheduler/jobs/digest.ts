@@ -42,7 +42,11 @@ async function run(ctx: JobContext): Promise<void> {
   const msg = await digestMessage(digest, { every: cfg.every, timeZone: settings.timeZone, render: ctx.render });
   try {
     await ctx.rest.post(Routes.channelMessages(cfg.channelId), {
-      body: { embeds: [msg.embed.toJSON()], attachments: [{ id: 0, filename: msg.fileName }], allowed_mentions: { parse: [] } },
+      body: {
+        embeds: [msg.embed.toJSON()],
+        attachments: [{ id: 0, filename: msg.fileName }],
+        allowed_mentions: { parse: [] },
+      },
       files: [{ name: msg.fileName, data: msg.png, contentType: 'image/png' }],
       signal: ctx.signal,
     });
@@ -72,6 +76,8 @@ export const digestJob: ScheduledJob = {
 
 /** The guild's zone without a Redis client (nextRun gets only the pool). */
 async function settingsOfPool(pool: pg.Pool, guildId: string): Promise<{ timeZone: string }> {
-  const { rows } = await pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [guildId]);
+  const { rows } = await pool.query<{ time_zone: string }>('SELECT time_zone FROM guild_settings WHERE guild_id = $1', [
+    guildId,
+  ]);
   return { timeZone: rows[0]?.time_zone ?? 'UTC' };
 }

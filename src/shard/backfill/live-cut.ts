@@ -11,7 +11,13 @@ import type { RedisClient } from '../../redis.js';
 
 export const GUILD_CUT_FIELD = '*';
 
-export function recordLiveCuts(client: Client, redis: RedisClient, keys: Keys, partitions: number, logger: Logger): void {
+export function recordLiveCuts(
+  client: Client,
+  redis: RedisClient,
+  keys: Keys,
+  partitions: number,
+  logger: Logger,
+): void {
   const seen = new Set<string>();
   const note = (guildId: string, field: string, id: string) => {
     const k = `${guildId}|${field}`;

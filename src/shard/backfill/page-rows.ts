@@ -11,7 +11,14 @@ export class PageRows implements CounterSink {
   /** Increments the decoder refused (never expected: the counting functions write valid fields). */
   malformed = 0;
 
-  add(family: FamilyName, _guildId: string, minute: number, dims: readonly string[], values: readonly number[], marks?: readonly string[]): void {
+  add(
+    family: FamilyName,
+    _guildId: string,
+    minute: number,
+    dims: readonly string[],
+    values: readonly number[],
+    marks?: readonly string[],
+  ): void {
     const spec = FAMILIES[family];
     for (let m = 0; m < values.length; m++) {
       const by = values[m] ?? 0;
@@ -26,7 +33,16 @@ export class PageRows implements CounterSink {
       if (!byRow) this.rows.set(family, (byRow = new Map()));
       const rowKey = field.slice(0, field.lastIndexOf('|'));
       let row = byRow.get(rowKey);
-      if (!row) byRow.set(rowKey, (row = { minute: d.minute, dims: d.dims, marks: d.marks, values: new Array<number>(spec.metrics.length).fill(0) }));
+      if (!row)
+        byRow.set(
+          rowKey,
+          (row = {
+            minute: d.minute,
+            dims: d.dims,
+            marks: d.marks,
+            values: new Array<number>(spec.metrics.length).fill(0),
+          }),
+        );
       row.values[m] = (row.values[m] ?? 0) + by;
     }
   }

@@ -10,12 +10,29 @@
 // transaction (BackfillStore.commitPage): a restart resumes after the last committed page.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { ChannelType, DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, SnowflakeUtil, type Client, type Guild, type GuildTextBasedChannel, type Message } from 'discord.js';
+import {
+  ChannelType,
+  DiscordAPIError,
+  PermissionFlagsBits,
+  RESTJSONErrorCodes,
+  SnowflakeUtil,
+  type Client,
+  type Guild,
+  type GuildTextBasedChannel,
+  type Message,
+} from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
-import { backfillChannels, backfillJobs, backfillMessagesLoaded, backfillMessagesRead, backfillPages, backfillRunning } from '../../metrics.js';
+import {
+  backfillChannels,
+  backfillJobs,
+  backfillMessagesLoaded,
+  backfillMessagesRead,
+  backfillPages,
+  backfillRunning,
+} from '../../metrics.js';
 import { dropOptedOut, refreshRollups, MEMBER_TABLES, type OptOutStore } from '../../privacy.js';
 import type { RedisClient } from '../../redis.js';
 import type { GuildSettingsStore } from '../../settings.js';
@@ -32,10 +49,19 @@ import { BackfillStore, LostLease, type ChannelRow } from './store.js';
 
 const PAGE = 100;
 /** Text channels whose history a bot can page through (voice channels' chat is left out). */
-const READABLE = new Set<ChannelType>([ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.AnnouncementThread]);
+const READABLE = new Set<ChannelType>([
+  ChannelType.GuildText,
+  ChannelType.GuildAnnouncement,
+  ChannelType.PublicThread,
+  ChannelType.AnnouncementThread,
+]);
 const NEEDED = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.ReadMessageHistory;
 /** Errors that mean "this channel cannot be read", not "try again". */
-const CHANNEL_GONE = new Set<number | string>([RESTJSONErrorCodes.MissingAccess, RESTJSONErrorCodes.MissingPermissions, RESTJSONErrorCodes.UnknownChannel]);
+const CHANNEL_GONE = new Set<number | string>([
+  RESTJSONErrorCodes.MissingAccess,
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.UnknownChannel,
+]);
 
 export interface BackfillRunnerOptions {
   client: Client;
@@ -98,7 +124,12 @@ export class BackfillRunner {
   }
 
   private async run(guild: Guild): Promise<void> {
-    const claim = await this.store.acquire(guild.id, this.owner, this.o.config.backfillLeaseMs, this.o.config.backfillDays);
+    const claim = await this.store.acquire(
+      guild.id,
+      this.owner,
+      this.o.config.backfillLeaseMs,
+      this.o.config.backfillDays,
+    );
     if (!claim) return;
     const job = { guildId: guild.id, stop: false };
     this.current = job;
@@ -120,7 +151,9 @@ export class BackfillRunner {
       const to = new Date().toISOString();
       await refreshRollups(
         this.o.pool,
-        MEMBER_TABLES.filter((t) => ['messages_raw', 'emojis_raw', 'mentions_raw', 'app_commands_raw'].includes(t.table)).map((t) => ({ rollups: t.rollups, from: new Date(since).toISOString(), to })),
+        MEMBER_TABLES.filter((t) =>
+          ['messages_raw', 'emojis_raw', 'mentions_raw', 'app_commands_raw'].includes(t.table),
+        ).map((t) => ({ rollups: t.rollups, from: new Date(since).toISOString(), to })),
       );
       await this.store.finish(guild.id, this.owner, 'done');
       backfillJobs.inc({ outcome: 'done' });
@@ -164,13 +197,15 @@ export class BackfillRunner {
       const parent = c.isThread() ? (c.parentId ?? '0') : '0';
       await this.store.addChannel(guild.id, c.id, parent, cuts[c.id] ?? guildCut);
       const perms = c.permissionsFor(me);
-      if (!perms || (perms.bitfield & NEEDED) !== NEEDED) await this.store.skipChannel(guild.id, c.id, 'the bot lacks View Channel or Read Message History');
+      if (!perms || (perms.bitfield & NEEDED) !== NEEDED)
+        await this.store.skipChannel(guild.id, c.id, 'the bot lacks View Channel or Read Message History');
     }
   }
 
   /** Pages one channel back to `since` (or its first message). */
   private async channel(guild: Guild, row: ChannelRow, since: number, job: { stop: boolean }): Promise<void> {
-    const channel = guild.channels.cache.get(row.channelId) ?? (await guild.channels.fetch(row.channelId).catch(() => null));
+    const channel =
+      guild.channels.cache.get(row.channelId) ?? (await guild.channels.fetch(row.channelId).catch(() => null));
     if (!channel || !channel.isTextBased()) {
       await this.store.skipChannel(guild.id, row.channelId, 'the channel no longer exists');
       backfillChannels.inc({ outcome: 'skipped' });
@@ -213,7 +248,15 @@ export class BackfillRunner {
       const families: [FamilyName, RawRow[]][] = [];
       for (const [family, list] of rows.byFamily()) {
         const userDim = (FAMILIES[family].dims as readonly string[]).indexOf('user_id');
-        families.push([family, await dropOptedOut(this.o.pool, list, (r) => r.dims[0]!, (r) => r.dims[userDim]!)]);
+        families.push([
+          family,
+          await dropOptedOut(
+            this.o.pool,
+            list,
+            (r) => r.dims[0]!,
+            (r) => r.dims[userDim]!,
+          ),
+        ]);
       }
       const next = oldestId !== undefined ? oldestId.toString() : cursor;
       await this.store.commitPage({

@@ -53,7 +53,12 @@ export class BackfillStore {
    * Takes the job's lease if it is free (or already ours). Fixes the depth when the job first starts.
    * Returns the depth and whether the job was fresh (queued) rather than resumed, or undefined.
    */
-  async acquire(guildId: string, owner: string, leaseMs: number, days: number): Promise<{ since: Date; fresh: boolean } | undefined> {
+  async acquire(
+    guildId: string,
+    owner: string,
+    leaseMs: number,
+    days: number,
+  ): Promise<{ since: Date; fresh: boolean } | undefined> {
     const { rows } = await this.pool.query<{ since: Date; fresh: boolean }>(
       `WITH old AS (SELECT state FROM backfill_jobs WHERE guild_id = $1::bigint FOR UPDATE)
        UPDATE backfill_jobs SET lease_owner = $2, lease_until = now() + $3::int * interval '1 millisecond', state = 'running',
@@ -67,7 +72,10 @@ export class BackfillStore {
 
   /** A fresh job: every channel not exhausted is read again from its cursor; skipped ones are retried. */
   async reopenChannels(guildId: string): Promise<void> {
-    await this.pool.query(`UPDATE backfill_channels SET state = CASE WHEN exhausted THEN 'done' ELSE 'pending' END, note = NULL WHERE guild_id = $1::bigint`, [guildId]);
+    await this.pool.query(
+      `UPDATE backfill_channels SET state = CASE WHEN exhausted THEN 'done' ELSE 'pending' END, note = NULL WHERE guild_id = $1::bigint`,
+      [guildId],
+    );
   }
 
   /** Adds channels not seen before; an existing channel keeps its cut and cursor. */
@@ -80,15 +88,30 @@ export class BackfillStore {
   }
 
   async skipChannel(guildId: string, channelId: string, note: string): Promise<void> {
-    await this.pool.query(`UPDATE backfill_channels SET state = 'skipped', note = $3 WHERE guild_id = $1::bigint AND channel_id = $2::bigint`, [guildId, channelId, note]);
+    await this.pool.query(
+      `UPDATE backfill_channels SET state = 'skipped', note = $3 WHERE guild_id = $1::bigint AND channel_id = $2::bigint`,
+      [guildId, channelId, note],
+    );
   }
 
   async channels(guildId: string): Promise<ChannelRow[]> {
-    const { rows } = await this.pool.query<{ channel_id: string; parent_id: string; cut_id: string; cursor_id: string | null; state: ChannelRow['state'] }>(
+    const { rows } = await this.pool.query<{
+      channel_id: string;
+      parent_id: string;
+      cut_id: string;
+      cursor_id: string | null;
+      state: ChannelRow['state'];
+    }>(
       `SELECT channel_id::text, parent_id::text, cut_id::text, cursor_id::text, state FROM backfill_channels WHERE guild_id = $1::bigint ORDER BY channel_id`,
       [guildId],
     );
-    return rows.map((r) => ({ channelId: r.channel_id, parentId: r.parent_id, cutId: r.cut_id, cursorId: r.cursor_id, state: r.state }));
+    return rows.map((r) => ({
+      channelId: r.channel_id,
+      parentId: r.parent_id,
+      cutId: r.cut_id,
+      cursorId: r.cursor_id,
+      state: r.state,
+    }));
   }
 
   /**
@@ -138,6 +161,9 @@ export class BackfillStore {
 
   /** Hands the lease back (shutdown): another process, or this one restarted, resumes at once. */
   async release(guildId: string, owner: string): Promise<void> {
-    await this.pool.query(`UPDATE backfill_jobs SET lease_until = NULL WHERE guild_id = $1::bigint AND lease_owner = $2`, [guildId, owner]);
+    await this.pool.query(
+      `UPDATE backfill_jobs SET lease_until = NULL WHERE guild_id = $1::bigint AND lease_owner = $2`,
+      [guildId, owner],
+    );
   }
 }

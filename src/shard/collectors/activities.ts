@@ -58,7 +58,8 @@ export function collectActivities(client: Client, tracker: SessionTracker, priva
         if (!isSnowflake(g?.id)) return;
         if (g.unavailable) return tracker.forget(g.id);
         const present = new Map<string, Presence>();
-        for (const p of g.presences ?? []) if (isSnowflake(p?.user?.id)) for (const [field, s] of presences(g.id, p)) present.set(field, s);
+        for (const p of g.presences ?? [])
+          if (isSnowflake(p?.user?.id)) for (const [field, s] of presences(g.id, p)) present.set(field, s);
         return tracker.reconcile(g.id, present, tracker.now());
       }
       case 'GUILD_DELETE': {

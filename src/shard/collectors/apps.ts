@@ -14,7 +14,10 @@ import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterSink, CounterWriter } from '../../counters.js';
 
 /** What another app's message says about the command use it answers, or undefined when it is none. */
-export function appCommandUse(message: Message<true>, ownApplicationId: string | undefined): { applicationId: string; userId: string; command: string } | undefined {
+export function appCommandUse(
+  message: Message<true>,
+  ownApplicationId: string | undefined,
+): { applicationId: string; userId: string; command: string } | undefined {
   const meta = message.interactionMetadata;
   const legacy = message.interaction;
   if (!meta && !legacy) return undefined;
@@ -29,15 +32,35 @@ export function appCommandUse(message: Message<true>, ownApplicationId: string |
 }
 
 /** Another app's command use that one message shows, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
-export function countAppMessage(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function countAppMessage(
+  message: Message<true>,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   const use = appCommandUse(message, message.client.application?.id);
   if (!use) return;
   // Excluded channels and opted-out members are not counted.
-  if ((settings !== undefined && isExcluded(settings.get(message.guildId), message.channelId)) || (privacy !== undefined && !privacy.tracked(message.guildId, use.userId))) return;
-  counters.add('apps', message.guildId, minuteOf(message.createdTimestamp), [message.guildId, message.channelId, use.userId, use.applicationId, use.command], [1]);
+  if (
+    (settings !== undefined && isExcluded(settings.get(message.guildId), message.channelId)) ||
+    (privacy !== undefined && !privacy.tracked(message.guildId, use.userId))
+  )
+    return;
+  counters.add(
+    'apps',
+    message.guildId,
+    minuteOf(message.createdTimestamp),
+    [message.guildId, message.channelId, use.userId, use.applicationId, use.command],
+    [1],
+  );
 }
 
-export function collectApps(client: Client, counters: CounterWriter, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectApps(
+  client: Client,
+  counters: CounterWriter,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   recordCommandUses(client, counters, settings, privacy);
 
   client.on(Events.MessageCreate, (message) => {

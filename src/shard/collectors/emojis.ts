@@ -26,27 +26,65 @@ export function reactionKey(reaction: MessageReaction | PartialMessageReaction):
 }
 
 // Excluded channels (a thread by its parent too) and opted-out members are not counted.
-function skipped(settings: GuildSettingsStore | undefined, privacy: Tracking | undefined, guildId: string, channelId: string, parentId: string | null | undefined, userId: string): boolean {
-  return (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) || (privacy !== undefined && !privacy.tracked(guildId, userId));
+function skipped(
+  settings: GuildSettingsStore | undefined,
+  privacy: Tracking | undefined,
+  guildId: string,
+  channelId: string,
+  parentId: string | null | undefined,
+  userId: string,
+): boolean {
+  return (
+    (settings !== undefined && isExcluded(settings.get(guildId), channelId, parentId)) ||
+    (privacy !== undefined && !privacy.tracked(guildId, userId))
+  );
 }
 
 /** One message's emoji uses, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
-export function countMessageEmojis(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
+export function countMessageEmojis(
+  message: Message<true>,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+  names?: EmojiNameRecorder,
+): void {
   if (message.author.bot || message.webhookId || message.content === '') return;
-  if (skipped(settings, privacy, message.guildId, message.channelId, message.channel.isThread() ? message.channel.parentId : null, message.author.id)) return;
+  if (
+    skipped(
+      settings,
+      privacy,
+      message.guildId,
+      message.channelId,
+      message.channel.isThread() ? message.channel.parentId : null,
+      message.author.id,
+    )
+  )
+    return;
   const counts = countEmojis(message.content);
   if (counts.size === 0) return;
   const minute = minuteOf(message.createdTimestamp);
   const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
   for (const [emoji, uses] of counts) {
     counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
-    counters.add('channel_emojis', message.guildId, minute, [message.guildId, message.channelId, parent, message.author.id, emoji, 'message'], [uses]);
+    counters.add(
+      'channel_emojis',
+      message.guildId,
+      minute,
+      [message.guildId, message.channelId, parent, message.author.id, emoji, 'message'],
+      [uses],
+    );
   }
   // Custom emojis carry their names: kept so answers can name those not in the guild's list.
   if (names) for (const e of customEmojis(message.content)) names.note(e);
 }
 
-export function collectEmojis(client: Client, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking, names?: EmojiNameRecorder): void {
+export function collectEmojis(
+  client: Client,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+  names?: EmojiNameRecorder,
+): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.inGuild()) countMessageEmojis(message, counters, settings, privacy, names);
   });
@@ -58,7 +96,10 @@ export function collectEmojis(client: Client, counters: CounterSink, settings?: 
     gatewayEvents.inc({ type: 'MESSAGE_REACTION_ADD', shard: message.guild?.shardId ?? -1 });
     if (user.bot) return;
     const channel = message.channel as { isThread?: () => boolean; parentId?: string | null } | null;
-    if (skipped(settings, privacy, guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)) return;
+    if (
+      skipped(settings, privacy, guildId, message.channelId, channel?.isThread?.() ? channel.parentId : null, user.id)
+    )
+      return;
     const key = reactionKey(reaction);
     if (!key) return;
     const { id, name, animated } = reaction.emoji;
@@ -67,6 +108,12 @@ export function collectEmojis(client: Client, counters: CounterSink, settings?: 
     const minute = minuteOf(Date.now());
     counters.add('emojis', guildId, minute, [guildId, user.id, key, 'reaction'], [1]);
     const parent = (channel?.isThread?.() ? channel.parentId : null) ?? '0';
-    counters.add('channel_emojis', guildId, minute, [guildId, message.channelId, parent, user.id, key, 'reaction'], [1]);
+    counters.add(
+      'channel_emojis',
+      guildId,
+      minute,
+      [guildId, message.channelId, parent, user.id, key, 'reaction'],
+      [1],
+    );
   });
 }

@@ -11,7 +11,12 @@ import type { MemberEventWriter } from '../invites/event-writer.js';
 import type { InviteTracker } from '../invites/tracker.js';
 import type { Tracking } from '../../privacy.js';
 
-export function collectMembers(client: Client, tracker: InviteTracker, events: MemberEventWriter, privacy?: Tracking): void {
+export function collectMembers(
+  client: Client,
+  tracker: InviteTracker,
+  events: MemberEventWriter,
+  privacy?: Tracking,
+): void {
   // Fires for every guild of a (re)identified shard, before the shard's queued dispatches are emitted,
   // and GuildCreate for guilds joined later: the snapshot is in place before the next join is diffed.
   client.on(Events.GuildAvailable, (guild) => void tracker.refresh(guild));
@@ -42,6 +47,17 @@ export function collectMembers(client: Client, tracker: InviteTracker, events: M
   });
 }
 
-function eventOf(member: GuildMember | PartialGuildMember, kind: 'join' | 'leave', at: number): Omit<MemberEvent, 'attribution' | 'inviterId' | 'inviteCode'> {
-  return { at, guildId: member.guild.id, userId: member.id, kind, accountCreatedAt: member.user.createdTimestamp, bot: member.user.bot };
+function eventOf(
+  member: GuildMember | PartialGuildMember,
+  kind: 'join' | 'leave',
+  at: number,
+): Omit<MemberEvent, 'attribution' | 'inviterId' | 'inviteCode'> {
+  return {
+    at,
+    guildId: member.guild.id,
+    userId: member.id,
+    kind,
+    accountCreatedAt: member.user.createdTimestamp,
+    bot: member.user.bot,
+  };
 }

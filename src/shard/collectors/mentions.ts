@@ -9,14 +9,24 @@ import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterSink } from '../../counters.js';
 
-export function collectMentions(client: Client, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectMentions(
+  client: Client,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.inGuild()) countMentions(message, counters, settings, privacy);
   });
 }
 
 /** One message's mentions, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
-export function countMentions(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function countMentions(
+  message: Message<true>,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   if (message.webhookId || message.author.bot) return;
   const m = message.mentions;
   if (m.users.size === 0 && m.roles.size === 0 && !m.everyone) return;
@@ -26,7 +36,8 @@ export function countMentions(message: Message<true>, counters: CounterSink, set
   const author = message.author.id;
   if (privacy && !privacy.tracked(guildId, author)) return;
   const minute = minuteOf(message.createdTimestamp);
-  const add = (target: string, kind: string) => counters.add('mentions', guildId, minute, [guildId, author, target, kind], [1]);
+  const add = (target: string, kind: string) =>
+    counters.add('mentions', guildId, minute, [guildId, author, target, kind], [1]);
   for (const id of m.users.keys()) if (!privacy || privacy.tracked(guildId, id)) add(id, 'member');
   for (const id of m.roles.keys()) add(id, 'role');
   if (m.everyone) add('0', 'everyone');

@@ -14,7 +14,12 @@ import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterSink } from '../../counters.js';
 
-export function collectMessages(client: Client, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectMessages(
+  client: Client,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   client.on(Events.MessageCreate, (message) => {
     if (!message.inGuild()) return;
     gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: message.guild.shardId });
@@ -23,7 +28,12 @@ export function collectMessages(client: Client, counters: CounterSink, settings?
 }
 
 /** One message's counts, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
-export function countMessage(message: Message<true>, counters: CounterSink, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function countMessage(
+  message: Message<true>,
+  counters: CounterSink,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   // Webhooks never count; bots only where the guild asked for them.
   if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
   const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';

@@ -58,12 +58,18 @@ export function voiceDims(field: string, channelId: string): string[] {
   return [guildId, channelId, userId];
 }
 
-export function collectVoice(client: Client, tracker: SessionTracker, settings?: GuildSettingsStore, privacy?: Tracking): void {
+export function collectVoice(
+  client: Client,
+  tracker: SessionTracker,
+  settings?: GuildSettingsStore,
+  privacy?: Tracking,
+): void {
   const afk = new Map<string, string | null>();
   const isSelf = (userId: string) => userId === client.user?.id;
   // Excluded channels and opted-out members: no session (a member moving into one closes theirs).
   const counted = (guildId: string, vs: RawVoiceState) =>
-    !(settings && isExcluded(settings.get(guildId), vs.channel_id)) && !(privacy && !privacy.tracked(guildId, vs.user_id));
+    !(settings && isExcluded(settings.get(guildId), vs.channel_id)) &&
+    !(privacy && !privacy.tracked(guildId, vs.user_id));
 
   client.on(Events.Raw, (packet: { t?: string; d?: unknown }, shardId: number) => {
     switch (packet.t) {
@@ -88,7 +94,9 @@ export function collectVoice(client: Client, tracker: SessionTracker, settings?:
         const channel = isSnowflake(g.afk_channel_id) ? g.afk_channel_id : null;
         afk.set(g.id, channel);
         // Whoever sits in the channel that just became the AFK channel stops counting.
-        if (channel) for (const [field, s] of tracker.sessions(g.id)) if (s.attrs === channel) tracker.set(g.id, field, undefined, now);
+        if (channel)
+          for (const [field, s] of tracker.sessions(g.id))
+            if (s.attrs === channel) tracker.set(g.id, field, undefined, now);
         return;
       }
       case 'GUILD_DELETE': {
@@ -99,7 +107,12 @@ export function collectVoice(client: Client, tracker: SessionTracker, settings?:
         const vs = packet.d as RawVoiceState | null;
         if (!validVoiceState(vs) || !isSnowflake(vs.guild_id) || isSelf(vs.user_id)) return;
         gatewayEvents.inc({ type: 'VOICE_STATE_UPDATE', shard: shardId });
-        tracker.set(vs.guild_id, `${vs.guild_id}|${vs.user_id}`, counted(vs.guild_id, vs) ? voicePresence(vs, afk.get(vs.guild_id)) : undefined, tracker.now());
+        tracker.set(
+          vs.guild_id,
+          `${vs.guild_id}|${vs.user_id}`,
+          counted(vs.guild_id, vs) ? voicePresence(vs, afk.get(vs.guild_id)) : undefined,
+          tracker.now(),
+        );
         return;
       }
     }

@@ -12,7 +12,8 @@ export type MemberEventWriterOptions = ShardWriterOptions;
 export class MemberEventWriter extends WriteBuffer<MemberEvent> {
   constructor(o: MemberEventWriterOptions) {
     super({
-      send: (e) => o.redis.xadd(o.keys.memberEvents(partitionOf(e.guildId, o.partitions)), '*', ...encodeMemberEvent(e)),
+      send: (e) =>
+        o.redis.xadd(o.keys.memberEvents(partitionOf(e.guildId, o.partitions)), '*', ...encodeMemberEvent(e)),
       maxBuffered: o.maxBuffered,
       retryIntervalMs: o.retryIntervalMs,
       logger: o.logger,

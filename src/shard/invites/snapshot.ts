@@ -36,7 +36,12 @@ export function decodeInvite(raw: string): InviteState | undefined {
   const u = Number(uses);
   const m = Number(maxUses);
   if (!Number.isSafeInteger(u) || !Number.isSafeInteger(m)) return undefined;
-  return { uses: u, maxUses: m, inviterId: inviter === '' ? null : inviter, expiresAt: expires === '' ? null : Number(expires) };
+  return {
+    uses: u,
+    maxUses: m,
+    inviterId: inviter === '' ? null : inviter,
+    expiresAt: expires === '' ? null : Number(expires),
+  };
 }
 
 export class InviteSnapshotStore {
@@ -74,7 +79,13 @@ export class InviteSnapshotStore {
     const fields: string[] = [AT, String(at)];
     for (const [code, s] of snap.invites) fields.push(code, encodeInvite(s));
     if (snap.vanity) fields.push(VANITY, `${snap.vanity.code}|${snap.vanity.uses}`);
-    await this.redis.multi().del(key).hset(key, ...fields).expire(key, TTL_SECONDS).exec().then(throwOnError);
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, ...fields)
+      .expire(key, TTL_SECONDS)
+      .exec()
+      .then(throwOnError);
   }
 
   /**
@@ -84,7 +95,12 @@ export class InviteSnapshotStore {
   async put(guildId: string, code: string, s: InviteState): Promise<void> {
     const key = this.key(guildId);
     // NX: a guild that never had a full snapshot (no Manage Server) still gets a TTL, never a keyless leak.
-    await this.redis.multi().hsetnx(key, code, encodeInvite(s)).expire(key, TTL_SECONDS, 'NX').exec().then(throwOnError);
+    await this.redis
+      .multi()
+      .hsetnx(key, code, encodeInvite(s))
+      .expire(key, TTL_SECONDS, 'NX')
+      .exec()
+      .then(throwOnError);
   }
 
   /** INVITE_DELETE (deleted, or used up). */

@@ -126,7 +126,12 @@ export class InviteTracker {
   inviteCreated(invite: Invite): void {
     const guildId = invite.guild?.id;
     if (!guildId) return;
-    const state = { uses: invite.uses ?? 0, maxUses: invite.maxUses ?? 0, inviterId: invite.inviterId ?? null, expiresAt: invite.expiresTimestamp ?? null };
+    const state = {
+      uses: invite.uses ?? 0,
+      maxUses: invite.maxUses ?? 0,
+      inviterId: invite.inviterId ?? null,
+      expiresAt: invite.expiresTimestamp ?? null,
+    };
     void this.serial(guildId, () => this.o.store.put(guildId, invite.code, state)).catch((err: unknown) =>
       this.log.warn({ err, guild: guildId }, 'could not record created invite'),
     );
@@ -210,16 +215,20 @@ export class InviteTracker {
       const set = this.windows.get(guildId);
       set?.delete(w);
       if (set?.size === 0) this.windows.delete(guildId);
-      if (w.diff && w.fetchEnd !== undefined) this.lastClosed.set(guildId, Math.max(this.lastClosed.get(guildId) ?? 0, w.fetchEnd));
+      if (w.diff && w.fetchEnd !== undefined)
+        this.lastClosed.set(guildId, Math.max(this.lastClosed.get(guildId) ?? 0, w.fetchEnd));
       then?.();
     };
     if (w.fetchEnd === undefined) return close();
     const closeAt = w.fetchEnd + this.graceMs;
     const held = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        close();
-        resolve();
-      }, Math.max(0, closeAt - Date.now())),
+      setTimeout(
+        () => {
+          close();
+          resolve();
+        },
+        Math.max(0, closeAt - Date.now()),
+      ),
     );
     this.holding.add(held);
     void held.then(() => this.holding.delete(held));
@@ -232,7 +241,9 @@ export class InviteTracker {
       window.fetchEnd = Date.now();
       // Redis unavailable: attribution is lost ('unknown'), the join itself is not.
       const before = await this.o.store.load(guild.id).catch(() => undefined);
-      await this.o.store.save(guild.id, after).catch((err: unknown) => this.log.warn({ err, guild: guild.id }, 'could not store invite snapshot'));
+      await this.o.store
+        .save(guild.id, after)
+        .catch((err: unknown) => this.log.warn({ err, guild: guild.id }, 'could not store invite snapshot'));
       return attributeJoin(before, after);
     } catch (err) {
       this.log.warn({ err, guild: guild.id }, 'invite fetch failed; join attributed unknown');
@@ -269,7 +280,10 @@ export class InviteTracker {
     const count = (n: unknown) => (Number.isSafeInteger(n) && (n as number) >= 0 ? (n as number) : 0);
     const snap: InviteSnapshot = {
       invites: new Map(),
-      vanity: typeof vanity?.code === 'string' && INVITE_CODE.test(vanity.code) ? { code: vanity.code, uses: count(vanity.uses) } : null,
+      vanity:
+        typeof vanity?.code === 'string' && INVITE_CODE.test(vanity.code)
+          ? { code: vanity.code, uses: count(vanity.uses) }
+          : null,
     };
     for (const inv of Array.isArray(list) ? list : []) {
       if (typeof inv?.code !== 'string' || !INVITE_CODE.test(inv.code)) continue;
@@ -288,7 +302,10 @@ export class InviteTracker {
     inviteFetchErrors.inc({ reason: 'forbidden' });
     if (this.forbiddenLogged.has(guild.id)) return;
     this.forbiddenLogged.add(guild.id);
-    this.log.warn({ guild: guild.id, reason }, "cannot read the guild's invites (needs Manage Server): its joins are attributed 'unknown'");
+    this.log.warn(
+      { guild: guild.id, reason },
+      "cannot read the guild's invites (needs Manage Server): its joins are attributed 'unknown'",
+    );
   }
 
   private async slot(): Promise<void> {

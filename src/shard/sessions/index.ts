@@ -52,12 +52,22 @@ export function collectTimedSessions(client: Client, o: TimedSessionOptions): Ti
       return !guild || client.ws.shards.get(guild.shardId)?.status === Status.Ready;
     },
   };
-  const voice = new SessionTracker({ ...common, family: 'voice', dims: voiceDims, logger: o.logger.child({ sessions: 'voice' }) });
+  const voice = new SessionTracker({
+    ...common,
+    family: 'voice',
+    dims: voiceDims,
+    logger: o.logger.child({ sessions: 'voice' }),
+  });
   collectVoice(client, voice, o.settings, o.privacy);
   voice.start();
   let activities: SessionTracker | undefined;
   if (o.config.presenceIntent) {
-    activities = new SessionTracker({ ...common, family: 'activities', dims: (field) => activityDims(field), logger: o.logger.child({ sessions: 'activities' }) });
+    activities = new SessionTracker({
+      ...common,
+      family: 'activities',
+      dims: (field) => activityDims(field),
+      logger: o.logger.child({ sessions: 'activities' }),
+    });
     collectActivities(client, activities, o.privacy);
     activities.start();
   }

@@ -33,7 +33,8 @@ export function decodeState(raw: string, metrics: number): SessionState | undefi
   const [attrs, flags, start, last, rems] = parts as [string, string, string, string, string];
   const r = rems.split(',').map(Number);
   const s: SessionState = { attrs, flags: Number(flags), start: Number(start), last: Number(last), rems: r };
-  if (!Number.isSafeInteger(s.flags) || !Number.isSafeInteger(s.start) || !Number.isSafeInteger(s.last)) return undefined;
+  if (!Number.isSafeInteger(s.flags) || !Number.isSafeInteger(s.start) || !Number.isSafeInteger(s.last))
+    return undefined;
   if (r.length !== metrics || !r.every((x) => Number.isInteger(x) && x >= 0 && x < 1000)) return undefined;
   return s;
 }

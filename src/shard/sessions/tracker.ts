@@ -16,7 +16,15 @@ import { FAMILIES, encodeField, type FamilyName } from '../../families.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
 import { registry } from '../../metrics.js';
-import { accrue, decodeState, encodeState, flushRemainders, openState, type MinuteCredit, type SessionState } from './segment.js';
+import {
+  accrue,
+  decodeState,
+  encodeState,
+  flushRemainders,
+  openState,
+  type MinuteCredit,
+  type SessionState,
+} from './segment.js';
 import { ANY, type SessionWriter } from './writer.js';
 
 /** What a session is now: its attrs (voice channel, '' for activities) and active-metric flags. */
@@ -105,7 +113,9 @@ export class SessionTracker {
   setGroup(guildId: string, prefix: string, present: Map<string, Presence>, at: number): void {
     const apply = () => {
       const sessions = this.open.get(guildId);
-      if (sessions) for (const field of [...sessions.keys()]) if (field.startsWith(prefix) && !present.has(field)) this.change(guildId, field, undefined, at);
+      if (sessions)
+        for (const field of [...sessions.keys()])
+          if (field.startsWith(prefix) && !present.has(field)) this.change(guildId, field, undefined, at);
       for (const [field, p] of present) this.change(guildId, field, p, at);
     };
     const r = this.reconciling.get(guildId);
@@ -133,7 +143,8 @@ export class SessionTracker {
     const sessions = this.open.get(guildId);
     if (!sessions) return;
     this.open.delete(guildId);
-    for (const [field, s] of sessions) this.write(guildId, field, encodeState(s), undefined, s.attrs, [flushRemainders(s)]);
+    for (const [field, s] of sessions)
+      this.write(guildId, field, encodeState(s), undefined, s.attrs, [flushRemainders(s)]);
   }
 
   /** Credits every open session (of guilds not being reconciled, on connected shards unless `all`) up to `now`. */
@@ -202,7 +213,14 @@ export class SessionTracker {
     return new Array<number>(this.metrics).fill(0);
   }
 
-  private write(guildId: string, field: string, expected: string, next: SessionState | undefined, attrs: string, credits: (MinuteCredit | undefined)[]): void {
+  private write(
+    guildId: string,
+    field: string,
+    expected: string,
+    next: SessionState | undefined,
+    attrs: string,
+    credits: (MinuteCredit | undefined)[],
+  ): void {
     const partition = partitionOf(guildId, this.o.partitions);
     const spec = FAMILIES[this.o.family];
     const incs = new Map<string, number>();
@@ -216,8 +234,14 @@ export class SessionTracker {
         incs.set(f, (incs.get(f) ?? 0) + v);
       }
     }
-    this.o.writer.apply(this.o.keys.sessions(this.o.family, partition), this.o.keys.live(this.o.family, partition), field, expected, next ? encodeState(next) : '', incs, (stored) =>
-      this.adopt(guildId, field, stored),
+    this.o.writer.apply(
+      this.o.keys.sessions(this.o.family, partition),
+      this.o.keys.live(this.o.family, partition),
+      field,
+      expected,
+      next ? encodeState(next) : '',
+      incs,
+      (stored) => this.adopt(guildId, field, stored),
     );
   }
 
@@ -260,11 +284,15 @@ export class SessionTracker {
           // Changes this process made before the guild's (re)connect must land first: the read is the truth.
           const key = this.o.keys.sessions(this.o.family, partition);
           const until = Date.now() + IDLE_WAIT_MS;
-          while ([...set].some((g) => this.o.writer.busy(key, `${g}|`)) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+          while ([...set].some((g) => this.o.writer.busy(key, `${g}|`)) && Date.now() < until)
+            await new Promise((r) => setTimeout(r, 10));
           const stored = await this.scan(partition, set);
           for (const g of set) this.finishReconcile(g, stored.get(g) ?? new Map());
         } catch (err) {
-          this.o.logger.warn({ err: (err as Error).message, guilds: set.size }, 'reading stored sessions failed; retrying');
+          this.o.logger.warn(
+            { err: (err as Error).message, guilds: set.size },
+            'reading stored sessions failed; retrying',
+          );
           setTimeout(() => {
             for (const g of set) if (this.reconciling.has(g)) this.toLoad.add(g);
             if (!this.loadScheduled && this.toLoad.size > 0) {
@@ -285,7 +313,10 @@ export class SessionTracker {
     let cursor = '0';
     do {
       const args: (string | number)[] = only ? ['MATCH', `${only}|*`, 'COUNT', 1000] : ['COUNT', 1000];
-      const [nextCursor, flat] = (await this.o.redis.hscan(key, cursor, ...(args as ['COUNT', number]))) as [string, string[]];
+      const [nextCursor, flat] = (await this.o.redis.hscan(key, cursor, ...(args as ['COUNT', number]))) as [
+        string,
+        string[],
+      ];
       cursor = nextCursor;
       for (let i = 0; i < flat.length; i += 2) {
         const field = flat[i]!;

@@ -117,7 +117,15 @@ export class SessionWriter {
    * Queues one change of `field` in `sessionKey` with its increments of `liveKey`; never waits. `onConflict`
    * hears what Redis holds when that is another session state than `expected` (see the header).
    */
-  apply(sessionKey: string, liveKey: string, field: string, expected: string, next: string, incs: Map<string, number>, onConflict?: (stored: string) => void): void {
+  apply(
+    sessionKey: string,
+    liveKey: string,
+    field: string,
+    expected: string,
+    next: string,
+    incs: Map<string, number>,
+    onConflict?: (stored: string) => void,
+  ): void {
     const id = `${sessionKey}\u0000${field}`;
     let chain = this.chains.get(id);
     if (!chain) this.chains.set(id, (chain = { sessionKey, liveKey, field, sending: false }));
@@ -139,35 +147,38 @@ export class SessionWriter {
     chain.sending = true;
     const args: (string | number)[] = [chain.field, change.expected, change.next];
     for (const [f, by] of change.incs) if (by !== 0) args.push(f, by);
-    void this.inflight.track(this.command(chain.sessionKey, chain.liveKey, ...args).then(
-      (result) => {
-        chain.sending = false;
-        if (retrying) {
-          chain.failed = undefined;
-          this.failedCount--;
-        }
-        if (result === 0) {
-          chain.sending = true;
-          void this.inflight.track(this.resolve(id, chain, change));
-          return;
-        }
-        this.send(id, chain);
-      },
-      (err: Error) => {
-        chain.sending = false;
-        redisWriteErrors.inc();
-        if (retrying) return; // stays failed; the timer resends it
-        if (this.failedCount >= this.opts.maxBuffered) {
-          // Shed the time, keep the session: later changes will be computed from this value.
-          this.shed(change, err);
-          chain.failed = { expected: ANY, next: change.next, incs: new Map() };
-        } else {
-          chain.failed = change;
-        }
-        this.failedCount++;
-        if (this.failedCount === 1) this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
-      },
-    ));
+    void this.inflight.track(
+      this.command(chain.sessionKey, chain.liveKey, ...args).then(
+        (result) => {
+          chain.sending = false;
+          if (retrying) {
+            chain.failed = undefined;
+            this.failedCount--;
+          }
+          if (result === 0) {
+            chain.sending = true;
+            void this.inflight.track(this.resolve(id, chain, change));
+            return;
+          }
+          this.send(id, chain);
+        },
+        (err: Error) => {
+          chain.sending = false;
+          redisWriteErrors.inc();
+          if (retrying) return; // stays failed; the timer resends it
+          if (this.failedCount >= this.opts.maxBuffered) {
+            // Shed the time, keep the session: later changes will be computed from this value.
+            this.shed(change, err);
+            chain.failed = { expected: ANY, next: change.next, incs: new Map() };
+          } else {
+            chain.failed = change;
+          }
+          this.failedCount++;
+          if (this.failedCount === 1)
+            this.opts.logger.warn({ err: err.message }, 'Redis session write failed; retrying');
+        },
+      ),
+    );
   }
 
   /** A refused change: write it afresh if Redis lost the session, else let the caller adopt what Redis holds. */
@@ -181,7 +192,8 @@ export class SessionWriter {
       chain.failed = change;
       this.failedCount++;
       redisWriteErrors.inc();
-      if (this.failedCount === 1) this.opts.logger.warn({ err: (err as Error).message }, 'Redis session write failed; retrying');
+      if (this.failedCount === 1)
+        this.opts.logger.warn({ err: (err as Error).message }, 'Redis session write failed; retrying');
       return;
     }
     chain.sending = false;
@@ -200,8 +212,13 @@ export class SessionWriter {
     const now = Date.now();
     if (now - this.lastConflictLog > 10_000) {
       this.opts.logger.warn(
-        { conflicts: this.conflictsSinceLog, example: { key: chain.sessionKey, field: chain.field, stored: stored === null ? 'absent' : 'other state' } },
-        stored === null ? 'open sessions were gone from Redis (flushed or restarted): written again with their time' : 'Redis held other session states: adopted them',
+        {
+          conflicts: this.conflictsSinceLog,
+          example: { key: chain.sessionKey, field: chain.field, stored: stored === null ? 'absent' : 'other state' },
+        },
+        stored === null
+          ? 'open sessions were gone from Redis (flushed or restarted): written again with their time'
+          : 'Redis held other session states: adopted them',
       );
       this.lastConflictLog = now;
       this.conflictsSinceLog = 0;
@@ -216,7 +233,10 @@ export class SessionWriter {
     const now = Date.now();
     if (now - this.lastShedLog > 10_000) {
       this.lastShedLog = now;
-      this.opts.logger.error({ buffered: this.failedCount, err: err.message }, 'session retry buffer full: shedding session time while Redis is unavailable');
+      this.opts.logger.error(
+        { buffered: this.failedCount, err: err.message },
+        'session retry buffer full: shedding session time while Redis is unavailable',
+      );
     }
   }
 
@@ -233,7 +253,8 @@ export class SessionWriter {
     while (this.chains.size > 0 && Date.now() < end) {
       if (this.failedCount > 0) this.retry();
       if (this.inflight.size > 0) await this.inflight.settled(Math.max(0, end - Date.now()));
-      if (this.chains.size > 0 && (this.failedCount > 0 || this.inflight.size === 0)) await new Promise((r) => setTimeout(r, 10));
+      if (this.chains.size > 0 && (this.failedCount > 0 || this.inflight.size === 0))
+        await new Promise((r) => setTimeout(r, 10));
     }
     return this.chains.size === 0;
   }
