@@ -4,6 +4,7 @@
 // (its own character count, never the bot's); then /stats server, /stats channel, /me and /export.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { truthCharacters, type DetailTotals, type RecordedReply, type TruthMessage } from 'discord-sim';
+import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 let t: TestBot;
@@ -30,6 +31,11 @@ async function diff(): Promise<string[]> {
       out.push(`${k}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
   }
   for (const k of db.keys()) if (!truth.has(k)) out.push(`${k}: not in the truth`);
+  // The messages family too: averages divide the details by it, so both must be loaded before an answer.
+  const messages = await messageTotalsByChannelMember(t.pool, [...t.sim.world.guilds.keys()]);
+  for (const [k, v] of t.sim.truth.messageTotals())
+    if (messages.get(k)?.messages !== v.messages)
+      out.push(`messages ${k}: ${messages.get(k)?.messages ?? 0} ≠ ${v.messages}`);
   return out;
 }
 
