@@ -224,6 +224,7 @@ try {
   const busiest = [...sim.world.guilds.keys()].sort((a, b) => score(b) - score(a))[0]!;
   await everyCommand(busiest);
   await countersAndDigest(busiest);
+  await activityRoles(busiest);
 
   // The dashboard: the simulator's "browser" is signed in to Discord as the busiest server's owner, so the
   // sign-in link goes straight through OAuth2 (the picker at /oauth2/authorize offers other test users).
@@ -421,6 +422,60 @@ async function countersAndDigest(guildId: string): Promise<void> {
   ]);
   say(
     `  /digest preview: ${png ? `chart ${path.join(args.out!, 'digest-preview.png')}` : preview.content}; /digest set: ${set.content}`,
+  );
+}
+
+/**
+ * Activity roles in one guild: the demo admin grants the bot Manage Roles, creates a role below the bot's,
+ * adds "at least 3 messages in the last 7 days" for it, writes the dry-run preview, and the scheduler in this
+ * process gives the role over REST (the simulator records each change with its audit-log reason).
+ */
+async function activityRoles(guildId: string): Promise<void> {
+  const MANAGE_ROLES = 1n << 28n;
+  const g = sim.world.guild(guildId)!;
+  const botRole = g.roles.find((r) => r.managed && r.botId === sim.world.botUser.id)!;
+  sim.structure.updateRole(guildId, botRole.id, { permissions: String(BigInt(botRole.permissions) | MANAGE_ROLES) });
+  const role = sim.structure.createRole(guildId, 'Regulars', 0x2ecc71);
+  // The command checks the role against the roles the shard recorded.
+  for (const end = Date.now() + 15_000; Date.now() < end; await sleep(250)) {
+    const { rows } = await stack.pool.query('SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2', [
+      guildId,
+      role.id,
+    ]);
+    if (rows.length > 0) break;
+  }
+  const members = sim.world.humanMembers(guildId);
+  const ask = (k: number, subcommand: string, options: { name: string; type: number; value: string | number }[]) =>
+    sim.invokeCommand({
+      guildId,
+      channelId: sim.world.textChannels(guildId)[0]!.id,
+      userId: members[(k + 7) % members.length]!.user.id,
+      name: 'autoroles',
+      subcommand,
+      options,
+      permissions: String((1n << 5n) | MANAGE_ROLES),
+      timeoutMs: 30_000,
+    });
+  const roleOption = { name: 'role', type: 8, value: role.id };
+  const added = await ask(1, 'add', [
+    roleOption,
+    { name: 'activity', type: 3, value: 'messages' },
+    { name: 'rule', type: 3, value: 'threshold' },
+    { name: 'amount', type: 4, value: 3 },
+    { name: 'days', type: 4, value: 7 },
+  ]);
+  say(`  /autoroles add @Regulars at least 3 messages in 7 days: ${added.content}`);
+  const shown = await ask(2, 'preview', [roleOption]);
+  const fields = (shown.embeds[0] as { fields?: { name: string; value: string }[] } | undefined)?.fields ?? [];
+  await writeFile(
+    path.join(args.out!, 'autoroles-preview.txt'),
+    [shown.content, ...fields.map((f) => `${f.name}: ${f.value}`)].filter(Boolean).join('\n') + '\n',
+  );
+  const given = () => sim.memberRoles.changes.filter((c) => c.roleId === role.id && c.action === 'add');
+  for (const end = Date.now() + 30_000; Date.now() < end && given().length === 0;) await sleep(250);
+  say(
+    `  /autoroles preview written to ${path.join(args.out!, 'autoroles-preview.txt')}; the scheduler gave @Regulars to ${given().length} members` +
+      (given()[0] ? ` (audit-log reason "${given()[0]!.reason}")` : ''),
   );
 }
 

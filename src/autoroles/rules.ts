@@ -15,6 +15,9 @@ export interface AutoroleRule {
 }
 
 /** Most members a rule may give its role to: a rule past it is refused, so no run changes 100,000 members. */
+/** The scheduler job that evaluates the rules (src/scheduler/jobs/autoroles.ts). */
+export const AUTOROLES_JOB = 'autoroles';
+
 export const MAX_HOLDERS = 10_000;
 /** Rules per server. */
 export const MAX_RULES = 25;

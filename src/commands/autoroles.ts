@@ -15,6 +15,7 @@ import { assignProblem } from '../autoroles/hierarchy.js';
 import { planRule, type RolePlan } from '../autoroles/plan.js';
 import {
   addRule,
+  AUTOROLES_JOB,
   describeRule,
   listRules,
   MAX_HOLDERS,
@@ -23,6 +24,7 @@ import {
   type AutoroleRule,
 } from '../autoroles/rules.js';
 import { memberDisplayNames } from '../stats/structure.js';
+import { requestRun } from '../scheduled-runs.js';
 import type { Command } from './command.js';
 import { CommandError, type CommandContext } from './context.js';
 import { countOf, formatNumber, listField, reportEmbed } from './family-report.js';
@@ -106,6 +108,8 @@ async function add(i: Chat, ctx: CommandContext): Promise<void> {
   if (outcome === 'exists')
     throw new CommandError(`**${role.name}** already has an activity rule; remove it first with /autoroles remove.`);
   if (outcome === 'full') throw new CommandError(`This server has ${MAX_RULES} activity rules, the most it may have.`);
+  // Evaluated at once, not at the scheduler's next pass over the servers with rules.
+  await requestRun(ctx.pool, AUTOROLES_JOB, i.guildId);
   await i.editReply({
     content:
       `**${role.name}**: ${describeRule(rule)}. The next evaluation gives it to ${countOf(plan.add.length, 'member')} and takes it from ${countOf(plan.remove.length, 'member')} ` +

@@ -7,7 +7,7 @@ import { Routes, type APIGuildMember, type APIRole } from 'discord.js';
 import { applyChanges } from '../../autoroles/apply.js';
 import { assignProblem } from '../../autoroles/hierarchy.js';
 import { planRule } from '../../autoroles/plan.js';
-import { describeRule, guildsWithRules, listRules, markEvaluated } from '../../autoroles/rules.js';
+import { AUTOROLES_JOB, describeRule, guildsWithRules, listRules, markEvaluated } from '../../autoroles/rules.js';
 import type { ScheduledJob } from '../job.js';
 
 export interface AutorolesJobOptions {
@@ -25,7 +25,7 @@ export function createAutorolesJob(o: AutorolesJobOptions = {}): ScheduledJob {
   const intervalMs = o.intervalMs ?? 3_600_000;
   const catchUpMs = o.catchUpMs ?? 60_000;
   return {
-    name: 'autoroles',
+    name: AUTOROLES_JOB,
     guilds: (pool) => guildsWithRules(pool),
     async nextRun(guildId, last, now, pool) {
       if (!last) return now;
