@@ -149,37 +149,28 @@ async function named(
   return lists.map((l) => l.map((x) => ({ id: x.key, value: x.value, name: names.get(x.key) ?? null })));
 }
 
-const channels: Page<TwoLists> = {
-  async json(db, p, f, ctx) {
-    const [messages, voice] = await named(
-      db,
-      ctx.guildId,
-      'channel',
-      await Promise.all([
-        topBy(db, 'messages', 'messages', 'channel_id', p.range, { limit: TOP, filter: f }),
-        topBy(db, 'voice', 'seconds', 'channel_id', p.range, { limit: TOP, filter: f }),
-      ]),
-    );
-    return { messages: messages!, voice: voice! };
-  },
-  csv: (d) => [['channel_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
-};
+/** A leaderboard page by messages and by voice: channels or members, with their names. */
+function rankedPage(kind: 'channel' | 'member'): Page<TwoLists> {
+  const dim = kind === 'channel' ? 'channel_id' : 'user_id';
+  return {
+    async json(db, p, f, ctx) {
+      const [messages, voice] = await named(
+        db,
+        ctx.guildId,
+        kind,
+        await Promise.all([
+          topBy(db, 'messages', 'messages', dim, p.range, { limit: TOP, filter: f }),
+          topBy(db, 'voice', 'seconds', dim, p.range, { limit: TOP, filter: f }),
+        ]),
+      );
+      return { messages: messages!, voice: voice! };
+    },
+    csv: (d) => [[dim, 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
+  };
+}
 
-const members: Page<TwoLists> = {
-  async json(db, p, f, ctx) {
-    const [messages, voice] = await named(
-      db,
-      ctx.guildId,
-      'member',
-      await Promise.all([
-        topBy(db, 'messages', 'messages', 'user_id', p.range, { limit: TOP, filter: f }),
-        topBy(db, 'voice', 'seconds', 'user_id', p.range, { limit: TOP, filter: f }),
-      ]),
-    );
-    return { messages: messages!, voice: voice! };
-  },
-  csv: (d) => [['user_id', 'name', 'messages', 'voice_seconds'], ...mergeRanked(d.messages, d.voice)],
-};
+const channels = rankedPage('channel');
+const members = rankedPage('member');
 
 function mergeRanked(a: Named[], b: Named[]): Cell[][] {
   const rows = new Map<string, { name: string | null; a: number; b: number }>();
