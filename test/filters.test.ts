@@ -8,6 +8,7 @@ import { ChannelKind, sendMixedTraffic, type CommandOption, type RecordedReply }
 import { diffEmojis, diffVoice, sleep } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
+import { deletedRole, recordedHolders } from './helpers/structure.js';
 
 let t: TestBot;
 let guildId: string;
@@ -94,12 +95,8 @@ beforeAll(async () => {
   });
   await vi.waitFor(
     async () => {
-      const { rows } = await t.pool.query<{ n: string }>(
-        'SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2',
-        [guildId, roleId],
-      );
-      if (Number(rows[0]!.n) !== holders().size)
-        throw new Error(`role holders not recorded yet: ${rows[0]!.n} of ${holders().size}`);
+      const n = await recordedHolders(t.pool, guildId, roleId);
+      if (n !== holders().size) throw new Error(`role holders not recorded yet: ${n} of ${holders().size}`);
     },
     { timeout: 20_000, interval: 200 },
   );
@@ -244,21 +241,8 @@ describe('role filter', () => {
     const a = await invoke('stats', 'server', [{ name: 'role', type: 8, value: foreign.id }]);
     expect(a.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(a.content).toMatch(/not one of this server's roles/);
-    const doomed = t.sim.structure.createRole(guildId, 'Short-lived');
-    t.sim.structure.deleteRole(guildId, doomed.id);
-    await expect
-      .poll(
-        async () =>
-          (
-            await t.pool.query(
-              'SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2 AND deleted_at IS NOT NULL',
-              [guildId, doomed.id],
-            )
-          ).rows.length,
-        { timeout: 10_000, interval: 200 },
-      )
-      .toBe(1);
-    const b = await invoke('top', 'voice', [{ name: 'role', type: 8, value: doomed.id }]);
+    const doomed = await deletedRole(t, guildId, 'Short-lived');
+    const b = await invoke('top', 'voice', [{ name: 'role', type: 8, value: doomed }]);
     expect(b.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(b.content).toMatch(/@Short-lived was deleted/);
   }, 30_000);

@@ -6,6 +6,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { ChannelKind } from 'discord-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, type TestBot } from './helpers/bot.js';
+import { deletedRole, recordedHolders } from './helpers/structure.js';
 import { signIn, startTestWeb, type TestWeb } from './helpers/web.js';
 
 let t: TestBot;
@@ -213,16 +214,9 @@ describe('dashboard API', () => {
       if (k % 2 === 0) t.sim.structure.setMemberRoles(guildId, m.user.id, { add: [roleId] });
     });
     const holders = new Set(people.filter((m) => m.roles.includes(roleId)).map((m) => m.user.id));
-    const recorded = async () =>
-      Number(
-        (
-          await t.pool.query<{ n: string }>(
-            'SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2',
-            [guildId, roleId],
-          )
-        ).rows[0]!.n,
-      );
-    await expect.poll(recorded, { timeout: 20_000, interval: 200 }).toBe(holders.size);
+    await expect
+      .poll(() => recordedHolders(t.pool, guildId, roleId), { timeout: 20_000, interval: 200 })
+      .toBe(holders.size);
 
     const c = await signIn(web, t, owner());
     const humans = t.sim.truth.messagesIn(guildId).filter((m) => !m.bot && !m.webhook);
@@ -286,25 +280,12 @@ describe('dashboard API', () => {
     const other = [...t.sim.world.guilds.values()].find((x) => x.id !== guildId)!;
     const foreignRole = other.roles.find((r) => r.id !== other.id && !r.managed)!;
     const foreignCategory = other.channels.find((x) => x.type === ChannelKind.Category)!;
-    const doomed = t.sim.structure.createRole(guildId, 'Short-lived');
-    t.sim.structure.deleteRole(guildId, doomed.id);
-    await expect
-      .poll(
-        async () =>
-          (
-            await t.pool.query(
-              'SELECT 1 FROM guild_roles WHERE guild_id = $1 AND role_id = $2 AND deleted_at IS NOT NULL',
-              [guildId, doomed.id],
-            )
-          ).rows.length,
-        { timeout: 10_000, interval: 200 },
-      )
-      .toBe(1);
+    const doomed = await deletedRole(t, guildId, 'Short-lived');
     for (const [q, why] of [
       [`role=${foreignRole.id}`, /not one of this server's roles/],
       [`category=${foreignCategory.id}`, /not one of this server's channels/],
       [`category=${t.sim.world.textChannels(guildId)[0]!.id}`, /not a category/],
-      [`role=${doomed.id}`, /deleted/],
+      [`role=${doomed}`, /deleted/],
     ] as const) {
       const r = await c.get(`/api/guilds/${guildId}/overview?${q}`);
       expect(r.status, q).toBe(400);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, type TestBot } from './helpers/bot.js';
+import { recordedHolders } from './helpers/structure.js';
 import { startTestWeb, type TestWeb } from './helpers/web.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -140,18 +141,7 @@ describe('dashboard in a browser', () => {
     const roleId = t.sim.structure.createRole(guildId, 'Browser testers', 0x3366ff).id;
     for (const id of holders) t.sim.structure.setMemberRoles(guildId, id, { add: [roleId] });
     await expect
-      .poll(
-        async () =>
-          Number(
-            (
-              await t.pool.query<{ n: string }>(
-                'SELECT count(*) AS n FROM member_roles WHERE guild_id = $1 AND role_id = $2',
-                [guildId, roleId],
-              )
-            ).rows[0]!.n,
-          ),
-        { timeout: 20_000, interval: 200 },
-      )
+      .poll(() => recordedHolders(t.pool, guildId, roleId), { timeout: 20_000, interval: 200 })
       .toBe(holders.size);
     await page.goto(`${web.url}/g/${guildId}/overview?period=7d`);
     await page.getByTestId('role').selectOption({ label: '@Browser testers' });
