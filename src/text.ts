@@ -1,4 +1,5 @@
-// Counting rules shared by the collectors and the simulator's ground truth, so both count the same way.
+// Counting rules of the collectors (and backfill). The simulator's ground truth counts by rules of its own,
+// so a bug here fails an end-to-end test instead of grading itself.
 
 /** Words of a message: runs of non-whitespace. */
 export function countWords(content: string): number {

@@ -301,6 +301,7 @@ describe('SQL panels against the migrated schema', () => {
       INSERT INTO guild_roles (guild_id, role_id, name, position) VALUES (${GUILD}, ${GUILD}, '@everyone', 0), (${GUILD}, 31, 'Regulars', 2), (${OTHER}, 32, 'Other', 1);
       INSERT INTO member_roles (guild_id, role_id, user_id) VALUES (${GUILD}, 31, 101);
       INSERT INTO guild_members (guild_id, user_id, display_name) VALUES (${GUILD}, 101, 'Ada'), (${GUILD}, 102, 'Grace');
+      INSERT INTO guild_names (guild_id, name) VALUES (${GUILD}, 'Chess Club');
       INSERT INTO voice_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 21, 101, 60, 10, 0, 30, 0);
       INSERT INTO emojis_raw VALUES ('2026-03-01T10:01:00Z', ${GUILD}, 101, '🎉', 'message', 2),
                                     ('2026-03-01T11:01:00Z', ${GUILD}, 102, '123456789', 'reaction', 1);
@@ -489,13 +490,16 @@ describe('SQL panels against the migrated schema', () => {
     }
   });
 
-  it('the $guild variable query lists the guilds with data in the range', async () => {
+  it('the $guild variable query lists the guilds with data in the range, by name where it is known', async () => {
     for (const d of dashboards.values()) {
       for (const v of d.templating.list.filter((x) => x.name === 'guild')) {
         const res = await client.query(
           expandSql(v.query!, { from, to, guild: GUILD, interval: '1h', intervalSeconds: 3600 }),
         );
-        expect(res.rows.map((r: Record<string, string>) => Object.values(r)[0])).toEqual([GUILD, OTHER]);
+        expect(res.rows.map((r: { __value: string; __text: string }) => [r.__value, r.__text])).toEqual([
+          [GUILD, `Chess Club (${GUILD})`],
+          [OTHER, OTHER],
+        ]);
       }
     }
     // The server dashboard's channel, category and role variables: this guild's, by name, a deleted channel marked.

@@ -124,6 +124,46 @@ describe('guild structure in the database', () => {
     expect(rows).toEqual([{ name: otherRole.name, deleted: true }]);
   }, 40_000);
 
+  it('names each server, and follows a rename', async () => {
+    const names = async () =>
+      (
+        await t.pool.query<{ k: string }>(
+          "SELECT guild_id || '|' || name AS k FROM guild_names WHERE guild_id = ANY ($1::bigint[]) ORDER BY 1",
+          [guildIds],
+        )
+      ).rows.map((r) => r.k);
+    const world = () => guildIds.map((id) => `${id}|${sim.world.guild(id)!.name}`).sort();
+    await expect.poll(names, { timeout: 20_000, interval: 200 }).toEqual(world());
+    sim.structure.renameGuild(guildIds[1]!, 'The Renamed Server');
+    await expect.poll(names, { timeout: 20_000, interval: 200 }).toEqual(world());
+    expect(await names()).toContain(`${guildIds[1]}|The Renamed Server`);
+  }, 40_000);
+
+  it('stores a name PostgreSQL cannot hold as text cleaned, and keeps writing what comes after it', async () => {
+    const g = guildIds[3]!;
+    // U+0000 in a text parameter fails the statement, and with it the whole batch, on every retry.
+    const bad = sim.structure.createChannel(g, { type: ChannelKind.Text, name: 'bad\u0000name' });
+    const badRole = sim.structure.createRole(g, 'role\u0000x');
+    const later = sim.structure.createChannel(g, { type: ChannelKind.Text, name: 'after-the-bad-one' });
+    const row = async (id: string) =>
+      (
+        await t.pool.query<{ name: string }>(
+          'SELECT name FROM guild_channels WHERE guild_id = $1 AND channel_id = $2',
+          [g, id],
+        )
+      ).rows[0]?.name;
+    await expect.poll(() => row(later.id), { timeout: 20_000, interval: 200 }).toBe('after-the-bad-one');
+    expect(await row(bad.id)).toBe('bad name');
+    const { rows } = await t.pool.query<{ name: string }>(
+      "SELECT name FROM guild_roles WHERE guild_id = $1 AND name LIKE 'role%x'",
+      [g],
+    );
+    expect(rows).toEqual([{ name: 'role x' }]);
+    // Gone again, so the world and the database compare equal in the tests after this one.
+    sim.structure.deleteChannel(g, bad.id);
+    sim.structure.deleteRole(g, badRole.id);
+  }, 40_000);
+
   it('marks what went while the bot was away at the next GUILD_CREATE', async () => {
     const g = sim.world.guild(guildIds[2]!)!;
     // Changed in the world with no dispatch: the bot only learns from the next full guild.

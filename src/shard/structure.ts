@@ -1,5 +1,5 @@
-// Names and structure of each guild in PostgreSQL (sql/030_guild_structure.sql): channels, categories and
-// threads, roles, members' display names and current roles. Answers, exports and Grafana read them there,
+// Names and structure of each guild in PostgreSQL (sql/030_guild_structure.sql, sql/055_guild_names.sql): the
+// guild's name, channels, categories and threads, roles, members' display names and current roles. Answers, exports and Grafana read them there,
 // so nothing needs discord.js's guild cache (the interactions service has none).
 //
 // Read from raw dispatches (the payloads as Discord sends them, after the dispatch guard's checks): the
@@ -14,6 +14,7 @@
 // are removed.
 import { Events, GatewayOpcodes, Status, type Client } from 'discord.js';
 import type { Pool } from '../db/pool.js';
+import { textDim } from '../families.js';
 import type { Logger } from '../logger.js';
 import { pgTransaction, type Tracking } from '../privacy.js';
 
@@ -57,6 +58,8 @@ const MAX_PENDING = 20_000;
 const MEMBER_BATCH = 5_000;
 
 export class StructureRecorder {
+  /** guild id → its latest name. */
+  private readonly guildNames = new Map<string, string>();
   private readonly channels = new Map<string, { row?: ChannelRow; guildId: string; id: string; deleted: boolean }>();
   private readonly roles = new Map<string, { row?: RoleRow; guildId: string; id: string; deleted: boolean }>();
   private readonly members = new Map<string, MemberRow | { guildId: string; userId: string; removed: true }>();
@@ -78,13 +81,17 @@ export class StructureRecorder {
   }
 
   get pending(): number {
-    return this.channels.size + this.roles.size + this.members.size + this.sweeps.length;
+    return this.guildNames.size + this.channels.size + this.roles.size + this.members.size + this.sweeps.length;
   }
 
   private full(key: string, map: Map<string, unknown>): boolean {
     if (this.pending < MAX_PENDING || map.has(key)) return false;
     this.dropped++;
     return true;
+  }
+
+  guild(guildId: string, name: string): void {
+    if (!this.full(guildId, this.guildNames)) this.guildNames.set(guildId, name);
   }
 
   channel(row: ChannelRow, deleted = false): void {
@@ -163,17 +170,26 @@ export class StructureRecorder {
 
   private async write(): Promise<void> {
     if (this.pending === 0) return;
+    const guildNames = [...this.guildNames];
     const channels = [...this.channels.values()];
     const roles = [...this.roles.values()];
     const members = [...this.members.entries()].slice(0, MEMBER_BATCH);
     // Sweeps wait until every member noted before them is written.
     const sweeps = members.length === this.members.size ? this.sweeps : [];
+    this.guildNames.clear();
     this.channels.clear();
     this.roles.clear();
     for (const [k] of members) this.members.delete(k);
     if (sweeps.length > 0) this.sweeps = [];
     try {
       await pgTransaction(this.pool)(async (tx) => {
+        if (guildNames.length > 0) {
+          await tx.query(
+            `INSERT INTO guild_names (guild_id, name) SELECT * FROM unnest($1::bigint[], $2::text[])
+             ON CONFLICT (guild_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()`,
+            [guildNames.map(([id]) => id), guildNames.map(([, name]) => name)],
+          );
+        }
         const upsert = channels.flatMap((c) => (c.row ? [{ ...c.row, deleted: c.deleted }] : []));
         if (upsert.length > 0) {
           await tx.query(
@@ -249,6 +265,7 @@ export class StructureRecorder {
       }
     } catch (err) {
       // Back in, unless a newer state was noted meanwhile.
+      for (const [id, name] of guildNames) if (!this.guildNames.has(id)) this.guildNames.set(id, name);
       for (const c of channels)
         if (!this.channels.has(`${c.guildId}:${c.id}`)) this.channels.set(`${c.guildId}:${c.id}`, c);
       for (const r of roles) if (!this.roles.has(`${r.guildId}:${r.id}`)) this.roles.set(`${r.guildId}:${r.id}`, r);
@@ -370,19 +387,27 @@ interface RawRole {
   position?: number;
 }
 
+/**
+ * A name as PostgreSQL can store it: one NUL would fail the whole batch's transaction on every retry
+ * (control characters become spaces, lone surrogates U+FFFD, as for every text dimension).
+ */
+export function nameOf(raw: string | null | undefined): string {
+  return raw ? (textDim(raw) ?? '') : '';
+}
+
 export function channelRow(guildId: string, c: RawChannel): ChannelRow {
   return {
     guildId,
     id: c.id,
     type: c.type,
     parentId: c.parent_id ?? null,
-    name: c.name ?? '',
+    name: nameOf(c.name),
     position: c.position ?? 0,
   };
 }
 
 export function roleRow(guildId: string, r: RawRole): RoleRow {
-  return { guildId, id: r.id, name: r.name ?? '', colour: r.color ?? 0, position: r.position ?? 0 };
+  return { guildId, id: r.id, name: nameOf(r.name), colour: r.color ?? 0, position: r.position ?? 0 };
 }
 
 /** Display name as Discord shows it in a server: nickname, else global name, else username. */
@@ -392,7 +417,7 @@ export function memberRow(guildId: string, m: RawMember, seenAt: number): Member
   return {
     guildId,
     userId: u.id,
-    name: m.nick || u.global_name || u.username || u.id,
+    name: nameOf(m.nick || u.global_name || u.username) || u.id,
     bot: u.bot === true,
     roles: (m.roles ?? []).filter((r) => r !== guildId),
     seenAt,
@@ -456,6 +481,7 @@ export function collectStructure(
       case 'GUILD_CREATE': {
         if (d.unavailable === true) return;
         const guildId = d.id as string;
+        if (typeof d.name === 'string') recorder.guild(guildId, nameOf(d.name));
         const channels = [
           ...((d.channels as RawChannel[] | undefined) ?? []),
           ...((d.threads as RawChannel[] | undefined) ?? []),
@@ -482,6 +508,9 @@ export function collectStructure(
         else if (!queue.some((q) => q.guildId === guildId)) queue.push({ guildId, shardId });
         return;
       }
+      case 'GUILD_UPDATE':
+        if (typeof d.name === 'string') recorder.guild(d.id as string, nameOf(d.name));
+        return;
       case 'CHANNEL_CREATE':
       case 'CHANNEL_UPDATE':
       case 'THREAD_CREATE':

@@ -1,12 +1,12 @@
-// Structure changes as server admins make them: channels and categories created, renamed, moved and
+// Structure changes as server admins make them: the server renamed, channels and categories created, renamed, moved and
 // deleted, roles created, renamed and deleted, roles given to and taken from members. Each change updates
 // the world first (so a later GUILD_CREATE or member chunk carries it, as on Discord), then dispatches
-// what Discord sends: CHANNEL_CREATE/UPDATE/DELETE (THREAD_DELETE for threads), GUILD_ROLE_CREATE/UPDATE/
+// what Discord sends: GUILD_UPDATE, CHANNEL_CREATE/UPDATE/DELETE (THREAD_DELETE for threads), GUILD_ROLE_CREATE/UPDATE/
 // DELETE, GUILD_MEMBER_UPDATE. Deleting a role takes it off every member without member updates, as
 // Discord does. The world itself is the ground truth.
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GuildEventSink } from './driver.js';
-import { channelJson, memberJson, roleJson } from './payloads.js';
+import { channelJson, guildJson, memberJson, roleJson } from './payloads.js';
 import { ChannelKind, type ChannelKindValue, type SimChannel, type SimGuild, type SimRole } from './world.js';
 
 export interface NewChannel {
@@ -31,6 +31,13 @@ export class StructureDriver {
     const c = g.channels.find((x) => x.id === channelId);
     if (!c) throw new Error(`channel ${channelId} is not in guild ${g.id}`);
     return c;
+  }
+
+  /** Renames the server (GUILD_UPDATE carries the whole guild object, as on Discord). */
+  renameGuild(guildId: string, name: string): void {
+    const g = this.guild(guildId);
+    g.name = name;
+    this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildUpdate, guildJson(g));
   }
 
   createChannel(guildId: string, c: NewChannel): SimChannel {
