@@ -4,9 +4,9 @@
 // gateway and HTTP mode. Replies are ephemeral.
 import { InteractionContextType, SlashCommandBuilder, time, TimestampStyles } from 'discord.js';
 import { backfillStatus, requestBackfill, type BackfillStatus } from '../backfill.js';
-import type { Command } from './command.js';
-import { CommandError } from './context.js';
-import { countOf, formatNumber } from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError } from './framework/context.js';
+import { countOf, formatNumber } from './framework/family-report.js';
 import { requireManageGuild } from './settings.js';
 
 /** What history can and cannot give back, said with every start. */

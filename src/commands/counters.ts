@@ -13,9 +13,9 @@ import {
 import { listCounters, MAX_COUNTERS_PER_GUILD, putCounter, removeCounter } from '../channel-counters/store.js';
 import { parseTemplate, VARIABLES } from '../channel-counters/template.js';
 import { forgetRun, requestRun } from '../scheduled-runs.js';
-import type { Command } from './command.js';
-import { CommandError, quoted } from './context.js';
-import { botPermissionsIn, targetChannel } from './channel-access.js';
+import type { Command } from './framework/command.js';
+import { CommandError, quoted } from './framework/context.js';
+import { botPermissionsIn, targetChannel } from './framework/channel-access.js';
 import { requireManageGuild } from './settings.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;

@@ -13,9 +13,9 @@ import { composeDigest, digestMessage } from '../digest/compose.js';
 import { nextPeriodStart, periodStart, previousPeriod, type Every } from '../digest/period.js';
 import { getDigest, putDigest, removeDigest } from '../digest/store.js';
 import { forgetRun, scheduleRun } from '../scheduled-runs.js';
-import { botPermissionsIn, targetChannel } from './channel-access.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import { botPermissionsIn, targetChannel } from './framework/channel-access.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
 import { requireManageGuild } from './settings.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;

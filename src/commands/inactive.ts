@@ -12,9 +12,9 @@ import {
   type EmbedBuilder,
 } from 'discord.js';
 import { quietMembers, type QuietPage } from '../stats/quiet.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { countOf, formatDuration, rankLines, reportEmbed } from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { countOf, formatDuration, rankLines, reportEmbed } from './framework/family-report.js';
 import { requireManageGuild } from './settings.js';
 
 /** Lines of about 80 characters: ten fit an embed field (1,024) with room for long names. */

@@ -9,9 +9,9 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import { inviteStats, type InviteBreakdown } from '../stats/members.js';
-import type { Command } from './command.js';
-import { snowflakeOption } from './options.js';
-import { CommandError, type CommandContext } from './context.js';
+import type { Command } from './framework/command.js';
+import { snowflakeOption } from './framework/options.js';
+import { CommandError, type CommandContext } from './framework/context.js';
 import {
   countOf,
   formatNumber,
@@ -23,7 +23,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './family-report.js';
+} from './framework/family-report.js';
 
 const breakdown = (b: InviteBreakdown) =>
   `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;

@@ -1,7 +1,7 @@
 // /me: your own statistics (= /stats member for yourself; always allowed).
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import type { Command } from './command.js';
-import { addWindowAndMetricOptions } from './options.js';
+import type { Command } from './framework/command.js';
+import { addWindowAndMetricOptions } from './framework/options.js';
 import { statsMember } from './stats-member.js';
 
 export const me: Command = {

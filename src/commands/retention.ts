@@ -8,10 +8,10 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import { retention, type RetentionRate, type RetentionRow } from '../stats/retention.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
-import { fromDateOption, toDateOption } from './options.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './framework/family-report.js';
+import { fromDateOption, toDateOption } from './framework/options.js';
 import { requireManageGuild } from './settings.js';
 
 /** A share as a whole percentage, or "—" while no join's window is over. */

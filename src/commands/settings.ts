@@ -11,8 +11,8 @@ import {
 } from 'discord.js';
 import type { Queryable } from '../db/pool.js';
 import type { GuildSettings } from '../settings.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 

@@ -1,9 +1,9 @@
 // /stats category <category> [role]: every channel under a category, their threads included, over a
-// window. The category is checked against this server's channels as recorded in PostgreSQL (filters.ts).
+// window. The category is checked against this server's channels as recorded in PostgreSQL (framework/filters.ts).
 import type { ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext } from './context.js';
-import { parseScope } from './filters.js';
-import { answerStats } from './stats-report.js';
+import type { CommandContext } from './framework/context.js';
+import { parseScope } from './framework/filters.js';
+import { answerStats } from './framework/stats-report.js';
 
 export async function statsCategory(
   interaction: ChatInputCommandInteraction<'cached'>,

@@ -1,11 +1,11 @@
 // /stats channel [channel]: one channel (default: where the command is used); a text channel's or a
 // forum's threads count towards it. Voice channels chart voice time unless another metric is asked for.
 import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext } from './context.js';
-import { parseScope } from './filters.js';
-import { channelNames } from './names.js';
-import { snowflakeOption } from './options.js';
-import { answerStats } from './stats-report.js';
+import type { CommandContext } from './framework/context.js';
+import { parseScope } from './framework/filters.js';
+import { channelNames } from './framework/names.js';
+import { snowflakeOption } from './framework/options.js';
+import { answerStats } from './framework/stats-report.js';
 
 export async function statsChannel(
   interaction: ChatInputCommandInteraction<'cached'>,

@@ -1,11 +1,11 @@
 // /stats member [member]: one member's activity over time. Discord's policy decides who may see whose
-// (permissions.ts); the check comes before any query, and a refusal is ephemeral (CommandError).
+// (framework/permissions.ts); the check comes before any query, and a refusal is ephemeral (CommandError).
 import type { ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext } from './context.js';
-import { memberName } from './names.js';
-import { snowflakeOption } from './options.js';
-import { assertMayViewMember } from './permissions.js';
-import { answerStats } from './stats-report.js';
+import type { CommandContext } from './framework/context.js';
+import { memberName } from './framework/names.js';
+import { snowflakeOption } from './framework/options.js';
+import { assertMayViewMember } from './framework/permissions.js';
+import { answerStats } from './framework/stats-report.js';
 
 export async function statsMember(
   interaction: ChatInputCommandInteraction<'cached'>,

@@ -1,10 +1,10 @@
 // /stats server: the whole guild, or one of its channels (threads included), over a window.
 import type { ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext } from './context.js';
-import { parseScope } from './filters.js';
-import { channelNames } from './names.js';
-import { snowflakeOption } from './options.js';
-import { answerStats } from './stats-report.js';
+import type { CommandContext } from './framework/context.js';
+import { parseScope } from './framework/filters.js';
+import { channelNames } from './framework/names.js';
+import { snowflakeOption } from './framework/options.js';
+import { answerStats } from './framework/stats-report.js';
 
 export async function statsServer(
   interaction: ChatInputCommandInteraction<'cached'>,

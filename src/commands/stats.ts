@@ -1,8 +1,8 @@
 // /stats server | member | channel: totals and a chart over a period or a date range.
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import type { Command } from './command.js';
-import { STATS_CHANNEL_TYPES, addIncludeBotsOption, addWindowAndMetricOptions } from './options.js';
-import { addCategoryOption, addRoleOption } from './filters.js';
+import type { Command } from './framework/command.js';
+import { STATS_CHANNEL_TYPES, addIncludeBotsOption, addWindowAndMetricOptions } from './framework/options.js';
+import { addCategoryOption, addRoleOption } from './framework/filters.js';
 import { statsCategory } from './stats-category.js';
 import { statsChannel } from './stats-channel.js';
 import { statsMember } from './stats-member.js';

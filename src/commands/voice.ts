@@ -2,10 +2,10 @@
 // streaming or on video (the state times overlap the total: a muted streamer counts in both).
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { familyTotal, topBy } from '../stats/families.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { parseScope } from './filters.js';
-import { channelNames } from './names.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { parseScope } from './framework/filters.js';
+import { channelNames } from './framework/names.js';
 import {
   formatDuration,
   memberLabel,
@@ -16,7 +16,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './family-report.js';
+} from './framework/family-report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],

@@ -1,7 +1,7 @@
 // Turns a verified interaction payload into the discord.js interaction the command modules expect, and
 // returns the first response for the HTTP reply. A discord.js Client that never logs in to the gateway
 // (REST only: token on client.rest) builds the interaction exactly as its gateway handler would
-// (INTERACTION_CREATE), the shared router (src/commands/router.ts) answers it, and its first response
+// (INTERACTION_CREATE), the shared router (src/commands/framework/router.ts) answers it, and its first response
 // comes back through InlineResponses; edits and follow-ups go over the webhook routes as in gateway mode.
 import {
   Client,
@@ -17,12 +17,12 @@ import {
   type APIUser,
 } from 'discord.js';
 import type { Config } from '../config.js';
-import type { CommandContext } from '../commands/context.js';
-import { routeCommands } from '../commands/router.js';
+import type { CommandContext } from '../commands/framework/context.js';
+import { routeCommands } from '../commands/framework/router.js';
 import { GuildLoader, NotInGuildError } from './guilds.js';
 import { InlineResponses } from './inline.js';
 
-/** If the router has not answered by then, the service does: before ACK_DEADLINE_MS (commands/router.ts), with a margin for the network to Discord. */
+/** If the router has not answered by then, the service does: before ACK_DEADLINE_MS (commands/framework/router.ts), with a margin for the network to Discord. */
 const OWN_ANSWER_MS = 2_500;
 
 export type Outcome = 'deferred' | 'replied' | 'bot_absent' | 'unanswered';

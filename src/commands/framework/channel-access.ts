@@ -11,7 +11,7 @@ import {
   type APIRole,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import { channelPermissions } from '../discord-permissions.js';
+import { channelPermissions } from '../../discord-permissions.js';
 import { CommandError } from './context.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;

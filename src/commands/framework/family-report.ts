@@ -8,18 +8,18 @@ import {
   type Guild,
   type SlashCommandStringOption,
 } from 'discord.js';
-import type { ChartSpec } from '../render/spec.js';
-import { PERIODS, type Bucket } from '../stats/period.js';
-import type { Range } from '../stats/queries.js';
+import type { ChartSpec } from '../../render/spec.js';
+import { PERIODS, type Bucket } from '../../stats/period.js';
+import type { Range } from '../../stats/queries.js';
 import { CommandError, type CommandContext, quoted } from './context.js';
 import { memberInfo } from './names.js';
 import { dateRangeOption } from './options.js';
-import { displayEmoji } from '../emoji.js';
-import { DISCORD_EPOCH_MS } from '../families.js';
-import { emojiNames } from '../stats/emoji-names.js';
-import { formatNumber } from '../format.js';
+import { displayEmoji } from '../../emoji.js';
+import { DISCORD_EPOCH_MS } from '../../families.js';
+import { emojiNames } from '../../stats/emoji-names.js';
+import { formatNumber } from '../../format.js';
 
-export { formatDuration, formatNumber } from '../format.js';
+export { formatDuration, formatNumber } from '../../format.js';
 
 export const EMBED_COLOR = 0x5865f2;
 

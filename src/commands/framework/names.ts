@@ -9,9 +9,9 @@
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
 import { DiscordAPIError, RESTJSONErrorCodes, type Guild, type GuildMember } from 'discord.js';
-import type { Queryable } from '../db/pool.js';
-import { memberNameRequests } from '../metrics.js';
-import { guildChannels } from '../stats/structure.js';
+import type { Queryable } from '../../db/pool.js';
+import { memberNameRequests } from '../../metrics.js';
+import { guildChannels } from '../../stats/structure.js';
 
 export interface MemberInfo {
   name: string;

@@ -1,12 +1,12 @@
-// Routes interactions to the command modules in registry.ts. Every command defers at once (Discord allows
+// Routes interactions to the command modules in src/commands/index.ts. Every command defers at once (Discord allows
 // 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
 // reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
-import { InFlight } from '../in-flight.js';
-import { commandDeadlineMisses, commandLatency } from '../metrics.js';
+import { InFlight } from '../../in-flight.js';
+import { commandDeadlineMisses, commandLatency } from '../../metrics.js';
 import { CommandError, quoted, type CommandContext } from './context.js';
 import { optionProblem } from './options.js';
-import { BY_NAME } from './registry.js';
+import { BY_NAME } from '../index.js';
 
 /** Postgres is unreachable or overloaded (connection errors, or SQLSTATE class 08 / 53 / 57). */
 function isDatabaseOutage(err: unknown): boolean {

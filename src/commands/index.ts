@@ -1,5 +1,5 @@
 // Every slash command the bot has: one line per command module.
-import type { Command } from './command.js';
+import type { Command } from './framework/command.js';
 import { stats } from './stats.js';
 import { settings } from './settings.js';
 import { exportCommand } from './export.js';

@@ -1,17 +1,17 @@
 // What /stats server, /stats member, /stats channel and /me share: read the window, metric and filters,
 // query every total as the sum of the series drawn with the same bucket (so the embed always equals the
-// chart), count bots' messages or not (bots.ts) and say which, render the chart and answer with an embed.
+// chart), count bots' messages or not (bot-scope.ts) and say which, render the chart and answer with an embed.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { FAMILIES, type FamilyName } from '../families.js';
-import { messageActivity, firstActivity } from '../stats/activity.js';
-import { familySeries, type Filter } from '../stats/families.js';
-import { mentionPartners } from '../stats/mentions.js';
-import { BUCKET_MS } from '../stats/period.js';
-import type { Range, SeriesPoint } from '../stats/queries.js';
+import { FAMILIES, type FamilyName } from '../../families.js';
+import { messageActivity, firstActivity } from '../../stats/activity.js';
+import { familySeries, type Filter } from '../../stats/families.js';
+import { mentionPartners } from '../../stats/mentions.js';
+import { BUCKET_MS } from '../../stats/period.js';
+import type { Range, SeriesPoint } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
-import { botScope } from './bots.js';
+import { botScope } from './bot-scope.js';
 import { EMBED_COLOR } from './family-report.js';
-import { formatDuration } from '../format.js';
+import { formatDuration } from '../../format.js';
 import { METRICS, parseMetric, parseWindow, type MetricName, type MetricSpec, type StatsWindow } from './options.js';
 
 export interface ReportTarget {
