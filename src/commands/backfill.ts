@@ -7,7 +7,7 @@ import { backfillStatus, requestBackfill, type BackfillStatus } from '../backfil
 import type { Command } from './framework/command.js';
 import { CommandError } from './framework/context.js';
 import { countOf, formatNumber } from './framework/family-report.js';
-import { requireManageGuild } from './settings.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** What history can and cannot give back, said with every start. */
 export const NOT_BACKFILLED =

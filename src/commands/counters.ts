@@ -16,7 +16,7 @@ import { forgetRun, requestRun } from '../scheduled-runs.js';
 import type { Command } from './framework/command.js';
 import { CommandError, quoted } from './framework/context.js';
 import { botPermissionsIn, targetChannel } from './framework/channel-access.js';
-import { requireManageGuild } from './settings.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 

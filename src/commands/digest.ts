@@ -16,7 +16,7 @@ import { forgetRun, scheduleRun } from '../scheduled-runs.js';
 import { botPermissionsIn, targetChannel } from './framework/channel-access.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { requireManageGuild } from './settings.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 

@@ -11,7 +11,7 @@ import type { Command } from './framework/command.js';
 import { CommandError, quoted } from './framework/context.js';
 import { countOf } from './framework/family-report.js';
 import { parseScope } from './framework/filters.js';
-import { requireManageGuild } from './settings.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** A counter family's hourly rollup: its dimensions and metrics per hour (src/families.ts). */
 const hourly = (family: FamilyName) =>

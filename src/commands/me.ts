@@ -2,7 +2,7 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Command } from './framework/command.js';
 import { addWindowAndMetricOptions } from './framework/options.js';
-import { statsMember } from './stats-member.js';
+import { memberStats } from './framework/stats-report.js';
 
 export const me: Command = {
   data: addWindowAndMetricOptions(
@@ -11,5 +11,5 @@ export const me: Command = {
       .setDescription('Your activity in this server')
       .setContexts(InteractionContextType.Guild),
   ).toJSON(),
-  handlers: { '': (i, ctx) => statsMember(i, ctx) },
+  handlers: { '': (i, ctx) => memberStats(i, ctx) },
 };

@@ -12,7 +12,7 @@ import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
 import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './framework/family-report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
-import { requireManageGuild } from './settings.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** A share as a whole percentage, or "—" while no join's window is over. */
 export function rateText(r: RetentionRate): string {

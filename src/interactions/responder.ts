@@ -19,6 +19,7 @@ import {
 import type { Config } from '../config.js';
 import type { CommandContext } from '../commands/framework/context.js';
 import { routeCommands } from '../commands/framework/router.js';
+import { BY_NAME } from '../commands/index.js';
 import { GuildLoader, NotInGuildError } from './guilds.js';
 import { InlineResponses } from './inline.js';
 
@@ -76,7 +77,7 @@ export function createResponder(config: Config, ctx: CommandContext): Responder 
     rest: { api: config.discordApiUrl, makeRequest: inline.makeRequest },
   });
   const guilds = new GuildLoader(client, ctx.settings, ctx.logger);
-  routeCommands(client, ctx);
+  routeCommands(client, BY_NAME, ctx);
 
   return {
     client,

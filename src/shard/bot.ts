@@ -21,7 +21,7 @@ import { collectEmojis } from './collectors/emojis.js';
 import { collectMembers } from './collectors/members.js';
 import { collectMentions } from './collectors/mentions.js';
 import { collectMessages } from './collectors/messages.js';
-import { COMMANDS } from '../commands/index.js';
+import { BY_NAME, COMMANDS } from '../commands/index.js';
 import { routeCommands } from '../commands/framework/router.js';
 import { GuildSettingsStore } from '../settings.js';
 import { OptOutStore } from '../privacy.js';
@@ -213,7 +213,7 @@ export function createBot(opts: BotOptions): Bot {
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
   // In HTTP mode Discord delivers interactions to the interactions service (src/interactions): shards only record.
   if (config.interactions === 'gateway')
-    routeCommands(guard.forCollector(client, 'commands'), {
+    routeCommands(guard.forCollector(client, 'commands'), BY_NAME, {
       pool: opts.pool,
       render: opts.render,
       logger,
