@@ -13,7 +13,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
 
 const METRICS = {

@@ -10,7 +10,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 
 /**
  * Names of applications by id. A bot application's id is its bot user's id, so the user lookup names it;

@@ -21,7 +21,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
 type Source = keyof typeof SOURCES;

@@ -9,7 +9,7 @@ import { FAMILIES, rollupOf, type FamilyName } from '../families.js';
 import { PERIODS, isPeriod } from '../stats/period.js';
 import type { Command } from './framework/command.js';
 import { CommandError, quoted } from './framework/context.js';
-import { countOf } from './framework/family-report.js';
+import { countOf } from './framework/report.js';
 import { parseScope } from './framework/filters.js';
 import { requireManageGuild } from './framework/permissions.js';
 

@@ -12,7 +12,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
 
 const signed = (n: number) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));

@@ -23,7 +23,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 
 const breakdown = (b: InviteBreakdown) =>
   `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;

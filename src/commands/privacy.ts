@@ -11,7 +11,7 @@ import {
 import { deleteMemberData, pgTransaction, type DeletionReport } from '../privacy.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { countOf } from './framework/family-report.js';
+import { countOf } from './framework/report.js';
 
 const CONFIRM = 'privacy:delete:';
 const CANCEL = 'privacy:cancel:';

@@ -10,7 +10,7 @@ import {
 import { retention, type RetentionRate, type RetentionRow } from '../stats/retention.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './framework/family-report.js';
+import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './framework/report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
 import { requireManageGuild } from './framework/permissions.js';
 

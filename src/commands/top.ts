@@ -27,7 +27,7 @@ import {
   resolvePeriod,
   type ResolvedPeriod,
   type MemberNames,
-} from './framework/family-report.js';
+} from './framework/report.js';
 
 const LIMIT = 10;
 

@@ -16,7 +16,7 @@ import {
   replyWithChart,
   reportEmbed,
   resolvePeriod,
-} from './framework/family-report.js';
+} from './framework/report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],

@@ -7,7 +7,7 @@ import { botAuthorCount } from '../../stats/activity.js';
 import type { Filter } from '../../stats/families.js';
 import type { Bucket } from '../../stats/period.js';
 import type { Range } from '../../stats/queries.js';
-import { countOf } from './family-report.js';
+import { countOf } from './report.js';
 
 export interface BotScope {
   filter: Filter;

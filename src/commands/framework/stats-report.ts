@@ -10,7 +10,7 @@ import { BUCKET_MS } from '../../stats/period.js';
 import type { Range, SeriesPoint } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
 import { botScope } from './bot-scope.js';
-import { EMBED_COLOR } from './family-report.js';
+import { EMBED_COLOR } from './report.js';
 import { formatDuration } from '../../format.js';
 import { memberName } from './names.js';
 import {
