@@ -6,14 +6,9 @@ import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext, quoted } from './framework/context.js';
 import { botScope } from './framework/bot-scope.js';
 import { parseScope } from './framework/filters.js';
-import {
-  periodOption,
-  formatDuration,
-  formatNumber,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './framework/report.js';
+import { formatDuration, formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { replyWithChart, reportEmbed } from './framework/report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
 
 const METRICS = {

@@ -3,14 +3,9 @@ import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInter
 import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import {
-  periodOption,
-  formatNumber,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './framework/report.js';
+import { formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 /**
  * Names of applications by id. A bot application's id is its bot user's id, so the user lookup names it;

@@ -27,7 +27,8 @@ import { memberDisplayNames } from '../stats/structure.js';
 import { requestRun } from '../scheduled-runs.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { countOf, formatNumber, listField, reportEmbed } from './framework/report.js';
+import { formatNumber } from '../format.js';
+import { countOf, listField, reportEmbed } from './framework/report.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 export const MAX_TOP = 1_000;

@@ -6,7 +6,8 @@ import { InteractionContextType, SlashCommandBuilder, time, TimestampStyles } fr
 import { backfillStatus, requestBackfill, type BackfillStatus } from '../backfill.js';
 import type { Command } from './framework/command.js';
 import { CommandError } from './framework/context.js';
-import { countOf, formatNumber } from './framework/report.js';
+import { formatNumber } from '../format.js';
+import { countOf } from './framework/report.js';
 import { requireManageGuild } from './framework/permissions.js';
 
 /** What history can and cannot give back, said with every start. */

@@ -12,16 +12,10 @@ import { addCategoryOption, parseScope } from './framework/filters.js';
 import { memberName } from './framework/names.js';
 import { STATS_CHANNEL_TYPES, snowflakeOption } from './framework/options.js';
 import { assertMayViewMember } from './framework/permissions.js';
-import {
-  emojiLabeler,
-  formatNumber,
-  listField,
-  periodOption,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './framework/report.js';
+import { formatNumber } from '../format.js';
+import { emojiLabeler } from './framework/emoji-labels.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { listField, rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
 type Source = keyof typeof SOURCES;

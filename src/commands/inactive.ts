@@ -14,7 +14,8 @@ import {
 import { quietMembers, type QuietPage } from '../stats/quiet.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { countOf, formatDuration, rankLines, reportEmbed } from './framework/report.js';
+import { formatDuration } from '../format.js';
+import { countOf, rankLines, reportEmbed } from './framework/report.js';
 import { requireManageGuild } from './framework/permissions.js';
 
 /** Lines of about 80 characters: ten fit an embed field (1,024) with room for long names. */

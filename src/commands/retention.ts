@@ -10,7 +10,9 @@ import {
 import { retention, type RetentionRate, type RetentionRow } from '../stats/retention.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
-import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './framework/report.js';
+import { formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { replyWithChart, reportEmbed } from './framework/report.js';
 import { fromDateOption, toDateOption } from './framework/options.js';
 import { requireManageGuild } from './framework/permissions.js';
 

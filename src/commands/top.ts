@@ -13,21 +13,11 @@ import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
 import { botScope } from './framework/bot-scope.js';
 import { addCategoryOption, addRoleOption, parseScope, type ScopeChoice } from './framework/filters.js';
-import {
-  countOf,
-  periodOption,
-  emojiLabeler,
-  formatDuration,
-  memberLabel,
-  memberNames,
-  notePartialNames,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-  type ResolvedPeriod,
-  type MemberNames,
-} from './framework/report.js';
+import { formatDuration } from '../format.js';
+import { emojiLabeler } from './framework/emoji-labels.js';
+import { memberLabel, memberNames, notePartialNames, type MemberNames } from './framework/names.js';
+import { periodOption, resolvePeriod, type ResolvedPeriod } from './framework/period.js';
+import { countOf, rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const LIMIT = 10;
 

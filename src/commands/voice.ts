@@ -5,18 +5,10 @@ import { familyTotal, topBy } from '../stats/families.js';
 import type { Command } from './framework/command.js';
 import { CommandError, type CommandContext } from './framework/context.js';
 import { parseScope } from './framework/filters.js';
-import { channelNames } from './framework/names.js';
-import {
-  formatDuration,
-  memberLabel,
-  memberNames,
-  notePartialNames,
-  periodOption,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './framework/report.js';
+import { channelNames, memberLabel, memberNames, notePartialNames } from './framework/names.js';
+import { formatDuration } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],
