@@ -17,6 +17,7 @@ import {
   type APIUser,
 } from 'discord.js';
 import type { Config } from '../config.js';
+import { BOT_CACHE_LIMITS } from '../discord-cache.js';
 import type { CommandContext } from '../commands/framework/context.js';
 import { routeCommands } from '../commands/framework/router.js';
 import { BY_NAME } from '../commands/index.js';
@@ -60,20 +61,10 @@ function ownAnswer(payload: APIInteraction): APIInteractionResponse {
 
 export function createResponder(config: Config, ctx: CommandContext): Responder {
   const inline = new InlineResponses();
-  // Caches as small as the shards' (src/shard/bot.ts): nothing is kept beyond what one answer reads.
+  // Caches as small as the shards' (src/discord-cache.ts): nothing is kept beyond what one answer reads.
   const client = new Client({
     intents: [],
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      PresenceManager: 0,
-      ReactionManager: 0,
-      GuildMessageManager: 0,
-      ThreadMemberManager: 0,
-      GuildInviteManager: 0,
-      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
-      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
-    }),
+    makeCache: Options.cacheWithLimits(BOT_CACHE_LIMITS),
     rest: { api: config.discordApiUrl, makeRequest: inline.makeRequest },
   });
   const guilds = new GuildLoader(client, ctx.settings, ctx.logger);
