@@ -16,6 +16,7 @@ import { Events, GatewayOpcodes, Status, type Client } from 'discord.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { pgTransaction, type Tracking } from '../privacy.js';
+import { PendingRecorder } from './recorder.js';
 
 export interface ChannelRow {
   guildId: string;
@@ -56,25 +57,25 @@ const MAX_PENDING = 20_000;
 /** Members written per transaction; more pending schedules the next write at once. */
 const MEMBER_BATCH = 5_000;
 
-export class StructureRecorder {
+export class StructureRecorder extends PendingRecorder {
   private readonly channels = new Map<string, { row?: ChannelRow; guildId: string; id: string; deleted: boolean }>();
   private readonly roles = new Map<string, { row?: RoleRow; guildId: string; id: string; deleted: boolean }>();
   private readonly members = new Map<string, MemberRow | { guildId: string; userId: string; removed: true }>();
   private sweeps: Sweep[] = [];
   /** Guilds whose full member list lost a row to the bound: their member sweep must not run. */
   private readonly incomplete = new Set<string>();
-  private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | undefined;
-  private dropped = 0;
 
   constructor(
     private readonly pool: Pool,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly privacy?: Tracking,
     intervalMs = 3_000,
   ) {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
+    super(
+      logger,
+      intervalMs,
+      'guild structure rows dropped while writes were behind; the next full list notes them again',
+    );
   }
 
   get pending(): number {
@@ -83,7 +84,7 @@ export class StructureRecorder {
 
   private full(key: string, map: Map<string, unknown>): boolean {
     if (this.pending < MAX_PENDING || map.has(key)) return false;
-    this.dropped++;
+    this.drop();
     return true;
   }
 
@@ -155,13 +156,7 @@ export class StructureRecorder {
     this.sweeps.push({ kind: 'members', guildId, before });
   }
 
-  /** Writes what is pending; a failed write keeps it for the next flush. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
-  }
-
-  private async write(): Promise<void> {
+  protected async write(): Promise<void> {
     if (this.pending === 0) return;
     const channels = [...this.channels.values()];
     const roles = [...this.roles.values()];
@@ -240,13 +235,7 @@ export class StructureRecorder {
           );
         for (const s of sweeps) await runSweep(tx, s);
       });
-      if (this.dropped > 0) {
-        this.logger.warn(
-          { dropped: this.dropped },
-          'guild structure rows dropped while writes were behind; the next full list notes them again',
-        );
-        this.dropped = 0;
-      }
+      this.reportDropped();
     } catch (err) {
       // Back in, unless a newer state was noted meanwhile.
       for (const c of channels)
@@ -263,7 +252,7 @@ export class StructureRecorder {
 
   /** Stops the timer after writing what is pending. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer();
     for (let i = 0; i < 100 && this.pending > 0; i++) {
       const before = this.pending;
       await this.flush();
