@@ -1,6 +1,6 @@
 // The caches a discord.js client of the bot keeps: no messages, presences, reactions, invites or thread
 // members, and of members and users only the bot's own. Collectors read what a dispatch carries and
-// commands fetch what they show, so memory does not grow with a server's size (architecture invariant 3).
+// commands fetch what they show, so memory does not grow with a server's size (docs/architecture.md, invariant 3).
 // Shared by the shards' gateway clients and the interactions service's REST-only client.
 import { Options, type CacheWithLimitsOptions } from 'discord.js';
 
