@@ -19,7 +19,7 @@ type Chat = ChatInputCommandInteraction<'cached'>;
 /** The channel types a command option may offer (discord.js does not export the name). */
 type ChannelOptionType = Exclude<Parameters<SlashCommandChannelOption['addChannelTypes']>[0], readonly unknown[]>;
 
-/** The required `channel` option targetChannel reads: `.addChannelOption(targetChannelOption('Text channel', TYPES))`. */
+/** The required `channel` option that targetChannel reads: `.addChannelOption(targetChannelOption('Text', TYPES))`. */
 export function targetChannelOption(
   description: string,
   types: readonly ChannelOptionType[],
