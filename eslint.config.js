@@ -64,6 +64,30 @@ export default tseslint.config(
       ...production,
     ],
   ),
+  // The command framework (what every command uses) never imports a command: commands depend on it, and the
+  // list of commands (src/commands/index.ts) is handed to the router by the process that runs it.
+  boundary(
+    ['src/commands/framework/**/*.ts'],
+    [
+      {
+        group: ['../*.js'],
+        message: 'The command framework must not import a command module (src/commands/*.ts).',
+      },
+      {
+        group: [
+          '**/shard/*',
+          '**/shard/**',
+          '**/ingest/*',
+          '**/cluster/*',
+          '**/interactions/*',
+          '**/scheduler/*',
+          '**/scheduler/**',
+        ],
+        message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).',
+      },
+      ...production,
+    ],
+  ),
   // The interactions service answers commands without a gateway: no shard, ingest or cluster code.
   boundary(
     ['src/interactions/**/*.ts'],

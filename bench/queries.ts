@@ -17,7 +17,7 @@ import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries, heatmap, topBy } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
 import { scratchDatabase } from './scratch-database.js';
-import { REPORT_FIELDS } from '../src/commands/stats-report.js';
+import { REPORT_FIELDS } from '../src/commands/framework/stats-report.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 90;
@@ -26,7 +26,7 @@ const ZONES = ['UTC', 'Europe/Berlin', 'Asia/Kolkata'];
 /** The fields /stats server charts and totals. */
 const FIELDS: [FamilyName, string][] = REPORT_FIELDS.map((f) => [f.family, f.column]);
 
-/** What each command asks the database (src/commands: stats-report.ts, top.ts, activity.ts), bots left out. */
+/** What each command asks the database (src/commands: framework/stats-report.ts, top.ts, activity.ts), bots left out. */
 const COMMANDS: Record<string, (db: Pool, r: Range) => Promise<unknown>> = {
   '/stats server 30d': async (db, r) => {
     await botAuthorCount(db, r, 'day', {});

@@ -20,7 +20,7 @@ import { botAuthorCount, messageActivity } from '../src/stats/activity.js';
 import { familySeries } from '../src/stats/families.js';
 import type { Range } from '../src/stats/queries.js';
 import { scratchDatabase } from './scratch-database.js';
-import { REPORT_FIELDS } from '../src/commands/stats-report.js';
+import { REPORT_FIELDS } from '../src/commands/framework/stats-report.js';
 
 const GUILD = '1900000000000000001';
 const DAYS = 30;

@@ -1,7 +1,7 @@
 // /settings through the simulator: Manage Server members change the time zone, bots and excluded
 // channels, and the running shard applies them; everyone else is refused ephemerally, nothing changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestTimeZones, timeZoneNames } from '../src/commands/settings.js';
+import { suggestTimeZones, timeZoneNames } from '../src/commands/framework/time-zones.js';
 import type { Simulator } from 'discord-sim';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 

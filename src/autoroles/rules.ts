@@ -14,10 +14,10 @@ export interface AutoroleRule {
   evaluatedAt: Date | null;
 }
 
-/** Most members a rule may give its role to: a rule past it is refused, so no run changes 100,000 members. */
 /** The scheduler job that evaluates the rules (src/scheduler/jobs/autoroles.ts). */
 export const AUTOROLES_JOB = 'autoroles';
 
+/** Most members a rule may give its role to: a rule past it is refused, so no run changes 100,000 members. */
 export const MAX_HOLDERS = 10_000;
 /** Rules per server. */
 export const MAX_RULES = 25;

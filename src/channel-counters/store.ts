@@ -2,6 +2,9 @@
 // counter job reads and updates. Parameterised SQL only.
 import type { Queryable } from '../db/pool.js';
 
+/** The scheduler job that applies counters (src/scheduler/jobs/counters.ts; its name in scheduled_runs). */
+export const COUNTERS_JOB = 'counters';
+
 /** Counters per server; each costs a rename slot per channel, and a server has few channels worth it. */
 export const MAX_COUNTERS_PER_GUILD = 10;
 

@@ -2,19 +2,14 @@
 import { ChannelType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { FamilyName } from '../families.js';
 import { heatmap } from '../stats/families.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext, quoted } from './context.js';
-import { botScope } from './bots.js';
-import { parseScope } from './filters.js';
-import {
-  periodOption,
-  formatDuration,
-  formatNumber,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './family-report.js';
-import { fromDateOption, toDateOption } from './options.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext, quoted } from './framework/context.js';
+import { botScope } from './framework/bot-scope.js';
+import { parseScope } from './framework/filters.js';
+import { formatDuration, formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { replyWithChart, reportEmbed } from './framework/report.js';
+import { fromDateOption, toDateOption } from './framework/options.js';
 
 const METRICS = {
   messages: { family: 'messages', metric: 'messages', label: 'Messages', duration: false },
@@ -39,7 +34,7 @@ async function activity(i: ChatInputCommandInteraction<'cached'>, ctx: CommandCo
   const scope = await parseScope(i, ctx);
   if (scope.filter.categoryId !== undefined && m.family === 'emojis')
     throw new CommandError('Emoji uses are not recorded per channel; ask without a category to see them.');
-  // Bots' messages count as the guild's settings say now (bots.ts).
+  // Bots' messages count as the guild's settings say now (framework/bot-scope.ts).
   const bots =
     m.family === 'messages'
       ? await botScope(ctx.pool, p.range, 'hour', scope.filter, {

@@ -1,9 +1,11 @@
 // /apps: application command usage: the most used commands (bar chart) and the applications they belong to.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction, type Client } from 'discord.js';
 import { familyTotal, topBy } from '../stats/families.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { periodOption, formatNumber, rankLines, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 /**
  * Names of applications by id. A bot application's id is its bot user's id, so the user lookup names it;

@@ -25,9 +25,10 @@ import {
 } from '../autoroles/rules.js';
 import { memberDisplayNames } from '../stats/structure.js';
 import { requestRun } from '../scheduled-runs.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { countOf, formatNumber, listField, reportEmbed } from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { countOf, listField, reportEmbed } from './framework/report.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 export const MAX_TOP = 1_000;

@@ -4,10 +4,11 @@
 // gateway and HTTP mode. Replies are ephemeral.
 import { InteractionContextType, SlashCommandBuilder, time, TimestampStyles } from 'discord.js';
 import { backfillStatus, requestBackfill, type BackfillStatus } from '../backfill.js';
-import type { Command } from './command.js';
-import { CommandError } from './context.js';
-import { countOf, formatNumber } from './family-report.js';
-import { requireManageGuild } from './settings.js';
+import type { Command } from './framework/command.js';
+import { CommandError } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { countOf } from './framework/report.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** What history can and cannot give back, said with every start. */
 export const NOT_BACKFILLED =

@@ -10,18 +10,22 @@ import {
   SlashCommandBuilder,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import { listCounters, MAX_COUNTERS_PER_GUILD, putCounter, removeCounter } from '../channel-counters/store.js';
+import {
+  COUNTERS_JOB,
+  listCounters,
+  MAX_COUNTERS_PER_GUILD,
+  putCounter,
+  removeCounter,
+} from '../channel-counters/store.js';
 import { parseTemplate, VARIABLES } from '../channel-counters/template.js';
 import { forgetRun, requestRun } from '../scheduled-runs.js';
-import type { Command } from './command.js';
-import { CommandError, quoted } from './context.js';
-import { botPermissionsIn, targetChannel } from './channel-access.js';
-import { requireManageGuild } from './settings.js';
+import type { Command } from './framework/command.js';
+import { CommandError, quoted } from './framework/context.js';
+import { botPermissionsIn, targetChannel, targetChannelOption } from './framework/channel-access.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 
-/** The scheduler job that applies counters (its name in scheduled_runs). */
-export const COUNTERS_JOB = 'counters';
 const COUNTER_CHANNEL_TYPES = [ChannelType.GuildVoice, ChannelType.GuildStageVoice, ChannelType.GuildCategory] as const;
 
 async function add(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): Promise<void> {
@@ -30,7 +34,6 @@ async function add(i: Chat, ctx: Parameters<Command['handlers'][string]>[1]): Pr
   const parsed = parseTemplate(template);
   if ('error' in parsed) throw new CommandError(parsed.error);
   const channel = await targetChannel(i);
-  if (channel.guild_id !== i.guildId) throw new CommandError('That channel is not in this server.');
   if (!(COUNTER_CHANNEL_TYPES as readonly ChannelType[]).includes(channel.type)) {
     throw new CommandError(
       `<#${channel.id}> is a text channel: counters go on voice channels or categories, whose names can hold spaces and emoji and which members cannot post in.`,
@@ -95,13 +98,7 @@ export const countersCommand: Command = {
       s
         .setName('add')
         .setDescription('Keep a voice channel or category named after a template')
-        .addChannelOption((o) =>
-          o
-            .setName('channel')
-            .setDescription('Voice channel or category')
-            .setRequired(true)
-            .addChannelTypes(...COUNTER_CHANNEL_TYPES),
-        )
+        .addChannelOption(targetChannelOption('Voice channel or category', COUNTER_CHANNEL_TYPES))
         .addStringOption((o) =>
           o
             .setName('template')

@@ -11,17 +11,15 @@ import {
 } from 'discord.js';
 import { composeDigest, digestMessage } from '../digest/compose.js';
 import { nextPeriodStart, periodStart, previousPeriod, type Every } from '../digest/period.js';
-import { getDigest, putDigest, removeDigest } from '../digest/store.js';
+import { DIGEST_JOB, getDigest, putDigest, removeDigest } from '../digest/store.js';
 import { forgetRun, scheduleRun } from '../scheduled-runs.js';
-import { botPermissionsIn, targetChannel } from './channel-access.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { requireManageGuild } from './settings.js';
+import { botPermissionsIn, targetChannel, targetChannelOption } from './framework/channel-access.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
 
-/** The scheduler job that posts digests (its name in scheduled_runs). */
-export const DIGEST_JOB = 'digest';
 /** Matches the job's delay after a period ends (src/scheduler/jobs/digest.ts), for the reply only. */
 const POST_DELAY_MS = 10 * 60_000;
 const DIGEST_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
@@ -36,7 +34,6 @@ async function set(i: Chat, ctx: CommandContext): Promise<void> {
   const every = i.options.getString('every', true);
   if (every !== 'week' && every !== 'month') throw new CommandError('Choose `week` or `month`.');
   const channel = await targetChannel(i);
-  if (channel.guild_id !== i.guildId) throw new CommandError('That channel is not in this server.');
   if (!(DIGEST_CHANNEL_TYPES as readonly ChannelType[]).includes(channel.type))
     throw new CommandError(`<#${channel.id}> is not a text channel: the digest is a message.`);
   const perms = await botPermissionsIn(i, channel);
@@ -107,13 +104,7 @@ export const digestCommand: Command = {
       s
         .setName('set')
         .setDescription('Post a digest to a channel after every week or month')
-        .addChannelOption((o) =>
-          o
-            .setName('channel')
-            .setDescription('Text channel')
-            .setRequired(true)
-            .addChannelTypes(...DIGEST_CHANNEL_TYPES),
-        )
+        .addChannelOption(targetChannelOption('Text channel', DIGEST_CHANNEL_TYPES))
         .addStringOption((o) =>
           o
             .setName('every')

@@ -1,27 +1,21 @@
 // /emojis: most and least used emojis (in messages, as reactions or both), and the guild's custom emojis
 // nobody used in the period, so admins know which slots they can free. Leaderboards per member (`member`,
-// under the per-member policy of permissions.ts), per channel (`channel`, its threads included) or per
+// under the per-member policy of framework/permissions.ts), per channel (`channel`, its threads included) or per
 // category (`category`): channels and categories read the per-channel family (channel_emojis), which
 // counts from the version that added it on; the whole server and members read the emojis family's history.
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { familyTotal, topBy, unusedEmojis, type Filter } from '../stats/families.js';
 import { CATEGORY_TYPE, guildChannels } from '../stats/structure.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext, quoted } from './context.js';
-import { addCategoryOption, parseScope } from './filters.js';
-import { memberName } from './names.js';
-import { STATS_CHANNEL_TYPES, snowflakeOption } from './options.js';
-import { assertMayViewMember } from './permissions.js';
-import {
-  emojiLabeler,
-  formatNumber,
-  listField,
-  periodOption,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext, quoted } from './framework/context.js';
+import { addCategoryOption, parseScope } from './framework/filters.js';
+import { memberName } from './framework/names.js';
+import { STATS_CHANNEL_TYPES, snowflakeOption } from './framework/options.js';
+import { assertMayViewMember } from './framework/permissions.js';
+import { formatNumber } from '../format.js';
+import { emojiLabeler } from './framework/emoji-labels.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { listField, rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const SOURCES = { all: 'messages and reactions', message: 'in messages', reaction: 'as reactions' } as const;
 type Source = keyof typeof SOURCES;

@@ -7,11 +7,11 @@ import Cursor from 'pg-cursor';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { FAMILIES, rollupOf, type FamilyName } from '../families.js';
 import { PERIODS, isPeriod } from '../stats/period.js';
-import type { Command } from './command.js';
-import { CommandError, quoted } from './context.js';
-import { countOf } from './family-report.js';
-import { parseScope } from './filters.js';
-import { requireManageGuild } from './settings.js';
+import type { Command } from './framework/command.js';
+import { CommandError, quoted } from './framework/context.js';
+import { countOf } from './framework/report.js';
+import { parseScope } from './framework/filters.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** A counter family's hourly rollup: its dimensions and metrics per hour (src/families.ts). */
 const hourly = (family: FamilyName) =>

@@ -3,10 +3,12 @@
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { BUCKET_MS } from '../stats/period.js';
 import { memberGrowth } from '../stats/members.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { chartRange, periodOption, formatNumber, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
-import { fromDateOption, toDateOption } from './options.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { chartRange, periodOption, resolvePeriod } from './framework/period.js';
+import { replyWithChart, reportEmbed } from './framework/report.js';
+import { fromDateOption, toDateOption } from './framework/options.js';
 
 const signed = (n: number) => (n > 0 ? `+${formatNumber(n)}` : formatNumber(n));
 

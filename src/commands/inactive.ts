@@ -12,10 +12,11 @@ import {
   type EmbedBuilder,
 } from 'discord.js';
 import { quietMembers, type QuietPage } from '../stats/quiet.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { countOf, formatDuration, rankLines, reportEmbed } from './family-report.js';
-import { requireManageGuild } from './settings.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatDuration } from '../format.js';
+import { countOf, rankLines, reportEmbed } from './framework/report.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** Lines of about 80 characters: ten fit an embed field (1,024) with room for long names. */
 export const PAGE_SIZE = 10;

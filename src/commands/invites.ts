@@ -9,21 +9,13 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import { inviteStats, type InviteBreakdown } from '../stats/members.js';
-import type { Command } from './command.js';
-import { snowflakeOption } from './options.js';
-import { CommandError, type CommandContext } from './context.js';
-import {
-  countOf,
-  formatNumber,
-  memberLabel,
-  memberNames,
-  notePartialNames,
-  periodOption,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './family-report.js';
+import type { Command } from './framework/command.js';
+import { snowflakeOption } from './framework/options.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { memberLabel, memberNames, notePartialNames } from './framework/names.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { countOf, rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const breakdown = (b: InviteBreakdown) =>
   `${formatNumber(b.regular)} regular · ${formatNumber(b.left)} left · ${formatNumber(b.fake)} fake`;

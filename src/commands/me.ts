@@ -1,8 +1,8 @@
 // /me: your own statistics (= /stats member for yourself; always allowed).
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import type { Command } from './command.js';
-import { addWindowAndMetricOptions } from './options.js';
-import { statsMember } from './stats-member.js';
+import type { Command } from './framework/command.js';
+import { addWindowAndMetricOptions } from './framework/options.js';
+import { memberStats } from './framework/stats-report.js';
 
 export const me: Command = {
   data: addWindowAndMetricOptions(
@@ -11,5 +11,5 @@ export const me: Command = {
       .setDescription('Your activity in this server')
       .setContexts(InteractionContextType.Guild),
   ).toJSON(),
-  handlers: { '': (i, ctx) => statsMember(i, ctx) },
+  handlers: { '': (i, ctx) => memberStats(i, ctx) },
 };

@@ -9,9 +9,9 @@ import {
   type ButtonInteraction,
 } from 'discord.js';
 import { deleteMemberData, pgTransaction, type DeletionReport } from '../privacy.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { countOf } from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { countOf } from './framework/report.js';
 
 const CONFIRM = 'privacy:delete:';
 const CANCEL = 'privacy:cancel:';

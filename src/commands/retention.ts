@@ -8,11 +8,13 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import { retention, type RetentionRate, type RetentionRow } from '../stats/retention.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { formatNumber, periodOption, replyWithChart, reportEmbed, resolvePeriod } from './family-report.js';
-import { fromDateOption, toDateOption } from './options.js';
-import { requireManageGuild } from './settings.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { formatNumber } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { replyWithChart, reportEmbed } from './framework/report.js';
+import { fromDateOption, toDateOption } from './framework/options.js';
+import { requireManageGuild } from './framework/permissions.js';
 
 /** A share as a whole percentage, or "—" while no join's window is over. */
 export function rateText(r: RetentionRate): string {

@@ -9,73 +9,13 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import type { Queryable } from '../db/pool.js';
 import type { GuildSettings } from '../settings.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { requireManageGuild } from './framework/permissions.js';
+import { resolveTimeZone, suggestTimeZones, timeZoneNames } from './framework/time-zones.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
-
-/** Refuses (ephemerally, through the router) a member without Manage Server, saying why. */
-export function requireManageGuild(i: Chat, what: string): void {
-  if (!i.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
-    throw new CommandError(`Only members with the Manage Server permission can ${what}.`);
-  }
-}
-
-let zoneList: Promise<string[]> | undefined;
-
-/**
- * Zone names an admin may choose: those PostgreSQL knows (it cuts every bucket) and ICU accepts (charts
- * label times with it), current names and their aliases alike, without the posix/ and right/ copies.
- * Read once per process.
- */
-export function timeZoneNames(db: Queryable): Promise<string[]> {
-  zoneList ??= db
-    .query<{ name: string }>(
-      "SELECT name FROM pg_timezone_names WHERE name !~ '^(posix|right)/' AND name NOT IN ('posixrules', 'localtime', 'Factory') ORDER BY name",
-    )
-    .then(({ rows }) => rows.map((r) => r.name).filter(intlKnows))
-    .catch((err: unknown) => {
-      zoneList = undefined;
-      throw err;
-    });
-  return zoneList;
-}
-
-function intlKnows(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The zone an admin typed, spelled as the tz database spells it (any case accepted), or undefined. The
- * name is kept as chosen: Asia/Kolkata stays Asia/Kolkata, never ICU's older alias Asia/Calcutta.
- */
-export async function resolveTimeZone(db: Queryable, typed: string): Promise<string | undefined> {
-  const want = typed.trim().toLowerCase();
-  return (await timeZoneNames(db)).find((z) => z.toLowerCase() === want);
-}
-
-/** Up to 25 zones (Discord's autocomplete limit) containing what was typed, prefix matches first. */
-export function suggestTimeZones(names: readonly string[], typed: string): string[] {
-  const q = typed.trim().toLowerCase().replace(/ /g, '_');
-  if (q === '') return ['UTC', ...names.filter((z) => z !== 'UTC' && z.includes('/'))].slice(0, 25);
-  const starts = names.filter(
-    (z) =>
-      z.toLowerCase().startsWith(q) ||
-      z
-        .toLowerCase()
-        .split('/')
-        .some((p) => p.startsWith(q)),
-  );
-  const contains = names.filter((z) => !starts.includes(z) && z.toLowerCase().includes(q));
-  return [...starts, ...contains].slice(0, 25);
-}
 
 export function describeSettings(s: Readonly<GuildSettings>): string {
   const channels = s.excludedChannels.length === 0 ? 'none' : s.excludedChannels.map((c) => `<#${c}>`).join(', ');

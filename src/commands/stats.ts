@@ -1,12 +1,70 @@
-// /stats server | member | channel: totals and a chart over a period or a date range.
-import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
-import type { Command } from './command.js';
-import { STATS_CHANNEL_TYPES, addIncludeBotsOption, addWindowAndMetricOptions } from './options.js';
-import { addCategoryOption, addRoleOption } from './filters.js';
-import { statsCategory } from './stats-category.js';
-import { statsChannel } from './stats-channel.js';
-import { statsMember } from './stats-member.js';
-import { statsServer } from './stats-server.js';
+// /stats server | member | channel | category: totals and a chart over a period or a date range. Every
+// subcommand answers with the one report of framework/stats-report.ts; /stats member is the report /me gives.
+import { ChannelType, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { Command } from './framework/command.js';
+import type { CommandContext } from './framework/context.js';
+import { addCategoryOption, addRoleOption, parseScope } from './framework/filters.js';
+import { channelNames } from './framework/names.js';
+import {
+  STATS_CHANNEL_TYPES,
+  addIncludeBotsOption,
+  addWindowAndMetricOptions,
+  snowflakeOption,
+} from './framework/options.js';
+import { answerStats, memberStats } from './framework/stats-report.js';
+
+type Chat = ChatInputCommandInteraction<'cached'>;
+
+/** /stats server: the whole guild, or one of its channels (threads included), over a window. */
+async function statsServer(interaction: Chat, ctx: CommandContext): Promise<void> {
+  const channelId = snowflakeOption(interaction, 'channel');
+  const title = channelId
+    ? `${interaction.guild.name} ${(await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name}`
+    : interaction.guild.name;
+  const scope = await parseScope(interaction, ctx);
+  await answerStats(interaction, ctx, {
+    kind: 'server',
+    title,
+    filter: { ...(channelId ? { channelId } : {}), ...scope.filter },
+    bots: true,
+    notes: scope.notes,
+  });
+}
+
+/**
+ * /stats channel [channel]: one channel (default: where the command is used); a text channel's or a
+ * forum's threads count towards it. Voice channels chart voice time unless another metric is asked for.
+ */
+async function statsChannel(interaction: Chat, ctx: CommandContext): Promise<void> {
+  const channelId = snowflakeOption(interaction, 'channel') ?? interaction.channelId;
+  const channel = interaction.guild.channels.cache.get(channelId);
+  const voice = channel?.type === ChannelType.GuildVoice || channel?.type === ChannelType.GuildStageVoice;
+  const scope = await parseScope(interaction, ctx);
+  const title = (await channelNames(ctx.pool, interaction.guild, [channelId])).get(channelId)!.name;
+  await answerStats(interaction, ctx, {
+    kind: 'channel',
+    title,
+    filter: { channelId, ...scope.filter },
+    notes: scope.notes,
+    defaultMetric: voice ? 'voice' : 'messages',
+    bots: true,
+  });
+}
+
+/**
+ * /stats category <category> [role]: every channel under a category, their threads included, over a
+ * window. The category is checked against this server's channels as recorded in PostgreSQL (framework/filters.ts).
+ */
+async function statsCategory(interaction: Chat, ctx: CommandContext): Promise<void> {
+  const scope = await parseScope(interaction, ctx);
+  await answerStats(interaction, ctx, {
+    kind: 'category',
+    title: scope.categoryName ?? 'Category',
+    filter: scope.filter,
+    bots: true,
+    notes: scope.notes,
+  });
+}
 
 export const stats: Command = {
   data: new SlashCommandBuilder()
@@ -64,5 +122,5 @@ export const stats: Command = {
       ),
     )
     .toJSON(),
-  handlers: { server: statsServer, member: statsMember, channel: statsChannel, category: statsCategory },
+  handlers: { server: statsServer, member: memberStats, channel: statsChannel, category: statsCategory },
 };

@@ -9,25 +9,15 @@ import {
 import { topBy } from '../stats/families.js';
 import { inviteStats } from '../stats/members.js';
 import { mentionTotals } from '../stats/mentions.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { botScope } from './bots.js';
-import { addCategoryOption, addRoleOption, parseScope, type ScopeChoice } from './filters.js';
-import {
-  countOf,
-  periodOption,
-  emojiLabeler,
-  formatDuration,
-  memberLabel,
-  memberNames,
-  notePartialNames,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-  type ResolvedPeriod,
-  type MemberNames,
-} from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { botScope } from './framework/bot-scope.js';
+import { addCategoryOption, addRoleOption, parseScope, type ScopeChoice } from './framework/filters.js';
+import { formatDuration } from '../format.js';
+import { emojiLabeler } from './framework/emoji-labels.js';
+import { memberLabel, memberNames, notePartialNames, type MemberNames } from './framework/names.js';
+import { periodOption, resolvePeriod, type ResolvedPeriod } from './framework/period.js';
+import { countOf, rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const LIMIT = 10;
 
@@ -70,7 +60,7 @@ async function memberBoard(
 
 const BOARDS: Record<string, Builder> = {
   async messages(i, ctx, p, scope) {
-    // Bots' messages count as the guild's settings say now (bots.ts).
+    // Bots' messages count as the guild's settings say now (framework/bot-scope.ts).
     const bots = await botScope(ctx.pool, p.range, 'hour', scope.filter, {
       settingOn: ctx.settings.get(i.guildId).includeBots,
       asked: null,

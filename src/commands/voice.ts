@@ -2,21 +2,13 @@
 // streaming or on video (the state times overlap the total: a muted streamer counts in both).
 import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { familyTotal, topBy } from '../stats/families.js';
-import type { Command } from './command.js';
-import { CommandError, type CommandContext } from './context.js';
-import { parseScope } from './filters.js';
-import { channelNames } from './names.js';
-import {
-  formatDuration,
-  memberLabel,
-  memberNames,
-  notePartialNames,
-  periodOption,
-  rankLines,
-  replyWithChart,
-  reportEmbed,
-  resolvePeriod,
-} from './family-report.js';
+import type { Command } from './framework/command.js';
+import { CommandError, type CommandContext } from './framework/context.js';
+import { parseScope } from './framework/filters.js';
+import { channelNames, memberLabel, memberNames, notePartialNames } from './framework/names.js';
+import { formatDuration } from '../format.js';
+import { periodOption, resolvePeriod } from './framework/period.js';
+import { rankLines, replyWithChart, reportEmbed } from './framework/report.js';
 
 const STATES = [
   ['Muted', 'muted_seconds'],

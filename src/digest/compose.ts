@@ -5,7 +5,8 @@
 // composition serves the scheduled post and /digest preview.
 import { EmbedBuilder } from 'discord.js';
 import type { Queryable } from '../db/pool.js';
-import { countOf, EMBED_COLOR, formatDuration, formatNumber } from '../commands/family-report.js';
+import { formatDuration, formatNumber } from '../format.js';
+import { countOf, EMBED_COLOR } from '../commands/framework/report.js';
 import type { RenderPool } from '../render/pool.js';
 import { messageActivity } from '../stats/activity.js';
 import { familySeries, familyTotal, topBy, type Filter } from '../stats/families.js';

@@ -3,6 +3,9 @@
 import type { Queryable } from '../db/pool.js';
 import type { Every } from './period.js';
 
+/** The scheduler job that posts digests (src/scheduler/jobs/digest.ts; its name in scheduled_runs). */
+export const DIGEST_JOB = 'digest';
+
 export interface DigestConfig {
   channelId: string;
   every: Every;

@@ -4,7 +4,7 @@
 import { ConfigError, loadConfig, redisTarget, required, type Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { startOpsServer } from '../http.js';
-import { commandsInFlight } from '../commands/router.js';
+import { commandsInFlight } from '../commands/framework/router.js';
 import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { collectProcessMetrics, registry } from '../metrics.js';

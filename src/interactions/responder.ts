@@ -1,7 +1,7 @@
 // Turns a verified interaction payload into the discord.js interaction the command modules expect, and
 // returns the first response for the HTTP reply. A discord.js Client that never logs in to the gateway
 // (REST only: token on client.rest) builds the interaction exactly as its gateway handler would
-// (INTERACTION_CREATE), the shared router (src/commands/router.ts) answers it, and its first response
+// (INTERACTION_CREATE), the shared router (src/commands/framework/router.ts) answers it, and its first response
 // comes back through InlineResponses; edits and follow-ups go over the webhook routes as in gateway mode.
 import {
   Client,
@@ -17,12 +17,14 @@ import {
   type APIUser,
 } from 'discord.js';
 import type { Config } from '../config.js';
-import type { CommandContext } from '../commands/context.js';
-import { routeCommands } from '../commands/router.js';
+import { BOT_CACHE_LIMITS } from '../discord-cache.js';
+import type { CommandContext } from '../commands/framework/context.js';
+import { routeCommands } from '../commands/framework/router.js';
+import { BY_NAME } from '../commands/index.js';
 import { GuildLoader, NotInGuildError } from './guilds.js';
 import { InlineResponses } from './inline.js';
 
-/** If the router has not answered by then, the service does: before ACK_DEADLINE_MS (commands/router.ts), with a margin for the network to Discord. */
+/** If the router has not answered by then, the service does: before ACK_DEADLINE_MS (commands/framework/router.ts), with a margin for the network to Discord. */
 const OWN_ANSWER_MS = 2_500;
 
 export type Outcome = 'deferred' | 'replied' | 'bot_absent' | 'unanswered';
@@ -59,24 +61,14 @@ function ownAnswer(payload: APIInteraction): APIInteractionResponse {
 
 export function createResponder(config: Config, ctx: CommandContext): Responder {
   const inline = new InlineResponses();
-  // Caches as small as the shards' (src/shard/bot.ts): nothing is kept beyond what one answer reads.
+  // Caches as small as the shards' (src/discord-cache.ts): nothing is kept beyond what one answer reads.
   const client = new Client({
     intents: [],
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      PresenceManager: 0,
-      ReactionManager: 0,
-      GuildMessageManager: 0,
-      ThreadMemberManager: 0,
-      GuildInviteManager: 0,
-      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
-      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
-    }),
+    makeCache: Options.cacheWithLimits(BOT_CACHE_LIMITS),
     rest: { api: config.discordApiUrl, makeRequest: inline.makeRequest },
   });
   const guilds = new GuildLoader(client, ctx.settings, ctx.logger);
-  routeCommands(client, ctx);
+  routeCommands(client, BY_NAME, ctx);
 
   return {
     client,

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { OptOutStore } from '../privacy.js';
 import type { RenderPool } from '../render/pool.js';
 import { GuildSettingsStore } from '../settings.js';
-import { ACK_DEADLINE_MS } from '../commands/router.js';
+import { ACK_DEADLINE_MS } from '../commands/framework/router.js';
 import { createResponder, type Responder } from './responder.js';
 import { buildInteractionsServer } from './server.js';
 import { ed25519PublicKey } from './verify.js';

@@ -10,6 +10,7 @@ import {
   Partials,
 } from 'discord.js';
 import type { RedisClient } from '../redis.js';
+import { BOT_CACHE_LIMITS } from '../discord-cache.js';
 import { totalClusters, type Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Keys } from '../keys.js';
@@ -21,8 +22,8 @@ import { collectEmojis } from './collectors/emojis.js';
 import { collectMembers } from './collectors/members.js';
 import { collectMentions } from './collectors/mentions.js';
 import { collectMessages } from './collectors/messages.js';
-import { COMMANDS } from '../commands/registry.js';
-import { routeCommands } from '../commands/router.js';
+import { BY_NAME, COMMANDS } from '../commands/index.js';
+import { routeCommands } from '../commands/framework/router.js';
 import { GuildSettingsStore } from '../settings.js';
 import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from '../counters.js';
@@ -130,18 +131,8 @@ export function createClient(config: Config, shards: number[], shardCount: numbe
   return new Client({
     intents: botIntents(config),
     partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User, Partials.GuildMember],
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      PresenceManager: 0,
-      ReactionManager: 0,
-      ReactionUserManager: 0,
-      GuildMessageManager: 0,
-      ThreadMemberManager: 0,
-      GuildInviteManager: 0,
-      GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => member.id === member.client.user.id },
-      UserManager: { maxSize: 0, keepOverLimit: (user) => user.id === user.client.user.id },
-    }),
+    // Shards receive reaction events: who reacted is not kept either.
+    makeCache: Options.cacheWithLimits({ ...BOT_CACHE_LIMITS, ReactionUserManager: 0 }),
     sweepers: Options.DefaultSweeperSettings,
     rest: { api: config.discordApiUrl, globalRequestsPerSecond: restRequestsPerSecond(config) },
     shards,
@@ -213,7 +204,7 @@ export function createBot(opts: BotOptions): Bot {
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
   // In HTTP mode Discord delivers interactions to the interactions service (src/interactions): shards only record.
   if (config.interactions === 'gateway')
-    routeCommands(guard.forCollector(client, 'commands'), {
+    routeCommands(guard.forCollector(client, 'commands'), BY_NAME, {
       pool: opts.pool,
       render: opts.render,
       logger,

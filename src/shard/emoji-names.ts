@@ -7,25 +7,26 @@
 import type { Queryable } from '../db/pool.js';
 import type { CustomEmoji } from '../emoji.js';
 import type { Logger } from '../logger.js';
+import { PendingRecorder } from './recorder.js';
 
 const MAX_PENDING = 10_000;
 /** Names already written by this process, so a popular emoji costs nothing after its first use. */
 const MAX_WRITTEN = 50_000;
 
-export class EmojiNameRecorder {
+export class EmojiNameRecorder extends PendingRecorder {
   private readonly pending = new Map<string, CustomEmoji>();
   private readonly written = new Map<string, string>();
-  private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | undefined;
-  private dropped = 0;
 
   constructor(
     private readonly db: Queryable,
-    private readonly logger: Logger,
+    logger: Logger,
     intervalMs = 5_000,
   ) {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
+    super(
+      logger,
+      intervalMs,
+      'emoji names dropped while the database was unavailable; they are noted again at their next use',
+    );
   }
 
   /** Notes a name (synchronous, for the gateway path). */
@@ -33,19 +34,13 @@ export class EmojiNameRecorder {
     const seen = `${e.name}|${e.animated}`;
     if (this.written.get(e.id) === seen) return;
     if (this.pending.size >= MAX_PENDING && !this.pending.has(e.id)) {
-      this.dropped++;
+      this.drop();
       return;
     }
     this.pending.set(e.id, e);
   }
 
-  /** Writes what is pending; failures keep it for the next flush. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
-  }
-
-  private async write(): Promise<void> {
+  protected async write(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending.clear();
@@ -59,13 +54,7 @@ export class EmojiNameRecorder {
       );
       if (this.written.size + batch.length > MAX_WRITTEN) this.written.clear();
       for (const e of batch) this.written.set(e.id, `${e.name}|${e.animated}`);
-      if (this.dropped > 0) {
-        this.logger.warn(
-          { dropped: this.dropped },
-          'emoji names dropped while the database was unavailable; they are noted again at their next use',
-        );
-        this.dropped = 0;
-      }
+      this.reportDropped();
     } catch (err) {
       for (const e of batch) if (!this.pending.has(e.id) && this.pending.size < MAX_PENDING) this.pending.set(e.id, e);
       this.logger.warn({ err, pending: this.pending.size }, 'could not write emoji names; retrying');
@@ -74,7 +63,7 @@ export class EmojiNameRecorder {
 
   /** Stops the timer after a last flush. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer();
     await this.flush();
   }
 }

@@ -5,7 +5,7 @@ import { Events } from 'discord.js';
 import { EXIT_UNRECOVERABLE, FATAL_REPORT, isMetricsRequest, type FatalReport } from '../cluster-ipc.js';
 import { loadConfig, redisTarget, required } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { commandsInFlight } from '../commands/router.js';
+import { commandsInFlight } from '../commands/framework/router.js';
 import { handleProcessErrors, handleShutdownSignals } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 import { registry } from '../metrics.js';

@@ -17,6 +17,7 @@ import type { Pool } from '../db/pool.js';
 import { textDim } from '../families.js';
 import type { Logger } from '../logger.js';
 import { pgTransaction, type Tracking } from '../privacy.js';
+import { PendingRecorder } from './recorder.js';
 
 export interface ChannelRow {
   guildId: string;
@@ -57,7 +58,7 @@ const MAX_PENDING = 20_000;
 /** Members written per transaction; more pending schedules the next write at once. */
 const MEMBER_BATCH = 5_000;
 
-export class StructureRecorder {
+export class StructureRecorder extends PendingRecorder {
   /** guild id → its latest name. */
   private readonly guildNames = new Map<string, string>();
   private readonly channels = new Map<string, { row?: ChannelRow; guildId: string; id: string; deleted: boolean }>();
@@ -66,18 +67,18 @@ export class StructureRecorder {
   private sweeps: Sweep[] = [];
   /** Guilds whose full member list lost a row to the bound: their member sweep must not run. */
   private readonly incomplete = new Set<string>();
-  private readonly timer: NodeJS.Timeout;
-  private flushing: Promise<void> | undefined;
-  private dropped = 0;
 
   constructor(
     private readonly pool: Pool,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly privacy?: Tracking,
     intervalMs = 3_000,
   ) {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
-    this.timer.unref();
+    super(
+      logger,
+      intervalMs,
+      'guild structure rows dropped while writes were behind; the next full list notes them again',
+    );
   }
 
   get pending(): number {
@@ -86,7 +87,7 @@ export class StructureRecorder {
 
   private full(key: string, map: Map<string, unknown>): boolean {
     if (this.pending < MAX_PENDING || map.has(key)) return false;
-    this.dropped++;
+    this.drop();
     return true;
   }
 
@@ -162,13 +163,7 @@ export class StructureRecorder {
     this.sweeps.push({ kind: 'members', guildId, before });
   }
 
-  /** Writes what is pending; a failed write keeps it for the next flush. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
-  }
-
-  private async write(): Promise<void> {
+  protected async write(): Promise<void> {
     if (this.pending === 0) return;
     const guildNames = [...this.guildNames];
     const channels = [...this.channels.values()];
@@ -256,13 +251,7 @@ export class StructureRecorder {
           );
         for (const s of sweeps) await runSweep(tx, s);
       });
-      if (this.dropped > 0) {
-        this.logger.warn(
-          { dropped: this.dropped },
-          'guild structure rows dropped while writes were behind; the next full list notes them again',
-        );
-        this.dropped = 0;
-      }
+      this.reportDropped();
     } catch (err) {
       // Back in, unless a newer state was noted meanwhile.
       for (const [id, name] of guildNames) if (!this.guildNames.has(id)) this.guildNames.set(id, name);
@@ -280,7 +269,7 @@ export class StructureRecorder {
 
   /** Stops the timer after writing what is pending. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer();
     for (let i = 0; i < 100 && this.pending > 0; i++) {
       const before = this.pending;
       await this.flush();

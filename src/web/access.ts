@@ -1,9 +1,9 @@
-// Who may see what, with the commands' own policy (src/commands/permissions.ts): a server's pages need
+// Who may see what, with the commands' own policy (src/commands/framework/permissions.ts): a server's pages need
 // Administrator, Manage Server or View Server Insights (narrowed to the first two by /settings
 // member-stats), a member always sees their own page, and settings need Manage Server as /settings does.
 // Permissions are those Discord computed for the member (GET /users/@me/guilds), re-read every minute.
 import { PermissionFlagsBits, PermissionsBitField } from 'discord.js';
-import { mayViewMemberInsights } from '../commands/permissions.js';
+import { mayViewMemberInsights } from '../commands/framework/permissions.js';
 import type { UserGuild } from './discord.js';
 
 export interface Access {

@@ -16,7 +16,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { RedisClient } from '../redis.js';
-import { resolveTimeZone } from '../commands/settings.js';
+import { resolveTimeZone } from '../commands/framework/time-zones.js';
 import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { GuildSettings, GuildSettingsStore } from '../settings.js';

@@ -9,6 +9,7 @@ import { DiscordAPIError, RateLimitError, RESTJSONErrorCodes, Routes } from 'dis
 import { counterValues } from '../../channel-counters/values.js';
 import { parseTemplate, renderTemplate, type Variable } from '../../channel-counters/template.js';
 import {
+  COUNTERS_JOB,
   disableCounter,
   earliestHeld,
   guildsWithCounters,
@@ -140,7 +141,7 @@ async function notify(
 }
 
 export const countersJob: ScheduledJob = {
-  name: 'counters',
+  name: COUNTERS_JOB,
   guilds: (pool) => guildsWithCounters(pool),
   async nextRun(guildId, last, now, pool) {
     if (last === null) return now; // a guild's first counter: apply it at once

@@ -6,7 +6,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes } from 'discord.js';
 import { composeDigest, digestMessage } from '../../digest/compose.js';
 import { lastCompletePeriod, nextPeriodStart, previousPeriod } from '../../digest/period.js';
-import { disableDigest, getDigest, guildsWithDigest, markPosted } from '../../digest/store.js';
+import { DIGEST_JOB, disableDigest, getDigest, guildsWithDigest, markPosted } from '../../digest/store.js';
 import { GuildSettingsStore } from '../../settings.js';
 import type { JobContext, ScheduledJob } from '../job.js';
 import type pg from 'pg';
@@ -62,7 +62,7 @@ async function run(ctx: JobContext): Promise<void> {
 }
 
 export const digestJob: ScheduledJob = {
-  name: 'digest',
+  name: DIGEST_JOB,
   guilds: (pool) => guildsWithDigest(pool),
   async nextRun(guildId, _last, now, pool) {
     const cfg = await getDigest(pool, guildId);

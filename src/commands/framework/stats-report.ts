@@ -1,18 +1,28 @@
-// What /stats server, /stats member, /stats channel and /me share: read the window, metric and filters,
+// What every /stats subcommand and /me share: read the window, metric and filters,
 // query every total as the sum of the series drawn with the same bucket (so the embed always equals the
-// chart), count bots' messages or not (bots.ts) and say which, render the chart and answer with an embed.
+// chart), count bots' messages or not (bot-scope.ts) and say which, render the chart and answer with an embed.
 import { AttachmentBuilder, EmbedBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { FAMILIES, type FamilyName } from '../families.js';
-import { messageActivity, firstActivity } from '../stats/activity.js';
-import { familySeries, type Filter } from '../stats/families.js';
-import { mentionPartners } from '../stats/mentions.js';
-import { BUCKET_MS } from '../stats/period.js';
-import type { Range, SeriesPoint } from '../stats/queries.js';
+import { FAMILIES, type FamilyName } from '../../families.js';
+import { messageActivity, firstActivity } from '../../stats/activity.js';
+import { familySeries, type Filter } from '../../stats/families.js';
+import { mentionPartners } from '../../stats/mentions.js';
+import { BUCKET_MS } from '../../stats/period.js';
+import type { Range, SeriesPoint } from '../../stats/queries.js';
 import { CommandError, type CommandContext } from './context.js';
-import { botScope } from './bots.js';
-import { EMBED_COLOR } from './family-report.js';
-import { formatDuration } from '../format.js';
-import { METRICS, parseMetric, parseWindow, type MetricName, type MetricSpec, type StatsWindow } from './options.js';
+import { botScope } from './bot-scope.js';
+import { EMBED_COLOR } from './report.js';
+import { formatDuration } from '../../format.js';
+import { memberName } from './names.js';
+import {
+  METRICS,
+  parseMetric,
+  parseWindow,
+  snowflakeOption,
+  type MetricName,
+  type MetricSpec,
+  type StatsWindow,
+} from './options.js';
+import { assertMayViewMember } from './permissions.js';
 
 export interface ReportTarget {
   kind: 'server' | 'member' | 'channel' | 'category';
@@ -210,4 +220,19 @@ export async function answerStats(
       embed.addFields({ name: 'Active channels', value: String(activity.channels), inline: true });
   }
   await i.editReply({ embeds: [embed], files: [new AttachmentBuilder(Buffer.from(png), { name: fileName })] });
+}
+
+/**
+ * /stats member [member] and /me: one member's activity over time. Discord's policy decides who may see whose
+ * (permissions.ts); the check comes before any query, and a refusal is ephemeral (CommandError).
+ */
+export async function memberStats(
+  interaction: ChatInputCommandInteraction<'cached'>,
+  ctx: CommandContext,
+): Promise<void> {
+  const userId = snowflakeOption(interaction, 'member') ?? interaction.user.id;
+  assertMayViewMember(interaction, userId, ctx.settings.get(interaction.guildId).memberStatsManagersOnly);
+  const title =
+    userId === interaction.user.id ? interaction.member.displayName : await memberName(interaction.guild, userId);
+  await answerStats(interaction, ctx, { kind: 'member', title, filter: { userId } });
 }

@@ -10,18 +10,38 @@ import {
   type APIGuildMember,
   type APIRole,
   type ChatInputCommandInteraction,
+  type SlashCommandChannelOption,
 } from 'discord.js';
-import { channelPermissions } from '../discord-permissions.js';
+import { channelPermissions } from '../../discord-permissions.js';
 import { CommandError } from './context.js';
 
 type Chat = ChatInputCommandInteraction<'cached'>;
+/** The channel types a command option may offer (discord.js does not export the name). */
+type ChannelOptionType = Exclude<Parameters<SlashCommandChannelOption['addChannelTypes']>[0], readonly unknown[]>;
 
-/** The channel named by the option, read from Discord (not from the option's resolved data, which only holds this server's channels). */
+/** The required `channel` option that targetChannel reads: `.addChannelOption(targetChannelOption('Text', TYPES))`. */
+export function targetChannelOption(
+  description: string,
+  types: readonly ChannelOptionType[],
+): (o: SlashCommandChannelOption) => SlashCommandChannelOption {
+  return (o) =>
+    o
+      .setName('channel')
+      .setDescription(description)
+      .setRequired(true)
+      .addChannelTypes(...types);
+}
+
+/**
+ * The channel named by the option, read from Discord (not from the option's resolved data, which only holds
+ * this server's channels); refused unless it is this server's.
+ */
 export async function targetChannel(i: Chat): Promise<APIChannel & { guild_id?: string }> {
   const id = String(i.options.get('channel', true).value);
   if (!/^\d{17,20}$/.test(id)) throw new CommandError('That is not a channel.');
+  let channel: APIChannel & { guild_id?: string };
   try {
-    return (await i.client.rest.get(Routes.channel(id))) as APIChannel & { guild_id?: string };
+    channel = (await i.client.rest.get(Routes.channel(id))) as APIChannel & { guild_id?: string };
   } catch (err) {
     if (err instanceof DiscordAPIError && (err.status === 403 || err.status === 404))
       throw new CommandError(
@@ -29,6 +49,8 @@ export async function targetChannel(i: Chat): Promise<APIChannel & { guild_id?: 
       );
     throw err;
   }
+  if (channel.guild_id !== i.guildId) throw new CommandError('That channel is not in this server.');
+  return channel;
 }
 
 /** The bot's permissions in a channel of this server, computed from Discord's current roles and overwrites. */

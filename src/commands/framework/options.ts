@@ -8,8 +8,8 @@ import {
   type SlashCommandBuilder,
   type SlashCommandStringOption,
 } from 'discord.js';
-import type { FamilyName } from '../families.js';
-import type { ValueFormat } from '../render/spec.js';
+import type { FamilyName } from '../../families.js';
+import type { ValueFormat } from '../../render/spec.js';
 import {
   PERIOD_CHOICES,
   PERIODS,
@@ -19,8 +19,8 @@ import {
   parseCalendarDate,
   startOfZonedDay,
   type Bucket,
-} from '../stats/period.js';
-import { isSnowflake } from '../families.js';
+} from '../../stats/period.js';
+import { isSnowflake } from '../../families.js';
 import { CommandError, quoted } from './context.js';
 
 export interface MetricSpec {

@@ -4,10 +4,10 @@
 // that is not a category is a clear error, never another server's data.
 import type { ChatInputCommandInteraction, SlashCommandBuilder, SlashCommandSubcommandBuilder } from 'discord.js';
 import { ChannelType } from 'discord.js';
-import type { Filter } from '../stats/scope.js';
-import { CATEGORY_TYPE, guildChannels, guildRole, roleHolders } from '../stats/structure.js';
+import type { Filter } from '../../stats/scope.js';
+import { CATEGORY_TYPE, guildChannels, guildRole, roleHolders } from '../../stats/structure.js';
 import { CommandError, type CommandContext } from './context.js';
-import { countOf } from './family-report.js';
+import { countOf } from './report.js';
 import { snowflakeOption } from './options.js';
 
 type OptionHost = SlashCommandSubcommandBuilder | SlashCommandBuilder;

@@ -1,5 +1,5 @@
 // What a slash command module provides. Each command lives in its own module and is listed once in
-// registry.ts; the router and the registration at start read only the registry.
+// src/commands/index.ts; the router and the registration at start read only the registry.
 import type {
   AutocompleteInteraction,
   ButtonInteraction,

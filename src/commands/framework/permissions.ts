@@ -27,3 +27,10 @@ export function assertMayViewMember(i: ChatInputCommandInteraction, targetId: st
           "View Server Insights permission: Discord's developer policy keeps per-member activity to those who manage the server.",
   );
 }
+
+/** Refuses (ephemerally, through the router) a member without Manage Server, saying why. */
+export function requireManageGuild(i: ChatInputCommandInteraction<'cached'>, what: string): void {
+  if (!i.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
+    throw new CommandError(`Only members with the Manage Server permission can ${what}.`);
+  }
+}

@@ -1,12 +1,12 @@
-// Routes interactions to the command modules in registry.ts. Every command defers at once (Discord allows
-// 3 s for the first answer), has a cooldown per server and member, and every failure becomes a clear ephemeral
-// reply: never silence, never a stack trace.
+// Routes interactions to the command modules it is given (src/commands/index.ts). Every command defers at
+// once (Discord allows 3 s for the first answer), has a cooldown per server and member, and every failure
+// becomes a clear ephemeral reply: never silence, never a stack trace.
 import { Events, MessageFlags, type Client, type ChatInputCommandInteraction } from 'discord.js';
-import { InFlight } from '../in-flight.js';
-import { commandDeadlineMisses, commandLatency } from '../metrics.js';
+import { InFlight } from '../../in-flight.js';
+import { commandDeadlineMisses, commandLatency } from '../../metrics.js';
+import type { Command } from './command.js';
 import { CommandError, quoted, type CommandContext } from './context.js';
 import { optionProblem } from './options.js';
-import { BY_NAME } from './registry.js';
 
 /** Postgres is unreachable or overloaded (connection errors, or SQLSTATE class 08 / 53 / 57). */
 function isDatabaseOutage(err: unknown): boolean {
@@ -43,7 +43,8 @@ const MAX_CONTENT = 2_000;
 /** Chat-input commands this process's router has begun and not yet answered: what a graceful stop awaits. */
 export const commandsInFlight = new InFlight();
 
-export function routeCommands(client: Client, ctx: CommandContext): void {
+/** Answers the interactions for `commands` (by name, as discord.js guides keep `client.commands`). */
+export function routeCommands(client: Client, commands: ReadonlyMap<string, Command>, ctx: CommandContext): void {
   // Last use per server, member and command, for cooldowns; old entries are swept so the map stays small.
   const lastUse = new Map<string, number>();
   const sweep = setInterval(() => {
@@ -55,7 +56,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
   client.on(Events.InteractionCreate, (interaction) => {
     if (interaction.isAutocomplete()) {
       if (!interaction.inCachedGuild()) return;
-      const command = BY_NAME.get(interaction.commandName);
+      const command = commands.get(interaction.commandName);
       void command
         ?.autocomplete?.(interaction, ctx)
         .catch((err: unknown) => ctx.logger.warn({ err, command: interaction.commandName }, 'autocomplete failed'));
@@ -63,7 +64,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
     }
     if (interaction.isButton()) {
       if (!interaction.inCachedGuild()) return;
-      const command = BY_NAME.get(interaction.customId.split(':')[0] ?? '');
+      const command = commands.get(interaction.customId.split(':')[0] ?? '');
       if (!command?.button) return;
       void command.button(interaction, ctx).catch(async (err: unknown) => {
         if (!(err instanceof CommandError)) ctx.logger.error({ err, button: interaction.customId }, 'button failed');
@@ -83,7 +84,7 @@ export function routeCommands(client: Client, ctx: CommandContext): void {
         .catch(() => {});
       return;
     }
-    const command = BY_NAME.get(interaction.commandName);
+    const command = commands.get(interaction.commandName);
     const group = interaction.options.getSubcommandGroup(false);
     const sub = interaction.options.getSubcommand(false);
     const subKey = [group, sub].filter(Boolean).join(' ');

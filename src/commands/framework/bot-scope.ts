@@ -2,12 +2,12 @@
 // while a guild's settings include bots, and stay recorded after the setting is switched off; which authors
 // are bots is known from the moment their messages are loaded (bot_authors), so an answer can leave them
 // out whatever the setting is now. Unasked, an answer follows the current setting.
-import type { Queryable } from '../db/pool.js';
-import { botAuthorCount } from '../stats/activity.js';
-import type { Filter } from '../stats/families.js';
-import type { Bucket } from '../stats/period.js';
-import type { Range } from '../stats/queries.js';
-import { countOf } from './family-report.js';
+import type { Queryable } from '../../db/pool.js';
+import { botAuthorCount } from '../../stats/activity.js';
+import type { Filter } from '../../stats/families.js';
+import type { Bucket } from '../../stats/period.js';
+import type { Range } from '../../stats/queries.js';
+import { countOf } from './report.js';
 
 export interface BotScope {
   filter: Filter;

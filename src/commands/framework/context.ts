@@ -1,8 +1,8 @@
-import type { Pool } from '../db/pool.js';
-import type { Logger } from '../logger.js';
-import type { RenderPool } from '../render/pool.js';
-import type { OptOutStore } from '../privacy.js';
-import type { GuildSettingsStore } from '../settings.js';
+import type { Pool } from '../../db/pool.js';
+import type { Logger } from '../../logger.js';
+import type { RenderPool } from '../../render/pool.js';
+import type { OptOutStore } from '../../privacy.js';
+import type { GuildSettingsStore } from '../../settings.js';
 
 /** What a command handler may use. */
 export interface CommandContext {

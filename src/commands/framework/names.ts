@@ -8,10 +8,11 @@
 // requests that refills over time (shared by every command on it), and concurrent calls for the same
 // ids wait for the request already out. What is not fetched comes back as `unresolved`: callers label
 // the answer as partial rather than failing or flooding the gateway.
-import { DiscordAPIError, RESTJSONErrorCodes, type Guild, type GuildMember } from 'discord.js';
-import type { Queryable } from '../db/pool.js';
-import { memberNameRequests } from '../metrics.js';
-import { guildChannels } from '../stats/structure.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type EmbedBuilder, type Guild, type GuildMember } from 'discord.js';
+import type { Queryable } from '../../db/pool.js';
+import { memberNameRequests } from '../../metrics.js';
+import { guildChannels } from '../../stats/structure.js';
+import type { CommandContext } from './context.js';
 
 export interface MemberInfo {
   name: string;
@@ -189,4 +190,43 @@ export async function channelNames(
 export function clearNameCache(): void {
   cache.clear();
   budgets.clear();
+}
+
+/** Display names by id; `unresolved` are the ids whose names could not be looked up this time. */
+export class MemberNames extends Map<string, string> {
+  readonly unresolved = new Set<string>();
+}
+
+/** Said under an answer whose member names are partly missing. */
+export const PARTIAL_NAMES_NOTE =
+  'Some member names could not be fetched right now (Discord limits how fast a bot may ask) and show as ids.';
+
+/**
+ * Display names of present members by id (memberInfo fetches them over the gateway within Discord's limits
+ * and caches them briefly). Former members are missing from the map, ids not looked up now are in
+ * `unresolved`; see memberLabel. Pass ids most important first: only the first 100 are fetched.
+ */
+export async function memberNames(guild: Guild, ids: readonly string[], ctx: CommandContext): Promise<MemberNames> {
+  const out = new MemberNames();
+  if (ids.length === 0) return out;
+  try {
+    const { info, unresolved } = await memberInfo(guild, ids);
+    for (const [id, m] of info) if (m.present) out.set(id, m.name);
+    for (const id of unresolved) out.unresolved.add(id);
+  } catch (err) {
+    // A slow or failed member request must not cost the answer: the ids are shown instead.
+    ctx.logger.warn({ err, guild: guild.id }, 'could not fetch member names');
+    for (const id of ids) out.unresolved.add(id);
+  }
+  return out;
+}
+
+export function memberLabel(names: MemberNames, id: string): string {
+  return names.get(id) ?? (names.unresolved.has(id) ? `Member ${id}` : `Unknown member (${id})`);
+}
+
+/** The embed says so when some names are missing (PARTIAL_NAMES_NOTE). */
+export function notePartialNames(embed: EmbedBuilder, names: MemberNames): EmbedBuilder {
+  if (names.unresolved.size === 0) return embed;
+  return embed.setFooter({ text: [embed.data.footer?.text, PARTIAL_NAMES_NOTE].filter(Boolean).join(' · ') });
 }

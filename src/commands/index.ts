@@ -1,5 +1,6 @@
-// Every slash command the bot has: one line per command module.
-import type { Command } from './command.js';
+// Every slash command the bot has: one module per command in this folder, listed once here; what they share
+// is in framework/ (which never imports a command).
+import type { Command } from './framework/command.js';
 import { stats } from './stats.js';
 import { settings } from './settings.js';
 import { exportCommand } from './export.js';
