@@ -185,6 +185,7 @@ describe('ingest under faults', () => {
       proxy.cut();
       for (let i = 0; i < 20; i++) {
         await writer.burst(2_000);
+        // wall-clock on purpose: traffic paced over a two-second outage while the ingestor backs off.
         await new Promise((r) => setTimeout(r, 100));
       }
       const during = await loaded(pool);
