@@ -124,7 +124,7 @@ describe('ingest under faults', () => {
       const writing = (async () => {
         for (let j = 0; j < 5; j++) {
           await writer.burst(4_000);
-          await new Promise((r) => setTimeout(r, 20)); // paced traffic, so the kill lands mid-load
+          await new Promise((r) => setTimeout(r, 20)); // wall-clock on purpose: paced traffic, so the kill lands mid-load
         }
       })();
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 400))); // wall-clock on purpose: kill at a random moment
