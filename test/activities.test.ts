@@ -73,20 +73,21 @@ describe('presence activity time in process', () => {
     presence.set(b.id, shared, [game]); // one person in two servers: two sessions
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Feeling good', type: 4 }]);
     presence.set(a.id, u3, [{ name: 'Spotify', type: 2 }]);
-    // Wall-clock on purpose: the sleeps are how long activities last, measured in real time by the
-    // simulator's truth and the shard's tracker alike.
-    await sleep(1500);
+    // The sleeps are how long activities last, measured in real time by the simulator's truth and the
+    // shard's tracker alike (a test clock would move the tracker's time and not the truth's).
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Spotify', type: 2 }]); // a second activity at once
     presence.set(b.id, shared, []);
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     presence.offline(a.id, u3);
     presence.set(a.id, u2, [{ name: 'Spotify', type: 2 }]);
-    await sleep(1200);
+    await sleep(1200); // wall-clock on purpose: a segment of real time, as the truth measures it
 
     // A fresh identify (no resume): GUILD_CREATE presences are reconciled with the stored sessions.
     const cut = Date.now();
     sim.faults.invalidSession(0, false);
-    await sleep(50);
+    // The simulator dropped the session at once: the next two changes reach no bot.
+    expect(sim.readyShards()).not.toContain(0);
     presence.set(a.id, u2, []); // stops while disconnected: closed at its last credit
     presence.set(a.id, u4, [{ name: 'Minecraft' }]); // starts while disconnected: opened at GUILD_CREATE
     const identifiedBefore = sim.identifyLog.length;
@@ -96,7 +97,7 @@ describe('presence activity time in process', () => {
     await sim.waitForShards(1);
     await expect.poll(() => bot.sessions.activities!.reconcilingGuilds, { timeout: 30_000, interval: 20 }).toBe(0);
     const back = Date.now();
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment after the reconnect, as the truth measures it
     presence.offline(a.id, shared);
     presence.offline(a.id, u4);
     const end = Date.now();

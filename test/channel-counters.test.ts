@@ -50,7 +50,7 @@ async function counters(
 ) {
   const userId = o.userId ?? admin;
   const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now(); // the command's 1 s cooldown
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: text,
@@ -190,6 +190,7 @@ describe('/counters', () => {
     // Ten virtual minutes after the first rename (and the simulator's shortened window over in real time):
     // the latest value goes out.
     const since = Math.max(...renamesOf(vc).map((r) => r.at));
+    // wall-clock on purpose: the simulator's rename rate-limit window is real time (shortened for tests).
     await sleep(Math.max(0, since + SIM_WINDOW_MS + 50 - Date.now()));
     now = held.getTime();
     await runCounters();

@@ -121,10 +121,11 @@ beforeAll(async () => {
     seed: 17,
     betweenJoins: memberEventsSettled,
   });
-  // Wall-clock on purpose: how long the members stay in voice before and after the shuffle (real time).
-  await sleep(1_500);
+  // How long the members stay in voice before and after the shuffle: the diff below compares with the
+  // simulator's truth, which measures real time.
+  await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
   traffic.shuffleVoice();
-  await sleep(1_500);
+  await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
   traffic.endVoice();
   await memberEventsSettled();
   const guilds = [...t.sim.world.guilds.keys()];

@@ -41,7 +41,7 @@ async function command(
 ) {
   const userId = o.userId ?? admin;
   const wait = (lastUse.get(`${name}|${userId}`) ?? 0) + 2_100 - Date.now();
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: text,

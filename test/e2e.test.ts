@@ -58,9 +58,8 @@ describe('end to end', () => {
     expect(rows).toBeGreaterThan(0);
     // Exact equality, by user and channel.
     expect(await stack.diff()).toEqual([]);
-    // A second pass finds nothing new and changes nothing: no double counting (wall-clock on purpose: time
-    // for a late write to show, where there must be none).
-    await new Promise((r) => setTimeout(r, 500));
+    // A second pass finds nothing new and changes nothing: no double counting.
+    await new Promise((r) => setTimeout(r, 500)); // wall-clock on purpose: time for a late write to show, where there must be none
     await stack.ingestor.runOnce();
     expect(await stack.diff()).toEqual([]);
     // Bots and webhooks were sent but are not counted.
@@ -81,10 +80,11 @@ describe('end to end', () => {
       seed: 11,
       betweenJoins: () => stack.memberEventsSettled(),
     });
-    // Wall-clock on purpose: how long the members stay in voice before and after the shuffle (real time).
-    await sleep(1_500);
+    // How long the members stay in voice before and after the shuffle: the cluster processes' trackers and
+    // the simulator's truth both measure real time.
+    await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
     traffic.shuffleVoice();
-    await sleep(1_500);
+    await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
     traffic.endVoice();
     await stack.memberEventsSettled();
     await stack.ingestUntilMatch(90_000);

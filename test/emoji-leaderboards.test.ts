@@ -58,6 +58,7 @@ async function invoke(o: Parameters<TestBot['sim']['invokeCommand']>[0]): Promis
     const reply = await t.sim.invokeCommand(o);
     const wait = /^Slow down: you can use \S+ again in (\d+) s/.exec(reply.content);
     if (!wait) return reply;
+    // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock).
     await new Promise((r) => setTimeout(r, Number(wait[1]) * 1000 + 200));
   }
 }

@@ -111,9 +111,8 @@ describe('emoji uses end to end', () => {
     expect(summary.botReactions).toBeGreaterThan(0);
 
     await ingestUntilEqual();
-    // Nothing is counted twice: another pass changes nothing (wall-clock on purpose: time for a late write
-    // to show, where there must be none).
-    await sleep(300);
+    // Nothing is counted twice: another pass changes nothing.
+    await sleep(300); // wall-clock on purpose: time for a late write to show, where there must be none
     await ingestor.runOnce();
     expect(await diffEmojis(pool, sim)).toEqual([]);
 

@@ -124,7 +124,7 @@ describe('ingest under faults', () => {
       const writing = (async () => {
         for (let j = 0; j < 5; j++) {
           await writer.burst(4_000);
-          await new Promise((r) => setTimeout(r, 20)); // paced traffic, so the kill lands mid-load
+          await new Promise((r) => setTimeout(r, 20)); // wall-clock on purpose: paced traffic, so the kill lands mid-load
         }
       })();
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 400))); // wall-clock on purpose: kill at a random moment
@@ -185,6 +185,7 @@ describe('ingest under faults', () => {
       proxy.cut();
       for (let i = 0; i < 20; i++) {
         await writer.burst(2_000);
+        // wall-clock on purpose: traffic paced over a two-second outage while the ingestor backs off.
         await new Promise((r) => setTimeout(r, 100));
       }
       const during = await loaded(pool);

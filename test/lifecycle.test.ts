@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateMetrics } from '../src/cluster/manager.js';
 import { supervisorOf } from '../src/cluster/supervisor.js';
 import { entryPoint } from '../src/entry.js';
+import { FAMILIES, decodeField } from '../src/families.js';
+import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { shardForGuild } from 'discord-sim';
 import { sleep, startStack, type Stack } from '../dev/stack.js';
@@ -51,6 +53,16 @@ async function received(type: string): Promise<number> {
   return n;
 }
 const messagesReceived = () => received('MESSAGE_CREATE');
+
+/** Messages counted in Redis and not loaded yet (the messages metric of every live hash). */
+async function liveMessages(): Promise<number> {
+  const keys = new Keys(r.prefix);
+  let n = 0;
+  for (let p = 0; p < stack.config.redisPartitions; p++)
+    for (const [f, v] of Object.entries(await stack.redis.hgetall(keys.live('messages', p))))
+      if (decodeField(FAMILIES.messages, f)?.metric === 0) n += Number(v);
+  return n;
+}
 
 function childOf(clusterId: number): ChildProcess {
   const child = stack.manager.clusters.get(clusterId)?.thread?.process as ChildProcess | undefined;
@@ -97,9 +109,8 @@ describe('graceful shutdown', () => {
     // Everything it received is in Redis, and through ingest, exactly in Postgres.
     await stack.ingestUntilMatch(60_000);
     expect(await stack.diff()).toEqual([]);
-    // Not respawned: the cluster has no process, and no new identify for its shard reached the simulator
-    // (wall-clock on purpose: time for a respawn to show, where there must be none).
-    await sleep(1_500);
+    // Not respawned: the cluster has no process, and no new identify for its shard reached the simulator.
+    await sleep(1_500); // wall-clock on purpose: time for a respawn to show, where there must be none
     expect(stack.manager.clusters.get(0)?.thread ?? null).toBeNull();
     expect(stack.sim.identifyLog.filter((x) => x.shard === 0)).toHaveLength(1);
     expect(stack.sim.readyShards()).not.toContain(0);
@@ -111,7 +122,14 @@ describe('graceful shutdown', () => {
     const before = await messagesReceived();
     const { sent } = await stack.sim.sendTraffic({ messages: 20_000, seed: 5, guildIds, historyMs: 30 * 86_400_000 });
     await expect.poll(messagesReceived, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(before + sent);
-    await sleep(500); // the increments reach Redis
+    // Every counted message is in Redis (or in Postgres, loaded by the test before): the worker starts with
+    // all of it pending.
+    const counted = [...stack.sim.truth.messageTotals().values()].reduce((a, t) => a + t.messages, 0);
+    const loaded = Number(
+      (await stack.pool.query<{ n: string }>('SELECT coalesce(sum(messages), 0)::text AS n FROM messages_raw')).rows[0]!
+        .n,
+    );
+    await expect.poll(liveMessages, { timeout: 30_000, interval: 50 }).toBe(counted - loaded);
 
     const worker = (logLevel: string) => {
       const entry = entryPoint('../src/ingest/main.ts', import.meta.url);

@@ -395,7 +395,7 @@ describe('members and invites end to end', () => {
       const alone = i % 10 === 0;
       if (alone) await written();
       t.join(g.id, t.newUser(), { code: codes[i % 3]! });
-      await (alone ? written() : sleep(1));
+      await (alone ? written() : sleep(1)); // wall-clock on purpose: joins 1 ms apart, inside the bot's fetches
     }
     await written();
     await ingestAll();

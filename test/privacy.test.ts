@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runMigrations } from '../src/db/migrate.js';
 import { deleteMemberData } from '../src/privacy.js';
 import { COMMON_UNICODE, VoiceDriver, type Simulator } from 'discord-sim';
+import { Keys, partitionOf } from '../src/keys.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
+import { testClock } from './helpers/clock.js';
 
 let t: TestBot;
 let sim: Simulator;
@@ -13,6 +15,8 @@ let chan: string;
 let X: string; // opts out
 let Y: string; // keeps being counted
 let pings = 0;
+// Voice time comes from moving the session trackers' clock, not from waiting for it.
+const clock = testClock();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,6 +25,7 @@ beforeAll(async () => {
     name: 'privacy',
     sim: { guilds: 2, invites: true },
     env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
+    sessionClock: clock.now,
   });
   sim = t.sim;
   g = [...sim.world.guilds.keys()][0]!;
@@ -173,14 +178,18 @@ describe('/privacy', () => {
     voice.join(g, Y, vc);
     const viaX = sim.members.createInvite(g, { inviterId: X });
     const viaY = sim.members.createInvite(g, { inviterId: Y });
-    await sleep(300); // INVITE_CREATEs reach the bot's snapshot before the join is diffed
+    // The INVITE_CREATEs reach the bot's snapshot before the join is diffed.
+    const snapshotKey = new Keys(t.prefix).inviteSnapshot(g, partitionOf(g, t.config.redisPartitions));
+    await expect
+      .poll(async () => [await t.redis.hexists(snapshotKey, viaX.code), await t.redis.hexists(snapshotKey, viaY.code)])
+      .toEqual([1, 1]);
     const w = sim.members.newUser();
     expect(sim.members.join(g, w, { code: viaX.code }).expected.inviterId).toBe(X);
 
     // Phase A: counted and loaded.
     const start = snap();
     await activity(1);
-    await sleep(1_500); // wall-clock on purpose: X and Y are in voice, time accrues in real time
+    clock.advance(10_000); // X and Y are in voice for 10 s (credited at the trackers' next tick)
     await ingestUntil(expected([[start, undefined]]));
     // W's join (attributed after an invite fetch) is loaded before X opts out.
     await expect
@@ -237,10 +246,23 @@ describe('/privacy', () => {
     sim.members.join(g, xUser, { code: viaY.code });
     const v = sim.members.newUser();
     sim.members.join(g, v, { code: viaX.code });
-    await sleep(2_500); // wall-clock on purpose: Y stays in voice (and X's opted-out time must not grow)
+    clock.advance(30_000); // Y stays in voice for 30 s more; X's opted-out time must not grow
     await ingestUntil(expected([[start, a]]));
+    // The jump is credited to every open session in one pass of the trackers' timer: once Y has it, X would
+    // have it too (the pass's writes settled and loaded once more) if X were still counted.
+    await expect
+      .poll(
+        async () => {
+          await t.bot.sessions.writer.settled();
+          await t.ingestor.runOnce();
+          return voiceSeconds(Y);
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBeGreaterThanOrEqual(voiceYAtA + 30);
+    expect(await t.bot.sessions.writer.settled()).toBe(true);
+    await t.ingestor.runOnce();
     expect(await voiceSeconds(X)).toBe(voiceXAtA);
-    expect(await voiceSeconds(Y)).toBeGreaterThan(voiceYAtA);
     let members = await memberRows();
     if (!members.some((r) => r.user_id === v.id)) {
       await expect
@@ -304,7 +326,9 @@ describe('/privacy', () => {
     expect(await count('member_events', 'inviter_id')).toBe(1);
     const totalsBefore = await totals();
 
-    await sleep(1_100); // /privacy's per-member cooldown since the opt-in
+    // wall-clock on purpose: /privacy's per-member cooldown since the opt-in is real time (the command
+    // router's clock, src/commands, is not injectable).
+    await sleep(1_100);
     const ask = await sim.invokeCommand({
       guildId: g,
       channelId: chan,

@@ -104,7 +104,7 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
     const ingest = (async () => {
       while (ingesting) {
         await stack.ingestor.runOnce().catch(() => {});
-        await sleep(50); // an ingest pass every 50 ms while the slots migrate (load, not a wait for a condition)
+        await sleep(50); // wall-clock on purpose: an ingest pass every 50 ms while the slots migrate (load)
       }
     })();
     const topology = await cluster.topology();

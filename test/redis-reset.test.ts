@@ -63,8 +63,8 @@ describe('Redis emptied under a running bot', () => {
     expect(await admin.sismember(optOutSetKey(t.prefix), `${g}|${optedOut}`)).toBe(1);
 
     // Two credits in, load what Redis holds, then empty it.
-    // Wall-clock on purpose: two credit intervals of the shard's real session timer.
-    await new Promise((r) => setTimeout(r, 2 * CREDIT_MS + 300));
+    // The sessions' lengths are compared with the simulator's truth, which measures real time.
+    await new Promise((r) => setTimeout(r, 2 * CREDIT_MS + 300)); // wall-clock on purpose: two real credit intervals
     await t.ingestor.runOnce();
     const resetsBefore = (await redisResets.get()).values[0]?.value ?? 0;
     const flushedAt = Date.now();
@@ -81,8 +81,8 @@ describe('Redis emptied under a running bot', () => {
     ).toBeGreaterThanOrEqual(2);
 
     // The sessions go on for a while after the flush, then end.
-    // Wall-clock on purpose: the sessions stay open for real credit intervals after the flush.
     const wait = flushedAt + 4 * CREDIT_MS - Date.now();
+    // wall-clock on purpose: the sessions stay open for real credit intervals after the flush (truth: real time).
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     voice.leave(g, a!);
     voice.leave(g, b!);

@@ -226,7 +226,7 @@ parentPort.postMessage({ ready: true });
   it('rejects pending and new renders on close', async () => {
     const pool = new RenderPool({ threads: 1, logger, workerUrl: pathToFileURL(fake) });
     const pending = expect(pool.render(lineSpec({ title: 'hang' }))).rejects.toThrow(/closed/);
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => pool.queued).toBe(0); // the render is running on the worker
     await pool.close();
     await pending;
     await expect(pool.render(lineSpec())).rejects.toThrow(/closed/);

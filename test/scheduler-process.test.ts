@@ -80,6 +80,7 @@ describe('scheduler processes', () => {
       .poll(() => sim.truth.channelRenames.filter((r) => r.channelId === vc).length, { timeout: 30_000 })
       .toBe(1);
     // Both keep ticking every 100 ms; the next run is 5 minutes away, so nothing more happens.
+    // wall-clock on purpose: a window of fifteen ticks in which no second run may happen.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(sim.truth.channelRenames.filter((r) => r.channelId === vc).map((r) => r.name)).toEqual([
       `👥 Members: ${G.members.size}`,

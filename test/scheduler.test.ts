@@ -55,6 +55,7 @@ function probe(name: string, guilds: string[], every: number, body?: (ctx: JobCo
       if (active.has(ctx.guildId)) overlaps++;
       active.add(ctx.guildId);
       try {
+        // wall-clock on purpose: a run that takes a while, so that overlapping runs would show.
         await (body ? body(ctx) : new Promise((r) => setTimeout(r, 5)));
         runs.push({ guild: ctx.guildId, scheduledFor: ctx.scheduledFor });
       } finally {
@@ -104,7 +105,8 @@ describe('scheduler', () => {
     );
     for (const s of replicas) s.start();
     await expect.poll(() => a.runs.length, { timeout: 30_000 }).toBe(guilds.length);
-    // Keep both ticking a while longer: nothing is due again for an hour.
+    // Keep both ticking a while longer: nothing is due again for an hour (wall-clock on purpose: a window of
+    // thirty ticks in which no second run may happen).
     await new Promise((r) => setTimeout(r, 300));
     await Promise.all(replicas.map((s) => s.stop()));
     expect(a.runs.length).toBe(guilds.length);

@@ -40,7 +40,7 @@ async function settings(
   permissions = MANAGE_GUILD,
 ) {
   const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now();
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: c1,

@@ -1,6 +1,7 @@
 // Voice time: the minute split and exactly-once crediting of the session store (fake clock, real Redis),
 // then scripted voice scenarios through the simulator into discord.js, Redis, the ingest worker's COPY and
 // Postgres, compared with the simulator's ground truth — in process, and across a SIGKILLed cluster process.
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pool } from '../src/db/pool.js';
 import { FAMILIES, decodeField, encodeField, minuteOf } from '../src/families.js';
@@ -205,6 +206,8 @@ describe('session crediting (fake clock, real Redis)', () => {
       tracker.set(guild, field, { attrs: channel, flags: 1 }, now);
       expect(await writer.settled()).toBe(true);
 
+      let reconnects = 0;
+      viaProxy.on('reconnecting', () => reconnects++);
       proxy.cut();
       now += 20_000;
       tracker.creditAll(now);
@@ -214,9 +217,9 @@ describe('session crediting (fake clock, real Redis)', () => {
       tracker.creditAll(now);
       now += 10_000;
       tracker.set(guild, field, undefined, now); // leaves at 12:01:30
-      // Wall-clock on purpose: for a while Redis is unreachable, the writer keeps the merged write (a
-      // negative check, nothing to wait for).
-      await sleep(1_500);
+      // Redis stays unreachable through three reconnect attempts of the client: the writer still holds the
+      // session's changes, merged into one, and nothing of them reached Redis.
+      await expect.poll(() => reconnects, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
       expect(writer.pending).toBe(1); // one session's merged changes wait for Redis
       expect(await redis.hget(keys.sessions('voice', p), field)).not.toBeNull();
       proxy.restore();
@@ -274,21 +277,25 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     const u4 = w.humanMembers(b.id).find((m) => m.user.id !== shared)!.user.id;
     const voice = new VoiceDriver(sim);
     voice.setAfkChannel(a.id, afk);
-    await sleep(100);
+    // The bot knows the AFK channel before anyone joins (discord.js applies GUILD_UPDATE after the raw event
+    // the voice collector reads).
+    await expect.poll(() => bot.client.guilds.cache.get(a.id)?.afkChannelId).toBe(afk);
 
-    // Wall-clock on purpose, from here on: the sleeps are how long members stay in voice. The simulator's
-    // truth and the shard's tracker both measure real time, which is what this end-to-end test compares.
+    // The sleeps from here on are how long members stay in voice. The simulator's truth and the shard's
+    // tracker both measure real time, which is what this end-to-end test compares: a test clock would
+    // move the tracker's time and not the truth's.
     voice.join(a.id, shared, a1);
     voice.join(b.id, shared, b1); // the same person in two servers: two sessions
     voice.join(a.id, u2, a1, { selfMute: true });
     voice.join(a.id, u3, a2, { selfVideo: true });
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     voice.update(a.id, u2, { selfStream: true });
     voice.update(a.id, shared, { selfDeaf: true, selfMute: true });
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     voice.move(a.id, u3, afk);
     voice.update(a.id, u2, { mute: true, selfMute: false });
-    // Mid-session the open sessions are in Redis, credited within about one interval.
+    // Mid-session the open sessions are in Redis, credited within about one interval (wall-clock on purpose:
+    // the bound is on the tracker's real timer, and the wait is also a segment the truth measures).
     await sleep(INTERVAL + 300);
     const sessionsKey = new Keys(prefix).sessions('voice', partitionOf(a.id, 16));
     const stored = await redis.hgetall(sessionsKey);
@@ -301,12 +308,12 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     );
     voice.leave(b.id, shared);
     voice.join(b.id, u4, b1, { selfStream: true });
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     voice.move(a.id, u3, a1);
     voice.move(a.id, shared, a2);
-    await sleep(1500);
+    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
     voice.leave(a.id, u2);
-    await sleep(1200);
+    await sleep(1200); // wall-clock on purpose: a segment of real time, as the truth measures it
     voice.leave(a.id, u3);
     voice.leave(a.id, shared);
     voice.leave(b.id, u4);
@@ -413,20 +420,21 @@ describe('voice time across a SIGKILLed cluster process', () => {
     const ck = w.voiceChannels(gk.id)[0]!.id;
     const co = w.voiceChannels(go.id)[0]!.id;
 
-    // Wall-clock on purpose: the sleeps are session lengths and the downtime, measured in real time by the
-    // simulator's truth and by the cluster processes.
+    // The sleeps are session lengths, measured in real time by the simulator's truth and by the cluster
+    // processes (whose trackers run on the real clock).
     voice.join(gk.id, k1, ck); // stays throughout
     const k2Joined = voice.join(gk.id, k2, ck, { selfMute: true }); // leaves while the process is dead
     voice.join(gk.id, k4, ck); // leaves before the kill
     voice.join(go.id, o1, co, { selfStream: true }); // on the surviving cluster
-    await sleep(2_500);
+    await sleep(2_500); // wall-clock on purpose: a session length the truth measures in real time
     voice.leave(gk.id, k4);
-    await sleep(700);
+    await sleep(700); // wall-clock on purpose: k1 and k2 are credited for real time before the kill
 
     const child = cluster.thread!.process as import('node:child_process').ChildProcess;
     const killedAt = Date.now();
+    const exited = once(child, 'exit');
     child.kill('SIGKILL');
-    await sleep(300);
+    await exited; // k2 leaves and k3 joins while no process watches the guild
     voice.leave(gk.id, k2);
     voice.join(gk.id, k3, ck); // joins while the process is dead: counted from its GUILD_CREATE
     const reidentified = () =>
@@ -434,13 +442,20 @@ describe('voice time across a SIGKILLed cluster process', () => {
     await expect.poll(reidentified, { timeout: 60_000 }).toBe(true);
     await sim.waitForShards(4, 60_000);
     const back = Date.now();
-    await sleep(2_500);
+    await sleep(2_500); // wall-clock on purpose: a session length after the restart, as the truth measures it
     voice.leave(gk.id, k1);
     voice.leave(gk.id, k3);
     voice.leave(go.id, o1);
     const end = Date.now();
-    // Let the cluster processes write the closes, then load everything.
-    await sleep(1_500);
+    // The cluster processes have written the closes (each removes the session with its last increments, in
+    // one script), then everything is loaded.
+    const openFields = async (g: string) =>
+      Object.keys(await stack.redis.hgetall(new Keys(prefix).sessions('voice', partitionOf(g, 16)))).filter((f) =>
+        f.startsWith(`${g}|`),
+      );
+    await expect
+      .poll(async () => [...(await openFields(gk.id)), ...(await openFields(go.id))], { timeout: 15_000 })
+      .toEqual([]);
     for (let i = 0; i < 3; i++) await stack.ingestor.runOnce();
 
     const truth = voice.truth(end);

@@ -55,6 +55,9 @@ export interface BotOptions {
    * cannot help. Default: logged as an error.
    */
   onUnrecoverable?: (reason: string) => void;
+  /** Where the voice and activity session trackers read the time; default the real clock (Date.now). Tests
+   *  move a clock forward to credit session time without waiting for it. */
+  sessionClock?: () => number;
 }
 
 /** Close codes after which discord.js does not reconnect, and what each means for the operator. */
@@ -182,6 +185,7 @@ export function createBot(opts: BotOptions): Bot {
     config,
     redis: opts.redis,
     logger,
+    now: opts.sessionClock,
     settings,
     privacy,
   });

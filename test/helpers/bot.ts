@@ -50,6 +50,8 @@ export async function startTestBot(o: {
    * command suites run in both modes), else gateway.
    */
   interactions?: 'gateway' | 'http';
+  /** The session trackers' clock (test/helpers/clock.ts); default the real one. */
+  sessionClock?: () => number;
   /** Runs before the bot connects (e.g. history laid down before the bot joins, opt-outs already made). */
   beforeStart?: (x: {
     sim: Simulator;
@@ -80,7 +82,17 @@ export async function startTestBot(o: {
   const pool = createPool(db.url);
   const render = new RenderPool({ threads: 1, logger });
   await o.beforeStart?.({ sim, config, redis, pool, logger });
-  const bot = createBot({ config, redis, pool, render, logger, shards: [0], shardCount: 1, registerCommands: false });
+  const bot = createBot({
+    config,
+    redis,
+    pool,
+    render,
+    logger,
+    shards: [0],
+    shardCount: 1,
+    registerCommands: false,
+    sessionClock: o.sessionClock,
+  });
   await bot.start();
   // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).
   await bot.members.invites.idle();

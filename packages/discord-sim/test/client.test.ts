@@ -54,7 +54,8 @@ describe('local Discord simulator with discord.js', () => {
       if (!i.isChatInputCommand()) return;
       if (i.commandName === 'chart') {
         await i.deferReply();
-        await new Promise((r) => setTimeout(r, 50)); // "rendering"
+        // wall-clock on purpose: "rendering" takes a while, so the deferred reply is really deferred.
+        await new Promise((r) => setTimeout(r, 50));
         await i.editReply({
           content: `chart for ${i.options.getSubcommand()} ${i.options.getString('period') ?? ''}`,
           files: [new AttachmentBuilder(png, { name: 'chart.png' })],

@@ -371,7 +371,7 @@ describe('REQUEST_GUILD_MEMBERS (op 8)', () => {
     a.send(8, { guild_id: g.id, query: '', limit: 0, nonce: 'all' });
     a.send(1, null); // anything answered after it shows the request was read (and ignored)
     await until(() => a.frames.some((f) => f.op === 11), 5000, 'ACK');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // wall-clock on purpose: time for a chunk to show, where there must be none
     expect(a.dispatches('GUILD_MEMBERS_CHUNK')).toHaveLength(1);
   });
 
@@ -414,7 +414,7 @@ describe('REQUEST_GUILD_MEMBERS (op 8)', () => {
     a.send(8, { guild_id: [...s.world.guilds.keys()].slice(0, 2), query: '', limit: 0 });
     a.send(1, null);
     await until(() => a.frames.some((f) => f.op === 11), 5000, 'ACK');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // wall-clock on purpose: time for a chunk to show, where there must be none
     expect(a.dispatches('GUILD_MEMBERS_CHUNK')).toHaveLength(1);
   });
 });

@@ -2,14 +2,16 @@
 // (with its own zlib-stream decoder), polling without fixed sleeps, and a hand-made PNG.
 import { once } from 'node:events';
 import { constants, createInflate, deflateSync, type Inflate } from 'node:zlib';
+import { vi } from 'vitest';
 import { WebSocket } from 'ws';
 
 export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await vi.waitFor(
+    () => {
+      if (!cond()) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
 }
 
 export interface RawFrame {

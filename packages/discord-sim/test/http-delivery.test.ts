@@ -45,6 +45,7 @@ async function endpoint(
       const body = Buffer.concat(chunks);
       if (!verifies(publicKeyHex, req, body)) return void res.writeHead(401).end();
       const { delayMs = 0, body: out } = answer(JSON.parse(body.toString()) as { type: number });
+      // wall-clock on purpose: a slow endpoint answers after delayMs of real time (Discord's 3 s limit is real).
       setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out)), delayMs);
     });
   });

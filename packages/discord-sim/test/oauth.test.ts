@@ -51,6 +51,7 @@ async function exchange(form: Record<string, string>): Promise<Response> {
       body: new URLSearchParams(form),
     });
     if (r.status !== 429) return r;
+    // wall-clock on purpose: the token endpoint's rate limit runs on real time; Retry-After says how long.
     await new Promise((done) => setTimeout(done, Number(r.headers.get('retry-after') ?? 1) * 1000));
   }
 }

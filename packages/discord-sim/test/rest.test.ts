@@ -61,7 +61,7 @@ describe('per-route buckets', () => {
     expect(other.status).toBe(200);
     expect(rateHeaders(other)).toMatchObject({ bucket: seen[0]!.bucket, remaining: 4 });
 
-    // After retry_after the bucket has refilled.
+    // After retry_after the bucket has refilled (wall-clock on purpose: the refill is what is tested).
     await new Promise((r) => setTimeout(r, body.retry_after * 1000 + 20));
     expect((await get(s, `/guilds/${a}/channels`)).status).toBe(200);
   });

@@ -31,6 +31,7 @@ export interface TimedSessionOptions {
   config: Config;
   redis: RedisClient;
   logger: Logger;
+  /** The trackers' clock (see SessionTrackerOptions.now); default the real one. */
   now?: () => number;
   /** Excluded channels are not counted. */
   settings?: GuildSettingsStore;

@@ -43,7 +43,11 @@ export interface SessionTrackerOptions {
   partitions: number;
   logger: Logger;
   intervalMs: number;
-  /** Clock (tests use a fake one). */
+  /**
+   * The clock every session instant comes from (events, credits, adoptions); default Date.now. The crediting
+   * timer still fires every `intervalMs` of real time and credits up to this clock's now, so a test that
+   * moves it forward sees the time credited at the next tick without waiting for it.
+   */
   now?: () => number;
   /** False while the guild's shard is not connected: crediting waits (the reconnect decides what is known). */
   isLive?: (guildId: string) => boolean;
