@@ -50,6 +50,11 @@ export interface BotOptions {
   /** Register the slash commands on ready (one process per deployment does it). */
   registerCommands: boolean;
   /**
+   * Record names and structure (channels, roles, members' roles) in PostgreSQL: default true. Off only in
+   * the scale bench's big-guild baseline, which measures what the member tracking costs in memory.
+   */
+  recordStructure?: boolean;
+  /**
    * Discord closed a shard for good (a rejected token, disallowed intents, a bad shard layout): restarting
    * cannot help. Default: logged as an error.
    */
@@ -180,7 +185,10 @@ export function createBot(opts: BotOptions): Bot {
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
   collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
   const structureRecorder = new StructureRecorder(opts.pool, logger, privacy);
-  const structureCollector = collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
+  const structureCollector =
+    opts.recordStructure === false
+      ? { stop() {}, idle: () => true }
+      : collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
   // "Opt-out stops storing": the member's name and roles go at once, and are not noted again.
   privacy.onOptOut((guildId, userId) => structureRecorder.memberRemoved(guildId, userId));
   const structure = Object.assign(structureRecorder, {
