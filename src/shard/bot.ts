@@ -8,6 +8,7 @@ import {
   GatewayIntentBits,
   Options,
   Partials,
+  type SimpleShardingStrategy,
 } from 'discord.js';
 import type { RedisClient } from '../redis.js';
 import { totalClusters, type Config } from '../config.js';
@@ -28,6 +29,7 @@ import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from '../counters.js';
 import { EmojiNameRecorder } from './emoji-names.js';
 import { collectStructure, StructureRecorder } from './structure.js';
+import { shardReads } from './read-pause.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
@@ -161,6 +163,7 @@ export function createBot(opts: BotOptions): Bot {
   // (src/shard/dispatch-guard.ts); identifies are throttled per max_concurrency bucket across every
   // process, through Redis.
   const guard = createDispatchGuard(logger);
+  let strategy: SimpleShardingStrategy | undefined;
   const client = createClient(config, opts.shards, opts.shardCount, {
     buildIdentifyThrottler: redisIdentifyThrottler({
       redis: opts.redis,
@@ -168,7 +171,7 @@ export function createBot(opts: BotOptions): Bot {
       intervalMs: config.identifyIntervalMs,
       logger,
     }),
-    buildStrategy: (manager) => guard.buildStrategy(manager),
+    buildStrategy: (manager) => (strategy = guard.buildStrategy(manager)),
   });
   guard.protect(client);
   const counters = new CounterWriter({
@@ -188,7 +191,12 @@ export function createBot(opts: BotOptions): Bot {
   const structureCollector =
     opts.recordStructure === false
       ? { stop() {}, idle: () => true }
-      : collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
+      : collectStructure(
+          guard.forCollector(client, 'structure'),
+          structureRecorder,
+          logger,
+          shardReads(() => strategy),
+        );
   // "Opt-out stops storing": the member's name and roles go at once, and are not noted again.
   privacy.onOptOut((guildId, userId) => structureRecorder.memberRemoved(guildId, userId));
   const structure = Object.assign(structureRecorder, {
