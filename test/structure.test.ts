@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelKind, type Simulator } from 'discord-sim';
 import { deleteMemberData, pgTransaction } from '../src/privacy.js';
+import { shardReads } from '../src/shard/read-pause.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 interface Snapshot {
@@ -171,4 +172,34 @@ describe('guild structure in the database', () => {
     expect(report.deleted.guild_members).toBe(1);
     expect(await rowsOf(b!.user.id)).toBe(0);
   }, 30_000);
+});
+
+describe("a big guild's member list", () => {
+  let t: TestBot;
+  afterAll(() => t?.stop(), 60_000);
+
+  it('is written whole from one request, though it arrives faster than PostgreSQL takes it', async () => {
+    // 60,000 members: three times the recorder's pending bound, all in one burst of 60 chunks.
+    t = await startTestBot({
+      name: 'structure-big',
+      sim: { guilds: 0, largeGuilds: [60_000], seed: 23 },
+      families: [],
+    });
+    const guildIds = [...t.sim.world.guilds.keys()];
+    // The pause reaches the shard's socket through discord.js's sharding strategy (src/shard/read-pause.ts).
+    const strategy = (t.bot.client.ws as unknown as { _ws?: { strategy?: unknown } })._ws?.strategy;
+    expect(shardReads(() => strategy).reachable(0)).toBe(true);
+    const want = expected(t.sim, guildIds);
+    await expect
+      .poll(
+        async () => {
+          await t.bot.structure.flush();
+          const { deleted: _, ...rest } = await actual(t, guildIds);
+          return rest.members.length === want.members.length ? rest : `${rest.members.length} members so far`;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toEqual(want);
+    expect(t.sim.memberRequests).toEqual({ answered: 1, rateLimited: 0, chunks: 60 });
+  }, 90_000);
 });
