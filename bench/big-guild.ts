@@ -34,6 +34,10 @@ const MARK = '@@ ';
 interface Memory {
   rss: number;
   heapUsed: number;
+  /** V8 heap reserved, C++ objects tied to JS ones, and ArrayBuffers (socket frames among them). */
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
   /** Members and users in discord.js's caches (ours keeps only the bot's own). */
   cachedMembers: number;
   cachedUsers: number;
@@ -183,7 +187,7 @@ export async function benchBigGuild(): Promise<void> {
     for (const side of SIDES) {
       const m = mem[side];
       console.log(
-        `  ${side === 'ours' ? 'ours (member tracking on) ' : 'baseline (tracking off)  '}: heap ${mb(m.heapUsed)}, RSS ${mb(m.rss)}, peak RSS ${peak[side].toFixed(0)} MB  (cached members ${m.cachedMembers}, users ${m.cachedUsers})`,
+        `  ${side === 'ours' ? 'ours (member tracking on) ' : 'baseline (tracking off)  '}: heap ${mb(m.heapUsed)} (of ${mb(m.heapTotal)}; external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)}), RSS ${mb(m.rss)}, peak RSS ${peak[side].toFixed(0)} MB  (cached members ${m.cachedMembers}, users ${m.cachedUsers})`,
       );
     }
     const ratio = (k: 'heapUsed' | 'rss') => mem.ours[k] / mem.baseline[k];
@@ -258,12 +262,23 @@ async function child(side: Side): Promise<void> {
     const q = line.trim();
     if (q === 'idle') say(String(bot.structure.idle()));
     else if (q === 'mem') {
+      // Full GCs, a pause for V8 to hand freed pages back, and a last GC.
       const gc = (globalThis as { gc?: () => void }).gc;
       for (let i = 0; i < 3; i++) gc?.();
-      const { rss, heapUsed } = process.memoryUsage();
+      await new Promise((r) => setTimeout(r, 2_000));
+      gc?.();
+      const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
       let cachedMembers = 0;
       for (const guild of bot.client.guilds.cache.values()) cachedMembers += guild.members.cache.size;
-      const m: Memory = { rss, heapUsed, cachedMembers, cachedUsers: bot.client.users.cache.size };
+      const m: Memory = {
+        rss,
+        heapUsed,
+        heapTotal,
+        external,
+        arrayBuffers,
+        cachedMembers,
+        cachedUsers: bot.client.users.cache.size,
+      };
       say(JSON.stringify(m));
     }
   }

@@ -449,7 +449,7 @@ export function collectStructure(
   logger: Logger,
   reads?: ShardReads,
 ): { stop(): void; idle(): boolean } {
-  /** Paused shards, and when each was paused. */
+  /** Paused shards, each with the timer that ends its pause at the latest. */
   const paused = new Map<number, NodeJS.Timeout>();
   const resume = (shardId: number) => {
     const timer = paused.get(shardId);
