@@ -2,13 +2,14 @@
 // memory of one shard process joined to one 100,000-member guild, with and without the member tracking
 // of src/shard/structure.ts (names, roles and members' current roles in PostgreSQL).
 //
-// Two child processes, each the real bot (createBot: production client configuration, collectors, Redis,
+// Three child processes, each the real bot (createBot: production client configuration, collectors, Redis,
 // PostgreSQL, a render thread), on one shard of a simulated world holding only the big guild, each with
-// its own database and Redis key prefix, both receiving the same dispatches: "ours" as shipped, which asks
+// its own database and Redis key prefix, all receiving the same dispatches: "ours" as shipped, which asks
 // for the member list (op 8) and writes it; the baseline with structure recording off
-// (BotOptions.recordStructure = false), i.e. the process as it was before member tracking. Traffic for
+// (BotOptions.recordStructure = false), i.e. the process as it was before member tracking; and a second
+// baseline as a control, for the noise between identical processes (RSS varies by several %). Traffic for
 // the duration: messages from many members, role and nickname changes, joins and leaves. Then, once ours
-// has written everything, heap and RSS of both after a full GC, their ratio (target ≤ 1.10), the peak RSS
+// has written everything, heap and RSS of each after a full GC, the ratios (target ≤ 1.10), the peak RSS
 // during the run, the op 8 requests and chunks, and every member's roles in PostgreSQL against the world.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,8 +27,14 @@ import { startEmbeddedRedis } from '../dev/embedded.js';
 import { flag, rssMb, spawnEntry, waitFor } from './scale.js';
 
 const MEMBERS = 100_000;
-const SIDES = ['ours', 'baseline'] as const;
+/** `control`: a second baseline, so the run shows how far two identical processes differ. */
+const SIDES = ['ours', 'baseline', 'control'] as const;
 type Side = (typeof SIDES)[number];
+const LABEL: Record<Side, string> = {
+  ours: 'ours (member tracking on)',
+  baseline: 'baseline (tracking off) ',
+  control: 'control (= baseline)    ',
+};
 /** Lines of the child protocol start with this; anything else on the child's stdout is its log. */
 const MARK = '@@ ';
 
@@ -121,7 +128,7 @@ export async function benchBigGuild(): Promise<void> {
     const ask = (side: Side, q: string) => children[side]!.ask(q);
 
     // Peak RSS of each process while the member list arrives and the traffic runs.
-    const peak: Record<Side, number> = { ours: 0, baseline: 0 };
+    const peak: Record<Side, number> = { ours: 0, baseline: 0, control: 0 };
     const sampler = setInterval(() => {
       for (const side of SIDES) peak[side] = Math.max(peak[side], rssMb(children[side]!.proc.pid));
     }, 500);
@@ -179,21 +186,19 @@ export async function benchBigGuild(): Promise<void> {
     clearInterval(sampler);
     console.log(`  ours settled ${((performance.now() - t0) / 1000).toFixed(1)} s after the traffic stopped`);
 
-    const mem: Record<Side, Memory> = {
-      ours: JSON.parse(await ask('ours', 'mem')) as Memory,
-      baseline: JSON.parse(await ask('baseline', 'mem')) as Memory,
-    };
+    const mem = {} as Record<Side, Memory>;
+    for (const side of SIDES) mem[side] = JSON.parse(await ask(side, 'mem')) as Memory;
     console.log(`memory after a full GC (same run, same guild, same dispatches):`);
     for (const side of SIDES) {
       const m = mem[side];
       console.log(
-        `  ${side === 'ours' ? 'ours (member tracking on) ' : 'baseline (tracking off)  '}: heap ${mb(m.heapUsed)} (of ${mb(m.heapTotal)}; external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)}), RSS ${mb(m.rss)}, peak RSS ${peak[side].toFixed(0)} MB  (cached members ${m.cachedMembers}, users ${m.cachedUsers})`,
+        `  ${LABEL[side]}: heap ${mb(m.heapUsed)} (of ${mb(m.heapTotal)}; external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)}), RSS ${mb(m.rss)}, peak RSS ${peak[side].toFixed(0)} MB  (cached members ${m.cachedMembers}, users ${m.cachedUsers})`,
       );
     }
-    const ratio = (k: 'heapUsed' | 'rss') => mem.ours[k] / mem.baseline[k];
-    console.log(
-      `  ratio ours / baseline: heap ${ratio('heapUsed').toFixed(3)}, RSS ${ratio('rss').toFixed(3)}, peak RSS ${(peak.ours / peak.baseline).toFixed(3)}  (target ≤ 1.10 after settling)`,
-    );
+    const ratios = (side: Side) =>
+      `heap ${(mem[side].heapUsed / mem.baseline.heapUsed).toFixed(3)}, RSS ${(mem[side].rss / mem.baseline.rss).toFixed(3)}, peak RSS ${(peak[side] / peak.baseline).toFixed(3)}`;
+    console.log(`  ratio ours / baseline:    ${ratios('ours')}  (target ≤ 1.10 after settling)`);
+    console.log(`  ratio control / baseline: ${ratios('control')}  (noise between identical processes)`);
     const mr = s.memberRequests;
     console.log(
       `  member list: ${s.gatewayMessages(8)} op 8 request(s) sent, ${mr.answered} answered, ${mr.rateLimited} rate limited, ${mr.chunks} chunk(s) of up to 1,000`,
@@ -286,7 +291,7 @@ async function child(side: Side): Promise<void> {
 
 if (process.env.BIG_GUILD_CHILD) {
   const side = process.env.BIG_GUILD_CHILD as Side;
-  if (!SIDES.includes(side)) throw new Error(`BIG_GUILD_CHILD must be ours or baseline, got ${side}`);
+  if (!SIDES.includes(side)) throw new Error(`BIG_GUILD_CHILD must be one of ${SIDES.join(', ')}, got ${side}`);
   process.on('SIGTERM', () => process.exit(0));
   await child(side);
 }
