@@ -1,3 +1,4 @@
+// `npm run bench -- scale --big-guild`: one shard process with one 100,000-member guild instead (big-guild.ts).
 // `npm run bench -- scale [--duration=SECONDS] [--rate=MSGS_PER_S] [--redis=single|cluster] [--ingest-workers=N]`:
 // the production shape on this machine. `--redis=cluster` runs every process on a local 3-master/3-replica
 // Redis Cluster (dev/redis-cluster.ts, REDIS_WAIT_REPLICAS=1) with two ingest workers sharing the partitions
