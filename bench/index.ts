@@ -9,7 +9,11 @@ const SUITES: Record<string, () => Promise<void>> = {
   queries: async () => (await import('./queries.js')).benchQueries(),
   web: async () => (await import('./web.js')).benchWeb(),
   backfill: async () => (await import('./backfill.js')).benchBackfill(),
-  scale: async () => (await import('./scale.js')).benchScale(),
+  // `--big-guild`: one shard process with one 100,000-member guild, member tracking on vs off (big-guild.ts).
+  scale: async () =>
+    process.argv.includes('--big-guild')
+      ? (await import('./big-guild.js')).benchBigGuild()
+      : (await import('./scale.js')).benchScale(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

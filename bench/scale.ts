@@ -1,3 +1,4 @@
+// `npm run bench -- scale --big-guild`: one shard process with one 100,000-member guild instead (big-guild.ts).
 // `npm run bench -- scale [--duration=SECONDS] [--rate=MSGS_PER_S] [--redis=single|cluster] [--ingest-workers=N]`:
 // the production shape on this machine. `--redis=cluster` runs every process on a local 3-master/3-replica
 // Redis Cluster (dev/redis-cluster.ts, REDIS_WAIT_REPLICAS=1) with two ingest workers sharing the partitions
@@ -30,13 +31,13 @@ const SHARDS = 8;
 const SHARDS_PER_CLUSTER = 2;
 const REPORT_EVERY_MS = 30_000;
 
-function flag(name: string): string | undefined {
+export function flag(name: string): string | undefined {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
   return arg?.slice(name.length + 3);
 }
 
 /** VmRSS of a process in MB (0 once it has exited). */
-function rssMb(pid: number | undefined): number {
+export function rssMb(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -75,7 +76,7 @@ async function scrape(port: number, name: string, match = ''): Promise<number> {
 }
 
 /** `piped`: stdin and stdout are ours to talk over; otherwise the child logs to our terminal. */
-function spawnEntry(
+export function spawnEntry(
   relative: string,
   env: Record<string, string>,
   opts: { piped?: boolean; nodeArgs?: string[] } = {},
@@ -87,7 +88,7 @@ function spawnEntry(
   });
 }
 
-async function waitFor(what: string, timeoutMs: number, ok: () => boolean | Promise<boolean>): Promise<void> {
+export async function waitFor(what: string, timeoutMs: number, ok: () => boolean | Promise<boolean>): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

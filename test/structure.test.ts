@@ -1,10 +1,18 @@
 // Names and structure in PostgreSQL (src/shard/structure.ts, sql/030): channels, categories, threads,
 // roles, members' display names and current roles, kept current from the gateway. The expectation is the
 // simulator's world (what it sent), with Discord's display-name rule written out here.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { Events, SimpleShardingStrategy } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelKind, type Simulator } from 'discord-sim';
+import { ChannelKind, startSimulator, type Simulator } from 'discord-sim';
+import { loadConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
+import { createClient } from '../src/shard/bot.js';
+import { collectStructure, StructureRecorder } from '../src/shard/structure.js';
 import { deleteMemberData, pgTransaction } from '../src/privacy.js';
+import { shardReads } from '../src/shard/read-pause.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
+import { capturedLogger } from './helpers/log-lines.js';
 
 interface Snapshot {
   channels: string[];
@@ -211,4 +219,92 @@ describe('guild structure in the database', () => {
     expect(report.deleted.guild_members).toBe(1);
     expect(await rowsOf(b!.user.id)).toBe(0);
   }, 30_000);
+});
+
+describe("a big guild's member list", () => {
+  let t: TestBot;
+  afterAll(() => t?.stop(), 60_000);
+
+  it('is written whole from one request, though it arrives faster than PostgreSQL takes it', async () => {
+    // 60,000 members: three times the recorder's pending bound, all in one burst of 60 chunks.
+    t = await startTestBot({
+      name: 'structure-big',
+      sim: { guilds: 0, largeGuilds: [60_000], seed: 23 },
+      families: [],
+    });
+    const guildIds = [...t.sim.world.guilds.keys()];
+    // The pause reaches the shard's socket through discord.js's sharding strategy (src/shard/read-pause.ts).
+    const strategy = (t.bot.client.ws as unknown as { _ws?: { strategy?: unknown } })._ws?.strategy;
+    expect(shardReads(() => strategy).reachable(0)).toBe(true);
+    const want = expected(t.sim, guildIds);
+    await expect
+      .poll(
+        async () => {
+          await t.bot.structure.flush();
+          const { deleted: _, ...rest } = await actual(t, guildIds);
+          return rest.members.length === want.members.length ? rest : `${rest.members.length} members so far`;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toEqual(want);
+    expect(t.sim.memberRequests).toEqual({ answered: 1, rateLimited: 0, chunks: 60 });
+  }, 90_000);
+});
+
+describe('a big member list when PostgreSQL stalls and fails', () => {
+  it('pauses the shard while the write hangs, and reads on at once when it fails', async () => {
+    // A "database" that accepts connections and never answers, until the test cuts them.
+    const sockets: Socket[] = [];
+    const db = createServer((c) => void sockets.push(c));
+    await new Promise<void>((r) => db.listen(0, '127.0.0.1', r));
+    const pool = createPool(`postgres://postgres@127.0.0.1:${(db.address() as AddressInfo).port}/none`);
+    const sim = await startSimulator({ guilds: 0, largeGuilds: [40_000], shards: 1, seed: 29 });
+    const config = loadConfig({ DISCORD_TOKEN: sim.token, DISCORD_API_URL: sim.apiUrl });
+    let strategy: SimpleShardingStrategy | undefined;
+    const client = createClient(config, [0], 1, { buildStrategy: (m) => (strategy = new SimpleShardingStrategy(m)) });
+    const { logger, find } = capturedLogger();
+    const recorder = new StructureRecorder(pool, logger);
+    const collector = collectStructure(
+      client,
+      recorder,
+      logger,
+      shardReads(() => strategy),
+    );
+    const paused = () =>
+      (strategy as unknown as { shards: Map<number, { connection: { isPaused: boolean } | null }> }).shards.get(0)
+        ?.connection?.isPaused;
+    try {
+      const ready = new Promise((r) => client.once(Events.ClientReady, r));
+      await client.login(sim.token);
+      await ready;
+      // The first write hangs: the chunks pile up to the high-water mark and the shard stops reading.
+      await expect.poll(paused, { timeout: 20_000, interval: 20 }).toBe(true);
+      expect(recorder.pending).toBeLessThanOrEqual(20_000);
+      for (const c of sockets) c.destroy();
+      // The write fails: reading resumes at once (not at the 5 s limit), and a message sent after the whole
+      // list arrives.
+      await expect.poll(paused, { timeout: 4_000, interval: 20 }).toBe(false);
+      const g = [...sim.world.guilds.values()][0]!;
+      const seen = new Promise((r) => client.on(Events.Raw, (p: { t?: string }) => p.t === 'MESSAGE_CREATE' && r(p)));
+      sim.sendMessage({
+        guildId: g.id,
+        channelId: sim.world.textChannels(g.id)[0]!.id,
+        authorId: sim.world.humanMembers(g.id)[0]!.user.id,
+        content: 'still here',
+      });
+      await seen;
+      expect(sim.memberRequests.chunks).toBe(40);
+      expect(recorder.pending).toBeLessThanOrEqual(20_000);
+      expect(find(/could not write guild structure/).length).toBeGreaterThan(0);
+      expect(find(/after a pause of 5 s/)).toEqual([]);
+    } finally {
+      collector.stop();
+      await client.destroy();
+      for (const c of sockets) c.destroy();
+      await recorder.close();
+      await pool.end();
+      await sim.close();
+      await new Promise((r) => db.close(r));
+    }
+  }, 60_000);
 });

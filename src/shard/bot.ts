@@ -8,6 +8,7 @@ import {
   GatewayIntentBits,
   Options,
   Partials,
+  type SimpleShardingStrategy,
 } from 'discord.js';
 import type { RedisClient } from '../redis.js';
 import { BOT_CACHE_LIMITS } from '../discord-cache.js';
@@ -29,6 +30,7 @@ import { OptOutStore } from '../privacy.js';
 import { CounterWriter } from '../counters.js';
 import { EmojiNameRecorder } from './emoji-names.js';
 import { collectStructure, StructureRecorder } from './structure.js';
+import { shardReads } from './read-pause.js';
 import { MemberEventWriter } from './invites/event-writer.js';
 import { InviteSnapshotStore } from './invites/snapshot.js';
 import { InviteTracker } from './invites/tracker.js';
@@ -50,6 +52,11 @@ export interface BotOptions {
   shardCount: number;
   /** Register the slash commands on ready (one process per deployment does it). */
   registerCommands: boolean;
+  /**
+   * Record names and structure (channels, roles, members' roles) in PostgreSQL: default true. Off only in
+   * the scale bench's big-guild baseline, which measures what the member tracking costs in memory.
+   */
+  recordStructure?: boolean;
   /**
    * Discord closed a shard for good (a rejected token, disallowed intents, a bad shard layout): restarting
    * cannot help. Default: logged as an error.
@@ -150,6 +157,7 @@ export function createBot(opts: BotOptions): Bot {
   // (src/shard/dispatch-guard.ts); identifies are throttled per max_concurrency bucket across every
   // process, through Redis.
   const guard = createDispatchGuard(logger);
+  let strategy: SimpleShardingStrategy | undefined;
   const client = createClient(config, opts.shards, opts.shardCount, {
     buildIdentifyThrottler: redisIdentifyThrottler({
       redis: opts.redis,
@@ -157,7 +165,7 @@ export function createBot(opts: BotOptions): Bot {
       intervalMs: config.identifyIntervalMs,
       logger,
     }),
-    buildStrategy: (manager) => guard.buildStrategy(manager),
+    buildStrategy: (manager) => (strategy = guard.buildStrategy(manager)),
   });
   guard.protect(client);
   const counters = new CounterWriter({
@@ -174,7 +182,15 @@ export function createBot(opts: BotOptions): Bot {
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
   collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
   const structureRecorder = new StructureRecorder(opts.pool, logger, privacy);
-  const structureCollector = collectStructure(guard.forCollector(client, 'structure'), structureRecorder, logger);
+  const structureCollector =
+    opts.recordStructure === false
+      ? { stop() {}, idle: () => true }
+      : collectStructure(
+          guard.forCollector(client, 'structure'),
+          structureRecorder,
+          logger,
+          shardReads(() => strategy),
+        );
   // "Opt-out stops storing": the member's name and roles go at once, and are not noted again.
   privacy.onOptOut((guildId, userId) => structureRecorder.memberRemoved(guildId, userId));
   const structure = Object.assign(structureRecorder, {

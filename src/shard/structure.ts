@@ -8,6 +8,13 @@
 // pending (a member chunk). Pending rows are bounded: past the bound a row is dropped with a log line,
 // and the next GUILD_CREATE or chunk notes it again. Opted-out members are never written (invariant 5).
 //
+// A big guild's member list arrives all at once (100,000 members: 100 chunks of 1,000 within a second),
+// faster than PostgreSQL takes the rows. While writes succeed, the shard's socket stops being read when
+// the pending members pass a high-water mark, and is read again once a write brings them down (TCP holds
+// the rest at Discord's end): the list is written whole without being held whole. A failed write, or a
+// pause longer than a few seconds, reads on at once and the bound drops rows as before, so storage
+// trouble never holds the gateway (invariant 4).
+//
 // GUILD_CREATE is a full list of channels (threads: active ones only) and roles: those missing are marked
 // deleted. Members come in full only from a complete member list (GUILD_CREATE of a small guild, or the
 // chunks answering our own REQUEST_GUILD_MEMBERS): members not seen since it began have left unseen and
@@ -57,6 +64,14 @@ export const THREAD_TYPES = [10, 11, 12];
 const MAX_PENDING = 20_000;
 /** Members written per transaction; more pending schedules the next write at once. */
 const MEMBER_BATCH = 5_000;
+/**
+ * Pending members past which a member chunk pauses its shard's reads, and below which they resume: the gap
+ * to MAX_PENDING leaves room for what was already read off the socket when it paused.
+ */
+const PAUSE_AT = 12_000;
+const RESUME_AT = MEMBER_BATCH;
+/** The longest a shard's reads stay paused: its heartbeat ACKs wait meanwhile (Discord's interval is ~41 s). */
+const MAX_PAUSE_MS = 5_000;
 
 export class StructureRecorder extends PendingRecorder {
   /** guild id → its latest name. */
@@ -67,6 +82,7 @@ export class StructureRecorder extends PendingRecorder {
   private sweeps: Sweep[] = [];
   /** Guilds whose full member list lost a row to the bound: their member sweep must not run. */
   private readonly incomplete = new Set<string>();
+  private readonly written: ((ok: boolean) => void)[] = [];
 
   constructor(
     private readonly pool: Pool,
@@ -83,6 +99,16 @@ export class StructureRecorder extends PendingRecorder {
 
   get pending(): number {
     return this.guildNames.size + this.channels.size + this.roles.size + this.members.size + this.sweeps.length;
+  }
+
+  /** Member rows noted and not yet written. */
+  get pendingMembers(): number {
+    return this.members.size;
+  }
+
+  /** Called after each write with whether it succeeded. */
+  onWritten(fn: (ok: boolean) => void): void {
+    this.written.push(fn);
   }
 
   private full(key: string, map: Map<string, unknown>): boolean {
@@ -261,8 +287,10 @@ export class StructureRecorder extends PendingRecorder {
       for (const [k, m] of members) if (!this.members.has(k)) this.members.set(k, m);
       this.sweeps = [...sweeps, ...this.sweeps];
       this.logger.warn({ err, pending: this.pending }, 'could not write guild structure; retrying');
+      for (const fn of this.written) fn(false);
       return;
     }
+    for (const fn of this.written) fn(true);
     if (this.members.size >= MEMBER_BATCH || (this.members.size === 0 && this.sweeps.length > 0 && sweeps.length === 0))
       setImmediate(() => void this.flush());
   }
@@ -418,16 +446,50 @@ const NONCE_PREFIX = 'structure:';
 /** Full member-list requests sent per second by this process (Discord: 120 gateway sends a minute per shard). */
 const REQUEST_INTERVAL_MS = 1_000;
 
+/** Stops and restarts reading a shard's gateway socket (src/shard/read-pause.ts). */
+export interface ShardReads {
+  pause(shardId: number): void;
+  resume(shardId: number): void;
+}
+
 /**
  * Keeps the guild structure tables current from this client's dispatches, and asks for the full member
  * list (REQUEST_GUILD_MEMBERS) of guilds whose GUILD_CREATE does not carry every member, one request at a
- * time.
+ * time. With `reads`, member chunks that arrive faster than they are written pause their shard's reads.
  */
 export function collectStructure(
   client: Client,
   recorder: StructureRecorder,
   logger: Logger,
+  reads?: ShardReads,
 ): { stop(): void; idle(): boolean } {
+  /** Paused shards, each with the timer that ends its pause at the latest. */
+  const paused = new Map<number, NodeJS.Timeout>();
+  const resume = (shardId: number) => {
+    const timer = paused.get(shardId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    paused.delete(shardId);
+    reads!.resume(shardId);
+  };
+  let healthy = true;
+  recorder.onWritten((ok) => {
+    healthy = ok;
+    if (!ok || recorder.pendingMembers < RESUME_AT) for (const id of [...paused.keys()]) resume(id);
+  });
+  const maybePause = (shardId: number) => {
+    if (!reads || !healthy || paused.has(shardId) || recorder.pendingMembers < PAUSE_AT) return;
+    reads.pause(shardId);
+    paused.set(
+      shardId,
+      setTimeout(() => {
+        // Writes this slow count as trouble: no new pause until one succeeds.
+        healthy = false;
+        logger.warn({ shard: shardId }, 'member rows still pending after a pause of 5 s: reading the gateway again');
+        resume(shardId);
+      }, MAX_PAUSE_MS),
+    );
+  };
   const queue: { guildId: string; shardId: number }[] = [];
   /** nonce → the guild and when its request was sent. */
   const requests = new Map<string, { guildId: string; at: number }>();
@@ -550,6 +612,7 @@ export function collectStructure(
           requests.delete(nonce!);
           recorder.sweepMembers(req.guildId, req.at);
         }
+        maybePause(shardId);
         return;
       }
       case 'RATE_LIMITED': {
@@ -566,7 +629,10 @@ export function collectStructure(
     }
   });
   return {
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      for (const id of [...paused.keys()]) resume(id);
+    },
     idle: () => queue.length === 0 && requests.size === 0,
   };
 }

@@ -168,6 +168,8 @@ export class Gateway {
   private readonly conns = new Set<Connection>();
   /** Last whole-member-list request per session|guild (op 8 limit). */
   private readonly allMembersAt = new Map<string, number>();
+  /** REQUEST_GUILD_MEMBERS answered (per guild), refused with RATE_LIMITED, and the chunks sent. */
+  readonly memberRequests = { answered: 0, rateLimited: 0, chunks: 0 };
   private malformedCounter = 0;
 
   constructor(private readonly o: GatewayOptions) {}
@@ -499,6 +501,7 @@ export class Gateway {
               meta: { guild_id: gid, ...(nonce !== undefined ? { nonce } : {}) },
             };
             session.dispatch(GatewayDispatchEvents.RateLimited, JSON.stringify(limited));
+            this.memberRequests.rateLimited++;
             return;
           }
           this.allMembersAt.set(key, now);
@@ -516,6 +519,8 @@ export class Gateway {
         members = members.slice(0, strict ? Math.min(limit || MEMBER_QUERY_MAX, MEMBER_QUERY_MAX) : limit || Infinity);
       } else if (limit > 0) members = members.slice(0, limit);
       const chunkCount = Math.max(1, Math.ceil(members.length / MEMBER_CHUNK));
+      this.memberRequests.answered++;
+      this.memberRequests.chunks += chunkCount;
       for (let i = 0; i < chunkCount; i++) {
         const part = members.slice(i * MEMBER_CHUNK, (i + 1) * MEMBER_CHUNK);
         const chunk: GatewayGuildMembersChunkDispatchData = {

@@ -35,6 +35,8 @@ import { ChannelKind, World } from './world.js';
 
 export interface SimulatorOptions {
   guilds?: number;
+  /** Member counts of large guilds added after the regular ones (World's largeGuilds), e.g. [100_000]. */
+  largeGuilds?: number[];
   /** Shards GET /gateway/bot recommends. */
   shards?: number;
   /** The bot token (default: a fresh one shaped like Discord's). */
@@ -134,6 +136,7 @@ export class Simulator implements ChatSink, GuildEventSink {
       seed: opts.seed ?? 1,
       invites: opts.invites ?? false,
       privilegedIntents: opts.privilegedIntents,
+      largeGuilds: opts.largeGuilds,
     });
     this.members = new MemberTraffic(this);
     this.structure = new StructureDriver(this, () => this.ids.next());
@@ -279,6 +282,11 @@ export class Simulator implements ChatSink, GuildEventSink {
   /** Gateway messages received from clients, by opcode (8: REQUEST_GUILD_MEMBERS). */
   gatewayMessages(op: number): number {
     return this.gateway.received.get(op) ?? 0;
+  }
+
+  /** REQUEST_GUILD_MEMBERS answered (per guild), refused with RATE_LIMITED, and GUILD_MEMBERS_CHUNKs sent. */
+  get memberRequests(): Readonly<{ answered: number; rateLimited: number; chunks: number }> {
+    return this.gateway.memberRequests;
   }
 
   /** IDENTIFYs refused for coming within 5 s of another in their max_concurrency bucket (answered op 9). */

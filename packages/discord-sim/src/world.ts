@@ -264,6 +264,11 @@ export interface WorldOptions {
   invites?: boolean;
   /** Privileged intents enabled for the application in the Developer Portal (default: all three). */
   privilegedIntents?: Partial<Record<PrivilegedIntent, boolean>>;
+  /**
+   * Member counts of large guilds built after the `guilds` regular ones, e.g. [100_000]: each has members of
+   * its own (not from the shared pool), so the regular world stays as it was.
+   */
+  largeGuilds?: number[];
 }
 
 /** Application flags of an unverified app (under 100 guilds) with the given privileged intents enabled. */
@@ -323,6 +328,42 @@ export class World {
     }
     // Invites come from their own seeded stream so the rest of the world stays as it was before them.
     if (opts.invites) this.seedInvites(new Rng((opts.seed ^ 0x1a2b3c4d) >>> 0));
+    // Large guilds too, with ids from a worker of their own so none collides with the regular world's.
+    if (opts.largeGuilds?.length) {
+      const largeRng = new Rng((opts.seed ^ 0x5ca1ab1e) >>> 0);
+      const largeIds = new SnowflakeGenerator(4n, 0n);
+      for (const size of opts.largeGuilds) {
+        const guild = this.makeGuild(
+          largeRng,
+          largeIds,
+          base - YEAR_MS,
+          this.largeGuildUsers(largeRng, largeIds, size, base),
+          otherBots,
+          size,
+        );
+        this.guilds.set(guild.id, guild);
+        for (const c of guild.channels) this.channelIndex.set(c.id, c);
+      }
+    }
+  }
+
+  /**
+   * `count` users for one large guild, one account per second going back from `base` (distinct times, so
+   * distinct ids); names cheap to draw, as building 100,000 of them must take well under a second.
+   */
+  private largeGuildUsers(rng: Rng, ids: SnowflakeGenerator, count: number, base: number): SimUser[] {
+    const users: SimUser[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = `${rng.pick(USER_A)}${rng.pick(USER_B)}${i}`;
+      users.push({
+        id: ids.next(base - 2 * YEAR_MS - i * 1000),
+        username: name,
+        globalName: rng.chance(0.4) ? name[0]!.toUpperCase() + name.slice(1) : null,
+        avatar: null,
+        bot: false,
+      });
+    }
+    return users;
   }
 
   private makeGuild(
@@ -331,6 +372,8 @@ export class World {
     createdAt: number,
     humans: SimUser[],
     otherBots: SimUser[],
+    /** Members in all (bots included); drawn between 10 and 60 when unset. */
+    size?: number,
   ): SimGuild {
     const id = ids.next(createdAt);
     let t = createdAt; // later objects are created after the guild
@@ -415,7 +458,7 @@ export class World {
 
     // Members: a few bots, our bot, the rest humans from the shared pool.
     const members = new Map<string, SimMember>();
-    const memberCount = rng.int(10, 60);
+    const memberCount = size ?? rng.int(10, 60);
     const humanRoles = roles.filter((r) => r.id !== id && !r.managed);
     const botCount = rng.int(1, 3);
     const chosenBots = [...otherBots].sort(() => rng.next() - 0.5).slice(0, botCount);

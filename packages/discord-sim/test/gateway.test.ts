@@ -399,6 +399,47 @@ describe('REQUEST_GUILD_MEMBERS (op 8)', () => {
     await until(() => a.dispatches('GUILD_MEMBERS_CHUNK').length === 2, 5000, 'second chunk');
   });
 
+  it('a 100,000-member guild: GUILD_CREATE large with only the bot, then every member once in 100 chunks of 1,000', async () => {
+    const { sim: s, connect } = await sim({ guilds: 2, largeGuilds: [100_000] });
+    // The regular guilds are those of the same seed without the large one.
+    const plain = await startSimulator({ guilds: 2, seed: 11 });
+    await plain.close();
+    expect([...s.world.guilds.keys()].slice(0, 2)).toEqual([...plain.world.guilds.keys()]);
+    const g = [...s.world.guilds.values()][2]!;
+    expect(g.members.size).toBe(100_000);
+    const a = await connect();
+    // Presences on: still only the bot, as Discord sends for a guild over 75,000 members.
+    await a.identify(s.token, { intents: I.Guilds | I.GuildMembers | I.GuildPresences });
+    await until(() => a.dispatches('GUILD_CREATE').length === 3, 10_000, 'GUILD_CREATEs');
+    const gc = a.dispatches('GUILD_CREATE').find((f) => (f.d as { id: string }).id === g.id)!.d as {
+      large: boolean;
+      member_count: number;
+      members: { user: { id: string } }[];
+    };
+    expect(gc.large).toBe(true);
+    expect(gc.member_count).toBe(100_000);
+    expect(gc.members.map((m) => m.user.id)).toEqual([s.world.botUser.id]);
+    a.send(8, { guild_id: g.id, query: '', limit: 0, nonce: 'all' });
+    await until(() => a.dispatches('GUILD_MEMBERS_CHUNK').length === 100, 30_000, '100 chunks');
+    const chunks = a.dispatches('GUILD_MEMBERS_CHUNK').map(
+      (f) =>
+        f.d as {
+          guild_id: string;
+          chunk_index: number;
+          chunk_count: number;
+          nonce: string;
+          members: { user: { id: string }; roles: string[] }[];
+        },
+    );
+    expect(chunks.map((c) => c.chunk_index)).toEqual([...Array(100).keys()]);
+    expect(chunks.every((c) => c.chunk_count === 100 && c.nonce === 'all' && c.members.length === 1000)).toBe(true);
+    const seen = new Map(chunks.flatMap((c) => c.members.map((m) => [m.user.id, m.roles] as const)));
+    expect(seen.size).toBe(100_000);
+    const differing = [...g.members].filter(([id, m]) => seen.get(id)?.join() !== m.roles.join()).map(([id]) => id);
+    expect(differing).toEqual([]);
+    expect(s.memberRequests).toEqual({ answered: 1, rateLimited: 0, chunks: 100 });
+  });
+
   it('caps a query at 100 members, and ignores a request for several guilds', async () => {
     const { sim: s, connect } = await sim();
     const g = biggestGuild(s);
