@@ -122,7 +122,8 @@ export async function benchQueries(): Promise<void> {
         ).rows[0]!.t
       : null;
     const now = loaded ? new Date(loaded).getTime() + 60_000 : Date.now();
-    if (loaded) console.log(`  reusing the guild loaded in ${db.url.replace(/^.*\//, '')}, up to ${loaded.toISOString()}`);
+    if (loaded)
+      console.log(`  reusing the guild loaded in ${db.url.replace(/^.*\//, '')}, up to ${loaded.toISOString()}`);
     else {
       const { rows, seconds } = await load(ours, now);
       await ours.query('VACUUM ANALYZE');

@@ -71,9 +71,7 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
     throw err;
   }
   const keep = Boolean(process.env.BENCH_KEEP_DB);
-  const drop = keep
-    ? async () => console.log(`  database kept (BENCH_KEEP_DB): BENCH_DB_URL=${url}`)
-    : dropNow;
+  const drop = keep ? async () => console.log(`  database kept (BENCH_KEEP_DB): BENCH_DB_URL=${url}`) : dropNow;
   return { url, viewsUrl: withViews(url), reused: false, drop };
 }
 
