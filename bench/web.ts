@@ -9,7 +9,8 @@
 // takes minutes at full size: the baseline runs once per page, unwarmed, and its single time stands for
 // its p50 and p95 (as in bench/queries.ts); BENCH_NO_BASELINE=1 leaves it out while iterating.
 // BENCH_DB_URL / BENCH_KEEP_DB (bench/scratch-database.ts) keep the loaded database between runs: a run on a
-// database that already holds the guild measures it as loaded.
+// database that already holds the guild measures it as loaded (the API's periods end now: re-run within
+// hours of loading, or the 7-day page reads past the end of the data).
 import { randomBytes } from 'node:crypto';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { createLogger } from '../src/logger.js';
