@@ -9,6 +9,9 @@
 //              command, in UTC only, and its single time stands for its p50 and p95.
 // Both answer every query the same (checked here). The data is loaded through the triggers, in one
 // INSERT per day, as ingest would load it in many smaller COPYs; the load time is printed too.
+// BENCH_DB_URL / BENCH_KEEP_DB (bench/scratch-database.ts) keep the loaded database between runs: a run on a
+// database that already holds the guild measures it as loaded (its "now" is the end of the loaded data).
+// BENCH_NO_BASELINE=1 leaves the views out (minutes per run) while iterating on the tables' queries.
 // The community: 2,000 members in 30 channels, 30-130 message rows a minute following the time of day,
 // members chatting in 10-minute sessions; voice, emoji and app-command rows beside them; two known bots.
 import { createPool, type Pool } from '../src/db/pool.js';
@@ -110,17 +113,29 @@ export async function benchQueries(): Promise<void> {
   const ours = createPool(db.url);
   const baseline = createPool(db.viewsUrl);
   try {
-    const now = Date.now();
-    const { rows, seconds } = await load(ours, now);
-    await ours.query('VACUUM ANALYZE');
-    const total = Object.values(rows).reduce((a, b) => a + b, 0);
-    console.log(
-      `  PostgreSQL: ${DAYS} days of one guild, ${Object.entries(rows)
-        .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
-        .join(
-          ', ',
-        )}; loaded through the rollup triggers in ${seconds.toFixed(0)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s)`,
-    );
+    const loaded = db.reused
+      ? (
+          await ours.query<{ t: Date | null }>(
+            'SELECT max(bucket) AS t FROM messages_raw WHERE guild_id = $1::bigint',
+            [GUILD],
+          )
+        ).rows[0]!.t
+      : null;
+    const now = loaded ? new Date(loaded).getTime() + 60_000 : Date.now();
+    if (loaded)
+      console.log(`  reusing the guild loaded in ${db.url.replace(/^.*\//, '')}, up to ${loaded.toISOString()}`);
+    else {
+      const { rows, seconds } = await load(ours, now);
+      await ours.query('VACUUM ANALYZE');
+      const total = Object.values(rows).reduce((a, b) => a + b, 0);
+      console.log(
+        `  PostgreSQL: ${DAYS} days of one guild, ${Object.entries(rows)
+          .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+          .join(
+            ', ',
+          )}; loaded through the rollup triggers in ${seconds.toFixed(0)} s (${Math.round(total / seconds).toLocaleString('en-US')} rows/s)`,
+      );
+    }
     const sizes = await ours.query<{ rel: string; n: string; mb: string }>(
       `SELECT relname AS rel, reltuples::bigint AS n, round(pg_total_relation_size(oid) / 1048576.0, 1) AS mb FROM pg_class
         WHERE relkind = 'r' AND relname = ANY($1::text[]) ORDER BY pg_total_relation_size(oid) DESC`,
@@ -138,7 +153,7 @@ export async function benchQueries(): Promise<void> {
       };
       for (const [command, run] of Object.entries(COMMANDS)) {
         const o = await p95(RUNS, () => run(ours, r));
-        if (timeZone !== 'UTC') {
+        if (timeZone !== 'UTC' || process.env.BENCH_NO_BASELINE) {
           console.log(
             `  ${command.padEnd(18)} ${timeZone.padEnd(13)} tables p50 ${ms(o.p50).padStart(8)} p95 ${ms(o.p95).padStart(8)}`,
           );

@@ -1,5 +1,12 @@
 // A database of a benchmark's own on the machine's PostgreSQL (DATABASE_URL), migrated, dropped afterwards;
 // and the previous release's rollups (views over the raw tables) beside ours, for a side-by-side baseline.
+//
+// Loading a big server takes many minutes; to iterate on queries, keep it:
+//   BENCH_KEEP_DB=1  the database is left in place (its URL printed) instead of dropped;
+//   BENCH_DB_URL=postgres://.../name  use that database (migrated to the current sql/, the baseline views
+//                    added if missing) and never drop it. The `queries` and `web` benches load their guild
+//                    only if it has no rows there yet, so a second run measures the data already loaded;
+//                    both can share one database (their guilds differ). Drop it yourself when done.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
@@ -9,10 +16,37 @@ export interface ScratchDatabase {
   url: string;
   /** The same database with the previous release's rollups (schema `views`) first on the search path. */
   viewsUrl: string;
+  /** Whether it was given (BENCH_DB_URL) and may already hold a bench's data. */
+  reused: boolean;
   drop(): Promise<void>;
 }
 
+async function withClient(url: string, fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function withViews(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', '-c search_path=views,public');
+  return u.toString();
+}
+
 export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
+  const given = process.env.BENCH_DB_URL;
+  if (given) {
+    await migrate(given);
+    await withClient(given, async (c) => {
+      const { rows } = await c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'views'");
+      if (rows.length === 0) await c.query(viewsSql());
+    });
+    return { url: given, viewsUrl: withViews(given), reused: true, drop: async () => {} };
+  }
   const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `bench_${label}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = async (sql: string) => {
@@ -28,22 +62,17 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const dropNow = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
     await migrate(url);
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      await c.query(viewsSql());
-    } finally {
-      await c.end();
-    }
+    await withClient(url, (c) => c.query(viewsSql()));
   } catch (err) {
-    await drop().catch(() => {});
+    await dropNow().catch(() => {});
     throw err;
   }
-  u.searchParams.set('options', '-c search_path=views,public');
-  return { url, viewsUrl: u.toString(), drop };
+  const keep = Boolean(process.env.BENCH_KEEP_DB);
+  const drop = keep ? async () => console.log(`  database kept (BENCH_KEEP_DB): BENCH_DB_URL=${url}`) : dropNow;
+  return { url, viewsUrl: withViews(url), reused: false, drop };
 }
 
 /**

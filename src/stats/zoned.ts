@@ -45,20 +45,45 @@ export function relation(family: FamilyName, grain: Grain, guildWide = false): s
 
 /**
  * For a query that aggregates over the whole range (a total, a ranking, a distinct count) rather than per
- * bucket: the whole UTC days strictly inside the range from the daily rollup, the edges from `grain`'s.
- * The three parts cut time at UTC midnights d0 (the one after $2) and d1 (the last one before $3, if
- * later), so every row is read once; sums and distinct sets over them equal those over `grain` alone, from
- * some thirty daily rows per member and channel instead of 720 hourly ones.
+ * bucket: the whole UTC days strictly inside the range from the daily rollup, then (quarter-hour grain)
+ * the whole UTC hours left around them from the hourly rollup, the edges from `grain`'s. Each coarser tier
+ * cuts time at its boundaries a (the first one after $2) and b (the last one before $3, if later), clamped
+ * inside the next finer tier's [a, b), so the parts tile time and every row is read once: sums and
+ * distinct sets over them equal those over `grain` alone, from some thirty daily rows per member and
+ * channel instead of 720 hourly ones (and for a half-hour zone, a few dozen hourly rows at the edges
+ * instead of ~100 quarter-hours per member). A tier whose [a, b) is empty (a range shorter than it) reads
+ * nothing; a coarse row is read only whole inside (from, to).
  */
 export function spanRelation(family: FamilyName, grain: Grain): string {
   if (grain === 'day' || grain === 'minute') return relation(family, grain);
-  const fine = relation(family, grain);
-  const d0 = "(date_trunc('day', $2::timestamptz, 'UTC') + INTERVAL '24 hours')";
-  const d1 = `greatest(date_trunc('day', $3::timestamptz, 'UTC'), ${d0})`;
+  // The tiers above `grain`, finest first.
+  const tiers = (grain === '15m' ? (['hour', 'day'] as const) : (['day'] as const)).map((t) => ({
+    t,
+    unit: t === 'day' ? 'day' : 'hour',
+    width: t === 'day' ? "INTERVAL '24 hours'" : "INTERVAL '1 hour'",
+  }));
+  let inner: { a: string; b: string } | undefined;
+  const cuts = tiers.map(({ t, unit, width }) => {
+    const natural = `(date_trunc('${unit}', $2::timestamptz, 'UTC') + ${width})`;
+    const a = inner ? `least(${natural}, ${inner.b})` : natural;
+    const b = `greatest(date_trunc('${unit}', $3::timestamptz, 'UTC'), ${a})`;
+    inner = { a, b };
+    return { t, a, b };
+  });
+  const parts: string[] = [];
+  let below = { a: '', b: '' };
+  cuts.forEach(({ a, b }, i) => {
+    const rel = relation(family, i === 0 ? grain : cuts[i - 1]!.t);
+    // The finer relation outside this tier's [a, b), inside the finer tier's own [a, b) (none for `grain`).
+    const lo = i === 0 ? `bucket < ${a}` : `bucket >= ${below.a} AND bucket < ${a}`;
+    const hi = i === 0 ? `bucket >= ${b}` : `bucket >= ${b} AND bucket < ${below.b}`;
+    parts.push(`SELECT * FROM ${rel} WHERE ${lo}`, `SELECT * FROM ${rel} WHERE ${hi}`);
+    below = { a, b };
+  });
+  const top = cuts[cuts.length - 1]!;
+  parts.unshift(`SELECT * FROM ${relation(family, top.t)} WHERE bucket >= ${top.a} AND bucket < ${top.b}`);
   const name = FAMILIES[family].table.replace(/_raw$/, '_span');
-  return `(SELECT * FROM ${relation(family, 'day')} WHERE bucket >= ${d0} AND bucket < ${d1}
-           UNION ALL SELECT * FROM ${fine} WHERE bucket < ${d0}
-           UNION ALL SELECT * FROM ${fine} WHERE bucket >= ${d1}) AS ${name}`;
+  return `(${parts.join('\n           UNION ALL ')}) AS ${name}`;
 }
 
 interface ZoneYear {
