@@ -62,9 +62,11 @@ BEGIN
     (SELECT string_agg(format('%I %s NOT NULL', d, t), ', ') FROM unnest(dims, dim_types) AS x(d, t)),
     (SELECT string_agg(format('%I bigint NOT NULL', m), ', ') FROM unnest(metrics) m),
     keys);
-  EXECUTE format('INSERT INTO %I (%s, %s, cells) SELECT %s, %s, count(*) FROM %I GROUP BY %s',
+  -- In key order: a range of days is then a range of pages (days kept later are written day by day).
+  EXECUTE format('INSERT INTO %I (%s, %s, cells) SELECT %s, %s, count(*) FROM %I GROUP BY %s ORDER BY %s',
     target, keys, array_to_string(metrics, ', '), keys,
-    (SELECT string_agg(format('sum(%I)::bigint', m), ', ') FROM unnest(metrics) m), daily, keys);
+    (SELECT string_agg(format('sum(%I)::bigint', m), ', ') FROM unnest(metrics) m), daily, keys, keys);
+  EXECUTE format('ANALYZE %I', target);
   EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION narrow_rollups_maintain(%s)', target || '_insert', daily, args);
   EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION narrow_rollups_maintain(%s)', target || '_delete', daily, args);
   EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION narrow_rollups_maintain(%s)', target || '_update', daily, args);

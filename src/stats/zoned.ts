@@ -93,10 +93,11 @@ export function narrowRollup(family: FamilyName, by: NarrowBy): NarrowRollup | u
 }
 
 /**
- * The rows of `family` at `grain` with only `by`'s dimensions (bucket, guild_id, dims, sums, cells): the
- * narrow daily rollup for days, below a day the per-member rollup of that grain grouped likewise, `cells`
- * counting its rows as the narrow rollup counts the per-member daily rows. Whole-range answers read it
- * through spanRelation(family, grain, by): days from the narrow rollup, the edges from the finer ones.
+ * The rows of `family` at `grain` with only `by`'s dimensions (bucket, guild_id, dims, sums, cells): for
+ * days the narrow daily rollup (one row per key, `cells` the per-member daily rows it sums); below a day
+ * the per-member rollup of that grain, each row projected as one cell (a key may have several rows:
+ * grouping them first would only cost a pass, every reader sums by key anyway). Whole-range answers read
+ * it through spanRelation(family, grain, by): days from the narrow rollup, the edges from the finer ones.
  */
 export function narrowRelation(family: FamilyName, by: NarrowBy, grain: Grain): string {
   const n = narrowRollup(family, by);
@@ -104,9 +105,8 @@ export function narrowRelation(family: FamilyName, by: NarrowBy, grain: Grain): 
   if (grain === 'day') return n.name;
   // Raw rows are deltas (a key may have several a minute): counting them would not count members.
   if (grain === 'minute') throw new Error('narrow rows are cut from rollups, not from raw minutes');
-  const keys = ['bucket', 'guild_id', ...n.dims].join(', ');
-  const sums = n.metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ');
-  return `(SELECT ${keys}, ${sums}, count(*)::bigint AS cells FROM ${relation(family, grain)} GROUP BY ${keys}) AS ${n.name.replace(/_daily$/, '')}`;
+  const cols = ['bucket', 'guild_id', ...n.dims, ...n.metrics].join(', ');
+  return `(SELECT ${cols}, 1::bigint AS cells FROM ${relation(family, grain)}) AS ${n.name.replace(/_daily$/, '')}`;
 }
 
 interface ZoneYear {
