@@ -522,7 +522,6 @@ async function expectSameAnswers(): Promise<number> {
   return n;
 }
 
-const NARROW = FAMILY_NAMES.flatMap((f) => narrowRollupsOf(FAMILIES[f]).map((n) => n.name));
 const ROLLUPS = FAMILY_NAMES.flatMap((f) => {
   const base = FAMILIES[f].table.replace(/_raw$/, '');
   return [
