@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
-import { FAMILIES, FAMILY_NAMES } from '../src/families.js';
+import { FAMILIES, FAMILY_NAMES, narrowRollupsOf } from '../src/families.js';
 
 export interface ScratchDatabase {
   url: string;
@@ -41,10 +41,8 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
   const given = process.env.BENCH_DB_URL;
   if (given) {
     await migrate(given);
-    await withClient(given, async (c) => {
-      const { rows } = await c.query("SELECT 1 FROM pg_namespace WHERE nspname = 'views'");
-      if (rows.length === 0) await c.query(viewsSql());
-    });
+    // Idempotent: views of rollups added since the database was loaded are created too.
+    await withClient(given, (c) => c.query(viewsSql()));
     return { url: given, viewsUrl: withViews(given), reused: true, drop: async () => {} };
   }
   const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -85,7 +83,7 @@ function viewsSql(): string {
     _hourly: "date_trunc('hour', bucket, 'UTC')",
     _daily: "date_trunc('day', bucket, 'UTC')",
   };
-  const out = ['CREATE SCHEMA views;'];
+  const out = ['CREATE SCHEMA IF NOT EXISTS views;'];
   for (const f of FAMILY_NAMES) {
     const { table, dims, metrics } = FAMILIES[f];
     for (const [suffix, cut] of Object.entries(cuts)) {
@@ -93,9 +91,20 @@ function viewsSql(): string {
         [suffix, dims],
         [`_guild${suffix}`, ['guild_id']],
       ] as const) {
-        out.push(`CREATE VIEW views.${table.replace(/_raw$/, name)} AS SELECT ${cut} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')}
+        out.push(`CREATE OR REPLACE VIEW views.${table.replace(/_raw$/, name)} AS SELECT ${cut} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')}
                   FROM public.${table} GROUP BY ${['1', ...keys].join(', ')};`);
       }
+    }
+  }
+  // The narrow daily rollups (sql/065): cells, the per-member daily rows a row sums, is the distinct
+  // other dimensions' count.
+  for (const f of FAMILY_NAMES) {
+    const { table, dims, metrics } = FAMILIES[f];
+    for (const n of narrowRollupsOf(FAMILIES[f])) {
+      const keys = ['guild_id', ...n.dims];
+      const others = dims.filter((d) => !keys.includes(d));
+      out.push(`CREATE OR REPLACE VIEW views.${n.name} AS SELECT ${cuts._daily} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')},
+                  count(DISTINCT (${others.join(', ')}))::bigint AS cells FROM public.${table} GROUP BY ${['1', ...keys].join(', ')};`);
     }
   }
   return out.join('\n');

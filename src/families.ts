@@ -106,17 +106,55 @@ export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
 
 /**
  * The rollups of a family's raw table (sql/015), per member then guild-wide, each in refresh order:
- * quarter-hours and hours on raw, then days on hours.
+ * quarter-hours and hours on raw, then days on hours; then the narrow daily ones on the per-member daily
+ * rollup (sql/065).
  */
 export function rollupsOf(spec: FamilySpec): string[] {
-  return [false, true].flatMap((guildWide) =>
-    (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)),
-  );
+  return [
+    ...[false, true].flatMap((guildWide) =>
+      (['15m', 'hourly', 'daily'] as const).map((grain) => rollupOf(spec, grain, guildWide)),
+    ),
+    ...narrowRollupsOf(spec).map((n) => n.name),
+  ];
 }
 
 /** One rollup of a family's raw table: per member, or with `guildWide` the guild-wide sums. */
 export function rollupOf(spec: FamilySpec, grain: '15m' | 'hourly' | 'daily', guildWide = false): string {
   return `${spec.table.replace(/_raw$/, '')}${guildWide ? '_guild' : ''}_${grain}`;
+}
+
+/** What a narrow rollup keeps of a family's dimensions: its channel(s), or its member. */
+export type NarrowBy = 'channel' | 'member';
+
+/**
+ * Families with narrow daily rollups beside the per-member one (sql/065): per channel per day (no member)
+ * and per member per day (no channel), for answers over long ranges that need only one of the two.
+ */
+const NARROW_FAMILIES: readonly string[] = ['messages', 'voice'];
+
+export interface NarrowRollup {
+  name: string;
+  by: NarrowBy;
+  /** Its dimensions after guild_id: the family's channel dimensions, or user_id. */
+  dims: string[];
+  /**
+   * Besides the sums, `cells`: how many rows of the per-member daily rollup it sums (for a channel, its
+   * members that day; for a member, their channels), so rows of known bots can be subtracted exactly.
+   */
+  metrics: readonly string[];
+}
+
+/** The narrow daily rollups of a family (none for most), named `<prefix>_by_channel_daily` / `_by_member_daily`. */
+export function narrowRollupsOf(spec: FamilySpec): NarrowRollup[] {
+  if (!NARROW_FAMILIES.includes(spec.name)) return [];
+  const prefix = spec.table.replace(/_raw$/, '');
+  const rest = spec.dims.filter((d) => d !== 'guild_id');
+  return (['channel', 'member'] as const).map((by) => ({
+    name: `${prefix}_by_${by}_daily`,
+    by,
+    dims: by === 'member' ? ['user_id'] : rest.filter((d) => d !== 'user_id'),
+    metrics: spec.metrics,
+  }));
 }
 
 /** Minute bucket as whole minutes since the epoch. */

@@ -428,10 +428,21 @@ describe('deleteMemberData on TimescaleDB (PGlite)', () => {
       expect(report.refreshed).toEqual([
         ...views.slice(0, 3),
         ...guildWide('messages'),
+        'messages_by_channel_daily',
+        'messages_by_member_daily',
         ...views.slice(3),
         ...guildWide('emojis'),
       ]);
-      for (const v of views) expect(await users(v), v).toEqual([y]);
+      for (const v of [...views, 'messages_by_member_daily']) expect(await users(v), v).toEqual([y]);
+      // The per-channel one (on the per-member daily one) keeps y's messages, one member.
+      expect(
+        (
+          await lite.query<{ m: string; cells: string }>(
+            'SELECT sum(messages)::text AS m, sum(cells)::text AS cells FROM messages_by_channel_daily WHERE guild_id = $1',
+            [gid],
+          )
+        ).rows,
+      ).toEqual([{ m: '4', cells: '1' }]);
       // The guild-wide rollups (on the per-member ones) lose the member's messages too: y's 4 are left.
       for (const v of guildWide('messages'))
         expect(

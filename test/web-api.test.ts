@@ -70,6 +70,32 @@ describe('dashboard API', () => {
     expect(top.value).toBe(Math.max(...perUser.values()));
     expect(perUser.get(top.id)).toBe(top.value);
 
+    // Whole leaderboards (members, channels: a thread is a channel of its own) and active members over
+    // 7 days (hourly buckets: whole days from the narrow daily rollups, the edges from the hourly ones) and
+    // 90 days (daily buckets), bots left out as the server's settings say: each equal to the truth.
+    const perChannel = new Map<string, number>();
+    for (const m of humans) perChannel.set(m.channelId, (perChannel.get(m.channelId) ?? 0) + 1);
+    const ranking = (counts: Map<string, number>) =>
+      [...counts]
+        .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+        .slice(0, 100)
+        .map(([id, value]) => ({ id, value }));
+    for (const period of ['7d', '90d']) {
+      type Board = { messages: { id: string; value: number }[] };
+      const byMember = (await (await c.get(`/api/guilds/${guildId}/members?period=${period}`)).json()) as Board;
+      const byChannel = (await (await c.get(`/api/guilds/${guildId}/channels?period=${period}`)).json()) as Board;
+      expect(
+        byMember.messages.map(({ id, value }) => ({ id, value })),
+        period,
+      ).toEqual(ranking(perUser));
+      expect(
+        byChannel.messages.map(({ id, value }) => ({ id, value })),
+        period,
+      ).toEqual(ranking(perChannel));
+      const o = (await (await c.get(`/api/guilds/${guildId}/overview?period=${period}`)).json()) as typeof ov;
+      expect(o.totals.activeMembers, period).toBe(perUser.size);
+    }
+
     const csv = await c.get(`/api/guilds/${guildId}/members.csv?period=7d`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');

@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { FamilyName } from '../families.js';
 import type { Bucket } from './period.js';
-import { filterSql, scope, type Filter } from './scope.js';
+import { filterSql, narrowScope, scope, type Filter } from './scope.js';
 import type { Range } from './queries.js';
 import { relation } from './zoned.js';
 
@@ -23,6 +23,27 @@ export async function messageActivity(
   align: Bucket,
   f: Filter = {},
 ): Promise<MessageActivity> {
+  const byMember = narrowScope('messages', r, align, 'member', f);
+  const byChannel = narrowScope('messages', r, align, 'channel', f);
+  if (byMember && byChannel) {
+    // Over the whole guild, from the narrow rollups (sql/065): a member is active if they have a row, a
+    // channel if its rows' cells (members, less the bots' when they are left out) add up above 0 in some
+    // bucket: the same sets as the per-member rows give (scope.ts, narrowScope).
+    const [members, channels] = await Promise.all([
+      db.query<{ n: string }>(
+        // Grouped, not count(DISTINCT): a hash of the members instead of sorting a row per member and day.
+        `SELECT count(*) AS n FROM (SELECT user_id FROM ${byMember.source} WHERE ${byMember.sql} GROUP BY user_id) AS active`,
+        byMember.params,
+      ),
+      db.query<{ n: string }>(
+        `SELECT count(DISTINCT channel_id) AS n
+           FROM (SELECT channel_id FROM ${byChannel.source} WHERE ${byChannel.sql}
+                  GROUP BY bucket, channel_id, parent_id HAVING sum(cells) > 0) AS active`,
+        byChannel.params,
+      ),
+    ]);
+    return { members: Number(members.rows[0]!.n), channels: Number(channels.rows[0]!.n) };
+  }
   const w = scope('messages', r, align, f, { span: true });
   // Both distinct sets in one pass, each by hashing (grouping sets): count(DISTINCT) sorted every rollup row
   // of the range twice (members in many channels make grouping by (member, channel) pairs first no better).

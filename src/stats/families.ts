@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import { FAMILIES, type FamilyName, type FamilySpec } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range, SeriesPoint } from './queries.js';
-import { dimColumn, guildSums, scope, type Filter, type Scope } from './scope.js';
+import { dimColumn, guildSums, narrowScope, scope, type Filter, type Scope } from './scope.js';
 import { bucketKey, slots } from './zoned.js';
 
 export type { Filter } from './scope.js';
@@ -90,7 +90,10 @@ export async function topBy(
 ): Promise<Ranked[]> {
   const col = metricColumn(family, metric);
   const key = dimColumn(family, dim);
-  const w = scope(family, r, 'hour', opts.filter, { span: true });
+  // A member or channel leaderboard over the whole guild reads the narrow rollup of that dimension.
+  const by = dim === 'user_id' ? 'member' : dim === 'channel_id' ? 'channel' : undefined;
+  const narrow = by && !opts.where ? narrowScope(family, r, 'hour', by, opts.filter) : undefined;
+  const w = narrow ?? scope(family, r, 'hour', opts.filter, { span: true });
   if (opts.where) {
     w.params.push(opts.where.value);
     w.sql += ` AND ${dimColumn(family, opts.where.dim)}::text = $${w.params.length}`;

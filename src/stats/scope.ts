@@ -1,10 +1,10 @@
 // What every stats query reads and where: the relation (the coarsest rollup exact for the guild's zone
 // over the range, zoned.ts) and the WHERE clause for the guild, the range and the filters. Column names
 // come only from the FAMILIES spec (checked here), values only through parameters.
-import { FAMILIES, type FamilyName } from '../families.js';
+import { FAMILIES, type FamilyName, type NarrowBy } from '../families.js';
 import type { Bucket } from './period.js';
 import type { Range } from './queries.js';
-import { grainFor, guildRange, relation, spanRelation, type Grain } from './zoned.js';
+import { grainFor, guildRange, narrowRollup, relation, spanRelation, type Grain } from './zoned.js';
 
 export interface Filter {
   /** A channel; for messages, threads whose parent it is count too. */
@@ -112,6 +112,47 @@ export function guildSums(
   return {
     grain,
     source: `(SELECT bucket, ${metric} AS v FROM ${relation(family, grain, true)} WHERE ${range}${bots}) AS sums`,
+    sql: 'true',
+    params,
+  };
+}
+
+/**
+ * Like scope() with `span`, over the family's narrow rollup keeping only `by` (sql/065: per channel, or per
+ * member, per day; the edges of the range from the finer per-member rollups grouped likewise, zoned.ts):
+ * rows (bucket, guild_id, dims, sums, cells). Leaving bots out keeps their per-member rows out: by member,
+ * as scope() does (user_id is there); by channel, the bots' per-member rows of the same span are added
+ * negated, metrics and a cell each (per bot on the rollups' (guild, user, bucket) index, as guildSums
+ * does), so sums over the rows, and whether a key's cells add up above 0 (a member other than the bots
+ * was there), equal those over the per-member rows without the bots. Undefined when the family has no
+ * narrow rollup, the zone needs raw minutes, or a filter needs the other dimension.
+ */
+export function narrowScope(
+  family: FamilyName,
+  r: Range,
+  align: Bucket,
+  by: NarrowBy,
+  f: Filter = {},
+): Scope | undefined {
+  const { withoutBots, ...narrowing } = f;
+  if (Object.values(narrowing).some((v) => v !== undefined)) return undefined;
+  const n = narrowRollup(family, by);
+  const grain = grainFor(align, r);
+  if (!n || grain === 'minute') return undefined;
+  const params: unknown[] = [r.guildId, r.from, r.to, align, r.timeZone ?? 'UTC'];
+  const range = guildRange('bucket', grain);
+  const span = spanRelation(family, grain, by);
+  if (by === 'member' || !withoutBots) {
+    return { grain, source: span, sql: `${range}${filterSql(family, { withoutBots }, params)}`, params };
+  }
+  const cols = ['bucket', 'guild_id', ...n.dims];
+  const negated = [...n.metrics.map((m) => `-x.${m}`), '-1'].join(', ');
+  return {
+    grain,
+    source: `(SELECT * FROM ${span} WHERE ${range}
+              UNION ALL SELECT ${cols.map((c) => `x.${c}`).join(', ')}, ${negated} FROM bot_authors AS b CROSS JOIN LATERAL
+                (SELECT * FROM ${spanRelation(family, grain)} WHERE ${range} AND ${dimColumn(family, 'user_id')} = b.user_id OFFSET 0) AS x
+               WHERE b.guild_id = $1::bigint) AS ${n.name.replace(/_daily$/, '_span')}`,
     sql: 'true',
     params,
   };

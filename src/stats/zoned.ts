@@ -12,7 +12,7 @@
 // agrees with it for every zone and instant from 1990 to 2036 (checked when this was written: 418 zones,
 // 6-hourly). Every query of src/stats takes the same leading parameters: $1 guild, $2 from, $3 to, $4 the
 // bucket unit ('minute' | 'hour' | 'day'), $5 the zone.
-import { FAMILIES, type FamilyName } from '../families.js';
+import { FAMILIES, narrowRollupsOf, type FamilyName, type NarrowBy, type NarrowRollup } from '../families.js';
 import { BUCKET_MS, zoneOffsetMinutes, type Bucket } from './period.js';
 
 /** The resolution a query reads: raw minutes, or a rollup cut at UTC quarter-hours, hours or days. */
@@ -54,8 +54,9 @@ export function relation(family: FamilyName, grain: Grain, guildWide = false): s
  * instead of ~100 quarter-hours per member). A tier whose [a, b) is empty (a range shorter than it) reads
  * nothing; a coarse row is read only whole inside (from, to).
  */
-export function spanRelation(family: FamilyName, grain: Grain): string {
-  if (grain === 'day' || grain === 'minute') return relation(family, grain);
+export function spanRelation(family: FamilyName, grain: Grain, narrow?: NarrowBy): string {
+  const rel = (g: Grain) => (narrow ? narrowRelation(family, narrow, g) : relation(family, g));
+  if (grain === 'day' || grain === 'minute') return rel(grain);
   // The tiers above `grain`, finest first.
   const tiers = (grain === '15m' ? (['hour', 'day'] as const) : (['day'] as const)).map((t) => ({
     t,
@@ -73,17 +74,39 @@ export function spanRelation(family: FamilyName, grain: Grain): string {
   const parts: string[] = [];
   let below = { a: '', b: '' };
   cuts.forEach(({ a, b }, i) => {
-    const rel = relation(family, i === 0 ? grain : cuts[i - 1]!.t);
+    const finer = rel(i === 0 ? grain : cuts[i - 1]!.t);
     // The finer relation outside this tier's [a, b), inside the finer tier's own [a, b) (none for `grain`).
     const lo = i === 0 ? `bucket < ${a}` : `bucket >= ${below.a} AND bucket < ${a}`;
     const hi = i === 0 ? `bucket >= ${b}` : `bucket >= ${b} AND bucket < ${below.b}`;
-    parts.push(`SELECT * FROM ${rel} WHERE ${lo}`, `SELECT * FROM ${rel} WHERE ${hi}`);
+    parts.push(`SELECT * FROM ${finer} WHERE ${lo}`, `SELECT * FROM ${finer} WHERE ${hi}`);
     below = { a, b };
   });
   const top = cuts[cuts.length - 1]!;
-  parts.unshift(`SELECT * FROM ${relation(family, top.t)} WHERE bucket >= ${top.a} AND bucket < ${top.b}`);
-  const name = FAMILIES[family].table.replace(/_raw$/, '_span');
+  parts.unshift(`SELECT * FROM ${rel(top.t)} WHERE bucket >= ${top.a} AND bucket < ${top.b}`);
+  const name = FAMILIES[family].table.replace(/_raw$/, narrow ? `_by_${narrow}_span` : '_span');
   return `(${parts.join('\n           UNION ALL ')}) AS ${name}`;
+}
+
+/** The family's narrow daily rollup keeping only `by` (sql/065), or undefined if it has none. */
+export function narrowRollup(family: FamilyName, by: NarrowBy): NarrowRollup | undefined {
+  return narrowRollupsOf(FAMILIES[family]).find((n) => n.by === by);
+}
+
+/**
+ * The rows of `family` at `grain` with only `by`'s dimensions (bucket, guild_id, dims, sums, cells): for
+ * days the narrow daily rollup (one row per key, `cells` the per-member daily rows it sums); below a day
+ * the per-member rollup of that grain, each row projected as one cell (a key may have several rows:
+ * grouping them first would only cost a pass, every reader sums by key anyway). Whole-range answers read
+ * it through spanRelation(family, grain, by): days from the narrow rollup, the edges from the finer ones.
+ */
+export function narrowRelation(family: FamilyName, by: NarrowBy, grain: Grain): string {
+  const n = narrowRollup(family, by);
+  if (!n) throw new Error(`${family} has no narrow rollup by ${by}`);
+  if (grain === 'day') return n.name;
+  // Raw rows are deltas (a key may have several a minute): counting them would not count members.
+  if (grain === 'minute') throw new Error('narrow rows are cut from rollups, not from raw minutes');
+  const cols = ['bucket', 'guild_id', ...n.dims, ...n.metrics].join(', ');
+  return `(SELECT ${cols}, 1::bigint AS cells FROM ${relation(family, grain)}) AS ${n.name.replace(/_daily$/, '')}`;
 }
 
 interface ZoneYear {
