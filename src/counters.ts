@@ -67,6 +67,8 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
   private waitingRows = 0;
   private flushing: NodeJS.Immediate | undefined;
   private readonly addRows: AddRows;
+  /** Live hash names per family and partition, built once. */
+  private readonly liveKeys = new Map<string, string[]>();
 
   constructor(private readonly opts: CounterWriterOptions) {
     super({
@@ -108,7 +110,10 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
     let any = false;
     for (let m = 0; m < metrics; m++) if ((values[m] ?? 0) !== 0) any = true;
     if (!any) return;
-    const key = this.opts.keys.live(family, partitionOf(guildId, this.opts.partitions));
+    const p = partitionOf(guildId, this.opts.partitions);
+    let keys = this.liveKeys.get(family);
+    if (keys === undefined) this.liveKeys.set(family, (keys = []));
+    const key = (keys[p] ??= this.opts.keys.live(family, p));
     const field = encodeRowField(spec, minute, dims, marks);
     let rows = this.waiting.get(key);
     if (rows === undefined) this.waiting.set(key, (rows = new Map()));

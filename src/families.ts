@@ -155,6 +155,7 @@ export function encodeRowField(
   return `${rowPart(spec, minute, dims, marks)}|${ROW_METRIC}`;
 }
 
+// On the event path (CounterWriter.add): plain concatenation, no intermediate arrays.
 function rowPart(spec: FamilySpec, minute: number, dims: readonly string[], marks: readonly string[]): string {
   if (dims.length !== spec.dims.length) {
     throw new Error(`${spec.name}: expected ${spec.dims.length} dimensions, got ${dims.length}`);
@@ -162,8 +163,10 @@ function rowPart(spec: FamilySpec, minute: number, dims: readonly string[], mark
   const expected = spec.marks?.length ?? 0;
   if (marks.length !== expected && marks.length !== 0)
     throw new Error(`${spec.name}: expected ${expected} marks, got ${marks.length}`);
-  const all = marks.length === expected ? [...dims, ...marks] : [...dims, ...(spec.marks ?? []).map(() => '0')];
-  return `${minute}|${all.join('|')}`;
+  let s = String(minute);
+  for (const d of dims) s += '|' + d;
+  for (let m = 0; m < expected; m++) s += marks.length === 0 ? '|0' : '|' + marks[m];
+  return s;
 }
 
 export interface DecodedField {
