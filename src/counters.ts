@@ -32,28 +32,37 @@ export interface CounterSink {
   ): void;
 }
 
-// KEYS[1] a live hash; ARGV field, 'v0,v1,...', field, ...: adds each vector to its field's. Values stay
-// integers (Lua numbers are doubles: exact far beyond what a raw row's int4 columns take).
+// KEYS[1] a live hash; ARGV field, 'v0,v1,...', field, ...: adds each vector to its field's. One HMGET and
+// one HSET per call, and every sum is computed before the HSET: a call that fails (a field that is not a
+// row, Redis out of memory) has written nothing, so its rows can be sent again without counting twice.
+// Values stay integers (Lua numbers are doubles: exact far beyond what a raw row's int4 columns take).
 const ADD_ROWS_LUA = `
 local key = KEYS[1]
-for i = 1, #ARGV, 2 do
-  local f, add = ARGV[i], ARGV[i + 1]
-  local cur = redis.call('HGET', key, f)
-  if cur then
-    local a, out = {}, {}
+local n = #ARGV / 2
+local fields = {}
+for i = 1, n do fields[i] = ARGV[2 * i - 1] end
+local cur = redis.call('HMGET', key, unpack(fields))
+local out = {}
+for i = 1, n do
+  local add = ARGV[2 * i]
+  out[2 * i - 1] = fields[i]
+  if cur[i] then
+    local a, s, k = {}, {}, 0
     for v in string.gmatch(add, '[^,]+') do a[#a + 1] = tonumber(v) end
-    local n = 0
-    for v in string.gmatch(cur, '[^,]+') do
-      n = n + 1
-      out[n] = string.format('%d', tonumber(v) + (a[n] or 0))
+    for v in string.gmatch(cur[i], '[^,]+') do
+      local x = tonumber(v)
+      if x == nil then return redis.error_reply('not a counter row: ' .. fields[i]) end
+      k = k + 1
+      s[k] = string.format('%d', x + (a[k] or 0))
     end
-    for k = n + 1, #a do out[k] = string.format('%d', a[k]) end
-    redis.call('HSET', key, f, table.concat(out, ','))
+    for j = k + 1, #a do s[j] = string.format('%d', a[j]) end
+    out[2 * i] = table.concat(s, ',')
   else
-    redis.call('HSET', key, f, add)
+    out[2 * i] = add
   end
 end
-return 0`;
+redis.call('HSET', key, unpack(out))
+return n`;
 
 // Rows per script call: a call runs alone in Redis, so a burst is cut into calls of a few milliseconds.
 const ROWS_PER_CALL = 500;

@@ -106,4 +106,34 @@ describe('CounterWriter', () => {
     expect(await w.drain(20_000)).toBe(true);
     expect((await liveTotals(redis, keys)).messages).toBe(50);
   }, 60_000);
+
+  it('adds to rows already in Redis, and a call that fails writes none of its rows (so their retry counts once)', async () => {
+    const server = await startEmbeddedRedis({ port: await freePort() });
+    cleanups.push(() => server.stop());
+    const redis = createRedis(server.url);
+    cleanups.push(async () => redis.disconnect());
+    const keys = new Keys('a');
+    const w = writer(redis, keys, 1_000);
+    const g = '111111111111111111';
+    for (let turn = 0; turn < 3; turn++) {
+      for (let u = 0; u < 10; u++) w.add('messages', g, 7, [g, '2', '0', String(500 + u)], [1, 2, turn]);
+      await w.settled();
+    }
+    expect(await liveTotals(redis, keys)).toEqual({ messages: 30, words: 60, attachments: 30 });
+    const field = Object.keys(await redis.hgetall(keys.live('messages', 0)))[0]!;
+    expect(await redis.hget(keys.live('messages', 0), field)).toBe('3,6,3');
+
+    // A field that is not a counter row (written by hand) makes the whole call fail before any write: the
+    // other rows go to the retry buffer and land once when retried alone; the broken one keeps waiting.
+    await redis.hset(keys.live('messages', 0), field, 'x,y,z');
+    const before = (await redisWriteErrors.get()).values[0]?.value ?? 0;
+    for (let u = 0; u < 10; u++) w.add('messages', g, 7, [g, '2', '0', String(500 + u)], [1, 0, 0]);
+    await w.settled();
+    expect((await redisWriteErrors.get()).values[0]?.value ?? 0).toBeGreaterThan(before);
+    await expect.poll(() => w.pending.buffered, { timeout: 10_000 }).toBe(1);
+    await redis.hdel(keys.live('messages', 0), field);
+    expect(await w.drain(10_000)).toBe(true);
+    // 9 rows of 3 turns + 1 more message each, and the broken row's single retried message.
+    expect(await liveTotals(redis, keys)).toEqual({ messages: 9 * 4 + 1, words: 9 * 6, attachments: 9 * 3 });
+  }, 30_000);
 });
