@@ -54,7 +54,10 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   const pool = createPool('postgres://bench@127.0.0.1:1/none'); // never queried: no commands run here
   const render = new RenderPool({ threads: 1, logger });
 
-  const results: Record<string, { rate: number[]; commandsPerEvent: number[]; calls: Map<string, number>[] }> = {};
+  const results: Record<
+    string,
+    { rate: number[]; commandsPerEvent: number[]; calls: Map<string, number>[]; cpu: number[] }
+  > = {};
   async function measure(name: string, client: Client, start: () => Promise<void>, settle: () => Promise<void>) {
     let seen = 0;
     client.on(Events.MessageCreate, () => seen++);
@@ -74,12 +77,15 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
       const before = seen;
       const calls0 = await commandCalls(redis);
       const cmd0 = await commandsProcessed(redis);
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const sent = send(n);
       await waitSeen(before + n);
       const ms = performance.now() - t0;
       await sent;
       await settle();
+      const cpu = process.cpuUsage(cpu0);
+      r.cpu.push((cpu.user + cpu.system) / n);
       r.rate.push((n / ms) * 1000);
       r.commandsPerEvent.push(((await commandsProcessed(redis)) - cmd0 - 1) / n);
       const calls1 = await commandCalls(redis);
@@ -128,6 +134,13 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   console.log(`  all collectors  ${Math.round(full).toLocaleString('en-US')} events/s`);
   console.log(`  ratio collectors / empty: ${(full / base).toFixed(2)}`);
   const all = results['all collectors']!;
+  // CPU time of this process (the client; the simulator is a child) per event: less sensitive than the
+  // rate to other load on a shared machine.
+  const cpuBase = median(results['empty handler']!.cpu);
+  const cpuAll = median(all.cpu);
+  console.log(
+    `  client CPU per event: empty handler ${cpuBase.toFixed(1)} µs, all collectors ${cpuAll.toFixed(1)} µs (ratio empty / collectors ${(cpuBase / cpuAll).toFixed(2)})`,
+  );
   console.log(
     `  Redis commands per event (all collectors, those run inside scripts included): ${median(all.commandsPerEvent).toFixed(2)}`,
   );

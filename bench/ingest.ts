@@ -109,8 +109,8 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     // Fill the live hash as shards would (values are what the writes would have summed to): the row layout
     // of CounterWriter, and in a second database the counter layout of the previous release (batches that
     // were rotated before a deploy, and timed sessions' counters), to show what the row layout changed.
-    const live = keys.live('messages', 0);
     const fill = async (layout: 'row' | 'counter'): Promise<void> => {
+      const live = layout === 'row' ? keys.liveRows('messages', 0) : keys.live('messages', 0);
       for (let i = 0; i < rows.length; i += 2_000) {
         const fields: Record<string, string | number> = {};
         for (const r of rows.slice(i, i + 2_000)) {
@@ -194,7 +194,7 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     );
   } finally {
     await pool?.end();
-    await redis.unlink(keys.live('messages', 0)).catch(() => {});
+    await redis.unlink(keys.live('messages', 0), keys.liveRows('messages', 0)).catch(() => {});
     redis.disconnect();
     await embeddedRedis?.stop();
     await rm(copyFile, { force: true });

@@ -1,6 +1,6 @@
 // The shard's write path into Redis. add() returns at once: a gateway event never waits on Redis (invariant
 // 4). Increments are summed in memory per row (minute, dims, marks) until the event loop's next turn, then
-// each live hash gets one script call that adds the rows' vectors to their fields (the row layout of
+// each partition's row hash (Keys.liveRows) gets one script call that adds the rows' vectors to their fields (the row layout of
 // src/families.ts, encodeField): one Redis command per hash and turn instead of one HINCRBY per metric of
 // every event, and a field the ingest worker reads as a whole row. A failed call's rows go to the bounded
 // retry buffer (write-buffer.ts), merged by field, so an outage costs memory per distinct row, not per event.
@@ -122,7 +122,7 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
     const p = partitionOf(guildId, this.opts.partitions);
     let keys = this.liveKeys.get(family);
     if (keys === undefined) this.liveKeys.set(family, (keys = []));
-    const key = (keys[p] ??= this.opts.keys.live(family, p));
+    const key = (keys[p] ??= this.opts.keys.liveRows(family, p));
     const field = encodeRowField(spec, minute, dims, marks);
     let rows = this.waiting.get(key);
     if (rows === undefined) this.waiting.set(key, (rows = new Map()));

@@ -17,7 +17,10 @@ afterEach(async () => {
 /** Sum of every counter of the messages family in a partition's live hash, by metric name. */
 async function liveTotals(redis: Redis, keys: Keys): Promise<Record<string, number>> {
   const out: Record<string, number> = { messages: 0, words: 0, attachments: 0 };
-  const all = await redis.hgetall(keys.live('messages', 0));
+  const all = {
+    ...(await redis.hgetall(keys.live('messages', 0))),
+    ...(await redis.hgetall(keys.liveRows('messages', 0))),
+  };
   for (const [field, v] of Object.entries(all)) {
     // Row layout: `...|*` holds every metric, `v0,v1,v2` (src/families.ts); counter layout: one metric per field.
     if (field.endsWith(`|${ROW_METRIC}`)) {
@@ -120,18 +123,18 @@ describe('CounterWriter', () => {
       await w.settled();
     }
     expect(await liveTotals(redis, keys)).toEqual({ messages: 30, words: 60, attachments: 30 });
-    const field = Object.keys(await redis.hgetall(keys.live('messages', 0)))[0]!;
-    expect(await redis.hget(keys.live('messages', 0), field)).toBe('3,6,3');
+    const field = Object.keys(await redis.hgetall(keys.liveRows('messages', 0)))[0]!;
+    expect(await redis.hget(keys.liveRows('messages', 0), field)).toBe('3,6,3');
 
     // A field that is not a counter row (written by hand) makes the whole call fail before any write: the
     // other rows go to the retry buffer and land once when retried alone; the broken one keeps waiting.
-    await redis.hset(keys.live('messages', 0), field, 'x,y,z');
+    await redis.hset(keys.liveRows('messages', 0), field, 'x,y,z');
     const before = (await redisWriteErrors.get()).values[0]?.value ?? 0;
     for (let u = 0; u < 10; u++) w.add('messages', g, 7, [g, '2', '0', String(500 + u)], [1, 0, 0]);
     await w.settled();
     expect((await redisWriteErrors.get()).values[0]?.value ?? 0).toBeGreaterThan(before);
     await expect.poll(() => w.pending.buffered, { timeout: 10_000 }).toBe(1);
-    await redis.hdel(keys.live('messages', 0), field);
+    await redis.hdel(keys.liveRows('messages', 0), field);
     expect(await w.drain(10_000)).toBe(true);
     // 9 rows of 3 turns + 1 more message each, and the broken row's single retried message.
     expect(await liveTotals(redis, keys)).toEqual({ messages: 9 * 4 + 1, words: 9 * 6, attachments: 9 * 3 });

@@ -3,8 +3,9 @@
 //
 // Per (family, partition) it owns through a lease, one cycle:
 //   (a) finish leftover batch keys (a crashed worker's, or our own failed ones);
-//   (b) rotate: RENAME live -> batch:<fresh id>. Shards' HINCRBYs recreate the live key at once, so
-//       every increment is either in the renamed batch or in the next live hash;
+//   (b) rotate: RENAME live -> batch:<fresh id>, and the row hash the same way (Keys.liveRows ->
+//       rowBatch). Shards' writes recreate a live key at once, so every increment is either in the
+//       renamed batch or in the next live hash;
 //   (c) with replicas, WAIT for them to acknowledge before loading (a failover to a replica that never
 //       saw the RENAME would otherwise resurrect the live hash after we loaded it);
 //   (d) read the batch page by page into rows (src/ingest/batch-rows.ts);
@@ -307,13 +308,18 @@ export class Ingestor {
     const spec = FAMILIES[family];
     // (a) leftovers first: they are older than anything in the live hash.
     const pending = await this.scanBatches(family, p);
-    // (b) rotate under a name never used before.
-    const batchKey = this.keys.batch(family, p, Keys.newBatchId());
-    try {
-      await this.redis.rename(this.keys.live(family, p), batchKey);
-      pending.push(batchKey);
-    } catch (err) {
-      if (!/no such key/i.test((err as Error).message)) throw err;
+    // (b) rotate under a name never used before: the row hash (CounterWriter) and the counter hash (timed
+    // sessions, shards of the previous release).
+    for (const [live, batchKey] of [
+      [this.keys.liveRows(family, p), this.keys.rowBatch(family, p, Keys.newBatchId())],
+      [this.keys.live(family, p), this.keys.batch(family, p, Keys.newBatchId())],
+    ] as const) {
+      try {
+        await this.redis.rename(live, batchKey);
+        pending.push(batchKey);
+      } catch (err) {
+        if (!/no such key/i.test((err as Error).message)) throw err;
+      }
     }
     if (pending.length === 0) return;
     // (c) replicas must hold the rotation (and any earlier unlink) before we load.
@@ -357,8 +363,13 @@ export class Ingestor {
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
-    // Batch ids start with a base-36 timestamp: oldest first.
-    return (await scanKeys(this.redis, this.keys.batchPattern(family, p))).sort();
+    // Batch ids start with a base-36 timestamp: oldest first, whichever layout.
+    const keys = [
+      ...(await scanKeys(this.redis, this.keys.rowBatchPattern(family, p))),
+      ...(await scanKeys(this.redis, this.keys.batchPattern(family, p))),
+    ];
+    const id = new Map(keys.map((k) => [k, Keys.batchIdOf(k)]));
+    return keys.sort((a, b) => (id.get(a)! < id.get(b)! ? -1 : id.get(a)! > id.get(b)! ? 1 : 0));
   }
 
   private async loadBatch(
