@@ -72,6 +72,7 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
       rate: [] as number[],
       commandsPerEvent: [] as number[],
       calls: [] as Map<string, number>[],
+      cpu: [] as number[],
     });
     for (let i = 0; i < rounds; i++) {
       const before = seen;
