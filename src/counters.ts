@@ -1,13 +1,14 @@
 // The shard's write path into Redis. add() returns at once: a gateway event never waits on Redis (invariant
-// 4). Increments are summed in memory per row (minute, dims, marks) until the event loop's next turn, then
-// each partition's row hash (Keys.liveRows) gets one script call that adds the rows' vectors to their fields (the row layout of
-// src/families.ts, encodeField): one Redis command per hash and turn instead of one HINCRBY per metric of
-// every event, and a field the ingest worker reads as a whole row. A failed call's rows go to the bounded
-// retry buffer (write-buffer.ts), merged by field, so an outage costs memory per distinct row, not per event.
+// 4). Increments are summed in memory per row (minute, dims, marks) until the event loop's next turn; then
+// each partition gets one script call that adds the rows' vectors to the fields of its row hashes
+// (Keys.liveRows, one per family; the row layout of src/families.ts, encodeField). Under load that is one
+// Redis command for many events instead of one HINCRBY per metric of every event, and each field is a
+// whole row for the ingest worker. A failed call's rows go to the bounded retry buffer (write-buffer.ts),
+// merged by row, so an outage costs memory per distinct row, not per event.
 import { FAMILIES, encodeRowField, type FamilyName } from './families.js';
 import { partitionOf } from './keys.js';
 import { incrementsShed, redisWriteErrors, retryBufferSize } from './metrics.js';
-import type { RedisClient } from './redis.js';
+import { UNPIPELINED_COMMANDS, type RedisClient } from './redis.js';
 import { WriteBuffer, type ShardWriterOptions } from './write-buffer.js';
 
 /** maxBuffered counts distinct (key, row) pairs. */
@@ -32,56 +33,65 @@ export interface CounterSink {
   ): void;
 }
 
-// KEYS[1] a live hash; ARGV field, 'v0,v1,...', field, ...: adds each vector to its field's. One HMGET and
-// one HSET per call, and every sum is computed before the HSET: a call that fails (a field that is not a
-// row, Redis out of memory) has written nothing, so its rows can be sent again without counting twice.
+// KEYS: row hashes of one partition (one hash tag, so one slot of a Redis Cluster); ARGV, for each key in
+// turn: its row count n, then n pairs field, 'v0,v1,...'. Adds each vector to its field's: one HMGET and one
+// HSET per key, and every sum is computed before the first HSET, so a call that fails (a field that is not
+// a row, Redis out of memory) has written nothing and its rows can be sent again without counting twice.
 // Values stay integers (Lua numbers are doubles: exact far beyond what a raw row's int4 columns take).
 const ADD_ROWS_LUA = `
-local key = KEYS[1]
-local n = #ARGV / 2
-local fields = {}
-for i = 1, n do fields[i] = ARGV[2 * i - 1] end
-local cur = redis.call('HMGET', key, unpack(fields))
-local out = {}
-for i = 1, n do
-  local add = ARGV[2 * i]
-  out[2 * i - 1] = fields[i]
-  if cur[i] then
-    local a, s, k = {}, {}, 0
-    for v in string.gmatch(add, '[^,]+') do a[#a + 1] = tonumber(v) end
-    for v in string.gmatch(cur[i], '[^,]+') do
-      local x = tonumber(v)
-      if x == nil then return redis.error_reply('not a counter row: ' .. fields[i]) end
-      k = k + 1
-      s[k] = string.format('%d', x + (a[k] or 0))
+local at = 1
+local writes = {}
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[at])
+  local fields = {}
+  for i = 1, n do fields[i] = ARGV[at + 2 * i - 1] end
+  local cur = redis.call('HMGET', KEYS[k], unpack(fields))
+  local out = {}
+  for i = 1, n do
+    local add = ARGV[at + 2 * i]
+    out[2 * i - 1] = fields[i]
+    if cur[i] then
+      local a, s, j = {}, {}, 0
+      for v in string.gmatch(add, '[^,]+') do a[#a + 1] = tonumber(v) end
+      for v in string.gmatch(cur[i], '[^,]+') do
+        local x = tonumber(v)
+        if x == nil then return redis.error_reply('not a counter row: ' .. fields[i]) end
+        j = j + 1
+        s[j] = string.format('%d', x + (a[j] or 0))
+      end
+      for m = j + 1, #a do s[m] = string.format('%d', a[m]) end
+      out[2 * i] = table.concat(s, ',')
+    else
+      out[2 * i] = add
     end
-    for j = k + 1, #a do s[j] = string.format('%d', a[j]) end
-    out[2 * i] = table.concat(s, ',')
-  else
-    out[2 * i] = add
   end
+  writes[k] = out
+  at = at + 1 + 2 * n
 end
-redis.call('HSET', key, unpack(out))
-return n`;
+for k = 1, #KEYS do redis.call('HSET', KEYS[k], unpack(writes[k])) end
+return 0`;
 
 // Rows per script call: a call runs alone in Redis, so a burst is cut into calls of a few milliseconds.
 const ROWS_PER_CALL = 500;
 
-type AddRows = (key: string, ...args: string[]) => Promise<unknown>;
+/** The keys, then the ARGV described above. */
+type AddRows = (...args: (string | number)[]) => Promise<unknown>;
 
 /** The shard's counters: row increments into the live hashes, through a write buffer that merges them by row. */
 export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterSink {
-  /** Live hash -> row field -> amounts, summed until the next flush. */
-  private waiting = new Map<string, Map<string, number[]>>();
+  /** Partition -> row hash -> row field -> amounts, summed until the next flush. */
+  private waiting = new Map<number, Map<string, Map<string, number[]>>>();
   private waitingRows = 0;
   private flushing: NodeJS.Immediate | undefined;
-  private readonly addRows: AddRows;
+  /** The script per number of keys: ioredis (and its Cluster auto-pipelining, which routes a command by its
+   *  first argument) must see the keys first, so each key count is a command of its own. */
+  private readonly scripts: AddRows[] = [];
   /** Live hash names per family and partition, built once. */
   private readonly liveKeys = new Map<string, string[]>();
 
   constructor(private readonly opts: CounterWriterOptions) {
     super({
-      send: (i) => this.addRows(i.key, i.field, i.by.join(',')),
+      send: (i) => this.addRows([i.key], [1, i.field, i.by.join(',')]),
       mergeKey: (i) => `${i.key}\u0000${i.field}`,
       merge: (w, i) => ({ ...w, by: w.by.map((v, m) => v + (i.by[m] ?? 0)) }),
       maxBuffered: opts.maxBuffered,
@@ -97,9 +107,6 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
         flushed: 'retry buffer flushed to Redis',
       },
     });
-    const redis = opts.redis as RedisClient & { counterAddRows?: AddRows };
-    if (!redis.counterAddRows) redis.defineCommand('counterAddRows', { numberOfKeys: 1, lua: ADD_ROWS_LUA });
-    this.addRows = (redis as RedisClient & { counterAddRows: AddRows }).counterAddRows.bind(redis);
   }
 
   /**
@@ -124,8 +131,10 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
     if (keys === undefined) this.liveKeys.set(family, (keys = []));
     const key = (keys[p] ??= this.opts.keys.liveRows(family, p));
     const field = encodeRowField(spec, minute, dims, marks);
-    let rows = this.waiting.get(key);
-    if (rows === undefined) this.waiting.set(key, (rows = new Map()));
+    let partition = this.waiting.get(p);
+    if (partition === undefined) this.waiting.set(p, (partition = new Map()));
+    let rows = partition.get(key);
+    if (rows === undefined) partition.set(key, (rows = new Map()));
     const sum = rows.get(field);
     if (sum === undefined) {
       const by = new Array<number>(metrics);
@@ -136,31 +145,52 @@ export class CounterWriter extends WriteBuffer<RowIncrement> implements CounterS
     this.flushing ??= setImmediate(() => this.flush());
   }
 
-  /** Sends what add() gathered: one script call per live hash (and ROWS_PER_CALL rows). */
+  private addRows(keys: string[], args: (string | number)[]): Promise<unknown> {
+    let script = this.scripts[keys.length];
+    if (script === undefined) {
+      const name = `counterAddRows${keys.length}`;
+      if (!UNPIPELINED_COMMANDS.includes(name)) throw new Error(`${keys.length} row hashes in one call`);
+      const redis = this.opts.redis as RedisClient & Record<string, AddRows | undefined>;
+      if (!redis[name]) redis.defineCommand(name, { numberOfKeys: keys.length, lua: ADD_ROWS_LUA });
+      script = this.scripts[keys.length] = redis[name]!.bind(redis);
+    }
+    return script(...keys, ...args);
+  }
+
+  /** Sends what add() gathered: one script call per partition (and ROWS_PER_CALL rows). */
   flush(): void {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = undefined;
     const waiting = this.waiting;
     this.waiting = new Map();
     this.waitingRows = 0;
-    for (const [key, rows] of waiting) {
-      let args: string[] = [];
-      let items: [string, number[]][] = [];
+    for (const partition of waiting.values()) {
+      let keys: string[] = [];
+      let args: (string | number)[] = [];
+      let items: RowIncrement[] = [];
+      let countAt = -1;
       const send = (): void => {
-        const batch = items;
-        const a = args;
+        const [k, a, batch] = [keys, args, items];
         void this.writeAll(
           batch.length,
-          () => this.addRows(key, ...a),
-          () => batch.map(([field, by]) => ({ key, field, by })),
+          () => this.addRows(k, a),
+          () => batch,
         );
+        keys = [];
         args = [];
         items = [];
       };
-      for (const [field, by] of rows) {
-        args.push(field, by.join(','));
-        items.push([field, by]);
-        if (items.length === ROWS_PER_CALL) send();
+      for (const [key, rows] of partition) {
+        for (const [field, by] of rows) {
+          if (keys[keys.length - 1] !== key) {
+            keys.push(key);
+            countAt = args.push(0) - 1;
+          }
+          args.push(field, by.join(','));
+          (args[countAt] as number)++;
+          items.push({ key, field, by });
+          if (items.length === ROWS_PER_CALL) send();
+        }
       }
       if (items.length > 0) send();
     }
