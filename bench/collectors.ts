@@ -20,6 +20,12 @@ async function commandsProcessed(redis: ReturnType<typeof createRedis>): Promise
   return Number(/total_commands_processed:(\d+)/.exec(info)![1]);
 }
 
+/** Calls per command name since the server started (commands run inside scripts included). */
+async function commandCalls(redis: ReturnType<typeof createRedis>): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map([...info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+}
+
 export async function benchCollectors(opts: { messages?: number; rounds?: number } = {}): Promise<void> {
   const n = opts.messages ?? 40_000;
   const rounds = opts.rounds ?? 3;
@@ -48,7 +54,10 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   const pool = createPool('postgres://bench@127.0.0.1:1/none'); // never queried: no commands run here
   const render = new RenderPool({ threads: 1, logger });
 
-  const results: Record<string, { rate: number[]; commandsPerEvent: number[] }> = {};
+  const results: Record<
+    string,
+    { rate: number[]; commandsPerEvent: number[]; calls: Map<string, number>[]; cpu: number[] }
+  > = {};
   async function measure(name: string, client: Client, start: () => Promise<void>, settle: () => Promise<void>) {
     let seen = 0;
     client.on(Events.MessageCreate, () => seen++);
@@ -59,18 +68,29 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
     await send(2_000); // warm-up: JIT, caches, connections
     await waitSeen(2_000);
     await settle();
-    const r = (results[name] = { rate: [] as number[], commandsPerEvent: [] as number[] });
+    const r = (results[name] = {
+      rate: [] as number[],
+      commandsPerEvent: [] as number[],
+      calls: [] as Map<string, number>[],
+      cpu: [] as number[],
+    });
     for (let i = 0; i < rounds; i++) {
       const before = seen;
+      const calls0 = await commandCalls(redis);
       const cmd0 = await commandsProcessed(redis);
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const sent = send(n);
       await waitSeen(before + n);
       const ms = performance.now() - t0;
       await sent;
       await settle();
+      const cpu = process.cpuUsage(cpu0);
+      r.cpu.push((cpu.user + cpu.system) / n);
       r.rate.push((n / ms) * 1000);
       r.commandsPerEvent.push(((await commandsProcessed(redis)) - cmd0 - 1) / n);
+      const calls1 = await commandCalls(redis);
+      r.calls.push(new Map([...calls1].map(([c, k]) => [c, (k - (calls0.get(c) ?? 0)) / n])));
     }
     await client.destroy();
   }
@@ -114,9 +134,21 @@ export async function benchCollectors(opts: { messages?: number; rounds?: number
   console.log(`  empty handler   ${Math.round(base).toLocaleString('en-US')} events/s`);
   console.log(`  all collectors  ${Math.round(full).toLocaleString('en-US')} events/s`);
   console.log(`  ratio collectors / empty: ${(full / base).toFixed(2)}`);
+  const all = results['all collectors']!;
+  // CPU time of this process (the client; the simulator is a child) per event: less sensitive than the
+  // rate to other load on a shared machine.
+  const cpuBase = median(results['empty handler']!.cpu);
+  const cpuAll = median(all.cpu);
   console.log(
-    `  Redis commands per event (all collectors): ${median(results['all collectors']!.commandsPerEvent).toFixed(2)}`,
+    `  client CPU per event: empty handler ${cpuBase.toFixed(1)} µs, all collectors ${cpuAll.toFixed(1)} µs (ratio empty / collectors ${(cpuBase / cpuAll).toFixed(2)})`,
   );
+  console.log(
+    `  Redis commands per event (all collectors, those run inside scripts included): ${median(all.commandsPerEvent).toFixed(2)}`,
+  );
+  // The last round's calls per event by command: what the process sends (EVALSHA, HSETNX...) and what
+  // Redis runs for it inside scripts (HGET/HSET of the counter rows).
+  const last = [...all.calls[all.calls.length - 1]!].filter(([c, k]) => k >= 0.005 && c !== 'info');
+  console.log(`    by command: ${last.map(([c, k]) => `${c} ${k.toFixed(2)}`).join(', ')}`);
 
   sim.stdin!.write('quit\n');
   await Promise.allSettled([render.close(), pool.end(), redis.quit()]);

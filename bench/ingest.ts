@@ -1,5 +1,7 @@
-// Ingest throughput: N distinct counter rows (3 fields each) rotated out of a live hash and loaded
-// through the Ingestor (RENAME + HSCAN + decode/sum + ledger + COPY + commit + UNLINK), against the
+// Ingest throughput: N distinct counter rows (one hash field each, as CounterWriter writes them) rotated
+// out of a live hash and loaded through the Ingestor (RENAME + HSCAN pages decoded and streamed into
+// COPY + ledger + commit + UNLINK), then the same rows in the previous release's layout (3 fields per
+// row, summed in memory before the COPY), against the
 // floor of `psql \copy` of the same rows from a text file into a fresh database, in the same run.
 // COPY into a raw table also maintains its rollups on plain PostgreSQL (triggers, sql/015), for the
 // Ingestor and the baseline alike; a second baseline copies into a raw table whose rollup triggers are
@@ -14,7 +16,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
-import { FAMILIES, encodeField } from '../src/families.js';
+import { FAMILIES, encodeField, encodeRowField } from '../src/families.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
@@ -85,6 +87,7 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
   const ingestDb = `bench_ingest_${tag}`;
   const copyDb = `bench_copy_${tag}`;
   const bareDb = `bench_bare_${tag}`;
+  const counterDb = `bench_counter_${tag}`;
   const copyFile = path.join(os.tmpdir(), `bench-copy-${tag}.tsv`);
   const embeddedRedis = process.env.REDIS_URL ? undefined : await startEmbeddedRedis();
   const redis = createRedis(process.env.REDIS_URL || embeddedRedis!.url);
@@ -94,35 +97,52 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     await admin(base, `CREATE DATABASE ${ingestDb} TEMPLATE template0`);
     await admin(base, `CREATE DATABASE ${copyDb} TEMPLATE template0`);
     await admin(base, `CREATE DATABASE ${bareDb} TEMPLATE template0`);
+    await admin(base, `CREATE DATABASE ${counterDb} TEMPLATE template0`);
     await migrate(dbUrl(base, ingestDb));
     await migrate(dbUrl(base, copyDb));
     await migrate(dbUrl(base, bareDb));
+    await migrate(dbUrl(base, counterDb));
     await admin(dbUrl(base, bareDb), 'ALTER TABLE messages_raw DISABLE TRIGGER USER');
     const rows = makeRows(n);
     const expectedMessages = rows.reduce((s, r) => s + r.values[0], 0);
 
-    // Fill the live hash as shards would (values are what HINCRBY would have summed to).
-    const live = keys.live('messages', 0);
-    for (let i = 0; i < rows.length; i += 2_000) {
-      const fields: Record<string, number> = {};
-      for (const r of rows.slice(i, i + 2_000)) {
-        for (let m = 0; m < 3; m++) fields[encodeField(spec, r.minute, r.dims, m)] = r.values[m as 0 | 1 | 2];
+    // Fill the live hash as shards would (values are what the writes would have summed to): the row layout
+    // of CounterWriter, and in a second database the counter layout of the previous release (batches that
+    // were rotated before a deploy, and timed sessions' counters), to show what the row layout changed.
+    const fill = async (layout: 'row' | 'counter'): Promise<void> => {
+      const live = layout === 'row' ? keys.liveRows('messages', 0) : keys.live('messages', 0);
+      for (let i = 0; i < rows.length; i += 2_000) {
+        const fields: Record<string, string | number> = {};
+        for (const r of rows.slice(i, i + 2_000)) {
+          if (layout === 'row') fields[encodeRowField(spec, r.minute, r.dims)] = r.values.join(',');
+          else for (let m = 0; m < 3; m++) fields[encodeField(spec, r.minute, r.dims, m)] = r.values[m as 0 | 1 | 2];
+        }
+        await redis.hset(live, fields);
       }
-      await redis.hset(live, fields);
-    }
-
-    pool = createPool(dbUrl(base, ingestDb));
-    // LOG_LEVEL=debug shows the read/load split of the batch.
+    };
+    // LOG_LEVEL=debug shows each batch's rows and times.
     const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', { service: 'bench' });
-    const ingestor = new Ingestor({ redis, pool, keys, partitions: 1, logger });
-    const t0 = performance.now();
-    const res = await ingestor.runOnce();
-    const ingestMs = performance.now() - t0;
-    await ingestor.stop();
-    const got = await totals(dbUrl(base, ingestDb));
-    if (res.rows !== n || got.rows !== n || got.messages !== expectedMessages) {
-      throw new Error(`ingest loaded ${got.rows} rows / ${got.messages} messages, expected ${n} / ${expectedMessages}`);
-    }
+    const timeIngest = async (db: string): Promise<number> => {
+      pool = createPool(dbUrl(base, db));
+      const ingestor = new Ingestor({ redis, pool, keys, partitions: 1, logger });
+      const t0 = performance.now();
+      const res = await ingestor.runOnce();
+      const ms = performance.now() - t0;
+      await ingestor.stop();
+      await pool.end();
+      pool = undefined;
+      const got = await totals(dbUrl(base, db));
+      if (res.rows !== n || got.rows !== n || got.messages !== expectedMessages) {
+        throw new Error(
+          `ingest loaded ${got.rows} rows / ${got.messages} messages, expected ${n} / ${expectedMessages}`,
+        );
+      }
+      return ms;
+    };
+    await fill('row');
+    const ingestMs = await timeIngest(ingestDb);
+    await fill('counter');
+    const counterMs = await timeIngest(counterDb);
 
     // Baseline: the same rows as a text COPY file, loaded by psql's \copy (client-side COPY).
     const iso = (m: number): string => new Date(m * 60_000).toISOString();
@@ -156,9 +176,13 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
 
     const ingestRate = n / (ingestMs / 1000);
     const copyRate = n / (copyMs / 1000);
-    console.log(`ingest bench: ${n} rows (${n * 3} hash fields)`);
+    const counterRate = n / (counterMs / 1000);
+    console.log(`ingest bench: ${n} rows (row layout: ${n} hash fields; counter layout: ${n * 3})`);
     console.log(
       `  Ingestor (rotate + HSCAN + COPY): ${ingestMs.toFixed(0)} ms, ${Math.round(ingestRate).toLocaleString('en-US')} rows/s`,
+    );
+    console.log(
+      `  the same, counter layout (a batch of the previous release): ${counterMs.toFixed(0)} ms, ${Math.round(counterRate).toLocaleString('en-US')} rows/s (ratio to \\copy ${(counterRate / (n / (copyMs / 1000))).toFixed(2)})`,
     );
     console.log(
       `  psql \\copy baseline:              ${copyMs.toFixed(0)} ms, ${Math.round(copyRate).toLocaleString('en-US')} rows/s`,
@@ -170,13 +194,14 @@ export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
     );
   } finally {
     await pool?.end();
-    await redis.unlink(keys.live('messages', 0)).catch(() => {});
+    await redis.unlink(keys.live('messages', 0), keys.liveRows('messages', 0)).catch(() => {});
     redis.disconnect();
     await embeddedRedis?.stop();
     await rm(copyFile, { force: true });
     await admin(base, `DROP DATABASE IF EXISTS ${ingestDb} WITH (FORCE)`).catch(() => {});
     await admin(base, `DROP DATABASE IF EXISTS ${copyDb} WITH (FORCE)`).catch(() => {});
     await admin(base, `DROP DATABASE IF EXISTS ${bareDb} WITH (FORCE)`).catch(() => {});
+    await admin(base, `DROP DATABASE IF EXISTS ${counterDb} WITH (FORCE)`).catch(() => {});
   }
 }
 

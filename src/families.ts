@@ -162,7 +162,14 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
-/** Hash field of one counter: `minute|dim1|dim2|...|mark1|...|metricIndex`. Snowflakes stay strings. */
+/**
+ * Two layouts of a live hash's fields, read alike by the ingest worker (src/ingest/batch-rows.ts):
+ * - a counter per field, `minute|dim1|dim2|...|mark1|...|metricIndex` = integer (HINCRBY): timed sessions
+ *   (src/shard/sessions), and every counter written before the row layout;
+ * - a row per field, `minute|dims...|marks...|*` = `v0,v1,...` (one integer per metric; CounterWriter's
+ *   Lua script adds vectors): a third of the fields for a three-metric family, and a field is a whole row.
+ * Snowflakes stay strings.
+ */
 export function encodeField(
   spec: FamilySpec,
   minute: number,
@@ -170,14 +177,34 @@ export function encodeField(
   metric: number,
   marks: readonly string[] = [],
 ): string {
+  return `${rowPart(spec, minute, dims, marks)}|${metric}`;
+}
+
+/** The metric slot of a row field: all metrics at once. */
+export const ROW_METRIC = '*';
+
+/** Hash field of one counter row (all metrics in its value, see encodeField). */
+export function encodeRowField(
+  spec: FamilySpec,
+  minute: number,
+  dims: readonly string[],
+  marks: readonly string[] = [],
+): string {
+  return `${rowPart(spec, minute, dims, marks)}|${ROW_METRIC}`;
+}
+
+// On the event path (CounterWriter.add): plain concatenation, no intermediate arrays.
+function rowPart(spec: FamilySpec, minute: number, dims: readonly string[], marks: readonly string[]): string {
   if (dims.length !== spec.dims.length) {
     throw new Error(`${spec.name}: expected ${spec.dims.length} dimensions, got ${dims.length}`);
   }
   const expected = spec.marks?.length ?? 0;
   if (marks.length !== expected && marks.length !== 0)
     throw new Error(`${spec.name}: expected ${expected} marks, got ${marks.length}`);
-  const all = marks.length === expected ? [...dims, ...marks] : [...dims, ...(spec.marks ?? []).map(() => '0')];
-  return `${minute}|${all.join('|')}|${metric}`;
+  let s = String(minute);
+  for (const d of dims) s += '|' + d;
+  for (let m = 0; m < expected; m++) s += marks.length === 0 ? '|0' : '|' + marks[m];
+  return s;
 }
 
 export interface DecodedField {
@@ -225,27 +252,53 @@ export function isTextDim(value: string): boolean {
   return TEXT_DIM.test(value) && !LONE_SURROGATE.test(value);
 }
 
-function dimValid(spec: FamilySpec, index: number, value: string): boolean {
-  const text = (spec.text as readonly string[] | undefined)?.includes(spec.dims[index]!) ?? false;
-  return text ? isTextDim(value) : isSnowflake(value);
+const MARK = /^[01]$/;
+
+export interface DecodedRow {
+  minute: number;
+  dims: string[];
+  /** One '0' or '1' per spec mark. */
+  marks: string[];
 }
 
-const MARK = /^[01]$/;
+/**
+ * The decoder of a family's row part (a field without its trailing `|metric`): validators per dimension
+ * are chosen once per family, not per field (the ingest worker decodes every row of every batch).
+ */
+export function rowDecoder(spec: FamilySpec): (row: string) => DecodedRow | undefined {
+  const text = new Set<string>(spec.text ?? []);
+  const valid = spec.dims.map((d) => (text.has(d) ? isTextDim : isSnowflake));
+  const dimCount = spec.dims.length;
+  const markCount = spec.marks?.length ?? 0;
+  return (row) => {
+    const parts = row.split('|');
+    // Fields written before the family had marks carry none: they decode as '0'.
+    const withMarks = parts.length === dimCount + markCount + 1;
+    if (!withMarks && parts.length !== dimCount + 1) return undefined;
+    const minute = Number(parts[0]);
+    if (!Number.isSafeInteger(minute)) return undefined;
+    const dims = parts.slice(1, 1 + dimCount);
+    for (let i = 0; i < dimCount; i++) if (!valid[i]!(dims[i]!)) return undefined;
+    let marks: string[];
+    if (withMarks) {
+      marks = parts.slice(1 + dimCount);
+      for (const m of marks) if (!MARK.test(m)) return undefined;
+    } else marks = new Array<string>(markCount).fill('0');
+    return { minute, dims, marks };
+  };
+}
+
+const decoders = new Map<FamilySpec, (row: string) => DecodedRow | undefined>();
 
 /** Inverse of encodeField; returns undefined for a field that is not this family's (logged by the caller). */
 export function decodeField(spec: FamilySpec, field: string): DecodedField | undefined {
-  const parts = field.split('|');
-  const markCount = spec.marks?.length ?? 0;
-  // Fields written before the family had marks carry none: they decode as '0'.
-  const withMarks = parts.length === spec.dims.length + markCount + 2;
-  if (!withMarks && parts.length !== spec.dims.length + 2) return undefined;
-  const minute = Number(parts[0]);
-  const metric = Number(parts[parts.length - 1]);
-  const dims = parts.slice(1, 1 + spec.dims.length);
-  const marks = withMarks ? parts.slice(1 + spec.dims.length, -1) : new Array<string>(markCount).fill('0');
-  if (!Number.isSafeInteger(minute) || !Number.isInteger(metric) || metric < 0 || metric >= spec.metrics.length) {
-    return undefined;
-  }
-  if (!dims.every((d, i) => dimValid(spec, i, d)) || !marks.every((m) => MARK.test(m))) return undefined;
-  return { minute, dims, marks, metric };
+  const bar = field.lastIndexOf('|');
+  if (bar < 0) return undefined;
+  const metricPart = field.slice(bar + 1);
+  const metric = metricPart === '' ? NaN : Number(metricPart);
+  if (!Number.isInteger(metric) || metric < 0 || metric >= spec.metrics.length) return undefined;
+  let decode = decoders.get(spec);
+  if (!decode) decoders.set(spec, (decode = rowDecoder(spec)));
+  const row = decode(field.slice(0, bar));
+  return row && { ...row, metric };
 }

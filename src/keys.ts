@@ -39,6 +39,26 @@ export class Keys {
     return `${this.tag(partition)}:${family}:batch:*`;
   }
 
+  /**
+   * The hash CounterWriter adds counter rows to (the row layout, src/families.ts encodeField). A key of its
+   * own, beside `live` (where timed sessions and shards of the previous release write one counter per
+   * field): an ingest worker of the previous release reads only `live` and `batch`, so during a rolling
+   * deploy it never meets a row field it would take for malformed; rows wait here for a current worker.
+   */
+  liveRows(family: string, partition: number): string {
+    return `${this.tag(partition)}:${family}:rows`;
+  }
+
+  /** A rotated `liveRows` hash; batch ids are shared with `batch` (unique per rotation). */
+  rowBatch(family: string, partition: number, batchId: string): string {
+    return `${this.tag(partition)}:${family}:rows:batch:${batchId}`;
+  }
+
+  /** SCAN pattern for leftover row batches; `batchPattern` does not match them. */
+  rowBatchPattern(family: string, partition: number): string {
+    return `${this.tag(partition)}:${family}:rows:batch:*`;
+  }
+
   /** Open timed sessions (voice, activities) of a partition's guilds; same tag as `live`, so one script updates both. */
   sessions(family: string, partition: number): string {
     return `${this.tag(partition)}:${family}:sessions`;

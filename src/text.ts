@@ -5,12 +5,31 @@
 export function countWords(content: string): number {
   let n = 0;
   let inWord = false;
-  for (const ch of content) {
-    const ws = /\s/u.test(ch);
+  // By UTF-16 unit: every character \s matches is in the BMP, and both halves of a surrogate pair are
+  // word characters, so this counts what a per-code-point /\s/u test counts, without a string per character.
+  for (let i = 0; i < content.length; i++) {
+    const ws = isSpace(content.charCodeAt(i));
     if (!ws && !inWord) n++;
     inWord = !ws;
   }
   return n;
+}
+
+/** What /\s/u matches (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**

@@ -69,6 +69,25 @@ export class WriteBuffer<T> {
     return this.inflight.track(p);
   }
 
+  /**
+   * Sends several writes as one Redis command (`send`); if it fails, each of `items()` (built only then)
+   * goes to the retry buffer as if it had been written alone.
+   */
+  protected writeAll(count: number, send: () => Promise<unknown>, items: () => T[]): Promise<boolean> {
+    const p = send().then(
+      () => {
+        this.written += count;
+        return true;
+      },
+      (err: Error) => {
+        this.o.onError();
+        for (const i of items()) this.keep(i, err);
+        return false;
+      },
+    );
+    return this.inflight.track(p);
+  }
+
   private keep(item: T, err: Error): void {
     const key = this.o.mergeKey?.(item);
     const waiting = key === undefined ? undefined : this.buffer.get(key);

@@ -6,7 +6,7 @@ import { createLogger } from '../src/logger.js';
 import { incrementsShed, redisWriteErrors } from '../src/metrics.js';
 import { createRedis, type Redis } from '../src/redis.js';
 import { freePort, startEmbeddedRedis } from '../dev/embedded.js';
-import { FAMILIES, decodeField } from '../src/families.js';
+import { FAMILIES, ROW_METRIC, decodeField } from '../src/families.js';
 
 const logger = createLogger('silent');
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -17,8 +17,16 @@ afterEach(async () => {
 /** Sum of every counter of the messages family in a partition's live hash, by metric name. */
 async function liveTotals(redis: Redis, keys: Keys): Promise<Record<string, number>> {
   const out: Record<string, number> = { messages: 0, words: 0, attachments: 0 };
-  const all = await redis.hgetall(keys.live('messages', 0));
+  const all = {
+    ...(await redis.hgetall(keys.live('messages', 0))),
+    ...(await redis.hgetall(keys.liveRows('messages', 0))),
+  };
   for (const [field, v] of Object.entries(all)) {
+    // Row layout: `...|*` holds every metric, `v0,v1,v2` (src/families.ts); counter layout: one metric per field.
+    if (field.endsWith(`|${ROW_METRIC}`)) {
+      v.split(',').forEach((x, m) => (out[FAMILIES.messages.metrics[m]!]! += Number(x)));
+      continue;
+    }
     const d = decodeField(FAMILIES.messages, field)!;
     out[FAMILIES.messages.metrics[d.metric]!]! += Number(v);
   }
@@ -69,8 +77,8 @@ describe('CounterWriter', () => {
     await expect.poll(() => w.pending.inflight === 0 && w.pending.buffered > 0, { timeout: 15_000 }).toBe(true);
     const errorsDuring = (await redisWriteErrors.get()).values[0]?.value ?? 0;
     expect(errorsDuring).toBeGreaterThan(errorsBefore);
-    // Merged by field: 5 minutes × 7 users × 3 metrics at most.
-    expect(w.pending.buffered).toBeLessThanOrEqual(105);
+    // Merged by row: 5 minutes × 7 users at most.
+    expect(w.pending.buffered).toBeLessThanOrEqual(35);
 
     server = await startEmbeddedRedis({ port });
     expect(await w.drain(20_000)).toBe(true);
@@ -101,4 +109,34 @@ describe('CounterWriter', () => {
     expect(await w.drain(20_000)).toBe(true);
     expect((await liveTotals(redis, keys)).messages).toBe(50);
   }, 60_000);
+
+  it('adds to rows already in Redis, and a call that fails writes none of its rows (so their retry counts once)', async () => {
+    const server = await startEmbeddedRedis({ port: await freePort() });
+    cleanups.push(() => server.stop());
+    const redis = createRedis(server.url);
+    cleanups.push(async () => redis.disconnect());
+    const keys = new Keys('a');
+    const w = writer(redis, keys, 1_000);
+    const g = '111111111111111111';
+    for (let turn = 0; turn < 3; turn++) {
+      for (let u = 0; u < 10; u++) w.add('messages', g, 7, [g, '2', '0', String(500 + u)], [1, 2, turn]);
+      await w.settled();
+    }
+    expect(await liveTotals(redis, keys)).toEqual({ messages: 30, words: 60, attachments: 30 });
+    const field = Object.keys(await redis.hgetall(keys.liveRows('messages', 0)))[0]!;
+    expect(await redis.hget(keys.liveRows('messages', 0), field)).toBe('3,6,3');
+
+    // A field that is not a counter row (written by hand) makes the whole call fail before any write: the
+    // other rows go to the retry buffer and land once when retried alone; the broken one keeps waiting.
+    await redis.hset(keys.liveRows('messages', 0), field, 'x,y,z');
+    const before = (await redisWriteErrors.get()).values[0]?.value ?? 0;
+    for (let u = 0; u < 10; u++) w.add('messages', g, 7, [g, '2', '0', String(500 + u)], [1, 0, 0]);
+    await w.settled();
+    expect((await redisWriteErrors.get()).values[0]?.value ?? 0).toBeGreaterThan(before);
+    await expect.poll(() => w.pending.buffered, { timeout: 10_000 }).toBe(1);
+    await redis.hdel(keys.liveRows('messages', 0), field);
+    expect(await w.drain(10_000)).toBe(true);
+    // 9 rows of 3 turns + 1 more message each, and the broken row's single retried message.
+    expect(await liveTotals(redis, keys)).toEqual({ messages: 9 * 4 + 1, words: 9 * 6, attachments: 9 * 3 });
+  }, 30_000);
 });

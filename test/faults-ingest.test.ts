@@ -3,6 +3,7 @@
 // with exactly what was written to Redis: 0 lost, 0 double.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CounterWriter } from '../src/counters.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { entryPoint } from '../src/entry.js';
 import { FAMILIES, encodeField } from '../src/families.js';
@@ -18,21 +19,37 @@ const spec = FAMILIES.messages;
 let redis: Redis;
 const drops: (() => Promise<void>)[] = [];
 const prefixes: string[] = [];
+const writers: { close(): void }[] = [];
 
 beforeAll(() => {
   redis = createRedis(testRedis().url);
 });
 afterAll(async () => {
+  for (const w of writers) w.close();
   for (const p of prefixes) await cleanupPrefix(redis, p);
   redis.disconnect();
   for (const d of drops) await d();
 });
 
-/** Writes increments like shards do and remembers exactly what was written, per (minute, dims). */
+/**
+ * Writes increments like shards do, during a rolling deploy: half through the current CounterWriter (row
+ * layout), half as a shard of the previous release did (one HINCRBY per counter field). Remembers exactly
+ * what was written, per (minute, dims).
+ */
 class Writer {
   readonly expected = new Map<string, number>();
   private seq = 0;
-  constructor(private readonly keys: Keys) {}
+  private readonly rows: CounterWriter;
+  constructor(private readonly keys: Keys) {
+    this.rows = new CounterWriter({
+      redis,
+      keys,
+      partitions: PARTITIONS,
+      logger: createLogger('silent'),
+      maxBuffered: 1_000_000,
+    });
+    writers.push(this);
+  }
 
   async burst(n: number): Promise<void> {
     const pipe = redis.pipeline();
@@ -41,11 +58,18 @@ class Writer {
       const guild = String(950_000_000_000_000_000n + BigInt(k % 37));
       const dims = [guild, String(5_000 + (k % 11)), '0', String(6_000 + (k % 101))];
       const minute = 29_000_000 + (k % 7);
-      pipe.hincrby(this.keys.live('messages', partitionOf(guild, PARTITIONS)), encodeField(spec, minute, dims, 0), 1);
+      if (k % 2 === 0) this.rows.add('messages', guild, minute, dims, [1, 0, 0]);
+      else
+        pipe.hincrby(this.keys.live('messages', partitionOf(guild, PARTITIONS)), encodeField(spec, minute, dims, 0), 1);
       const key = `${minute}|${dims.join('|')}`;
       this.expected.set(key, (this.expected.get(key) ?? 0) + 1);
     }
-    await pipe.exec();
+    await Promise.all([pipe.exec(), this.rows.settled()]);
+    expect(this.rows.pending).toEqual({ inflight: 0, buffered: 0 });
+  }
+
+  close(): void {
+    this.rows.close();
   }
 
   get total(): number {

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
+import { CounterWriter } from '../src/counters.js';
 import { createPool } from '../src/db/pool.js';
+import { createLogger } from '../src/logger.js';
 import { FAMILIES, encodeField } from '../src/families.js';
 import { Ingestor } from '../src/ingest/ingest.js';
 import { Keys, partitionOf } from '../src/keys.js';
@@ -86,6 +88,11 @@ async function batchKeys(): Promise<string[]> {
     let cursor = '0';
     do {
       const [next, found] = await redis.scan(cursor, 'MATCH', keys.batchPattern('messages', p), 'COUNT', 1000);
+      cursor = next;
+      all.push(...found);
+    } while (cursor !== '0');
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', keys.rowBatchPattern('messages', p), 'COUNT', 1000);
       cursor = next;
       all.push(...found);
     } while (cursor !== '0');
@@ -223,6 +230,95 @@ describe('Ingestor', () => {
     const bots = await pool.query('SELECT guild_id::text AS g, user_id::text AS u FROM bot_authors');
     expect(bots.rows).toEqual([{ g: guild, u: '501' }]);
   });
+
+  it("loads the shard writer's row layout over several HSCAN pages beside counter fields of a previous release's shard, opted-out members left out", async () => {
+    const guild = '900000000000000088';
+    const p = partitionOf(guild, PARTITIONS);
+    const optedOut = '2999';
+    await pool.query('INSERT INTO privacy_opt_outs (guild_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      guild,
+      optedOut,
+    ]);
+    try {
+      const w = new CounterWriter({
+        redis,
+        keys,
+        partitions: PARTITIONS,
+        logger: createLogger('silent'),
+        maxBuffered: 100,
+      });
+      const rowsWritten = new Set<string>();
+      const add = (minute: number, user: string, v: number[]) => {
+        const rk = `${minute}|${guild}|7|0|${user}`;
+        rowsWritten.add(rk);
+        if (user !== optedOut) {
+          const sums = expected.get(rk) ?? [0, 0, 0];
+          v.forEach((x, m) => (sums[m]! += x));
+          expected.set(rk, sums);
+        }
+      };
+      // 24,000 rows: more than one HSCAN page (10,000 fields), so pages are streamed into the COPY.
+      for (let i = 0; i < 24_000; i++) {
+        const user = i % 1_000 === 0 ? optedOut : String(3_000 + i);
+        const v = [1 + (i % 3), i % 11, 0];
+        w.add('messages', guild, 28_000_000 + (i % 2), [guild, '7', '0', user], v);
+        add(28_000_000 + (i % 2), user, v);
+        // The same row counted twice in one turn: summed in memory into one field.
+        if (i % 5 === 0) {
+          w.add('messages', guild, 28_000_000 + (i % 2), [guild, '7', '0', user], [1, 0, 2]);
+          add(28_000_000 + (i % 2), user, [1, 0, 2]);
+        }
+      }
+      await w.settled();
+      w.close();
+      const rowFields = rowsWritten.size;
+      // A shard of the previous release, still running during a rolling deploy: one HINCRBY per metric.
+      const pipe = redis.pipeline();
+      for (let i = 0; i < 3_000; i++) {
+        const user = String(3_000 + i * 7);
+        const minute = 28_000_000 + ((i * 7) % 2);
+        pipe.hincrby(keys.live('messages', p), encodeField(spec, minute, [guild, '7', '0', user], 1), 4);
+        add(minute, user, [0, 4, 0]);
+      }
+      await pipe.exec();
+      expect(await redis.hlen(keys.liveRows('messages', p))).toBe(rowFields);
+      expect(await redis.hlen(keys.live('messages', p))).toBe(3_000);
+
+      const ing = ingestor();
+      const res = await ing.runOnce();
+      expect(res.malformed).toBe(0);
+      expect(await loaded()).toEqual(expected);
+      expect(await batchKeys()).toEqual([]);
+      // Two batches (the row hash and the counter hash), each ledger row with the rows its COPY loaded.
+      const ledger = await pool.query<{ n: number; rows: number }>(
+        'SELECT count(*)::int AS n, sum(rows)::int AS rows FROM ingest_ledger',
+      );
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM messages_raw');
+      expect(ledger.rows).toEqual([{ n: 2, rows: rows[0]!.n }]);
+      expect(res.rows).toBe(rows[0]!.n);
+
+      // A batch of several pages that holds only the opted-out member's rows: nothing committed, key gone.
+      const only = new CounterWriter({
+        redis,
+        keys,
+        partitions: PARTITIONS,
+        logger: createLogger('silent'),
+        maxBuffered: 100,
+      });
+      for (let i = 0; i < 12_000; i++)
+        only.add('messages', guild, 28_100_000 + i, [guild, '7', '0', optedOut], [1, 0, 0]);
+      await only.settled();
+      only.close();
+      const emptyBefore = await counter(ingestBatches, { family: 'messages', outcome: 'empty' });
+      expect(await ing.runOnce()).toMatchObject({ rows: 0, batches: 1 });
+      expect(await counter(ingestBatches, { family: 'messages', outcome: 'empty' })).toBe(emptyBefore + 1);
+      expect((await pool.query('SELECT count(*)::int AS n FROM ingest_ledger')).rows[0].n).toBe(2);
+      expect(await batchKeys()).toEqual([]);
+      expect(await loaded()).toEqual(expected);
+    } finally {
+      await pool.query('DELETE FROM privacy_opt_outs WHERE guild_id = $1', [guild]);
+    }
+  }, 60_000);
 
   it('keeps the batch when Postgres is unreachable and loads it exactly once later', async () => {
     await write(1_000);

@@ -225,7 +225,8 @@ describe('/privacy', () => {
     await expect.poll(() => received, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(6);
     t.bot.client.off('messageCreate', onMessage);
     await t.bot.counters.settled();
-    const pending = await t.redis.keys(`${t.prefix}:*messages:live`);
+    // The shard's counter rows (Keys.liveRows), not yet rotated by an ingest worker.
+    const pending = await t.redis.keys(`${t.prefix}:*messages:rows`);
     expect(pending.length).toBeGreaterThan(0);
 
     const out = await sim.invokeCommand({

@@ -3,12 +3,14 @@
 //
 // Per (family, partition) it owns through a lease, one cycle:
 //   (a) finish leftover batch keys (a crashed worker's, or our own failed ones);
-//   (b) rotate: RENAME live -> batch:<fresh id>. Shards' HINCRBYs recreate the live key at once, so
-//       every increment is either in the renamed batch or in the next live hash;
+//   (b) rotate: RENAME live -> batch:<fresh id>, and the row hash the same way (Keys.liveRows ->
+//       rowBatch). Shards' writes recreate a live key at once, so every increment is either in the
+//       renamed batch or in the next live hash;
 //   (c) with replicas, WAIT for them to acknowledge before loading (a failover to a replica that never
 //       saw the RENAME would otherwise resurrect the live hash after we loaded it);
-//   (d) read the batch, sum fields into one row per (minute, dims);
-//   (e) one transaction: ledger row (ON CONFLICT DO NOTHING) + COPY. A conflicting ledger row means the
+//   (d) read the batch page by page into rows (src/ingest/batch-rows.ts);
+//   (e) one transaction: ledger row (ON CONFLICT DO NOTHING) + COPY, the pages after the first streamed
+//       into the COPY as they are read. A conflicting ledger row means the
 //       batch was committed before (crash between commit and unlink): nothing is loaded again;
 //   (f) only after commit, UNLINK the batch key.
 // Any failure leaves the batch key in place; the next cycle starts again at (a). A failure of the batch's
@@ -19,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import type { Pool } from '../db/pool.js';
-import { FAMILIES, FAMILY_NAMES, decodeField, minuteOf, type FamilyName, type FamilySpec } from '../families.js';
+import { FAMILIES, FAMILY_NAMES, type FamilyName, type FamilySpec } from '../families.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { ingestBatches, ingestDuration, ingestErrors, ingestRows } from '../metrics.js';
@@ -27,7 +29,8 @@ import { scanKeys, waitReplicas, type RedisClient } from '../redis.js';
 import { loadWithLedger } from './ledger.js';
 import { MemberEventLoader } from './events.js';
 import { MEMBER_EVENTS } from '../member-events.js';
-import { dropOptedOut } from '../privacy.js';
+import { memberKey, optedOutIn } from '../privacy.js';
+import { batchPages, type BatchRead } from './batch-rows.js';
 import { isBatchSpecific, Quarantine } from './quarantine.js';
 import { Roster } from './roster.js';
 import { botAuthors, copyChunks, copySql, type RawRow } from '../raw-rows.js';
@@ -70,20 +73,6 @@ export interface IngestResult {
   /** Batches moved to quarantine in this cycle. */
   quarantined: number;
 }
-
-interface Row extends RawRow {
-  /** Bit per metric index already read (HSCAN may repeat a field). */
-  seen: number;
-}
-
-const INT4_MIN = -2_147_483_648;
-const INT4_MAX = 2_147_483_647;
-// Beyond year 9999 toISOString() changes format; a minute that large is a corrupt field anyway.
-const MAX_MINUTE = minuteOf(Date.UTC(9999, 11, 31, 23, 59));
-// Per HSCAN page; a page of this size costs Redis a few milliseconds.
-const HSCAN_COUNT = 10_000;
-const METRIC_RE = /^(0|[1-9]\d?)$/;
-const INT_RE = /^-?\d{1,10}$/;
 
 // Lease scripts: take or renew only if free or already ours; release only if ours.
 const ACQUIRE_LUA = `
@@ -319,13 +308,18 @@ export class Ingestor {
     const spec = FAMILIES[family];
     // (a) leftovers first: they are older than anything in the live hash.
     const pending = await this.scanBatches(family, p);
-    // (b) rotate under a name never used before.
-    const batchKey = this.keys.batch(family, p, Keys.newBatchId());
-    try {
-      await this.redis.rename(this.keys.live(family, p), batchKey);
-      pending.push(batchKey);
-    } catch (err) {
-      if (!/no such key/i.test((err as Error).message)) throw err;
+    // (b) rotate under a name never used before: the row hash (CounterWriter) and the counter hash (timed
+    // sessions, shards of the previous release).
+    for (const [live, batchKey] of [
+      [this.keys.liveRows(family, p), this.keys.rowBatch(family, p, Keys.newBatchId())],
+      [this.keys.live(family, p), this.keys.batch(family, p, Keys.newBatchId())],
+    ] as const) {
+      try {
+        await this.redis.rename(live, batchKey);
+        pending.push(batchKey);
+      } catch (err) {
+        if (!/no such key/i.test((err as Error).message)) throw err;
+      }
     }
     if (pending.length === 0) return;
     // (c) replicas must hold the rotation (and any earlier unlink) before we load.
@@ -369,8 +363,13 @@ export class Ingestor {
   }
 
   private async scanBatches(family: FamilyName, p: number): Promise<string[]> {
-    // Batch ids start with a base-36 timestamp: oldest first.
-    return (await scanKeys(this.redis, this.keys.batchPattern(family, p))).sort();
+    // Batch ids start with a base-36 timestamp: oldest first, whichever layout.
+    const keys = [
+      ...(await scanKeys(this.redis, this.keys.rowBatchPattern(family, p))),
+      ...(await scanKeys(this.redis, this.keys.batchPattern(family, p))),
+    ];
+    const id = new Map(keys.map((k) => [k, Keys.batchIdOf(k)]));
+    return keys.sort((a, b) => (id.get(a)! < id.get(b)! ? -1 : id.get(a)! > id.get(b)! ? 1 : 0));
   }
 
   private async loadBatch(
@@ -383,20 +382,82 @@ export class Ingestor {
     const endTimer = ingestDuration.startTimer({ family });
     const batchId = Keys.batchIdOf(key);
     const t0 = performance.now();
-    const read = await this.readBatch(spec, key);
-    const { malformed } = read;
-    // Opted-out members (src/privacy.ts): increments still in Redis when they opted out never land.
+    const read: BatchRead = { malformed: 0, samples: [] };
+    const pages = batchPages(this.redis, spec, key, read);
+    // Opted-out members (src/privacy.ts): increments still in Redis when they opted out never land. One
+    // query per page, for the guilds not asked about yet.
+    const optedOut = new Set<string>();
+    const asked = new Set<string>();
     const userDim = spec.dims.indexOf('user_id');
-    const rows = await dropOptedOut(
-      this.pool,
-      read.rows,
-      (r) => r.dims[0]!,
-      (r) => r.dims[userDim]!,
-    );
-    const readMs = performance.now() - t0;
-    total.malformed += malformed;
+    const tracked = async (rows: RawRow[]): Promise<RawRow[]> => {
+      const fresh = new Set<string>();
+      for (const r of rows) if (!asked.has(r.dims[0]!)) fresh.add(r.dims[0]!);
+      if (fresh.size > 0) {
+        for (const k of await optedOutIn(this.pool, [...fresh])) optedOut.add(k);
+        for (const g of fresh) asked.add(g);
+      }
+      return optedOut.size === 0 ? rows : rows.filter((r) => !optedOut.has(memberKey(r.dims[0]!, r.dims[userDim]!)));
+    };
+    const first = await pages.next();
+    const firstPage = first.done ? { rows: [], last: true } : first.value;
+    const firstRows = await tracked(firstPage.rows);
+    const logMalformed = (): void => {
+      total.malformed += read.malformed;
+      if (read.malformed > 0)
+        this.log?.warn(
+          { batch: key, malformed: read.malformed, samples: read.samples },
+          'skipped malformed counter fields',
+        );
+    };
 
-    if (rows.length === 0) {
+    let outcome: 'loaded' | 'duplicate' | 'empty';
+    let loaded = 0;
+    let readMs = 0;
+    if (firstPage.last) {
+      // The whole batch was one page: its rows are known before the transaction opens.
+      readMs = performance.now() - t0;
+      logMalformed();
+      loaded = firstRows.length;
+      outcome =
+        loaded === 0
+          ? 'empty'
+          : await loadWithLedger(this.pool, {
+              batchId,
+              family,
+              partition: p,
+              rows: loaded,
+              copySql: copySql(spec),
+              chunks: copyChunks(firstRows),
+              also: () => botAuthors(spec, firstRows),
+            });
+    } else {
+      // Several pages: each page's rows are COPYed while the next page is read and decoded. The bot
+      // authors and the row count are known once the COPY has read the last page, in the same transaction.
+      const bots: RawRow[] = [];
+      const mark = spec.marks?.indexOf('bot') ?? -1;
+      async function* chunks(): AsyncGenerator<string> {
+        let rows = firstRows;
+        for (;;) {
+          loaded += rows.length;
+          if (mark >= 0) for (const r of rows) if (r.marks[mark] === '1') bots.push(r);
+          yield* copyChunks(rows);
+          const next = await pages.next();
+          if (next.done) break;
+          rows = await tracked(next.value.rows);
+        }
+      }
+      outcome = await loadWithLedger(this.pool, {
+        batchId,
+        family,
+        partition: p,
+        copySql: copySql(spec),
+        chunks: chunks(),
+        also: () => botAuthors(spec, bots),
+      });
+      logMalformed();
+    }
+
+    if (outcome === 'empty') {
       await this.redis.unlink(key);
       ingestBatches.inc({ family, outcome: 'empty' });
       total.batches++;
@@ -404,112 +465,32 @@ export class Ingestor {
       return;
     }
 
-    const duplicate =
-      (await loadWithLedger(this.pool, {
-        batchId,
-        family,
-        partition: p,
-        rows: rows.length,
-        copySql: copySql(spec),
-        chunks: copyChunks(rows),
-        also: botAuthors(spec, rows),
-      })) === 'duplicate';
-
     // (f) Committed (or committed before): the batch key may go. If UNLINK fails, the next cycle finds
     // the ledger row and unlinks then.
     await this.redis.unlink(key);
     if (this.retried.delete(key)) await this.quarantine.loaded(p, key);
     total.batches++;
-    if (duplicate) {
+    if (outcome === 'duplicate') {
       total.duplicates++;
       ingestBatches.inc({ family, outcome: 'duplicate' });
       this.log?.warn({ batchId, family, partition: p }, 'batch was already loaded; unlinked without loading again');
     } else {
-      total.rows += rows.length;
+      total.rows += loaded;
       ingestBatches.inc({ family, outcome: 'loaded' });
-      ingestRows.inc({ family }, rows.length);
-      const loadMs = Math.round(performance.now() - t0 - readMs);
+      ingestRows.inc({ family }, loaded);
       this.log?.debug(
-        { batchId, family, partition: p, rows: rows.length, readMs: Math.round(readMs), loadMs },
+        {
+          batchId,
+          family,
+          partition: p,
+          rows: loaded,
+          // A streamed batch's read overlaps its load: only the total is its own.
+          ...(readMs > 0 ? { readMs: Math.round(readMs) } : {}),
+          totalMs: Math.round(performance.now() - t0),
+        },
         'batch loaded',
       );
     }
     endTimer();
-  }
-
-  /**
-   * HSCAN (never one HGETALL: it would block Redis for a large hash) and sum into one row per
-   * (minute, dims). The next HSCAN page is requested before the current one is decoded, so Redis and
-   * the network work while we parse.
-   */
-  private async readBatch(spec: FamilySpec, key: string): Promise<{ rows: Row[]; malformed: number }> {
-    const rows = new Map<string, Row>();
-    const metricCount = spec.metrics.length;
-    if (metricCount > 30) throw new Error(`${spec.name}: more than 30 metrics do not fit the seen-bitmask`);
-    let malformed = 0;
-    const samples: string[] = [];
-    const bad = (field: string, raw: string): void => {
-      malformed++;
-      if (samples.length < 5) samples.push(`${field.slice(0, 120)}=${raw.slice(0, 40)}`);
-    };
-    let page = this.redis.hscan(key, '0', 'COUNT', HSCAN_COUNT);
-    for (;;) {
-      const [cursor, flat] = await page;
-      if (cursor !== '0') page = this.redis.hscan(key, cursor, 'COUNT', HSCAN_COUNT);
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const field = flat[i]!;
-        const raw = flat[i + 1]!;
-        // A row's fields differ only in the trailing metric index: decode the (minute, dims) part once
-        // per row with the shared decoder, and only the index for the row's other fields.
-        const bar = field.lastIndexOf('|');
-        if (bar <= 0) {
-          bad(field, raw);
-          continue;
-        }
-        const rowKey = field.slice(0, bar);
-        const metricPart = field.slice(bar + 1);
-        let row = rows.get(rowKey);
-        let metric: number;
-        if (row === undefined) {
-          const d = decodeField(spec, field);
-          if (d === undefined || d.minute < 0 || d.minute > MAX_MINUTE || String(d.metric) !== metricPart) {
-            bad(field, raw);
-            continue;
-          }
-          row = {
-            minute: d.minute,
-            dims: d.dims,
-            marks: d.marks,
-            values: new Array<number>(metricCount).fill(0),
-            seen: 0,
-          };
-          rows.set(rowKey, row);
-          metric = d.metric;
-        } else {
-          metric = METRIC_RE.test(metricPart) ? Number(metricPart) : -1;
-          if (metric < 0 || metric >= metricCount) {
-            bad(field, raw);
-            continue;
-          }
-        }
-        const value = Number(raw);
-        if (!INT_RE.test(raw) || value < INT4_MIN || value > INT4_MAX) {
-          bad(field, raw);
-          continue;
-        }
-        // Canonical spelling is enforced above, so (row, metric) is exactly one hash field: seeing it
-        // again can only be HSCAN returning it twice (allowed while a hash is resized).
-        const bit = 1 << metric;
-        if ((row.seen & bit) !== 0) continue;
-        row.seen |= bit;
-        row.values[metric] = value;
-      }
-      if (cursor === '0') break;
-    }
-    if (malformed > 0) {
-      this.log?.warn({ batch: key, malformed, samples }, 'skipped malformed counter fields');
-    }
-    // An all-zero row adds nothing to any sum.
-    return { rows: [...rows.values()].filter((r) => r.values.some((v) => v !== 0)), malformed };
   }
 }
