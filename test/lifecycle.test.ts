@@ -58,9 +58,14 @@ const messagesReceived = () => received('MESSAGE_CREATE');
 async function liveMessages(): Promise<number> {
   const keys = new Keys(r.prefix);
   let n = 0;
-  for (let p = 0; p < stack.config.redisPartitions; p++)
+  for (let p = 0; p < stack.config.redisPartitions; p++) {
+    // Rows as shards write them (one field per row, the metrics as 'v0,v1,...', messages first) and, in the
+    // previous layout, one field per metric.
+    for (const v of Object.values(await stack.redis.hgetall(keys.liveRows('messages', p))))
+      n += Number(v.split(',')[0]);
     for (const [f, v] of Object.entries(await stack.redis.hgetall(keys.live('messages', p))))
       if (decodeField(FAMILIES.messages, f)?.metric === 0) n += Number(v);
+  }
   return n;
 }
 
