@@ -37,6 +37,7 @@ import { InviteTracker } from './invites/tracker.js';
 import { collectTimedSessions, type TimedSessions } from './sessions/index.js';
 import { redisIdentifyThrottler } from './identify-throttler.js';
 import { createDispatchGuard } from './dispatch-guard.js';
+import { routeGuildMessages, type GuildMessages } from './guild-messages.js';
 import { RedisResetWatcher } from '../redis-reset.js';
 import { requestFirstBackfills } from '../backfill.js';
 import { BackfillRunner } from './backfill/runner.js';
@@ -88,6 +89,8 @@ export function unrecoverableClose(code: number, shard: number): string | undefi
 
 export interface Bot {
   client: Client;
+  /** Guild messages as the collectors get them (src/shard/guild-messages.ts). */
+  messages: GuildMessages;
   counters: CounterWriter;
   /** Custom emojis' names, written to emoji_names in batches. */
   emojiNames: EmojiNameRecorder;
@@ -167,6 +170,8 @@ export function createBot(opts: BotOptions): Bot {
     }),
     buildStrategy: (manager) => (strategy = guard.buildStrategy(manager)),
   });
+  // MESSAGE_CREATE reaches the message collectors raw; discord.js builds no Message unless it needs one.
+  const messages = routeGuildMessages(client, guard);
   guard.protect(client);
   const counters = new CounterWriter({
     redis: opts.redis,
@@ -177,10 +182,10 @@ export function createBot(opts: BotOptions): Bot {
   });
   const settings = new GuildSettingsStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
   const privacy = new OptOutStore(opts.pool, opts.redis, config.redisKeyPrefix, logger);
-  collectMessages(guard.forCollector(client, 'messages'), counters, settings, privacy);
-  collectMentions(guard.forCollector(client, 'mentions'), counters, settings, privacy);
+  collectMessages(messages, counters, settings, privacy);
+  collectMentions(messages, counters, settings, privacy);
   const emojiNames = new EmojiNameRecorder(opts.pool, logger);
-  collectEmojis(guard.forCollector(client, 'emojis'), counters, settings, privacy, emojiNames);
+  collectEmojis(guard.forCollector(client, 'emojis'), messages, counters, settings, privacy, emojiNames);
   const structureRecorder = new StructureRecorder(opts.pool, logger, privacy);
   const structureCollector =
     opts.recordStructure === false
@@ -196,7 +201,7 @@ export function createBot(opts: BotOptions): Bot {
   const structure = Object.assign(structureRecorder, {
     idle: () => structureCollector.idle() && structureRecorder.pending === 0,
   });
-  collectApps(guard.forCollector(client, 'apps'), counters, settings, privacy);
+  collectApps(guard.forCollector(client, 'apps'), messages, counters, settings, privacy);
   const sessions = collectTimedSessions(guard.forCollector(client, 'sessions'), {
     config,
     redis: opts.redis,
@@ -246,7 +251,7 @@ export function createBot(opts: BotOptions): Bot {
   });
 
   // Backfill: where live counting starts per channel, jobs for servers never backfilled, and the runner.
-  recordLiveCuts(guard.forCollector(client, 'backfill'), opts.redis, keys, config.redisPartitions, logger);
+  recordLiveCuts(guard.forCollector(client, 'backfill'), messages, opts.redis, keys, config.redisPartitions, logger);
   const backfill = new BackfillRunner({
     client,
     pool: opts.pool,
@@ -306,6 +311,7 @@ export function createBot(opts: BotOptions): Bot {
 
   return {
     client,
+    messages,
     counters,
     emojiNames,
     structure,

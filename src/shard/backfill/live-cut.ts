@@ -8,11 +8,13 @@ import { Events, SnowflakeUtil, type Client, type Guild } from 'discord.js';
 import { Keys, partitionOf } from '../../keys.js';
 import type { Logger } from '../../logger.js';
 import type { RedisClient } from '../../redis.js';
+import type { GuildMessages } from '../guild-messages.js';
 
 export const GUILD_CUT_FIELD = '*';
 
 export function recordLiveCuts(
   client: Client,
+  messages: GuildMessages,
   redis: RedisClient,
   keys: Keys,
   partitions: number,
@@ -30,9 +32,7 @@ export function recordLiveCuts(
     });
   };
   const guildSeen = (guild: Guild) => note(guild.id, GUILD_CUT_FIELD, SnowflakeUtil.generate().toString());
-  client.on(Events.MessageCreate, (message) => {
-    if (message.inGuild()) note(message.guildId, message.channelId, message.id);
-  });
+  messages.on('backfill', (message, at) => note(at.guildId, message.channel_id, message.id));
   client.once(Events.ClientReady, () => {
     for (const guild of client.guilds.cache.values()) guildSeen(guild);
   });

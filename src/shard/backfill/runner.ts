@@ -15,11 +15,13 @@ import {
   DiscordAPIError,
   PermissionFlagsBits,
   RESTJSONErrorCodes,
+  Routes,
   SnowflakeUtil,
+  makeURLSearchParams,
+  type APIMessage,
   type Client,
   type Guild,
   type GuildTextBasedChannel,
-  type Message,
 } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Pool } from '../../db/pool.js';
@@ -214,10 +216,12 @@ export class BackfillRunner {
     let cursor = row.cursorId;
     for (;;) {
       if (job.stop) return;
-      let page: Message<true>[];
+      // Read raw, as the live collectors read MESSAGE_CREATE (src/shard/guild-messages.ts): no discord.js Messages.
+      let page: APIMessage[];
       try {
-        const got = await channel.messages.fetch({ before: cursor ?? row.cutId, limit: PAGE, cache: false });
-        page = [...got.values()] as Message<true>[];
+        page = (await this.o.client.rest.get(Routes.channelMessages(channel.id), {
+          query: makeURLSearchParams({ before: cursor ?? row.cutId, limit: PAGE }),
+        })) as APIMessage[];
       } catch (err) {
         if (err instanceof DiscordAPIError && CHANNEL_GONE.has(err.code)) {
           await this.store.skipChannel(guild.id, row.channelId, `Discord refused: ${err.message}`);
@@ -230,16 +234,18 @@ export class BackfillRunner {
       let loaded = 0;
       let oldestId: bigint | undefined;
       let oldestTs = Infinity;
+      const at = { guildId: guild.id, channel };
       for (const m of page) {
         const id = BigInt(m.id);
         if (oldestId === undefined || id < oldestId) oldestId = id;
-        oldestTs = Math.min(oldestTs, m.createdTimestamp);
-        if (m.createdTimestamp < since) continue;
+        const createdTimestamp = SnowflakeUtil.timestampFrom(m.id);
+        oldestTs = Math.min(oldestTs, createdTimestamp);
+        if (createdTimestamp < since) continue;
         // The live collectors' counting, one place per concept: what would have counted live counts here.
-        countMessage(m, rows, this.o.settings, this.o.privacy);
-        countMessageEmojis(m, rows, this.o.settings, this.o.privacy, this.o.emojiNames);
-        countMentions(m, rows, this.o.settings, this.o.privacy);
-        countAppMessage(m, rows, this.o.settings, this.o.privacy);
+        countMessage(m, at, rows, this.o.settings, this.o.privacy);
+        countMessageEmojis(m, at, rows, this.o.settings, this.o.privacy, this.o.emojiNames);
+        countMentions(m, at, rows, this.o.settings, this.o.privacy);
+        countAppMessage(m, at, rows, this.o.settings, this.o.privacy);
         loaded++;
       }
       const exhausted = page.length < PAGE;

@@ -3,7 +3,7 @@
 // 'reaction': MESSAGE_REACTION_ADD per emoji and reacting member (bots skipped). Removing a reaction does
 // not decrement: the use happened. The bot caches no messages, so reactions arrive on partial messages
 // (Partials.Message + Partials.Reaction + Partials.User in createClient).
-import { Events, type Client, type Message, type MessageReaction, type PartialMessageReaction } from 'discord.js';
+import { Events, SnowflakeUtil, type Client, type MessageReaction, type PartialMessageReaction } from 'discord.js';
 import { countEmojis, customEmojis, extractEmojis, unicodeEmojiKey } from '../../emoji.js';
 import { isSnowflake, minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
@@ -11,6 +11,8 @@ import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterSink } from '../../counters.js';
 import type { EmojiNameRecorder } from '../emoji-names.js';
+import type { GuildMessages, MessagePlace, RawMessage } from '../guild-messages.js';
+import { parentOf } from './messages.js';
 
 /**
  * Custom reaction: its id; unicode: its name (the sequence), VS16-normalised like message content. A name
@@ -42,52 +44,45 @@ function skipped(
 
 /** One message's emoji uses, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
 export function countMessageEmojis(
-  message: Message<true>,
+  message: RawMessage,
+  at: MessagePlace,
   counters: CounterSink,
   settings?: GuildSettingsStore,
   privacy?: Tracking,
   names?: EmojiNameRecorder,
 ): void {
-  if (message.author.bot || message.webhookId || message.content === '') return;
-  if (
-    skipped(
-      settings,
-      privacy,
-      message.guildId,
-      message.channelId,
-      message.channel.isThread() ? message.channel.parentId : null,
-      message.author.id,
-    )
-  )
+  const { content, author } = message;
+  if (author.bot || message.webhook_id || content === '') return;
+  const { guildId, channel } = at;
+  if (skipped(settings, privacy, guildId, message.channel_id, channel.isThread() ? channel.parentId : null, author.id))
     return;
-  const counts = countEmojis(message.content);
+  const counts = countEmojis(content);
   if (counts.size === 0) return;
-  const minute = minuteOf(message.createdTimestamp);
-  const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
+  const minute = minuteOf(SnowflakeUtil.timestampFrom(message.id));
+  const parent = parentOf(at);
   for (const [emoji, uses] of counts) {
-    counters.add('emojis', message.guildId, minute, [message.guildId, message.author.id, emoji, 'message'], [uses]);
+    counters.add('emojis', guildId, minute, [guildId, author.id, emoji, 'message'], [uses]);
     counters.add(
       'channel_emojis',
-      message.guildId,
+      guildId,
       minute,
-      [message.guildId, message.channelId, parent, message.author.id, emoji, 'message'],
+      [guildId, message.channel_id, parent, author.id, emoji, 'message'],
       [uses],
     );
   }
   // Custom emojis carry their names: kept so answers can name those not in the guild's list.
-  if (names) for (const e of customEmojis(message.content)) names.note(e);
+  if (names) for (const e of customEmojis(content)) names.note(e);
 }
 
 export function collectEmojis(
   client: Client,
+  messages: GuildMessages,
   counters: CounterSink,
   settings?: GuildSettingsStore,
   privacy?: Tracking,
   names?: EmojiNameRecorder,
 ): void {
-  client.on(Events.MessageCreate, (message) => {
-    if (message.inGuild()) countMessageEmojis(message, counters, settings, privacy, names);
-  });
+  messages.on('emojis', (message, at) => countMessageEmojis(message, at, counters, settings, privacy, names));
 
   client.on(Events.MessageReactionAdd, (reaction, user) => {
     const message = reaction.message;

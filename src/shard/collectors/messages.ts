@@ -6,56 +6,70 @@
 // and roll up to the channel it lives in. The same message's details (characters, reply, stickers,
 // embeds) go to the message_details family with the same dimensions, as MESSAGE_CREATE lists them: a link
 // preview Discord adds later arrives as an edit, and is not counted. Edits and deletes are not listened to: they never recount.
-import { Events, MessageType, type Client, type Message } from 'discord.js';
+import { MessageType, SnowflakeUtil } from 'discord.js';
 import { minuteOf } from '../../families.js';
 import { gatewayEvents } from '../../metrics.js';
 import { countCharacters, countWords } from '../../text.js';
 import type { Tracking } from '../../privacy.js';
 import { isExcluded, type GuildSettingsStore } from '../../settings.js';
 import type { CounterSink } from '../../counters.js';
+import type { GuildMessages, MessagePlace, RawMessage } from '../guild-messages.js';
 
 export function collectMessages(
-  client: Client,
+  messages: GuildMessages,
   counters: CounterSink,
   settings?: GuildSettingsStore,
   privacy?: Tracking,
 ): void {
-  client.on(Events.MessageCreate, (message) => {
-    if (!message.inGuild()) return;
-    gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: message.guild.shardId });
-    countMessage(message, counters, settings, privacy);
+  messages.on('messages', (message, at) => {
+    gatewayEvents.inc({ type: 'MESSAGE_CREATE', shard: at.channel.guild.shardId });
+    countMessage(message, at, counters, settings, privacy);
   });
+}
+
+/** The thread's parent channel, '0' for a message outside a thread. */
+export function parentOf(at: MessagePlace): string {
+  return at.channel.isThread() ? (at.channel.parentId ?? '0') : '0';
+}
+
+/** How many distinct ids a list holds (discord.js's collections of attachments and stickers are by id). */
+export function distinctIds(list: readonly { id?: unknown }[] | undefined): number {
+  if (!list || list.length < 2) return list?.length ?? 0;
+  return new Set(list.map((x) => x.id)).size;
 }
 
 /** One message's counts, live (MESSAGE_CREATE) or read back from history (src/shard/backfill). */
 export function countMessage(
-  message: Message<true>,
+  message: RawMessage,
+  at: MessagePlace,
   counters: CounterSink,
   settings?: GuildSettingsStore,
   privacy?: Tracking,
 ): void {
+  const { guildId } = at;
+  const author = message.author;
   // Webhooks never count; bots only where the guild asked for them.
-  if (message.webhookId || (message.author.bot && !settings?.get(message.guildId).includeBots)) return;
-  const parent = message.channel.isThread() ? (message.channel.parentId ?? '0') : '0';
+  if (message.webhook_id || (author.bot && !settings?.get(guildId).includeBots)) return;
+  const parent = parentOf(at);
   // Excluded channels (and their threads) and opted-out members are not counted.
-  if (settings && isExcluded(settings.get(message.guildId), message.channelId, parent)) return;
-  if (privacy && !privacy.tracked(message.guildId, message.author.id)) return;
-  const minute = minuteOf(message.createdTimestamp);
-  const dims = [message.guildId, message.channelId, parent, message.author.id];
+  if (settings && isExcluded(settings.get(guildId), message.channel_id, parent)) return;
+  if (privacy && !privacy.tracked(guildId, author.id)) return;
+  const minute = minuteOf(SnowflakeUtil.timestampFrom(message.id));
+  const dims = [guildId, message.channel_id, parent, author.id];
   counters.add(
     'messages',
-    message.guildId,
+    guildId,
     minute,
     dims,
-    [1, countWords(message.content), message.attachments.size],
+    [1, countWords(message.content), distinctIds(message.attachments)],
     // Marked at ingest time, so an answer can leave bots out whatever the guild's setting is later.
-    [message.author.bot ? '1' : '0'],
+    [author.bot ? '1' : '0'],
   );
   // Zeros are not written (CounterWriter.add): a plain short message costs one more HINCRBY.
-  counters.add('message_details', message.guildId, minute, dims, [
+  counters.add('message_details', guildId, minute, dims, [
     countCharacters(message.content),
     message.type === MessageType.Reply ? 1 : 0,
-    message.stickers.size,
-    message.embeds.length,
+    distinctIds(message.sticker_items ?? (message as { stickers?: { id?: unknown }[] }).stickers),
+    message.embeds?.length ?? 0,
   ]);
 }
