@@ -324,6 +324,16 @@ export class Simulator implements ChatSink, GuildEventSink {
     return this.gateway.readyShards();
   }
 
+  /**
+   * The shard's open session and the sequence number of the last dispatch sent on it (undefined while the
+   * shard has none). A client that has received that sequence in that session has every event sent before:
+   * a test's barrier before it moves its clock, so each event is stamped on both sides before the jump.
+   */
+  lastDispatch(shardId: number): { sessionId: string; seq: number } | undefined {
+    const s = this.gateway.openSession(shardId);
+    return s && { sessionId: s.id, seq: s.seq };
+  }
+
   async waitForShards(count: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.readyShards().length < count) {
