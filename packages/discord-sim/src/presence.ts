@@ -1,8 +1,8 @@
 // Presence scenarios: members start and stop activities (games, apps) and go offline. Each change updates
 // the world's presences (so a later GUILD_CREATE carries them), dispatches PRESENCE_UPDATE with the full
 // user (discord.js drops presences of users it cannot build), and keeps ground truth: exact milliseconds
-// per guild|user|activity from the simulator's send times (on its clock, clock.ts). The activity key is the application id when
-// there is one, else the sanitised name; custom statuses (type 4) are not activities.
+// per guild|user|activity from the simulator's send times (on its clock, clock.ts). The activity key is the
+// application id when there is one, else the sanitised name; custom statuses (type 4) are not activities.
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GuildEventSink } from './driver.js';
 import { presenceJson } from './payloads.js';

@@ -1,8 +1,8 @@
 // Voice scenarios: members join, leave, move, mute, deafen, stream and turn on video. Each change updates
 // the world's voice states (so a later GUILD_CREATE carries them), dispatches VOICE_STATE_UPDATE with the
 // member and its user (discord.js needs both), and keeps ground truth: exact milliseconds per
-// guild|channel|user and per state, from the simulator's own send times (on its clock, clock.ts). Time in the guild's AFK channel
-// is not voice activity and is not in the truth.
+// guild|channel|user and per state, from the simulator's own send times (on its clock, clock.ts). Time in
+// the guild's AFK channel is not voice activity and is not in the truth.
 import { randomBytes } from 'node:crypto';
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GuildEventSink } from './driver.js';
