@@ -40,6 +40,11 @@ export interface TestBot {
   advance(ms: number): Promise<void>;
   /** Resolves once the bot has received every dispatch the simulator sent on its shard so far. */
   received(): Promise<void>;
+  /**
+   * Resolves once the trackers' timer has credited every open session up to the clock's now (within about
+   * one credit interval of real time): after a jump, what a session holds before, say, a disconnect.
+   */
+  credited(): Promise<void>;
   /** Runs ingest until `check` reports no difference from the truth; throws with the first ones on timeout. */
   ingestUntil(check: () => Promise<string[]>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -150,6 +155,20 @@ export async function startTestBot(o: {
       { timeout: 20_000, interval: 10 },
     );
   };
+  const credited = async () => {
+    const at = clock.now();
+    const trackers = [bot.sessions.voice, bot.sessions.activities].filter((x) => x !== undefined);
+    await vi.waitFor(
+      () => {
+        for (const tracker of trackers)
+          for (const g of sim.world.guilds.keys())
+            for (const [field, s] of tracker.sessions(g))
+              if (s.last < at)
+                throw new Error(`${tracker.family} session ${field} credited through ${s.last}, not ${at}`);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+  };
   return {
     sim,
     bot,
@@ -164,6 +183,7 @@ export async function startTestBot(o: {
     service,
     clock,
     received,
+    credited,
     async advance(ms) {
       await received();
       clock.advance(ms);
