@@ -98,6 +98,8 @@ describe('presence activity time in process', () => {
       .poll(() => sim.identifyLog.length, { timeout: 30_000, interval: 20 })
       .toBeGreaterThan(identifiedBefore);
     await sim.waitForShards(1);
+    // Every GUILD_CREATE is in (so each guild's reconciliation has begun), then all have finished.
+    await t.received();
     await expect.poll(() => bot.sessions.activities!.reconcilingGuilds, { timeout: 30_000, interval: 20 }).toBe(0);
     const back = t.clock.now();
     await t.advance(1500); // after the reconnect
