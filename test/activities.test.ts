@@ -11,7 +11,6 @@ import type { Bot } from '../src/shard/bot.js';
 import { activityKey, activityPresences } from '../src/shard/collectors/activities.js';
 import type { Simulator } from 'discord-sim';
 import { PresenceDriver, type ActivityTotals } from 'discord-sim';
-import { sleep } from '../dev/stack.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
 const APP_ID = '356875570916753438';
@@ -73,18 +72,22 @@ describe('presence activity time in process', () => {
     presence.set(b.id, shared, [game]); // one person in two servers: two sessions
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Feeling good', type: 4 }]);
     presence.set(a.id, u3, [{ name: 'Spotify', type: 2 }]);
-    // The sleeps are how long activities last, measured in real time by the simulator's truth and the
-    // shard's tracker alike (a test clock would move the tracker's time and not the truth's).
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    // How long activities last: the test clock moves (t.advance, once the bot has every event), and the
+    // simulator's truth and the shard's tracker read the same clock.
+    await t.advance(1500);
     presence.set(a.id, u2, [{ name: 'Elden Ring' }, { name: 'Spotify', type: 2 }]); // a second activity at once
     presence.set(b.id, shared, []);
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1500);
     presence.offline(a.id, u3);
     presence.set(a.id, u2, [{ name: 'Spotify', type: 2 }]);
-    await sleep(1200); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1200);
+    // The jumps are credited (at the trackers' next tick) before the bot goes away: a session open across
+    // the gap then loses the gap and at most one credit interval, as on a real clock.
+    await t.credited();
 
-    // A fresh identify (no resume): GUILD_CREATE presences are reconciled with the stored sessions.
-    const cut = Date.now();
+    // A fresh identify (no resume): GUILD_CREATE presences are reconciled with the stored sessions. The gap
+    // is real time (the clock is not moved while the bot is away).
+    const cut = t.clock.now();
     sim.faults.invalidSession(0, false);
     // The simulator dropped the session at once: the next two changes reach no bot.
     expect(sim.readyShards()).not.toContain(0);
@@ -95,12 +98,14 @@ describe('presence activity time in process', () => {
       .poll(() => sim.identifyLog.length, { timeout: 30_000, interval: 20 })
       .toBeGreaterThan(identifiedBefore);
     await sim.waitForShards(1);
+    // Every GUILD_CREATE is in (so each guild's reconciliation has begun), then all have finished.
+    await t.received();
     await expect.poll(() => bot.sessions.activities!.reconcilingGuilds, { timeout: 30_000, interval: 20 }).toBe(0);
-    const back = Date.now();
-    await sleep(1500); // wall-clock on purpose: a segment after the reconnect, as the truth measures it
+    const back = t.clock.now();
+    await t.advance(1500); // after the reconnect
     presence.offline(a.id, shared);
     presence.offline(a.id, u4);
-    const end = Date.now();
+    const end = t.clock.now();
 
     await expect
       .poll(() => bot.sessions.activities!.sessions(a.id).size + bot.sessions.activities!.sessions(b.id).size, {

@@ -49,8 +49,9 @@ async function counters(
   o: { userId?: string; permissions?: string } = {},
 ) {
   const userId = o.userId ?? admin;
-  const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now(); // the command's 1 s cooldown
-  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
+  // The command's 1 s per-member cooldown, passed on the test clock the router reads.
+  const wait = (lastUse.get(userId) ?? 0) + 1_100 - t.clock.now();
+  if (wait > 0) t.clock.advance(wait);
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: text,
@@ -60,7 +61,7 @@ async function counters(
     options,
     permissions: o.permissions ?? MANAGE_GUILD,
   });
-  lastUse.set(userId, Date.now());
+  lastUse.set(userId, t.clock.now());
   return reply;
 }
 const channelOpt = (id: string) => ({ name: 'channel', type: 7, value: id });

@@ -6,7 +6,7 @@ import { Keys } from '../src/keys.js';
 import { GuildSettingsStore } from '../src/settings.js';
 import type { CommandOption, RecordedReply } from 'discord-sim';
 import { sendMixedTraffic } from 'discord-sim';
-import { diffApps, diffEmojis, diffMembers, diffVoice, memberEventsSettled as settled, sleep } from '../dev/stack.js';
+import { diffApps, diffEmojis, diffMembers, diffVoice, memberEventsSettled as settled } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 
@@ -121,11 +121,10 @@ beforeAll(async () => {
     seed: 17,
     betweenJoins: memberEventsSettled,
   });
-  // How long the members stay in voice before and after the shuffle: the diff below compares with the
-  // simulator's truth, which measures real time.
-  await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
+  // How long the members stay in voice before and after the shuffle, on the clock the truth and the bot share.
+  await t.advance(1_500);
   traffic.shuffleVoice();
-  await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
+  await t.advance(1_500);
   traffic.endVoice();
   await memberEventsSettled();
   const guilds = [...t.sim.world.guilds.keys()];

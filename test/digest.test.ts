@@ -17,7 +17,6 @@ const MANAGE_GUILD = String(PermissionFlagsBits.ManageGuild);
 const SEND_MESSAGES = String(PermissionFlagsBits.SendMessages);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Monday 2026-11-09 00:00 in Asia/Kolkata (UTC+05:30, no DST) is 2026-11-08T18:30Z.
 const WEEK = Date.parse('2026-11-08T18:30:00Z');
@@ -40,8 +39,9 @@ async function command(
   o: { userId?: string; permissions?: string } = {},
 ) {
   const userId = o.userId ?? admin;
-  const wait = (lastUse.get(`${name}|${userId}`) ?? 0) + 2_100 - Date.now();
-  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
+  // The command's 2 s per-member cooldown, passed on the test clock the router reads.
+  const wait = (lastUse.get(`${name}|${userId}`) ?? 0) + 2_100 - t.clock.now();
+  if (wait > 0) t.clock.advance(wait);
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: text,
@@ -51,7 +51,7 @@ async function command(
     options,
     permissions: o.permissions ?? MANAGE_GUILD,
   });
-  lastUse.set(`${name}|${userId}`, Date.now());
+  lastUse.set(`${name}|${userId}`, t.clock.now());
   return reply;
 }
 

@@ -81,7 +81,7 @@ describe('end to end', () => {
       betweenJoins: () => stack.memberEventsSettled(),
     });
     // How long the members stay in voice before and after the shuffle: the cluster processes' trackers and
-    // the simulator's truth both measure real time.
+    // the simulator's truth both measure real time (a test clock cannot reach into other processes).
     await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time
     traffic.shuffleVoice();
     await sleep(1_500); // wall-clock on purpose: a voice segment the truth measures in real time

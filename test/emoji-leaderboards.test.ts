@@ -52,14 +52,16 @@ const freshAsker = (not?: string) => {
   return ms[asked++ % ms.length]!.user.id;
 };
 
-/** Asks again after the cooldown if the member asked a moment ago (the guild has only so many members). */
+/**
+ * Asks again past the cooldown (moving the test clock the router reads) if the member asked a moment ago
+ * (the guild has only so many members).
+ */
 async function invoke(o: Parameters<TestBot['sim']['invokeCommand']>[0]): Promise<RecordedReply> {
   for (;;) {
     const reply = await t.sim.invokeCommand(o);
     const wait = /^Slow down: you can use \S+ again in (\d+) s/.exec(reply.content);
     if (!wait) return reply;
-    // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock).
-    await new Promise((r) => setTimeout(r, Number(wait[1]) * 1000 + 200));
+    t.clock.advance(Number(wait[1]) * 1000 + 200);
   }
 }
 

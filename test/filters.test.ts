@@ -5,7 +5,7 @@
 // server's data.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChannelKind, sendMixedTraffic, type CommandOption, type RecordedReply } from 'discord-sim';
-import { diffEmojis, diffVoice, sleep } from '../dev/stack.js';
+import { diffEmojis, diffVoice } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import { deletedRole, recordedHolders } from './helpers/structure.js';
@@ -74,7 +74,7 @@ beforeAll(async () => {
     voiceMembers: 6,
     seed: 21,
   });
-  await sleep(2_500); // wall-clock on purpose: how long the members stay in voice (real time, as the truth measures it)
+  await t.advance(2_500); // how long the members stay in voice, on the clock the truth and the bot share
   traffic.endVoice();
   const guilds = [...t.sim.world.guilds.keys()];
   await t.ingestUntil(async () => [

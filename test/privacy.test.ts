@@ -6,7 +6,6 @@ import { deleteMemberData } from '../src/privacy.js';
 import { COMMON_UNICODE, VoiceDriver, type Simulator } from 'discord-sim';
 import { Keys, partitionOf } from '../src/keys.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
-import { testClock } from './helpers/clock.js';
 
 let t: TestBot;
 let sim: Simulator;
@@ -15,17 +14,13 @@ let chan: string;
 let X: string; // opts out
 let Y: string; // keeps being counted
 let pings = 0;
-// Voice time comes from moving the session trackers' clock, not from waiting for it.
-const clock = testClock();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Voice time and command cooldowns come from moving the test's clock (t.advance), not from waiting for them.
 
 beforeAll(async () => {
   t = await startTestBot({
     name: 'privacy',
     sim: { guilds: 2, invites: true },
     env: { VOICE_CREDIT_INTERVAL_MS: '1000' },
-    sessionClock: clock.now,
   });
   sim = t.sim;
   g = [...sim.world.guilds.keys()][0]!;
@@ -189,7 +184,7 @@ describe('/privacy', () => {
     // Phase A: counted and loaded.
     const start = snap();
     await activity(1);
-    clock.advance(10_000); // X and Y are in voice for 10 s (credited at the trackers' next tick)
+    await t.advance(10_000); // X and Y are in voice for 10 s (credited at the trackers' next tick)
     await ingestUntil(expected([[start, undefined]]));
     // W's join (attributed after an invite fetch) is loaded before X opts out.
     await expect
@@ -247,7 +242,7 @@ describe('/privacy', () => {
     sim.members.join(g, xUser, { code: viaY.code });
     const v = sim.members.newUser();
     sim.members.join(g, v, { code: viaX.code });
-    clock.advance(30_000); // Y stays in voice for 30 s more; X's opted-out time must not grow
+    await t.advance(30_000); // Y stays in voice for 30 s more; X's opted-out time must not grow
     await ingestUntil(expected([[start, a]]));
     // The jump is credited to every open session in one pass of the trackers' timer: once Y has it, X would
     // have it too (the pass's writes settled and loaded once more) if X were still counted.
@@ -327,9 +322,8 @@ describe('/privacy', () => {
     expect(await count('member_events', 'inviter_id')).toBe(1);
     const totalsBefore = await totals();
 
-    // wall-clock on purpose: /privacy's per-member cooldown since the opt-in is real time (the command
-    // router's clock, src/commands, is not injectable).
-    await sleep(1_100);
+    // Past /privacy's per-member cooldown since the opt-in.
+    await t.advance(1_100);
     const ask = await sim.invokeCommand({
       guildId: g,
       channelId: chan,

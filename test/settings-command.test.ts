@@ -29,9 +29,9 @@ beforeAll(async () => {
 
 afterAll(() => t?.stop());
 
-// /settings has a 1 s per-member cooldown: each member's next use waits it out, counted from the reply (the
-// router started the cooldown when the interaction reached it, which under load is well after it was sent).
-// Wall-clock on purpose: the cooldown is real time.
+// /settings has a 1 s per-member cooldown: before each member's next use the test clock (which the router
+// reads) moves past it, counted from the reply (the router started the cooldown when the interaction reached
+// it, which under load is well after it was sent).
 const lastUse = new Map<string, number>();
 async function settings(
   userId: string,
@@ -39,8 +39,8 @@ async function settings(
   options: { name: string; type: number; value: string | boolean }[] = [],
   permissions = MANAGE_GUILD,
 ) {
-  const wait = (lastUse.get(userId) ?? 0) + 1_100 - Date.now();
-  if (wait > 0) await sleep(wait); // wall-clock on purpose: the router's per-member cooldown runs on real time (no injectable clock)
+  const wait = (lastUse.get(userId) ?? 0) + 1_100 - t.clock.now();
+  if (wait > 0) t.clock.advance(wait);
   const reply = await sim.invokeCommand({
     guildId: g,
     channelId: c1,
@@ -50,7 +50,7 @@ async function settings(
     options,
     permissions,
   });
-  lastUse.set(userId, Date.now());
+  lastUse.set(userId, t.clock.now());
   return reply;
 }
 

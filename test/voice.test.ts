@@ -281,43 +281,47 @@ describe('voice time in process: scripted scenario across 2 guilds', () => {
     // the voice collector reads).
     await expect.poll(() => bot.client.guilds.cache.get(a.id)?.afkChannelId).toBe(afk);
 
-    // The sleeps from here on are how long members stay in voice. The simulator's truth and the shard's
-    // tracker both measure real time, which is what this end-to-end test compares: a test clock would
-    // move the tracker's time and not the truth's.
+    // How long members stay in voice: the test clock moves (t.advance, once the bot has every event), and
+    // the simulator's truth and the shard's tracker read the same clock.
     voice.join(a.id, shared, a1);
     voice.join(b.id, shared, b1); // the same person in two servers: two sessions
     voice.join(a.id, u2, a1, { selfMute: true });
     voice.join(a.id, u3, a2, { selfVideo: true });
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1500);
     voice.update(a.id, u2, { selfStream: true });
     voice.update(a.id, shared, { selfDeaf: true, selfMute: true });
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1500);
     voice.move(a.id, u3, afk);
     voice.update(a.id, u2, { mute: true, selfMute: false });
-    // Mid-session the open sessions are in Redis, credited within about one interval (wall-clock on purpose:
-    // the bound is on the tracker's real timer, and the wait is also a segment the truth measures).
-    await sleep(INTERVAL + 300);
+    await t.advance(INTERVAL + 300);
+    // Mid-session the open sessions are in Redis, credited up to the jump by the tracker's next tick: within
+    // about one interval of real time (the timer is real; the wait is bounded, not fixed).
+    const jumped = t.clock.now();
     const sessionsKey = new Keys(prefix).sessions('voice', partitionOf(a.id, 16));
-    const stored = await redis.hgetall(sessionsKey);
-    const mine = Object.entries(stored).filter(([f]) => f.startsWith(`${a.id}|`));
-    expect(mine.map(([f]) => f).sort()).toEqual([`${a.id}|${shared}`, `${a.id}|${u2}`].sort()); // u3 is in AFK
-    for (const [, raw] of mine)
-      expect(Date.now() - decodeState(raw, METRICS.length)!.last).toBeLessThan(INTERVAL * 2 + 500);
+    const mine = async () => Object.entries(await redis.hgetall(sessionsKey)).filter(([f]) => f.startsWith(`${a.id}|`));
+    const open = [`${a.id}|${shared}`, `${a.id}|${u2}`].sort(); // u3 is in AFK
+    const creditedSinceJump = async () =>
+      (await mine())
+        .filter(([, raw]) => decodeState(raw, METRICS.length)!.last >= jumped)
+        .map(([f]) => f)
+        .sort();
+    await expect.poll(creditedSinceJump, { timeout: INTERVAL * 2 + 500, interval: 50 }).toEqual(open);
+    expect((await mine()).map(([f]) => f).sort()).toEqual(open);
     expect(await registry.getSingleMetricAsString('stats_open_sessions')).toContain(
       'stats_open_sessions{family="voice"} 3',
     );
     voice.leave(b.id, shared);
     voice.join(b.id, u4, b1, { selfStream: true });
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1500);
     voice.move(a.id, u3, a1);
     voice.move(a.id, shared, a2);
-    await sleep(1500); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1500);
     voice.leave(a.id, u2);
-    await sleep(1200); // wall-clock on purpose: a segment of real time, as the truth measures it
+    await t.advance(1200);
     voice.leave(a.id, u3);
     voice.leave(a.id, shared);
     voice.leave(b.id, u4);
-    const end = Date.now();
+    const end = t.clock.now();
 
     // Everyone left: no session remains, and the stored time equals the truth.
     await expect

@@ -19,7 +19,7 @@ import {
 import type { Config } from '../config.js';
 import { BOT_CACHE_LIMITS } from '../discord-cache.js';
 import type { CommandContext } from '../commands/framework/context.js';
-import { routeCommands } from '../commands/framework/router.js';
+import { routeCommands, type RouterOptions } from '../commands/framework/router.js';
 import { BY_NAME } from '../commands/index.js';
 import { GuildLoader, NotInGuildError } from './guilds.js';
 import { InlineResponses } from './inline.js';
@@ -59,7 +59,7 @@ function ownAnswer(payload: APIInteraction): APIInteractionResponse {
   }
 }
 
-export function createResponder(config: Config, ctx: CommandContext): Responder {
+export function createResponder(config: Config, ctx: CommandContext, router: RouterOptions = {}): Responder {
   const inline = new InlineResponses();
   // Caches as small as the shards' (src/discord-cache.ts): nothing is kept beyond what one answer reads.
   const client = new Client({
@@ -68,7 +68,7 @@ export function createResponder(config: Config, ctx: CommandContext): Responder 
     rest: { api: config.discordApiUrl, makeRequest: inline.makeRequest },
   });
   const guilds = new GuildLoader(client, ctx.settings, ctx.logger);
-  routeCommands(client, BY_NAME, ctx);
+  routeCommands(client, BY_NAME, ctx, router);
 
   return {
     client,

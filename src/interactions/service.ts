@@ -33,6 +33,8 @@ export async function startInteractionsService(o: {
   logger: Logger;
   host?: string;
   ready?: () => boolean;
+  /** The command router's clock (per-member cooldowns); default the real one (tests move theirs forward). */
+  commandClock?: () => number;
 }): Promise<InteractionsService> {
   const { config, redis, logger } = o;
   const publicKey = ed25519PublicKey(
@@ -59,7 +61,11 @@ export async function startInteractionsService(o: {
     logger,
     maxBuffered: config.retryBufferMax,
   });
-  const responder = createResponder(config, { pool: o.pool, render: o.render, logger, settings, privacy });
+  const responder = createResponder(
+    config,
+    { pool: o.pool, render: o.render, logger, settings, privacy },
+    { now: o.commandClock },
+  );
   // Shards receive no interactions in HTTP mode: our command uses (the apps family) are counted here.
   recordCommandUses(responder.client, counters, settings, privacy);
   await responder.start();

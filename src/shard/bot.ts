@@ -66,6 +66,9 @@ export interface BotOptions {
   /** Where the voice and activity session trackers read the time; default the real clock (Date.now). Tests
    *  move a clock forward to credit session time without waiting for it. */
   sessionClock?: () => number;
+  /** The command router's clock (per-member cooldowns); default the real one. Tests move it forward instead of
+   *  waiting out a cooldown. */
+  commandClock?: () => number;
 }
 
 /** Close codes after which discord.js does not reconnect, and what each means for the operator. */
@@ -229,13 +232,12 @@ export function createBot(opts: BotOptions): Bot {
   collectMembers(guard.forCollector(client, 'members'), members.invites, members.events, privacy);
   // In HTTP mode Discord delivers interactions to the interactions service (src/interactions): shards only record.
   if (config.interactions === 'gateway')
-    routeCommands(guard.forCollector(client, 'commands'), BY_NAME, {
-      pool: opts.pool,
-      render: opts.render,
-      logger,
-      settings,
-      privacy,
-    });
+    routeCommands(
+      guard.forCollector(client, 'commands'),
+      BY_NAME,
+      { pool: opts.pool, render: opts.render, logger, settings, privacy },
+      { now: opts.commandClock },
+    );
 
   // Redis emptied under us (FLUSHALL, a restart without persistence): rebuild at once what this process
   // mirrors there, rather than at its next start or a guild's next event.

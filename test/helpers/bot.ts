@@ -12,7 +12,9 @@ import { RenderPool } from '../../src/render/pool.js';
 import { createBot, type Bot } from '../../src/shard/bot.js';
 import { startInteractionsService, type InteractionsService } from '../../src/interactions/service.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from 'discord-sim';
+import { Events } from 'discord.js';
 import { vi } from 'vitest';
+import { testClock, type TestClock } from './clock.js';
 import { cleanupPrefix, testDatabase, testRedis } from './services.js';
 
 export interface TestBot {
@@ -29,6 +31,20 @@ export interface TestBot {
   mode: 'gateway' | 'http';
   /** The interactions service in http mode. */
   service?: InteractionsService;
+  /** The clock of the simulator's session truth, the bot's session trackers and its command cooldowns. */
+  clock: TestClock;
+  /**
+   * Moves the clock `ms` forward once the bot has received every event the simulator sent (so each was
+   * stamped before the jump on both sides): session time and command cooldowns without the wait.
+   */
+  advance(ms: number): Promise<void>;
+  /** Resolves once the bot has received every dispatch the simulator sent on its shard so far. */
+  received(): Promise<void>;
+  /**
+   * Resolves once the trackers' timer has credited every open session up to the clock's now (within about
+   * one credit interval of real time): after a jump, what a session holds before, say, a disconnect.
+   */
+  credited(): Promise<void>;
   /** Runs ingest until `check` reports no difference from the truth; throws with the first ones on timeout. */
   ingestUntil(check: () => Promise<string[]>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -50,8 +66,8 @@ export async function startTestBot(o: {
    * command suites run in both modes), else gateway.
    */
   interactions?: 'gateway' | 'http';
-  /** The session trackers' clock (test/helpers/clock.ts); default the real one. */
-  sessionClock?: () => number;
+  /** The clock of the simulator's truth, the session trackers and command cooldowns; default a fresh one. */
+  clock?: TestClock;
   /** Runs before the bot connects (e.g. history laid down before the bot joins, opt-outs already made). */
   beforeStart?: (x: {
     sim: Simulator;
@@ -64,7 +80,8 @@ export async function startTestBot(o: {
   const mode = o.interactions ?? (process.env.TEST_INTERACTIONS === 'http' ? 'http' : 'gateway');
   const db = await testDatabase();
   const r = { ...testRedis(), ...(o.redisUrl ? { url: o.redisUrl } : {}) };
-  const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim });
+  const clock = o.clock ?? testClock();
+  const sim = await startSimulator({ guilds: 6, shards: 1, ...o.sim, clock });
   const config = loadConfig({
     DISCORD_TOKEN: sim.token,
     DISCORD_API_URL: sim.apiUrl,
@@ -91,14 +108,30 @@ export async function startTestBot(o: {
     shards: [0],
     shardCount: 1,
     registerCommands: false,
-    sessionClock: o.sessionClock,
+    sessionClock: clock.now,
+    commandClock: clock.now,
+  });
+  // The last dispatch the bot's shard took in, with its session (READY names it): the trackers read each
+  // dispatch synchronously as it arrives (Events.Raw, whose listeners they registered first).
+  const seen = { sessionId: '', seq: 0 };
+  bot.client.on(Events.Raw, (p: { t?: string; s?: number | null; d?: { session_id?: string } }) => {
+    if (p.t === 'READY' && p.d?.session_id) seen.sessionId = p.d.session_id;
+    if (typeof p.s === 'number') seen.seq = p.s;
   });
   await bot.start();
   // Invite snapshots taken at connect are in place before a test's first join (src/shard/invites/tracker.ts).
   await bot.members.invites.idle();
   let service: InteractionsService | undefined;
   if (mode === 'http') {
-    service = await startInteractionsService({ config, redis, pool, render, logger, host: '127.0.0.1' });
+    service = await startInteractionsService({
+      config,
+      redis,
+      pool,
+      render,
+      logger,
+      host: '127.0.0.1',
+      commandClock: clock.now,
+    });
     // As in the developer portal: the simulator checks the URL (signed PING, forged signature) first.
     await sim.setInteractionsEndpoint(service.url);
   }
@@ -110,6 +143,32 @@ export async function startTestBot(o: {
     logger,
     families: o.families,
   });
+  const received = async () => {
+    await vi.waitFor(
+      () => {
+        const sent = sim.lastDispatch(0);
+        if (!sent || sent.sessionId !== seen.sessionId || seen.seq < sent.seq)
+          throw new Error(
+            `the bot has not received every dispatch: sent ${JSON.stringify(sent)}, got ${JSON.stringify(seen)}`,
+          );
+      },
+      { timeout: 20_000, interval: 10 },
+    );
+  };
+  const credited = async () => {
+    const at = clock.now();
+    const trackers = [bot.sessions.voice, bot.sessions.activities].filter((x) => x !== undefined);
+    await vi.waitFor(
+      () => {
+        for (const tracker of trackers)
+          for (const g of sim.world.guilds.keys())
+            for (const [field, s] of tracker.sessions(g))
+              if (s.last < at)
+                throw new Error(`${tracker.family} session ${field} credited through ${s.last}, not ${at}`);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+  };
   return {
     sim,
     bot,
@@ -122,6 +181,13 @@ export async function startTestBot(o: {
     prefix: r.prefix,
     mode,
     service,
+    clock,
+    received,
+    credited,
+    async advance(ms) {
+      await received();
+      clock.advance(ms);
+    },
     async ingestUntil(check, timeoutMs = 30_000) {
       await vi.waitFor(
         async () => {

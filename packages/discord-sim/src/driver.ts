@@ -4,11 +4,14 @@
 import type { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { SendMessage, SentMessage } from './messages.js';
 import type { SendReaction } from './emoji.js';
+import type { SimClock } from './clock.js';
 import type { World } from './world.js';
 
-/** The world and a way to dispatch a guild event to the shard that holds the guild. */
+/** The world, the clock session truth is timed by, and a way to dispatch a guild event to the guild's shard. */
 export interface GuildEventSink {
   readonly world: World;
+  /** When a voice or activity segment starts and ends (SimulatorOptions.clock). */
+  readonly clock: SimClock;
   /** Sends the event to every session on the guild's shard that asked for its intent; returns how many. */
   dispatchGuildEvent(guildId: string, event: GatewayDispatchEvents, data: unknown): number;
 }

@@ -586,6 +586,12 @@ export class Gateway {
     return [...ids].sort((a, b) => a - b);
   }
 
+  /** The open session of `shardId`, if any. */
+  openSession(shardId: number): Session | undefined {
+    for (const s of this.sessions.values()) if (s.open && s.shardId === shardId) return s;
+    return undefined;
+  }
+
   /** Largest amount of unsent data on any socket, for traffic backpressure. */
   maxBufferedAmount(): number {
     let max = 0;

@@ -3,6 +3,7 @@
 
 // The simulator: gateway + REST on 127.0.0.1, the world, the ground truth, recorded replies, faults.
 export { Simulator, startSimulator, type SimulatorOptions, type Faults, type EndpointDelivery } from './simulator.js';
+export { REAL_CLOCK, type SimClock } from './clock.js';
 export { ApplicationKeys, type SignedHeaders } from './http-delivery.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { PrivilegedIntent } from './intents.js';

@@ -1,8 +1,8 @@
 // Presence scenarios: members start and stop activities (games, apps) and go offline. Each change updates
 // the world's presences (so a later GUILD_CREATE carries them), dispatches PRESENCE_UPDATE with the full
 // user (discord.js drops presences of users it cannot build), and keeps ground truth: exact milliseconds
-// per guild|user|activity from the simulator's send times. The activity key is the application id when
-// there is one, else the sanitised name; custom statuses (type 4) are not activities.
+// per guild|user|activity from the simulator's send times (on its clock, clock.ts). The activity key is the
+// application id when there is one, else the sanitised name; custom statuses (type 4) are not activities.
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GuildEventSink } from './driver.js';
 import { presenceJson } from './payloads.js';
@@ -67,7 +67,7 @@ export class PresenceDriver {
     if (!g) throw new Error(`unknown guild ${guildId}`);
     const member = g.members.get(userId);
     if (!member) throw new Error(`user ${userId} is not a member of guild ${guildId}`);
-    const now = Date.now();
+    const now = this.sim.clock.now();
     const before = g.presences.get(userId)?.activities ?? [];
     const list: SimActivity[] = activities.map((a) => {
       const same = before.find(
@@ -114,8 +114,8 @@ export class PresenceDriver {
     return this.set(guildId, userId, [], 'offline');
   }
 
-  /** Exact seconds per `guild|user|activity` up to `at` (default now). */
-  truth(at = Date.now()): Map<string, ActivityTotals> {
+  /** Exact seconds per `guild|user|activity` up to `at` (default the simulator's clock's now). */
+  truth(at = this.sim.clock.now()): Map<string, ActivityTotals> {
     const out = new Map<string, ActivityTotals>();
     for (const s of this.segments) {
       const to = Math.min(s.to ?? at, at);

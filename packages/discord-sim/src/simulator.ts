@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { UNKNOWN_COMMAND } from './app-traffic.js';
 import { commandData, invokedCommandName, type InvokeCommand } from './command-data.js';
 import { CommandRegistry } from './commands.js';
+import { REAL_CLOCK, type SimClock } from './clock.js';
 import { Credentials, SessionStartBudget } from './credentials.js';
 import type { ChatSink, GuildEventSink } from './driver.js';
 import { reactionAddJson, reactionRemoveJson, reactionTruthKey, type SendReaction } from './emoji.js';
@@ -57,6 +58,8 @@ export interface SimulatorOptions {
   privilegedIntents?: Partial<Record<PrivilegedIntent, boolean>>;
   /** Discord's limits, all on by default (limits.ts); switch one off only where a test needs it, and say why. */
   limits?: Partial<Limits>;
+  /** The clock voice and activity truth is timed by (clock.ts); default real time. */
+  clock?: SimClock;
 }
 
 /** One interaction POSTed to the Interactions Endpoint URL, and what came back. */
@@ -92,6 +95,8 @@ const RESUME_PATH = '/resume-gateway';
 export class Simulator implements ChatSink, GuildEventSink {
   readonly world: World;
   readonly truth = new GroundTruth();
+  /** When voice and activity segments start and end (SimulatorOptions.clock). */
+  readonly clock: SimClock;
   /** Messages the bot posted over REST (POST /channels/{id}/messages), in order. */
   readonly channelMessages: ChannelMessages;
   /** Every message created (dispatched or laid down as history), served by GET /channels/{id}/messages. */
@@ -126,6 +131,7 @@ export class Simulator implements ChatSink, GuildEventSink {
 
   /** Use startSimulator(). */
   constructor(opts: SimulatorOptions = {}) {
+    this.clock = opts.clock ?? REAL_CLOCK;
     this.logger = pino({
       level: opts.logLevel ?? 'warn',
       base: { pid: process.pid, component: 'sim' },
@@ -316,6 +322,16 @@ export class Simulator implements ChatSink, GuildEventSink {
 
   readyShards(): number[] {
     return this.gateway.readyShards();
+  }
+
+  /**
+   * The shard's open session and the sequence number of the last dispatch sent on it (undefined while the
+   * shard has none). A client that has received that sequence in that session has every event sent before:
+   * a test's barrier before it moves its clock, so each event is stamped on both sides before the jump.
+   */
+  lastDispatch(shardId: number): { sessionId: string; seq: number } | undefined {
+    const s = this.gateway.openSession(shardId);
+    return s && { sessionId: s.id, seq: s.seq };
   }
 
   async waitForShards(count: number, timeoutMs = 30_000): Promise<void> {

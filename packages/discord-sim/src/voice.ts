@@ -1,8 +1,8 @@
 // Voice scenarios: members join, leave, move, mute, deafen, stream and turn on video. Each change updates
 // the world's voice states (so a later GUILD_CREATE carries them), dispatches VOICE_STATE_UPDATE with the
 // member and its user (discord.js needs both), and keeps ground truth: exact milliseconds per
-// guild|channel|user and per state, from the simulator's own send times. Time in the guild's AFK channel
-// is not voice activity and is not in the truth.
+// guild|channel|user and per state, from the simulator's own send times (on its clock, clock.ts). Time in
+// the guild's AFK channel is not voice activity and is not in the truth.
 import { randomBytes } from 'node:crypto';
 import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import type { GuildEventSink } from './driver.js';
@@ -90,7 +90,7 @@ export class VoiceDriver {
   /** Sets the guild's AFK channel and dispatches GUILD_UPDATE; the truth is cut at this instant. */
   setAfkChannel(guildId: string, channelId: string | null): number {
     const g = this.guild(guildId);
-    const now = Date.now();
+    const now = this.sim.clock.now();
     g.afkChannelId = channelId;
     for (const [userId, vs] of g.voiceStates) this.record(g, userId, vs, now);
     this.sim.dispatchGuildEvent(guildId, GatewayDispatchEvents.GuildUpdate, guildJson(g));
@@ -100,7 +100,7 @@ export class VoiceDriver {
   private send(g: SimGuild, userId: string, state: SimVoiceState | undefined, left?: SimVoiceState): number {
     const member = g.members.get(userId);
     if (!member) throw new Error(`user ${userId} is not a member of guild ${g.id}`);
-    const now = Date.now();
+    const now = this.sim.clock.now();
     if (state) g.voiceStates.set(userId, state);
     else g.voiceStates.delete(userId);
     this.record(g, userId, state, now);
@@ -128,8 +128,8 @@ export class VoiceDriver {
     }
   }
 
-  /** Exact seconds per `guild|channel|user` up to `at` (default now). */
-  truth(at = Date.now()): Map<string, VoiceTotals> {
+  /** Exact seconds per `guild|channel|user` up to `at` (default the simulator's clock's now). */
+  truth(at = this.sim.clock.now()): Map<string, VoiceTotals> {
     const out = new Map<string, VoiceTotals>();
     for (const s of this.segments) {
       const to = Math.min(s.to ?? at, at);

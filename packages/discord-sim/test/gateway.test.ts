@@ -63,9 +63,13 @@ describe('sessions: resume URL, RESUME and close codes', () => {
     const r = ready(a);
     expect(r.resume_gateway_url).toBe(s.resumeGatewayUrl);
     expect(r.resume_gateway_url).not.toBe(s.gatewayUrl);
+    // lastDispatch names the session and the last sequence sent on it: what a barrier waits for.
+    await until(() => lastSeq(a) === s.lastDispatch(0)?.seq, 5000, 'every dispatch received');
+    expect(s.lastDispatch(0)!.sessionId).toBe(r.session_id);
     const seq = lastSeq(a);
     a.ws.terminate(); // dropped without a close frame: the session stays resumable
     await until(() => s.readyShards().length === 0, 5000, 'session detached');
+    expect(s.lastDispatch(0)).toBeUndefined();
     const g = [...s.world.guilds.values()][0]!;
     const sent = s.sendMessage({
       guildId: g.id,

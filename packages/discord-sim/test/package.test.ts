@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { activityTruthKey, truthWords } from '../src/index.js';
+import { activityTruthKey, PresenceDriver, startSimulator, truthWords, VoiceDriver } from '../src/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
@@ -81,5 +81,36 @@ describe("the truth's own rules", () => {
     expect(activityTruthKey({ name: 'Feeling good', type: 4 })).toBeUndefined();
     expect(activityTruthKey({ name: ' \n ' })).toBeUndefined();
     expect(activityTruthKey({ name: 'é'.repeat(150) })).toBe('é'.repeat(100));
+  });
+
+  it("times voice and activity segments by the simulator's clock, which a test may move", async () => {
+    let now = Date.UTC(2026, 0, 1, 12, 0, 30);
+    const sim = await startSimulator({ guilds: 2, clock: { now: () => now } });
+    try {
+      const g = [...sim.world.guilds.values()].find((x) => sim.world.voiceChannels(x.id).length > 0)!;
+      const [u1, u2] = sim.world.humanMembers(g.id).map((m) => m.user.id) as [string, string];
+      const vc = sim.world.voiceChannels(g.id)[0]!.id;
+      const voice = new VoiceDriver(sim);
+      const presence = new PresenceDriver(sim);
+      expect(voice.join(g.id, u1, vc)).toBe(now);
+      presence.set(g.id, u2, [{ name: 'Minecraft' }]);
+      now += 90_000;
+      voice.update(g.id, u1, { selfMute: true });
+      now += 30_500;
+      voice.leave(g.id, u1);
+      presence.offline(g.id, u2);
+      now += 60_000; // after the leave: counted nowhere
+      expect(voice.truth().get(`${g.id}|${vc}|${u1}`)).toEqual({
+        seconds: 120.5,
+        muted_seconds: 30.5,
+        deafened_seconds: 0,
+        streaming_seconds: 0,
+        video_seconds: 0,
+        segments: 2,
+      });
+      expect(presence.truth().get(`${g.id}|${u2}|Minecraft`)).toEqual({ seconds: 120.5, segments: 1 });
+    } finally {
+      await sim.close();
+    }
   });
 });

@@ -43,12 +43,23 @@ const MAX_CONTENT = 2_000;
 /** Chat-input commands this process's router has begun and not yet answered: what a graceful stop awaits. */
 export const commandsInFlight = new InFlight();
 
+export interface RouterOptions {
+  /** The clock cooldowns are measured on (ms since the epoch); default Date.now. Tests move one forward. */
+  now?: () => number;
+}
+
 /** Answers the interactions for `commands` (by name, as discord.js guides keep `client.commands`). */
-export function routeCommands(client: Client, commands: ReadonlyMap<string, Command>, ctx: CommandContext): void {
+export function routeCommands(
+  client: Client,
+  commands: ReadonlyMap<string, Command>,
+  ctx: CommandContext,
+  opts: RouterOptions = {},
+): void {
+  const now = opts.now ?? Date.now;
   // Last use per server, member and command, for cooldowns; old entries are swept so the map stays small.
   const lastUse = new Map<string, number>();
   const sweep = setInterval(() => {
-    const cutoff = Date.now() - 10 * 60_000;
+    const cutoff = now() - 10 * 60_000;
     for (const [k, t] of lastUse) if (t < cutoff) lastUse.delete(k);
   }, 60_000);
   sweep.unref();
@@ -96,7 +107,8 @@ export function routeCommands(client: Client, commands: ReadonlyMap<string, Comm
 
     // Per server and member: someone active in two servers is not slowed down in one by the other.
     const cooldownKey = `${interaction.guildId}:${interaction.user.id}:${interaction.commandName}`;
-    const wait = (lastUse.get(cooldownKey) ?? 0) + (command?.cooldownMs ?? DEFAULT_COOLDOWN_MS) - Date.now();
+    const at = now();
+    const wait = (lastUse.get(cooldownKey) ?? 0) + (command?.cooldownMs ?? DEFAULT_COOLDOWN_MS) - at;
     if (wait > 0) {
       commandLatency.observe({ command: key, outcome: 'cooldown' }, Number(process.hrtime.bigint() - started) / 1e9);
       void interaction
@@ -107,7 +119,7 @@ export function routeCommands(client: Client, commands: ReadonlyMap<string, Comm
         .catch(() => {});
       return;
     }
-    lastUse.set(cooldownKey, Date.now());
+    lastUse.set(cooldownKey, at);
 
     void commandsInFlight.track(
       (async () => {
