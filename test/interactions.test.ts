@@ -152,4 +152,17 @@ describe('delivery', () => {
       expect(d.status).toBe(200);
     }
   });
+
+  it('sends an edit or follow-up again while Discord has not applied the acknowledgement yet', async () => {
+    // The simulator applies the HTTP reply 300 ms after it has it: the first edit finds no message.
+    t.sim.endpointResponseLagMs = 300;
+    try {
+      const m = t.sim.world.humanMembers(g)[5]!;
+      const r = await t.sim.invokeCommand({ guildId: g, channelId: chan, userId: m.user.id, name: 'me' });
+      expect(['edit', 'followup']).toContain(r.kind);
+      expect(r.content).not.toMatch(/went wrong/);
+    } finally {
+      t.sim.endpointResponseLagMs = 0;
+    }
+  });
 });

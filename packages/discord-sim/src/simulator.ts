@@ -572,6 +572,12 @@ export class Simulator implements ChatSink, GuildEventSink {
   }
 
   /**
+   * How long the simulator takes to apply an endpoint's HTTP reply once it has it (default 0). Discord
+   * applies it on its own time too: an edit of @original that arrives meanwhile finds no message (10008).
+   */
+  endpointResponseLagMs = 0;
+
+  /**
    * POSTs a signed interaction to the endpoint; its HTTP response is the interaction's first response and
    * counts only if it comes within the acknowledgement window (the callback route enforces the same).
    */
@@ -579,6 +585,7 @@ export class Simulator implements ChatSink, GuildEventSink {
     const body = JSON.stringify(payload);
     const started = performance.now();
     const res = await postToEndpoint(url, body, { ...this.applicationKeys.sign(body) }, this.ackTimeoutMs);
+    if (this.endpointResponseLagMs > 0) await new Promise((r) => setTimeout(r, this.endpointResponseLagMs));
     const delivery: EndpointDelivery = {
       interactionId: payload.id,
       status: res.status,
