@@ -14,7 +14,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import readline from 'node:readline';
-import pg from 'pg';
+import { BENCH_SERVER_URL, runSql } from './scratch-database.js';
 import { startSimulator, type Simulator } from 'discord-sim';
 import { loadConfig, redisTarget, required } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
@@ -56,16 +56,8 @@ export async function benchBigGuild(): Promise<void> {
   const durationS = Number(flag('duration') ?? 60);
   const rate = Number(flag('rate') ?? 100);
   const tag = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const base = BENCH_SERVER_URL;
+  const admin = (sql: string) => runSql(sql);
   const dbName = (side: Side) => `bench_big_${side}_${tag}`;
   const dbUrl = (side: Side) => Object.assign(new URL(base), { pathname: `/${dbName(side)}` }).toString();
   const embeddedRedis = process.env.REDIS_URL ? undefined : await startEmbeddedRedis();

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { BENCH_SERVER_URL, runSql } from './scratch-database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { FAMILIES, encodeField, encodeRowField } from '../src/families.js';
@@ -51,15 +52,7 @@ function makeRows(n: number): BenchRow[] {
   return rows;
 }
 
-async function admin(base: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (url: string, sql: string) => runSql(sql, url);
 
 function dbUrl(base: string, name: string): string {
   const u = new URL(base);
@@ -82,7 +75,7 @@ async function totals(url: string): Promise<{ rows: number; messages: number }> 
 
 export async function benchIngest(opts: { rows?: number } = {}): Promise<void> {
   const n = opts.rows ?? 200_000;
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const base = BENCH_SERVER_URL;
   const tag = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const ingestDb = `bench_ingest_${tag}`;
   const copyDb = `bench_copy_${tag}`;

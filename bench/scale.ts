@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import readline from 'node:readline';
 import { Client, Events } from 'discord.js';
-import pg from 'pg';
+import { BENCH_SERVER_URL, runSql } from './scratch-database.js';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
@@ -103,17 +103,9 @@ export async function benchScale(): Promise<void> {
   const durationS = Number(flag('duration') ?? process.env.SCALE_DURATION_S ?? 600);
   const rate = Number(flag('rate') ?? process.env.SCALE_RATE ?? 500);
   const tag = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const base = BENCH_SERVER_URL;
   const dbName = `bench_scale_${tag}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (sql: string) => runSql(sql);
   const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
   const redisMode = flag('redis') ?? 'single';
   if (redisMode !== 'single' && redisMode !== 'cluster')

@@ -21,6 +21,14 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
+/** The machine's PostgreSQL, where benchmarks create (and drop) databases of their own. */
+export const BENCH_SERVER_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** One statement on `url` (default the server's own database), e.g. CREATE or DROP DATABASE. */
+export async function runSql(sql: string, url = BENCH_SERVER_URL): Promise<void> {
+  await withClient(url, (c) => c.query(sql));
+}
+
 async function withClient(url: string, fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
@@ -45,17 +53,9 @@ export async function scratchDatabase(label: string): Promise<ScratchDatabase> {
     await withClient(given, (c) => c.query(viewsSql()));
     return { url: given, viewsUrl: withViews(given), reused: true, drop: async () => {} };
   }
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const base = BENCH_SERVER_URL;
   const name = `bench_${label}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (sql: string) => runSql(sql);
   await admin(`CREATE DATABASE ${name} TEMPLATE template0`);
   const u = new URL(base);
   u.pathname = `/${name}`;
