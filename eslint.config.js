@@ -9,6 +9,22 @@ const production = [
   { group: ['**/dev/*', '**/test/*', '**/bench/*'], message: 'Production code must not import development code.' },
 ];
 
+// Commands run in a cluster process (gateway mode) and in the interactions service: no process's own code.
+// Stated once, as the framework's rule below replaces the commands' one for its files (the last matching
+// config's no-restricted-imports wins) and must repeat it.
+const commandsNoProcessCode = {
+  group: [
+    '**/shard/*',
+    '**/shard/**',
+    '**/ingest/*',
+    '**/cluster/*',
+    '**/interactions/*',
+    '**/scheduler/*',
+    '**/scheduler/**',
+  ],
+  message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'demo-output/**', 'coverage/**'] },
   js.configs.recommended,
@@ -46,24 +62,7 @@ export default tseslint.config(
   ),
   // Commands run in a cluster process (gateway mode) and in the interactions service: they read src/stats
   // and render, never a process's own code.
-  boundary(
-    ['src/commands/**/*.ts'],
-    [
-      {
-        group: [
-          '**/shard/*',
-          '**/shard/**',
-          '**/ingest/*',
-          '**/cluster/*',
-          '**/interactions/*',
-          '**/scheduler/*',
-          '**/scheduler/**',
-        ],
-        message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).',
-      },
-      ...production,
-    ],
-  ),
+  boundary(['src/commands/**/*.ts'], [commandsNoProcessCode, ...production]),
   // The command framework (what every command uses) never imports a command: commands depend on it, and the
   // list of commands (src/commands/index.ts) is handed to the router by the process that runs it.
   boundary(
@@ -73,18 +72,7 @@ export default tseslint.config(
         group: ['../*.js'],
         message: 'The command framework must not import a command module (src/commands/*.ts).',
       },
-      {
-        group: [
-          '**/shard/*',
-          '**/shard/**',
-          '**/ingest/*',
-          '**/cluster/*',
-          '**/interactions/*',
-          '**/scheduler/*',
-          '**/scheduler/**',
-        ],
-        message: 'Commands must not import process code (shard, ingest, cluster, interactions, scheduler).',
-      },
+      commandsNoProcessCode,
       ...production,
     ],
   ),

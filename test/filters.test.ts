@@ -8,7 +8,7 @@ import { ChannelKind, sendMixedTraffic, type CommandOption, type RecordedReply }
 import { diffEmojis, diffVoice } from '../dev/stack.js';
 import { messageTotalsByChannelMember } from '../src/stats/queries.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
-import { deletedRole, recordedHolders } from './helpers/structure.js';
+import { deletedRole, recordedHolders, recordedHolding } from './helpers/structure.js';
 
 let t: TestBot;
 let guildId: string;
@@ -138,17 +138,7 @@ describe('role filter', () => {
     expect(top[1]).toBeGreaterThan(0);
     t.sim.structure.setMemberRoles(guildId, top[0], { remove: [roleId] });
     await expect
-      .poll(
-        async () =>
-          (
-            await t.pool.query('SELECT 1 FROM member_roles WHERE guild_id = $1 AND role_id = $2 AND user_id = $3', [
-              guildId,
-              roleId,
-              top[0],
-            ])
-          ).rows.length,
-        { timeout: 10_000, interval: 200 },
-      )
+      .poll(() => recordedHolding(t.pool, guildId, roleId, top[0]), { timeout: 10_000, interval: 200 })
       .toBe(0);
     const now = holders();
     const reply = await invoke('stats', 'channel', [
@@ -161,17 +151,7 @@ describe('role filter', () => {
     else expect(fields(reply).Messages).toBe(String(expected));
     t.sim.structure.setMemberRoles(guildId, top[0], { add: [roleId] });
     await expect
-      .poll(
-        async () =>
-          (
-            await t.pool.query('SELECT 1 FROM member_roles WHERE guild_id = $1 AND role_id = $2 AND user_id = $3', [
-              guildId,
-              roleId,
-              top[0],
-            ])
-          ).rows.length,
-        { timeout: 10_000, interval: 200 },
-      )
+      .poll(() => recordedHolding(t.pool, guildId, roleId, top[0]), { timeout: 10_000, interval: 200 })
       .toBe(1);
   }, 30_000);
 

@@ -13,6 +13,16 @@ export async function recordedHolders(db: Queryable, guildId: string, roleId: st
   return Number(rows[0]!.n);
 }
 
+/** Whether the database says `userId` holds the role now (1 or 0). */
+export async function recordedHolding(db: Queryable, guildId: string, roleId: string, userId: string): Promise<number> {
+  const { rows } = await db.query('SELECT 1 FROM member_roles WHERE guild_id = $1 AND role_id = $2 AND user_id = $3', [
+    guildId,
+    roleId,
+    userId,
+  ]);
+  return rows.length;
+}
+
 /** A role created and deleted in the simulator, once the database records it as deleted (call inside a test). */
 export async function deletedRole(t: TestBot, guildId: string, name: string): Promise<string> {
   const role = t.sim.structure.createRole(guildId, name);
